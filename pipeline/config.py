@@ -1,0 +1,285 @@
+"""Load and validate the study configuration.
+
+The YAML file is validated against ``pipeline/schemas/config.schema.yaml`` (JSON Schema) and
+then against rules a schema cannot express (reverse-keyed items must be items of their scale,
+label maps must exist, wave ids unique, ...). Problems are collected and reported together, each
+naming the key, the problem and the fix. Other modules take plain arguments, not this object.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from pipeline.errors import ConfigError, closest_names
+
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.yaml"
+
+
+@dataclass(frozen=True)
+class Wave:
+    id: str
+    file: str
+    months: float
+    label: str = ""
+    date_column: str | None = None
+    sheet: str | int | None = None
+    format: str = "auto"
+    event: str | None = None
+    wave_column: str | None = None
+    column_map: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scale:
+    key: str
+    items: tuple[str, ...]
+    range: tuple[float, float]
+    label: str = ""
+    reverse: tuple[str, ...] = ()
+    label_map: dict[str, float] | None = None
+    label_map_name: str | None = None
+    missing_codes: tuple[float, ...] = ()
+    min_items: int = 1
+    score: str = "mean"
+    mid: float | None = None
+
+
+@dataclass(frozen=True)
+class Covariate:
+    key: str
+    column: str
+    type: str
+    range: tuple[float, float] | None = None
+    levels: tuple[str, ...] | None = None
+    wave: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Typed, read-only view of a validated configuration (``raw`` keeps the full dict)."""
+
+    study_id: str
+    study_title: str
+    seed: int
+    id_column: str
+    salt: str
+    waves: tuple[Wave, ...]
+    scales: dict[str, Scale]
+    covariates: dict[str, Covariate]
+    duplicate_rule: str
+    unmatched_followup: str
+    min_id_overlap: float
+    min_cell: int
+    raw: dict[str, Any]
+    root: Path
+
+    @property
+    def wave_ids(self) -> list[str]:
+        return [w.id for w in self.waves]
+
+    def wave(self, wave_id: str) -> Wave:
+        for w in self.waves:
+            if w.id == wave_id:
+                return w
+        raise ConfigError(f"wave '{wave_id}' is not in config 'waves' (known: {self.wave_ids})")
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A later stage's config section (``mediation``, ``crosslag``, ...), or ``{}``."""
+        return copy.deepcopy(self.raw.get(name) or {})
+
+    def path(self, relative: str) -> Path:
+        return (self.root / relative).resolve()
+
+
+def _schema() -> dict[str, Any]:
+    with open(SCHEMA_PATH, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _format_schema_error(err: jsonschema.ValidationError, schema: dict) -> str:
+    key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+    if err.validator == "additionalProperties":
+        # Name the unknown key and suggest the closest allowed one.
+        allowed = list(err.schema.get("properties", {}))
+        extra = [k for k in err.instance if k not in allowed]
+        hints = []
+        for k in extra:
+            close = closest_names(k, allowed)
+            hints.append(f"'{k}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        return (
+            f"config key {key}: unknown key {', '.join(hints)}. "
+            f"Allowed keys here: {', '.join(allowed)}."
+        )
+    if err.validator == "required":
+        return f"config key {key}: {err.message}. Add it (see config/config.yaml for an example)."
+    return f"config key {key}: {err.message}."
+
+
+def validate_dict(cfg: dict[str, Any]) -> list[str]:
+    """Return a list of human-readable problems (empty when the config is valid)."""
+    schema = _schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = [
+        _format_schema_error(e, schema)
+        for e in sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if problems:
+        return problems
+    waves = cfg["waves"]
+    ids = [w["id"] for w in waves]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        problems.append(f"config key waves: wave id(s) {dup} appear more than once; ids must be unique.")
+    months = [w["months"] for w in waves]
+    if any(b <= a for a, b in zip(months, months[1:])):
+        problems.append(
+            f"config key waves: 'months' must increase from wave to wave (got {months}); list "
+            "waves in time order."
+        )
+    files = [w["file"] for w in waves if not w.get("event")]
+    dupf = sorted({f for f in files if files.count(f) > 1})
+    if dupf:
+        problems.append(
+            f"config key waves: the same file {dupf} is given for two waves; each wave needs its "
+            "own export (or use 'event' to take waves from one long REDCap-style file)."
+        )
+    label_maps = cfg.get("label_maps") or {}
+    all_items: dict[str, str] = {}
+    for key, sc in cfg["scales"].items():
+        lo, hi = sc["range"]
+        if lo >= hi:
+            problems.append(f"config key scales.{key}.range: lower bound {lo} must be below upper {hi}.")
+        for r in sc.get("reverse", []):
+            if r not in sc["items"]:
+                problems.append(
+                    f"config key scales.{key}.reverse: '{r}' is not one of the scale's items "
+                    f"{sc['items']}."
+                )
+        lm = sc.get("label_map")
+        if lm is not None and lm not in label_maps:
+            close = closest_names(lm, list(label_maps))
+            problems.append(
+                f"config key scales.{key}.label_map: no label map named '{lm}' in 'label_maps'"
+                + (f" (did you mean '{close[0]}'?)" if close else "")
+                + "."
+            )
+        mi = sc.get("min_items", len(sc["items"]))
+        if mi > len(sc["items"]):
+            problems.append(
+                f"config key scales.{key}.min_items: {mi} is more than the scale's "
+                f"{len(sc['items'])} items."
+            )
+        for it in sc["items"]:
+            if it in all_items:
+                problems.append(
+                    f"config key scales.{key}.items: item '{it}' is also an item of scale "
+                    f"'{all_items[it]}'; an item may belong to one scale only."
+                )
+            all_items[it] = key
+    for key, cov in (cfg.get("covariates") or {}).items():
+        if cov.get("wave") and cov["wave"] not in ids:
+            problems.append(f"config key covariates.{key}.wave: '{cov['wave']}' is not a wave id {ids}.")
+    return problems
+
+
+def load_config(path: str | Path, root: str | Path | None = None) -> Config:
+    """Read, validate and return the configuration at ``path``.
+
+    ``root`` is the directory relative to which data paths are resolved (default: the parent of
+    the ``config/`` folder holding the file, i.e. the project root).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"config file {path} not found. Copy config/config.yaml and edit it.")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            cfg = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"config file {path} is empty or not a mapping of keys to values.")
+    return config_from_dict(cfg, root=root if root is not None else path.resolve().parent.parent)
+
+
+def config_from_dict(cfg: dict[str, Any], root: str | Path = ".") -> Config:
+    """Validate a config dict (e.g. Snakemake's ``config``) and return the typed view."""
+    cfg = copy.deepcopy(cfg)
+    problems = validate_dict(cfg)
+    if problems:
+        raise ConfigError(
+            "the configuration has {} problem(s):\n  - ".format(len(problems)) + "\n  - ".join(problems)
+        )
+    pseudo = cfg.get("pseudonymisation") or {}
+    salt = os.environ.get(pseudo.get("salt_env", "SOCIALCURE_SALT")) or pseudo.get("salt")
+    if not salt:
+        raise ConfigError(
+            "config key pseudonymisation: no salt. Set pseudonymisation.salt or the environment "
+            f"variable {pseudo.get('salt_env', 'SOCIALCURE_SALT')}."
+        )
+    label_maps = cfg.get("label_maps") or {}
+    waves = tuple(
+        Wave(
+            id=w["id"],
+            file=w["file"],
+            months=float(w["months"]),
+            label=w.get("label", w["id"]),
+            date_column=w.get("date_column"),
+            sheet=w.get("sheet"),
+            format=w.get("format", "auto"),
+            event=w.get("event"),
+            wave_column=w.get("wave_column"),
+            column_map=dict(w.get("column_map") or {}),
+        )
+        for w in cfg["waves"]
+    )
+    scales = {
+        key: Scale(
+            key=key,
+            items=tuple(sc["items"]),
+            range=(float(sc["range"][0]), float(sc["range"][1])),
+            label=sc.get("label", key),
+            reverse=tuple(sc.get("reverse", [])),
+            label_map=dict(label_maps[sc["label_map"]]) if sc.get("label_map") else None,
+            label_map_name=sc.get("label_map"),
+            missing_codes=tuple(float(x) for x in sc.get("missing_codes", [])),
+            min_items=int(sc.get("min_items", len(sc["items"]))),
+            score=sc.get("score", "mean"),
+            mid=sc.get("mid"),
+        )
+        for key, sc in cfg["scales"].items()
+    }
+    covariates = {
+        key: Covariate(
+            key=key,
+            column=c["column"],
+            type=c["type"],
+            range=tuple(c["range"]) if c.get("range") else None,
+            levels=tuple(c["levels"]) if c.get("levels") else None,
+            wave=c.get("wave"),
+        )
+        for key, c in (cfg.get("covariates") or {}).items()
+    }
+    cleaning = cfg.get("cleaning") or {}
+    return Config(
+        study_id=cfg["study"]["id"],
+        study_title=cfg["study"].get("title", cfg["study"]["id"]),
+        seed=int(cfg["seed"]),
+        id_column=cfg["id_column"],
+        salt=salt,
+        waves=waves,
+        scales=scales,
+        covariates=covariates,
+        duplicate_rule=cleaning.get("duplicate_rule", "most_complete_then_latest"),
+        unmatched_followup=cleaning.get("unmatched_followup", "drop"),
+        min_id_overlap=float(cleaning.get("min_id_overlap", 0.2)),
+        min_cell=int((cfg.get("disclosure") or {}).get("min_cell", 10)),
+        raw=cfg,
+        root=Path(root).resolve(),
+    )

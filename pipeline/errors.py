@@ -1,0 +1,37 @@
+"""User-facing errors.
+
+Every problem an evaluator can fix (a bad file, a bad config value, a model the data cannot
+support) raises a :class:`PipelineError` whose message names *where* (file, column, row, model),
+*what* went wrong and *what to do*. The CLI prints the message without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base class for problems the user can act on."""
+
+
+class ConfigError(PipelineError):
+    """The configuration is invalid (names the key, the problem and the fix)."""
+
+
+class InputFileError(PipelineError):
+    """A raw input file cannot be used as given (names file, line/column and what to do)."""
+
+
+class DataError(PipelineError):
+    """The data cannot support a requested step (names the variable/wave and what to do)."""
+
+
+class ModelError(PipelineError):
+    """A statistical model failed (non-convergence, not identified, not positive definite)."""
+
+
+def closest_names(name: str, candidates: list[str], n: int = 3) -> list[str]:
+    """Return up to ``n`` candidates most similar to ``name`` (case-insensitive)."""
+    import difflib
+
+    lowered = {c.lower(): c for c in candidates}
+    hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)
+    return [lowered[h] for h in hits]

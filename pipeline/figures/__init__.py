@@ -1,0 +1,1 @@
+"""Figures: one module per topic, one shared style (:mod:`pipeline.figures.style`)."""

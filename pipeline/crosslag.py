@@ -1,0 +1,273 @@
+"""Cross-lagged panel models (CLPM and RI-CLPM) as lavaan syntax, fitted with :mod:`pipeline.sem`.
+
+Observed columns follow the wide data contract: ``<construct>_<wave>`` (e.g. ``belonging_T0``).
+
+* CLPM: each construct at wave t+1 regressed on all constructs at wave t; wave-0 scores covary,
+  later residuals covary within wave. Fitted in ``sem()`` mode (auto variances / intercepts).
+* RI-CLPM: Hamaker, Kuiper & Grasman (2015), lavaan specification of Mulder & Hamaker (2021,
+  *Structural Equation Modeling* 28:638-648): a random intercept per construct (loadings fixed
+  to 1) separates stable between-person differences from within-person deviations ``w``; the
+  lagged effects are between within-person components. Fitted in ``lavaan()`` mode with
+  ``meanstructure = TRUE, int.ov.free = TRUE``.
+
+Exogenous observed variables are random (lavaan ``fixed.x = FALSE``), so FIML uses cases with
+missing covariates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import DataError, ModelError
+from pipeline.sem import SEMResult, fit_sem, lr_test
+
+EXPLORATORY_DF = 5
+EXPLORATORY_N_LAST = 100
+
+
+def _col(construct: str, wave: str) -> str:
+    return f"{construct}_{wave}"
+
+
+def _check_names(constructs: list[str], waves: list[str], model: str) -> None:
+    if len(constructs) < 1:
+        raise ModelError(f"{model}: no constructs given; pass at least one scale key.")
+    if len(waves) < 2:
+        raise ModelError(
+            f"{model}: needs at least 2 waves, got {list(waves)}; a cross-lagged model needs "
+            "repeated measurements. Add waves or drop the cross-lagged analysis."
+        )
+    if len(set(constructs)) != len(constructs) or len(set(waves)) != len(waves):
+        raise ModelError(f"{model}: constructs {constructs} and waves {waves} must be unique.")
+
+
+def _ar_label(c: str) -> str:
+    return f"ar_{c}"
+
+
+def _cl_label(src: str, dst: str) -> str:
+    return f"cl_{src}_to_{dst}"
+
+
+def clpm_syntax(
+    constructs: list[str],
+    waves: list[str],
+    *,
+    stationary: bool = False,
+    residual_covariances: bool = True,
+) -> str:
+    """lavaan syntax of a cross-lagged panel model (fit in ``sem()`` mode).
+
+    With ``stationary=True`` each autoregressive / cross-lagged effect carries one label over
+    all lags (``ar_<c>``, ``cl_<from>_to_<to>``), i.e. equal across waves.
+    """
+    _check_names(constructs, waves, "CLPM")
+    lines = ["# CLPM: autoregressive and cross-lagged effects"]
+    for t in range(1, len(waves)):
+        prev, cur = waves[t - 1], waves[t]
+        for dst in constructs:
+            terms = []
+            for src in constructs:
+                lab = _ar_label(dst) if src == dst else _cl_label(src, dst)
+                pre = f"{lab}*" if stationary else ""
+                terms.append(f"{pre}{_col(src, prev)}")
+            lines.append(f"{_col(dst, cur)} ~ " + " + ".join(terms))
+    if len(constructs) > 1:
+        lines.append("# wave-0 covariances and within-wave residual covariances")
+        cov_waves = waves if residual_covariances else waves[:1]
+        for w in cov_waves:
+            for i, a in enumerate(constructs):
+                for b in constructs[i + 1:]:
+                    lines.append(f"{_col(a, w)} ~~ {_col(b, w)}")
+    return "\n".join(lines) + "\n"
+
+
+def riclpm_syntax(
+    constructs: list[str],
+    waves: list[str],
+    *,
+    stationary: bool = False,
+    covariates: list[str] | None = None,
+) -> str:
+    """lavaan syntax of the RI-CLPM (Mulder & Hamaker 2021), fit in ``lavaan()`` mode.
+
+    Random intercepts ``RI_<c>``; within components ``w_<c>_<wave>``; observed residual variances
+    fixed to 0 (lavaan() default). ``covariates`` are time-invariant predictors of the observed
+    scores (Mulder & Hamaker extension 1), with their (co)variances written out (random x).
+    """
+    _check_names(constructs, waves, "RI-CLPM")
+    if len(waves) < 3:
+        raise ModelError(
+            f"RI-CLPM: needs at least 3 waves, got {len(waves)} ({', '.join(waves)}); with 2 "
+            "waves the random intercepts are not identified. Fit the CLPM instead."
+        )
+    covariates = list(covariates or [])
+    w = lambda c, t: f"w_{c}_{t}"  # noqa: E731
+    lines = ["# Between part: random intercepts (loadings fixed to 1)"]
+    for c in constructs:
+        lines.append(f"RI_{c} =~ " + " + ".join(f"1*{_col(c, t)}" for t in waves))
+    lines.append("# Within part: within-person deviations")
+    for c in constructs:
+        for t in waves:
+            lines.append(f"{w(c, t)} =~ 1*{_col(c, t)}")
+    lines.append("# Lagged effects between within-person components")
+    for i in range(1, len(waves)):
+        prev, cur = waves[i - 1], waves[i]
+        for dst in constructs:
+            terms = []
+            for src in constructs:
+                lab = _ar_label(dst) if src == dst else _cl_label(src, dst)
+                pre = f"{lab}*" if stationary else ""
+                terms.append(f"{pre}{w(src, prev)}")
+            lines.append(f"{w(dst, cur)} ~ " + " + ".join(terms))
+    lines.append("# Within-wave (residual) variances and covariances")
+    for t in waves:
+        for j, a in enumerate(constructs):
+            lines.append(f"{w(a, t)} ~~ {w(a, t)}")
+            for b in constructs[j + 1:]:
+                lines.append(f"{w(a, t)} ~~ {w(b, t)}")
+    lines.append("# Random-intercept variances and covariances")
+    for j, a in enumerate(constructs):
+        lines.append(f"RI_{a} ~~ RI_{a}")
+        for b in constructs[j + 1:]:
+            lines.append(f"RI_{a} ~~ RI_{b}")
+    lines.append("# Random intercepts uncorrelated with the first-wave within components")
+    for a in constructs:
+        for b in constructs:
+            lines.append(f"RI_{a} ~~ 0*{w(b, waves[0])}")
+    if covariates:
+        lines.append("# Time-invariant covariates predicting the observed scores (random x)")
+        for c in constructs:
+            for t in waves:
+                lines.append(f"{_col(c, t)} ~ " + " + ".join(covariates))
+        for j, a in enumerate(covariates):
+            lines.append(f"{a} ~~ {a}")
+            for b in covariates[j + 1:]:
+                lines.append(f"{a} ~~ {b}")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class CrosslagFit:
+    """A fitted cross-lagged model with its exploratory flag."""
+
+    result: SEMResult
+    model: str
+    stationary: bool
+    exploratory: bool
+    note: str
+
+
+def _exploratory_note(result: SEMResult, wide: pd.DataFrame, constructs: list[str],
+                      waves: list[str]) -> tuple[bool, str]:
+    notes = []
+    df = result.fit.get("df") if result.fit else None
+    if df is not None and np.isfinite(df) and df < EXPLORATORY_DF:
+        notes.append(f"model df = {int(df)} (< {EXPLORATORY_DF}): fit indices are weak evidence")
+    last = [_col(c, waves[-1]) for c in constructs]
+    n_last = int(wide[last].notna().any(axis=1).sum())
+    if n_last < EXPLORATORY_N_LAST:
+        notes.append(
+            f"only {n_last} participants observed at {waves[-1]} (< {EXPLORATORY_N_LAST}): "
+            "estimates at the last lag rest on few people and on the missing-at-random assumption"
+        )
+    if notes:
+        return True, "Exploratory: " + "; ".join(notes) + "."
+    return False, ""
+
+
+def fit_crosslag(
+    wide: pd.DataFrame,
+    constructs: list[str],
+    waves: list[str],
+    model: str = "clpm",
+    stationary: bool = False,
+    *,
+    covariates: list[str] | None = None,
+    se: str = "standard",
+    information: str | None = None,
+    missing: str = "ml",
+) -> CrosslagFit:
+    """Fit a CLPM or RI-CLPM by FIML to wide data; flag small-df / small-n fits as exploratory."""
+    if model not in ("clpm", "riclpm"):
+        raise ModelError(f"crosslag: model must be 'clpm' or 'riclpm', got {model!r}.")
+    cols = [_col(c, t) for c in constructs for t in waves]
+    absent = [c for c in cols + list(covariates or []) if c not in wide.columns]
+    if absent:
+        raise DataError(
+            f"crosslag: wide data lack column(s) {absent}; expected <construct>_<wave> score "
+            "columns from the score stage. Check the scale keys and wave ids in the config."
+        )
+    name = f"{model}{'_stationary' if stationary else ''}[{','.join(constructs)}]"
+    if model == "clpm":
+        if covariates:
+            raise ModelError(f"{name}: covariates are supported for the RI-CLPM only.")
+        syntax = clpm_syntax(constructs, waves, stationary=stationary)
+        res = fit_sem(syntax, wide, mode="sem", missing=missing, se=se,
+                      information=information, name=name)
+    else:
+        syntax = riclpm_syntax(constructs, waves, stationary=stationary, covariates=covariates)
+        res = fit_sem(syntax, wide, mode="lavaan", missing=missing, se=se,
+                      information=information, meanstructure=True, int_ov_free=True, name=name)
+    exploratory, note = _exploratory_note(res, wide, constructs, waves)
+    return CrosslagFit(res, model, stationary, exploratory, note)
+
+
+def compare_stationarity(
+    wide: pd.DataFrame, constructs: list[str], waves: list[str], model: str = "clpm", **kw
+) -> pd.DataFrame:
+    """LR (chi-square difference) test of the stationary against the free model.
+
+    Returns one row: ``model, chisq_free, df_free, chisq_stationary, df_stationary, chisq_diff,
+    df_diff, pvalue, status, message``. A non-significant test supports equal lagged effects.
+    """
+    free = fit_crosslag(wide, constructs, waves, model, stationary=False, **kw)
+    stat = fit_crosslag(wide, constructs, waves, model, stationary=True, **kw)
+    row = {"model": model,
+           "chisq_free": free.result.fit.get("chisq", np.nan),
+           "df_free": free.result.fit.get("df", np.nan),
+           "chisq_stationary": stat.result.fit.get("chisq", np.nan),
+           "df_stationary": stat.result.fit.get("df", np.nan)}
+    if free.result.status == "ok" and stat.result.status == "ok":
+        lr = lr_test(stat.result, free.result)
+        row.update(chisq_diff=lr["chisq_diff"], df_diff=lr["df_diff"], pvalue=lr["pvalue"],
+                   status="ok", message="")
+    else:
+        bad = free.result if free.result.status != "ok" else stat.result
+        row.update(chisq_diff=np.nan, df_diff=np.nan, pvalue=np.nan, status="not_estimable",
+                   message=bad.message)
+    return pd.DataFrame([row])
+
+
+def lagged_effects(fit: CrosslagFit | SEMResult, constructs: list[str],
+                   waves: list[str]) -> pd.DataFrame:
+    """Tidy table of lagged effects: ``from, to, from_wave, to_wave, type`` (autoregressive |
+    cross-lagged), ``label, est, se, z, pvalue, ci_lower, ci_upper, std_all, std_all_se``."""
+    res = fit.result if isinstance(fit, CrosslagFit) else fit
+    if res.status != "ok":
+        raise ModelError(f"{res.name}: no lagged effects to tabulate; status {res.status}: "
+                         f"{res.message}")
+    lookup: dict[str, tuple[str, str]] = {}
+    for c in constructs:
+        for t in waves:
+            lookup[_col(c, t)] = (c, t)
+            lookup[f"w_{c}_{t}"] = (c, t)
+    est = res.estimates
+    reg = est[(est["op"] == "~") & est["lhs"].isin(lookup) & est["rhs"].isin(lookup)]
+    rows = []
+    for r in reg.itertuples(index=False):
+        (dst, tw), (src, fw) = lookup[r.lhs], lookup[r.rhs]
+        if waves.index(tw) != waves.index(fw) + 1:
+            continue
+        rows.append({"from": src, "to": dst, "from_wave": fw, "to_wave": tw,
+                     "type": "autoregressive" if src == dst else "cross-lagged",
+                     "label": r.label, "est": r.est, "se": r.se, "z": r.z, "pvalue": r.pvalue,
+                     "ci_lower": r.ci_lower, "ci_upper": r.ci_upper, "std_all": r.std_all,
+                     "std_all_se": r.std_all_se})
+    out = pd.DataFrame(rows)
+    if len(out):
+        out = out.sort_values(["type", "from", "to", "from_wave"], kind="stable")
+    return out.reset_index(drop=True)

@@ -1,0 +1,70 @@
+"""The value returned by every reader: data, an action log and metadata about the file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+LOG_COLUMNS = ["file", "row", "column", "original_value", "issue", "action"]
+SOURCE_FILE = "_source_file"
+SOURCE_ROW = "_source_row"
+
+
+@dataclass
+class ReadResult:
+    """What one reader produced for one (file, wave).
+
+    ``data``: one row per kept raw data row, configured columns as read plus ``_source_file``
+    and ``_source_row``. ``log``: one row per action (``LOG_COLUMNS``). ``meta``: facts about the
+    file (format, encoding, delimiter, header row, value labels, ...).
+    Invariant: ``meta['n_rows_read'] == len(data) + (log.action == 'row_dropped').sum()``.
+    """
+
+    data: pd.DataFrame
+    log: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_dropped(self) -> int:
+        """Number of raw data rows dropped (each with a logged reason)."""
+        return int((self.log["action"] == "row_dropped").sum()) if len(self.log) else 0
+
+
+def log_frame(records: list[dict[str, Any]] | None = None) -> pd.DataFrame:
+    """A log DataFrame with the standard columns (``row`` as nullable integer)."""
+    df = pd.DataFrame(records or [], columns=LOG_COLUMNS)
+    df["row"] = pd.array(df["row"], dtype="Int64")
+    for col in ("file", "column", "original_value", "issue", "action"):
+        df[col] = df[col].astype(object)
+    return df
+
+
+def log_entry(
+    file: str,
+    row: int | None,
+    column: str | None,
+    original_value: Any,
+    issue: str,
+    action: str,
+) -> dict[str, Any]:
+    """One log record (``original_value`` is stored as text; ``None`` stays missing)."""
+    return {
+        "file": file,
+        "row": row,
+        "column": column,
+        "original_value": None if original_value is None else str(original_value),
+        "issue": issue,
+        "action": action,
+    }
+
+
+def concat_logs(*logs: pd.DataFrame) -> pd.DataFrame:
+    """Concatenate log frames, keeping the standard columns and dtypes."""
+    parts = [lg for lg in logs if lg is not None and len(lg)]
+    if not parts:
+        return log_frame()
+    out = pd.concat(parts, ignore_index=True)[LOG_COLUMNS]
+    out["row"] = pd.array(out["row"], dtype="Int64")
+    return out

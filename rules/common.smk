@@ -1,0 +1,52 @@
+# Validate the configuration once, at start-up, and expose helpers to the rule files.
+import json
+import sys
+from pathlib import Path
+
+from pipeline.config import config_from_dict
+from pipeline.errors import PipelineError
+
+try:
+    CFG = config_from_dict(config, root=workflow.basedir)
+except PipelineError as exc:
+    sys.stderr.write(f"\nConfiguration problem: {exc}\n\n")
+    raise SystemExit(2)
+
+_missing = [w for w in CFG.waves if not CFG.path(w.file).exists()]
+if _missing:
+    sys.stderr.write(
+        "\nInput problem: these wave files named in config 'waves' do not exist:\n"
+        + "".join(f"  - wave {w.id}: {w.file}\n" for w in _missing)
+        + "Put each wave's export in data/raw/ or correct 'file' in config/config.yaml.\n\n"
+    )
+    raise SystemExit(2)
+
+WAVES = CFG.wave_ids
+PY = sys.executable
+
+# The effective configuration (config file + any --config overrides) is written once per run
+# for the CLI stages; it is rewritten only when its content changes, so it never triggers reruns
+# by itself (each rule declares the config sections it reads as params instead).
+EFFECTIVE_CONFIG = Path("results/.config/effective.json")
+EFFECTIVE_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+_text = json.dumps(config, sort_keys=True, indent=1, default=str)
+if not EFFECTIVE_CONFIG.exists() or EFFECTIVE_CONFIG.read_text() != _text:
+    EFFECTIVE_CONFIG.write_text(_text)
+
+
+def section(*keys):
+    """JSON of config sections a rule depends on (used as params => reruns when they change)."""
+    return json.dumps({k: config.get(k) for k in keys}, sort_keys=True, default=str)
+
+
+def cli(stage):
+    return f'"{PY}" -m pipeline.cli {stage} --config {EFFECTIVE_CONFIG} --root "{workflow.basedir}"'
+
+
+ALL_TARGETS = [
+    "results/clean/long.parquet",
+    "results/clean/wide.parquet",
+    "results/clean/qc_log.csv",
+    "results/tables/data_quality.csv",
+    "results/tables/reliability.csv",
+]

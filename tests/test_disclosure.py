@@ -1,0 +1,115 @@
+"""Tests for pipeline/disclosure.py (small-count suppression)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from pipeline.disclosure import (
+    SECONDARY_MARK,
+    format_count,
+    is_small,
+    suppress_counts,
+    suppression_mask,
+)
+
+
+def test_is_small_scalar_and_vector():
+    assert is_small(1) and is_small(9) and not is_small(10) and not is_small(0)
+    assert not is_small(float("nan"))
+    assert is_small(4, min_cell=5) and not is_small(5, min_cell=5)
+    np.testing.assert_array_equal(is_small(np.array([0, 1, 9, 10, np.nan])), [False, True, True, False, False])
+
+
+def test_format_count():
+    assert format_count(3) == "<10"
+    assert format_count(0) == "0"
+    assert format_count(630) == "630"
+    assert format_count(7, min_cell=5) == "7"
+
+
+def test_primary_zero_and_percentages():
+    t = pd.DataFrame({"wave": ["T0", "T1", "T2"], "n": [630, 8, 0], "pct_n": [100.0, 1.3, 0.0]})
+    out = suppress_counts(t, ["n"], secondary=False)
+    assert out["n"].tolist() == [630, "<10", 0]
+    assert out["pct_n"].tolist() == [100.0, SECONDARY_MARK, 0.0]
+    assert t["n"].tolist() == [630, 8, 0]  # input untouched
+
+
+def test_secondary_row_line_hides_smallest_other_cell():
+    t = pd.DataFrame({"a": [5, 40], "b": [30, 50], "c": [100, 60]})
+    out = suppress_counts(t, ["a", "b", "c"], additive="rows")
+    assert out.loc[0].tolist() == ["<10", SECONDARY_MARK, 100]
+    assert out.loc[1].tolist() == [40, 50, 60]
+
+
+def test_secondary_cascades_across_rows_and_columns():
+    t = pd.DataFrame({"a": [5, 40, 12], "b": [30, 50, 70]})
+    mask = suppression_mask(t, additive="both")
+    # (0,a) primary -> row 0 hides b=30; column a then needs another -> 12; column b -> 50; ...
+    for line in [mask.loc[i] for i in mask.index] + [mask[c] for c in mask.columns]:
+        assert (line != "").sum() != 1
+
+
+def test_zero_hidden_only_when_nothing_else_left():
+    t = pd.DataFrame({"a": [3], "b": [0]})
+    out = suppress_counts(t, ["a", "b"], additive="rows")
+    assert out.loc[0].tolist() == ["<10", SECONDARY_MARK]
+
+
+def test_no_secondary_when_off_or_no_lines():
+    t = pd.DataFrame({"n": [5, 100]})
+    assert suppress_counts(t, ["n"], secondary=False)["n"].tolist() == ["<10", 100]
+    assert suppress_counts(t, ["n"], additive="none")["n"].tolist() == ["<10", 100]
+    assert suppress_counts(t, ["n"], additive="columns")["n"].tolist() == ["<10", SECONDARY_MARK]
+
+
+def test_missing_column_raises():
+    with pytest.raises(KeyError, match="nope"):
+        suppress_counts(pd.DataFrame({"n": [1]}), ["nope"])
+
+
+counts = arrays(
+    dtype=np.int64,
+    shape=st.tuples(st.integers(1, 6), st.integers(1, 5)),
+    elements=st.one_of(st.integers(0, 12), st.integers(0, 500)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(counts, st.integers(2, 11), st.sampled_from(["rows", "columns", "both"]))
+def test_property_no_small_count_shown_and_no_single_recovery(values, min_cell, additive):
+    t = pd.DataFrame(values, columns=[f"c{j}" for j in range(values.shape[1])])
+    out = suppress_counts(t, list(t.columns), min_cell=min_cell, additive=additive)
+    shown = out.to_numpy()
+    # 1) no shown count in 1..min_cell-1
+    for x in shown.ravel():
+        if not isinstance(x, str):
+            assert not (1 <= x < min_cell)
+    # 2) every hidden cell shares each of its lines with another hidden cell, so no single
+    #    (row or column) total recovers it by subtraction
+    hidden = np.vectorize(lambda x: isinstance(x, str))(shown)
+    nr, nc = hidden.shape
+    if additive in ("rows", "both") and nc > 1:
+        assert not np.any(hidden.sum(axis=1) == 1)
+    if additive in ("columns", "both") and nr > 1:
+        assert not np.any(hidden.sum(axis=0) == 1)
+    # 3) the shown values are the original counts
+    keep = ~hidden
+    assert np.array_equal(shown[keep].astype(int), values[keep])
+
+
+def test_extra_lines_protect_flow_relations():
+    # retained_T1 = 630 - lost + rejoined: a small 'rejoined' must not be recoverable
+    t = pd.DataFrame({"retained": [630, 178], "lost": [None, 455], "rejoined": [None, 3]},
+                     index=["T0", "T1"])
+    line = [("T0", "retained"), ("T1", "lost"), ("T1", "rejoined"), ("T1", "retained")]
+    m = suppression_mask(t, additive="none", lines=[line])
+    assert m.loc["T1", "rejoined"] == "primary"
+    assert (m.loc["T1", ["lost", "retained"]] == "secondary").sum() == 1
+    m2 = suppression_mask(t, additive="none", lines=[line], prefer_shown=[("T1", "retained")])
+    assert m2.loc["T1", "lost"] == "secondary" and m2.loc["T1", "retained"] == ""

@@ -14,8 +14,9 @@ from scipy import stats
 
 from pipeline.errors import DataError
 
-#: mice floors lambda at this value before computing the Barnard-Rubin df (``mice:::barnard.rubin``),
-#: which keeps the df finite when the between-imputation variance B is 0.
+#: mice floors lambda at this value before computing the Barnard-Rubin df
+#: (``mice:::barnard.rubin``), which keeps the df finite when the between-imputation variance
+#: B is 0.
 LAMBDA_FLOOR = 1e-4
 
 POOL_COLUMNS = [
@@ -57,10 +58,11 @@ def rubin_pool(
 
     ``estimates`` and ``variances`` (squared standard errors) have shape (m, k) (a 1-D array is
     one parameter). Per parameter: Qbar = mean estimate, Ubar = mean within variance,
-    B = sample variance of the estimates (ddof = 1), T = Ubar + (1 + 1/m) B, riv = (1 + 1/m) B / Ubar,
-    lambda = (1 + 1/m) B / T, df by Barnard & Rubin (1999) (``df_complete`` = complete-data df,
-    ``inf`` for large-sample / z-based estimators), fmi = (riv + 2/(df + 3)) / (1 + riv),
-    t = Qbar / sqrt(T), two-sided p from t(df), CI Qbar +/- t_{df, (1+level)/2} sqrt(T).
+    B = sample variance of the estimates (ddof = 1), T = Ubar + (1 + 1/m) B,
+    riv = (1 + 1/m) B / Ubar, lambda = (1 + 1/m) B / T, df by Barnard & Rubin (1999)
+    (``df_complete`` = complete-data df, ``inf`` for large-sample / z-based estimators),
+    fmi = (riv + 2/(df + 3)) / (1 + riv), t = Qbar / sqrt(T), two-sided p from t(df),
+    CI Qbar +/- t_{df, (1+level)/2} sqrt(T).
     Columns and values match ``mice::pool`` (``summary(pool(fit), conf.int = TRUE)``).
 
     With B = 0 (no information missing, e.g. all m imputations identical) riv = lambda = 0, T = Ubar
@@ -83,7 +85,8 @@ def rubin_pool(
             f"rubin_pool: got {m} imputation(s); pooling needs m >= 2 (set missing_data.m >= 2)."
         )
     if not (np.isfinite(q).all() and np.isfinite(u).all()):
-        bad = [i for i in range(k) if not (np.isfinite(q[:, i]).all() and np.isfinite(u[:, i]).all())]
+        ok = np.isfinite(q).all(axis=0) & np.isfinite(u).all(axis=0)
+        bad = np.flatnonzero(~ok)
         names = [terms[i] if terms is not None else str(i) for i in bad]
         raise DataError(
             f"rubin_pool: non-finite estimate or variance for parameter(s) {names} in at least one "
@@ -128,3 +131,24 @@ def rubin_pool(
         },
         columns=POOL_COLUMNS,
     )
+
+
+def pool_estimator(
+    datasets: Sequence[pd.DataFrame],
+    estimator,
+    *,
+    terms: Sequence[str] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Fit ``estimator`` to each completed data set and pool by :func:`rubin_pool`.
+
+    ``estimator(df) -> (estimates, variances, df_complete)`` with k-vectors (or scalars) of
+    estimates and squared SEs and the complete-data df (``inf`` for large-sample methods).
+    The smallest df_complete over the data sets is used.
+    """
+    fits = [estimator(d) for d in datasets]
+    q = np.array([np.atleast_1d(np.asarray(f[0], dtype=float)) for f in fits])
+    u = np.array([np.atleast_1d(np.asarray(f[1], dtype=float)) for f in fits])
+    dfc = np.min([np.broadcast_to(np.asarray(f[2], dtype=float), (q.shape[1],)) for f in fits],
+                 axis=0)
+    return rubin_pool(q, u, df_complete=dfc, terms=terms, level=level)

@@ -39,6 +39,12 @@ def section(*keys):
     return json.dumps({k: config.get(k) for k in keys}, sort_keys=True, default=str)
 
 
+def wave_entry(wave_id):
+    """JSON of one wave's config entry."""
+    entry = next(w for w in config["waves"] if w["id"] == wave_id)
+    return json.dumps(entry, sort_keys=True, default=str)
+
+
 def cli(stage):
     return f'"{PY}" -m pipeline.cli {stage} --config {EFFECTIVE_CONFIG} --root "{workflow.basedir}"'
 

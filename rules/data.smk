@@ -13,7 +13,8 @@ rule ingest:
         log="results/interim/read_log_{wave}.csv",
         meta="results/interim/read_meta_{wave}.json",
     params:
-        cfg=lambda w: section("id_column", "waves", "scales", "covariates", "label_maps"),
+        # only this wave's entry: adding another wave does not re-read this one
+        cfg=lambda w: wave_entry(w.wave) + section("id_column", "scales", "covariates", "label_maps"),
     log:
         "results/logs/ingest_{wave}.log",
     shell:

@@ -108,3 +108,19 @@ def test_bad_inputs_raise():
         rubin_pool(np.ones((3, 2)), np.ones((3, 3)))
     with pytest.raises(DataError, match="non-finite"):
         rubin_pool([1.0, np.nan], [1.0, 1.0], terms=["x"])
+
+
+def test_pool_estimator_equals_manual_pooling():
+    from pipeline.pooling import pool_estimator
+
+    rng = np.random.default_rng(3)
+    sets = [pd.DataFrame({"y": rng.normal(size=30)}) for _ in range(5)]
+
+    def mean_est(d):
+        return d["y"].mean(), d["y"].var(ddof=1) / len(d), len(d) - 1
+
+    got = pool_estimator(sets, mean_est, terms=["mean"])
+    q = [d["y"].mean() for d in sets]
+    u = [d["y"].var(ddof=1) / 30 for d in sets]
+    want = rubin_pool(q, u, df_complete=29, terms=["mean"])
+    pd.testing.assert_frame_equal(got, want)

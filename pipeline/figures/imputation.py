@@ -1,0 +1,145 @@
+"""Figures for multiple imputation: convergence traces, observed vs imputed values, tipping point.
+
+Trace plots follow van Buuren (2018) §6.5.2 (``plot(mids)``): one line per chain of the mean and
+SD of the imputed values per iteration; well-mixed chains intermingle with no trend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pipeline.figures.style import PALETTE, apply_style, save_figure
+from pipeline.impute import MICEResult
+from pipeline.sensitivity import tipping_delta
+
+
+def _chain_colours(m: int) -> list[str]:
+    return [PALETTE[i % len(PALETTE)] for i in range(m)]
+
+
+def plot_chains(result: MICEResult, path: str | Path, max_chains: int = 20) -> list[Path]:
+    """Trace plots: mean (left) and SD (right) of imputed values by iteration, one line per chain.
+
+    At most ``max_chains`` chains are drawn (the first ones) to keep the plot readable.
+    """
+    apply_style()
+    names = result.variables
+    if not names:
+        fig, ax = plt.subplots(figsize=(5, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "No variable needed imputation.", ha="center", va="center")
+        return save_figure(fig, path)
+    k = min(result.m, max_chains)
+    its = np.arange(1, result.iterations + 1)
+    fig, axes = plt.subplots(len(names), 2, figsize=(7.5, 1.7 * len(names) + 0.6), squeeze=False,
+                             sharex=True)
+    colours = _chain_colours(k)
+    for j, name in enumerate(names):
+        for col, (arr, label) in enumerate(((result.chain_means, "mean"),
+                                            (result.chain_sds, "SD"))):
+            ax = axes[j, col]
+            for i in range(k):
+                ax.plot(its, arr[i, :, j], color=colours[i], lw=0.9, alpha=0.8)
+            ax.set_ylabel(f"{name}\n{label}")
+    for ax in axes[-1]:
+        ax.set_xlabel("Iteration")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    shown = f"{k} of {result.m}" if k < result.m else f"{result.m}"
+    fig.suptitle(f"Convergence of the imputation chains ({shown} chains, imputed values only)",
+                 fontsize=11)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_observed_vs_imputed(result: MICEResult, path: str | Path, max_imputations: int = 20
+                             ) -> list[Path]:
+    """Observed (blue) vs imputed (orange, pooled over imputations) values per imputed variable.
+
+    Numeric variables: kernel densities plus a strip of the values; categorical: proportions.
+    Under MAR the two may differ; imputed values far outside the observed range signal a problem.
+    """
+    apply_style()
+    names = result.variables
+    if not names:
+        return plot_chains(result, path)
+    first = result.imputations[0]
+    ncol = min(3, len(names))
+    nrow = int(np.ceil(len(names) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False)
+    sets = result.imputations[:max_imputations]
+    for ax, name in zip(axes.flat, names, strict=False):
+        mask = result.missing_mask[name].to_numpy()
+        obs = first.loc[~mask, name]
+        imp = pd.concat([d.loc[mask, name] for d in sets], ignore_index=True)
+        if pd.api.types.is_numeric_dtype(obs) and not pd.api.types.is_bool_dtype(obs):
+            o, i = obs.to_numpy(float), imp.to_numpy(float)
+            lo, hi = min(o.min(), i.min()), max(o.max(), i.max())
+            grid = np.linspace(lo, hi, 200) if hi > lo else np.array([lo - 1, lo, lo + 1])
+            top = 0.0
+            for vals, colour in ((o, PALETTE[0]), (i, PALETTE[1])):
+                if np.unique(vals).size > 1:
+                    dens = stats.gaussian_kde(vals)(grid)
+                    ax.plot(grid, dens, color=colour)
+                    top = max(top, dens.max())
+            top = top or 1.0
+            rng = np.random.default_rng(0)  # jitter for display only
+            ax.scatter(o, -0.08 * top + rng.uniform(-0.02, 0.02, o.size) * top, s=4,
+                       color=PALETTE[0], alpha=0.5, lw=0)
+            ax.scatter(i, -0.18 * top + rng.uniform(-0.02, 0.02, i.size) * top, s=4,
+                       color=PALETTE[1], alpha=float(np.clip(60 / max(i.size, 1), 0.15, 0.6)),
+                       lw=0)
+            ax.set_yticks([])
+            ax.set_ylabel("density")
+        else:
+            po = obs.value_counts(normalize=True)
+            pi = imp.value_counts(normalize=True).reindex(po.index.union(imp.unique()),
+                                                          fill_value=0)
+            po = po.reindex(pi.index, fill_value=0)
+            x = np.arange(len(pi))
+            ax.bar(x - 0.2, po.to_numpy(), 0.4, color=PALETTE[0])
+            ax.bar(x + 0.2, pi.to_numpy(), 0.4, color=PALETTE[1])
+            ax.set_xticks(x, [str(v) for v in pi.index], rotation=20)
+            ax.set_ylabel("proportion")
+        n_obs, n_mis = int((~mask).sum()), int(mask.sum())
+        ax.set_title(f"{name}\n{n_obs} observed, {n_mis} imputed x {len(sets)}",
+                     fontsize=9)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    handles = [plt.Line2D([], [], color=c, lw=6) for c in PALETTE[:2]]
+    fig.legend(handles, ["observed", "imputed (all imputations)"], loc="upper right", ncol=2,
+               fontsize=8)
+    fig.suptitle("Observed and imputed values", fontsize=11, x=0.02, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return save_figure(fig, path)
+
+
+def plot_tipping_point(table: pd.DataFrame, path: str | Path, outcome_label: str,
+                       units: str = "points", effect_label: str = "Estimate") -> list[Path]:
+    """Pooled estimate and CI against delta (the assumed mean difference between people who left
+    and similar people who stayed), with 0 and the tipping point marked (Carpenter & Kenward 2013).
+    """
+    apply_style()
+    ok = table[table["status"] == "ok"].sort_values("delta")
+    fig, ax = plt.subplots(figsize=(6.0, 3.6))
+    ax.fill_between(ok["delta"], ok["ci_lower"], ok["ci_upper"], color=PALETTE[0], alpha=0.2,
+                    lw=0, label="95% CI")
+    ax.plot(ok["delta"], ok["estimate"], color=PALETTE[0], marker="o", ms=3,
+            label="pooled estimate")
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.axvline(0, color="0.6", lw=0.8, ls=":")
+    tip = tipping_delta(table)
+    if tip is not None:
+        ax.axvline(tip, color=PALETTE[3], lw=1.2, ls="--",
+                   label=f"tipping point: delta = {tip:g} {units}")
+    ax.set_xlabel(f"delta: how much higher (+) or lower (-) the {outcome_label} scores of people\n"
+                  f"who left are assumed to be than those of similar people who stayed ({units})")
+    ax.set_ylabel(effect_label)
+    ax.set_title(f"Sensitivity to missing-not-at-random: {outcome_label}")
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return save_figure(fig, path)

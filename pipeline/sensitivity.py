@@ -1,0 +1,215 @@
+"""Delta-adjustment (pattern-mixture) tipping-point analysis for missing-not-at-random departures.
+
+Multiple imputation assumes data are missing at random (MAR): people who left the study are like
+similar people who stayed. The delta adjustment (Carpenter & Kenward 2013, ch. 10; van Buuren
+2018 §3.9.1) asks how far that assumption may fail before the conclusion changes: the imputed
+values of the primary outcome are shifted by delta (people who left had scores on average delta
+units different from similar people who stayed), the analysis is repeated and re-pooled by
+Rubin's rules, and the smallest |delta| that changes the conclusion is the tipping point.
+
+Two modes:
+
+* ``"post"`` (default) - shift the imputed values of the outcome after imputation
+  (:func:`delta_adjust`). One imputation run serves every delta. Equal to mice's in-chain ``post``
+  adjustment *only for the shifted variable itself*; other imputed variables are not affected.
+  Appropriate when the outcome is the last variable in the chain (e.g. the final wave) and the
+  analysis does not use other imputed variables that depend on it.
+* ``"chain"`` - the shift is applied inside the Gibbs sampler after each update of the outcome
+  (``mice(..., delta=...)``, mice's ``post`` argument), so it propagates to the other imputed
+  variables. One imputation run per delta.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import ConfigError, DataError, PipelineError
+from pipeline.impute import MICEResult, mice
+from pipeline.pooling import rubin_pool
+
+#: estimator(completed data) -> (estimate, variance (squared SE), complete-data df or inf)
+Estimator = Callable[[pd.DataFrame], tuple[float, float, float]]
+
+TIPPING_COLUMNS = [
+    "delta", "estimate", "se", "ci_lower", "ci_upper", "pvalue", "df", "fmi", "m", "conclusion",
+    "changes_conclusion", "mode", "method", "status", "message",
+]
+
+
+def delta_adjust(imputations: Sequence[pd.DataFrame], missing_mask: pd.Series | pd.DataFrame
+                 | np.ndarray, column: str, delta: float,
+                 bounds: tuple[float, float] | None = None) -> list[pd.DataFrame]:
+    """Copies of ``imputations`` with the originally missing values of ``column`` shifted by delta.
+
+    ``missing_mask``: True where ``column`` was missing (a boolean Series/array, or the
+    ``MICEResult.missing_mask`` DataFrame). ``bounds`` optionally clips shifted values to the
+    scale's range (e.g. (0, 100) for the EQ VAS); clipping makes the effective shift smaller than
+    delta near the bounds. Observed values are never changed.
+    """
+    if isinstance(missing_mask, pd.DataFrame):
+        if column not in missing_mask:
+            raise DataError(f"delta_adjust: '{column}' is not in the missing-value mask.")
+        missing_mask = missing_mask[column]
+    mask = np.asarray(missing_mask, dtype=bool)
+    out = []
+    for d in imputations:
+        if column not in d:
+            raise DataError(f"delta_adjust: '{column}' is not a column of the imputed data.")
+        if mask.shape != (len(d),):
+            raise DataError(
+                f"delta_adjust: mask has {mask.size} rows but the imputed data have {len(d)}."
+            )
+        values = d[column].to_numpy(dtype=float).copy()
+        values[mask] += delta
+        if bounds is not None:
+            values[mask] = np.clip(values[mask], bounds[0], bounds[1])
+        adj = d.copy()
+        adj[column] = values
+        out.append(adj)
+    return out
+
+
+def _conclusion(estimate: float, lo: float, hi: float) -> str:
+    if lo > 0:
+        return "positive"
+    if hi < 0:
+        return "negative"
+    return "uncertain (CI includes 0), estimate " + ("positive" if estimate > 0 else
+                                                     "negative" if estimate < 0 else "zero")
+
+
+def _pool_one(datasets: Sequence[pd.DataFrame], estimator: Estimator, level: float) -> dict:
+    try:
+        res = np.array([estimator(d) for d in datasets], dtype=float)
+    except PipelineError as err:
+        return {"status": "failed", "message": str(err)}
+    if res.ndim != 2 or res.shape[1] != 3:
+        raise ConfigError("tipping_point: estimator must return (estimate, variance, df_complete).")
+    if not np.isfinite(res[:, :2]).all():
+        return {"status": "not_estimable",
+                "message": "the estimator gave a non-finite estimate or variance on at least one "
+                           "imputed data set"}
+    pooled = rubin_pool(res[:, 0], res[:, 1], df_complete=float(np.min(res[:, 2])),
+                        level=level).iloc[0]
+    return {
+        "estimate": pooled["estimate"], "se": pooled["se"], "ci_lower": pooled["ci_lower"],
+        "ci_upper": pooled["ci_upper"], "pvalue": pooled["pvalue"], "df": pooled["df"],
+        "fmi": pooled["fmi"], "m": int(pooled["m"]),
+        "conclusion": _conclusion(pooled["estimate"], pooled["ci_lower"], pooled["ci_upper"]),
+        "status": "ok", "message": "",
+    }
+
+
+def tipping_point(
+    wide: pd.DataFrame,
+    estimator: Estimator,
+    deltas: Sequence[float],
+    *,
+    column: str,
+    columns: Sequence[str] | None = None,
+    result: MICEResult | None = None,
+    m: int | None = None,
+    iterations: int = 10,
+    seed: int | None = None,
+    mode: str = "post",
+    bounds: tuple[float, float] | None = None,
+    level: float = 0.95,
+    **mice_kwargs,
+) -> pd.DataFrame:
+    """Re-pool the primary estimate with the missing values of ``column`` shifted by each delta.
+
+    ``estimator(completed DataFrame) -> (estimate, variance, df_complete)``. ``mode="post"``
+    shifts the imputations of ``result`` (or of one ``mice(wide, columns, ...)`` run);
+    ``mode="chain"`` re-imputes for each delta with the shift inside the sampler (same seed, so
+    delta is the only difference between runs). delta = 0 is always included. Returns one row per
+    delta (sorted) with the pooled estimate, CI, p, ``conclusion`` (positive / negative /
+    uncertain + direction of the estimate) and ``changes_conclusion`` (differs from delta = 0);
+    see :func:`tipping_delta` for the tipping point (Carpenter & Kenward 2013).
+    """
+    if mode not in ("post", "chain"):
+        raise ConfigError(f"missing_data.sensitivity.mode: '{mode}' is not 'post' or 'chain'.")
+    grid = np.unique(np.append(np.asarray(deltas, dtype=float), 0.0))
+    if not np.isfinite(grid).all():
+        raise ConfigError("missing_data.sensitivity.deltas: all deltas must be finite numbers.")
+    if column not in wide:
+        raise DataError(f"tipping_point: outcome '{column}' is not in the data.")
+    if not wide[column].isna().any():
+        raise DataError(
+            f"tipping_point: '{column}' has no missing values, so there is nothing to shift; "
+            "a tipping-point analysis is not needed for this outcome."
+        )
+    if result is None or mode == "chain":
+        if columns is None or seed is None:
+            raise ConfigError("tipping_point: give `result`, or `columns` and `seed` to impute.")
+        if column not in columns:
+            raise ConfigError(
+                f"tipping_point: outcome '{column}' must be one of the imputed columns."
+            )
+    rows = []
+    if mode == "post":
+        if result is None:
+            result = mice(wide, columns, m=m, iterations=iterations, seed=seed, **mice_kwargs)
+        mask = result.missing_mask[column]
+        for d in grid:
+            sets = delta_adjust(result.imputations, mask, column, d, bounds)
+            rows.append({"delta": d, **_pool_one(sets, estimator, level)})
+    else:
+        for d in grid:
+            res = mice(wide, columns, m=m, iterations=iterations, seed=seed,
+                       delta={column: d} if d != 0 else None, **mice_kwargs)
+            sets = res.imputations
+            if bounds is not None and d != 0:
+                sets = delta_adjust(sets, res.missing_mask[column], column, 0.0, bounds)
+            rows.append({"delta": d, **_pool_one(sets, estimator, level)})
+    table = pd.DataFrame(rows).reindex(columns=TIPPING_COLUMNS)
+    table["mode"] = mode
+    table["method"] = "mi"
+    base = table.loc[table["delta"] == 0, "conclusion"].iloc[0]
+    ok = table["status"] == "ok"
+    table["changes_conclusion"] = ok & (table["conclusion"] != base)
+    if table.loc[table["delta"] == 0, "status"].iloc[0] != "ok":
+        table["changes_conclusion"] = False
+    return table
+
+
+def tipping_delta(table: pd.DataFrame) -> float | None:
+    """Smallest |delta| in ``table`` at which the conclusion differs from delta = 0 (signed);
+    None when no delta in the grid changes it (or the delta = 0 analysis failed)."""
+    hits = table.loc[table["changes_conclusion"].astype(bool), "delta"]
+    if hits.empty:
+        return None
+    return float(hits.iloc[np.argmin(np.abs(hits.to_numpy()))])
+
+
+def _num(x: float) -> str:
+    return f"{abs(x):.0f}" if abs(x) >= 10 or float(abs(x)).is_integer() else f"{abs(x):.1f}"
+
+
+def tipping_sentence(table: pd.DataFrame, outcome_label: str, units: str = "points") -> str:
+    """Plain-language statement of the tipping point for a report.
+
+    e.g. "The conclusion would change only if people who left the study had quality-of-life
+    scores on average 12 points lower than similar people who stayed."
+    """
+    base = table.loc[table["delta"] == 0]
+    if base.empty or base["status"].iloc[0] != "ok":
+        return (f"The sensitivity analysis for {outcome_label} could not be done because the main "
+                "analysis could not be estimated on the imputed data.")
+    lo, hi = table["delta"].min(), table["delta"].max()
+    tip = tipping_delta(table)
+    if tip is None:
+        return (f"The conclusion did not change for any shift examined: even if people who left "
+                f"the study had {outcome_label} scores on average up to {_num(lo)} {units} lower "
+                f"or {_num(hi)} {units} higher than similar people who stayed, the conclusion "
+                "would be the same.")
+    direction = "lower" if tip < 0 else "higher"
+    new = table.loc[table["delta"] == tip, "conclusion"].iloc[0]
+    old = base["conclusion"].iloc[0]
+    what = "The conclusion would change"
+    if old.startswith("uncertain") and not new.startswith("uncertain"):
+        what = f"The result would become clearly {new}"
+    return (f"{what} only if people who left the study had {outcome_label} scores "
+            f"on average {_num(tip)} {units} {direction} than similar people who stayed.")

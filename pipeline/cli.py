@@ -26,6 +26,8 @@ log = logging.getLogger("pipeline")
 STAGES = {
     "ingest": "pipeline.stages.ingest",
     "clean": "pipeline.stages.clean",
+    "change": "pipeline.stages.change",
+    "attrition": "pipeline.stages.attrition",
 }
 
 

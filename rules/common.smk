@@ -55,4 +55,6 @@ ALL_TARGETS = [
     "results/clean/qc_log.csv",
     "results/tables/data_quality.csv",
     "results/tables/reliability.csv",
+    "results/tables/change_means.csv",
+    "results/tables/attrition_flow.csv",
 ]

@@ -1,0 +1,46 @@
+"""Change over time: mixed-model trajectories, effect sizes, reliable change, sample description."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.change import change_settings, change_tables, write_change_tables
+from pipeline.change_rci import reliability_from_table
+from pipeline.config import Config
+from pipeline.descriptives import baseline_table, correlation_tables
+from pipeline.figures.change import plot_trajectory
+from pipeline.tables import write_table
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--long", required=True)
+    p.add_argument("--wide", required=True)
+    p.add_argument("--reliability", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--individual", required=True, help="per-participant RCI (not a funder table)")
+    p.add_argument("--fig-dir", required=True)
+
+
+def run(cfg: Config, args: argparse.Namespace) -> None:
+    long, wide = pd.read_parquet(args.long), pd.read_parquet(args.wide)
+    keys = list(cfg.scales)
+    covs = {k: c.type for k, c in cfg.covariates.items()}
+    cov_waves = {k: c.wave for k, c in cfg.covariates.items() if c.wave}
+    settings = change_settings(cfg.section("change"), keys)
+    alpha = reliability_from_table(pd.read_csv(args.reliability), cfg.wave_ids[0])
+    tables = change_tables(long, {k: s.mid for k, s in cfg.scales.items()}, cfg.wave_ids, covs,
+                           settings, reliability=alpha, min_cell=cfg.min_cell,
+                           covariate_waves=cov_waves)
+    write_table(tables.pop("rci_individual"), args.individual)
+    out = Path(args.out_dir)
+    write_change_tables(tables, out)
+    write_table(baseline_table(wide, covs, keys, cfg.wave_ids), out / "descriptives_baseline.csv")
+    write_table(correlation_tables(long, keys, cfg.wave_ids), out / "descriptives_correlations.csv")
+    labels = {w.id: w.label for w in cfg.waves}
+    for k, sc in cfg.scales.items():
+        plot_trajectory(tables["means"], k, Path(args.fig_dir) / f"change_{k}", label=sc.label,
+                        min_cell=cfg.min_cell, wave_labels=labels,
+                        higher_is_better=settings.higher_is_better.get(k, True))

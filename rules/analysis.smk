@@ -1,0 +1,57 @@
+# Analyses on the clean data: change over time, attrition and missing data, models.
+
+CLEAN = dict(
+    long="results/clean/long.parquet",
+    wide="results/clean/wide.parquet",
+    qc="results/clean/qc_log.csv",
+)
+
+
+rule change:
+    input:
+        long=CLEAN["long"],
+        wide=CLEAN["wide"],
+        reliability="results/tables/reliability.csv",
+    output:
+        tables=expand(
+            "results/tables/change_{name}.csv",
+            name=["means", "contrasts", "effect_sizes", "rci_shares", "status"],
+        ),
+        baseline="results/tables/descriptives_baseline.csv",
+        correlations="results/tables/descriptives_correlations.csv",
+        individual="results/change/rci_individual.csv",
+        figures=expand("results/figures/change_{scale}.png", scale=list(CFG.scales)),
+    params:
+        cfg=lambda w: section("waves", "scales", "covariates", "change", "disclosure"),
+    log:
+        "results/logs/change.log",
+    shell:
+        cli("change") + " --long {input.long} --wide {input.wide} --reliability {input.reliability}"
+        " --out-dir results/tables --individual {output.individual} --fig-dir results/figures"
+        " --log {log}"
+
+
+rule attrition:
+    input:
+        **CLEAN,
+    output:
+        flow="results/tables/attrition_flow.csv",
+        flow_public="results/tables/attrition_flow_public.csv",
+        missingness="results/tables/attrition_missingness.csv",
+        patterns="results/tables/attrition_patterns.csv",
+        compare="results/tables/attrition_retained_vs_lost.csv",
+        model="results/tables/attrition_retention_model.csv",
+        status="results/tables/attrition_retention_status.csv",
+        ipw="results/tables/attrition_ipw.csv",
+        mcar="results/tables/attrition_mcar.csv",
+        weights="results/clean/ipw_weights.parquet",
+        summary="results/attrition/summary.json",
+        figures=["results/figures/attrition_flow.png", "results/figures/missing_patterns.png"],
+    params:
+        cfg=lambda w: section("waves", "scales", "covariates", "attrition", "disclosure"),
+    log:
+        "results/logs/attrition.log",
+    shell:
+        cli("attrition") + " --wide {input.wide} --long {input.long} --qc {input.qc}"
+        " --outdir results/tables --figdir results/figures --weights {output.weights}"
+        " --summary {output.summary} --log {log}"

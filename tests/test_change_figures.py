@@ -1,0 +1,109 @@
+"""Tests for pipeline.figures.change: trajectory figure and the evidence-led change sentences."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.errors import DataError
+from pipeline.figures.change import change_sentence, plot_trajectory
+
+
+def _con(est, lo, hi, status="ok", flag="", wave="T1", months=4.0):
+    return pd.DataFrame({"construct": ["qol"], "wave": [wave], "months": [months], "est": [est],
+                         "ci_lower_adj": [lo], "ci_upper_adj": [hi], "status": [status],
+                         "flag": [flag]})
+
+
+LABEL = "Quality of life"
+PHRASES = {"T1": "at about 4 months"}
+
+
+def test_sentence_higher_when_adjusted_ci_excludes_zero():
+    s = change_sentence(_con(6.1, 2.3, 9.9), "qol", LABEL, PHRASES)
+    assert s == ("Quality of life was higher at about 4 months than at entry "
+                 "(by 6.1 points, 95% CI 2.3 to 9.9).")
+
+
+def test_sentence_lower_reports_magnitude():
+    s = change_sentence(_con(-0.42, -0.70, -0.14), "qol", "Loneliness", PHRASES,
+                        scale_range=(3, 9))
+    assert s == ("Loneliness was lower at about 4 months than at entry "
+                 "(by 0.42 points, 95% CI 0.14 to 0.70).")
+
+
+def test_sentence_no_clear_change_when_ci_includes_zero():
+    s = change_sentence(_con(1.2, -0.8, 3.2), "qol", LABEL)
+    assert s == ("There was no clear change in quality of life between entry and 4 months "
+                 "(difference 1.2 points, 95% CI \u22120.8 to 3.2).")
+    assert "higher" not in s and "improv" not in s
+
+
+def test_sentence_decimals():
+    assert "by 6.12 points" in change_sentence(_con(6.123, 2.3, 9.9), "qol", decimals=2)
+    assert "by 6.1 points" in change_sentence(_con(6.123, 2.3, 9.9), "qol", scale_range=(0, 100))
+    assert "by 0.30 points" in change_sentence(_con(0.3, 0.1, 0.5), "qol", scale_range=(1, 7))
+
+
+def test_sentence_small_n_and_not_estimable_and_failed():
+    assert change_sentence(_con(9, 1, 17, flag="small_n"), "qol", LABEL, PHRASES) == (
+        "Too few people answered at about 4 months to describe change in quality of life.")
+    s = change_sentence(_con(np.nan, np.nan, np.nan, status="not_estimable"), "qol", LABEL)
+    assert s == "Change in quality of life from entry to 4 months could not be estimated from these data."
+    s = change_sentence(_con(np.nan, np.nan, np.nan, status="failed"), "qol", LABEL)
+    assert "did not converge" in s and "could not be estimated" in s
+
+
+def test_sentence_keeps_acronyms_and_joins_waves():
+    c = pd.concat([_con(6.1, 2.3, 9.9), _con(2.0, -1.0, 5.0, wave="T2", months=7.0)])
+    s = change_sentence(c, "qol", "EQ VAS", PHRASES)
+    assert s.startswith("EQ VAS was higher") and "no clear change in EQ VAS between entry and 7 months" in s
+
+
+def test_sentence_never_causal():
+    for args in [(6.1, 2.3, 9.9), (-6.1, -9.9, -2.3), (1.0, -1.0, 3.0)]:
+        s = change_sentence(_con(*args), "qol", LABEL).lower()
+        assert not any(w in s for w in ("programme", "improved", "caused", "because of", "effect"))
+
+
+def test_sentence_unknown_construct_raises():
+    with pytest.raises(DataError, match="nope"):
+        change_sentence(_con(1, 0.5, 2), "nope")
+
+
+def _means():
+    rows = []
+    for method, est, n in (("lmm_reml", [57, 62, 67], [601, 195, 8]),
+                           ("observed_completers", [67, 72, 74], [60, 60, 60])):
+        for w, mo, e, k in zip(["T0", "T1", "T2"], [0, 4, 7], est, n):
+            rows.append({"construct": "qol", "method": method, "wave": w, "months": float(mo),
+                         "est": e, "ci_lower": e - 2, "ci_upper": e + 2, "n": k,
+                         "flag": "small_n" if k < 10 else "", "status": "ok", "message": ""})
+    return pd.DataFrame(rows)
+
+
+def test_plot_trajectory_writes_png_and_svg_with_suppressed_counts(tmp_path, monkeypatch):
+    texts = []
+    real_text = plt.Axes.text
+
+    def spy(self, x, y, s, *a, **k):
+        texts.append(s)
+        return real_text(self, x, y, s, *a, **k)
+
+    monkeypatch.setattr(plt.Axes, "text", spy)
+    paths = plot_trajectory(_means(), "qol", tmp_path / "traj.png", label=LABEL)
+    assert {p.suffix for p in paths} == {".png", ".svg"} and all(p.stat().st_size > 0 for p in paths)
+    assert "n = 601" in texts and "n < 10" in texts and "n = 8" not in texts
+    assert "n = 8" not in (tmp_path / "traj.svg").read_text()
+
+
+def test_plot_trajectory_without_model_means(tmp_path):
+    m = _means()
+    m.loc[m["method"] == "lmm_reml", ["status", "est"]] = ["failed", np.nan]
+    m.loc[m["method"] == "lmm_reml", "message"] = "did not converge"
+    paths = plot_trajectory(m, "qol", tmp_path / "fail", label=LABEL)
+    assert all(p.exists() for p in paths)
+    with pytest.raises(DataError, match="nope"):
+        plot_trajectory(m, "nope", tmp_path / "x")

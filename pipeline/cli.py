@@ -28,6 +28,7 @@ STAGES = {
     "clean": "pipeline.stages.clean",
     "change": "pipeline.stages.change",
     "attrition": "pipeline.stages.attrition",
+    "impute": "pipeline.stages.impute",
 }
 
 

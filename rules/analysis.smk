@@ -55,3 +55,27 @@ rule attrition:
         cli("attrition") + " --wide {input.wide} --long {input.long} --qc {input.qc}"
         " --outdir results/tables --figdir results/figures --weights {output.weights}"
         " --summary {output.summary} --log {log}"
+
+
+rule impute:
+    input:
+        wide=CLEAN["wide"],
+    output:
+        imputations="results/imputed/imputations.parquet",
+        log="results/tables/imputation_log.csv",
+        settings="results/tables/imputation_settings.csv",
+        primary="results/tables/missing_data_primary.csv",
+        tipping="results/tables/sensitivity_tipping_point.csv",
+        summary="results/imputed/summary.json",
+        figures=[
+            "results/figures/imputation_chains.png",
+            "results/figures/imputation_observed_vs_imputed.png",
+            "results/figures/sensitivity_tipping_point.png",
+        ],
+    params:
+        cfg=lambda w: section("seed", "waves", "scales", "covariates", "missing_data"),
+    log:
+        "results/logs/impute.log",
+    shell:
+        cli("impute") + " --wide {input.wide} --out-imputations {output.imputations}"
+        " --outdir results/tables --figdir results/figures --summary {output.summary} --log {log}"

@@ -57,4 +57,5 @@ ALL_TARGETS = [
     "results/tables/reliability.csv",
     "results/tables/change_means.csv",
     "results/tables/attrition_flow.csv",
+    "results/tables/missing_data_primary.csv",
 ]

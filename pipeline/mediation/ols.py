@@ -1,0 +1,160 @@
+"""Closed-form OLS of the serial-mediation equations (PROCESS model 6; Hayes 2022, ch. 5).
+
+Every equation regresses one design column on all columns before it, so all coefficients follow
+from the cross-product (Gram) matrix ``G = Z' W Z`` of the design ``Z = [1, X, C, M1..Mk, Y]``
+(``W`` = frequency weights; identity for the sample, bootstrap counts for a resample, leave-one-out
+for the jackknife). :func:`chain_coefficients` accepts a stack ``(..., q, q)`` of Gram matrices, so
+the sample, all bootstrap draws and all jackknife samples go through the same code, batched.
+
+Numerical conditioning: the columns are centred and scaled by the full-sample means and SDs
+(:func:`standardise`) before forming ``G``; slopes are transformed back to raw units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Positions in the design: 0 = constant, 1 = X, 2.. covariates, then mediators, then Y."""
+
+    n_cov: int
+    k: int
+
+    @property
+    def q(self) -> int:
+        return 3 + self.n_cov + self.k
+
+    def med(self, j: int) -> int:
+        """Column of mediator j (0-based)."""
+        return 2 + self.n_cov + j
+
+    @property
+    def y(self) -> int:
+        return self.q - 1
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Column centres and scales (constant column: centre 0, scale 1)."""
+
+    center: np.ndarray
+    scale: np.ndarray
+
+
+@dataclass
+class Coefs:
+    """Raw-unit path coefficients; every array has the leading batch shape ``...``."""
+
+    a: np.ndarray         # (..., k)       X -> M_j
+    d: np.ndarray         # (..., k, k)    d[..., j, i]: M_i -> M_j (i < j), zero elsewhere
+    b: np.ndarray         # (..., k)       M_j -> Y
+    cp: np.ndarray        # (...)          direct effect c'
+    c: np.ndarray         # (...)          total effect (Y on X and covariates)
+    cov_m: np.ndarray     # (..., k, n_cov) covariates -> M_j
+    cov_y: np.ndarray     # (..., n_cov)   covariates -> Y
+    cov_c: np.ndarray     # (..., n_cov)   covariates in the total-effect model
+    sd_x: np.ndarray      # (...)          SD of X (n - 1 divisor, weighted)
+    sd_y: np.ndarray      # (...)          SD of Y
+
+
+def standardise(Z: np.ndarray) -> tuple[np.ndarray, Scaling]:
+    """Centre and scale every non-constant column by its sample mean and SD (ddof = 1)."""
+    center = Z.mean(axis=0)
+    scale = Z.std(axis=0, ddof=1)
+    center[0], scale[0] = 0.0, 1.0
+    scale = np.where(scale > 0, scale, 1.0)
+    return (Z - center) / scale, Scaling(center, scale)
+
+
+def gram(Zs: np.ndarray) -> np.ndarray:
+    """``Z'Z`` of the (standardised) design."""
+    return Zs.T @ Zs
+
+
+def _regress(G: np.ndarray, p: int, t: int) -> np.ndarray:
+    """Coefficients of column ``t`` on columns ``0..p-1`` from stacked Gram matrices."""
+    return np.linalg.solve(G[..., :p, :p], G[..., :p, t:t + 1])[..., 0]
+
+
+def chain_coefficients(G: np.ndarray, layout: Layout, scaling: Scaling) -> Coefs:
+    """Model-6 coefficients for a stack of Gram matrices of the standardised design.
+
+    M_j ~ 1 + X + C + M_1..M_{j-1};  Y ~ 1 + X + C + M_1..M_k;  Y ~ 1 + X + C (total effect).
+    Raises numpy.linalg.LinAlgError if any system is exactly singular (callers screen draws first).
+    """
+    s = scaling.scale
+    k, nc = layout.k, layout.n_cov
+    cov = slice(2, 2 + nc)
+    batch = G.shape[:-2]
+    a = np.empty(batch + (k,))
+    d = np.zeros(batch + (k, k))
+    cov_m = np.empty(batch + (k, nc))
+    for j in range(k):
+        t = layout.med(j)
+        beta = _regress(G, t, t) * (s[t] / s[:t])
+        a[..., j] = beta[..., 1]
+        cov_m[..., j, :] = beta[..., cov]
+        d[..., j, :j] = beta[..., 2 + nc:t]
+    t = layout.y
+    beta = _regress(G, t, t) * (s[t] / s[:t])
+    b = beta[..., 2 + nc:t]
+    cp = beta[..., 1]
+    cov_y = beta[..., cov]
+    beta_c = _regress(G, 2 + nc, t) * (s[t] / s[:2 + nc])
+    w = G[..., 0, 0]
+
+    def sd(col: int) -> np.ndarray:
+        mean = G[..., 0, col] / w
+        return np.sqrt((G[..., col, col] - w * mean**2) / (w - 1)) * s[col]
+
+    return Coefs(a=a, d=d, b=b, cp=cp, c=beta_c[..., 1], cov_m=cov_m, cov_y=cov_y,
+                 cov_c=beta_c[..., cov], sd_x=sd(1), sd_y=sd(t))
+
+
+@dataclass(frozen=True)
+class OLSEquation:
+    """One fitted equation: raw-unit slopes (intercept excluded), homoskedastic OLS SEs."""
+
+    outcome: int                # design column of the outcome
+    regressors: tuple[int, ...]  # design columns of the slopes
+    est: np.ndarray
+    se: np.ndarray
+    df: int
+
+    @property
+    def t(self) -> np.ndarray:
+        return self.est / self.se
+
+    @property
+    def pvalue(self) -> np.ndarray:
+        return 2 * stats.t.sf(np.abs(self.t), self.df)
+
+    def ci(self, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        crit = stats.t.ppf(0.5 + conf / 2, self.df)
+        return self.est - crit * self.se, self.est + crit * self.se
+
+
+def ols_equations(Zs: np.ndarray, layout: Layout, scaling: Scaling) -> list[OLSEquation]:
+    """Fit M_1..M_k, Y and the total-effect model by OLS with the usual homoskedastic SEs
+    ``sigma^2 (X'X)^-1``, ``sigma^2 = SSE / (n - p)`` (PROCESS default; Hayes 2022)."""
+    n = Zs.shape[0]
+    s = scaling.scale
+    specs = [(layout.med(j), layout.med(j)) for j in range(layout.k)]
+    specs += [(layout.y, layout.y), (layout.y, 2 + layout.n_cov)]
+    out = []
+    for t, p in specs:
+        X = Zs[:, :p]
+        xtx_inv = np.linalg.inv(X.T @ X)
+        beta = xtx_inv @ (X.T @ Zs[:, t])
+        resid = Zs[:, t] - X @ beta
+        sigma2 = resid @ resid / (n - p)
+        se = np.sqrt(np.diag(xtx_inv) * sigma2)
+        conv = s[t] / s[:p]
+        out.append(OLSEquation(outcome=t, regressors=tuple(range(1, p)), est=(beta * conv)[1:],
+                               se=(se * conv)[1:], df=n - p))
+    return out

@@ -33,6 +33,8 @@ class Wave:
     format: str = "auto"
     event: str | None = None
     wave_column: str | None = None
+    event_column: str | None = None
+    date_order: str | None = None
     column_map: dict[str, str] = field(default_factory=dict)
 
 
@@ -235,6 +237,8 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".") -> Config:
             format=w.get("format", "auto"),
             event=w.get("event"),
             wave_column=w.get("wave_column"),
+            event_column=w.get("event_column"),
+            date_order=w.get("date_order"),
             column_map=dict(w.get("column_map") or {}),
         )
         for w in cfg["waves"]

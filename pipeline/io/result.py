@@ -68,3 +68,17 @@ def concat_logs(*logs: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)[LOG_COLUMNS]
     out["row"] = pd.array(out["row"], dtype="Int64")
     return out
+
+
+@dataclass
+class RawTable:
+    """A file's table as read, before wave selection: every column, rows aligned with ``rows``.
+
+    ``rows`` holds the 1-based row number a person would see for each row of ``data``.
+    ``log`` holds records made while reading (see :func:`log_entry`).
+    """
+
+    data: pd.DataFrame
+    rows: Any  # numpy integer array, same length as data
+    log: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)

@@ -46,7 +46,7 @@ def kind_from_bytes(head: bytes, path: Path | None = None) -> str:
     """Classify a file from its first bytes (``path`` lets ZIPs be looked inside)."""
     if not head:
         return "empty"
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(path) if path is not None else "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "xls"
@@ -64,13 +64,29 @@ def kind_from_bytes(head: bytes, path: Path | None = None) -> str:
         return "gzip"
     if head.startswith(b"PAR1"):
         return "parquet"
-    if head.startswith(UTF16_BOMS):
+    if head.startswith(UTF16_BOMS) or utf16_without_bom(head):
         return "text"
     if b"\x00" in head:
         return "binary"
     # Mostly printable bytes -> text; otherwise binary.
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
     return "binary" if control > max(2, len(head) // 100) else "text"
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when ``head`` looks like ASCII-range UTF-16 text without a BOM.
+
+    Such text has a NUL in every other byte (odd positions little-endian, even big-endian).
+    """
+    n = len(head) - len(head) % 2
+    if n < 8:
+        return None
+    even, odd = head[0:n:2], head[1:n:2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def _zip_kind(path: Path) -> str:

@@ -47,6 +47,7 @@ def ingest_wave(cfg: Config, wave_id: str):
         sheet=wave.sheet,
         event=wave.event,
         wave_column=wave.wave_column,
+        event_column=wave.event_column,
         column_map=wave.column_map or None,
     )
     data = result.data

@@ -1,0 +1,162 @@
+"""Read SPSS (.sav/.zsav) and Stata (.dta) files with their value labels and missing codes.
+
+Files are read with ``user_missing=True`` so declared user-missing codes (SPSS ``-99 'Refused'``,
+Stata ``.a``) are *seen*; :func:`apply_user_missing` then sets them missing and logs each cell,
+so a code such as -99 can never be averaged into a score.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+
+from pipeline.errors import InputFileError
+
+from .result import RawTable, log_entry
+
+
+def read_stat_table(path: Path, kind: str) -> RawTable:
+    """Read a .sav/.zsav (``kind`` 'sav'/'zsav') or .dta (``kind`` 'dta') file, every column."""
+    reader = pyreadstat.read_dta if kind == "dta" else pyreadstat.read_sav
+    try:
+        df, meta = reader(str(path), user_missing=True)
+    except Exception as exc:  # noqa: BLE001 - pyreadstat raises many types for damaged files
+        raise InputFileError(
+            f"{path.name}: cannot read this {'Stata' if kind == 'dta' else 'SPSS'} file "
+            f"({type(exc).__name__}: {exc}). It may be damaged or truncated: save it again from "
+            "the statistics program and run again."
+        ) from None
+    for col in df.columns:
+        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+            df[col] = df[col].astype(object).where(df[col].astype(object) != "", np.nan)
+    user_missing: dict[str, list[dict[str, Any]]] = {
+        col: [dict(r) for r in ranges] for col, ranges in (meta.missing_ranges or {}).items()
+    }
+    for col, codes in (getattr(meta, "missing_user_values", None) or {}).items():
+        user_missing.setdefault(col, []).extend({"lo": c, "hi": c} for c in codes)
+    out_meta = {
+        "format": "dta" if kind == "dta" else "sav",
+        "value_labels": {c: dict(v) for c, v in (meta.variable_value_labels or {}).items()},
+        "variable_labels": dict(zip(meta.column_names, meta.column_labels or [])),
+        "user_missing": user_missing,
+        "encoding": getattr(meta, "file_encoding", None),
+        "header_row": None,
+        "notes": [],
+    }
+    return RawTable(data=df, rows=np.arange(1, len(df) + 1), log=[], meta=out_meta)
+
+
+def _tagged_missing(s: pd.Series) -> pd.Series:
+    """Stata extended missing values read as letters ('a'..'z') in a numeric column."""
+    if s.dtype != object:
+        return pd.Series(False, index=s.index)
+    is_letter = s.map(lambda v: isinstance(v, str) and len(v) == 1 and v.isalpha() and v.islower())
+    is_number = s.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+    numeric_column = bool(is_number.any()) and bool((is_number | s.isna() | is_letter).all())
+    return is_letter if numeric_column else is_letter & False
+
+
+def apply_user_missing(
+    df: pd.DataFrame,
+    rows: np.ndarray,
+    user_missing: dict[str, list[dict[str, Any]]],
+    value_labels: dict[str, dict[Any, str]],
+    *,
+    file: str,
+    columns: list[str],
+    stata: bool = False,
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Set declared user-missing codes to missing in ``columns``; one log record per cell.
+
+    With ``stata``, letters ('a'-'z', Stata's extended missing .a-.z) in an otherwise numeric
+    column are missing too, declared or not. The issue reads ``user_missing: <value label>``
+    (or the code when it has no label).
+    """
+    log: list[dict[str, Any]] = []
+    for col in columns:
+        s = df[col]
+        mask = pd.Series(False, index=s.index)
+        numeric = pd.to_numeric(s, errors="coerce") if s.dtype == object else s
+        for r in user_missing.get(col, []):
+            lo, hi = r.get("lo"), r.get("hi")
+            if isinstance(lo, str) or isinstance(hi, str):
+                mask |= s.isin([lo, hi])
+            elif pd.api.types.is_numeric_dtype(numeric):
+                mask |= (numeric >= lo) & (numeric <= hi)
+            else:
+                mask |= s.isin([lo, hi])
+        if stata:
+            mask |= _tagged_missing(s)
+        if not mask.any():
+            continue
+        labels = value_labels.get(col, {})
+        for i in np.flatnonzero(mask.to_numpy()):
+            v = s.iloc[i]
+            label = labels.get(v, None)
+            if label is None and isinstance(v, str):
+                label = f".{v}"
+            shown = _show(v)
+            log.append(
+                log_entry(
+                    file, int(rows[i]), col, shown, f"user_missing: {label or shown}", "set_missing"
+                )
+            )
+        df[col] = s.astype(object).where(~mask, np.nan) if s.dtype == object else s.where(~mask)
+    return df, log
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def compare_value_labels(
+    value_labels: dict[str, dict[Any, str]],
+    label_map: dict[str, float],
+    *,
+    missing_codes: dict[str, list[Any]] | None = None,
+) -> list[str]:
+    """Labels in a file that differ from the config's label map, one message each.
+
+    Reports labels the map does not know and labels whose code differs from the map's code
+    (matching ignores case and surrounding white space, as the cleaner does). Codes listed in
+    ``missing_codes[column]`` (user-missing) are skipped. Returns [] when everything agrees.
+    """
+    norm_map = {str(k).strip().lower(): v for k, v in label_map.items()}
+    problems = []
+    for col, labels in value_labels.items():
+        skip = set((missing_codes or {}).get(col, []))
+        for code, label in labels.items():
+            if code in skip:
+                continue
+            key = str(label).strip().lower()
+            if key not in norm_map:
+                problems.append(
+                    f"column '{col}': value label '{label}' (code {_show(code)}) is not in the "
+                    "config label map"
+                )
+            elif not _same_code(norm_map[key], code):
+                problems.append(
+                    f"column '{col}': value label '{label}' has code {_show(code)} in the file but "
+                    f"{_show(norm_map[key])} in the config label map"
+                )
+    return problems
+
+
+def _same_code(a: Any, b: Any) -> bool:
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return str(a).strip() == str(b).strip()
+
+
+def user_missing_codes(user_missing: dict[str, list[dict[str, Any]]]) -> dict[str, list[Any]]:
+    """Point codes (lo == hi) per column, for :func:`compare_value_labels`'s ``missing_codes``."""
+    return {
+        c: [r["lo"] for r in rs if r.get("lo") == r.get("hi")] for c, rs in user_missing.items()
+    }

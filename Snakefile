@@ -3,12 +3,14 @@
 #   snakemake --cores 2   run everything on the study in config/config.yaml
 # Rules are thin: each calls `python -m pipeline.cli <stage>`, whose code lives in pipeline/.
 
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
 include: "rules/common.smk"

@@ -53,8 +53,8 @@ def change_estimator(outcome: str, baseline: str):
         d = d[np.isfinite(d)]
         n = d.size
         if n < 2:
-            return np.array([np.nan]), np.array([np.nan]), np.nan
-        return np.array([d.mean()]), np.array([d.var(ddof=1) / n]), float(n - 1)
+            return np.nan, np.nan, np.nan
+        return float(d.mean()), float(d.var(ddof=1) / n), float(n - 1)
 
     return estimate
 
@@ -121,16 +121,16 @@ def run(cfg: Config, args) -> None:
     est, var, dfc = estimator(cc)
     rows = []
     term = f"mean change {outcome_key} {base}->{wave}"
-    if np.isfinite(est[0]):
+    if np.isfinite(est):
         from scipy import stats
 
-        se = float(np.sqrt(var[0]))
+        se = float(np.sqrt(var))
         tcrit = stats.t.ppf(0.975, dfc)
         rows.append(pd.DataFrame([{
-            "method": "complete_case", "term": term, "m": 1, "estimate": float(est[0]), "se": se,
-            "df": dfc, "statistic": float(est[0]) / se,
-            "pvalue": float(2 * stats.t.sf(abs(est[0]) / se, dfc)),
-            "ci_lower": float(est[0]) - tcrit * se, "ci_upper": float(est[0]) + tcrit * se,
+            "method": "complete_case", "term": term, "m": 1, "estimate": est, "se": se,
+            "df": dfc, "statistic": est / se,
+            "pvalue": float(2 * stats.t.sf(abs(est) / se, dfc)),
+            "ci_lower": est - tcrit * se, "ci_upper": est + tcrit * se,
             "n": len(cc),
         }]))
     mi_row = pool_estimator(result.imputations, estimator, terms=[term])

@@ -7,7 +7,17 @@ import logging
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.io import check_coding_shift, check_text_answers, parquet_safe, raise_problems, read_wave
+import pandas as pd
+
+from pipeline.io import (
+    check_coding_shift,
+    check_dates,
+    check_text_answers,
+    parquet_safe,
+    raise_problems,
+    read_wave,
+)
+from pipeline.io.result import concat_logs, log_entry, log_frame
 from pipeline.tables import write_parquet, write_table
 
 log = logging.getLogger("pipeline.ingest")
@@ -65,6 +75,19 @@ def ingest_wave(cfg: Config, wave_id: str):
             advice="Add each label to the scale's label map in config/config.yaml (with its "
             "code, or null if it means 'no answer'), or correct the export, then run again.",
         )
+    if wave.date_column:
+        dayfirst = {"dmy": True, "mdy": False}.get(wave.date_order or "")
+        dc = check_dates(data[wave.date_column], column=wave.date_column, file=path.name,
+                         dayfirst=dayfirst)
+        entries = [
+            log_entry(path.name, int(data.loc[i, "_source_row"]), wave.date_column, v,
+                      "not a date", "set_missing")
+            for i, v in dc.unparsed.items()
+        ]
+        result.log = concat_logs(result.log, log_frame(entries))
+        data[wave.date_column] = pd.to_datetime(dc.dates).dt.strftime("%Y-%m-%d %H:%M:%S")
+        result.meta["date_order"] = dc.order
+        result.meta.setdefault("notes", []).extend(dc.notes)
     safe, converted = parquet_safe(data)
     result.meta["mixed_type_columns_as_text"] = converted
     result.data = safe

@@ -1,0 +1,98 @@
+"""Clean stage: cross-wave checks, cleaning, linking, scoring, reliability and the QC trail."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.clean import LOG_COLUMNS, check_accounting, clean_wave, link_waves, to_wide
+from pipeline.config import Config
+from pipeline.errors import DataError
+from pipeline.io import check_id_format, check_id_overlap, check_same_file
+from pipeline.pseudonym import normalise_id
+from pipeline.quality import quality_summary
+from pipeline.reliability import reliability_table
+from pipeline.score import score_scales
+from pipeline.tables import write_parquet, write_table
+
+log = logging.getLogger("pipeline.clean")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--interim", required=True, help="folder with raw_<wave>.parquet etc.")
+    p.add_argument("--out-long", required=True)
+    p.add_argument("--out-wide", required=True)
+    p.add_argument("--out-qc", required=True)
+    p.add_argument("--out-quality", required=True)
+    p.add_argument("--out-reliability", required=True)
+
+
+def _read_log(frame: pd.DataFrame, wave: str, id_column: str) -> pd.DataFrame:
+    """Reader log in the QC-log shape (no pid at that stage; raw ids never copied)."""
+    out = frame.copy()
+    out["pid"] = None
+    out["wave"] = wave
+    out.loc[out["column"] == id_column, "original_value"] = None
+    return out[LOG_COLUMNS]
+
+
+def cross_wave_checks(cfg: Config, raw: dict[str, pd.DataFrame]) -> None:
+    """Refuse follow-up files that cannot belong to this cohort (same file twice, ids that
+    barely overlap baseline, a changed id format)."""
+    check_same_file([(w.id, cfg.path(w.file)) for w in cfg.waves if not w.event])
+    base_id = cfg.wave_ids[0]
+    base_ids = normalise_id(raw[base_id][cfg.id_column]).dropna()
+    for w in cfg.waves[1:]:
+        ids = normalise_id(raw[w.id][cfg.id_column]).dropna()
+        file = Path(w.file).name
+        check_id_format(base_ids, ids, file=file, wave_id=w.id)
+        check_id_overlap(base_ids, ids, file=file, wave_id=w.id, threshold=cfg.min_id_overlap)
+
+
+def run(cfg: Config, args) -> None:
+    interim = Path(args.interim)
+    raw, read_logs, meta = {}, [], {}
+    for w in cfg.wave_ids:
+        raw[w] = pd.read_parquet(interim / f"raw_{w}.parquet")
+        read_logs.append(_read_log(pd.read_csv(interim / f"read_log_{w}.csv", dtype=object),
+                                   w, cfg.id_column))
+        meta[w] = json.loads((interim / f"read_meta_{w}.json").read_text(encoding="utf-8"))
+    cross_wave_checks(cfg, raw)
+
+    cleaned, logs = [], list(read_logs)
+    for i, w in enumerate(cfg.waves):
+        cw = clean_wave(
+            raw[w.id], wave_id=w.id, wave_index=i, months=w.months, id_column=cfg.id_column,
+            scales=cfg.scales, covariates=cfg.covariates, date_column=w.date_column,
+            salt=cfg.salt, is_baseline=i == 0,
+        )
+        cleaned.append(cw.data)
+        logs.append(cw.log)
+        log.info("wave %s: %d rows in, %d participants kept", w.id, len(raw[w.id]), len(cw.data))
+    long, link_log = link_waves(cleaned, unmatched_followup=cfg.unmatched_followup)
+    logs.append(link_log)
+    long, score_log = score_scales(long, cfg.scales)
+    logs.append(score_log)
+    qc = pd.concat([lg for lg in logs if len(lg)], ignore_index=True)[LOG_COLUMNS]
+
+    # Invariant: per (file, wave), rows read = rows kept + rows logged as dropped.
+    for w in cfg.wave_ids:
+        n_read = int(meta[w]["n_rows_read"])
+        f = str(raw[w]["_source_file"].iloc[0]) if len(raw[w]) else Path(cfg.wave(w).file).name
+        check_accounting({f: n_read}, long[long["wave"] == w], qc[qc["wave"] == w])
+    if long.empty:
+        raise DataError("no participant is left after cleaning; see the QC log.")
+
+    raw_counts = {Path(cfg.wave(w).file).name: int(meta[w]["n_rows_read"]) for w in cfg.wave_ids}
+    cov_waves = {k: c.wave for k, c in cfg.covariates.items() if c.wave}
+    wide = to_wide(long, list(cfg.scales), list(cfg.covariates), cfg.wave_ids, cov_waves)
+    long_out = long.drop(columns=["_source_file", "_source_row"])
+    write_parquet(long_out, args.out_long)
+    write_parquet(wide, args.out_wide)
+    write_table(qc, args.out_qc)
+    write_table(quality_summary(raw_counts, long, qc), args.out_quality)
+    write_table(reliability_table(long, cfg.scales, cfg.wave_ids), args.out_reliability)
+    log.info("clean data: %d participants at baseline; %d QC log rows", len(wide), len(qc))

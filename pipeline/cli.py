@@ -29,6 +29,7 @@ STAGES = {
     "change": "pipeline.stages.change",
     "attrition": "pipeline.stages.attrition",
     "impute": "pipeline.stages.impute",
+    "mediation": "pipeline.stages.mediation",
 }
 
 

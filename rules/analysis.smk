@@ -79,3 +79,19 @@ rule impute:
     shell:
         cli("impute") + " --wide {input.wide} --out-imputations {output.imputations}"
         " --outdir results/tables --figdir results/figures --summary {output.summary} --log {log}"
+
+
+rule mediation:
+    input:
+        wide=CLEAN["wide"],
+    output:
+        estimates="results/tables/mediation_estimates.csv",
+        status="results/tables/mediation_status.csv",
+        sentences="results/tables/mediation_sentences.csv",
+    params:
+        cfg=lambda w: section("seed", "waves", "scales", "covariates", "mediation", "missing_data"),
+    log:
+        "results/logs/mediation.log",
+    shell:
+        cli("mediation") + " --wide {input.wide} --outdir results/tables --figdir results/figures"
+        " --log {log}"

@@ -58,4 +58,5 @@ ALL_TARGETS = [
     "results/tables/change_means.csv",
     "results/tables/attrition_flow.csv",
     "results/tables/missing_data_primary.csv",
+    "results/tables/mediation_estimates.csv",
 ]

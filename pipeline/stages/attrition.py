@@ -18,6 +18,14 @@ from pipeline.weights import ipw_weights
 log = logging.getLogger("pipeline.attrition")
 
 
+def short_label(label: str) -> str:
+    """'Loneliness (UCLA-3)' -> 'loneliness' for use inside a sentence."""
+    import re
+
+    text = re.sub(r"\s*\([^)]*\)", "", label).strip()
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
 def add_arguments(p) -> None:
     p.add_argument("--wide", required=True)
     p.add_argument("--long", required=True)
@@ -105,7 +113,7 @@ def run(cfg: Config, args) -> None:
     write_table(mcar_table(mcar), out / "attrition_mcar.csv")
     log.info("Little's MCAR test: %s", {k: mcar[k] for k in ("chi2", "df", "pvalue", "status")})
 
-    scale_labels = {f"{k}_{base}": f"{s.label.lower()} at entry" for k, s in cfg.scales.items()}
+    scale_labels = {f"{k}_{base}": short_label(s.label) for k, s in cfg.scales.items()}
     sentence = att.attrition_summary(
         flow, comparisons, labels=scale_labels, min_cell=cfg.min_cell,
         notable_smd=settings["notable_smd"],

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.clean import LOG_COLUMNS, check_accounting, clean_wave, link_waves, to_wide
+from pipeline.clean import (
+    LOG_COLUMNS,
+    check_accounting,
+    clean_wave,
+    concat_logs,
+    link_waves,
+    to_wide,
+)
 from pipeline.config import Config
 from pipeline.errors import DataError
 from pipeline.io import check_id_format, check_id_overlap, check_same_file
@@ -76,7 +83,7 @@ def run(cfg: Config, args) -> None:
     logs.append(link_log)
     long, score_log = score_scales(long, cfg.scales)
     logs.append(score_log)
-    qc = pd.concat([lg for lg in logs if len(lg)], ignore_index=True)[LOG_COLUMNS]
+    qc = concat_logs(logs)
 
     # Invariant: per (file, wave), rows read = rows kept + rows logged as dropped.
     for w in cfg.wave_ids:

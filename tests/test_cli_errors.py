@@ -1,0 +1,99 @@
+"""Bad input through the CLI: exit status 2 and one clear message (file, column, what to do),
+never a bare traceback. Each case starts from the shipped config and demo files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def study(tmp_path):
+    """A copy of the demo study (config + raw files) in a temporary project root."""
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    for p in (ROOT / "data" / "raw").glob("demo_*"):
+        shutil.copy(p, tmp_path / "data" / "raw" / p.name)
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    return tmp_path, cfg
+
+
+def _ingest(root: Path, cfg: dict, wave: str, capsys) -> tuple[int, str]:
+    cfg_path = root / "effective.json"
+    cfg_path.write_text(json.dumps(cfg))
+    out = root / "out"
+    rc = main([
+        "ingest", "--config", str(cfg_path), "--root", str(root), "--wave", wave,
+        "--out-data", str(out / "d.parquet"), "--out-log", str(out / "l.csv"),
+        "--out-meta", str(out / "m.json"), "--log", str(out / "ingest.log"),
+    ])
+    err = capsys.readouterr().err
+    return rc, err
+
+
+def test_demo_wave_ingests(study, capsys):
+    root, cfg = study
+    rc, err = _ingest(root, cfg, "T0", capsys)
+    assert rc == 0, err
+    assert (root / "out" / "d.parquet").exists()
+
+
+def test_configured_item_absent_names_closest_columns(study, capsys):
+    root, cfg = study
+    cfg["scales"]["support"]["items"] = ["ss1", "ss2", "ss3", "ss_4"]
+    cfg["scales"]["support"]["reverse"] = ["ss_4"]
+    rc, err = _ingest(root, cfg, "T0", capsys)
+    assert rc == 2
+    assert "ss_4" in err and "ss4" in err and "demo_T0_entry.csv" in err
+    assert "Traceback" not in err
+
+
+def test_empty_wave_file(study, capsys):
+    root, cfg = study
+    (root / "data" / "raw" / "demo_T0_entry.csv").write_bytes(b"")
+    rc, err = _ingest(root, cfg, "T0", capsys)
+    assert rc == 2 and "demo_T0_entry.csv" in err and "empty" in err.lower()
+
+
+def test_header_only_wave_file(study, capsys):
+    root, cfg = study
+    p = root / "data" / "raw" / "demo_T0_entry.csv"
+    p.write_text(p.read_text().splitlines()[0] + "\n")
+    rc, err = _ingest(root, cfg, "T0", capsys)
+    assert rc == 2 and "no data rows" in err
+
+
+def test_missing_id_column(study, capsys):
+    root, cfg = study
+    cfg["id_column"] = "record_id"
+    rc, err = _ingest(root, cfg, "T0", capsys)
+    assert rc == 2 and "record_id" in err and "id_column" in err
+
+
+def test_unknown_text_answers_listed_together(study, capsys):
+    root, cfg = study
+    p = root / "data" / "raw" / "demo_T0_entry.csv"
+    lines = p.read_text().splitlines()
+    header = lines[0].split(",")
+    for i, (row, value) in enumerate([(1, "Quite agree"), (2, "Totally")]):
+        cells = lines[row].split(",")
+        cells[header.index("cb1" if i == 0 else "gm2")] = value
+        lines[row] = ",".join(cells)
+    p.write_text("\n".join(lines) + "\n")
+    rc, err = _ingest(root, cfg, "T0", capsys)
+    assert rc == 2
+    assert "Quite agree" in err and "Totally" in err and "label map" in err
+
+
+def test_invalid_config_value(study, capsys):
+    root, cfg = study
+    cfg["scales"]["qol"]["range"] = [100, 0]
+    rc, err = _ingest(root, cfg, "T0", capsys)
+    assert rc == 2 and "scales.qol.range" in err

@@ -60,6 +60,7 @@ rule attrition:
 rule impute:
     input:
         wide=CLEAN["wide"],
+        weights="results/clean/ipw_weights.parquet",
     output:
         imputations="results/imputed/imputations.parquet",
         log="results/tables/imputation_log.csv",
@@ -78,7 +79,8 @@ rule impute:
         "results/logs/impute.log",
     shell:
         cli("impute") + " --wide {input.wide} --out-imputations {output.imputations}"
-        " --outdir results/tables --figdir results/figures --summary {output.summary} --log {log}"
+        " --outdir results/tables --figdir results/figures --summary {output.summary}"
+        " --weights {input.weights} --log {log}"
 
 
 rule mediation:

@@ -28,6 +28,7 @@ def add_arguments(p) -> None:
     p.add_argument("--outdir", required=True, help="tables folder")
     p.add_argument("--figdir", required=True)
     p.add_argument("--summary", required=True, help="JSON with settings, statuses, sentence")
+    p.add_argument("--weights", default=None, help="IPW weights parquet from the attrition stage")
 
 
 def impute_columns(cfg: Config, wide: pd.DataFrame, section: dict) -> list[str]:
@@ -57,6 +58,21 @@ def change_estimator(outcome: str, baseline: str):
         return float(d.mean()), float(d.var(ddof=1) / n), float(n - 1)
 
     return estimate
+
+
+def weighted_mean_change(d: np.ndarray, w: np.ndarray) -> tuple[float, float, int]:
+    """Inverse-probability-weighted mean of ``d`` with a robust (sandwich) SE.
+
+    Hajek estimator sum(w d) / sum(w) over people with finite d and w; its linearisation
+    variance sum(w^2 (d - est)^2) / (sum w)^2 (weights treated as known; Lumley 2010 ch. 2).
+    """
+    ok = np.isfinite(d) & np.isfinite(w) & (w > 0)
+    d, w = d[ok], w[ok]
+    if d.size < 2:
+        return np.nan, np.nan, int(d.size)
+    est = float(np.sum(w * d) / np.sum(w))
+    se = float(np.sqrt(np.sum(w**2 * (d - est) ** 2)) / np.sum(w))
+    return est, se, int(d.size)
 
 
 def _deltas(spec) -> list[float]:
@@ -133,6 +149,23 @@ def run(cfg: Config, args) -> None:
             "ci_lower": est - tcrit * se, "ci_upper": est + tcrit * se,
             "n": len(cc),
         }]))
+    if args.weights:
+        from scipy import stats
+
+        wts = pd.read_parquet(args.weights).set_index("pid")
+        col = f"ipw_{wave}"
+        if col in wts.columns:
+            w = wts[col].reindex(wide["pid"]).to_numpy(dtype=float)
+            d = (wide[outcome] - wide[baseline]).to_numpy(dtype=float)
+            est_w, se_w, n_w = weighted_mean_change(d, w)
+            if np.isfinite(est_w) and se_w > 0:
+                tcrit = stats.t.ppf(0.975, n_w - 1)
+                rows.append(pd.DataFrame([{
+                    "method": "ipw", "term": term, "m": 1, "estimate": est_w, "se": se_w,
+                    "df": float(n_w - 1), "statistic": est_w / se_w,
+                    "pvalue": float(2 * stats.t.sf(abs(est_w / se_w), n_w - 1)),
+                    "ci_lower": est_w - tcrit * se_w, "ci_upper": est_w + tcrit * se_w, "n": n_w,
+                }]))
     mi_row = pool_estimator(result.imputations, estimator, terms=[term])
     mi_row.insert(0, "method", "mi")
     mi_row["n"] = len(wide)

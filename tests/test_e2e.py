@@ -67,3 +67,24 @@ def test_tables_are_reproducible(demo_run, tmp_path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     first, second = _digest(demo_run), _digest(tmp_path / "results")
     assert first and first == second
+
+
+def test_adding_a_wave_rereads_only_that_wave(demo_run, tmp_path):
+    """Adding a wave = one config entry + its file; the existing waves are not re-ingested."""
+    import shutil
+
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    extra = tmp_path / "wave_T3.sav"
+    shutil.copy(ROOT / "data" / "raw" / "demo_T2_7months.sav", extra)
+    cfg["waves"].append({"id": "T3", "label": "12 months", "file": str(extra), "months": 12,
+                         "date_column": "completed_at"})
+    cfg_path = tmp_path / "config_T3.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    proc = _run(demo_run.parent, "-n", "--configfile", str(cfg_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    plan = proc.stdout
+    assert "wave=T3" in plan
+    for wave in ("T0", "T1", "T2"):
+        assert f"wave={wave}" not in plan

@@ -88,7 +88,15 @@ def run(cfg: Config, args) -> None:
     sens = dict(section.pop("sensitivity", None) or {})
     cols = impute_columns(cfg, wide, section)
     section.pop("columns", None)
-    section.pop("primary", None)
+    primary_method = section.pop("primary", "fiml")
+    if primary_method not in ("fiml", "mi", "complete_case", "ipw"):
+        raise ConfigError(
+            f"config key missing_data.primary: '{primary_method}' is not one of fiml, mi, "
+            "complete_case, ipw."
+        )
+    # FIML has no imputations: for this stage's own estimate, MI stands in for it.
+    if primary_method == "fiml":
+        primary_method = "mi"
     settings = settings_from_config(section)
     seed = seed_for(cfg.seed, "impute/mice")
     result = mice(wide, cols, seed=seed, **settings)
@@ -171,6 +179,7 @@ def run(cfg: Config, args) -> None:
     mi_row["n"] = len(wide)
     rows.append(mi_row)
     primary = pd.concat(rows, ignore_index=True)
+    primary["primary"] = primary["method"] == primary_method
     write_table(primary, out / "missing_data_primary.csv")
 
     deltas = _deltas(sens.get("deltas", {"from": -20, "to": 20, "step": 1}))

@@ -27,6 +27,12 @@ from pipeline.errors import ModelError
 log = logging.getLogger("pipeline.mediation")
 
 
+def primary_method(cfg: Config) -> str:
+    """The configured primary missing-data method (``missing_data.primary``, default fiml);
+    the other methods are sensitivity analyses."""
+    return str((cfg.section("missing_data") or {}).get("primary", "fiml"))
+
+
 def add_arguments(p) -> None:
     p.add_argument("--wide", required=True)
     p.add_argument("--outdir", required=True)
@@ -69,6 +75,10 @@ def run(cfg: Config, args) -> None:
         for _, row in st.iterrows():
             log.info("mediation %s [%s]: %s %s", row["analysis"], row["method"], row["status"],
                      row.get("message", ""))
+    primary = primary_method(cfg)
+    for m in tables:
+        tables[m] = tables[m].assign(primary=(m == primary))
+        statuses[m] = statuses[m].assign(primary=(m == primary))
     write_mediation_outputs(tables, statuses, specs, args.outdir, figures=False)
     fig = Path(args.figdir)
     order = [m for m in ("fiml", "mi", "complete_case") if m in tables]

@@ -16,7 +16,7 @@ missing covariates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -105,7 +105,7 @@ def riclpm_syntax(
             "waves the random intercepts are not identified. Fit the CLPM instead."
         )
     covariates = list(covariates or [])
-    w = lambda c, t: f"w_{c}_{t}"  # noqa: E731
+    w = lambda c, t: f"w_{c}_{t}"
     lines = ["# Between part: random intercepts (loadings fixed to 1)"]
     for c in constructs:
         lines.append(f"RI_{c} =~ " + " + ".join(f"1*{_col(c, t)}" for t in waves))
@@ -150,28 +150,17 @@ def riclpm_syntax(
     return "\n".join(lines) + "\n"
 
 
-@dataclass(frozen=True)
-class CrosslagFit:
-    """A fitted cross-lagged model with its exploratory flag."""
-
-    result: SEMResult
-    model: str
-    stationary: bool
-    exploratory: bool
-    note: str
-
-
 def _exploratory_note(result: SEMResult, wide: pd.DataFrame, constructs: list[str],
-                      waves: list[str]) -> tuple[bool, str]:
+                      waves: list[str], min_df: int, min_n_last: int) -> tuple[bool, str]:
     notes = []
     df = result.fit.get("df") if result.fit else None
-    if df is not None and np.isfinite(df) and df < EXPLORATORY_DF:
-        notes.append(f"model df = {int(df)} (< {EXPLORATORY_DF}): fit indices are weak evidence")
+    if df is not None and np.isfinite(df) and df < min_df:
+        notes.append(f"model df = {int(df)} (< {min_df}): fit indices are weak evidence")
     last = [_col(c, waves[-1]) for c in constructs]
     n_last = int(wide[last].notna().any(axis=1).sum())
-    if n_last < EXPLORATORY_N_LAST:
+    if n_last < min_n_last:
         notes.append(
-            f"only {n_last} participants observed at {waves[-1]} (< {EXPLORATORY_N_LAST}): "
+            f"only {n_last} participants observed at {waves[-1]} (< {min_n_last}): "
             "estimates at the last lag rest on few people and on the missing-at-random assumption"
         )
     if notes:
@@ -190,8 +179,15 @@ def fit_crosslag(
     se: str = "standard",
     information: str | None = None,
     missing: str = "ml",
-) -> CrosslagFit:
-    """Fit a CLPM or RI-CLPM by FIML to wide data; flag small-df / small-n fits as exploratory."""
+    min_df: int = EXPLORATORY_DF,
+    min_n_last: int = EXPLORATORY_N_LAST,
+) -> SEMResult:
+    """Fit a CLPM or RI-CLPM by FIML to wide data.
+
+    The result is flagged ``exploratory`` (with a ``note``) when the model has fewer than
+    ``min_df`` degrees of freedom or fewer than ``min_n_last`` participants have a score at the
+    last wave.
+    """
     if model not in ("clpm", "riclpm"):
         raise ModelError(f"crosslag: model must be 'clpm' or 'riclpm', got {model!r}.")
     cols = [_col(c, t) for c in constructs for t in waves]
@@ -212,8 +208,8 @@ def fit_crosslag(
         syntax = riclpm_syntax(constructs, waves, stationary=stationary, covariates=covariates)
         res = fit_sem(syntax, wide, mode="lavaan", missing=missing, se=se,
                       information=information, meanstructure=True, int_ov_free=True, name=name)
-    exploratory, note = _exploratory_note(res, wide, constructs, waves)
-    return CrosslagFit(res, model, stationary, exploratory, note)
+    exploratory, note = _exploratory_note(res, wide, constructs, waves, min_df, min_n_last)
+    return replace(res, exploratory=exploratory, note=note)
 
 
 def compare_stationarity(
@@ -227,26 +223,24 @@ def compare_stationarity(
     free = fit_crosslag(wide, constructs, waves, model, stationary=False, **kw)
     stat = fit_crosslag(wide, constructs, waves, model, stationary=True, **kw)
     row = {"model": model,
-           "chisq_free": free.result.fit.get("chisq", np.nan),
-           "df_free": free.result.fit.get("df", np.nan),
-           "chisq_stationary": stat.result.fit.get("chisq", np.nan),
-           "df_stationary": stat.result.fit.get("df", np.nan)}
-    if free.result.status == "ok" and stat.result.status == "ok":
-        lr = lr_test(stat.result, free.result)
+           "chisq_free": free.fit.get("chisq", np.nan),
+           "df_free": free.fit.get("df", np.nan),
+           "chisq_stationary": stat.fit.get("chisq", np.nan),
+           "df_stationary": stat.fit.get("df", np.nan)}
+    if free.status == "ok" and stat.status == "ok":
+        lr = lr_test(stat, free)
         row.update(chisq_diff=lr["chisq_diff"], df_diff=lr["df_diff"], pvalue=lr["pvalue"],
                    status="ok", message="")
     else:
-        bad = free.result if free.result.status != "ok" else stat.result
+        bad = free if free.status != "ok" else stat
         row.update(chisq_diff=np.nan, df_diff=np.nan, pvalue=np.nan, status="not_estimable",
                    message=bad.message)
     return pd.DataFrame([row])
 
 
-def lagged_effects(fit: CrosslagFit | SEMResult, constructs: list[str],
-                   waves: list[str]) -> pd.DataFrame:
+def lagged_effects(res: SEMResult, constructs: list[str], waves: list[str]) -> pd.DataFrame:
     """Tidy table of lagged effects: ``from, to, from_wave, to_wave, type`` (autoregressive |
     cross-lagged), ``label, est, se, z, pvalue, ci_lower, ci_upper, std_all, std_all_se``."""
-    res = fit.result if isinstance(fit, CrosslagFit) else fit
     if res.status != "ok":
         raise ModelError(f"{res.name}: no lagged effects to tabulate; status {res.status}: "
                          f"{res.message}")

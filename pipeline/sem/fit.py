@@ -1,0 +1,273 @@
+"""``fit_sem``: lavaan model syntax + a DataFrame -> :class:`SEMResult`; ``lr_test``.
+
+Semantics follow lavaan 0.6 with ``fixed.x = FALSE`` (exogenous observed variables are random;
+with ``missing = "ml"`` cases with a missing covariate are kept). Defaults per lavaan:
+``information = "observed"`` with ``missing = "ml"`` or robust SEs, else ``"expected"``.
+``se = "robust"`` gives lavaan ``estimator = "MLR"`` standard errors (Huber-White sandwich);
+fit measures are always the standard (non-robust) ML ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pipeline.errors import DataError, ModelError
+from pipeline.sem.defined import compile_definitions, delta_method_se
+from pipeline.sem.em_saturated import fit_saturated
+from pipeline.sem.estimate import fisher_scoring, prepare_data, start_values
+from pipeline.sem.fiml import LOG2PI, PatternData
+from pipeline.sem.fit_measures import baseline_loglik, fit_measures
+from pipeline.sem.information import (
+    information_expected,
+    information_first_order,
+    information_observed,
+    null_directions,
+    sandwich,
+)
+from pipeline.sem.partable import ParTable, build_partable
+from pipeline.sem.ram import build_ram
+from pipeline.sem.result import ESTIMATE_COLUMNS, SEMResult
+from pipeline.sem.standardize import standardized_solution
+from pipeline.sem.syntax import parse_model
+
+Z975 = stats.norm.ppf(0.975)
+
+
+def _free_names(pt: ParTable) -> list[str]:
+    names: dict[int, str] = {}
+    for r in pt.table.itertuples():
+        if r.free and r.free not in names:
+            names[r.free] = r.label or f"{r.lhs} {r.op} {r.rhs}".strip()
+    return [names[k] for k in sorted(names)]
+
+
+def _h1(pdat: PatternData) -> tuple[np.ndarray, np.ndarray, float]:
+    """Saturated-model means, covariances and log-likelihood (closed form if complete)."""
+    if pdat.n_patterns == 1 and len(pdat.patterns[0].obs) == pdat.p:
+        pat = pdat.patterns[0]
+        sign, logdet = np.linalg.slogdet(pat.scov)
+        ll = -0.5 * pat.n * (pdat.p * LOG2PI + logdet + pdat.p) if sign > 0 else -np.inf
+        return pat.ybar, pat.scov, float(ll)
+    sat = fit_saturated(pdat)
+    return sat.mu, sat.sigma, sat.loglik
+
+
+def _check_h1(pdat: PatternData, ov_names: list[str], name: str
+              ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Saturated moments; refuse data whose (EM) covariance matrix is singular."""
+    try:
+        mu_h1, sig_h1, ll_h1 = _h1(pdat)
+        sd = np.sqrt(np.diag(sig_h1))
+        vals, vecs = np.linalg.eigh(sig_h1 / np.outer(sd, sd))
+    except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+        vals, vecs = np.array([0.0]), np.ones((len(ov_names), 1))
+    if not np.isfinite(vals).all() or vals[0] < 1e-10:
+        v = np.abs(vecs[:, 0])
+        involved = [ov_names[i] for i in np.flatnonzero(v > 0.1 * v.max())]
+        raise DataError(
+            f"{name}: the covariance matrix of the observed variables is singular: {involved} "
+            "are (nearly) linearly dependent (e.g. a total score next to its parts, or a copied "
+            "column). Drop one of them from the model."
+        )
+    return mu_h1, sig_h1, ll_h1
+
+
+def _problems(pt: ParTable, model, theta: np.ndarray) -> list[str]:
+    """Improper-solution checks: negative variances, non-PD latent / implied covariances."""
+    out = []
+    tab = pt.table
+    var_rows = tab[(tab["op"] == "~~") & (tab["lhs"] == tab["rhs"]) & (tab["free"] > 0)]
+    for r in var_rows.itertuples():
+        if theta[r.free - 1] < 0:
+            out.append(f"negative variance estimate {r.lhs} ~~ {r.lhs} = {theta[r.free - 1]:.4g}")
+    _, omega, _ = model.implied_all(theta)
+    p = model.p
+    if pt.lv_names:
+        lvcov = omega[p:, p:]
+        if np.linalg.eigvalsh(lvcov).min() < -1e-10 * max(1.0, np.abs(lvcov).max()):
+            sd = np.sqrt(np.abs(np.diag(lvcov)))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cor = lvcov / np.outer(sd, sd)
+            np.fill_diagonal(cor, 0)
+            i, j = np.unravel_index(np.nanargmax(np.abs(cor)), cor.shape)
+            out.append("the implied covariance matrix of the latent variables is not positive "
+                       f"definite (e.g. correlation {pt.lv_names[i]} with {pt.lv_names[j]} = "
+                       f"{cor[i, j]:.3f})")
+    if np.linalg.eigvalsh(omega[:p, :p]).min() <= 0:
+        out.append("the model-implied covariance matrix of the observed variables is not "
+                   "positive definite")
+    return out
+
+
+def _estimates_table(pt: ParTable, theta: np.ndarray, vcov: np.ndarray | None,
+                     std: tuple[np.ndarray, np.ndarray], defined_fun) -> pd.DataFrame:
+    tab = pt.table
+    free = tab["free"].to_numpy()
+    est = np.where(free > 0, theta[np.maximum(free - 1, 0)], tab["ustart"].to_numpy())
+    if vcov is not None:
+        se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
+        se = np.where(free > 0, se_free[np.maximum(free - 1, 0)], 0.0)
+    else:
+        se = np.where(free > 0, np.nan, 0.0)
+    rows = pd.DataFrame({"lhs": tab["lhs"], "op": tab["op"], "rhs": tab["rhs"],
+                         "label": tab["label"], "est": est, "se": se})
+    if pt.definitions:
+        label_row: dict[str, int] = {}
+        for k, lab in enumerate(tab["label"]):
+            if lab and lab not in label_row:
+                label_row[lab] = k
+        ustart = tab["ustart"].to_numpy()
+        dvals = defined_fun({lab: est[k] for lab, k in label_row.items()})
+
+        def dfun(th):
+            e = np.where(free > 0, th[np.maximum(free - 1, 0)], ustart)
+            return np.fromiter(defined_fun({lab: e[k] for lab, k in label_row.items()}).values(),
+                               float)
+
+        dse = (delta_method_se(dfun, theta, vcov) if vcov is not None
+               else np.full(len(dvals), np.nan))
+        drows = pd.DataFrame({"lhs": list(dvals), "op": ":=",
+                              "rhs": [d.expr.replace(" ", "") for d in pt.definitions],
+                              "label": list(dvals), "est": list(dvals.values()), "se": dse})
+        rows = pd.concat([rows, drows], ignore_index=True)
+    is_free = np.concatenate([free > 0, np.ones(len(pt.definitions), bool)])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(is_free, rows["est"] / rows["se"], np.nan)
+    rows["z"] = z
+    rows["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    rows["ci_lower"] = rows["est"] - Z975 * rows["se"]
+    rows["ci_upper"] = rows["est"] + Z975 * rows["se"]
+    rows["std_all"], rows["std_all_se"] = std
+    return rows[ESTIMATE_COLUMNS]
+
+
+def fit_sem(model: str, data: pd.DataFrame, *, mode: str = "sem", missing: str = "ml",
+            information: str | None = None, se: str = "standard", meanstructure: bool = True,
+            int_ov_free: bool = True, name: str = "model") -> SEMResult:
+    """Fit a SEM given in lavaan syntax by ML (``missing="listwise"``) or FIML (``"ml"``).
+
+    Syntax errors and unusable data raise :class:`ModelError` / :class:`DataError`; problems of
+    the fit itself (non-convergence, non-identification, improper solutions) are reported in
+    ``result.status`` and ``result.message``.
+    """
+    if se not in ("standard", "robust"):
+        raise ModelError(f"{name}: se must be 'standard' or 'robust', got {se!r}.")
+    if information not in (None, "observed", "expected"):
+        raise ModelError(f"{name}: information must be None, 'observed' or 'expected', got "
+                         f"{information!r}.")
+    if not meanstructure and missing == "ml":
+        raise ModelError(f"{name}: FIML (missing='ml') needs the mean structure; use "
+                         "meanstructure=True.")
+    info_kind = information or ("observed" if (missing == "ml" or se == "robust") else "expected")
+    options = {"mode": mode, "missing": missing, "information": info_kind, "se": se,
+               "meanstructure": meanstructure, "int_ov_free": int_ov_free}
+    parsed = parse_model(model, name)
+    pt = build_partable(parsed, mode=mode, meanstructure=True,
+                        int_ov_free=int_ov_free if meanstructure else True, model=name)
+    ram = build_ram(pt)
+    pdat = prepare_data(data, pt.ov_names, missing, name)
+    defined_fun = compile_definitions(pt.definitions, name)
+    free_names = _free_names(pt)
+    base = {"name": name, "n_obs": pdat.n_obs, "n_dropped": pdat.n_dropped,
+            "n_patterns": pdat.n_patterns, "free_names": free_names, "options": options}
+    npar = pt.n_free - (0 if meanstructure else len(pt.ov_names))
+    n_moments = ram.n_moments - (0 if meanstructure else ram.p)
+    if npar > n_moments:
+        return SEMResult(status="not_identified", message=(
+            f"{name}: not identified: {npar} free parameters but only {n_moments} sample "
+            "moments (means, variances, covariances). Fix or constrain parameters (e.g. "
+            "stationarity labels) or simplify the model."), **base)
+
+    mu_h1, sig_h1, ll_h1 = _check_h1(pdat, pt.ov_names, name)
+    try:
+        opt = fisher_scoring(ram, pdat, start_values(pt, ram, pdat))
+    except (np.linalg.LinAlgError, FloatingPointError) as err:
+        return SEMResult(status="failed", message=(
+            f"{name}: estimation failed with a numerical error ({err}); check the model for "
+            "variables on very different scales or redundant paths."), **base)
+    theta = opt.theta
+    sigma, mu = ram.implied(theta)
+    _, omega, _ = ram.implied_all(theta)
+    implied = {"cov": pd.DataFrame(sigma, index=pt.ov_names, columns=pt.ov_names),
+               "mean": pd.Series(mu, index=pt.ov_names),
+               "cov_all": pd.DataFrame(omega, index=ram.names, columns=ram.names)}
+    status, msgs = "ok", []
+    if not opt.converged:
+        status = "not_converged"
+        msgs.append(f"the optimiser did not converge ({opt.message or 'iteration limit'}); "
+                    "check the model specification and starting values, or simplify the model")
+    vcov = None
+    if np.isfinite(opt.loglik):
+        try:
+            if info_kind == "observed":
+                info = information_observed(ram, theta, pdat)
+            else:
+                info = information_expected(ram, theta, pdat)
+            if not np.all(np.isfinite(info)):
+                raise np.linalg.LinAlgError
+            groups = null_directions(info, free_names)
+            if groups:
+                if status == "ok":
+                    status = "not_identified"
+                involved = "; ".join("{" + ", ".join(g) + "}" for g in groups)
+                msgs.append(f"the information matrix is singular: the model is not identified "
+                            f"(parameters involved: {involved}); fix a parameter, add equality "
+                            "constraints, or drop the offending paths")
+            else:
+                vcov = np.linalg.inv(info)
+                if se == "robust":
+                    vcov = sandwich(info, information_first_order(ram, theta, pdat))
+                if np.any(np.diag(vcov) < 0):
+                    raise np.linalg.LinAlgError
+        except np.linalg.LinAlgError:
+            vcov = None
+            if status == "ok":
+                status = "not_identified"
+            msgs.append("the information matrix could not be inverted (model probably not "
+                        "identified); simplify the model")
+    problems = _problems(pt, ram, theta)
+    if problems:
+        if status == "ok":
+            status = "improper_solution"
+        msgs.append("improper solution: " + "; ".join(problems) + ". The model does not fit "
+                    "these data as specified (often too few cases or a near-zero variance "
+                    "component): simplify it (e.g. CLPM instead of RI-CLPM) or report it as "
+                    "not estimable")
+    std = standardized_solution(ram, pt.table, theta, vcov, defined_fun)
+    est = _estimates_table(pt, theta, vcov, std, defined_fun)
+    if not meanstructure:
+        est = est[~((est["op"] == "~1") & est["lhs"].isin(pt.ov_names))].reset_index(drop=True)
+    fit = fit_measures(logl=opt.loglik, logl_h1=ll_h1, logl_b=baseline_loglik(pdat), npar=npar,
+                       n_moments=n_moments, p=ram.p, n=pdat.n_obs, sigma=sigma, mu=mu,
+                       sigma_h1=sig_h1, mu_h1=mu_h1, meanstructure=meanstructure)
+    if pdat.n_dropped:
+        kind = "with no data on any model variable" if missing == "ml" else "with missing values"
+        base_warn = [f"{pdat.n_dropped} row(s) {kind} were dropped"]
+    else:
+        base_warn = []
+    message = f"{name}: " + "; ".join(msgs) + "." if msgs else ""
+    return SEMResult(status=status, message=message, estimates=est, fit=fit,
+                     converged=opt.converged, vcov=vcov, theta=theta, implied=implied,
+                     iterations=opt.iterations, warnings=base_warn, **base)
+
+
+def lr_test(restricted: SEMResult, free: SEMResult) -> dict[str, float]:
+    """Likelihood-ratio (chi-square difference) test of nested ML fits (lavaan ``lavTestLRT``)."""
+    for r in (restricted, free):
+        if r.status != "ok":
+            raise ModelError(f"LR test: model {r.name} has status {r.status} ({r.message}); "
+                             "an LR test needs two successful fits.")
+    if restricted.n_obs != free.n_obs:
+        raise ModelError(f"LR test: {restricted.name} used {restricted.n_obs} cases but "
+                         f"{free.name} used {free.n_obs}; nested models must be fitted to the "
+                         "same cases.")
+    d_chi = restricted.fit["chisq"] - free.fit["chisq"]
+    d_df = restricted.fit["df"] - free.fit["df"]
+    if d_df <= 0:
+        raise ModelError(f"LR test: {restricted.name} (df {restricted.fit['df']:.0f}) is not "
+                         f"more restricted than {free.name} (df {free.fit['df']:.0f}); pass the "
+                         "restricted model first.")
+    return {"chisq_diff": float(d_chi), "df_diff": float(d_df),
+            "pvalue": float(stats.chi2.sf(max(d_chi, 0.0), d_df))}

@@ -1,0 +1,123 @@
+"""Fit measures as lavaan's ``fitMeasures`` (standard ML, single group, ``mimic = "lavaan"``).
+
+* ``chisq = 2 (logl_h1 - logl_h0)``; for incomplete data ``logl_h1`` is the EM-saturated model.
+* baseline: independence model (free means and variances; all variables, as ``fixed.x = FALSE``),
+  by FIML its estimates are the available-case means and ML variances of each variable.
+* ``cfi = 1 - max(X2 - df, 0) / max(X2 - df, X2_b - df_b, 0)`` (Bentler 1990);
+  ``tli = 1 - ((X2 - df) df_b) / ((X2_b - df_b) df)`` (Tucker & Lewis 1973).
+* ``rmsea = sqrt(max(X2/(N df) - 1/N, 0))`` with ``N`` the number of cases used; the 90% CI
+  inverts the non-central chi-square (Browne & Cudeck 1993); ``rmsea.pvalue`` tests RMSEA <= .05.
+* ``srmr`` = lavaan's Bentler SRMR including means when there is a mean structure: residuals of
+  the h1 (sample or EM) moments against the model, scaled by the h1 standard deviations,
+  root-mean-squared over the ``p(p+1)/2`` covariances and ``p`` means.
+* ``aic = -2 logl + 2 npar``, ``bic = -2 logl + log(N) npar``,
+  ``bic2 = -2 logl + log((N + 2)/24) npar``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, stats
+
+from pipeline.sem.fiml import LOG2PI, PatternData
+
+
+def baseline_loglik(data: PatternData) -> float:
+    """Log-likelihood of the independence model (each variable its own normal, FIML)."""
+    p = data.p
+    s1, s2, n = np.zeros(p), np.zeros(p), np.zeros(p)
+    for pat in data.patterns:
+        s1[pat.obs] += pat.y.sum(axis=0)
+        s2[pat.obs] += (pat.y ** 2).sum(axis=0)
+        n[pat.obs] += pat.n
+    mean = s1 / n
+    var = s2 / n - mean ** 2
+    return float(np.sum(-0.5 * n * (LOG2PI + np.log(var) + 1.0)))
+
+
+def _pchisq(x: float, df: float, ncp: float) -> float:
+    return float(stats.chi2.cdf(x, df) if ncp <= 0 else stats.ncx2.cdf(x, df, ncp))
+
+
+def rmsea(chisq: float, df: float, n: int) -> float:
+    return float(np.sqrt(max(chisq / n / df - 1.0 / n, 0.0))) if df > 0 else 0.0
+
+
+def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[float, float]:
+    """Confidence interval of RMSEA by inverting the non-central chi-square (lavaan rule)."""
+    if not (np.isfinite(chisq) and df >= 1):
+        return 0.0, 0.0
+    upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
+    f_low = lambda lam: _pchisq(chisq, df, lam) - upper_p
+    f_up = lambda lam: _pchisq(chisq, df, lam) - lower_p
+    if f_low(0) < 0:
+        lo = 0.0
+    else:
+        lam = optimize.brentq(f_low, 0, max(chisq, 1e-8), xtol=1e-12)
+        lo = float(np.sqrt(lam / (n * df)))
+    n_rmsea = max(n, chisq * 4)
+    if f_up(n_rmsea) > 0 or f_up(0) < 0:
+        hi = 0.0
+    else:
+        lam = optimize.brentq(f_up, 0, n_rmsea, xtol=1e-12)
+        hi = float(np.sqrt(lam / (n * df)))
+    return lo, hi
+
+
+def rmsea_pvalue(chisq: float, df: float, n: int, h0: float = 0.05) -> float:
+    if df <= 0:
+        return float("nan")
+    return 1.0 - _pchisq(chisq, df, n * df * h0 ** 2)
+
+
+def cfi(chisq: float, df: float, chisq_b: float, df_b: float) -> float:
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, chisq_b - df_b, 0.0)
+    if np.isclose(t1, 0.0, atol=1.5e-8) and np.isclose(t2, 0.0, atol=1.5e-8):
+        return 1.0
+    return 1.0 - t1 / t2
+
+
+def tli(chisq: float, df: float, chisq_b: float, df_b: float) -> float:
+    t1 = (chisq - df) * df_b
+    t2 = (chisq_b - df_b) * df
+    if df > 0 and abs(t2) > 0:
+        return 1.0 - t1 / t2
+    return 1.0
+
+
+def srmr(sigma: np.ndarray, mu: np.ndarray, sigma_h1: np.ndarray, mu_h1: np.ndarray,
+         meanstructure: bool = True) -> float:
+    """Bentler's SRMR (lavaan ``srmr``): standardised by the h1 standard deviations."""
+    sd = np.sqrt(np.diag(sigma_h1))
+    res = (sigma_h1 - sigma) / np.outer(sd, sd)
+    r, c = np.tril_indices(len(sd))
+    parts = [res[r, c]]
+    if meanstructure:
+        parts.append((mu_h1 - mu) / sd)
+    v = np.concatenate(parts)
+    return float(np.sqrt(np.mean(v ** 2)))
+
+
+def fit_measures(*, logl: float, logl_h1: float, logl_b: float, npar: int, n_moments: int,
+                 p: int, n: int, sigma: np.ndarray, mu: np.ndarray, sigma_h1: np.ndarray,
+                 mu_h1: np.ndarray, meanstructure: bool = True) -> dict[str, float]:
+    """All standard fit measures in lavaan's names (``baseline.chisq`` etc.)."""
+    chisq = max(2.0 * (logl_h1 - logl), 0.0)
+    df = n_moments - npar
+    chisq_b = 2.0 * (logl_h1 - logl_b)
+    df_b = n_moments - (2 * p if meanstructure else p)
+    lo, hi = rmsea_ci(chisq, df, n)
+    return {
+        "npar": float(npar), "fmin": chisq / (2 * n), "chisq": chisq, "df": float(df),
+        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        "baseline.chisq": chisq_b, "baseline.df": float(df_b),
+        "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
+        "cfi": cfi(chisq, df, chisq_b, df_b), "tli": tli(chisq, df, chisq_b, df_b),
+        "logl": logl, "unrestricted.logl": logl_h1,
+        "aic": -2 * logl + 2 * npar, "bic": -2 * logl + np.log(n) * npar,
+        "bic2": -2 * logl + np.log((n + 2) / 24) * npar, "ntotal": float(n),
+        "rmsea": rmsea(chisq, df, n), "rmsea.ci.lower": lo, "rmsea.ci.upper": hi,
+        "rmsea.pvalue": rmsea_pvalue(chisq, df, n),
+        "srmr": srmr(sigma, mu, sigma_h1, mu_h1, meanstructure),
+    }

@@ -30,6 +30,7 @@ STAGES = {
     "attrition": "pipeline.stages.attrition",
     "impute": "pipeline.stages.impute",
     "mediation": "pipeline.stages.mediation",
+    "crosslag": "pipeline.stages.crosslag",
 }
 
 

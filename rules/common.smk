@@ -59,4 +59,5 @@ ALL_TARGETS = [
     "results/tables/attrition_flow.csv",
     "results/tables/missing_data_primary.csv",
     "results/tables/mediation_estimates.csv",
+    "results/tables/crosslag_estimates.csv",
 ]

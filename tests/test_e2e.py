@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e
 
 
-def _run(workdir: Path, *extra: str) -> subprocess.CompletedProcess:
+def _run(workdir: Path, *extra: str, quiet: bool = True) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
-           "--cores", "2", "--quiet", *extra]
+           "--cores", "2", *(["--quiet"] if quiet else []), *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
 
 
@@ -82,9 +82,9 @@ def test_adding_a_wave_rereads_only_that_wave(demo_run, tmp_path):
                          "date_column": "completed_at"})
     cfg_path = tmp_path / "config_T3.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg))
-    proc = _run(demo_run.parent, "-n", "--configfile", str(cfg_path))
+    proc = _run(demo_run.parent, "-n", "--configfile", str(cfg_path), quiet=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    plan = proc.stdout
+    plan = proc.stdout + proc.stderr
     assert "wave=T3" in plan
     for wave in ("T0", "T1", "T2"):
         assert f"wave={wave}" not in plan

@@ -24,7 +24,7 @@ from typing import Any
 from pipeline.errors import ConfigError, closest_names
 
 DESIGNS = ("custom", "half_longitudinal")
-SECTION_KEYS = ("analyses", "bootstrap", "mi", "min_df", "warn_n", "methods")
+SECTION_KEYS = ("analyses", "bootstrap", "mi", "min_df", "warn_n", "methods", "fiml")
 ANALYSIS_KEYS = (
     "label", "design", "waves", "x", "mediators", "y", "covariates", "adjust_baseline",
 )

@@ -22,7 +22,7 @@ from pipeline.mediation import (
 from pipeline.mediation.analysis import MediationResult
 from pipeline.mediation.outputs import write_mediation_outputs
 from pipeline.mediation.table import empty_table, status_row
-from pipeline.errors import ModelError
+from pipeline.errors import ConfigError, ModelError
 
 log = logging.getLogger("pipeline.mediation")
 
@@ -46,7 +46,11 @@ def run(cfg: Config, args) -> None:
     boot = bootstrap_settings(section)
     mis = mi_settings(section)
     min_df, warn_n = int(section.get("min_df", 10)), int(section.get("warn_n", 30))
-    methods = section.get("methods", ["complete_case", "mi", "fiml"])
+    methods = section.get("methods", ["fiml", "mi", "complete_case"])
+    unknown = [m for m in methods if m not in ("fiml", "mi", "complete_case")]
+    if unknown:
+        raise ConfigError(f"config key mediation.methods: {unknown} - use fiml, mi and/or "
+                          "complete_case.")
 
     tables, statuses = {}, {}
     if "complete_case" in methods:
@@ -68,8 +72,9 @@ def run(cfg: Config, args) -> None:
     if "fiml" in methods:
         from pipeline.mediation.fiml import run_fiml_analyses
 
+        mc_draws = int((section.get("fiml") or {}).get("mc_draws", 20000))
         t, s = run_fiml_analyses(wide, specs, seed=cfg.seed, conf=boot["conf"], min_df=min_df,
-                                 warn_n=warn_n)
+                                 warn_n=warn_n, mc_draws=mc_draws)
         tables["fiml"], statuses["fiml"] = t, s
     for st in statuses.values():
         for _, row in st.iterrows():

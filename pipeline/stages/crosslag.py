@@ -16,7 +16,7 @@ from pipeline.crosslag import (
     lagged_effects,
     riclpm_syntax,
 )
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, DataError, ModelError
 from pipeline.figures.crosslag import plot_lagged_paths
 from pipeline.sem import lr_test
 from pipeline.tables import write_table
@@ -112,10 +112,18 @@ def run(cfg: Config, args) -> None:
                 syntax = (riclpm_syntax(cons, waves, stationary=stationary, covariates=covs)
                           if model == "riclpm" else clpm_syntax(cons, waves, stationary=stationary))
                 (mdir / f"crosslag_{name}_{model}_{constraint}.lav").write_text(syntax)
-                res = fit_crosslag(wide, cons, waves, model, stationary, covariates=covs, **kw)
+                key = {"analysis": name, "model": model, "constraint": constraint}
+                try:
+                    res = fit_crosslag(wide, cons, waves, model, stationary, covariates=covs, **kw)
+                except (DataError, ModelError) as exc:
+                    # the data cannot support this model: record why, go on with the others
+                    log.warning("%s %s %s: not estimable: %s", name, model, constraint, exc)
+                    status_rows.append({**key, "status": "not_estimable", "exploratory": False,
+                                        "message": str(exc), "note": ""})
+                    fits[constraint] = None
+                    continue
                 fits[constraint] = res
                 log.info("%s %s %s: %s %s", name, model, constraint, res.status, res.message)
-                key = {"analysis": name, "model": model, "constraint": constraint}
                 status_rows.append({**key, "status": res.status, "exploratory": res.exploratory,
                                     "message": res.message, "note": res.note})
                 if not res.ok:
@@ -139,14 +147,16 @@ def run(cfg: Config, args) -> None:
             if "stationary" in fits:
                 free, stat = fits["free"], fits["stationary"]
                 row = {"analysis": name, "model": model, "test": "stationary vs free lagged effects"}
-                if free.ok and stat.ok:
+                if free is not None and stat is not None and free.ok and stat.ok:
                     lr = lr_test(stat, free)
                     row.update(chisq_diff=lr["chisq_diff"], df_diff=lr["df_diff"],
                                pvalue=lr["pvalue"], status="ok", message="")
                 else:
-                    bad = free if not free.ok else stat
+                    bad = next((f for f in (free, stat) if f is not None and not f.ok), None)
                     row.update(chisq_diff=None, df_diff=None, pvalue=None,
-                               status="not_estimable", message=bad.message)
+                               status="not_estimable",
+                               message=bad.message if bad is not None else
+                               "one of the two models could not be fitted (see crosslag_status)")
                 comp_rows.append(row)
             if free_lag is not None and len(free_lag):
                 plot_lagged_paths(
@@ -155,7 +165,7 @@ def run(cfg: Config, args) -> None:
                     wave_labels={w.id: f"{w.id} ({w.months:g} mo)" for w in cfg.waves},
                     title=f"{'RI-CLPM (within-person)' if model == 'riclpm' else 'CLPM'}: "
                           "lagged effects, free model",
-                    note=fits["free"].note,
+                    note=fits["free"].note if fits.get("free") is not None else "",
                 )
     spacing = pd.DataFrame({"wave": waves, "months": [months[w] for w in waves]})
     spacing["lag_months"] = spacing["months"].diff()

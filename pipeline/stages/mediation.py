@@ -19,10 +19,10 @@ from pipeline.mediation import (
     run_analyses,
     specs_from_config,
 )
-from pipeline.mediation.analysis import MediationResult
 from pipeline.mediation.outputs import write_mediation_outputs
 from pipeline.mediation.table import empty_table, status_row
-from pipeline.errors import ConfigError, ModelError
+from pipeline.errors import ConfigError, DataError, ModelError
+from pipeline.mediation.fiml import run_fiml_analyses
 
 log = logging.getLogger("pipeline.mediation")
 
@@ -52,30 +52,33 @@ def run(cfg: Config, args) -> None:
         raise ConfigError(f"config key mediation.methods: {unknown} - use fiml, mi and/or "
                           "complete_case.")
 
+    imputer = mice_imputer(mice, iterations=mis["iterations"])
+    mc_draws = int((section.get("fiml") or {}).get("mc_draws", 20000))
+
+    def one(method: str, spec) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if method == "complete_case":
+            return run_analyses(wide, [spec], boot, cfg.seed, min_df=min_df, warn_n=warn_n)
+        if method == "mi":
+            res = mediation_boot_mi(wide, spec, imputer, B=mis["B"], M=mis["M"], seed=cfg.seed,
+                                    conf=boot["conf"], min_df=min_df, warn_n=warn_n)
+            return res.table, res.status
+        return run_fiml_analyses(wide, [spec], seed=cfg.seed, conf=boot["conf"], min_df=min_df,
+                                 warn_n=warn_n, mc_draws=mc_draws)
+
     tables, statuses = {}, {}
-    if "complete_case" in methods:
-        t, s = run_analyses(wide, specs, boot, cfg.seed, min_df=min_df, warn_n=warn_n)
-        tables["complete_case"], statuses["complete_case"] = t, s
-    if "mi" in methods:
-        imputer = mice_imputer(mice, iterations=mis["iterations"])
+    for method in methods:
         parts, sts = [], []
         for spec in specs:
             try:
-                res = mediation_boot_mi(wide, spec, imputer, B=mis["B"], M=mis["M"], seed=cfg.seed,
-                                        conf=boot["conf"], min_df=min_df, warn_n=warn_n)
+                t, st = one(method, spec)
+            except DataError as exc:  # the data cannot support this analysis: say why, go on
+                t, st = empty_table(), status_row(spec.name, method, "not_estimable", str(exc))
             except ModelError as exc:
-                res = MediationResult(empty_table(), status_row(spec.name, "mi", "failed", str(exc)))
-            parts.append(res.table)
-            sts.append(res.status)
-        tables["mi"] = pd.concat(parts, ignore_index=True)
-        statuses["mi"] = pd.concat(sts, ignore_index=True)
-    if "fiml" in methods:
-        from pipeline.mediation.fiml import run_fiml_analyses
-
-        mc_draws = int((section.get("fiml") or {}).get("mc_draws", 20000))
-        t, s = run_fiml_analyses(wide, specs, seed=cfg.seed, conf=boot["conf"], min_df=min_df,
-                                 warn_n=warn_n, mc_draws=mc_draws)
-        tables["fiml"], statuses["fiml"] = t, s
+                t, st = empty_table(), status_row(spec.name, method, "failed", str(exc))
+            parts.append(t)
+            sts.append(st)
+        tables[method] = pd.concat(parts, ignore_index=True)
+        statuses[method] = pd.concat(sts, ignore_index=True)
     for st in statuses.values():
         for _, row in st.iterrows():
             log.info("mediation %s [%s]: %s %s", row["analysis"], row["method"], row["status"],

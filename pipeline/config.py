@@ -216,7 +216,7 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".") -> Config:
     problems = validate_dict(cfg)
     if problems:
         raise ConfigError(
-            "the configuration has {} problem(s):\n  - ".format(len(problems)) + "\n  - ".join(problems)
+            f"the configuration has {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
         )
     pseudo = cfg.get("pseudonymisation") or {}
     salt = os.environ.get(pseudo.get("salt_env", "SOCIALCURE_SALT")) or pseudo.get("salt")

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.sem.fiml import PatternData, expected_information, loglik, loglik_and_gradient
+from pipeline.sem.fiml import (
+    PatternData,
+    available_case_moments,
+    expected_information,
+    loglik,
+    loglik_and_gradient,
+)
 
 
 @dataclass(frozen=True)
@@ -28,15 +34,8 @@ class SaturatedFit:
 
 
 def _available_case_start(data: PatternData) -> tuple[np.ndarray, np.ndarray]:
-    p = data.p
-    s1, s2, n = np.zeros(p), np.zeros(p), np.zeros(p)
-    for pat in data.patterns:
-        s1[pat.obs] += pat.y.sum(axis=0)
-        s2[pat.obs] += (pat.y ** 2).sum(axis=0)
-        n[pat.obs] += pat.n
-    n = np.maximum(n, 1)
-    mu = s1 / n
-    var = np.maximum(s2 / n - mu ** 2, 1e-8)
+    _, mu, var = available_case_moments(data)
+    var = np.maximum(var, 1e-8)
     return mu, np.diag(var)
 
 

@@ -98,6 +98,19 @@ def split_patterns(x: np.ndarray) -> PatternData:
     return PatternData(patterns, int(keep.sum()), int((~keep).sum()), p, kept_rows)
 
 
+def available_case_moments(data: PatternData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per variable: number of observed values, their mean and ML variance (divisor n)."""
+    p = data.p
+    s1, s2, n = np.zeros(p), np.zeros(p), np.zeros(p)
+    for pat in data.patterns:
+        s1[pat.obs] += pat.y.sum(axis=0)
+        s2[pat.obs] += (pat.y ** 2).sum(axis=0)
+        n[pat.obs] += pat.n
+    safe = np.maximum(n, 1)
+    mean = s1 / safe
+    return n, mean, s2 / safe - mean ** 2
+
+
 def _inv_logdet(sig: np.ndarray) -> tuple[np.ndarray, float] | None:
     try:
         chol = np.linalg.cholesky(sig)

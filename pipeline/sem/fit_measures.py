@@ -19,19 +19,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
-from pipeline.sem.fiml import LOG2PI, PatternData
+from pipeline.sem.fiml import LOG2PI, PatternData, available_case_moments
 
 
 def baseline_loglik(data: PatternData) -> float:
     """Log-likelihood of the independence model (each variable its own normal, FIML)."""
-    p = data.p
-    s1, s2, n = np.zeros(p), np.zeros(p), np.zeros(p)
-    for pat in data.patterns:
-        s1[pat.obs] += pat.y.sum(axis=0)
-        s2[pat.obs] += (pat.y ** 2).sum(axis=0)
-        n[pat.obs] += pat.n
-    mean = s1 / n
-    var = s2 / n - mean ** 2
+    n, _, var = available_case_moments(data)
     return float(np.sum(-0.5 * n * (LOG2PI + np.log(var) + 1.0)))
 
 

@@ -6,9 +6,9 @@ import json
 import logging
 from pathlib import Path
 
-from pipeline.config import Config
 import pandas as pd
 
+from pipeline.config import Config
 from pipeline.io import (
     check_coding_shift,
     check_dates,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.errors import ConfigError, DataError, ModelError
 from pipeline.figures.mediation import plot_indirect_forest, plot_path_diagram
 from pipeline.impute import mice
 from pipeline.mediation import (
@@ -19,10 +20,9 @@ from pipeline.mediation import (
     run_analyses,
     specs_from_config,
 )
+from pipeline.mediation.fiml import run_fiml_analyses
 from pipeline.mediation.outputs import write_mediation_outputs
 from pipeline.mediation.table import empty_table, status_row
-from pipeline.errors import ConfigError, DataError, ModelError
-from pipeline.mediation.fiml import run_fiml_analyses
 
 log = logging.getLogger("pipeline.mediation")
 

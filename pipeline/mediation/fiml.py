@@ -92,7 +92,6 @@ def fiml_mediation(wide: pd.DataFrame, spec: MediationSpec, *, seed: int, conf: 
     names = tuple(frame.columns)
     layout = Layout(n_cov=len(names) - 2 - spec.k, k=spec.k)
     n_params = 2 + layout.n_cov + spec.k  # coefficients of the outcome equation (with intercept)
-    n_any = len(frame)
     n_y = int(frame[names[-1]].notna().sum())
     status, message = estimability(n_y, n_params, min_df, warn_n, unit="people with the outcome")
     if status != "ok":

@@ -219,3 +219,34 @@ def rci_shares(
     lo, hi = wilson_interval(out["count"], out["n"], conf)
     out["ci_lower"], out["ci_upper"] = lo, hi
     return out[SHARE_COLUMNS]
+
+
+def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
+                 wave_phrase: str, min_cell: int = 10) -> str:
+    """Plain-language share of people with reliable change (Jacobson & Truax 1991) for one
+    construct and follow-up, e.g. "Of the 177 people with community belonging scores at entry and
+    at about 4 months, 10% (95% CI 6% to 15%) reliably improved and 4% (2% to 8%) reliably
+    deteriorated." Counts below ``min_cell`` are not given as percentages ("fewer than 10")."""
+    rows = shares[(shares["construct"] == construct) & (shares["wave"] == wave)]
+    name = label[:1].lower() + label[1:] if label[:2] != label[:2].upper() else label
+    if rows.empty or (rows["status"] != "ok").all():
+        msg = rows["message"].dropna().iloc[0] if len(rows) and rows["message"].notna().any() else ""
+        reason = f" ({msg.rstrip('.')})" if msg else ""
+        return (f"Reliable change in {name} {wave_phrase} could not be assessed{reason}.")
+    by = rows.set_index("category")
+    n = int(by["n"].iloc[0])
+    if n < min_cell:
+        return f"Too few people answered {wave_phrase} to describe individual change in {name}."
+
+    def part(cat: str) -> str:
+        if cat not in by.index:
+            return "an unknown share"
+        r = by.loc[cat]
+        if 0 < int(r["count"]) < min_cell:
+            return f"fewer than {min_cell} people"
+        return (f"{100 * r['share']:.0f}% (95% CI {100 * r['ci_lower']:.0f}% to "
+                f"{100 * r['ci_upper']:.0f}%)")
+
+    return (f"Of the {n} people with {name} scores at entry and {wave_phrase}, "
+            f"{part('reliably_improved')} reliably improved and "
+            f"{part('reliably_deteriorated')} reliably deteriorated.")

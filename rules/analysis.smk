@@ -20,6 +20,7 @@ rule change:
         baseline="results/tables/descriptives_baseline.csv",
         correlations="results/tables/descriptives_correlations.csv",
         individual="results/change/rci_individual.csv",
+        sentences="results/tables/change_sentences.csv",
         figures=expand("results/figures/change_{scale}.png", scale=list(CFG.scales)),
     params:
         cfg=lambda w: section("waves", "scales", "covariates", "change", "disclosure"),
@@ -28,7 +29,7 @@ rule change:
     shell:
         cli("change") + " --long {input.long} --wide {input.wide} --reliability {input.reliability}"
         " --out-dir results/tables --individual {output.individual} --fig-dir results/figures"
-        " --log {log}"
+        " --sentences {output.sentences} --log {log}"
 
 
 rule attrition:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.change import change_settings, change_tables, write_change_tables
-from pipeline.change_rci import reliability_from_table
+from pipeline.change_rci import rci_sentence, reliability_from_table
 from pipeline.config import Config
 from pipeline.descriptives import baseline_table, correlation_tables
-from pipeline.figures.change import plot_trajectory
+from pipeline.figures.change import change_sentence, plot_trajectory
 from pipeline.tables import write_table
 
 
@@ -22,6 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-dir", required=True)
     p.add_argument("--individual", required=True, help="per-participant RCI (not a funder table)")
     p.add_argument("--fig-dir", required=True)
+    p.add_argument("--sentences", required=True, help="CSV of plain-language sentences")
 
 
 def run(cfg: Config, args: argparse.Namespace) -> None:
@@ -40,6 +41,17 @@ def run(cfg: Config, args: argparse.Namespace) -> None:
     write_table(baseline_table(wide, covs, keys, cfg.wave_ids), out / "descriptives_baseline.csv")
     write_table(correlation_tables(long, keys, cfg.wave_ids), out / "descriptives_correlations.csv")
     labels = {w.id: w.label for w in cfg.waves}
+    phrases = {w.id: "at " + w.label[:1].lower() + w.label[1:] for w in cfg.waves[1:]}
+    rows = []
+    for k, sc in cfg.scales.items():
+        rows.append({"construct": k, "kind": "group_change", "wave": "",
+                     "sentence": change_sentence(tables["contrasts"], k, label=sc.label,
+                                                 wave_phrases=phrases, scale_range=sc.range)})
+        for w in cfg.wave_ids[1:]:
+            rows.append({"construct": k, "kind": "reliable_change", "wave": w,
+                         "sentence": rci_sentence(tables["rci_shares"], k, w, label=sc.label,
+                                                  wave_phrase=phrases[w], min_cell=cfg.min_cell)})
+    write_table(pd.DataFrame(rows), args.sentences)
     for k, sc in cfg.scales.items():
         plot_trajectory(tables["means"], k, Path(args.fig_dir) / f"change_{k}", label=sc.label,
                         min_cell=cfg.min_cell, wave_labels=labels,

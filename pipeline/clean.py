@@ -160,16 +160,15 @@ def _clean_scale(where: Where, raw: pd.DataFrame, sc: Scale) -> tuple[pd.DataFra
     lo, hi = sc.range
     for it in sc.items:
         v, issue, p = clean_item(raw[it].rename(it), sc)
+        idx = raw.index
+        label_text = f"label decoded via label map '{sc.label_map_name or sc.key}'"
         logs += [
             cell_log(where, it, p.text, issue, SET_MISSING),
-            summary_log(where, p.kind.eq("token"), it, "missing-value text", SET_MISSING, p.text),
-            summary_log(
-                where,
-                p.kind.eq("label") & issue.isna(),
-                it,
-                f"label decoded via label map '{sc.label_map_name or sc.key}'",
-                "recoded",
-            ),
+            # per cell: text meaning "no answer" and text labels turned into codes
+            cell_log(where, it, p.text,
+                     issue_where("missing-value text", p.kind.eq("token"), idx), SET_MISSING),
+            cell_log(where, it, p.text,
+                     issue_where(label_text, p.kind.eq("label") & issue.isna(), idx), "recoded"),
         ]
         if it in sc.reverse:
             logs.append(

@@ -97,3 +97,40 @@ def test_invalid_config_value(study, capsys):
     cfg["scales"]["qol"]["range"] = [100, 0]
     rc, err = _ingest(root, cfg, "T0", capsys)
     assert rc == 2 and "scales.qol.range" in err
+
+
+def _rewrite_sav_labels(path: Path, column: str, labels: dict) -> None:
+    import pyreadstat
+
+    df, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    vl = dict(meta.variable_value_labels)
+    vl[column] = labels
+    pyreadstat.write_sav(df, str(path), variable_value_labels=vl)
+
+
+AGREE = {1: "Strongly disagree", 2: "Disagree", 3: "Somewhat disagree",
+         4: "Neither agree nor disagree", 5: "Somewhat agree", 6: "Agree", 7: "Strongly agree"}
+
+
+def test_spss_label_with_a_different_code_is_refused(study, capsys):
+    root, cfg = study
+    for w in cfg["waves"]:
+        w["file"] = str(root / w["file"])
+    swapped = {**AGREE, 6: "Strongly agree", 7: "Agree"}
+    _rewrite_sav_labels(root / "data" / "raw" / "demo_T2_7months.sav", "gm1", swapped)
+    rc, err = _ingest(root, cfg, "T2", capsys)
+    assert rc == 2
+    assert "gm1" in err and "'Agree'" in err and "code 7" in err
+
+
+def test_spss_label_unknown_to_config_is_reported_not_dropped(study, capsys):
+    root, cfg = study
+    for w in cfg["waves"]:
+        w["file"] = str(root / w["file"])
+    _rewrite_sav_labels(root / "data" / "raw" / "demo_T2_7months.sav", "cb1",
+                        {**AGREE, 9: "Not applicable"})
+    rc, err = _ingest(root, cfg, "T2", capsys)
+    assert rc == 0, err
+    assert "Not applicable" in err
+    log = (root / "out" / "l.csv").read_text()
+    assert "Not applicable" in log and "flagged" in log

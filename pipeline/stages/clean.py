@@ -46,6 +46,26 @@ def _read_log(frame: pd.DataFrame, wave: str, id_column: str) -> pd.DataFrame:
     return out[LOG_COLUMNS]
 
 
+def with_pids(read_log: pd.DataFrame, cw) -> pd.DataFrame:
+    """Fill the pseudonymous id into reader-log rows (e.g. SPSS user-missing codes) from the
+    cleaned wave, matching on (file, row); rows dropped before an id was read keep none."""
+    if read_log.empty:
+        return read_log
+    known = pd.concat([
+        cw.data[["_source_file", "_source_row", "pid"]].rename(
+            columns={"_source_file": "file", "_source_row": "row"}),
+        cw.log.loc[cw.log["pid"].notna(), ["file", "row", "pid"]],
+    ], ignore_index=True)
+    known = known[pd.to_numeric(known["row"], errors="coerce").notna()]
+    key = known["file"].astype(str) + "#" + known["row"].astype(int).astype(str)
+    lookup = dict(zip(key, known["pid"]))
+    rows = pd.to_numeric(read_log["row"], errors="coerce")
+    rkey = read_log["file"].astype(str) + "#" + rows.fillna(-1).astype(int).astype(str)
+    out = read_log.copy()
+    out["pid"] = out["pid"].where(out["pid"].notna(), rkey.map(lookup))
+    return out
+
+
 def cross_wave_checks(cfg: Config, raw: dict[str, pd.DataFrame]) -> None:
     """Refuse follow-up files that cannot belong to this cohort (same file twice, ids that
     barely overlap baseline, a changed id format)."""
@@ -69,7 +89,7 @@ def run(cfg: Config, args) -> None:
         meta[w] = json.loads((interim / f"read_meta_{w}.json").read_text(encoding="utf-8"))
     cross_wave_checks(cfg, raw)
 
-    cleaned, logs = [], list(read_logs)
+    cleaned, logs = [], []
     for i, w in enumerate(cfg.waves):
         cw = clean_wave(
             raw[w.id], wave_id=w.id, wave_index=i, months=w.months, id_column=cfg.id_column,
@@ -77,6 +97,7 @@ def run(cfg: Config, args) -> None:
             salt=cfg.salt, is_baseline=i == 0,
         )
         cleaned.append(cw.data)
+        logs.append(with_pids(read_logs[i], cw))
         logs.append(cw.log)
         log.info("wave %s: %d rows in, %d participants kept", w.id, len(raw[w.id]), len(cw.data))
     long, link_log = link_waves(cleaned, unmatched_followup=cfg.unmatched_followup)

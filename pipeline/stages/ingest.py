@@ -11,6 +11,7 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.io import (
     check_coding_shift,
+    compare_value_labels,
     check_dates,
     check_text_answers,
     parquet_safe,
@@ -44,6 +45,64 @@ def expected_columns(cfg: Config, wave_id: str) -> list[str]:
     return cols
 
 
+def check_value_labels(cfg: Config, result, file: str) -> None:
+    """Compare value labels stored in an SPSS/Stata file with the config's label maps.
+
+    A label whose code in the file differs from the config's code means the numbers in this
+    file mean something else: refused, all such labels listed. Labels the map does not know are
+    reported in the read log (action "flagged") and the rule log, not silently dropped.
+    """
+    value_labels = result.meta.get("value_labels") or {}
+    if not value_labels:
+        return
+    conflicts, unknown = [], []
+    for sc in cfg.scales.values():
+        if not sc.label_map:
+            continue
+        labels = {it: {_code(c): lab for c, lab in value_labels[it].items()}
+                  for it in sc.items if it in value_labels}
+        codes = {k: v for k, v in sc.label_map.items() if v is not None}
+        declared = result.meta.get("user_missing") or {}
+        missing = {it: [c for c in value_labels[it] if _is_user_missing(_code(c), declared.get(it))]
+                   for it in labels}
+        missing = {it: [_code(c) for c in cs] for it, cs in missing.items()}
+        for problem in compare_value_labels(labels, codes, missing_codes=missing):
+            (conflicts if "in the file but" in problem else unknown).append(problem)
+    if conflicts:
+        raise_problems(
+            conflicts, file=file, what="value labels whose codes differ from the config",
+            advice="The numbers in this file are coded differently from the other waves. Recode "
+            "the export to the configured codes (or correct the label map), then run again.",
+        )
+    if unknown:
+        entries = [log_entry(file, None, p.split("'")[1], None, "value label not in the config "
+                             "label map: " + p, "flagged") for p in unknown]
+        result.log = concat_logs(result.log, log_frame(entries))
+        for p in unknown:
+            log.warning("%s: %s", file, p)
+
+
+def _is_user_missing(code, declared) -> bool:
+    """True when ``code`` is one of the file's declared user-missing values or ranges."""
+    for d in declared or []:
+        if isinstance(d, dict):
+            try:
+                if float(d["lo"]) <= float(code) <= float(d["hi"]):
+                    return True
+            except (TypeError, ValueError, KeyError):
+                continue
+        elif _code(d) == code:
+            return True
+    return False
+
+
+def _code(c):
+    try:
+        return float(c)
+    except (TypeError, ValueError):
+        return c
+
+
 def ingest_wave(cfg: Config, wave_id: str):
     """Read and check one wave; returns the ReadResult (data made Parquet-safe)."""
     wave = cfg.wave(wave_id)
@@ -75,6 +134,7 @@ def ingest_wave(cfg: Config, wave_id: str):
             advice="Add each label to the scale's label map in config/config.yaml (with its "
             "code, or null if it means 'no answer'), or correct the export, then run again.",
         )
+    check_value_labels(cfg, result, path.name)
     if wave.date_column:
         dayfirst = {"dmy": True, "mdy": False}.get(wave.date_order or "")
         dc = check_dates(data[wave.date_column], column=wave.date_column, file=path.name,

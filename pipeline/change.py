@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from pipeline.change_mixed import DEFAULT_OPTIMIZERS, P_ADJUST_METHODS, Trajectory, trajectories
+from pipeline.change_mixed import (
+    COVARIATE_WEIGHTS,
+    DEFAULT_OPTIMIZERS,
+    P_ADJUST_METHODS,
+    Trajectory,
+    trajectories,
+)
 from pipeline.change_rci import rci_shares, reliable_change
 from pipeline.errors import ConfigError, closest_names
 from pipeline.tables import write_table
@@ -42,7 +48,7 @@ EFFECT_COLUMNS = [
 
 ALLOWED_KEYS = {
     "time", "p_adjust", "reml", "optimizers", "conf_level", "reliability", "higher_is_better",
-    "rci_criterion",
+    "rci_criterion", "covariate_weights",
 }
 
 
@@ -58,6 +64,7 @@ class ChangeSettings:
     reliability: dict[str, float] = field(default_factory=dict)
     higher_is_better: dict[str, bool] = field(default_factory=dict)
     rci_criterion: float = 1.96
+    covariate_weights: str = "proportional"
 
 
 def change_settings(section: Mapping[str, Any] | None, scales: Sequence[str]) -> ChangeSettings:
@@ -65,7 +72,10 @@ def change_settings(section: Mapping[str, Any] | None, scales: Sequence[str]) ->
 
     Keys: time [wave] | months; p_adjust [holm] | bonferroni | none; reml [true];
     optimizers [lbfgs, bfgs, powell]; conf_level [0.95]; reliability {scale: r} (test-retest,
-    overrides alpha); higher_is_better {scale: bool} [true]; rci_criterion [1.96].
+    overrides alpha); higher_is_better {scale: bool} [true]; rci_criterion [1.96];
+    covariate_weights [proportional] | equal: how model-based means average over the levels of
+    categorical covariates (observed proportions, emmeans ``weights = "proportional"``, so the
+    means describe the sample; or equally, emmeans' default).
     """
     sec = dict(section or {})
     problems = []
@@ -78,6 +88,9 @@ def change_settings(section: Mapping[str, Any] | None, scales: Sequence[str]) ->
         problems.append(f"change.time: '{sec['time']}' is not 'wave' or 'months'")
     if sec.get("p_adjust", "holm") not in P_ADJUST_METHODS:
         problems.append(f"change.p_adjust: '{sec['p_adjust']}' is not one of {list(P_ADJUST_METHODS)}")
+    if sec.get("covariate_weights", "proportional") not in COVARIATE_WEIGHTS:
+        problems.append(f"change.covariate_weights: '{sec['covariate_weights']}' is not one of "
+                        f"{list(COVARIATE_WEIGHTS)}")
     if not isinstance(sec.get("reml", True), bool):
         problems.append("change.reml: must be true or false")
     opts = sec.get("optimizers", list(DEFAULT_OPTIMIZERS))
@@ -114,6 +127,7 @@ def change_settings(section: Mapping[str, Any] | None, scales: Sequence[str]) ->
         reliability={k: float(v) for k, v in (sec.get("reliability") or {}).items()},
         higher_is_better=dict(sec.get("higher_is_better") or {}),
         rci_criterion=float(crit),
+        covariate_weights=sec.get("covariate_weights", "proportional"),
     )
 
 
@@ -235,6 +249,7 @@ def change_tables(
         long, keys, wave_ids, covariates, time=settings.time, p_adjust=settings.p_adjust,
         reml=settings.reml, optimizers=settings.optimizers, min_cell=min_cell,
         conf=settings.conf_level, covariate_waves=covariate_waves,
+        covariate_weights=settings.covariate_weights,
     )
     individual, info = reliable_change(
         long, keys, wave_ids, reliability, settings.higher_is_better, dict(scales),

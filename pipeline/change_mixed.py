@@ -11,7 +11,19 @@ baseline mean (Little & Rubin 2019, ch. 6).
 
 Model-based means follow emmeans' definition (Searle, Speed & Milliken 1980, "least-squares
 means"): the linear predictor at each wave with numeric covariates at their mean over the rows
-of the model frame and categorical covariates weighted equally over their levels. The covariance
+of the model frame and categorical covariates averaged over their levels with weights set by
+``covariate_weights``:
+
+* ``"proportional"`` (default; ``emmeans(..., weights = "proportional")``): each level weighted
+  by its observed proportion among the rows of the model data, so the mean describes the sample
+  as it is ("everyone": a small group such as 23 non-binary participants gets its share of the
+  weight, not a third of it). With numeric covariates at their mean this is the average
+  predicted score of the model's rows at each wave.
+* ``"equal"`` (emmeans' default ``weights = "equal"``): each level weighted equally, i.e. a
+  population in which every category is equally common; SEs are larger when a level is rare.
+
+Wave contrasts do not depend on the weighting (the model is additive: the covariate part
+cancels). The covariance
 of the fixed effects is lme4's ``vcov()``: ``(X' V^-1 X)^-1`` at the REML variance estimates
 (statsmodels' ``cov_params()`` instead inverts the joint Hessian of fixed and variance
 parameters, which gives SEs a few percent larger, so it is not used). Inference is
@@ -42,6 +54,7 @@ log = logging.getLogger(__name__)
 MODEL_METHOD = "lmm_reml"  # "lmm_ml" when fitted by ML (reml=False)
 P_ADJUST_METHODS = ("holm", "bonferroni", "none")
 DEFAULT_OPTIMIZERS = ("lbfgs", "bfgs", "powell")
+COVARIATE_WEIGHTS = ("proportional", "equal")  # emmeans' weights = "proportional" | "equal"
 
 MEANS_COLUMNS = [
     "analysis", "construct", "method", "wave", "wave_index", "months", "est", "se", "ci_lower",
@@ -213,8 +226,13 @@ def _design(
     waves: list[str],
     covariates: Mapping[str, str],
     time: str,
+    covariate_weights: str = "proportional",
 ) -> _Design:
-    """Design matrix (intercept, time, covariates) and the emmeans reference grid per wave."""
+    """Design matrix (intercept, time, covariates) and the emmeans reference grid per wave.
+
+    ``covariate_weights``: "proportional" (levels of a categorical covariate at their observed
+    proportions in ``d``) or "equal" (1 / number of levels each); see the module docstring.
+    """
     notes: list[str] = []
     cols: dict[str, np.ndarray] = {"(Intercept)": np.ones(len(d))}
     grid: dict[str, np.ndarray] = {"(Intercept)": np.ones(len(waves))}
@@ -243,8 +261,10 @@ def _design(
                 notes.append(f"covariate '{cov}' has one level in the model data and was left out")
                 continue
             for lv in levels[1:]:
-                cols[f"{cov}[{lv}]"] = (cat == lv).to_numpy(float)
-                grid[f"{cov}[{lv}]"] = np.full(len(waves), 1.0 / len(levels))  # equal weights
+                dummy = (cat == lv).to_numpy(float)
+                cols[f"{cov}[{lv}]"] = dummy
+                share = dummy.mean() if covariate_weights == "proportional" else 1.0 / len(levels)
+                grid[f"{cov}[{lv}]"] = np.full(len(waves), share)
         used.append(cov)
     names = list(cols)
     return _Design(
@@ -381,8 +401,13 @@ def fit_trajectory(
     min_cell: int = 10,
     conf: float = 0.95,
     covariate_waves: Mapping[str, str] | None = None,
+    covariate_weights: str = "proportional",
 ) -> Trajectory:
     """Mixed-model trajectory of one construct (see module docstring for the definitions).
+
+    Model-based means average categorical covariates with ``covariate_weights``:
+    "proportional" (default: observed proportions in the model data, emmeans
+    ``weights = "proportional"``) or "equal" (emmeans' default); contrasts are unaffected.
 
     ``covariates`` maps column -> "numeric" | "categorical". ``time`` is "wave" (categorical,
     default) or "months" (linear in months since entry). Covariates are person-level: each
@@ -399,6 +424,11 @@ def fit_trajectory(
     if p_adjust not in P_ADJUST_METHODS:
         raise DataError(
             f"change: p_adjust '{p_adjust}' is unknown; use one of {list(P_ADJUST_METHODS)}."
+        )
+    if covariate_weights not in COVARIATE_WEIGHTS:
+        raise DataError(
+            f"change: covariate_weights '{covariate_weights}' is unknown; use one of "
+            f"{list(COVARIATE_WEIGHTS)}."
         )
     wave_ids = list(wave_ids)
     need = ["pid", "wave", construct] + (["months"] if time == "months" else []) + list(covariates)
@@ -468,7 +498,7 @@ def fit_trajectory(
         if w not in waves_seen:
             notes.append(f"no scores at {w}; that wave is left out of the model")
 
-    design = _design(d, construct, waves_seen, covariates, time)
+    design = _design(d, construct, waves_seen, covariates, time, covariate_weights)
     notes += design.notes
     fit = fit_random_intercept(
         d[construct].to_numpy(float), design.X, d["pid"].to_numpy(), reml, optimizers,

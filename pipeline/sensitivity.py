@@ -7,6 +7,13 @@ values of the primary outcome are shifted by delta (people who left had scores o
 units different from similar people who stayed), the analysis is repeated and re-pooled by
 Rubin's rules, and the smallest |delta| that changes the conclusion is the tipping point.
 
+The conclusion has three levels, read from the pooled CI: "negative" (CI entirely below 0),
+"uncertain" (CI covers 0) and "positive" (CI entirely above 0). A change of sign of an estimate
+whose CI still covers 0 is *not* a change of conclusion. The tipping point is reported in both
+directions (:func:`tipping_delta`): the negative delta closest to 0 and the positive delta
+closest to 0 at which the level differs from the level at delta = 0; either may be absent
+within the grid (e.g. a clearly positive result only tips when people who left scored lower).
+
 Two modes:
 
 * ``"post"`` (default) - shift the imputed values of the outcome after imputation
@@ -72,13 +79,16 @@ def delta_adjust(imputations: Sequence[pd.DataFrame], missing_mask: pd.Series | 
     return out
 
 
-def _conclusion(estimate: float, lo: float, hi: float) -> str:
+CONCLUSIONS = ("negative", "uncertain", "positive")
+
+
+def _conclusion(lo: float, hi: float) -> str:
+    """Three-level conclusion from the CI: negative (CI < 0), positive (CI > 0), else uncertain."""
     if lo > 0:
         return "positive"
     if hi < 0:
         return "negative"
-    return "uncertain (CI includes 0), estimate " + ("positive" if estimate > 0 else
-                                                     "negative" if estimate < 0 else "zero")
+    return "uncertain"
 
 
 def _pool_one(datasets: Sequence[pd.DataFrame], estimator: Estimator, level: float) -> dict:
@@ -98,7 +108,7 @@ def _pool_one(datasets: Sequence[pd.DataFrame], estimator: Estimator, level: flo
         "estimate": pooled["estimate"], "se": pooled["se"], "ci_lower": pooled["ci_lower"],
         "ci_upper": pooled["ci_upper"], "pvalue": pooled["pvalue"], "df": pooled["df"],
         "fmi": pooled["fmi"], "m": int(pooled["m"]),
-        "conclusion": _conclusion(pooled["estimate"], pooled["ci_lower"], pooled["ci_upper"]),
+        "conclusion": _conclusion(pooled["ci_lower"], pooled["ci_upper"]),
         "status": "ok", "message": "",
     }
 
@@ -125,9 +135,10 @@ def tipping_point(
     shifts the imputations of ``result`` (or of one ``mice(wide, columns, ...)`` run);
     ``mode="chain"`` re-imputes for each delta with the shift inside the sampler (same seed, so
     delta is the only difference between runs). delta = 0 is always included. Returns one row per
-    delta (sorted) with the pooled estimate, CI, p, ``conclusion`` (positive / negative /
-    uncertain + direction of the estimate) and ``changes_conclusion`` (differs from delta = 0);
-    see :func:`tipping_delta` for the tipping point (Carpenter & Kenward 2013).
+    delta (sorted) with the pooled estimate, CI, p, ``conclusion`` ("negative" | "uncertain" |
+    "positive", from the CI alone) and ``changes_conclusion`` (level differs from delta = 0; a
+    sign flip inside the uncertain band is not a change); see :func:`tipping_delta` for the
+    tipping points (Carpenter & Kenward 2013).
     """
     if mode not in ("post", "chain"):
         raise ConfigError(f"missing_data.sensitivity.mode: '{mode}' is not 'post' or 'chain'.")
@@ -175,41 +186,94 @@ def tipping_point(
     return table
 
 
-def tipping_delta(table: pd.DataFrame) -> float | None:
-    """Smallest |delta| in ``table`` at which the conclusion differs from delta = 0 (signed);
-    None when no delta in the grid changes it (or the delta = 0 analysis failed)."""
-    hits = table.loc[table["changes_conclusion"].astype(bool), "delta"]
-    if hits.empty:
-        return None
-    return float(hits.iloc[np.argmin(np.abs(hits.to_numpy()))])
+def tipping_delta(table: pd.DataFrame) -> dict[str, float | None]:
+    """Tipping points in both directions: ``{"negative": d or None, "positive": d or None}``.
+
+    ``"negative"``: the negative delta closest to 0 at which the conclusion differs from delta = 0
+    (people who left scored lower); ``"positive"``: likewise for positive deltas. None when no
+    delta on that side of the grid changes the conclusion (or the delta = 0 analysis failed).
+    """
+    out: dict[str, float | None] = {"negative": None, "positive": None}
+    if "changes_conclusion" not in table or table.empty:
+        return out
+    hits = table.loc[table["changes_conclusion"].fillna(False).astype(bool), "delta"].astype(float)
+    neg, pos = hits[hits < 0], hits[hits > 0]
+    if not neg.empty:
+        out["negative"] = float(neg.max())
+    if not pos.empty:
+        out["positive"] = float(pos.min())
+    return out
 
 
 def _num(x: float) -> str:
     return f"{abs(x):.0f}" if abs(x) >= 10 or float(abs(x)).is_integer() else f"{abs(x):.1f}"
 
 
-def tipping_sentence(table: pd.DataFrame, outcome_label: str, units: str = "points") -> str:
-    """Plain-language statement of the tipping point for a report.
+def _signed(x: float) -> str:
+    return ("\u2212" if x < 0 else "+" if x > 0 else "") + _num(x)
 
-    e.g. "The conclusion would change only if people who left the study had quality-of-life
-    scores on average 12 points lower than similar people who stayed."
+
+_FINDING = {"positive": "a clear increase", "negative": "a clear decrease",
+            "uncertain": "no clear change"}
+
+
+def tipping_sentence(table: pd.DataFrame, outcome_label: str, units: str = "points") -> str:
+    """Plain-language statement of the tipping points for a report (both directions).
+
+    The first sentence states the result under MAR (delta = 0); the second says how different
+    people who left would have to be for it to change, e.g. for an uncertain result: "This would
+    become a clear decrease only if people who left had scores on average 3 points lower than
+    similar people who stayed, and a clear increase only if they had scores 6 points higher."
+    For a clear result: "The finding of a clear increase would no longer hold if people who left
+    had scores on average 12 points lower than similar people who stayed." When nothing changes:
+    "... did not change within the range examined (delta from -20 to +20 points) ...".
+    The estimate is read as a change (positive = increase).
     """
     base = table.loc[table["delta"] == 0]
     if base.empty or base["status"].iloc[0] != "ok":
         return (f"The sensitivity analysis for {outcome_label} could not be done because the main "
                 "analysis could not be estimated on the imputed data.")
-    lo, hi = table["delta"].min(), table["delta"].max()
-    tip = tipping_delta(table)
-    if tip is None:
-        return (f"The conclusion did not change for any shift examined: even if people who left "
-                f"the study had {outcome_label} scores on average up to {_num(lo)} {units} lower "
-                f"or {_num(hi)} {units} higher than similar people who stayed, the conclusion "
-                "would be the same.")
-    direction = "lower" if tip < 0 else "higher"
-    new = table.loc[table["delta"] == tip, "conclusion"].iloc[0]
+    ok = table[table["status"] == "ok"]
+    lo, hi = float(ok["delta"].min()), float(ok["delta"].max())
     old = base["conclusion"].iloc[0]
-    what = "The conclusion would change"
-    if old.startswith("uncertain") and not new.startswith("uncertain"):
-        what = f"The result would become clearly {new}"
-    return (f"{what} only if people who left the study had {outcome_label} scores "
-            f"on average {_num(tip)} {units} {direction} than similar people who stayed.")
+    tips = tipping_delta(table)
+    first = (f"If people who left the study were like similar people who stayed, there is "
+             f"{_FINDING[old]} in {outcome_label}.")
+    span = f"\u03b4 from {_signed(lo)} to {_signed(hi)} {units}"
+    reach = []
+    if lo < 0:
+        reach.append(f"{_num(lo)} {units} lower")
+    if hi > 0:
+        reach.append(f"{_num(hi)} {units} higher")
+    even_if = (f": even if people who left had scores on average up to {' or '.join(reach)} than "
+               "similar people who stayed, it would be the same.") if reach else "."
+    new = {side: (None if d is None else table.loc[table["delta"] == d, "conclusion"].iloc[0])
+           for side, d in tips.items()}
+    word = {"negative": "lower", "positive": "higher"}
+
+    if old == "uncertain":
+        if tips["negative"] is None and tips["positive"] is None:
+            return f"{first} This did not change within the range examined ({span}){even_if}"
+        parts = []
+        for side in ("negative", "positive"):
+            d = tips[side]
+            if d is None:
+                continue
+            who = "people who left had scores on average" if not parts else "they had scores"
+            tail = " than similar people who stayed" if not parts else ""
+            parts.append(f"{_FINDING[new[side]]} only if {who} {_num(d)} {units} "
+                         f"{word[side]}{tail}")
+        text = f"{first} This would become " + ", and ".join(parts) + "."
+        for side, limit in (("negative", lo), ("positive", hi)):
+            if tips[side] is None and (limit < 0 if side == "negative" else limit > 0):
+                text += (f" Even if they had scores {_num(limit)} {units} {word[side]}, it would "
+                         f"not become {_FINDING[side]}.")
+        return text
+
+    finding = f"The finding of {_FINDING[old]}"
+    if tips["negative"] is None and tips["positive"] is None:
+        return f"{first} {finding} did not change within the range examined ({span}){even_if}"
+    parts = [f"{_num(tips[s])} {units} {word[s]}" for s in ("negative", "positive")
+             if tips[s] is not None]
+    return (f"{first} {finding} would no longer hold if people who left had scores on average "
+            f"{' or '.join(parts)} than similar people who stayed.")

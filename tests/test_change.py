@@ -32,6 +32,8 @@ def test_settings_defaults_and_values():
                          "higher_is_better": {"qol": False}}, ["qol"])
     assert s.time == "months" and s.reliability == {"qol": 0.7}
     assert s.higher_is_better == {"qol": False}
+    assert s.covariate_weights == "proportional"
+    assert change_settings({"covariate_weights": "equal"}, ["qol"]).covariate_weights == "equal"
 
 
 @pytest.mark.parametrize("section, match", [
@@ -42,6 +44,7 @@ def test_settings_defaults_and_values():
     ({"reliability": {"qol": 1.2}}, "between 0 and 1"),
     ({"higher_is_better": {"qol": "no"}}, "true or false"),
     ({"conf_level": 95}, "conf_level"),
+    ({"covariate_weights": "cells"}, "change.covariate_weights"),
 ])
 def test_settings_errors_name_the_key(section, match):
     with pytest.raises(ConfigError, match=match):

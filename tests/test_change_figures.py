@@ -107,3 +107,37 @@ def test_plot_trajectory_without_model_means(tmp_path):
     assert all(p.exists() for p in paths)
     with pytest.raises(DataError, match="nope"):
         plot_trajectory(m, "nope", tmp_path / "x")
+
+
+@pytest.mark.parametrize("better, weights, expect_y, expect_legend", [
+    (True, "proportional", "(scale 0\u2013100; higher is better)", "sample's own mix"),
+    (False, "equal", "(scale 0\u2013100; lower is better)", "weighted equally"),
+])
+def test_plot_trajectory_states_range_direction_and_weighting(tmp_path, monkeypatch, better,
+                                                              weights, expect_y, expect_legend):
+    ylabels, labels = [], []
+    real_ylabel, real_plot = plt.Axes.set_ylabel, plt.Axes.plot
+
+    def spy_ylabel(self, s, *a, **k):
+        ylabels.append(s)
+        return real_ylabel(self, s, *a, **k)
+
+    def spy_plot(self, *a, **k):
+        labels.append(k.get("label", ""))
+        return real_plot(self, *a, **k)
+
+    monkeypatch.setattr(plt.Axes, "set_ylabel", spy_ylabel)
+    monkeypatch.setattr(plt.Axes, "plot", spy_plot)
+    plot_trajectory(_means(), "qol", tmp_path / "t", label=LABEL, scale_range=(0, 100),
+                    higher_is_better=better, covariate_weights=weights)
+    assert any(expect_y in y for y in ylabels)
+    assert any(expect_legend in lab for lab in labels)
+
+
+def test_plot_trajectory_direction_without_range(tmp_path, monkeypatch):
+    ylabels = []
+    real_ylabel = plt.Axes.set_ylabel
+    monkeypatch.setattr(plt.Axes, "set_ylabel",
+                        lambda self, s, *a, **k: (ylabels.append(s), real_ylabel(self, s))[1])
+    plot_trajectory(_means(), "qol", tmp_path / "t", label=LABEL)
+    assert ylabels == ["Mean score\n(higher is better)"]

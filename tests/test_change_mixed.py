@@ -2,6 +2,8 @@
 
 Agreement required: estimates within 1e-4 (absolute), SEs within 1% (relative; observed ~1e-6).
 emmeans was run with lmer.df = "asymptotic" so both sides use z-based CIs and p-values.
+Model-based means: ref_emmeans.csv uses weights = "proportional" (the default,
+covariate_weights="proportional"); ref_emmeans_equal.csv emmeans' default weights = "equal".
 """
 
 from __future__ import annotations
@@ -53,6 +55,42 @@ def test_means_match_emmeans(fits, model):
     np.testing.assert_allclose(got["ci_upper"], ref["ci_upper"], atol=1e-3)
     # measured agreement is far tighter than the requirement
     assert np.max(np.abs(got["se"] / ref["se"] - 1)) < 1e-4
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.slow
+def test_means_equal_weights_match_emmeans_default(sim, model):
+    cov, time = MODELS[model]
+    res = cm.fit_trajectory(sim, "score", WAVES, cov, time=time, covariate_weights="equal")
+    ref = pd.read_csv(FIX / "ref_emmeans_equal.csv").query("model == @model").set_index("wave")
+    got = res.means.query("method == 'lmm_reml'").set_index("wave").loc[ref.index]
+    np.testing.assert_allclose(got["est"], ref["emmean"], atol=1e-4, rtol=0)
+    np.testing.assert_allclose(got["se"], ref["se"], rtol=0.01)
+    np.testing.assert_allclose(got["ci_lower"], ref["ci_lower"], atol=1e-3)
+    np.testing.assert_allclose(got["ci_upper"], ref["ci_upper"], atol=1e-3)
+    assert np.max(np.abs(got["se"] / ref["se"] - 1)) < 1e-4
+
+
+@pytest.mark.slow
+def test_proportional_weights_describe_the_sample(sim, fits):
+    """Proportional means = average prediction over the model rows; equal weights differ when
+    a rare level (5% non-binary) has a different mean; contrasts do not depend on weights."""
+    prop = fits["wave_age_gender"]
+    eq = cm.fit_trajectory(sim, "score", WAVES, MODELS["wave_age_gender"][0],
+                           covariate_weights="equal")
+    pm = prop.means.query("method == 'lmm_reml'").set_index("wave")
+    em = eq.means.query("method == 'lmm_reml'").set_index("wave")
+    assert np.all(np.abs(pm["est"] - em["est"]) > 1.0)  # rare level overweighted by "equal"
+    assert np.all(pm["se"] < em["se"])
+    # without gender the means barely move: the sample's gender mix is what proportional keeps
+    np.testing.assert_allclose(pm["est"], fits["wave_age"].means.query(
+        "method == 'lmm_reml'").set_index("wave")["est"], atol=0.1)
+    cols = ["est", "se", "z", "pvalue", "pvalue_adj", "ci_lower", "ci_upper", "ci_lower_adj",
+            "ci_upper_adj"]
+    np.testing.assert_allclose(prop.contrasts[cols].to_numpy(float),
+                               eq.contrasts[cols].to_numpy(float), rtol=1e-10, atol=1e-10)
+    with pytest.raises(DataError, match="covariate_weights"):
+        cm.fit_trajectory(sim, "score", WAVES, {"age": "numeric"}, covariate_weights="cells")
 
 
 @pytest.mark.parametrize("model", list(MODELS))

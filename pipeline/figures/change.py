@@ -19,6 +19,13 @@ from pipeline.figures.style import PALETTE, apply_style, save_figure
 
 MINUS = "\u2212"
 
+_MODEL_LABEL = {
+    "proportional": "Model-based mean (95% CI), everyone who took part\n"
+                    "(adjusted to the sample's own mix of characteristics)",
+    "equal": "Model-based mean (95% CI), everyone who took part\n"
+             "(each category of a characteristic weighted equally)",
+}
+
 
 def _count_label(n: float, min_cell: int) -> str:
     if not np.isfinite(n) or n <= 0:
@@ -34,12 +41,19 @@ def plot_trajectory(
     min_cell: int = 10,
     wave_labels: Mapping[str, str] | None = None,
     higher_is_better: bool = True,
+    scale_range: tuple[float, float] | None = None,
+    covariate_weights: str = "proportional",
 ) -> list[Path]:
     """Model-based means with 95% CIs per wave (x = months since entry), observed completer
     means as a dashed second line, n per wave annotated (counts below ``min_cell`` as "n < 10").
 
-    Waves flagged small_n are drawn with hollow markers; ``higher_is_better=False`` notes
-    "(lower is better)" on the y axis. Returns the written PNG and SVG paths.
+    Waves flagged small_n are drawn with hollow markers. The y label states the scale's range
+    (``scale_range``, e.g. "Mean score (scale 0–100)", since the axis shows only part of it)
+    and the direction for every construct ("higher is better" / "lower is better").
+    ``covariate_weights`` (as in :func:`pipeline.change_mixed.fit_trajectory`) is stated in the
+    legend: "proportional" means describe everyone in the sample as it is (categorical
+    covariates at their observed mix); "equal" weights every category equally.
+    Returns the written PNG and SVG paths.
     """
     import matplotlib.pyplot as plt
 
@@ -59,7 +73,7 @@ def plot_trajectory(
     dx = 0.012 * span
     if not model.empty:
         ax.plot(model["months"], model["est"], color=PALETTE[0], lw=1.6, zorder=2,
-                label="Model-based mean (95% CI), everyone")
+                label=_MODEL_LABEL.get(covariate_weights, _MODEL_LABEL["proportional"]))
         ax.errorbar(model["months"], model["est"],
                     yerr=[model["est"] - model["ci_lower"], model["ci_upper"] - model["est"]],
                     fmt="none", ecolor=PALETTE[0], capsize=3, lw=1.2, zorder=2)
@@ -93,7 +107,11 @@ def plot_trajectory(
     ax.set_xticks(ticks, names)
     ax.set_xlim(ticks.min() - 0.08 * span, ticks.max() + 0.08 * span)
     ax.set_xlabel("Months since entry")
-    ax.set_ylabel("Mean score" + ("" if higher_is_better else " (lower is better)"))
+    rng = ""
+    if scale_range is not None:
+        rng = f"scale {scale_range[0]:g}\u2013{scale_range[1]:g}; "
+    better = "higher is better" if higher_is_better else "lower is better"
+    ax.set_ylabel(f"Mean score\n({rng}{better})")
     ax.set_title(label or construct, loc="left")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=8, ncol=1)
     return save_figure(fig, path)

@@ -22,10 +22,19 @@ def _chain_colours(m: int) -> list[str]:
     return [PALETTE[i % len(PALETTE)] for i in range(m)]
 
 
+def _header(fig: plt.Figure, title: str, subtitle: str, height: float) -> float:
+    """Title and subtitle above the panels at fixed sizes in inches (so they never overlap each
+    other or the panels, whatever the figure height); returns the top of the panel area (0-1)."""
+    fig.text(0.01, 1 - 0.12 / height, title, ha="left", va="top", fontsize=11)
+    fig.text(0.01, 1 - 0.42 / height, subtitle, ha="left", va="top", fontsize=8.5, color="#444444")
+    return 1 - 0.75 / height
+
+
 def plot_chains(result: MICEResult, path: str | Path, max_chains: int = 20) -> list[Path]:
     """Trace plots: mean (left) and SD (right) of imputed values by iteration, one line per chain.
 
-    At most ``max_chains`` chains are drawn (the first ones) to keep the plot readable.
+    At most ``max_chains`` chains are drawn (the first ones) to keep the plot readable. A variable
+    with a single missing value has no SD of its imputed values; its SD panel says so.
     """
     apply_style()
     names = result.variables
@@ -36,23 +45,34 @@ def plot_chains(result: MICEResult, path: str | Path, max_chains: int = 20) -> l
         return save_figure(fig, path)
     k = min(result.m, max_chains)
     its = np.arange(1, result.iterations + 1)
-    fig, axes = plt.subplots(len(names), 2, figsize=(7.5, 1.7 * len(names) + 0.6), squeeze=False,
-                             sharex=True)
+    height = 1.7 * len(names) + 1.1
+    fig, axes = plt.subplots(len(names), 2, figsize=(7.5, height), squeeze=False, sharex=True)
     colours = _chain_colours(k)
     for j, name in enumerate(names):
+        n_mis = int(np.asarray(result.missing_mask[name]).sum())
         for col, (arr, label) in enumerate(((result.chain_means, "mean"),
                                             (result.chain_sds, "SD"))):
             ax = axes[j, col]
-            for i in range(k):
-                ax.plot(its, arr[i, :, j], color=colours[i], lw=0.9, alpha=0.8)
             ax.set_ylabel(f"{name}\n{label}")
+            values = arr[:k, :, j]
+            if not np.isfinite(values).any():
+                why = ("one missing value" if n_mis == 1 and label == "SD"
+                       else "no imputed values")
+                ax.text(0.5, 0.5, f"{label} not defined ({why})", ha="center", va="center",
+                        transform=ax.transAxes, fontsize=9, color="#444444")
+                ax.set_yticks([])
+                continue
+            for i in range(k):
+                ax.plot(its, values[i], color=colours[i], lw=0.9, alpha=0.8)
     for ax in axes[-1]:
         ax.set_xlabel("Iteration")
         ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xlim(its[0] - 0.3, its[-1] + 0.3)
     shown = f"{k} of {result.m}" if k < result.m else f"{result.m}"
-    fig.suptitle(f"Convergence of the imputation chains ({shown} chains, imputed values only)",
-                 fontsize=11)
-    fig.tight_layout()
+    top = _header(fig, "Convergence of the imputation chains",
+                  f"{shown} chains, imputed values only; well-mixed chains overlap with no trend",
+                  height)
+    fig.tight_layout(rect=(0, 0, 1, top))
     return save_figure(fig, path)
 
 

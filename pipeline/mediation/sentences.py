@@ -27,9 +27,11 @@ def fmt(v: float) -> str:
 
 def _sample(method: str, n: int) -> str:
     if method == "mi":
-        return f"Using all {n} participants (missing answers multiply imputed)"
+        return (f"Using all {n} participants (missing answers multiply imputed, so the result "
+                "leans on the assumption that those who left resemble similar people who stayed)")
     if method == "fiml":
-        return f"Using all {n} participants (full-information maximum likelihood)"
+        return (f"Using everyone with any answers ({n} people; those who left the study contribute "
+                "their earlier answers through full-information maximum likelihood)")
     return f"Among the {n} participants with complete answers"
 
 

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.config import Config
@@ -100,7 +101,7 @@ def run(cfg: Config, args) -> None:
         for model in a["models"]:
             if model == "riclpm" and len(waves) < 3:
                 status_rows.append({"analysis": name, "model": model, "constraint": "free",
-                                    "status": "not_estimable", "exploratory": False,
+                                    "method": "fiml", "status": "not_estimable", "exploratory": False,
                                     "message": "an RI-CLPM needs at least 3 waves (Hamaker et al. 2015)",
                                     "note": ""})
                 continue
@@ -111,21 +112,34 @@ def run(cfg: Config, args) -> None:
                 covs = a["covariates"] if model == "riclpm" else None
                 syntax = (riclpm_syntax(cons, waves, stationary=stationary, covariates=covs)
                           if model == "riclpm" else clpm_syntax(cons, waves, stationary=stationary))
-                (mdir / f"crosslag_{name}_{model}_{constraint}.lav").write_text(syntax)
+                call = ('lavaan(model, data, missing = "ml", meanstructure = TRUE, '
+                        'int.ov.free = TRUE, fixed.x = FALSE)' if model == "riclpm" else
+                        'sem(model, data, missing = "ml", fixed.x = FALSE)')
+                (mdir / f"crosslag_{name}_{model}_{constraint}.lav").write_text(
+                    f"# {model.upper()} '{name}' ({constraint} lagged effects), as fitted by the "
+                    f"pipeline.\n# Reproduce in R with lavaan: fit <- {call}\n" + syntax)
                 key = {"analysis": name, "model": model, "constraint": constraint}
                 try:
                     res = fit_crosslag(wide, cons, waves, model, stationary, covariates=covs, **kw)
                 except (DataError, ModelError) as exc:
                     # the data cannot support this model: record why, go on with the others
                     log.warning("%s %s %s: not estimable: %s", name, model, constraint, exc)
-                    status_rows.append({**key, "status": "not_estimable", "exploratory": False,
-                                        "message": str(exc), "note": ""})
+                    status_rows.append({**key, "method": "fiml", "status": "not_estimable",
+                                        "exploratory": False, "message": str(exc), "note": ""})
                     fits[constraint] = None
                     continue
                 fits[constraint] = res
                 log.info("%s %s %s: %s %s", name, model, constraint, res.status, res.message)
-                status_rows.append({**key, "status": res.status, "exploratory": res.exploratory,
-                                    "message": res.message, "note": res.note})
+                note = res.note
+                if stationary and len(set(np.diff([months[w] for w in waves]))) > 1:
+                    note = (note + " " if note else "") + (
+                        "Stationarity constrains lagged effects to be equal although the waves "
+                        "are unequally spaced (lags of "
+                        + ", ".join(f"{d:g}" for d in np.diff([months[w] for w in waves]))
+                        + " months); equal effects per lag are then not equal per month.")
+                status_rows.append({**key, "method": "fiml", "status": res.status,
+                                    "exploratory": res.exploratory, "message": res.message,
+                                    "note": note})
                 if not res.ok:
                     continue  # estimates of a failed fit are never reported
                 est = res.estimates.copy()

@@ -180,6 +180,9 @@ def run(cfg: Config, args) -> None:
     rows.append(mi_row)
     primary = pd.concat(rows, ignore_index=True)
     primary["primary"] = primary["method"] == primary_method
+    ok = np.isfinite(primary["estimate"].astype(float)) & np.isfinite(primary["se"].astype(float))
+    primary["status"] = np.where(ok, "ok", "not_estimable")
+    primary["message"] = np.where(ok, "", "too few people with both scores for this method")
     write_table(primary, out / "missing_data_primary.csv")
 
     deltas = _deltas(sens.get("deltas", {"from": -20, "to": 20, "step": 1}))

@@ -43,7 +43,9 @@ def test_small_sample_and_mi_wording():
     s = describe_mediation(table(0.3, 0.1, 0.6, n=25), OK, SPEC)
     assert "based on only 25 people" in s
     s = describe_mediation(table(0.3, 0.1, 0.6, n=630, method="mi"), OK, SPEC)
-    assert s.startswith("Using all 630 participants (missing answers multiply imputed)")
+    assert s.startswith("Using all 630 participants (missing answers multiply imputed")
+    s = describe_mediation(table(0.3, 0.1, 0.6, n=630, method="fiml"), OK, SPEC)
+    assert s.startswith("Using everyone with any answers (630 people; those who left")
 
 
 def test_not_estimable_reports_the_reason_and_no_number():

@@ -237,16 +237,19 @@ def tipping_sentence(table: pd.DataFrame, outcome_label: str, units: str = "poin
     lo, hi = float(ok["delta"].min()), float(ok["delta"].max())
     old = base["conclusion"].iloc[0]
     tips = tipping_delta(table)
+    label = outcome_label
+    if len(label) > 1 and label[0].isupper() and label[1].islower():  # not acronyms ("EQ VAS")
+        label = label[0].lower() + label[1:]
     first = (f"If people who left the study were like similar people who stayed, there is "
-             f"{_FINDING[old]} in {outcome_label}.")
+             f"{_FINDING[old]} in {label}.")
     span = f"\u03b4 from {_signed(lo)} to {_signed(hi)} {units}"
     reach = []
     if lo < 0:
         reach.append(f"{_num(lo)} {units} lower")
     if hi > 0:
         reach.append(f"{_num(hi)} {units} higher")
-    even_if = (f": even if people who left had scores on average up to {' or '.join(reach)} than "
-               "similar people who stayed, it would be the same.") if reach else "."
+    even_if = (f", that is, even if people who left had scores on average up to "
+               f"{' or up to '.join(reach)} than similar people who stayed.") if reach else "."
     new = {side: (None if d is None else table.loc[table["delta"] == d, "conclusion"].iloc[0])
            for side, d in tips.items()}
     word = {"negative": "lower", "positive": "higher"}

@@ -88,3 +88,46 @@ def test_adding_a_wave_rereads_only_that_wave(demo_run, tmp_path):
     assert "wave=T3" in plan
     for wave in ("T0", "T1", "T2"):
         assert f"wave={wave}" not in plan
+
+
+def test_failed_models_show_no_estimates(demo_run):
+    tables = demo_run / "tables"
+    cl_status = pd.read_csv(tables / "crosslag_status.csv")
+    cl_est = pd.read_csv(tables / "crosslag_estimates.csv")
+    key = ["analysis", "model", "constraint"]
+    ok = set(map(tuple, cl_status.loc[cl_status["status"] == "ok", key].to_numpy()))
+    assert set(map(tuple, cl_est[key].drop_duplicates().to_numpy())) <= ok
+    assert (cl_status["status"] != "ok").any(), "the demo's 5-construct RI-CLPM is improper"
+    med_status = pd.read_csv(tables / "mediation_status.csv")
+    med_est = pd.read_csv(tables / "mediation_estimates.csv")
+    ok = set(map(tuple, med_status.loc[med_status["status"] == "ok",
+                                       ["analysis", "method"]].to_numpy()))
+    assert set(map(tuple, med_est[["analysis", "method"]].drop_duplicates().to_numpy())) <= ok
+    assert set(med_status["method"]) == {"fiml", "mi", "complete_case"}
+    for name in ("change_status", "attrition_retention_status", "mediation_status",
+                 "crosslag_status", "missing_data_primary"):
+        t = pd.read_csv(tables / f"{name}.csv")
+        assert "status" in t.columns and t["status"].notna().all(), name
+
+
+def test_no_raw_ids_outside_the_interim_cache(demo_run):
+    """Raw ids (SP-0001 ...) may only sit in results/interim (a cache of data/raw)."""
+    import re
+
+    pattern = re.compile(rb"sp-\d{4}", re.IGNORECASE)
+    for p in demo_run.rglob("*"):
+        if p.is_dir() or "interim" in p.parts or p.suffix in {".png"}:
+            continue
+        if p.suffix == ".parquet":
+            data = pd.read_parquet(p).astype(str).to_csv().encode()
+        else:
+            data = p.read_bytes()
+        assert not pattern.search(data), f"raw id in {p}"
+
+
+def test_figures_are_written(demo_run):
+    figs = {p.stem for p in (demo_run / "figures").glob("*.png")}
+    for stem in ("attrition_flow", "missing_patterns", "change_qol", "imputation_chains",
+                 "sensitivity_tipping_point", "mediation_social_cure_chain_path",
+                 "mediation_social_cure_chain_forest", "crosslag_social_cure_clpm"):
+        assert stem in figs, stem

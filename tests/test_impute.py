@@ -325,3 +325,32 @@ def test_figures_render(tmp_path):
         paths = fn(res, tmp_path / name)
         assert [p.suffix for p in paths] == [".png", ".svg"]
         assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_chain_plot_says_sd_undefined_for_one_missing_value(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from pipeline.figures.imputation import plot_chains
+
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60)})
+    df.loc[3, "x"] = np.nan  # one missing value: no SD of the imputed values
+    df.loc[10:19, "y"] = np.nan
+    res = mice(df, ["x", "y"], m=3, iterations=3, seed=2)
+    texts = []
+    real_text = plt.Figure.text
+
+    def spy(self, x, y, s, *a, **k):
+        texts.append(s)
+        return real_text(self, x, y, s, *a, **k)
+
+    real_ax_text = plt.Axes.text
+    monkeypatch.setattr(plt.Figure, "text", spy)
+    monkeypatch.setattr(plt.Axes, "text",
+                        lambda self, x, y, s, *a, **k: (texts.append(s),
+                                                        real_ax_text(self, x, y, s, *a, **k))[1])
+    paths = plot_chains(res, tmp_path / "chains")
+    assert paths[0].stat().st_size > 1000
+    assert texts.count("SD not defined (one missing value)") == 1  # x only, not y
+    assert "Convergence of the imputation chains" in texts
+    assert any(t.startswith("3 chains, imputed values only") for t in texts)  # subtitle

@@ -63,42 +63,122 @@ def test_tipping_point_found_at_first_change(imputed, study):
                           result=imputed)
     base = table.loc[table["delta"] == 0].iloc[0]
     assert base["conclusion"] == "positive"
-    tip = tipping_delta(table)
+    tips = tipping_delta(table)
+    assert tips["positive"] is None  # a clear increase only tips when leavers scored lower
+    tip = tips["negative"]
     assert tip is not None and tip < 0
     at = table.loc[table["delta"] == tip].iloc[0]
     before = table.loc[table["delta"] == tip + 0.5].iloc[0]
     assert at["ci_lower"] <= 0 < before["ci_lower"]
     assert not table.loc[table["delta"] > tip, "changes_conclusion"].any()
+    assert at["conclusion"] == "uncertain"
     sentence = tipping_sentence(table, "quality-of-life", "points")
+    assert "The finding of a clear increase would no longer hold" in sentence
     assert f"{abs(tip):.0f} points lower" in sentence or f"{abs(tip):.1f} points lower" in sentence
 
 
-def test_sentence_matches_house_style():
-    table = pd.DataFrame({
-        "delta": [-14.0, -12.0, -10.0, 0.0],
-        "conclusion": ["uncertain (CI includes 0), estimate positive"] * 2 + ["positive"] * 2,
-        "changes_conclusion": [True, True, False, False],
-        "status": ["ok"] * 4,
-    })
-    assert tipping_delta(table) == -12.0
-    assert tipping_sentence(table, "quality-of-life", "points") == (
-        "The conclusion would change only if people who left the study had quality-of-life "
-        "scores on average 12 points lower than similar people who stayed.")
-    none = table.assign(changes_conclusion=False)
-    assert tipping_delta(none) is None
-    assert "did not change for any shift" in tipping_sentence(none, "quality-of-life")
-    assert "14 points lower" in tipping_sentence(none, "quality-of-life")
+def _table(conclusions: dict[float, str], status: str = "ok") -> pd.DataFrame:
+    """A tipping table from {delta: conclusion}, with changes_conclusion as tipping_point sets it."""
+    t = pd.DataFrame({"delta": list(conclusions), "conclusion": list(conclusions.values())})
+    t = t.sort_values("delta", ignore_index=True)
+    base = t.loc[t["delta"] == 0, "conclusion"].iloc[0]
+    t["changes_conclusion"] = t["conclusion"] != base
+    t["status"] = status
+    return t
 
 
-def test_sentence_when_uncertain_becomes_clear():
-    table = pd.DataFrame({
-        "delta": [0.0, 2.5, 5.0],
-        "conclusion": ["uncertain (CI includes 0), estimate positive"] * 2 + ["positive"],
-        "changes_conclusion": [False, False, True], "status": ["ok"] * 3,
-    })
-    assert tipping_sentence(table, "belonging", "points").startswith(
-        "The result would become clearly positive only if people who left the study had "
-        "belonging scores on average 5 points higher")
+@pytest.fixture(scope="module")
+def wide_se(imputed, study):
+    """An estimator whose pooled estimate at delta = 0 is +0.4 with a wide CI (SE about 2.7)."""
+    base = tipping_point(study, mean_change, [], column="y_T1", result=imputed)["estimate"].iloc[0]
+
+    def est(d):
+        e, _, df = mean_change(d)
+        return e - base + 0.4, 2.7**2, df
+
+    return est
+
+
+def test_sign_flip_inside_uncertain_band_is_not_a_tipping_point(imputed, study, wide_se):
+    table = tipping_point(study, wide_se, [-2, -1, 1, 2], column="y_T1", result=imputed)
+    assert set(table["conclusion"]) == {"uncertain"}
+    est = table.set_index("delta")["estimate"]
+    assert est[0] > 0 and est[-2] < 0  # the estimate changes sign ...
+    assert not table["changes_conclusion"].any()  # ... but the conclusion does not
+    assert tipping_delta(table) == {"negative": None, "positive": None}
+    s = tipping_sentence(table, "quality of life")
+    assert "no clear change in quality of life" in s and "did not change within the range" in s
+    assert "\u22122 to +2 points" in s
+
+
+def test_tipping_points_found_in_both_directions(imputed, study, wide_se):
+    table = tipping_point(study, wide_se, np.arange(-60, 61, 1.0), column="y_T1", result=imputed)
+    assert set(table["conclusion"]) == {"negative", "uncertain", "positive"}
+    tips = tipping_delta(table)
+    lo_tip, hi_tip = tips["negative"], tips["positive"]
+    assert lo_tip is not None and lo_tip < 0 and hi_tip is not None and hi_tip > 0
+    t = table.set_index("delta")
+    assert t.loc[lo_tip, "ci_upper"] < 0 <= t.loc[lo_tip + 1, "ci_upper"]
+    assert t.loc[hi_tip, "ci_lower"] > 0 >= t.loc[hi_tip - 1, "ci_lower"]
+    inside = table[(table["delta"] > lo_tip) & (table["delta"] < hi_tip)]
+    assert (inside["conclusion"] == "uncertain").all() and not inside["changes_conclusion"].any()
+    s = tipping_sentence(table, "quality of life")
+    assert (f"clear decrease only if people who left had scores on average {-lo_tip:.0f} points "
+            f"lower than similar people who stayed, and a clear increase only if they had scores "
+            f"{hi_tip:.0f} points higher.") in s
+
+
+def test_sentence_uncertain_both_directions_matches_house_style():
+    t = _table({-4.0: "negative", -3.0: "negative", -2.0: "uncertain", 0.0: "uncertain",
+                2.0: "uncertain", 5.0: "uncertain", 6.0: "positive", 7.0: "positive"})
+    assert tipping_delta(t) == {"negative": -3.0, "positive": 6.0}
+    assert tipping_sentence(t, "Quality of life (EQ VAS)") == (
+        "If people who left the study were like similar people who stayed, there is no clear "
+        "change in quality of life (EQ VAS). This would become a clear decrease only if people "
+        "who left had scores on average 3 points lower than similar people who stayed, and a "
+        "clear increase only if they had scores 6 points higher.")
+
+
+def test_sentence_uncertain_one_direction_only():
+    t = _table({-20.0: "uncertain", 0.0: "uncertain", 4.5: "positive", 20.0: "positive"})
+    assert tipping_delta(t) == {"negative": None, "positive": 4.5}
+    s = tipping_sentence(t, "belonging", "points")
+    assert ("This would become a clear increase only if people who left had scores on average "
+            "4.5 points higher than similar people who stayed.") in s
+    assert s.endswith("Even if they had scores 20 points lower, it would not become a clear "
+                      "decrease.")
+    t = _table({-8.0: "negative", 0.0: "uncertain", 20.0: "uncertain"})
+    s = tipping_sentence(t, "belonging")
+    assert "become a clear decrease only if people who left had scores on average 8 points lower" in s
+    assert s.endswith("Even if they had scores 20 points higher, it would not become a clear "
+                      "increase.")
+
+
+def test_sentence_clear_result_tips():
+    t = _table({-14.0: "uncertain", -12.0: "uncertain", -10.0: "positive", 0.0: "positive",
+                10.0: "positive"})
+    assert tipping_delta(t) == {"negative": -12.0, "positive": None}
+    assert tipping_sentence(t, "quality-of-life", "points") == (
+        "If people who left the study were like similar people who stayed, there is a clear "
+        "increase in quality-of-life. The finding of a clear increase would no longer hold if "
+        "people who left had scores on average 12 points lower than similar people who stayed.")
+    t = _table({-10.0: "negative", 0.0: "negative", 7.0: "uncertain", 10.0: "positive"})
+    assert tipping_delta(t) == {"negative": None, "positive": 7.0}
+    s = tipping_sentence(t, "loneliness")
+    assert s.endswith("there is a clear decrease in loneliness. The finding of a clear decrease "
+                      "would no longer hold if people who left had scores on average 7 points "
+                      "higher than similar people who stayed.")
+
+
+def test_sentence_clear_result_holds_over_the_grid():
+    t = _table({-20.0: "positive", 0.0: "positive", 20.0: "positive"})
+    assert tipping_delta(t) == {"negative": None, "positive": None}
+    assert tipping_sentence(t, "quality of life") == (
+        "If people who left the study were like similar people who stayed, there is a clear "
+        "increase in quality of life. The finding of a clear increase did not change within the "
+        "range examined (\u03b4 from \u221220 to +20 points), that is, even if people who left had "
+        "scores on average up to 20 points lower or up to 20 points higher than similar people "
+        "who stayed.")
 
 
 def test_failed_estimator_reported_not_filled(study, imputed):
@@ -108,7 +188,8 @@ def test_failed_estimator_reported_not_filled(study, imputed):
     table = tipping_point(study, broken, [-5], column="y_T1", result=imputed)
     assert (table["status"] == "failed").all() and table["estimate"].isna().all()
     assert "not identified" in table["message"].iloc[0]
-    assert tipping_delta(table) is None
+    assert tipping_delta(table) == {"negative": None, "positive": None}
+    assert not table["changes_conclusion"].any()
     assert "could not be done" in tipping_sentence(table, "quality-of-life")
 
 
@@ -140,3 +221,35 @@ def test_tipping_plot_renders(tmp_path, imputed, study):
                           result=imputed)
     paths = plot_tipping_point(table, tmp_path / "tip", "quality-of-life")
     assert paths[0].suffix == ".png" and paths[0].stat().st_size > 1000
+
+
+@pytest.mark.parametrize("conclusions, expected", [
+    ({-3.0: "negative", 0.0: "uncertain", 6.0: "positive"}, [-3.0, 6.0]),
+    ({-3.0: "uncertain", 0.0: "uncertain", 6.0: "uncertain"}, []),
+    ({-3.0: "uncertain", 0.0: "positive", 6.0: "positive"}, [-3.0]),
+])
+def test_tipping_plot_marks_each_tipping_point(tmp_path, monkeypatch, conclusions, expected):
+    import matplotlib.pyplot as plt
+
+    from pipeline.figures.imputation import plot_tipping_point
+
+    t = _table(conclusions)
+    t["estimate"] = t["delta"] / 2
+    t["ci_lower"], t["ci_upper"] = t["estimate"] - 2, t["estimate"] + 2
+    lines, texts = [], []
+    real_vline, real_text = plt.Axes.axvline, plt.Axes.text
+
+    def spy_vline(self, x=0, *a, **k):
+        if "tipping point" in k.get("label", ""):
+            lines.append(x)
+        return real_vline(self, x, *a, **k)
+
+    def spy_text(self, x, y, s, *a, **k):
+        texts.append(s)
+        return real_text(self, x, y, s, *a, **k)
+
+    monkeypatch.setattr(plt.Axes, "axvline", spy_vline)
+    monkeypatch.setattr(plt.Axes, "text", spy_text)
+    plot_tipping_point(t, tmp_path / "tip", "quality of life")
+    assert lines == expected
+    assert any("unchanged for every" in x for x in texts) == (not expected)

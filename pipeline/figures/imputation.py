@@ -27,7 +27,7 @@ def _header(fig: plt.Figure, title: str, subtitle: str, height: float) -> float:
     other or the panels, whatever the figure height); returns the top of the panel area (0-1)."""
     fig.text(0.01, 1 - 0.12 / height, title, ha="left", va="top", fontsize=11)
     fig.text(0.01, 1 - 0.42 / height, subtitle, ha="left", va="top", fontsize=8.5, color="#444444")
-    return 1 - 0.75 / height
+    return 1 - 0.65 / height
 
 
 def plot_chains(result: MICEResult, path: str | Path, max_chains: int = 20) -> list[Path]:
@@ -138,28 +138,51 @@ def plot_observed_vs_imputed(result: MICEResult, path: str | Path, max_imputatio
     return save_figure(fig, path)
 
 
+_LEVEL_WORDS = {"positive": "a clear increase", "negative": "a clear decrease",
+                "uncertain": "no clear change"}
+
+
 def plot_tipping_point(table: pd.DataFrame, path: str | Path, outcome_label: str,
                        units: str = "points", effect_label: str = "Estimate") -> list[Path]:
     """Pooled estimate and CI against delta (the assumed mean difference between people who left
-    and similar people who stayed), with 0 and the tipping point marked (Carpenter & Kenward 2013).
+    and similar people who stayed), with 0 and the tipping points marked (Carpenter & Kenward
+    2013): one dashed line per direction in which the conclusion (clear decrease / no clear
+    change / clear increase, from the CI) changes within the grid, or a note that it never does.
     """
     apply_style()
     ok = table[table["status"] == "ok"].sort_values("delta")
-    fig, ax = plt.subplots(figsize=(6.0, 3.6))
+    fig, ax = plt.subplots(figsize=(6.4, 3.9))
     ax.fill_between(ok["delta"], ok["ci_lower"], ok["ci_upper"], color=PALETTE[0], alpha=0.2,
                     lw=0, label="95% CI")
     ax.plot(ok["delta"], ok["estimate"], color=PALETTE[0], marker="o", ms=3,
             label="pooled estimate")
     ax.axhline(0, color="0.3", lw=0.8)
     ax.axvline(0, color="0.6", lw=0.8, ls=":")
-    tip = tipping_delta(table)
-    if tip is not None:
-        ax.axvline(tip, color=PALETTE[3], lw=1.2, ls="--",
-                   label=f"tipping point: delta = {tip:g} {units}")
-    ax.set_xlabel(f"delta: how much higher (+) or lower (-) the {outcome_label} scores of people\n"
-                  f"who left are assumed to be than those of similar people who stayed ({units})")
+    tips = tipping_delta(table)
+    base = table.loc[(table["delta"] == 0) & (table["status"] == "ok"), "conclusion"]
+    colours = {"negative": PALETTE[3], "positive": PALETTE[2]}
+    for side in ("negative", "positive"):
+        tip = tips[side]
+        if tip is None:
+            continue
+        new = table.loc[table["delta"] == tip, "conclusion"].iloc[0]
+        what = (f"becomes {_LEVEL_WORDS[new]}" if not base.empty and base.iloc[0] == "uncertain"
+                else f"no longer {_LEVEL_WORDS[base.iloc[0]]}" if not base.empty else "changes")
+        ax.axvline(tip, color=colours[side], lw=1.3, ls="--",
+                   label=f"tipping point: \u03b4 = {tip:+g} {units} ({what})".replace("-", "\u2212"))
+    if not base.empty and tips["negative"] is None and tips["positive"] is None and not ok.empty:
+        lo, hi = ok["delta"].min(), ok["delta"].max()
+        y0, y1 = ax.get_ylim()
+        ax.set_ylim(y0, y1 + 0.2 * (y1 - y0))  # room for the note above the band
+        ax.text(0.5, 0.97, f"Conclusion ({_LEVEL_WORDS[base.iloc[0]]}) unchanged for every "
+                f"\u03b4 from {lo:+g} to {hi:+g} {units}".replace("-", "\u2212"),
+                transform=ax.transAxes, ha="center", va="top", fontsize=8,
+                bbox={"facecolor": "white", "edgecolor": "#999999", "boxstyle": "round"})
+    ax.set_xlabel(f"\u03b4: how much higher (+) or lower (\u2212) the {outcome_label} scores of "
+                  f"people\nwho left are assumed to be than those of similar people who stayed "
+                  f"({units})")
     ax.set_ylabel(effect_label)
-    ax.set_title(f"Sensitivity to missing-not-at-random: {outcome_label}")
-    ax.legend(fontsize=8, loc="best")
+    ax.set_title(f"Sensitivity to missing-not-at-random: {outcome_label}", loc="left")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.36), ncol=1)
     fig.tight_layout()
     return save_figure(fig, path)

@@ -55,4 +55,6 @@ def run(cfg: Config, args: argparse.Namespace) -> None:
     for k, sc in cfg.scales.items():
         plot_trajectory(tables["means"], k, Path(args.fig_dir) / f"change_{k}", label=sc.label,
                         min_cell=cfg.min_cell, wave_labels=labels,
-                        higher_is_better=settings.higher_is_better.get(k, True))
+                        higher_is_better=settings.higher_is_better.get(k, True),
+                        scale_range=tuple(sc.range),
+                        covariate_weights=settings.covariate_weights)

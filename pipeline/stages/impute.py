@@ -193,7 +193,7 @@ def run(cfg: Config, args) -> None:
     write_table(table, out / "sensitivity_tipping_point.csv")
     label = sc.label
     plot_tipping_point(table, fig / "sensitivity_tipping_point", outcome_label=label, units=units,
-                       effect_label=f"Mean change in {label}, {base} to {wave}")
+                       effect_label=f"Mean change {base} to {wave} ({units})")
     sentence = tipping_sentence(table, label, units)
     summary = {
         "m": result.m,
@@ -201,7 +201,8 @@ def run(cfg: Config, args) -> None:
         "method": "MICE with predictive mean matching (van Buuren 2018), pooled by Rubin's rules "
                   "with Barnard-Rubin df",
         "primary_estimand": f"mean change in {outcome_key} from {base} to {wave}",
-        "tipping_delta": tipping_delta(table),
+        "tipping_delta_negative": tipping_delta(table)["negative"],
+        "tipping_delta_positive": tipping_delta(table)["positive"],
         "tipping_sentence": sentence,
         "complete_cases_dropped": int(n_dropped),
     }

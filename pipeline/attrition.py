@@ -228,14 +228,17 @@ def suppress_missingness(table: pd.DataFrame, min_cell: int = 10) -> pd.DataFram
 def suppress_patterns(patterns: pd.DataFrame, min_cell: int = 10) -> pd.DataFrame:
     """``pattern_summary`` output with small counts suppressed for funders.
 
-    Pattern counts add up to the baseline total, and those including a wave add up to the
-    number retained at that wave (published in the flow table), so both kinds of line get
-    secondary suppression.
+    Pattern counts add up to the baseline total, those including a wave add up to the number
+    retained at that wave (published in the flow table) and those excluding it to baseline minus
+    retained, so all three kinds of line get secondary suppression.
     """
     idx = list(patterns.index)
     waves = {w for p in patterns["pattern"] for w in p.replace(" only", "").split("+")}
-    lines = [[(i, "n") for i, p in zip(idx, patterns["pattern"])
-              if w in p.replace(" only", "").split("+")] for w in sorted(waves)]
+    sets = [set(p.replace(" only", "").split("+")) for p in patterns["pattern"]]
+    lines = [[(i, "n") for i, s in zip(idx, sets) if w in s] for w in sorted(waves)]
+    # ... and those *excluding* a wave add up to baseline minus retained (also derivable)
+    lines += [[(i, "n") for i, s in zip(idx, sets) if w not in s] for w in sorted(waves)]
+    lines = [ln for ln in lines if len(ln) > 1]
     return suppress_counts(patterns, ["n"], min_cell, additive="columns", lines=lines,
                            pct_columns={"pct": "n"})
 

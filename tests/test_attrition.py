@@ -292,3 +292,17 @@ def test_nobody_retained_comparison_and_summary(wide):
     flow = participant_flow(w, None, WAVES, LABELS)
     text = attrition_summary(flow, {"T2": t})
     assert "0 (0%) at 6-9 months" in text and "could not be compared" in text
+
+
+def test_pattern_suppression_cannot_be_undone_with_the_flow_totals():
+    """Regression: with baseline 630 and 178 retained at T1 published, showing 'T0 only' = 447
+    would reveal T0+T2 = 630 - 447 - 178 = 5 (patterns excluding T1 add up to 630 - 178)."""
+    from pipeline.attrition import suppress_patterns
+
+    patterns = pd.DataFrame({"pattern": ["T0 only", "T0+T1", "T0+T2", "T0+T1+T2"],
+                             "waves_answered": [1, 2, 2, 3], "n": [447, 120, 5, 58],
+                             "pct": [70.95, 19.05, 0.79, 9.21]})
+    out = suppress_patterns(patterns, 10)
+    shown = dict(zip(out["pattern"], out["n"]))
+    assert shown["T0+T2"] == "<10"
+    assert shown["T0 only"] in ("[c]", "<10"), "T0 only would reveal the hidden T0+T2 count"

@@ -187,3 +187,31 @@ def suppress_counts(
         vals[m != ""] = SECONDARY_MARK
         out[p] = pd.Series(vals, index=table.index, dtype=object)
     return out
+
+
+def suppress_within_groups(
+    table: pd.DataFrame,
+    count_column: str,
+    group_columns: Sequence[str],
+    min_cell: int = 10,
+    *,
+    share_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Suppress small counts in a long table whose rows, within each group, are categories of
+    one total (e.g. reliably improved / unchanged / deteriorated of the n people with both
+    scores, or the levels of gender among those retained). Each group is a line for secondary
+    suppression, because its total is shown elsewhere. ``share_columns`` (proportions, CIs,
+    percentages) are shown as "[c]" wherever the count is hidden.
+    """
+    if table.empty:
+        return table.copy()
+    groups = table.groupby(list(group_columns), sort=False, dropna=False).groups
+    lines = [[(i, count_column) for i in members] for members in groups.values()
+             if len(members) > 1]
+    out = suppress_counts(table, [count_column], min_cell, additive="none", lines=lines,
+                          pct_columns={})
+    hidden = out[count_column].map(lambda v: isinstance(v, str))
+    for col in share_columns:
+        if col in out.columns:
+            out[col] = out[col].astype(object).where(~hidden, "[c]")
+    return out

@@ -113,3 +113,19 @@ def test_extra_lines_protect_flow_relations():
     assert (m.loc["T1", ["lost", "retained"]] == "secondary").sum() == 1
     m2 = suppression_mask(t, additive="none", lines=[line], prefer_shown=[("T1", "retained")])
     assert m2.loc["T1", "lost"] == "secondary" and m2.loc["T1", "retained"] == ""
+
+
+def test_suppress_within_groups_hides_small_counts_and_their_shares():
+    from pipeline.disclosure import suppress_within_groups
+
+    t = pd.DataFrame({"construct": ["a"] * 3 + ["b"] * 3, "wave": "T1",
+                      "category": ["up", "same", "down"] * 2,
+                      "count": [17, 152, 8, 30, 120, 27], "share": [0.1, 0.86, 0.04, 0.17, 0.68, 0.15]})
+    out = suppress_within_groups(t, "count", ["construct", "wave"], 10, share_columns=["share"])
+    a = out[out["construct"] == "a"]
+    assert list(a["count"]).count("<10") == 1
+    # the group total is published, so one more cell of group a is hidden
+    assert sum(isinstance(v, str) for v in a["count"]) == 2
+    assert (a.loc[a["count"].map(lambda v: isinstance(v, str)), "share"] == "[c]").all()
+    b = out[out["construct"] == "b"]
+    assert list(b["count"]) == [30, 120, 27]

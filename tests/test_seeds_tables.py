@@ -25,3 +25,9 @@ def test_write_table_is_byte_identical(tmp_path):
     write_table(df.copy(), tmp_path / "two.csv")
     assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
     assert b"\r\n" not in (tmp_path / "one.csv").read_bytes()
+
+
+def test_floats_in_mixed_columns_use_the_same_format(tmp_path):
+    df = pd.DataFrame({"n": pd.Series([0.12345678901234, "<10"], dtype=object)})
+    write_table(df, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text() == "n\n0.123456789\n<10\n"

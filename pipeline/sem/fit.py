@@ -239,9 +239,11 @@ def fit_sem(model: str, data: pd.DataFrame, *, mode: str = "sem", missing: str =
     est = _estimates_table(pt, theta, vcov, std, defined_fun)
     if not meanstructure:
         est = est[~((est["op"] == "~1") & est["lhs"].isin(pt.ov_names))].reset_index(drop=True)
-    fit = fit_measures(logl=opt.loglik, logl_h1=ll_h1, logl_b=baseline_loglik(pdat), npar=npar,
-                       n_moments=n_moments, p=ram.p, n=pdat.n_obs, sigma=sigma, mu=mu,
-                       sigma_h1=sig_h1, mu_h1=mu_h1, meanstructure=meanstructure)
+    x_idx = [pt.ov_names.index(v) for v in pt.ov_x]  # lavaan's baseline frees their covariances
+    fit = fit_measures(logl=opt.loglik, logl_h1=ll_h1, logl_b=baseline_loglik(pdat, x_idx),
+                       npar=npar, n_moments=n_moments, p=ram.p, n=pdat.n_obs, sigma=sigma, mu=mu,
+                       sigma_h1=sig_h1, mu_h1=mu_h1, meanstructure=meanstructure,
+                       n_x=len(x_idx))
     if pdat.n_dropped:
         kind = "with no data on any model variable" if missing == "ml" else "with missing values"
         base_warn = [f"{pdat.n_dropped} row(s) {kind} were dropped"]

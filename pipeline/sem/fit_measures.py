@@ -1,8 +1,15 @@
 """Fit measures as lavaan's ``fitMeasures`` (standard ML, single group, ``mimic = "lavaan"``).
 
 * ``chisq = 2 (logl_h1 - logl_h0)``; for incomplete data ``logl_h1`` is the EM-saturated model.
-* baseline: independence model (free means and variances; all variables, as ``fixed.x = FALSE``),
-  by FIML its estimates are the available-case means and ML variances of each variable.
+* baseline: lavaan's independence model (``lav_partable_independence``, ``mimic = "lavaan"``):
+  free means and variances of all observed variables (as ``fixed.x = FALSE``) plus free
+  covariances among the ``ov.x`` (exogenous observed variables, i.e. only on the rhs of ``~``,
+  without user-written ``~~`` / ``~1``; lavaan ``lavNames(fit, "ov.x")``). Its likelihood
+  factorises: a saturated normal model for the ``ov.x`` block (by FIML the EM-saturated
+  estimates on that block, cases with no ``ov.x`` observed contributing nothing; complete data
+  closed form) times independent normals for the other variables (available-case means and ML
+  variances). ``baseline.df = n_moments - (2 p + n_x (n_x - 1) / 2)`` (``p`` fewer without the
+  mean structure).
 * ``cfi = 1 - max(X2 - df, 0) / max(X2 - df, X2_b - df_b, 0)`` (Bentler 1990);
   ``tli = 1 - ((X2 - df) df_b) / ((X2_b - df_b) df)`` (Tucker & Lewis 1973).
 * ``rmsea = sqrt(max(X2/(N df) - 1/N, 0))`` with ``N`` the number of cases used; the 90% CI
@@ -19,13 +26,45 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
-from pipeline.sem.fiml import LOG2PI, PatternData, available_case_moments
+from pipeline.sem.em_saturated import fit_saturated
+from pipeline.sem.fiml import LOG2PI, PatternData, available_case_moments, split_patterns
 
 
-def baseline_loglik(data: PatternData) -> float:
-    """Log-likelihood of the independence model (each variable its own normal, FIML)."""
+def _columns(data: PatternData, idx: np.ndarray) -> np.ndarray:
+    """The (used) data of columns ``idx`` as an ``n_obs x len(idx)`` array (NaN = missing)."""
+    x = np.full((data.n_obs, data.p), np.nan)
+    for pat in data.patterns:
+        x[np.ix_(pat.rows, pat.obs)] = pat.y
+    return x[:, idx]
+
+
+def saturated_loglik(data: PatternData) -> float:
+    """Log-likelihood of the saturated normal model (closed form if complete, else EM/FIML)."""
+    if data.n_patterns == 1 and len(data.patterns[0].obs) == data.p:
+        pat = data.patterns[0]
+        sign, logdet = np.linalg.slogdet(pat.scov)
+        return float(-0.5 * pat.n * (data.p * LOG2PI + logdet + data.p)) if sign > 0 else -np.inf
+    return fit_saturated(data).loglik
+
+
+def baseline_npar(p: int, n_x: int, meanstructure: bool = True) -> int:
+    """Free parameters of lavaan's baseline model: variances (and means) of all ``p`` observed
+    variables plus the ``n_x (n_x - 1) / 2`` covariances among the ``ov.x``."""
+    return (2 * p if meanstructure else p) + n_x * (n_x - 1) // 2
+
+
+def baseline_loglik(data: PatternData, x_idx=()) -> float:
+    """Log-likelihood (FIML) of lavaan's baseline model: the variables ``x_idx`` (the ``ov.x``)
+    saturated among themselves, every other variable its own independent normal."""
+    x_idx = np.asarray(x_idx, dtype=int)
+    rest = np.setdiff1d(np.arange(data.p), x_idx)
     n, _, var = available_case_moments(data)
-    return float(np.sum(-0.5 * n * (LOG2PI + np.log(var) + 1.0)))
+    ll = float(np.sum(-0.5 * n[rest] * (LOG2PI + np.log(var[rest]) + 1.0)))
+    if len(x_idx) == 1:
+        ll += float(-0.5 * n[x_idx[0]] * (LOG2PI + np.log(var[x_idx[0]]) + 1.0))
+    elif len(x_idx) > 1:
+        ll += saturated_loglik(split_patterns(_columns(data, x_idx)))
+    return ll
 
 
 def _pchisq(x: float, df: float, ncp: float) -> float:
@@ -94,12 +133,14 @@ def srmr(sigma: np.ndarray, mu: np.ndarray, sigma_h1: np.ndarray, mu_h1: np.ndar
 
 def fit_measures(*, logl: float, logl_h1: float, logl_b: float, npar: int, n_moments: int,
                  p: int, n: int, sigma: np.ndarray, mu: np.ndarray, sigma_h1: np.ndarray,
-                 mu_h1: np.ndarray, meanstructure: bool = True) -> dict[str, float]:
-    """All standard fit measures in lavaan's names (``baseline.chisq`` etc.)."""
+                 mu_h1: np.ndarray, meanstructure: bool = True, n_x: int = 0
+                 ) -> dict[str, float]:
+    """All standard fit measures in lavaan's names (``baseline.chisq`` etc.); ``logl_b`` is
+    :func:`baseline_loglik` with the ``n_x`` ov.x variables."""
     chisq = max(2.0 * (logl_h1 - logl), 0.0)
     df = n_moments - npar
     chisq_b = 2.0 * (logl_h1 - logl_b)
-    df_b = n_moments - (2 * p if meanstructure else p)
+    df_b = n_moments - baseline_npar(p, n_x, meanstructure)
     lo, hi = rmsea_ci(chisq, df, n)
     return {
         "npar": float(npar), "fmin": chisq / (2 * n), "chisq": chisq, "df": float(df),

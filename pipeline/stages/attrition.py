@@ -26,6 +26,14 @@ def short_label(label: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
+def _round_pct(table: pd.DataFrame) -> pd.DataFrame:
+    """Percentages to one decimal in funder-facing tables (suppressed cells stay text)."""
+    out = table.copy()
+    for c in [c for c in out.columns if "pct" in c]:
+        out[c] = out[c].map(lambda v: round(float(v), 1) if isinstance(v, (int, float)) else v)
+    return out
+
+
 def add_arguments(p) -> None:
     p.add_argument("--wide", required=True)
     p.add_argument("--long", required=True)
@@ -55,13 +63,15 @@ def run(cfg: Config, args) -> None:
 
     flow = att.participant_flow(wide, qc, waves, labels, long=long)
     write_table(flow, out / "attrition_flow.csv")
-    write_table(att.suppress_flow(flow, cfg.min_cell), out / "attrition_flow_public.csv")
+    write_table(_round_pct(att.suppress_flow(flow, cfg.min_cell)), out / "attrition_flow_public.csv")
     plot_flow(flow, fig / "attrition_flow", min_cell=cfg.min_cell)
 
     miss = att.missingness_table(wide, list(cfg.scales) + covs, waves)
     write_table(miss, out / "attrition_missingness.csv")
     patterns = att.pattern_summary(wide, waves)
     write_table(patterns, out / "attrition_patterns.csv")
+    write_table(_round_pct(att.suppress_patterns(patterns, cfg.min_cell)),
+                out / "attrition_patterns_public.csv")
     plot_missingness(patterns, fig / "missing_patterns", min_cell=cfg.min_cell)
 
     comparisons, models, statuses = {}, [], []

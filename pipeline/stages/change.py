@@ -11,6 +11,7 @@ from pipeline.change import change_settings, change_tables, write_change_tables
 from pipeline.change_rci import rci_sentence, reliability_from_table
 from pipeline.config import Config
 from pipeline.descriptives import baseline_table, correlation_tables
+from pipeline.disclosure import suppress_within_groups
 from pipeline.figures.change import change_sentence, plot_trajectory
 from pipeline.tables import write_table
 
@@ -38,7 +39,17 @@ def run(cfg: Config, args: argparse.Namespace) -> None:
     write_table(tables.pop("rci_individual"), args.individual)
     out = Path(args.out_dir)
     write_change_tables(tables, out)
-    write_table(baseline_table(wide, covs, keys, cfg.wave_ids), out / "descriptives_baseline.csv")
+    # funder-facing copies with small counts suppressed (disclosure.min_cell)
+    write_table(suppress_within_groups(tables["rci_shares"], "count", ["construct", "wave"],
+                                       cfg.min_cell, share_columns=["share", "ci_lower", "ci_upper"]),
+                out / "change_rci_shares_public.csv")
+    baseline = baseline_table(wide, covs, keys, cfg.wave_ids)
+    write_table(baseline, out / "descriptives_baseline.csv")
+    cat = baseline["type"] != "numeric"
+    public = baseline.astype(object)
+    public.loc[cat] = suppress_within_groups(baseline[cat], "count", ["group", "variable"],
+                                             cfg.min_cell, share_columns=["percent"])
+    write_table(public, out / "descriptives_baseline_public.csv")
     write_table(correlation_tables(long, keys, cfg.wave_ids), out / "descriptives_correlations.csv")
     labels = {w.id: w.label for w in cfg.waves}
     phrases = {w.id: "at " + w.label[:1].lower() + w.label[1:] for w in cfg.waves[1:]}

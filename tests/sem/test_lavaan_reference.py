@@ -16,13 +16,12 @@ CASES = sorted(load_cases())
 FIT_KEYS = ["npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli",
             "logl", "unrestricted.logl", "aic", "bic", "bic2", "ntotal", "rmsea",
             "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "srmr", "fmin"]
-# Known gap of our engine: lavaan (mimic = "lavaan") keeps the covariances among exogenous observed
-# variables that have no user-written (co)variances (lavNames(fit, "ov.x")) free in its baseline
-# model, even with fixed.x = FALSE; our baseline is always full independence. With two or more such
-# variables baseline.chisq / baseline.df differ (mediation_chain_baseline_fiml: 8 exogenous
-# variables, ours 1063.109 / 66 vs lavaan 433.570 / 38; lavaan gives ours when the 28
-# covariances are written out). CFI / TLI of that saturated model are 1 either way.
-BASELINE_OV_X_GAP = {"mediation_chain_baseline_fiml"}
+# lavaan (mimic = "lavaan") keeps the covariances among the exogenous observed variables that have
+# no user-written (co)variances / intercepts (lavNames(fit, "ov.x")) free in its baseline model,
+# even with fixed.x = FALSE, and so does our engine (fit_measures.baseline_loglik). The case with
+# two or more such variables (mediation_chain_baseline_fiml: 8, baseline.chisq / df 433.570 / 38
+# vs 1063.109 / 66 under full independence) is also checked on its own below.
+BASELINE_OV_X_CASES = {"mediation_chain_baseline_fiml"}
 BASELINE_KEYS = {"baseline.chisq", "baseline.df"}
 
 
@@ -69,14 +68,10 @@ def test_fit_measures(name, fitted):
     for key in FIT_KEYS:
         if ref.get(key) is None:  # lavaan gave NA (e.g. its baseline fit failed)
             continue
-        if name in BASELINE_OV_X_GAP and key in BASELINE_KEYS:
-            continue  # see test_baseline_model_with_exogenous_covariates
         assert ours[key] == pytest.approx(ref[key], abs=1e-3), key
 
 
-@pytest.mark.xfail(strict=True, reason="engine baseline model ignores lavaan's free ov.x "
-                   "covariances (BASELINE_OV_X_GAP); remove this mark when pipeline/sem does it")
-@pytest.mark.parametrize("name", sorted(BASELINE_OV_X_GAP))
+@pytest.mark.parametrize("name", sorted(BASELINE_OV_X_CASES))
 def test_baseline_model_with_exogenous_covariates(name, fitted):
     ref = load_reference(name)["fit"]
     ours = fitted(name).fit

@@ -18,6 +18,10 @@ rule change:
             name=["means", "contrasts", "effect_sizes", "rci_shares", "status"],
         ),
         baseline="results/tables/descriptives_baseline.csv",
+        public=[
+            "results/tables/descriptives_baseline_public.csv",
+            "results/tables/change_rci_shares_public.csv",
+        ],
         correlations="results/tables/descriptives_correlations.csv",
         individual="results/change/rci_individual.csv",
         sentences="results/tables/change_sentences.csv",
@@ -40,6 +44,7 @@ rule attrition:
         flow_public="results/tables/attrition_flow_public.csv",
         missingness="results/tables/attrition_missingness.csv",
         patterns="results/tables/attrition_patterns.csv",
+        patterns_public="results/tables/attrition_patterns_public.csv",
         compare="results/tables/attrition_retained_vs_lost.csv",
         model="results/tables/attrition_retention_model.csv",
         status="results/tables/attrition_retention_status.csv",

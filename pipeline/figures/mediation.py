@@ -104,17 +104,27 @@ def plot_path_diagram(table: pd.DataFrame, spec: MediationSpec, path: str | Path
     if len(ind):
         r = ind.iloc[0]
         title += (f"\nserial indirect effect {fmt(r['est'])} [{fmt(r['ci_lower'])}, {fmt(r['ci_upper'])}]"
-                  f" ({r['ci_method']}, n = {r['n']})")
+                  f" ({CI_NAMES.get(r['ci_method'], r['ci_method'])}, "
+                  f"{METHOD_NAMES.get(r['method'], r['method'])}, n = {r['n']})")
     ax.set_title(title, fontsize=10)
     ax.text(-1.2, -1.3, "heavy: serial chain; dashed: 95% interval includes zero; [95% CI]",
             fontsize=7, color="0.35")
     return save_figure(fig, path)
 
 
-def plot_indirect_forest(tables_by_method: Mapping[str, pd.DataFrame], path: str | Path) -> list[Path]:
+METHOD_NAMES = {"fiml": "FIML (everyone with any data)", "mi": "multiple imputation",
+                "complete_case": "complete cases only"}
+CI_NAMES = {"monte_carlo": "Monte Carlo 95% CI", "percentile": "bootstrap percentile 95% CI",
+            "boot_mi_percentile": "bootstrap-then-impute 95% CI", "bca": "BCa bootstrap 95% CI",
+            "ols_t": "95% CI", "wald": "95% CI", "delta": "95% CI"}
+
+
+def plot_indirect_forest(tables_by_method: Mapping[str, pd.DataFrame], path: str | Path,
+                         spec: MediationSpec | None = None) -> list[Path]:
     """Forest plot of the specific (and total) indirect effects, one marker per missing-data method.
 
     ``tables_by_method``: method name -> tidy table of one analysis. Rows are matched by ``label``.
+    With ``spec``, variables are named as in the path diagram (construct label and wave).
     """
     apply_style()
     keep = ("indirect_specific", "indirect_total")
@@ -122,8 +132,16 @@ def plot_indirect_forest(tables_by_method: Mapping[str, pd.DataFrame], path: str
     base = first[first["effect_type"].isin(keep)][["label", "path"]].drop_duplicates("label")
     labels = list(base["label"])
     parts = [p.split(" -> ") for p in base["path"]]
+    nice: dict[str, str] = {}
+    if spec is not None:
+        nice[spec.x.column] = spec.describe("x")
+        nice[spec.y.column] = spec.describe("y")
+        for j, m in enumerate(spec.mediators):
+            nice[m.column] = spec.describe(f"m{j + 1}")
     x_name, y_name = parts[0][0], parts[0][-1].removesuffix(" (all indirect)")
-    names = ["all indirect (total)" if lab == "ind_total" else "via " + " \u2192 ".join(p[1:-1])
+    x_name, y_name = nice.get(x_name, x_name), nice.get(y_name, y_name)
+    names = ["all indirect (total)" if lab == "ind_total"
+             else "via " + " \u2192 ".join(nice.get(v, v) for v in p[1:-1])
              for lab, p in zip(labels, parts)]
     m = len(tables_by_method)
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(labels) * max(1, m / 2) + 1.2))
@@ -139,7 +157,7 @@ def plot_indirect_forest(tables_by_method: Mapping[str, pd.DataFrame], path: str
                 hi.append(t.loc[lab, "ci_upper"])
         est, lo, hi = map(np.asarray, (est, lo, hi))
         ax.errorbar(est, ys, xerr=[est - lo, hi - est], fmt="o", ms=4, capsize=2, lw=1.2,
-                    color=PALETTE[i % len(PALETTE)], label=method)
+                    color=PALETTE[i % len(PALETTE)], label=METHOD_NAMES.get(method, method))
     ax.axvline(0, color="0.4", lw=0.8, ls="--")
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(names[::-1], fontsize=8)

@@ -96,4 +96,4 @@ def run(cfg: Config, args) -> None:
         if not by_method:
             continue
         plot_path_diagram(next(iter(by_method.values())), spec, fig / f"mediation_{spec.name}_path")
-        plot_indirect_forest(by_method, fig / f"mediation_{spec.name}_forest")
+        plot_indirect_forest(by_method, fig / f"mediation_{spec.name}_forest", spec=spec)

@@ -22,12 +22,16 @@ def normalise_id(series: pd.Series) -> pd.Series:
 
     Rule: convert to text (integral numbers lose a trailing ``.0``), remove *all* white space
     (leading, trailing and inner: ``" ab 12 "`` -> ``"ab12"``), then Unicode case-fold
-    (``"AB12"`` -> ``"ab12"``). An id that is empty after this is missing (``pd.NA``).
-    Returns a ``string`` Series aligned with the input.
+    (``"AB12"`` -> ``"ab12"``). An id that is empty after this, or is a missing-value word
+    ("NA", "n/a", "-", ".", "none", ... — :data:`pipeline.clean_values.MISSING_TOKENS`), is
+    missing (``pd.NA``): such rows are dropped and logged as "missing id", never merged into
+    one made-up participant. Returns a ``string`` Series aligned with the input.
     """
+    from pipeline.clean_values import MISSING_TOKENS
+
     text = cell_text(series)
     out = text.str.replace(r"\s+", "", regex=True).str.casefold()
-    return out.mask(out.str.len() == 0)
+    return out.mask((out.str.len() == 0) | out.isin(list(MISSING_TOKENS)))
 
 
 def pseudonymise(normalised_ids: pd.Series, salt: str) -> pd.Series:

@@ -134,3 +134,23 @@ def test_spss_label_unknown_to_config_is_reported_not_dropped(study, capsys):
     assert "Not applicable" in err
     log = (root / "out" / "l.csv").read_text()
     assert "Not applicable" in log and "flagged" in log
+
+
+def test_scale_recoded_0_to_6_in_one_wave_is_refused(study, capsys):
+    """Regression (audit c07b): items of one scale shifted down by one each had too few zeros to
+    trip the per-item check, and the run went on with every answer one point too low."""
+    import pandas as pd
+
+    root, cfg = study
+    p = root / "data" / "raw" / "demo_T0_entry.csv"
+    df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    rng = __import__("numpy").random.default_rng(0)
+    for c in ("cb1", "cb2", "cb3"):
+        num = pd.to_numeric(df[c], errors="coerce")
+        shifted = (num - 1).where(num.notna())
+        # a realistic recode: no 7s left, and only a few people at the new bottom code 0
+        shifted = shifted.where(shifted > 0, rng.choice([0.0, 1.0], size=len(df), p=[0.3, 0.7]))
+        df[c] = shifted.map(lambda v: "" if pd.isna(v) else str(int(v)))
+    df.to_csv(p, index=False)
+    rc, err = _ingest(root, cfg, "T0", capsys)
+    assert rc == 2 and "shifted" in err and "belonging" in err

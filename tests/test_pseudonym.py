@@ -62,3 +62,13 @@ def test_normalise_is_idempotent_and_never_keeps_whitespace(ids):
     assert normalise_id(n).equals(n)
     assert not n.dropna().str.contains(r"\s").any()
     assert not (n.dropna() == "").any()
+
+
+def test_missing_value_words_are_not_ids():
+    """'NA', 'n/a', '-' in the id column are missing ids, not one shared fake participant."""
+    import pandas as pd
+
+    from pipeline.pseudonym import normalise_id
+
+    out = normalise_id(pd.Series(["NA", " n/a ", "-", ".", "None", "SP-0001", "nan1"]))
+    assert out.isna().tolist() == [True, True, True, True, True, False, False]

@@ -153,18 +153,20 @@ def check_id_format(
     )
 
 
-def check_coding_shift(values: pd.Series, *, column: str, file: str, lo: float, hi: float) -> None:
+def check_coding_shift(values: pd.Series, *, column: str, file: str, lo: float, hi: float,
+                       min_share: float = 0.05) -> None:
     """Refuse an item whose numeric codes look shifted by one against the configured range.
 
-    Shift down (e.g. 0-6 for a 1-7 item): at least max(3, 5%) answers equal ``lo - 1`` and none
-    equal ``hi``. Shift up is symmetric. A few out-of-range values alongside ``hi`` answers are
+    Shift down (e.g. 0-6 for a 1-7 item): at least max(3, ``min_share``) of the answers equal
+    ``lo - 1`` and none equal ``hi``. The ingest stage also runs it on all items of a scale
+    pooled (``min_share`` 1%), which catches a recoded scale whose items each have few zeros. Shift up is symmetric. A few out-of-range values alongside ``hi`` answers are
     not a shift (the cleaner sets them missing, logged).
     """
     v = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").dropna()
     n = len(v)
     if n < 5:
         return
-    need = max(3, math.ceil(0.05 * n))
+    need = max(3, math.ceil(min_share * n))
     below, above = int((v == lo - 1).sum()), int((v == hi + 1).sum())
     at_lo, at_hi = int((v == lo).sum()), int((v == hi).sum())
     if below >= need and at_hi == 0:
@@ -330,12 +332,18 @@ def check_text_answers(
     for col, label_map in label_maps_by_column.items():
         if col not in df.columns:
             continue
-        known = {str(k).strip().lower() for k in label_map}
+        from pipeline.clean_values import MISSING_TOKENS
+
+        def norm(x: pd.Series) -> pd.Series:  # as the cleaner matches: case, outer/inner spaces
+            return x.str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+
+        known = set(norm(pd.Series([str(k) for k in label_map], dtype=object)))
+        known |= set(MISSING_TOKENS)  # "n/a", "NA", "-" ... are missing answers, not labels
         s = df[col].dropna()
         s = s[s.map(lambda v: isinstance(v, str))].astype(str)
         s = s[s.str.strip() != ""]
         s = s[pd.to_numeric(s.str.strip(), errors="coerce").isna()]
-        unknown = s[~s.str.strip().str.lower().isin(known)]
+        unknown = s[~norm(s).isin(known)]
         if unknown.empty:
             continue
         rows = (

@@ -66,6 +66,37 @@ def with_pids(read_log: pd.DataFrame, cw) -> pd.DataFrame:
     return out
 
 
+def check_unmatched(cfg: Config, cleaned: list[pd.DataFrame], link_log: pd.DataFrame,
+                    raw: dict[str, pd.DataFrame]) -> None:
+    """Refuse a follow-up wave in which more than ``cleaning.max_unmatched_share`` of the
+    participants have ids never seen at baseline: usually ids re-typed or re-formatted for part
+    of the file (e.g. "12" for "SP-0012"), which would silently drop real respondents."""
+    from pipeline.io.checks import id_shape
+
+    limit = float((cfg.raw.get("cleaning") or {}).get("max_unmatched_share", 0.1))
+    for i, w in enumerate(cfg.waves[1:], start=1):
+        n = len(cleaned[i])
+        bad = link_log[(link_log["wave"] == w.id)]
+        if n == 0 or len(bad) / n <= limit:
+            continue
+        rows = pd.to_numeric(bad["row"], errors="coerce").dropna().astype(int)
+        src = raw[w.id].set_index("_source_row")[cfg.id_column]
+        shapes = src.reindex(rows).dropna().astype(str).map(id_shape).value_counts()
+        base_shapes = raw[cfg.wave_ids[0]][cfg.id_column].dropna().astype(str).map(id_shape)
+        base_shapes = base_shapes.value_counts()
+        raise DataError(
+            f"{Path(w.file).name}: {len(bad)} of the {n} participants of wave {w.id} "
+            f"({len(bad) / n:.0%}) have ids that were never seen at baseline (limit "
+            f"cleaning.max_unmatched_share = {limit:.0%}). Their id patterns: "
+            + ", ".join(f"'{k}' x{v}" for k, v in shapes.head(3).items())
+            + "; baseline ids look like "
+            + ", ".join(f"'{k}'" for k in base_shapes.head(2).index)
+            + " (9 = digit, A = letter). Correct the ids in the export (or raise "
+            "cleaning.max_unmatched_share if these really are new people); the rows are listed "
+            "in the QC log of a run with a higher limit."
+        )
+
+
 def cross_wave_checks(cfg: Config, raw: dict[str, pd.DataFrame]) -> None:
     """Refuse follow-up files that cannot belong to this cohort (same file twice, ids that
     barely overlap baseline, a changed id format)."""
@@ -99,9 +130,14 @@ def run(cfg: Config, args) -> None:
         cleaned.append(cw.data)
         logs.append(with_pids(read_logs[i], cw))
         logs.append(cw.log)
-        log.info("wave %s: %d rows in, %d participants kept", w.id, len(raw[w.id]), len(cw.data))
+        log.info("wave %s: %d rows in, %d after cleaning (before linking to baseline)", w.id,
+                 len(raw[w.id]), len(cw.data))
     long, link_log = link_waves(cleaned, unmatched_followup=cfg.unmatched_followup)
+    check_unmatched(cfg, cleaned, link_log, raw)
     logs.append(link_log)
+    for w in cfg.wave_ids:
+        log.info("wave %s: %d participants after linking to baseline", w,
+                 int((long["wave"] == w).sum()))
     long, score_log = score_scales(long, cfg.scales)
     logs.append(score_log)
     qc = concat_logs(logs)

@@ -125,6 +125,10 @@ def ingest_wave(cfg: Config, wave_id: str):
             for item in sc.items:
                 check_coding_shift(data[item], column=item, file=path.name, lo=sc.range[0],
                                    hi=sc.range[1])
+            if len(sc.items) > 1:  # the scale's items together: a recode shifts all of them
+                pooled = pd.concat([data[it] for it in sc.items], ignore_index=True)
+                check_coding_shift(pooled, column=f"scale {sc.key} ({', '.join(sc.items)})",
+                                   file=path.name, lo=sc.range[0], hi=sc.range[1], min_share=0.01)
     label_maps = {it: sc.label_map for sc in cfg.scales.values() if sc.label_map
                   for it in sc.items}
     problems = check_text_answers(data, label_maps)

@@ -220,3 +220,15 @@ def test_text_answers_all_listed_with_counts_and_rows():
 
 def test_raise_problems_with_none_is_silent():
     raise_problems([], file="f", what="x", advice="y")
+
+
+def test_text_answers_accept_missing_words_and_inner_spaces():
+    """The cleaner reads "n/a", "NA", "-" as missing and ignores inner spacing: the check agrees."""
+    import pandas as pd
+
+    from pipeline.io import check_text_answers
+
+    df = pd.DataFrame({"gm1": ["n/a", "NA", "-", "Strongly   agree", "Agree strongly"],
+                       "_source_row": [2, 3, 4, 5, 6]})
+    problems = check_text_answers(df, {"gm1": {"Strongly agree": 7}})
+    assert len(problems) == 1 and "Agree strongly" in problems[0] and "rows 6" in problems[0]

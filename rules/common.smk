@@ -5,9 +5,11 @@ from pathlib import Path
 
 from pipeline.config import config_from_dict
 from pipeline.errors import PipelineError
+from pipeline.validate import validate_analysis_sections
 
 try:
     CFG = config_from_dict(config, root=workflow.basedir)
+    validate_analysis_sections(CFG)
 except PipelineError as exc:
     sys.stderr.write(f"\nConfiguration problem: {exc}\n\n")
     raise SystemExit(2)

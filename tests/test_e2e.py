@@ -131,3 +131,16 @@ def test_figures_are_written(demo_run):
                  "sensitivity_tipping_point", "mediation_social_cure_chain_path",
                  "mediation_social_cure_chain_forest", "crosslag_social_cure_clpm"):
         assert stem in figs, stem
+
+
+def test_analysis_config_typo_stops_at_start_up(tmp_path):
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg["mediation"]["analyses"]["social_cure_chain"]["y"]["construct"] = "qoll"
+    cfg_path = tmp_path / "bad.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    proc = _run(tmp_path, "-n", "--configfile", str(cfg_path), quiet=False)
+    assert proc.returncode != 0
+    assert "qoll" in proc.stderr and "Configuration problem" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,48 @@
+"""Analysis sections are validated at start-up, all problems in one message."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.config import config_from_dict
+from pipeline.errors import ConfigError
+from pipeline.validate import validate_analysis_sections
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def raw():
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def test_shipped_config_is_valid(raw):
+    validate_analysis_sections(config_from_dict(raw, root=ROOT))
+
+
+def test_every_problem_is_listed_with_its_key(raw):
+    bad = copy.deepcopy(raw)
+    bad["missing_data"]["primary"] = "fimll"
+    bad["mediation"]["analyses"]["social_cure_chain"]["mediators"][0]["construct"] = "belongin"
+    bad["mediation"]["min_df"] = "ten"
+    bad["crosslag"]["analyses"]["connections_health"]["constructs"] = ["suport", "qol"]
+    bad["crosslag"]["exploratory_min_df"] = "five"
+    bad["mediation"]["bootstrap"]["B"] = "many"
+    with pytest.raises(ConfigError) as exc:
+        validate_analysis_sections(config_from_dict(bad, root=ROOT))
+    msg = str(exc.value)
+    for needle in ("missing_data.primary", "fimll", "belongin", "crosslag.analyses",
+                   "suport", "crosslag.exploratory_min_df"):
+        assert needle in msg, needle
+    assert "Traceback" not in msg
+
+
+def test_wrong_type_in_change_section(raw):
+    bad = copy.deepcopy(raw)
+    bad["change"]["p_adjust"] = "tukey"
+    with pytest.raises(ConfigError, match="change"):
+        validate_analysis_sections(config_from_dict(bad, root=ROOT))

@@ -66,6 +66,23 @@ def with_pids(read_log: pd.DataFrame, cw) -> pd.DataFrame:
     return out
 
 
+def report_changes(qc: pd.DataFrame, limit: int = 25) -> None:
+    """Say on the terminal (and in the rule log) what cleaning set missing or dropped, counted by
+    wave, column and reason, so that nothing changes silently; details are in the QC log."""
+    acted = qc[qc["action"].isin(["set_missing", "row_dropped"])]
+    if acted.empty:
+        return
+    acted = acted.assign(issue=acted["issue"].astype(str).str.replace(r": kept row.*", "",
+                                                                     regex=True))
+    counts = acted.groupby(["wave", "action", "column", "issue"], dropna=False).size()
+    log.warning("cleaning changed %d cell(s)/row(s); see results/clean/qc_log.csv:", len(acted))
+    for (wave, action, column, issue), n in list(counts.items())[:limit]:
+        what = "rows dropped" if action == "row_dropped" else f"cells of '{column}' set missing"
+        log.warning("  wave %s: %d %s (%s)", wave, n, what, issue)
+    if len(counts) > limit:
+        log.warning("  ... and %d more kinds (see the QC log)", len(counts) - limit)
+
+
 def check_unmatched(cfg: Config, cleaned: list[pd.DataFrame], link_log: pd.DataFrame,
                     raw: dict[str, pd.DataFrame]) -> None:
     """Refuse a follow-up wave in which more than ``cleaning.max_unmatched_share`` of the
@@ -141,6 +158,7 @@ def run(cfg: Config, args) -> None:
     long, score_log = score_scales(long, cfg.scales)
     logs.append(score_log)
     qc = concat_logs(logs)
+    report_changes(qc)
 
     # Invariant: per (file, wave), rows read = rows kept + rows logged as dropped.
     for w in cfg.wave_ids:

@@ -30,6 +30,17 @@ NOTABLE_RULE = (
     "that attrition can cause depends on the size of a difference, not on its significance."
 )
 
+MIN_EVENTS = 10
+MIN_EVENTS_RULE = (
+    "The retention model (and the inverse-probability weights built on it) is fitted only when "
+    f"at least {MIN_EVENTS} people are in the rarer outcome group (retained or lost). Peduzzi et "
+    "al. (1996, J Clin Epidemiol 49:1373-1379) found logistic regression unreliable below about "
+    "10 events per predictor; with fewer than 10 events in all there is no model worth "
+    "reporting (Firth's penalised likelihood removes the bias from separation but not the lack "
+    "of information). Between 10 events and 10 events per predictor the model is fitted with a "
+    "warning in its message."
+)
+
 # qc_log ``issue`` text -> exclusion reason (lower-cased substring match, first hit wins).
 EXCLUSION_REASONS: dict[str, tuple[str, ...]] = {
     "duplicate": ("duplicate",),
@@ -501,6 +512,7 @@ def retention_model(
     categorical: Sequence[str] = (),
     *,
     firth_on_separation: bool = True,
+    min_events: int = MIN_EVENTS,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Logistic regression of retention at ``followup_wave`` on baseline predictors.
 
@@ -511,6 +523,11 @@ def retention_model(
     predictors ("not_estimable", empty table); complete or quasi-complete separation (detected by
     the Konis LP) -> Firth's penalised logit when ``firth_on_separation`` (method "firth"),
     else "not_estimable". A fit that does not converge is "failed" with no estimates.
+
+    Minimum events (``MIN_EVENTS_RULE``): when the rarer outcome group (retained or lost) has
+    fewer than ``min_events`` people (default 10), no model is fitted at all, not even Firth's:
+    status "not_estimable", empty table. Above that, fewer than 10 events per predictor
+    (Peduzzi et al. 1996) is allowed but noted in the message.
     """
     y_all = responded(wide, followup_wave)
     x, notes = design_matrix(wide, predictors, categorical)
@@ -526,6 +543,15 @@ def retention_model(
         status.update(status="not_estimable", message=(
             f"{lead}not estimable because {who} with complete baseline data was retained "
             f"({n_ret} of {n}); there is no contrast between stayers and leavers.{tail}"))
+        return pd.DataFrame(), status
+    events = min(n_ret, n - n_ret)
+    if events < min_events:
+        group = "retained" if n_ret <= n - n_ret else "lost"
+        status.update(status="not_estimable", message=(
+            f"{lead}not estimable because fewer than {min_events} of the {n} people with "
+            f"complete baseline data were {group}; with fewer than {min_events} people in the "
+            "rarer group a logistic model gives no trustworthy odds ratios, so none is fitted "
+            f"(events-per-variable rule, Peduzzi et al. 1996).{tail}"))
         return pd.DataFrame(), status
     if n <= k or np.linalg.matrix_rank(x.to_numpy()) < k:
         why = (f"only {n} people with complete data for {k} parameters" if n <= k
@@ -555,7 +581,6 @@ def retention_model(
     if not fit.converged:
         status.update(status="failed", message=f"{lead}the logistic fit did not converge.{tail}")
         return pd.DataFrame(), status
-    events = min(n_ret, n - n_ret)
     if events / (k - 1 if k > 1 else 1) < 10:
         notes.append(f"fewer than 10 of the rarer outcome per predictor ({events} for {k - 1}); "
                      "estimates may be unstable")

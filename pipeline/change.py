@@ -14,6 +14,9 @@ Effect sizes (``effect_sizes``):
   noncentral t distribution (Algina & Keselman 2003; Cumming & Finch 2001): find the
   noncentrality parameters whose t distribution (df = n - 1) puts the observed t = d_z sqrt(n)
   at its 97.5th and 2.5th percentiles, divide by sqrt(n).
+
+Neither is reported for fewer than ``min_cell`` people (config ``disclosure.min_cell``): the
+row's status is "not_estimable" with the reason, and its estimate and CI are blank.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from pipeline.change_mixed import (
     DEFAULT_OPTIMIZERS,
     P_ADJUST_METHODS,
     Trajectory,
+    too_few_message,
     trajectories,
 )
 from pipeline.change_rci import rci_shares, reliable_change
@@ -198,7 +202,13 @@ def effect_sizes(
     min_cell: int = 10,
     conf: float = 0.95,
 ) -> pd.DataFrame:
-    """Standardised change d (model contrast / baseline SD) and d_z per construct and follow-up."""
+    """Standardised change d (model contrast / baseline SD) and d_z per construct and follow-up.
+
+    An effect size of fewer than ``min_cell`` people (d: people at the follow-up wave; d_z:
+    people with both scores) is not reported: est and CI blank, status "not_estimable", flag
+    "small_n", message "only N people answered at <wave> (fewer than <min_cell>); change is not
+    estimated" (d_z: "... answered at both <baseline> and <wave> ...").
+    """
     base = next(iter(wave_ids))
     sd0 = traj.means[(traj.means["method"] == "observed_all") & (traj.means["wave"] == base)]
     sd0 = sd0.set_index("construct")["sd"]
@@ -217,7 +227,16 @@ def effect_sizes(
     dz = [paired_dz(long, k, wave_ids, conf) for k in traj.contrasts["construct"].unique()]
     out = pd.concat([d] + dz, ignore_index=True)
     out["analysis"] = "change"
-    out["flag"] = np.where((out["n"] > 0) & (out["n"] < min_cell), "small_n", "")
+    n = pd.to_numeric(out["n"], errors="coerce")
+    small = (n > 0) & (n < min_cell)
+    out["flag"] = np.where(small, "small_n", "")
+    # effect sizes of fewer than min_cell people are not reported (status not_estimable)
+    withhold = small & out["status"].isin(["ok", "not_estimable"])
+    out.loc[withhold, "status"] = "not_estimable"
+    out.loc[withhold, "message"] = [
+        too_few_message(k, f"at {w}" if m == "d" else f"at both {base} and {w}", min_cell)
+        for k, w, m in zip(n[withhold], out.loc[withhold, "wave"], out.loc[withhold, "measure"])
+    ]
     bad = out["status"] != "ok"
     out.loc[bad, ["est", "ci_lower", "ci_upper"]] = np.nan
     return out[EFFECT_COLUMNS]

@@ -34,6 +34,10 @@ Contrasts are each wave minus the first wave; p-values are adjusted within a con
 1979 by default). Adjusted CIs (``ci_lower_adj``/``ci_upper_adj``) are Bonferroni intervals at
 level 1 - alpha/m, as emmeans reports for ``adjust = "holm"`` (Holm has no CI counterpart);
 ``ci_lower``/``ci_upper`` are unadjusted 95% intervals.
+
+A result the data cannot support is not reported: a wave answered by fewer than ``min_cell``
+people (config ``disclosure.min_cell``, default 10) keeps its place in the fit, but its mean and
+its change from baseline are blank with status "not_estimable" (see :func:`fit_trajectory`).
 """
 
 from __future__ import annotations
@@ -112,6 +116,14 @@ def _ci_level_adjusted(conf: float, m: int, method: str) -> float:
     return conf if method == "none" or m <= 1 else 1 - (1 - conf) / m
 
 
+def too_few_message(n: int, where: str, min_cell: int,
+                    what: str = "change is not estimated") -> str:
+    """Status message for a result withheld because fewer than ``min_cell`` people gave it, e.g.
+    "only 1 person answered at T2 (fewer than 10); change is not estimated"."""
+    n = int(n)
+    return f"only {n} {'person' if n == 1 else 'people'} answered {where} (fewer than {min_cell}); {what}"
+
+
 # --------------------------------------------------------------------------------------------
 # Input checks and observed means
 
@@ -171,7 +183,10 @@ def observed_means(
 ) -> pd.DataFrame:
     """Observed mean, SD, n and t-based CI per wave: all available scores and completers only.
 
-    Completers are participants with a score at every wave in ``wave_ids``.
+    Completers are participants with a score at every wave in ``wave_ids``. A row with fewer
+    than ``min_cell`` people (but at least one) is not reported: est, se, CI and SD are blank,
+    status "not_estimable", flag "small_n", message "only N people answered at <wave> (fewer
+    than <min_cell>); the mean is not reported".
     """
     d = long.loc[long["wave"].isin(wave_ids) & long[construct].notna(), ["pid", "wave", construct]]
     n_waves = d.groupby("pid")["wave"].nunique()
@@ -201,7 +216,16 @@ def observed_means(
     out = pd.concat(parts, ignore_index=True)
     out["status"] = np.where(out["n"] > 0, "ok", "not_estimable")
     out["message"] = np.where(out["n"] > 0, "", "no observed scores at this wave")
-    out["flag"] = np.where((out["n"] > 0) & (out["n"] < min_cell), "small_n", "")
+    small = (out["n"] > 0) & (out["n"] < min_cell)
+    out["flag"] = np.where(small, "small_n", "")
+    # a mean (or SD) of fewer than min_cell people is not reported: it can identify people
+    out.loc[small, ["est", "se", "ci_lower", "ci_upper", "sd"]] = np.nan
+    out.loc[small, "status"] = "not_estimable"
+    out.loc[small, "message"] = [
+        too_few_message(n, f"at {w}" if meth == "observed_all" else "at every wave",
+                        min_cell, "the mean is not reported")
+        for n, w, meth in zip(out.loc[small, "n"], out.loc[small, "wave"], out.loc[small, "method"])
+    ]
     return out
 
 
@@ -416,6 +440,15 @@ def fit_trajectory(
     does; logged and stated in the status message). Status is "not_estimable" when the
     construct is observed at one wave only, at no baseline, or nobody has two waves;
     "failed" when no optimiser converges (no estimates are written).
+
+    Small waves (``min_cell``, config ``disclosure.min_cell``): a wave answered by fewer than
+    ``min_cell`` people (but at least one) stays in the fit, but its model-based mean and its
+    contrast with baseline are not reported: estimates blank, status "not_estimable", flag
+    "small_n", message "only N people answered at <wave> (fewer than <min_cell>); change is not
+    estimated" (means: "...; the mean is not reported"). The same holds for every contrast
+    when the baseline wave has fewer than ``min_cell`` people. The p-value adjustment and the
+    Bonferroni CI level count the reported contrasts only. Observed means follow the same rule
+    (:func:`observed_means`).
     """
     covariates = dict(covariates or {})
     method = MODEL_METHOD if reml else "lmm_ml"
@@ -514,23 +547,40 @@ def fit_trajectory(
     notes += fit["notes"]
     beta, V = fit["beta"], fit["vcov"]
     z = stats.norm.ppf(0.5 + conf / 2)
+    # A wave answered by fewer than min_cell people stays in the fit (it does no harm to the
+    # other waves) but its model-based mean and its change from baseline are not reported.
+    n_seen = n_by_wave.reindex(waves_seen).to_numpy()
+    small_seen = n_seen < min_cell
+    withheld = [w for w, sm in zip(waves_seen, small_seen) if sm]
+    for w in withheld:
+        notes.append(too_few_message(n_by_wave[w], f"at {w}", min_cell,
+                                     "its mean and change from baseline are not reported"))
     est = design.L @ beta
     se = np.sqrt(np.einsum("ij,jk,ik->i", design.L, V, design.L))
+    est, se = np.where(small_seen, np.nan, est), np.where(small_seen, np.nan, se)
     means = pd.DataFrame({"wave": waves_seen, "est": est, "se": se,
                           "ci_lower": est - z * se, "ci_upper": est + z * se})
     means = pd.DataFrame({"wave": wave_ids}).merge(means, on="wave", how="left")
     means["n"] = n_by_wave.to_numpy()
     means["method"], means["construct"] = method, construct
+    small = (means["n"] > 0) & (means["n"] < min_cell)
     means["status"] = np.where(means["est"].notna(), "ok", "not_estimable")
-    means["message"] = np.where(means["est"].notna(), "", "no scores at this wave")
-    means["flag"] = np.where((means["n"] > 0) & (means["n"] < min_cell), "small_n", "")
+    means["message"] = [
+        "" if pd.notna(e) else too_few_message(n, f"at {w}", min_cell, "the mean is not reported")
+        if sm else "no scores at this wave"
+        for e, n, w, sm in zip(means["est"], means["n"], means["wave"], small)
+    ]
+    means["flag"] = np.where(small, "small_n", "")
 
+    # contrasts vs baseline: reported only when both waves have at least min_cell people; the
+    # multiplicity adjustment covers the reported contrasts only
+    report = ~small_seen[1:] & ~small_seen[0]
     Lc = design.L[1:] - design.L[0]
-    c_est = Lc @ beta
-    c_se = np.sqrt(np.einsum("ij,jk,ik->i", Lc, V, Lc))
+    c_est = np.where(report, Lc @ beta, np.nan)
+    c_se = np.where(report, np.sqrt(np.einsum("ij,jk,ik->i", Lc, V, Lc)), np.nan)
     zval = c_est / c_se
     p = 2 * stats.norm.sf(np.abs(zval))
-    m = len(c_est)
+    m = int(report.sum())
     z_adj = stats.norm.ppf(0.5 + _ci_level_adjusted(conf, m, p_adjust) / 2)
     con = pd.DataFrame({
         "wave": waves_seen[1:], "est": c_est, "se": c_se, "z": zval, "pvalue": p,
@@ -544,7 +594,18 @@ def fit_trajectory(
     con["p_adjust"] = p_adjust
     con["method"], con["construct"] = method, construct
     con["status"] = np.where(con["est"].notna(), "ok", "not_estimable")
-    con["message"] = np.where(con["est"].notna(), "", "no scores at this wave")
+    n_base = int(n_by_wave[wave_ids[0]])
+
+    def _con_message(e, n, w) -> str:
+        if pd.notna(e):
+            return ""
+        if 0 < n < min_cell:
+            return too_few_message(n, f"at {w}", min_cell)
+        if n > 0 and n_base < min_cell:
+            return too_few_message(n_base, f"at {wave_ids[0]}", min_cell)
+        return "no scores at this wave"
+
+    con["message"] = [_con_message(e, n, w) for e, n, w in zip(con["est"], con["n"], con["wave"])]
     con["flag"] = np.where((con["n"] > 0) & (con["n"] < min_cell), "small_n", "")
     srow = {
         **status_row, "status": "ok", "message": "; ".join(notes), "n_obs": len(d),

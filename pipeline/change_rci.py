@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pipeline.change_mixed import too_few_message
 from pipeline.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -180,10 +181,15 @@ def rci_shares(
     conf: float = 0.95,
 ) -> pd.DataFrame:
     """Shares reliably improved / unchanged / deteriorated (and meaningfully improved, when a MID
-    is configured) per construct and follow-up, with Wilson CIs. Plain counts; ``flag`` is
-    "small_n" when fewer than ``min_cell`` people have both scores.
+    is configured) per construct and follow-up, with Wilson CIs. Plain counts.
+
+    When fewer than ``min_cell`` people (but at least one) have both scores, ``flag`` is
+    "small_n" and the shares are not reported: count, share and CI blank, status
+    "not_estimable", message "only N people answered at both <baseline> and <wave> (fewer than
+    <min_cell>); reliable change is not estimated" (``n`` keeps the plain count for analysts).
     """
     rows = []
+    base = list(wave_ids)[0]
     for _, sc in info.iterrows():
         s = sc["construct"]
         for w in list(wave_ids)[1:]:
@@ -197,6 +203,9 @@ def rci_shares(
                       "flag": "small_n" if 0 < n < min_cell else ""}
             if n == 0:
                 status, msg = "not_estimable", f"nobody has '{s}' at both {wave_ids[0]} and {w}"
+            elif n < min_cell:
+                status, msg = "not_estimable", too_few_message(
+                    n, f"at both {base} and {w}", min_cell, "reliable change is not estimated")
             elif sc["problem"]:
                 status, msg = "not_estimable", sc["problem"]
             else:
@@ -207,11 +216,12 @@ def rci_shares(
                              "count": int(counts.get(cat, 0)) if status == "ok" else np.nan,
                              "status": status, "message": msg})
             if np.isfinite(sc["mid"]):
-                ok = n > 0
+                ok = n >= max(min_cell, 1)
                 rows.append({**common, "category": "mid_improved",
                              "count": int(sub["mid_improved"].sum()) if ok else np.nan,
                              "status": "ok" if ok else "not_estimable",
-                             "message": "" if ok else f"nobody has '{s}' at both waves"})
+                             "message": "" if ok else msg if 0 < n else
+                             f"nobody has '{s}' at both waves"})
     out = pd.DataFrame(rows)
     if out.empty:
         return pd.DataFrame(columns=SHARE_COLUMNS)
@@ -226,9 +236,15 @@ def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
     """Plain-language share of people with reliable change (Jacobson & Truax 1991) for one
     construct and follow-up, e.g. "Of the 177 people with community belonging scores at entry and
     at about 4 months, 10% (95% CI 6% to 15%) reliably improved and 4% (2% to 8%) reliably
-    deteriorated." Counts below ``min_cell`` are not given as percentages ("fewer than 10")."""
+    deteriorated." Counts below ``min_cell`` are not given as percentages ("fewer than 10"); when
+    fewer than ``min_cell`` people have both scores (flag "small_n", whatever the status): "Too
+    few people answered <wave> to describe individual change in X."."""
     rows = shares[(shares["construct"] == construct) & (shares["wave"] == wave)]
     name = label[:1].lower() + label[1:] if label[:2] != label[:2].upper() else label
+    n_rows = pd.to_numeric(rows.get("n", pd.Series(dtype=float)), errors="coerce")
+    flagged = rows.get("flag", pd.Series(dtype=object)).eq("small_n")
+    if flagged.any() or ((n_rows > 0) & (n_rows < min_cell)).any():
+        return f"Too few people answered {wave_phrase} to describe individual change in {name}."
     if rows.empty or (rows["status"] != "ok").all():
         msg = rows["message"].dropna().iloc[0] if len(rows) and rows["message"].notna().any() else ""
         reason = f" ({msg.rstrip('.')})" if msg else ""

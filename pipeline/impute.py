@@ -55,7 +55,9 @@ class MICEResult:
     SD (ddof = 1) of the imputed values of each imputed variable after each iteration (category
     codes for categorical variables), for convergence trace plots. ``missing_mask``: True where a
     value was missing in the input (columns = ``columns``). ``method``: variable -> "pmm" or ""
-    (complete, used only as predictor) or "excluded". ``log``: one row per event
+    (complete, used only as predictor) or "excluded" (constant, or missing for everyone with
+    ``all_missing="exclude"``: not a predictor, not imputed, its missing values stay missing in
+    ``imputations``). ``log``: one row per event
     (``variable, event, count, message``).
     """
 
@@ -310,6 +312,7 @@ def mice(
     m_min: int = 5,
     m_max: int = 100,
     delta: Mapping[str, float] | None = None,
+    all_missing: str = "raise",
 ) -> MICEResult:
     """Multiply impute ``columns`` of ``wide`` by MICE with PMM (van Buuren 2018; mice defaults).
 
@@ -318,8 +321,14 @@ def mice(
     ``iterations`` Gibbs iterations per chain, ``seed`` from ``pipeline.seeds.seed_for``; chain i
     uses ``SeedSequence(seed).spawn(m)[i]``, so imputation i does not depend on m.
     ``predictors``: variable -> predictor list (default: all other ``columns``). Complete
-    variables are predictors only. A variable missing for every row raises DataError; a constant
-    variable is neither a predictor nor imputed (logged).
+    variables are predictors only. A constant variable is neither a predictor nor imputed
+    (method ``"excluded"``, log event ``constant``; its missing values stay missing).
+
+    ``all_missing``: what to do with a variable missing for every row (e.g. a wave with no
+    responses yet): ``"raise"`` (default; DataError naming it, for a column list the user chose)
+    or ``"exclude"`` (for a default column list: left out of the model like a constant variable,
+    method ``"excluded"``, log event ``all_missing``; it stays missing in the imputations and
+    does not count towards the default m).
 
     ``delta``: variable -> shift added to its imputed values right after each update, inside
     the chain, so the shifted values feed the imputation of the other variables (mice's ``post``
@@ -346,8 +355,18 @@ def mice(
         raise ConfigError(f"missing_data.iterations must be >= 1 (got {iterations}).")
     if donors < 1:
         raise ConfigError(f"missing_data.donors must be >= 1 (got {donors}).")
+    if all_missing not in ("raise", "exclude"):
+        raise ConfigError(f"impute: all_missing must be 'raise' or 'exclude' (got {all_missing!r}).")
+    empty = [c for c in columns if bool(wide[c].isna().all())] if len(wide) else []
+    if empty and all_missing == "raise":
+        raise DataError(
+            f"impute: {', '.join(repr(c) for c in empty)} missing for all {len(wide)} "
+            "participants; nothing to impute from. Remove it from missing_data.columns (e.g. a "
+            "wave with no responses yet)."
+        )
     if m is None:
-        m = default_m(wide, columns, minimum=m_min, maximum=m_max)
+        kept = [c for c in columns if c not in empty]
+        m = default_m(wide, kept, minimum=m_min, maximum=m_max) if kept else m_min
     if m < 1:
         raise ConfigError(f"missing_data.m must be >= 1 (got {m}).")
     delta = dict(delta or {})
@@ -360,13 +379,6 @@ def mice(
     vars_ = {c: _encode(wide, c) for c in columns}
     miss = {c: np.isnan(v.values) for c, v in vars_.items()}
     n = len(wide)
-    empty = [c for c in columns if miss[c].all()]
-    if empty:
-        raise DataError(
-            f"impute: {', '.join(repr(c) for c in empty)} missing for all {n} participants; "
-            "nothing to impute from. Remove it from missing_data.columns (e.g. a wave with no "
-            "responses yet)."
-        )
     log: Counter = Counter()
     messages: dict[tuple[str, str], str] = {}
 
@@ -374,20 +386,25 @@ def mice(
         log[(var, event)] += 1
         messages[(var, event)] = msg
 
-    constant = [c for c in columns if np.unique(vars_[c].values[~miss[c]]).size < 2]
+    constant = [c for c in columns
+                if c not in empty and np.unique(vars_[c].values[~miss[c]]).size < 2]
     bad_delta = [c for c in delta if vars_[c].categorical]
     if bad_delta:
         raise ConfigError(
             f"impute: delta shifts need numeric variables; {bad_delta} are categorical."
         )
+    for c in empty:
+        note(c, "all_missing", f"missing for all {n} participants: left out of the imputation "
+             "model (not used as a predictor and not imputed; it stays missing)")
     for c in constant:
         note(c, "constant", "constant in the observed data: not used as a predictor and not "
              "imputed (missing values stay missing)")
-    active = [c for c in columns if c not in constant]
+    excluded = set(constant) | set(empty)
+    active = [c for c in columns if c not in excluded]
     pred_map = _resolve_predictors(columns, predictors)
     pred_map = {t: [p for p in ps if p in active] for t, ps in pred_map.items()}
     targets = [c for c in active if miss[c].any()]
-    method_map = {c: ("excluded" if c in constant else "pmm" if c in targets else "")
+    method_map = {c: ("excluded" if c in excluded else "pmm" if c in targets else "")
                   for c in columns}
     for t in targets:
         if not pred_map[t]:

@@ -79,6 +79,45 @@ def delta_adjust(imputations: Sequence[pd.DataFrame], missing_mask: pd.Series | 
     return out
 
 
+def not_imputed_reason(wide: pd.DataFrame, result: MICEResult, column: str) -> str | None:
+    """Why the missing values of ``column`` are not filled in ``result``'s imputations, or None.
+
+    None when ``column`` has no missing values in ``wide`` or every completed data set is complete
+    in it. Otherwise a plain reason: missing for everyone, constant in the observed data (MICE
+    excludes it), not in the imputation model, or still missing after imputation. An analysis of
+    such imputations would silently become a complete-case analysis labelled as MI, so callers
+    must report it as not estimable instead.
+    """
+    miss = wide[column].isna().to_numpy()
+    if not miss.any():
+        return None
+    n, k = miss.size, int(miss.sum())
+    if miss.all():
+        return (f"{column} is missing for all {n} participants (for a follow-up wave: no "
+                "responses yet), so there is nothing to impute it from")
+    if column not in result.missing_mask.columns:
+        return (f"{column} has {k} missing values but is not in the imputation model "
+                "(missing_data.columns), so they were not imputed; add it to "
+                "missing_data.columns")
+    if result.method.get(column) == "excluded":
+        observed = pd.unique(wide[column].dropna())
+        value = observed[0] if len(observed) else None
+        shown = f"{value:g}" if isinstance(value, (int, float, np.number)) else repr(value)
+        return (f"{column} could not be imputed: it does not vary (every observed value is "
+                f"{shown}), so its {k} missing values stay missing")
+    if any(d[column].isna().any() for d in result.imputations):
+        return f"{column} still has missing values in the imputed data sets"
+    return None
+
+
+def not_estimable_table(reason: str, mode: str = "post") -> pd.DataFrame:
+    """The tipping-point table when the analysis cannot be done: one status row, no estimates."""
+    row = dict.fromkeys(TIPPING_COLUMNS, np.nan)
+    row.update({"changes_conclusion": False, "mode": mode, "method": "mi",
+                "status": "not_estimable", "message": reason})
+    return pd.DataFrame([row], columns=TIPPING_COLUMNS)
+
+
 CONCLUSIONS = ("negative", "uncertain", "positive")
 
 
@@ -139,6 +178,11 @@ def tipping_point(
     "positive", from the CI alone) and ``changes_conclusion`` (level differs from delta = 0; a
     sign flip inside the uncertain band is not a change); see :func:`tipping_delta` for the
     tipping points (Carpenter & Kenward 2013).
+
+    When ``column`` is missing for everyone or its missing values were not imputed (see
+    :func:`not_imputed_reason`), the result is one row with status ``not_estimable``, the reason
+    as ``message`` and no estimates (:func:`not_estimable_table`): shifting imputed values that
+    do not exist would give the same estimate for every delta.
     """
     if mode not in ("post", "chain"):
         raise ConfigError(f"missing_data.sensitivity.mode: '{mode}' is not 'post' or 'chain'.")
@@ -152,6 +196,10 @@ def tipping_point(
             f"tipping_point: '{column}' has no missing values, so there is nothing to shift; "
             "a tipping-point analysis is not needed for this outcome."
         )
+    if wide[column].isna().all():
+        return not_estimable_table(
+            f"{column} is missing for all {len(wide)} participants (for a follow-up wave: no "
+            "responses yet), so there is nothing to impute or shift", mode)
     if result is None or mode == "chain":
         if columns is None or seed is None:
             raise ConfigError("tipping_point: give `result`, or `columns` and `seed` to impute.")
@@ -163,6 +211,9 @@ def tipping_point(
     if mode == "post":
         if result is None:
             result = mice(wide, columns, m=m, iterations=iterations, seed=seed, **mice_kwargs)
+        reason = not_imputed_reason(wide, result, column)
+        if reason:
+            return not_estimable_table(reason, mode)
         mask = result.missing_mask[column]
         for d in grid:
             sets = delta_adjust(result.imputations, mask, column, d, bounds)
@@ -171,6 +222,9 @@ def tipping_point(
         for d in grid:
             res = mice(wide, columns, m=m, iterations=iterations, seed=seed,
                        delta={column: d} if d != 0 else None, **mice_kwargs)
+            reason = not_imputed_reason(wide, res, column)
+            if reason:
+                return not_estimable_table(reason, mode)
             sets = res.imputations
             if bounds is not None and d != 0:
                 sets = delta_adjust(sets, res.missing_mask[column], column, 0.0, bounds)
@@ -227,9 +281,15 @@ def tipping_sentence(table: pd.DataFrame, outcome_label: str, units: str = "poin
     For a clear result: "The finding of a clear increase would no longer hold if people who left
     had scores on average 12 points lower than similar people who stayed." When nothing changes:
     "... did not change within the range examined (delta from -20 to +20 points) ...".
-    The estimate is read as a change (positive = increase).
+    The estimate is read as a change (positive = increase). For a not-estimable table (one
+    status row, :func:`not_estimable_table`) it says the analysis could not be done and why.
     """
     base = table.loc[table["delta"] == 0]
+    if base.empty:
+        reasons = [str(x).strip().rstrip(".") for x in table.get("message", pd.Series(dtype=str))
+                   if isinstance(x, str) and x.strip()]
+        if reasons:
+            return f"The sensitivity analysis for {outcome_label} could not be done: {reasons[0]}."
     if base.empty or base["status"].iloc[0] != "ok":
         return (f"The sensitivity analysis for {outcome_label} could not be done because the main "
                 "analysis could not be estimated on the imputed data.")

@@ -8,6 +8,7 @@ programme improved").
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -33,6 +34,28 @@ def _count_label(n: float, min_cell: int) -> str:
     return f"n < {min_cell}" if n < min_cell else f"n = {int(n)}"
 
 
+def _wave_positions(m: pd.DataFrame, wave_months: Mapping[str, float] | None) -> tuple:
+    """Wave order, x position per wave and whether x is months since entry.
+
+    x is the wave's months since entry (from the table, else ``wave_months``); when that is
+    unknown for any wave (e.g. a wave with no data at all has no months in the means table), the
+    waves are placed at their order (0, 1, 2, ...) instead, so a figure can always be drawn.
+    """
+    info = m[["wave", "wave_index", "months"]].copy() if "wave_index" in m else m[
+        ["wave", "months"]].assign(wave_index=np.nan)
+    info["months"] = pd.to_numeric(info["months"], errors="coerce")
+    info["wave_index"] = pd.to_numeric(info["wave_index"], errors="coerce")
+    per = info.groupby("wave", sort=False).agg(months=("months", "first"),
+                                               wave_index=("wave_index", "first"))
+    if wave_months:
+        per["months"] = per["months"].fillna(per.index.to_series().map(wave_months))
+    order = per["wave_index"].where(per["wave_index"].notna(), per["months"])
+    per = per.assign(_o=order.fillna(np.inf), _k=np.arange(len(per))).sort_values(["_o", "_k"])
+    use_months = bool(len(per)) and np.isfinite(per["months"].to_numpy(float)).all()
+    x = per["months"] if use_months else pd.Series(np.arange(len(per), dtype=float), per.index)
+    return list(per.index), x.astype(float).to_dict(), per["months"].to_dict(), use_months
+
+
 def plot_trajectory(
     means_table: pd.DataFrame,
     construct: str,
@@ -43,17 +66,22 @@ def plot_trajectory(
     higher_is_better: bool = True,
     scale_range: tuple[float, float] | None = None,
     covariate_weights: str = "proportional",
+    wave_months: Mapping[str, float] | None = None,
 ) -> list[Path]:
     """Model-based means with 95% CIs per wave (x = months since entry), observed completer
     means as a dashed second line, n per wave annotated (counts below ``min_cell`` as "n < 10").
 
-    Waves flagged small_n are drawn with hollow markers. The y label states the scale's range
-    (``scale_range``, e.g. "Mean score (scale 0–100)", since the axis shows only part of it)
-    and the direction for every construct ("higher is better" / "lower is better").
-    ``covariate_weights`` (as in :func:`pipeline.change_mixed.fit_trajectory`) is stated in the
-    legend: "proportional" means describe everyone in the sample as it is (categorical
-    covariates at their observed mix); "equal" weights every category equally.
-    Returns the written PNG and SVG paths.
+    Only means with status "ok", finite values and at least ``min_cell`` people are drawn; a
+    wave answered by fewer than ``min_cell`` people is marked "not shown" above its count.
+    When no model-based mean can be drawn, a box states why (the table's message). The y label
+    states the scale's range (``scale_range``, e.g. "Mean score (scale 0–100)", since the axis
+    shows only part of it) and the direction for every construct ("higher is better" / "lower
+    is better"). ``covariate_weights`` (as in :func:`pipeline.change_mixed.fit_trajectory`) is
+    stated in the legend: "proportional" means describe everyone in the sample as it is
+    (categorical covariates at their observed mix); "equal" weights every category equally.
+    ``wave_months`` (wave id -> months since entry, as configured) fills months the table lacks;
+    when a wave's months stay unknown the waves are spaced evenly. Never raises on missing or
+    NaN estimates. Returns the written PNG and SVG paths.
     """
     import matplotlib.pyplot as plt
 
@@ -65,55 +93,77 @@ def plot_trajectory(
         )
     apply_style()
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    is_model = m["method"].str.startswith("lmm")  # lmm_reml or lmm_ml
-    model = m[is_model & (m["status"] == "ok")].sort_values("months")
-    comp = m[(m["method"] == "observed_completers") & (m["status"] == "ok")].sort_values("months")
-    waves = m[is_model].sort_values("months")
-    span = max(float(waves["months"].max() - waves["months"].min()), 1.0)
+    waves_order, xpos, months, use_months = _wave_positions(m, wave_months)
+    m = m.assign(_x=m["wave"].map(xpos).astype(float))
+    n_num = pd.to_numeric(m["n"], errors="coerce")
+    drawable = (
+        (m["status"] == "ok") & np.isfinite(pd.to_numeric(m["est"], errors="coerce"))
+        & ~((n_num > 0) & (n_num < min_cell)) & m["_x"].notna()
+    )
+    is_model = m["method"].astype(str).str.startswith("lmm")  # lmm_reml or lmm_ml
+    model = m[is_model & drawable].sort_values("_x")
+    comp = m[(m["method"] == "observed_completers") & drawable].sort_values("_x")
+    waves = m[is_model].drop_duplicates("wave")
+    if waves.empty:  # no model rows at all: annotate the waves of the observed rows
+        waves = m.drop_duplicates("wave")
+    waves = waves.sort_values("_x")
+    xs = np.array([xpos[w] for w in waves_order], dtype=float)
+    span = max(float(xs.max() - xs.min()) if len(xs) else 0.0, 1.0)
     dx = 0.012 * span
     if not model.empty:
-        ax.plot(model["months"], model["est"], color=PALETTE[0], lw=1.6, zorder=2,
+        ok_ci = np.isfinite(model[["ci_lower", "ci_upper"]].to_numpy(float)).all(axis=1)
+        ax.plot(model["_x"], model["est"], color=PALETTE[0], lw=1.6, zorder=2,
                 label=_MODEL_LABEL.get(covariate_weights, _MODEL_LABEL["proportional"]))
-        ax.errorbar(model["months"], model["est"],
-                    yerr=[model["est"] - model["ci_lower"], model["ci_upper"] - model["est"]],
-                    fmt="none", ecolor=PALETTE[0], capsize=3, lw=1.2, zorder=2)
-        small = model["flag"].eq("small_n").to_numpy()
-        ax.scatter(model["months"][~small], model["est"][~small], color=PALETTE[0], zorder=3, s=28)
-        if small.any():
-            ax.scatter(model["months"][small], model["est"][small], facecolor="white",
-                       edgecolor=PALETTE[0], zorder=3, s=28,
-                       label=f"Fewer than {min_cell} people at this wave")
+        if ok_ci.any():
+            mc = model[ok_ci]
+            ax.errorbar(mc["_x"], mc["est"],
+                        yerr=[mc["est"] - mc["ci_lower"], mc["ci_upper"] - mc["est"]],
+                        fmt="none", ecolor=PALETTE[0], capsize=3, lw=1.2, zorder=2)
+        ax.scatter(model["_x"], model["est"], color=PALETTE[0], zorder=3, s=28)
     else:
-        msg = waves["message"].iloc[0] if len(waves) else ""
-        ax.text(0.5, 0.98, "Model-based means not available\n" + str(msg)[:80], ha="center",
+        msgs = waves.loc[waves["status"] != "ok", "message"].dropna().astype(str)
+        msgs = msgs[msgs.str.len() > 0]
+        msg = msgs.iloc[0] if len(msgs) else "no model-based means could be estimated"
+        why = "\n".join(textwrap.wrap(f"Not estimable: {msg}", 70)[:4])
+        ax.text(0.5, 0.98, "Model-based means not available\n" + why, ha="center",
                 va="top", transform=ax.transAxes, fontsize=8, zorder=5,
                 bbox={"facecolor": "white", "edgecolor": "#999999", "boxstyle": "round"})
     if not comp.empty:
         n_comp = int(comp["n"].iloc[0])
-        ax.plot(comp["months"] + dx, comp["est"], color=PALETTE[1], ls="--", marker="s", ms=4,
+        ax.plot(comp["_x"] + dx, comp["est"], color=PALETTE[1], ls="--", marker="s", ms=4,
                 lw=1.2, zorder=1,
                 label=f"Observed mean, people at every wave ({_count_label(n_comp, min_cell)})")
     # n per wave (model sample) along the bottom of the plot area
     trans = ax.get_xaxis_transform()
     for _, r in waves.iterrows():
-        ax.text(r["months"], 0.03, _count_label(r["n"], min_cell), transform=trans,
+        if not np.isfinite(r["_x"]):
+            continue
+        n = float(pd.to_numeric(r["n"], errors="coerce"))
+        ax.text(r["_x"], 0.03, _count_label(n, min_cell), transform=trans,
                 ha="center", va="bottom", fontsize=8, color="#444444")
+        if np.isfinite(n) and 0 < n < min_cell:
+            ax.text(r["_x"], 0.10, f"too few people\n(fewer than {min_cell}):\nnot shown",
+                    transform=trans, ha="center", va="bottom", fontsize=7, color="#444444")
     lo, hi = ax.get_ylim()
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        lo, hi = 0.0, 1.0
     ax.set_ylim(lo - 0.12 * (hi - lo), hi + (0.3 * (hi - lo) if model.empty else 0))
-    ticks = waves["months"].to_numpy()
-    names = [
-        (wave_labels or {}).get(w, w) + f"\n{mo:g} mo" for w, mo in zip(waves["wave"], ticks)
-    ]
-    ax.set_xticks(ticks, names)
-    ax.set_xlim(ticks.min() - 0.08 * span, ticks.max() + 0.08 * span)
-    ax.set_xlabel("Months since entry")
+    names = []
+    for w in waves_order:
+        mo = months.get(w, np.nan)
+        names.append((wave_labels or {}).get(w, w) + (f"\n{mo:g} mo" if np.isfinite(mo) else ""))
+    if len(xs):
+        ax.set_xticks(xs, names)
+        ax.set_xlim(xs.min() - 0.08 * span, xs.max() + 0.08 * span)
+    ax.set_xlabel("Months since entry" if use_months else "Wave")
     rng = ""
     if scale_range is not None:
         rng = f"scale {scale_range[0]:g}\u2013{scale_range[1]:g}; "
     better = "higher is better" if higher_is_better else "lower is better"
     ax.set_ylabel(f"Mean score\n({rng}{better})")
     ax.set_title(label or construct, loc="left")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=8, ncol=1)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=8, ncol=1)
     return save_figure(fig, path)
 
 
@@ -148,9 +198,14 @@ def change_sentence(
     """Plain-language sentences (one per follow-up) on model-based change in ``construct``.
 
     Branches, per follow-up contrast row:
-    - status not ok: "Change in X from entry to <wave> could not be estimated from these data."
-      (failed: "... because the statistical model did not converge.")
-    - flag small_n: "Too few people answered at <wave> to describe change in X."
+    - fewer than min_cell people at the wave (flag "small_n"; status "not_estimable" as
+      :func:`pipeline.change_mixed.fit_trajectory` now reports it, or "ok" in older tables):
+      "Too few people answered at <wave> to describe change in X."; a not_estimable row whose
+      message says that only N people answered at the baseline wave: "Too few people answered
+      at entry to describe change in X."
+    - status not ok (or no finite estimate): "Change in X from entry to <wave> could not be
+      estimated from these data." (failed: "... because the statistical model did not
+      converge.")
     - adjusted CI excludes 0: "X was higher|lower at <wave> than at entry (by d unit, 95% CI a
       to b)."
     - otherwise: "There was no clear change in X between entry and <wave> (difference d unit,
@@ -176,14 +231,26 @@ def change_sentence(
         phrase = (wave_phrases or {}).get(r["wave"])
         if phrase is None:
             phrase = f"at {r['months']:g} months" if np.isfinite(r["months"]) else f"at {r['wave']}"
+        msg = r.get("message", "")
+        msg = msg if isinstance(msg, str) else ""
+        base = str(r.get("contrast", "")).partition(" - ")[2]
+        if (r["status"] == "not_estimable" and msg.startswith("only ") and base
+                and f"answered at {base} " in msg):  # too few people at baseline
+            out.append(f"Too few people answered at {baseline_phrase} to describe change in "
+                       f"{lname}.")
+            continue
+        if r.get("flag", "") == "small_n" and r["status"] in ("ok", "not_estimable"):
+            out.append(f"Too few people answered {phrase} to describe change in {lname}.")
+            continue
         if r["status"] != "ok":
             why = (" because the statistical model did not converge" if r["status"] == "failed"
                    else " from these data")
             out.append(f"Change in {lname} from {baseline_phrase} to {phrase.removeprefix('at ')} "
                        f"could not be estimated{why}.")
             continue
-        if r["flag"] == "small_n":
-            out.append(f"Too few people answered {phrase} to describe change in {lname}.")
+        if not all(np.isfinite(float(r[c])) for c in ("est", "ci_lower_adj", "ci_upper_adj")):
+            out.append(f"Change in {lname} from {baseline_phrase} to {phrase.removeprefix('at ')} "
+                       "could not be estimated from these data.")
             continue
         est, lo, hi = r["est"], r["ci_lower_adj"], r["ci_upper_adj"]
         if lo > 0 or hi < 0:

@@ -11,12 +11,19 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, DataError, PipelineError
 from pipeline.figures.imputation import plot_chains, plot_observed_vs_imputed, plot_tipping_point
+from pipeline.figures.style import apply_style, save_figure
 from pipeline.impute import complete_cases, mice, settings_from_config
 from pipeline.pooling import pool_estimator
 from pipeline.seeds import seed_for
-from pipeline.sensitivity import tipping_delta, tipping_point, tipping_sentence
+from pipeline.sensitivity import (
+    not_estimable_table,
+    not_imputed_reason,
+    tipping_delta,
+    tipping_point,
+    tipping_sentence,
+)
 from pipeline.tables import write_parquet, write_table
 
 log = logging.getLogger("pipeline.impute")
@@ -47,11 +54,23 @@ def impute_columns(cfg: Config, wide: pd.DataFrame, section: dict) -> list[str]:
 
 
 def change_estimator(outcome: str, baseline: str):
-    """Estimator of the mean change ``outcome - baseline``: (mean, var/n, n - 1)."""
+    """Estimator of the mean change ``outcome - baseline``: (mean, var/n, n - 1).
+
+    Refuses data with a missing ``outcome`` or ``baseline`` (DataError): under multiple
+    imputation a completed data set must be complete, and silently dropping the rows would turn
+    the "MI" estimate into a complete-case one. For a complete-case estimate, pass the complete
+    cases (:func:`pipeline.impute.complete_cases`).
+    """
 
     def estimate(df: pd.DataFrame):
         d = (df[outcome] - df[baseline]).to_numpy(dtype=float)
-        d = d[np.isfinite(d)]
+        n_bad = int((~np.isfinite(d)).sum())
+        if n_bad:
+            raise DataError(
+                f"mean change {baseline} -> {outcome}: {n_bad} of {d.size} rows have a missing "
+                f"{outcome} or {baseline}; the estimator does not drop them silently (impute "
+                "them, or select complete cases explicitly)."
+            )
         n = d.size
         if n < 2:
             return np.nan, np.nan, np.nan
@@ -82,10 +101,60 @@ def _deltas(spec) -> list[float]:
     return [float(x) for x in spec]
 
 
+PRIMARY_COLUMNS = [
+    "method", "term", "m", "estimate", "se", "df", "statistic", "pvalue", "ci_lower", "ci_upper",
+    "n", "ubar", "b", "t", "dfcom", "riv", "lambda", "fmi", "primary", "status", "message",
+]
+
+
+def _t_row(method: str, term: str, est: float, se: float, dfc: float, n: int) -> dict:
+    """One ok row of the primary table: estimate, SE, t test and 95% CI on ``dfc`` df."""
+    from scipy import stats
+
+    tcrit = stats.t.ppf(0.975, dfc)
+    return {
+        "method": method, "term": term, "m": 1, "estimate": est, "se": se, "df": float(dfc),
+        "statistic": est / se, "pvalue": float(2 * stats.t.sf(abs(est) / se, dfc)),
+        "ci_lower": est - tcrit * se, "ci_upper": est + tcrit * se, "n": n,
+        "status": "ok", "message": "",
+    }
+
+
+def _not_estimable(method: str, term: str, message: str) -> dict:
+    """A status row: no numbers, only why (design.md: anything but ok has no estimates)."""
+    return {"method": method, "term": term, "status": "not_estimable", "message": message}
+
+
+def _too_few(baseline: str, outcome: str, d: np.ndarray, what: str) -> str:
+    """Why a mean change on the (finite) change scores ``d`` has no estimate or no SE."""
+    if d.size < 2:
+        return (f"too few people with both {baseline} and {outcome}{what} for a mean change and "
+                f"its standard error (n = {d.size}; at least 2 are needed)")
+    return (f"the change {baseline} -> {outcome} is the same ({d[0]:g}) for all {d.size} people "
+            f"with both scores{what}, so it has no standard error")
+
+
+def _plot_message(path: Path, title: str, message: str) -> list[Path]:
+    """A figure that says why there is nothing to plot (instead of an empty or misleading plot)."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    apply_style()
+    fig, ax = plt.subplots(figsize=(6.4, 2.2))
+    ax.axis("off")
+    ax.set_title(title, loc="left")
+    ax.text(0.5, 0.5, textwrap.fill(message, 80), ha="center", va="center", fontsize=9,
+            transform=ax.transAxes,
+            bbox={"facecolor": "white", "edgecolor": "#999999", "boxstyle": "round"})
+    return save_figure(fig, path)
+
+
 def run(cfg: Config, args) -> None:
     wide = pd.read_parquet(args.wide)
     section = cfg.section("missing_data")
     sens = dict(section.pop("sensitivity", None) or {})
+    user_columns = bool(section.get("columns"))
     cols = impute_columns(cfg, wide, section)
     section.pop("columns", None)
     primary_method = section.pop("primary", "fiml")
@@ -97,11 +166,24 @@ def run(cfg: Config, args) -> None:
     # FIML has no imputations: for this stage's own estimate, MI stands in for it.
     if primary_method == "fiml":
         primary_method = "mi"
+    mode = sens.get("mode", "post")
+    if mode not in ("post", "chain"):
+        raise ConfigError(f"config key missing_data.sensitivity.mode: '{mode}' is not 'post' or "
+                          "'chain'.")
     settings = settings_from_config(section)
     seed = seed_for(cfg.seed, "impute/mice")
-    result = mice(wide, cols, seed=seed, **settings)
+    # A default column list (missing_data.columns: null) may hold a scale nobody answered at a
+    # wave, or a wave with no responses yet: leave those out (logged) rather than make the user
+    # write the whole list. A list the user wrote keeps the error naming the column.
+    all_missing = "raise" if user_columns else "exclude"
+    result = mice(wide, cols, seed=seed, all_missing=all_missing, **settings)
     log.info("MICE: m=%d, iterations=%d, variables=%s", result.m, result.iterations,
              result.variables)
+    excluded = {}
+    for row in result.log.itertuples(index=False):
+        if row.event in ("all_missing", "constant"):
+            excluded[row.variable] = row.message
+            log.warning("imputation model: %s: %s", row.variable, row.message)
 
     stacked = pd.concat(
         [imp[["pid", *cols]].assign(_imp=i) for i, imp in enumerate(result.imputations)],
@@ -136,71 +218,111 @@ def run(cfg: Config, args) -> None:
             f"({cfg.wave_ids[1:]})."
         )
     outcome, baseline = f"{outcome_key}_{wave}", f"{outcome_key}_{base}"
+    for c in (outcome, baseline):
+        if c not in wide.columns:
+            raise DataError(f"impute: the primary estimand needs column '{c}', which is not in "
+                            f"{args.wide}; check the scale and wave names.")
     estimator = change_estimator(outcome, baseline)
     sc = cfg.scales[outcome_key]
     units = sens.get("units", "points")
 
-    # Primary estimate side by side: complete cases vs multiple imputation.
-    cc, n_dropped = complete_cases(wide, [outcome, baseline])
-    est, var, dfc = estimator(cc)
+    # Primary estimate side by side: complete cases, IPW and multiple imputation.
     rows = []
     term = f"mean change {outcome_key} {base}->{wave}"
-    if np.isfinite(est):
-        from scipy import stats
-
-        se = float(np.sqrt(var))
-        tcrit = stats.t.ppf(0.975, dfc)
-        rows.append(pd.DataFrame([{
-            "method": "complete_case", "term": term, "m": 1, "estimate": est, "se": se,
-            "df": dfc, "statistic": est / se,
-            "pvalue": float(2 * stats.t.sf(abs(est) / se, dfc)),
-            "ci_lower": est - tcrit * se, "ci_upper": est + tcrit * se,
-            "n": len(cc),
-        }]))
+    cc, n_dropped = complete_cases(wide, [outcome, baseline])
+    est, var, dfc = estimator(cc)
+    if np.isfinite(est) and np.isfinite(var) and var > 0:
+        rows.append(_t_row("complete_case", term, est, float(np.sqrt(var)), dfc, len(cc)))
+    else:
+        d = (cc[outcome] - cc[baseline]).to_numpy(dtype=float)
+        rows.append(_not_estimable("complete_case", term, _too_few(baseline, outcome, d, "")))
     if args.weights:
-        from scipy import stats
-
         wts = pd.read_parquet(args.weights).set_index("pid")
         col = f"ipw_{wave}"
         if col in wts.columns:
             w = wts[col].reindex(wide["pid"]).to_numpy(dtype=float)
             d = (wide[outcome] - wide[baseline]).to_numpy(dtype=float)
             est_w, se_w, n_w = weighted_mean_change(d, w)
-            if np.isfinite(est_w) and se_w > 0:
-                tcrit = stats.t.ppf(0.975, n_w - 1)
-                rows.append(pd.DataFrame([{
-                    "method": "ipw", "term": term, "m": 1, "estimate": est_w, "se": se_w,
-                    "df": float(n_w - 1), "statistic": est_w / se_w,
-                    "pvalue": float(2 * stats.t.sf(abs(est_w / se_w), n_w - 1)),
-                    "ci_lower": est_w - tcrit * se_w, "ci_upper": est_w + tcrit * se_w, "n": n_w,
-                }]))
-    mi_row = pool_estimator(result.imputations, estimator, terms=[term])
-    mi_row.insert(0, "method", "mi")
-    mi_row["n"] = len(wide)
-    rows.append(mi_row)
-    primary = pd.concat(rows, ignore_index=True)
+            if np.isfinite(est_w) and np.isfinite(se_w) and se_w > 0:
+                rows.append(_t_row("ipw", term, est_w, se_w, float(n_w - 1), n_w))
+            else:
+                ok_w = np.isfinite(d) & np.isfinite(w) & (w > 0)
+                rows.append(_not_estimable("ipw", term, _too_few(
+                    baseline, outcome, d[ok_w], f" and an inverse-probability weight ({col})")))
+        else:
+            rows.append(_not_estimable(
+                "ipw", term, f"no inverse-probability weights for wave {wave} ({col} is not in "
+                f"{args.weights})"))
+
+    # MI: only if both columns of the estimand were actually imputed. Otherwise the estimator
+    # would meet missing values in the "completed" data and an MI label would hide a
+    # complete-case analysis.
+    reasons = [r for r in (not_imputed_reason(wide, result, c) for c in (outcome, baseline)) if r]
+    mi_reason = "; ".join(reasons) if reasons else None
+    if mi_reason is None:
+        try:
+            mi_row = pool_estimator(result.imputations, estimator, terms=[term]).iloc[0].to_dict()
+        except PipelineError as err:
+            mi_reason = str(err)
+        else:
+            if np.isfinite(mi_row["estimate"]) and np.isfinite(mi_row["se"]) and mi_row["se"] > 0:
+                rows.append({"method": "mi", **mi_row, "n": len(wide), "status": "ok",
+                             "message": ""})
+            else:
+                mi_reason = (f"the mean change {baseline} -> {outcome} has no finite estimate "
+                             "and standard error on the imputed data")
+    if mi_reason is not None:
+        rows.append(_not_estimable("mi", term, mi_reason))
+    primary = pd.DataFrame(rows).reindex(columns=PRIMARY_COLUMNS)
     primary["primary"] = primary["method"] == primary_method
-    ok = np.isfinite(primary["estimate"].astype(float)) & np.isfinite(primary["se"].astype(float))
-    primary["status"] = np.where(ok, "ok", "not_estimable")
-    primary["message"] = np.where(ok, "", "too few people with both scores for this method")
+    for row in primary.itertuples(index=False):
+        if row.status != "ok":
+            log.warning("primary estimate (%s%s): not estimable: %s", row.method,
+                        ", the primary method" if row.primary else "", row.message)
     write_table(primary, out / "missing_data_primary.csv")
 
+    # Delta-adjusted tipping point: needs imputed values of the outcome to shift.
     deltas = _deltas(sens.get("deltas", {"from": -20, "to": 20, "step": 1}))
-    table = tipping_point(
-        wide, estimator, deltas, column=outcome, columns=cols, result=result,
-        mode=sens.get("mode", "post"), bounds=tuple(sc.range), seed=seed,
-    )
+    tip_reason = mi_reason
+    if tip_reason is None and not wide[outcome].isna().any():
+        tip_reason = (f"{outcome} has no missing values, so there are no imputed values to "
+                      "shift (a tipping-point analysis is not needed)")
+    if tip_reason is None:
+        chain_kwargs = {k: v for k, v in settings.items() if k not in ("m", "iterations")}
+        try:
+            table = tipping_point(
+                wide, estimator, deltas, column=outcome, columns=cols, result=result,
+                mode=mode, bounds=tuple(sc.range), seed=seed, m=result.m,
+                iterations=result.iterations, all_missing=all_missing, **chain_kwargs,
+            )
+        except DataError as err:
+            table = not_estimable_table(str(err), mode)
+    else:
+        table = not_estimable_table(tip_reason, mode)
     write_table(table, out / "sensitivity_tipping_point.csv")
     label = sc.label
-    plot_tipping_point(table, fig / "sensitivity_tipping_point", outcome_label=label, units=units,
-                       effect_label=f"Mean change {base} to {wave} ({units})")
+    tip_ok = bool((table["status"] == "ok").any())
+    if tip_ok:
+        plot_tipping_point(table, fig / "sensitivity_tipping_point", outcome_label=label,
+                           units=units, effect_label=f"Mean change {base} to {wave} ({units})")
+    else:
+        msg = next((m for m in table["message"] if isinstance(m, str) and m), "not estimable")
+        log.warning("tipping point: not estimable: %s", msg)
+        _plot_message(fig / "sensitivity_tipping_point",
+                      f"Sensitivity to missing-not-at-random: {label}",
+                      f"The tipping-point analysis could not be done: {msg}.")
     sentence = tipping_sentence(table, label, units)
+    prim = primary[primary["primary"]]
     summary = {
         "m": result.m,
         "iterations": result.iterations,
         "method": "MICE with predictive mean matching (van Buuren 2018), pooled by Rubin's rules "
                   "with Barnard-Rubin df",
         "primary_estimand": f"mean change in {outcome_key} from {base} to {wave}",
+        "primary_status": prim["status"].iloc[0] if len(prim) else None,
+        "primary_message": prim["message"].iloc[0] if len(prim) else None,
+        "excluded_from_imputation": excluded,
+        "sensitivity_status": "ok" if tip_ok else "not_estimable",
         "tipping_delta_negative": tipping_delta(table)["negative"],
         "tipping_delta_positive": tipping_delta(table)["positive"],
         "tipping_sentence": sentence,

@@ -163,6 +163,27 @@ def test_all_missing_variable_raises():
         mice(df, ["a", "qol_T2"], m=2, iterations=1, seed=1)
 
 
+def test_all_missing_variable_excluded_on_request():
+    """all_missing="exclude" (default column lists): left out, logged, m from the other columns."""
+    rng = np.random.default_rng(2)
+    n = 60
+    a = rng.normal(size=n)
+    df = pd.DataFrame({"a": a, "b": np.where(np.arange(n) < 6, np.nan, a + rng.normal(size=n)),
+                       "qol_T2": np.nan, "g": pd.Categorical([None] * n, categories=["x", "y"])})
+    res = mice(df, ["a", "b", "qol_T2", "g"], iterations=2, seed=1, all_missing="exclude")
+    assert res.method == {"a": "", "b": "pmm", "qol_T2": "excluded", "g": "excluded"}
+    assert res.variables == ["b"] and res.m == 10  # 6 of 60 incomplete, not 60 of 60
+    events = res.log.set_index("variable")
+    assert events.loc["qol_T2", "event"] == "all_missing"
+    assert "missing for all 60 participants" in events.loc["qol_T2", "message"]
+    assert events.loc["g", "event"] == "all_missing"
+    assert "qol_T2" not in res.predictors["b"]
+    for d in res.imputations:
+        assert d["qol_T2"].isna().all() and d["b"].notna().all()
+    with pytest.raises(ConfigError, match="all_missing"):
+        mice(df, ["a"], m=2, iterations=1, seed=1, all_missing="drop")
+
+
 def test_unknown_column_raises_with_hint():
     df = pd.DataFrame({"qol_T1": [1.0, np.nan, 3]})
     with pytest.raises(DataError, match="did you mean 'qol_T1'"):

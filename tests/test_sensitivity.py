@@ -8,7 +8,14 @@ import pytest
 
 from pipeline.errors import DataError
 from pipeline.impute import mice
-from pipeline.sensitivity import delta_adjust, tipping_delta, tipping_point, tipping_sentence
+from pipeline.sensitivity import (
+    delta_adjust,
+    not_estimable_table,
+    not_imputed_reason,
+    tipping_delta,
+    tipping_point,
+    tipping_sentence,
+)
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +219,52 @@ def test_chain_mode_propagates_shift(study):
 def test_outcome_without_missing_raises(study):
     with pytest.raises(DataError, match="no missing values"):
         tipping_point(study, mean_change, [1], column="y_T0", columns=list(study.columns), seed=1)
+
+
+def test_constant_outcome_gives_one_not_estimable_row(study):
+    """A constant outcome is excluded by MICE: its missing values stay missing, so shifting
+    "imputed" values would change nothing and every delta would report the same estimate."""
+    const = study.assign(y_T1=np.where(study["y_T1"].notna(), 50.0, np.nan))
+    res = mice(const, list(const.columns), m=3, iterations=2, seed=1)
+    reason = not_imputed_reason(const, res, "y_T1")
+    assert reason.startswith("y_T1 could not be imputed: it does not vary")
+    assert "every observed value is 50" in reason
+    calls = []
+
+    def spy(d):
+        calls.append(1)
+        return mean_change(d)
+
+    table = tipping_point(const, spy, [-5, 5], column="y_T1", result=res)
+    assert not calls, "the estimator must not run on data sets that still have missing values"
+    assert len(table) == 1 and table["status"].iloc[0] == "not_estimable"
+    assert table["message"].iloc[0] == reason
+    assert table[["delta", "estimate", "se", "ci_lower", "ci_upper"]].isna().all(axis=None)
+    assert tipping_delta(table) == {"negative": None, "positive": None}
+    sentence = tipping_sentence(table, "Quality of life")
+    assert sentence == f"The sensitivity analysis for Quality of life could not be done: {reason}."
+    chain = tipping_point(const, spy, [-5], column="y_T1", columns=list(const.columns), m=2,
+                          iterations=1, seed=1, mode="chain")
+    assert chain["status"].tolist() == ["not_estimable"] and not calls
+
+
+def test_all_missing_outcome_gives_one_not_estimable_row(study):
+    empty = study.assign(y_T1=np.nan)
+    table = tipping_point(empty, mean_change, [-5], column="y_T1",
+                          columns=list(empty.columns), m=2, iterations=1, seed=1)
+    assert table["status"].tolist() == ["not_estimable"]
+    assert "missing for all 400 participants" in table["message"].iloc[0]
+
+
+def test_not_imputed_reason(study, imputed):
+    assert not_imputed_reason(study, imputed, "y_T1") is None
+    assert not_imputed_reason(study, imputed, "y_T0") is None  # nothing missing
+    partial = mice(study, ["y_T0", "y_T2"], m=2, iterations=1, seed=1)
+    assert "not in the imputation model" in not_imputed_reason(study, partial, "y_T1")
+    t = not_estimable_table("why", mode="chain")
+    assert list(t.columns) == list(tipping_point.__globals__["TIPPING_COLUMNS"])
+    assert t[["mode", "method", "status", "message"]].iloc[0].tolist() == [
+        "chain", "mi", "not_estimable", "why"]
 
 
 def test_tipping_plot_renders(tmp_path, imputed, study):

@@ -384,8 +384,20 @@ def suppress_comparison(table: pd.DataFrame, min_cell: int = 10) -> pd.DataFrame
 
     Per variable and group, the counts (level counts, or n) plus the missing count add up to the
     group size published in the flow table, so each such line gets secondary suppression.
-    Percentages go with their counts; means and SDs of fewer than ``min_cell`` people are hidden
-    too ("[c]"), as summary statistics of very few values can identify people.
+    Percentages go with their counts. Summary statistics of fewer than ``min_cell`` people can
+    identify people (with one person retained, the retained "mean age" is that person's age),
+    so, shown as "[c]":
+
+    * a group (retained or lost) with fewer than ``min_cell`` people with a value of the
+      variable: its means, SDs and percentages, and the variable's SMD and p-value;
+    * a row whose percentage is hidden: its SMD (the SMD and the other group's percentage would
+      give the hidden one back);
+    * a categorical variable with any hidden count: its test p-value (one test per variable;
+      with the margins known, the exact p-value pins down the hidden counts).
+
+    Shown statistics are rounded (means and SDs to 2 decimals, percentages to 1, SMDs to 2,
+    p-values to 2 significant digits): at full precision a mean of whole numbers (such as ages)
+    reveals its denominator, i.e. a count hidden by secondary suppression.
     """
     lines = []
     for _, rows in table.groupby("variable", sort=False):
@@ -396,13 +408,43 @@ def suppress_comparison(table: pd.DataFrame, min_cell: int = 10) -> pd.DataFrame
         table, ["n_retained", "n_lost", "missing_retained", "missing_lost"], min_cell,
         additive="none", lines=lines,
         pct_columns={"pct_retained": "n_retained", "pct_lost": "n_lost"})
-    for g in ("retained", "lost"):
+    stat_cols = [f"{k}_{g}" for g in ("retained", "lost") for k in ("mean", "sd", "pct")]
+    for c in stat_cols + ["smd", "pvalue"]:
+        out[c] = out[c].astype(object)
+    for g in ("retained", "lost"):  # numeric rows: mean and SD of fewer than min_cell people
         few = is_small(pd.to_numeric(table[f"n_{g}"], errors="coerce"), min_cell)
         few &= table["level"].eq("")
         for c in (f"mean_{g}", f"sd_{g}"):
-            out[c] = out[c].astype(object)
             out.loc[few, c] = "[c]"
+    for _, rows in table.groupby("variable", sort=False):
+        idx = list(rows.index)
+        small_group = False
+        for g in ("retained", "lost"):
+            n_g = pd.to_numeric(rows[f"n_{g}"], errors="coerce").sum()
+            if is_small(n_g, min_cell):
+                small_group = True
+                out.loc[idx, [f"mean_{g}", f"sd_{g}", f"pct_{g}"]] = "[c]"
+        counts_hidden = out.loc[idx, ["n_retained", "n_lost"]].map(
+            lambda v: isinstance(v, str)).to_numpy().any()
+        categorical = rows["level"].ne("").any()
+        if small_group or (categorical and counts_hidden):
+            out.loc[idx, ["smd", "pvalue"]] = "[c]"
+        pct_hidden = out.loc[idx, ["pct_retained", "pct_lost"]].map(
+            lambda v: isinstance(v, str)).to_numpy().any(axis=1)
+        if categorical:
+            out.loc[[i for i, h in zip(idx, pct_hidden) if h], "smd"] = "[c]"
+    digits = {"mean_retained": 2, "sd_retained": 2, "mean_lost": 2, "sd_lost": 2,
+              "pct_retained": 1, "pct_lost": 1, "smd": 2}
+    for c, d in digits.items():
+        out[c] = out[c].map(lambda v, d=d: round(float(v), d) if _is_number(v) else v)
+    out["pvalue"] = out["pvalue"].map(
+        lambda v: float(f"{float(v):.2g}") if _is_number(v) else v)
     return out
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) \
+        and np.isfinite(v)
 
 
 # ----------------------------------------------------------------------------- retention model
@@ -598,7 +640,13 @@ def _join(bits: list[str]) -> str:
 
 def _describe_difference(row: pd.Series, label: str, min_cell: int) -> str:
     up = row["smd"] > 0
+    few = is_small(row["n_retained"], min_cell) or is_small(row["n_lost"], min_cell)
     if row["level"] == "":
+        if few:  # a mean of fewer than min_cell people is not shown
+            if label == "age":
+                return f"were {'older' if up else 'younger'} on average (numbers too small to show)"
+            return (f"had {'higher' if up else 'lower'} {label} at entry (numbers too small to "
+                    "show)")
         if label == "age":
             return (f"were {'older' if up else 'younger'} on average (mean "
                     f"{row['mean_retained']:.0f} vs {row['mean_lost']:.0f} years; "
@@ -606,11 +654,23 @@ def _describe_difference(row: pd.Series, label: str, min_cell: int) -> str:
         return (f"had {'higher' if up else 'lower'} {label} at entry (mean "
                 f"{row['mean_retained']:.1f} vs {row['mean_lost']:.1f}; SMD {row['smd']:.2f})")
     more = "more" if up else "less"
-    if is_small(row["n_retained"], min_cell) or is_small(row["n_lost"], min_cell):
-        return (f"were {more} often {label} '{row['level']}' (SMD {row['smd']:.2f}; numbers too "
-                "small to show)")
+    if few:  # the SMD and the other group's share would give the hidden count back
+        return f"were {more} often {label} '{row['level']}' (numbers too small to show)"
     return (f"were {more} often {label} '{row['level']}' ({row['pct_retained']:.0f}% vs "
             f"{row['pct_lost']:.0f}%; SMD {row['smd']:.2f})")
+
+
+def _group_sizes(table: pd.DataFrame, retained: Any, n0: int) -> tuple[float, float]:
+    """(retained, lost) group sizes at a wave: from the flow table when it has the wave, else
+    from the comparison table (first variable: its counts plus its missing count)."""
+    if retained is not None and not pd.isna(retained):
+        return float(retained), float(n0 - retained)
+    if table.empty:
+        return float("nan"), float("nan")
+    first = table[table["variable"] == table["variable"].iloc[0]]
+    return tuple(float(pd.to_numeric(first[f"n_{g}"], errors="coerce").sum()
+                       + pd.to_numeric(first[f"missing_{g}"], errors="coerce").iloc[0])
+                 for g in ("retained", "lost"))
 
 
 def _when(label: str, wave: str) -> str:
@@ -630,7 +690,11 @@ def attrition_summary(
     ``retained_vs_lost`` table; ``labels`` gives readable names (e.g. ``belonging_T0`` ->
     "community belonging"). Small counts are written as "<10" (no percentage). Differences are
     mentioned only when notable by ``NOTABLE_RULE`` (|SMD| >= ``notable_smd``, default 0.2),
-    largest first, one per variable.
+    largest first, one per variable. A follow-up wave whose retained or lost group has 1 to
+    ``min_cell - 1`` people gets "Too few people answered at <wave> to compare them with those
+    who did not." and no per-variable differences (they would describe those few people); a
+    difference on a variable known for fewer than ``min_cell`` people in a group is named
+    without numbers ("numbers too small to show").
     """
     labels = dict(labels or {})
     n0 = int(flow["retained"].iloc[0])
@@ -643,8 +707,14 @@ def attrition_summary(
     parts[0] = parts[0].replace(" at ", " answered at ", 1)
     text = f"Of {format_count(n0, min_cell)} people who joined, {_join(parts)}."
     wave_label = flow.set_index("wave")["label"]
+    retained_at = flow.set_index("wave")["retained"]
     for wave, table in (comparisons or {}).items():
-        who = f"those who answered at {_when(wave_label.get(wave, wave), wave)}"
+        when = _when(wave_label.get(wave, wave), wave)
+        who = f"those who answered at {when}"
+        n_ret, n_lost = _group_sizes(table, retained_at.get(wave), n0)
+        if is_small(n_ret, min_cell) or is_small(n_lost, min_cell):
+            text += f" Too few people answered at {when} to compare them with those who did not."
+            continue
         notable = table[table["smd"].abs() >= notable_smd]
         if notable.empty:
             if table["smd"].dropna().empty:

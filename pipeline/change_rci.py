@@ -189,7 +189,7 @@ def rci_shares(
     <min_cell>); reliable change is not estimated" (``n`` keeps the plain count for analysts).
     """
     rows = []
-    base = list(wave_ids)[0]
+    base = next(iter(wave_ids))
     for _, sc in info.iterrows():
         s = sc["construct"]
         for w in list(wave_ids)[1:]:

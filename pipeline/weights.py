@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.attrition import design_matrix, responded, retention_model
+from pipeline.attrition import MIN_EVENTS, design_matrix, responded, retention_model
 
 
 def kish_ess(w: np.ndarray) -> float:
@@ -59,12 +59,15 @@ def ipw_weights(
     *,
     stabilised: bool = True,
     truncate: tuple[float, float] | None = (0.01, 0.99),
+    min_events: int = MIN_EVENTS,
 ) -> tuple[pd.Series, dict[str, Any]]:
     """Weights for people retained at ``followup_wave`` (NaN for everyone else) + diagnostics.
 
     ``truncate``: lower and upper quantiles (0-1) of the retained people's weights at which
     weights are clipped; ``None`` for no truncation. When the retention model is not estimable
-    (see ``retention_model``), all weights are NaN and ``diagnostics['status']`` says why.
+    (see ``retention_model``), all weights are NaN and ``diagnostics['status']`` says why; in
+    particular, with fewer than ``min_events`` people retained (or lost) there is no model and
+    no weights (status "not_estimable"; ``pipeline.attrition.MIN_EVENTS_RULE``).
     Diagnostics keys: ``status, message, method, n_weighted, n_truncated, min, max, mean, ess,
     balance`` (DataFrame from ``balance_table``).
     """
@@ -74,7 +77,8 @@ def ipw_weights(
             raise ValueError(f"truncate must be (lower, upper) quantiles with 0 <= lower < upper "
                              f"<= 1 (got {truncate}).")
     weights = pd.Series(np.nan, index=wide.index, name=f"ipw_{followup_wave}")
-    table, status = retention_model(wide, followup_wave, predictors, categorical)
+    table, status = retention_model(wide, followup_wave, predictors, categorical,
+                                    min_events=min_events)
     diag: dict[str, Any] = {"status": status["status"], "method": status["method"],
                             "message": status["message"], "n_weighted": 0, "n_truncated": 0,
                             "min": np.nan, "max": np.nan, "mean": np.nan, "ess": np.nan,

@@ -167,6 +167,38 @@ def test_nobody_retained_not_estimable(wide):
     assert "nobody" in status["message"] and "T2" in status["message"]
 
 
+def _one_retained(wide: pd.DataFrame) -> pd.DataFrame:
+    """Audit case c04a: exactly one person (the first) answered at T2."""
+    w = wide.assign(responded_T2=False)
+    w.loc[w.index[0], "responded_T2"] = True
+    return w
+
+
+def test_fewer_than_min_events_retained_not_estimable(wide):
+    w = _one_retained(wide)
+    table, status = retention_model(w, "T2", PRED, ["gender"])
+    assert table.empty and status["status"] == "not_estimable"
+    assert status["method"] == "logit"  # no Firth fallback either
+    assert "fewer than 10" in status["message"] and "were retained" in status["message"]
+    assert "Peduzzi" in status["message"] and "odds ratio" in status["message"]
+    assert status["n_retained"] == 1
+    # the rule counts the rarer group: 9 lost (everyone else retained) is also too few
+    w = wide.assign(responded_T2=True)
+    w.loc[w.index[:9], "responded_T2"] = False
+    table, status = retention_model(w, "T2", ["age"])
+    assert table.empty and status["status"] == "not_estimable" and "were lost" in status["message"]
+    # exactly min_events in the rarer group is allowed (with the events-per-variable warning)
+    w.loc[w.index[9], "responded_T2"] = False
+    table, status = retention_model(w, "T2", PRED, ["gender"])
+    assert status["status"] == "ok" and len(table)
+    assert "fewer than 10 of the rarer outcome per predictor" in status["message"]
+    # the threshold is a keyword
+    _, status = retention_model(w, "T2", ["age"], min_events=11)
+    assert status["status"] == "not_estimable"
+    from pipeline.attrition import MIN_EVENTS, MIN_EVENTS_RULE
+    assert MIN_EVENTS == 10 and "Peduzzi" in MIN_EVENTS_RULE
+
+
 def test_constant_and_all_missing_predictors_dropped_with_note(wide):
     w = wide.assign(site=1.0, empty=np.nan)
     table, status = retention_model(w, "T1", ["age", "site", "empty"])
@@ -280,7 +312,8 @@ def test_suppress_comparison(wide):
     g = out.loc["gender"]
     assert sum(isinstance(v, str) for v in g["n_retained"]) >= 2  # level counts add to 59
     age = out.loc[("age", "")]
-    assert age["missing_retained"] == 0 and age["mean_retained"] == pytest.approx(t.loc[0, "mean_retained"])
+    assert age["missing_retained"] == 0
+    assert age["mean_retained"] == round(t.loc[0, "mean_retained"], 2)  # rounded, not hidden
     tiny = retained_vs_lost(_tiny(), "T1", ["age"])
     assert suppress_comparison(tiny).loc[0, "mean_retained"] == "[c]"  # mean of 3 people hidden
 
@@ -292,6 +325,62 @@ def test_nobody_retained_comparison_and_summary(wide):
     flow = participant_flow(w, None, WAVES, LABELS)
     text = attrition_summary(flow, {"T2": t})
     assert "0 (0%) at 6-9 months" in text and "could not be compared" in text
+
+
+def test_one_retained_summary_and_public_comparison(wide):
+    """Audit case c04a: nothing about the one person retained may reach funders."""
+    from pipeline.attrition import suppress_comparison
+
+    w = _one_retained(wide)
+    t = retained_vs_lost(w, "T2", PRED, ["gender"])
+    flow = participant_flow(w, None, WAVES, LABELS)
+    comp = {"T1": retained_vs_lost(w, "T1", PRED, ["gender"]), "T2": t}
+    text = attrition_summary(flow, comp, {"belonging_T0": "community belonging"})
+    assert ("Too few people answered at 6-9 months to compare them with those who did not."
+            in text)
+    assert "gender" not in text.split("6-9 months.")[-1] and "SMD 1" not in text
+    assert "Compared with those who did not, those who answered at about 4 months" in text
+    person = w.iloc[0]
+    out = suppress_comparison(t)
+    for c in ("mean_retained", "sd_retained", "pct_retained", "smd", "pvalue"):
+        assert (out[c] == "[c]").all(), c
+    age = out[out["variable"] == "age"].iloc[0]
+    assert age["mean_retained"] != person["age"] and age["n_retained"] == "<10"
+    # the lost group (629 people) is still described
+    assert np.isfinite(float(age["mean_lost"]))
+
+
+def test_suppress_comparison_hides_smd_and_test_of_hidden_counts(wide):
+    from pipeline.attrition import suppress_comparison
+
+    t = retained_vs_lost(wide, "T2", PRED, ["gender"])
+    out = suppress_comparison(t).set_index(["variable", "level"])
+    g = out.loc["gender"]
+    # the Non-binary retained count is hidden: its SMD (with the shown lost share it gives the
+    # hidden share back) and the gender test p-value (the exact p pins the counts) are hidden
+    assert g.loc["Non-binary / other", "smd"] == "[c]"
+    assert (g["pvalue"] == "[c]").all()
+    # numeric variables with both groups large keep their SMD and p-value, rounded so that the
+    # lost group's n (hidden: its missing count is small) cannot be worked back from them
+    age = t.set_index("variable").loc["age"]
+    assert out.loc[("age", ""), "n_lost"] == "[c]"
+    assert out.loc[("age", ""), "smd"] == round(age["smd"], 2)
+    assert out.loc[("age", ""), "pvalue"] == float(f"{age['pvalue']:.2g}")
+    assert out.loc[("age", ""), "mean_lost"] == round(age["mean_lost"], 2)
+
+
+def test_summary_numbers_too_small_without_smd():
+    flow = pd.DataFrame({"wave": ["T0", "T1"], "label": ["Entry", "Later"],
+                         "retained": [400, 100], "pct_baseline": [100.0, 25.0]})
+    comp = pd.DataFrame({"variable": ["gender", "qol_T0"], "level": ["Other", ""],
+                         "n_retained": [4, 6], "n_lost": [2, 290], "pct_retained": [4.0, np.nan],
+                         "pct_lost": [0.7, np.nan], "mean_retained": [np.nan, 71.0],
+                         "mean_lost": [np.nan, 60.0], "smd": [0.21, 0.55],
+                         "missing_retained": [0, 94], "missing_lost": [0, 10]})
+    text = attrition_summary(flow, {"T1": comp}, {"qol_T0": "quality of life"})
+    assert "more often gender 'Other' (numbers too small to show)" in text
+    assert "higher quality of life at entry (numbers too small to show)" in text
+    assert "0.21" not in text and "71" not in text and "0.55" not in text
 
 
 def test_pattern_suppression_cannot_be_undone_with_the_flow_totals():

@@ -60,14 +60,39 @@ def test_standardised_change_hand_case():
                         "status": ["ok"], "message": [""]})
     long = pd.DataFrame({"pid": list("abcde") * 2, "wave": ["T0"] * 5 + ["T1"] * 5,
                          "q": [1, 2, 3, 4, 5, 2, 4, 6, 8, 10.0]})
-    es = effect_sizes(Trajectory(means, con, pd.DataFrame()), long, ["T0", "T1"])
+    es = effect_sizes(Trajectory(means, con, pd.DataFrame()), long, ["T0", "T1"], min_cell=5)
     d = es.set_index("measure").loc["d"]
     assert d["est"] == pytest.approx(0.5) and d["sd"] == 12.0
     assert d["ci_lower"] == pytest.approx(2 / 12) and d["ci_upper"] == pytest.approx(10 / 12)
     # d_z: differences 1..5 -> mean 3, SD sqrt(2.5)
     dz = es.set_index("measure").loc["d_z"]
     assert dz["est"] == pytest.approx(3 / np.sqrt(2.5)) and dz["n"] == 5
-    assert dz["flag"] == "small_n" and dz["ci_method"] == "noncentral_t"
+    assert dz["flag"] == "" and dz["ci_method"] == "noncentral_t" and dz["status"] == "ok"
+    # with min_cell = 10 the 5 pairs are too few: d_z is not reported (d, on 50 people, is)
+    es = effect_sizes(Trajectory(means, con, pd.DataFrame()), long, ["T0", "T1"], min_cell=10)
+    dz = es.set_index("measure").loc["d_z"]
+    assert dz["status"] == "not_estimable" and dz["flag"] == "small_n" and dz["n"] == 5
+    assert dz[["est", "ci_lower", "ci_upper"]].isna().all()
+    assert dz["message"] == ("only 5 people answered at both T0 and T1 (fewer than 10); change "
+                             "is not estimated")
+    assert es.set_index("measure").loc["d", "status"] == "ok"
+
+
+def test_effect_size_d_not_reported_for_a_small_wave():
+    # a contrast row with n < min_cell (e.g. from an older table still marked ok) is withheld
+    means = pd.DataFrame({"construct": ["q"], "method": ["observed_all"], "wave": ["T0"],
+                          "sd": [12.0]})
+    con = pd.DataFrame({"construct": ["q"], "wave": ["T1"], "contrast": ["T1 - T0"],
+                        "est": [6.0], "ci_lower": [2.0], "ci_upper": [10.0], "n": [1],
+                        "status": ["ok"], "message": [""]})
+    long = pd.DataFrame({"pid": ["a", "b", "a"], "wave": ["T0", "T0", "T1"], "q": [1.0, 2, 3]})
+    es = effect_sizes(Trajectory(means, con, pd.DataFrame()), long, ["T0", "T1"]).set_index(
+        "measure")
+    for m in ("d", "d_z"):
+        assert es.loc[m, "status"] == "not_estimable" and np.isnan(es.loc[m, "est"])
+        assert np.isnan(es.loc[m, "ci_lower"]) and np.isnan(es.loc[m, "ci_upper"])
+    assert es.loc["d", "message"] == ("only 1 person answered at T1 (fewer than 10); change is "
+                                      "not estimated")
 
 
 def test_dz_interval_properties():
@@ -136,6 +161,38 @@ def test_change_tables_end_to_end(tmp_path):
     assert sorted(p.name for p in paths) == sorted(f"change_{k}.csv" for k in tabs)
     back = pd.read_csv(tmp_path / "change_contrasts.csv")
     assert {"status", "message", "pvalue_adj", "ci_lower_adj"} <= set(back.columns)
+
+
+def test_change_tables_with_one_person_at_follow_up():
+    """Audit case c04a: one participant at T2 -> nothing about T2 is reported as a number."""
+    long = _panel()
+    long = long[(long["wave"] != "T2") | (long["pid"] == "p0")]
+    s = change_settings({"reliability": {"qol": 0.7}}, ["qol", "loneliness"])
+    tabs = change_tables(long, {"qol": 8.0, "loneliness": None}, WAVES,
+                         {"age": "numeric", "gender": "categorical"}, s,
+                         reliability={"loneliness": 0.8}, min_cell=10)
+    assert (tabs["status"]["status"] == "ok").all()  # the model is fitted (T2 kept in the fit)
+    assert tabs["status"]["message"].str.contains("only 1 person answered at T2").all()
+    msg = "only 1 person answered at T2 (fewer than 10); change is not estimated"
+    c = tabs["contrasts"].set_index(["construct", "wave"])
+    for k in ("qol", "loneliness"):
+        t2 = c.loc[(k, "T2")]
+        assert t2["status"] == "not_estimable" and t2["message"] == msg and t2["n"] == 1
+        assert t2[["est", "se", "z", "pvalue", "pvalue_adj", "ci_lower", "ci_upper",
+                   "ci_lower_adj", "ci_upper_adj", "observed_completer_diff"]].isna().all()
+        assert c.loc[(k, "T1"), "status"] == "ok" and np.isfinite(c.loc[(k, "T1"), "est"])
+        # the one reported contrast is the whole multiplicity family
+        assert c.loc[(k, "T1"), "pvalue_adj"] == pytest.approx(c.loc[(k, "T1"), "pvalue"])
+    m = tabs["means"].query("wave == 'T2'")
+    assert (m["status"] == "not_estimable").all() and m[["est", "se", "ci_lower", "ci_upper",
+                                                         "sd"]].isna().all().all()
+    e = tabs["effect_sizes"].query("wave == 'T2'")
+    assert (e["status"] == "not_estimable").all() and e[["est", "ci_lower",
+                                                         "ci_upper"]].isna().all().all()
+    assert (e.query("measure == 'd'")["message"] == msg).all()
+    r = tabs["rci_shares"].query("wave == 'T2'")
+    assert (r["status"] == "not_estimable").all()
+    assert r[["count", "share", "ci_lower", "ci_upper"]].isna().all().all()
 
 
 def test_dz_interval_negative_is_mirror_and_robust():

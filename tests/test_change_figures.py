@@ -56,6 +56,39 @@ def test_sentence_small_n_and_not_estimable_and_failed():
     assert "did not converge" in s and "could not be estimated" in s
 
 
+def test_sentence_too_few_people_with_not_estimable_status():
+    # fit_trajectory now withholds a wave with fewer than min_cell people (status not_estimable)
+    c = _con(np.nan, np.nan, np.nan, status="not_estimable", flag="small_n").assign(
+        contrast="T1 - T0",
+        message="only 1 person answered at T1 (fewer than 10); change is not estimated")
+    assert change_sentence(c, "qol", LABEL, PHRASES) == (
+        "Too few people answered at about 4 months to describe change in quality of life.")
+    # too few at baseline
+    c = _con(np.nan, np.nan, np.nan, status="not_estimable").assign(
+        contrast="T1 - T0",
+        message="only 4 people answered at T0 (fewer than 10); change is not estimated")
+    assert change_sentence(c, "qol", LABEL, PHRASES) == (
+        "Too few people answered at entry to describe change in quality of life.")
+    # a failed model is still reported as such, even for a small wave
+    c = _con(np.nan, np.nan, np.nan, status="failed", flag="small_n")
+    assert "did not converge" in change_sentence(c, "qol", LABEL, PHRASES)
+
+
+def test_sentences_from_fit_with_one_person_at_follow_up():
+    from pipeline.change_mixed import fit_trajectory
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for w, k, mo in (("T0", 60, 0.0), ("T1", 30, 4.0), ("T2", 1, 7.0)):
+        rows.append(pd.DataFrame({"pid": [f"p{i}" for i in range(k)], "wave": w, "months": mo,
+                                  "qol": 60 + rng.normal(0, 10, k)}))
+    res = fit_trajectory(pd.concat(rows, ignore_index=True), "qol", ["T0", "T1", "T2"])
+    s = change_sentence(res.contrasts, "qol", LABEL,
+                        {"T1": "at about 4 months", "T2": "at 6-9 months"})
+    assert s.endswith("Too few people answered at 6-9 months to describe change in quality of life.")
+    assert "between entry and about 4 months" in s or "at about 4 months than" in s
+
+
 def test_sentence_keeps_acronyms_and_joins_waves():
     c = pd.concat([_con(6.1, 2.3, 9.9), _con(2.0, -1.0, 5.0, wave="T2", months=7.0)])
     s = change_sentence(c, "qol", "EQ VAS", PHRASES)
@@ -107,6 +140,45 @@ def test_plot_trajectory_without_model_means(tmp_path):
     assert all(p.exists() for p in paths)
     with pytest.raises(DataError, match="nope"):
         plot_trajectory(m, "nope", tmp_path / "x")
+
+
+def test_plot_trajectory_does_not_draw_means_of_fewer_than_min_cell(tmp_path, monkeypatch):
+    xs = []
+    real_scatter = plt.Axes.scatter
+    monkeypatch.setattr(plt.Axes, "scatter",
+                        lambda self, x, y, *a, **k: (xs.extend(list(x)),
+                                                     real_scatter(self, x, y, *a, **k))[1])
+    plot_trajectory(_means(), "qol", tmp_path / "t", label=LABEL)  # T2 has n = 8, status ok
+    assert 7.0 not in xs and {0.0, 4.0} <= set(xs)
+    assert "not shown" in (tmp_path / "t.svg").read_text()
+
+
+def test_plot_trajectory_with_no_follow_up_data(tmp_path, monkeypatch):
+    """Audit case c10c: every follow-up row unmatched -> a means table whose follow-up waves
+    have no months, no estimates and status not_estimable. Must draw, not raise."""
+    from pipeline.change_mixed import fit_trajectory
+
+    long = pd.DataFrame({"pid": [f"p{i}" for i in range(40)], "wave": "T0", "months": 0.0,
+                         "qol": np.linspace(40, 80, 40)})
+    means = fit_trajectory(long, "qol", ["T0", "T1", "T2"]).means
+    assert means.query("wave != 'T0'")["months"].isna().all()
+    texts = []
+    real_text = plt.Axes.text
+    monkeypatch.setattr(plt.Axes, "text",
+                        lambda self, x, y, s, *a, **k: (texts.append(s),
+                                                        real_text(self, x, y, s, *a, **k))[1])
+    paths = plot_trajectory(means, "qol", tmp_path / "none", label=LABEL)
+    assert all(p.exists() and p.stat().st_size > 0 for p in paths)
+    box = [t for t in texts if t.startswith("Model-based means not available")]
+    assert box and "Not estimable:" in box[0] and "observed at 1 wave" in box[0].replace("\n", " ")
+    assert texts.count("n = 0") == 2 and "n = 40" in texts
+    # with configured months the follow-up waves are placed on the months axis
+    paths = plot_trajectory(means, "qol", tmp_path / "none2", label=LABEL,
+                            wave_months={"T1": 4, "T2": 7})
+    assert all(p.exists() for p in paths)
+    # NaN everywhere (no months, no estimates, no n) still draws
+    nan = means.assign(months=np.nan, est=np.nan, n=np.nan, status="not_estimable")
+    assert all(p.exists() for p in plot_trajectory(nan, "qol", tmp_path / "nan", label=LABEL))
 
 
 @pytest.mark.parametrize("better, weights, expect_y, expect_legend", [

@@ -180,13 +180,56 @@ def _small_panel(n=80, n_t1=40, n_t2=6, seed=1) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def test_small_wave_is_estimated_but_flagged():
-    res = cm.fit_trajectory(_small_panel(), "s", WAVES, {"age": "numeric"}, min_cell=10)
+def test_small_wave_is_fitted_but_not_reported():
+    d = _small_panel()
+    res = cm.fit_trajectory(d, "s", WAVES, {"age": "numeric"}, min_cell=10)
+    msg = "only 6 people answered at T2 (fewer than 10)"
     m = res.means.query("method == 'lmm_reml'").set_index("wave")
-    assert m.loc["T2", "flag"] == "small_n" and np.isfinite(m.loc["T2", "est"])
-    assert m.loc["T1", "flag"] == "" and m.loc["T2", "n"] == 6
+    assert m.loc["T2", "flag"] == "small_n" and m.loc["T2", "status"] == "not_estimable"
+    assert m.loc["T2", ["est", "se", "ci_lower", "ci_upper"]].isna().all()
+    assert m.loc["T2", "message"] == msg + "; the mean is not reported"
+    assert m.loc["T1", "flag"] == "" and m.loc["T2", "n"] == 6 and m.loc["T1", "status"] == "ok"
     c = res.contrasts.set_index("wave")
-    assert c.loc["T2", "flag"] == "small_n" and c.loc["T2", "status"] == "ok"
+    assert c.loc["T2", "flag"] == "small_n" and c.loc["T2", "status"] == "not_estimable"
+    assert c.loc["T2", "message"] == msg + "; change is not estimated"
+    assert c.loc["T2", ["est", "se", "z", "pvalue", "pvalue_adj", "ci_lower", "ci_upper",
+                        "ci_lower_adj", "ci_upper_adj"]].isna().all()
+    # the wave stays in the fit: T1 is the same as when T2 is reported (min_cell = 5)
+    full = cm.fit_trajectory(d, "s", WAVES, {"age": "numeric"}, min_cell=5)
+    fc = full.contrasts.set_index("wave")
+    assert fc.loc["T2", "status"] == "ok" and np.isfinite(fc.loc["T2", "est"])
+    assert c.loc["T1", "est"] == pytest.approx(fc.loc["T1", "est"], rel=1e-12)
+    assert c.loc["T1", "se"] == pytest.approx(fc.loc["T1", "se"], rel=1e-12)
+    # ... but the withheld contrast is not in the Holm family
+    assert c.loc["T1", "pvalue_adj"] == pytest.approx(c.loc["T1", "pvalue"])
+    assert res.status.iloc[0]["status"] == "ok" and msg in res.status.iloc[0]["message"]
+    # observed means of fewer than min_cell people are blank too
+    obs = res.means.query("method != 'lmm_reml'").set_index(["method", "wave"])
+    t2 = obs.loc[("observed_all", "T2")]
+    assert t2["status"] == "not_estimable" and t2[["est", "se", "sd", "ci_lower"]].isna().all()
+    comp = obs.loc["observed_completers"]  # the 6 people seen at every wave
+    assert (comp["status"] == "not_estimable").all() and comp["est"].isna().all()
+    assert comp["message"].str.startswith("only 6 people answered at every wave").all()
+    assert obs.loc[("observed_all", "T1"), "status"] == "ok"
+
+
+def test_one_person_at_follow_up_gives_no_numbers():
+    """Audit case c04a: one participant at T2."""
+    d = _small_panel(n_t2=1)
+    res = cm.fit_trajectory(d, "s", WAVES, {"age": "numeric"}, min_cell=10)
+    c = res.contrasts.set_index("wave").loc["T2"]
+    assert c["status"] == "not_estimable" and np.isnan(c["est"]) and np.isnan(c["pvalue"])
+    assert c["message"] == "only 1 person answered at T2 (fewer than 10); change is not estimated"
+    t2 = res.means.query("wave == 'T2'")
+    assert (t2["status"] == "not_estimable").all() and t2["est"].isna().all()
+
+
+def test_small_baseline_withholds_every_contrast():
+    d = _small_panel(n=8, n_t1=8, n_t2=8)
+    res = cm.fit_trajectory(d, "s", WAVES, min_cell=10)
+    assert res.status.iloc[0]["status"] == "ok"
+    assert (res.contrasts["status"] == "not_estimable").all() and res.contrasts["est"].isna().all()
+    assert res.means["est"].isna().all()
 
 
 def test_one_wave_only_is_not_estimable():

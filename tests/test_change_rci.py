@@ -10,6 +10,7 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from pipeline.change_rci import (
+    rci_sentence,
     rci_shares,
     reliability_from_table,
     reliable_change,
@@ -55,15 +56,48 @@ def test_hand_rci_lower_is_better_swaps(hand):
 def test_hand_shares_counts_and_wilson(hand):
     long, r, _ = hand
     ind, info = reliable_change(long, ["s"], WAVES, {"s": r}, mids={"s": 2.5})
-    sh = rci_shares(ind, info, WAVES, min_cell=10).set_index("category")
+    sh = rci_shares(ind, info, WAVES, min_cell=5).set_index("category")
     assert sh.loc["reliably_improved", "count"] == 2
     assert sh.loc["no_reliable_change", "count"] == 2
     assert sh.loc["reliably_deteriorated", "count"] == 1
     assert sh.loc["mid_improved", "count"] == 3
-    assert (sh["n"] == 5).all() and (sh["flag"] == "small_n").all() and (sh["status"] == "ok").all()
+    assert (sh["n"] == 5).all() and (sh["flag"] == "").all() and (sh["status"] == "ok").all()
     # Wilson interval for 2/5 (Newcombe 1998, Table I: 0.1176 to 0.7693)
     assert sh.loc["reliably_improved", "ci_lower"] == pytest.approx(0.1176, abs=5e-5)
     assert sh.loc["reliably_improved", "ci_upper"] == pytest.approx(0.7693, abs=5e-5)
+
+
+def test_shares_of_fewer_than_min_cell_people_are_not_estimable(hand):
+    long, r, _ = hand
+    ind, info = reliable_change(long, ["s"], WAVES, {"s": r}, mids={"s": 2.5})
+    sh = rci_shares(ind, info, WAVES, min_cell=10)
+    assert (sh["status"] == "not_estimable").all() and (sh["flag"] == "small_n").all()
+    assert sh[["count", "share", "ci_lower", "ci_upper"]].isna().all().all()
+    assert (sh["n"] == 5).all()  # the analyst table keeps the plain n
+    assert (sh["message"] == "only 5 people answered at both T0 and T1 (fewer than 10); "
+                             "reliable change is not estimated").all()
+    s = rci_sentence(sh, "s", "T1", label="Community belonging", wave_phrase="at about 4 months")
+    assert s == ("Too few people answered at about 4 months to describe individual change in "
+                 "community belonging.")
+    # also when the reliability is missing (single item) the reason given is the small number
+    ind, info = reliable_change(long, ["s"], WAVES, {})
+    sh = rci_shares(ind, info, WAVES, min_cell=10)
+    assert (sh["status"] == "not_estimable").all() and "only 5 people" in sh["message"].iloc[0]
+    assert rci_sentence(sh, "s", "T1", label="EQ VAS", wave_phrase="at 7 months").startswith(
+        "Too few people answered at 7 months")
+
+
+def test_rci_sentence_ok_and_not_assessable(hand):
+    long, r, _ = hand
+    ind, info = reliable_change(long, ["s"], WAVES, {"s": r})
+    sh = rci_shares(ind, info, WAVES, min_cell=2)
+    s = rci_sentence(sh, "s", "T1", label="Belonging", wave_phrase="at 4 months", min_cell=2)
+    assert s.startswith("Of the 5 people with belonging scores at entry and at 4 months, 40%")
+    assert s.endswith("fewer than 2 people reliably deteriorated.")
+    ind, info = reliable_change(long, ["s"], WAVES, {})
+    sh = rci_shares(ind, info, WAVES, min_cell=2)
+    s = rci_sentence(sh, "s", "T1", label="Belonging", wave_phrase="at 4 months", min_cell=2)
+    assert "could not be assessed" in s and "single-item" in s
 
 
 def test_wilson_matches_statsmodels():
@@ -89,7 +123,7 @@ def test_single_item_without_reliability_is_not_estimable(hand):
     long, _, _ = hand
     ind, info = reliable_change(long, ["s"], WAVES, {}, mids={"s": 2.5})
     assert ind["category"].isna().all() and ind["rci"].isna().all()
-    sh = rci_shares(ind, info, WAVES).set_index("category")
+    sh = rci_shares(ind, info, WAVES, min_cell=5).set_index("category")
     rel_rows = sh.loc[["reliably_improved", "no_reliable_change", "reliably_deteriorated"]]
     assert (rel_rows["status"] == "not_estimable").all() and rel_rows["count"].isna().all()
     assert "single-item" in rel_rows["message"].iloc[0]

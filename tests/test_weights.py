@@ -21,12 +21,12 @@ def _groups() -> pd.DataFrame:
 
 
 def test_hand_checkable_saturated_model():
-    d = _groups()
-    w, diag = ipw_weights(d, "T1", ["g"], stabilised=False, truncate=None)
+    d = _groups()  # 7 retained: below the default minimum of 10 events, so lower it here
+    w, diag = ipw_weights(d, "T1", ["g"], stabilised=False, truncate=None, min_events=5)
     assert diag["status"] == "ok"
     np.testing.assert_allclose(w[d["responded_T1"]], [2.0] * 5 + [4.0] * 2, rtol=1e-8)
     assert w[~d["responded_T1"]].isna().all()
-    ws, diag_s = ipw_weights(d, "T1", ["g"], stabilised=True, truncate=None)
+    ws, diag_s = ipw_weights(d, "T1", ["g"], stabilised=True, truncate=None, min_events=5)
     np.testing.assert_allclose(ws.dropna(), w.dropna() * 7 / 18, rtol=1e-8)
     # weighting restores the full-sample share of g = 1 (8/18) exactly
     bal = diag_s["balance"].set_index("variable")
@@ -72,6 +72,19 @@ def test_not_estimable_passes_status_through():
     w, diag = ipw_weights(d, "T1", ["g"])
     assert w.isna().all() and diag["status"] == "not_estimable"
     assert diag["message"].startswith("IPW not computed")
+
+
+def test_fewer_than_min_events_retained_gives_no_weights():
+    w, diag = ipw_weights(_groups(), "T1", ["g"])  # 7 retained < 10
+    assert w.isna().all() and diag["status"] == "not_estimable" and diag["n_weighted"] == 0
+    assert diag["message"].startswith("IPW not computed") and "Peduzzi" in diag["message"]
+    # audit case c04a: one person retained
+    wide = pd.read_csv(FIX / "wide_attrition.csv")
+    one = wide.assign(responded_T2=False)
+    one.loc[one.index[0], "responded_T2"] = True
+    w, diag = ipw_weights(one, "T2", ["age", "belonging_T0", "qol_T0", "gender"], ["gender"])
+    assert w.isna().all() and diag["status"] == "not_estimable"
+    assert np.isnan(diag["mean"]) and diag["balance"].empty
 
 
 def test_bad_truncation():

@@ -145,6 +145,12 @@ def plot_trajectory(
             ax.text(r["_x"], 0.10, f"too few people\n(fewer than {min_cell}):\nnot shown",
                     transform=trans, ha="center", va="bottom", fontsize=7, color="#444444")
     lo, hi = ax.get_ylim()
+    if model.empty and comp.empty:  # nothing drawn: the scale's range, or no y ticks at all
+        if scale_range is not None and scale_range[1] > scale_range[0]:
+            lo, hi = float(scale_range[0]), float(scale_range[1])
+        else:
+            lo, hi = 0.0, 1.0
+            ax.set_yticks([])
     if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
         lo, hi = 0.0, 1.0
     ax.set_ylim(lo - 0.12 * (hi - lo), hi + (0.3 * (hi - lo) if model.empty else 0))

@@ -105,6 +105,10 @@ def run(cfg: Config, args) -> None:
         pd.concat(comparisons.values(), ignore_index=True) if comparisons else pd.DataFrame(),
         out / "attrition_retained_vs_lost.csv",
     )
+    if comparisons:
+        write_table(pd.concat([att.suppress_comparison(c, cfg.min_cell)
+                               for c in comparisons.values()], ignore_index=True),
+                    out / "attrition_retained_vs_lost_public.csv")
     write_table(
         pd.concat(models, ignore_index=True) if models else pd.DataFrame(
             columns=["followup_wave", "term", "status"]),

@@ -11,7 +11,7 @@ from pipeline.change import change_settings, change_tables, write_change_tables
 from pipeline.change_rci import rci_sentence, reliability_from_table
 from pipeline.config import Config
 from pipeline.descriptives import baseline_table, correlation_tables
-from pipeline.disclosure import suppress_within_groups
+from pipeline.disclosure import format_count, suppress_within_groups
 from pipeline.figures.change import change_sentence, plot_trajectory
 from pipeline.tables import write_table
 
@@ -40,9 +40,14 @@ def run(cfg: Config, args: argparse.Namespace) -> None:
     out = Path(args.out_dir)
     write_change_tables(tables, out)
     # funder-facing copies with small counts suppressed (disclosure.min_cell)
-    write_table(suppress_within_groups(tables["rci_shares"], "count", ["construct", "wave"],
-                                       cfg.min_cell, share_columns=["share", "ci_lower", "ci_upper"]),
-                out / "change_rci_shares_public.csv")
+    rci_public = suppress_within_groups(tables["rci_shares"], "count", ["construct", "wave"],
+                                        cfg.min_cell, share_columns=["share", "ci_lower", "ci_upper"])
+    rci_public["n"] = rci_public["n"].map(
+        lambda v: format_count(v, cfg.min_cell) if pd.notna(v) else v)
+    few = tables["rci_shares"]["flag"].eq("small_n")
+    rci_public.loc[few, "message"] = (f"fewer than {cfg.min_cell} people answered at both waves; "
+                                      "reliable change is not estimated")
+    write_table(rci_public, out / "change_rci_shares_public.csv")
     baseline = baseline_table(wide, covs, keys, cfg.wave_ids)
     write_table(baseline, out / "descriptives_baseline.csv")
     cat = baseline["type"] != "numeric"
@@ -68,4 +73,5 @@ def run(cfg: Config, args: argparse.Namespace) -> None:
                         min_cell=cfg.min_cell, wave_labels=labels,
                         higher_is_better=settings.higher_is_better.get(k, True),
                         scale_range=tuple(sc.range),
+                        wave_months={w.id: w.months for w in cfg.waves},
                         covariate_weights=settings.covariate_weights)

@@ -76,6 +76,13 @@ def test_run_writes_tables_and_hides_failed_fits(raw_cfg, tmp_path):
     assert set(lag["lag_months"]) == {4.0, 3.0}  # unequal spacing recorded
     comp = pd.read_csv(tmp_path / "t" / "crosslag_comparison.csv")
     assert {"chisq_diff", "df_diff", "pvalue", "status"} <= set(comp.columns)
+    ri = comp[(comp["analysis"] == "ok_pair") & (comp["model"] == "clpm vs riclpm")].iloc[0]
+    fit = pd.read_csv(tmp_path / "t" / "crosslag_fit.csv").set_index(["analysis", "model",
+                                                                      "constraint"])
+    expected = (fit.loc[("ok_pair", "clpm", "free"), "chisq"]
+                - fit.loc[("ok_pair", "riclpm", "free"), "chisq"])
+    assert ri["status"] == "ok" and ri["df_diff"] == 3  # 2 RI variances + 1 covariance
+    assert abs(ri["chisq_diff"] - expected) < 1e-9 and "conservative" in ri["message"]
     assert (tmp_path / "f" / "crosslag_ok_pair_riclpm.png").exists()
     syntax = (tmp_path / "m" / "crosslag_ok_pair_riclpm_free.lav").read_text()
     assert "=~ 1*belonging_T0" in syntax

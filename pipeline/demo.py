@@ -27,22 +27,22 @@ belonging, SS social support, LON loneliness, QOL quality of life). Each latent 
   half of the variance (``ri_share = 0.5``); every construct has total variance 1 at every wave.
 * Contemporaneous structural paths ``B`` (the same in the between part and the within part):
 
-      CB  = a1 * GM                                a1  = 0.45
-      SS  = d21 * CB + a2 * GM                     d21 = 0.45, a2 = 0.15
-      LON = d32 * SS + d31 * CB                    d32 = -0.45, d31 = -0.15
-      QOL = b3 * LON + c' * GM                     b3  = -0.40, c' = 0.10
+      CB  = a1 * GM                                a1  = 0.55
+      SS  = d21 * CB + a2 * GM                     d21 = 0.55, a2 = 0.15
+      LON = d32 * SS + d31 * CB                    d32 = -0.55, d31 = -0.15
+      QOL = b3 * LON + c' * GM                     b3  = -0.50, c' = 0.10
 
   plus a disturbance per construct; no other direct paths (GM -> LON, CB -> QOL, SS -> QOL are 0).
   At T0 the observed-score (total) covariance therefore follows exactly this recursive model, so
-  the serial indirect effect GM -> CB -> SS -> LON -> QOL is a1*d21*d32*b3 = 0.0365 (latent SD
+  the serial indirect effect GM -> CB -> SS -> LON -> QOL is a1*d21*d32*b3 = 0.0832 (latent SD
   units); the other indirect paths GM -> SS -> LON -> QOL (a2*d32*b3) and GM -> CB -> LON -> QOL
-  (a1*d31*b3) are 0.027 each; total GM -> QOL effect = 0.1905.
+  (a1*d31*b3) are 0.041 each; total GM -> QOL effect = 0.2657.
 * Within-person lagged paths ``A`` (from wave t-1 to t, for t >= 1): autoregression 0.30 for
   every construct; cross-lags GM -> CB 0.10, CB -> SS 0.15, SS -> LON -0.10; all other
   cross-lags 0. Within-person innovation variances at T1 and T2 are set so that the within
   variance stays 0.5 (values in :func:`latent_moments` and data/raw/README.md).
 * Means: ``mu[., 0] = 0``; the programme raises the GM intercept by 0.5 SD at T1 and T2 and the
-  shift propagates through ``B``: mu[., 1] = mu[., 2] = (0.50, 0.225, 0.176, -0.113, 0.095) for
+  shift propagates through ``B``: mu[., 1] = mu[., 2] = (0.50, 0.275, 0.226, -0.166, 0.133) for
   (GM, CB, SS, LON, QOL).
 
 Measurement: item response y* = loading * eta + sqrt(1 - loading^2) * e (e ~ N(0, 1)), then cut into
@@ -152,12 +152,12 @@ USER_MISSING_LABEL = "Refused"
 class DemoParams:
     """True parameters of the data-generating model (see the module docstring)."""
 
-    a1: float = 0.45  # GM -> CB
+    a1: float = 0.55  # GM -> CB
     a2: float = 0.15  # GM -> SS
-    d21: float = 0.45  # CB -> SS
+    d21: float = 0.55  # CB -> SS
     d31: float = -0.15  # CB -> LON
-    d32: float = -0.45  # SS -> LON
-    b3: float = -0.40  # LON -> QOL
+    d32: float = -0.55  # SS -> LON
+    b3: float = -0.50  # LON -> QOL
     c_prime: float = 0.10  # GM -> QOL (direct)
     gm_shift: tuple[float, float, float] = (0.0, 0.5, 0.5)  # GM intercept per wave (SD units)
     ri_share: float = 0.5  # share of each construct's variance that is between-person

@@ -271,6 +271,11 @@ _FINDING = {"positive": "a clear increase", "negative": "a clear decrease",
             "uncertain": "no clear change"}
 
 
+def _unit(value: float, units: str) -> str:
+    """'points' -> 'point' for a magnitude of exactly 1."""
+    return units[:-1] if abs(float(value)) == 1 and units.endswith("s") else units
+
+
 def tipping_sentence(table: pd.DataFrame, outcome_label: str, units: str = "points") -> str:
     """Plain-language statement of the tipping points for a report (both directions).
 
@@ -305,9 +310,9 @@ def tipping_sentence(table: pd.DataFrame, outcome_label: str, units: str = "poin
     span = f"\u03b4 from {_signed(lo)} to {_signed(hi)} {units}"
     reach = []
     if lo < 0:
-        reach.append(f"{_num(lo)} {units} lower")
+        reach.append(f"{_num(lo)} {_unit(lo, units)} lower")
     if hi > 0:
-        reach.append(f"{_num(hi)} {units} higher")
+        reach.append(f"{_num(hi)} {_unit(hi, units)} higher")
     even_if = (f", that is, even if people who left had scores on average up to "
                f"{' or up to '.join(reach)} than similar people who stayed.") if reach else "."
     new = {side: (None if d is None else table.loc[table["delta"] == d, "conclusion"].iloc[0])
@@ -324,19 +329,19 @@ def tipping_sentence(table: pd.DataFrame, outcome_label: str, units: str = "poin
                 continue
             who = "people who left had scores on average" if not parts else "they had scores"
             tail = " than similar people who stayed" if not parts else ""
-            parts.append(f"{_FINDING[new[side]]} only if {who} {_num(d)} {units} "
+            parts.append(f"{_FINDING[new[side]]} only if {who} {_num(d)} {_unit(d, units)} "
                          f"{word[side]}{tail}")
         text = f"{first} This would become " + ", and ".join(parts) + "."
         for side, limit in (("negative", lo), ("positive", hi)):
             if tips[side] is None and (limit < 0 if side == "negative" else limit > 0):
-                text += (f" Even if they had scores {_num(limit)} {units} {word[side]}, it would "
+                text += (f" Even if they had scores {_num(limit)} {_unit(limit, units)} {word[side]}, it would "
                          f"not become {_FINDING[side]}.")
         return text
 
     finding = f"The finding of {_FINDING[old]}"
     if tips["negative"] is None and tips["positive"] is None:
         return f"{first} {finding} did not change within the range examined ({span}){even_if}"
-    parts = [f"{_num(tips[s])} {units} {word[s]}" for s in ("negative", "positive")
+    parts = [f"{_num(tips[s])} {_unit(tips[s], units)} {word[s]}" for s in ("negative", "positive")
              if tips[s] is not None]
     return (f"{first} {finding} would no longer hold if people who left had scores on average "
             f"{' or '.join(parts)} than similar people who stayed.")

@@ -306,3 +306,10 @@ def test_tipping_plot_marks_each_tipping_point(tmp_path, monkeypatch, conclusion
     plot_tipping_point(t, tmp_path / "tip", "quality of life")
     assert lines == expected
     assert any("unchanged for every" in x for x in texts) == (not expected)
+
+
+def test_sentence_says_one_point_not_one_points():
+    from pipeline.sensitivity import _unit
+
+    assert _unit(1.0, "points") == "point" and _unit(-1, "points") == "point"
+    assert _unit(2, "points") == "points" and _unit(1, "mm") == "mm"

@@ -213,3 +213,12 @@ def test_plot_trajectory_direction_without_range(tmp_path, monkeypatch):
                         lambda self, s, *a, **k: (ylabels.append(s), real_ylabel(self, s))[1])
     plot_trajectory(_means(), "qol", tmp_path / "t", label=LABEL)
     assert ylabels == ["Mean score\n(higher is better)"]
+
+
+def test_sentence_verb_agrees_with_the_construct():
+    from pipeline.figures.change import _verb
+
+    assert _verb("Group memberships") == "were"
+    assert _verb("Loneliness (UCLA-3)") == "was"
+    assert _verb("Quality of life (EQ VAS)") == "was"
+    assert _verb("Social support") == "was"

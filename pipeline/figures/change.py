@@ -191,6 +191,18 @@ def _num(x: float, decimals: int) -> str:
     return s.replace("-", MINUS)
 
 
+def _verb(name: str) -> str:
+    """'were' for a plural construct name ("Group memberships"), else 'was' ("Loneliness")."""
+    import re
+
+    words = re.sub(r"\s*\([^)]*\)", "", name).strip().split()
+    head = words[-1] if words else ""
+    if head.isupper():  # an acronym such as "EQ VAS"
+        return "was"
+    head = head.lower()
+    return "were" if head.endswith("s") and not head.endswith(("ss", "us", "is")) else "was"
+
+
 def change_sentence(
     contrasts: pd.DataFrame,
     construct: str,
@@ -263,7 +275,8 @@ def change_sentence(
             direction = "higher" if est > 0 else "lower"
             mag, a, b = (est, lo, hi) if est > 0 else (-est, -hi, -lo)
             out.append(
-                f"{name[0].upper() + name[1:]} was {direction} {phrase} than at {baseline_phrase} "
+                f"{name[0].upper() + name[1:]} {_verb(name)} {direction} {phrase} than at "
+                f"{baseline_phrase} "
                 f"(by {_num(mag, dec)} {unit}, 95% CI {_num(a, dec)} to {_num(b, dec)})."
             )
         else:

@@ -52,6 +52,20 @@ def _cl_label(src: str, dst: str) -> str:
     return f"cl_{src}_to_{dst}"
 
 
+def _lagged_lines(constructs: list[str], waves: list[str], name, stationary: bool) -> list[str]:
+    """One regression per construct and lag: ``name(dst, t) ~ name(src, t-1)`` for every src,
+    labelled ``ar_<c>`` / ``cl_<from>_to_<to>`` when effects are equal over lags (stationary)."""
+    lines = []
+    for prev, cur in zip(waves, waves[1:]):
+        for dst in constructs:
+            terms = []
+            for src in constructs:
+                lab = _ar_label(dst) if src == dst else _cl_label(src, dst)
+                terms.append(f"{lab + '*' if stationary else ''}{name(src, prev)}")
+            lines.append(f"{name(dst, cur)} ~ " + " + ".join(terms))
+    return lines
+
+
 def clpm_syntax(
     constructs: list[str],
     waves: list[str],
@@ -66,15 +80,7 @@ def clpm_syntax(
     """
     _check_names(constructs, waves, "CLPM")
     lines = ["# CLPM: autoregressive and cross-lagged effects"]
-    for t in range(1, len(waves)):
-        prev, cur = waves[t - 1], waves[t]
-        for dst in constructs:
-            terms = []
-            for src in constructs:
-                lab = _ar_label(dst) if src == dst else _cl_label(src, dst)
-                pre = f"{lab}*" if stationary else ""
-                terms.append(f"{pre}{_col(src, prev)}")
-            lines.append(f"{_col(dst, cur)} ~ " + " + ".join(terms))
+    lines += _lagged_lines(constructs, waves, _col, stationary)
     if len(constructs) > 1:
         lines.append("# wave-0 covariances and within-wave residual covariances")
         cov_waves = waves if residual_covariances else waves[:1]
@@ -114,15 +120,7 @@ def riclpm_syntax(
         for t in waves:
             lines.append(f"{w(c, t)} =~ 1*{_col(c, t)}")
     lines.append("# Lagged effects between within-person components")
-    for i in range(1, len(waves)):
-        prev, cur = waves[i - 1], waves[i]
-        for dst in constructs:
-            terms = []
-            for src in constructs:
-                lab = _ar_label(dst) if src == dst else _cl_label(src, dst)
-                pre = f"{lab}*" if stationary else ""
-                terms.append(f"{pre}{w(src, prev)}")
-            lines.append(f"{w(dst, cur)} ~ " + " + ".join(terms))
+    lines += _lagged_lines(constructs, waves, w, stationary)
     lines.append("# Within-wave (residual) variances and covariances")
     for t in waves:
         for j, a in enumerate(constructs):

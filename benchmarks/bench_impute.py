@@ -23,7 +23,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.impute import mice
+from pipeline.stats.mice import mice
 
 DATA = ROOT / "tests" / "fixtures" / "mice" / "sim_mar.csv"
 M, ITER = 20, 5
@@ -90,7 +90,7 @@ def main() -> None:
     print(f"data {data.shape[0]} x {data.shape[1]}, {n_inc} incomplete "
           f"rows; m = {M}, iterations = {ITER}, PMM; best of {args.repeat}")
     ours = time_ours(data, args.repeat)
-    print(f"ours (pipeline.impute.mice): {ours:7.3f} s")
+    print(f"ours (pipeline.stats.mice.mice): {ours:7.3f} s")
     if not args.no_r:
         r = time_r(args.repeat)
         if r is not None:

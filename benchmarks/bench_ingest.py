@@ -46,7 +46,7 @@ def child(which: str, path: str, items: int) -> None:
     t0 = time.perf_counter()
     if which == "read_wave":
         sys.path.insert(0, str(ROOT))
-        from pipeline.io import read_wave
+        from pipeline.ingest import read_wave
 
         cols = ["completed_at"] + [f"item{j + 1}" for j in range(items)]
         result = read_wave(path, wave_id="T0", id_column="participant_id", expected_columns=cols)

@@ -24,13 +24,13 @@ log = logging.getLogger("pipeline")
 
 # stage name -> module in pipeline.stages exposing add_arguments(parser) and run(cfg, args)
 STAGES = {
-    "ingest": "pipeline.stages.ingest",
-    "clean": "pipeline.stages.clean",
-    "change": "pipeline.stages.change",
-    "attrition": "pipeline.stages.attrition",
-    "impute": "pipeline.stages.impute",
-    "mediation": "pipeline.stages.mediation",
-    "crosslag": "pipeline.stages.crosslag",
+    "ingest": "pipeline.ingest.stage",
+    "clean": "pipeline.clean.stage",
+    "change": "pipeline.change.stage",
+    "attrition": "pipeline.attrition.stage",
+    "impute": "pipeline.missing_data.stage",
+    "mediation": "pipeline.mediation.stage",
+    "crosslag": "pipeline.crosslag.stage",
 }
 
 

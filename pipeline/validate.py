@@ -38,7 +38,7 @@ def _collect(parse: Callable[[], object], name: str) -> list[str]:
 
 
 def _missing_data(cfg: Config) -> list[str]:
-    from pipeline.impute import settings_from_config
+    from pipeline.stats.mice import settings_from_config
 
     section = cfg.section("missing_data")
     problems = []
@@ -83,7 +83,7 @@ def _mediation(cfg: Config) -> list[str]:
 
 
 def _crosslag(cfg: Config) -> list[str]:
-    from pipeline.stages.crosslag import crosslag_settings
+    from pipeline.crosslag.stage import crosslag_settings
 
     section = cfg.section("crosslag")
     problems = _int_keys(section, "crosslag", ("exploratory_min_df", "exploratory_min_n_last_wave"))
@@ -96,14 +96,14 @@ def _crosslag(cfg: Config) -> list[str]:
 
 
 def _change(cfg: Config) -> list[str]:
-    from pipeline.change import change_settings
+    from pipeline.change.analysis import change_settings
 
     change_settings(cfg.section("change"), list(cfg.scales))
     return []
 
 
 def _attrition(cfg: Config) -> list[str]:
-    from pipeline.attrition import attrition_settings
+    from pipeline.attrition.analysis import attrition_settings
 
     attrition_settings(cfg.section("attrition"))
     return []

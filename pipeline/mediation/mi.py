@@ -8,7 +8,7 @@ percentile interval of the B averages. The point estimate is the mean of all B x
 Imputing once and then bootstrapping the completed data would understate the uncertainty.
 
 The imputation model is injected (``impute_fn(data, m, seed) -> list of m completed DataFrames``),
-e.g. :func:`mice_imputer` around ``pipeline.impute.mice``. Imputation runs once per bootstrap
+e.g. :func:`mice_imputer` around ``pipeline.stats.mice.mice``. Imputation runs once per bootstrap
 sample (inherently sequential); the B x M regressions are batched through their Gram matrices.
 Change scores and dummies are derived *after* imputation from the imputed wave scores
 ("impute, then transform").
@@ -40,7 +40,7 @@ METHOD_NOTE = (
 
 
 def mice_imputer(mice_fn: Callable, iterations: int = 10) -> ImputeFn:
-    """Adapt ``pipeline.impute.mice(wide, columns, m=, iterations=, seed=)`` to :data:`ImputeFn`."""
+    """Adapt ``pipeline.stats.mice.mice(wide, columns, m=, iterations=, seed=)`` to :data:`ImputeFn`."""
 
     def impute(data: pd.DataFrame, m: int, seed: int) -> list[pd.DataFrame]:
         res = mice_fn(data, list(data.columns), m=m, iterations=iterations, seed=seed)

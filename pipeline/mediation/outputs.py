@@ -35,7 +35,7 @@ def write_mediation_outputs(tables: Mapping[str, pd.DataFrame], statuses: Mappin
                              "sentence": describe_mediation(t, s, spec)})
     write_table(pd.DataFrame(rows, columns=["analysis", "method", "sentence"]), written[2])
     if figures:
-        from pipeline.figures.mediation import plot_indirect_forest, plot_path_diagram
+        from pipeline.mediation.figures import plot_indirect_forest, plot_path_diagram
 
         for spec in specs:
             by_method = {m: t[t["analysis"] == spec.name] for m, t in tables.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mediation_helpers import reference_spec, wide_from_chain
 
-from pipeline.figures.mediation import plot_indirect_forest, plot_path_diagram
+from pipeline.mediation.figures import plot_indirect_forest, plot_path_diagram
 from pipeline.mediation.analysis import run_mediation
 
 

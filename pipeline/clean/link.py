@@ -1,0 +1,139 @@
+"""Linking cleaned waves: the long table, the wide table and the row-accounting invariant."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.clean.qc_log import ROW_DROPPED, make_log
+from pipeline.errors import DataError
+
+
+def link_waves(
+    waves: list[pd.DataFrame],
+    *,
+    unmatched_followup: str = "drop",
+    min_id_overlap: float | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stack cleaned waves into the long table, checking follow-up ids against baseline.
+
+    The baseline is the wave with the lowest ``wave_index``. A follow-up row whose pid was not
+    seen at baseline is dropped (``"drop"``, logged ``row_dropped``) or kept (``"keep"``,
+    logged ``kept_unmatched``). If ``min_id_overlap`` is given and a follow-up wave's share of
+    matched ids is below it, a DataError is raised (usually a wrong id column or salt).
+    """
+    if unmatched_followup not in ("drop", "keep"):
+        raise DataError(
+            f"cleaning.unmatched_followup must be 'drop' or 'keep', got '{unmatched_followup}'."
+        )
+    if not waves:
+        raise DataError("link_waves: no cleaned waves were given; check config 'waves'.")
+    long = pd.concat(waves, ignore_index=True)
+    base_index = long["wave_index"].min()
+    base_pids = set(long.loc[long["wave_index"] == base_index, "pid"].dropna())
+    follow = long["wave_index"] != base_index
+    unmatched = follow & ~long["pid"].isin(base_pids)
+    if min_id_overlap is not None:
+        share = (~unmatched[follow]).groupby(long.loc[follow, "wave"]).mean()
+        low = share[share < min_id_overlap]
+        if len(low):
+            w = low.index[0]
+            raise DataError(
+                f"wave {w}: only {low.iloc[0]:.0%} of ids match the baseline wave (minimum "
+                f"cleaning.min_id_overlap = {min_id_overlap:.0%}). Check that the id column "
+                "holds the same ids in every wave file and that the salt has not changed."
+            )
+    action = ROW_DROPPED if unmatched_followup == "drop" else "kept_unmatched"
+    u = long[unmatched]
+    base_wave = (
+        str(long.loc[long["wave_index"] == base_index, "wave"].iloc[0])
+        if (~follow).any()
+        else "baseline"
+    )
+    log = make_log(
+        len(u),
+        file=u["_source_file"].to_numpy(),
+        row=u["_source_row"].to_numpy().astype(int),
+        pid=u["pid"].to_numpy(),
+        wave=u["wave"].to_numpy(),
+        column="pid",
+        issue=f"id not seen at baseline ({base_wave})",
+        action=action,
+    )
+    if unmatched_followup == "drop":
+        long = long[~unmatched]
+    long = long.sort_values(["wave_index", "_source_file", "_source_row"], kind="stable")
+    return long.reset_index(drop=True), log
+
+
+def to_wide(
+    long: pd.DataFrame,
+    scale_keys: list[str],
+    covariate_keys: list[str],
+    wave_ids: list[str],
+    covariate_waves: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Wide table: one row per baseline participant (first of ``wave_ids``) with covariates
+    (from baseline, or from ``covariate_waves[key]``), ``<scale>_<wave>`` scores and
+    ``responded_<wave>`` booleans (True when the participant has a row in that wave)."""
+    missing = [k for k in [*scale_keys, *covariate_keys] if k not in long.columns]
+    if missing:
+        raise DataError(
+            f"to_wide: column(s) {missing} are not in the long table; score the scales "
+            "(pipeline.clean.score.score_scales) before reshaping."
+        )
+    base = long[long["wave"] == wave_ids[0]]
+    wide = base[["pid"]].drop_duplicates().reset_index(drop=True)
+    for key in covariate_keys:
+        src = (covariate_waves or {}).get(key) or wave_ids[0]
+        vals = long.loc[long["wave"] == src, ["pid", key]].drop_duplicates("pid")
+        wide = wide.merge(vals, on="pid", how="left")
+    scores = (
+        long[long["pid"].isin(wide["pid"])].pivot_table(
+            index="pid", columns="wave", values=scale_keys, aggfunc="first", dropna=False
+        )
+        if scale_keys
+        else None
+    )
+    for sc in scale_keys:
+        for w in wave_ids:
+            col = scores[(sc, w)] if scores is not None and (sc, w) in scores.columns else None
+            wide[f"{sc}_{w}"] = wide["pid"].map(col).astype(float) if col is not None else np.nan
+    for w in wave_ids:
+        wide[f"responded_{w}"] = wide["pid"].isin(long.loc[long["wave"] == w, "pid"]).astype(bool)
+    return wide
+
+
+def check_accounting(raw_counts: dict[str, int], kept: pd.DataFrame, log: pd.DataFrame) -> None:
+    """Invariant: for every raw file, rows read = rows kept + rows logged ``row_dropped``,
+    and no (file, row) is both kept and dropped. Raises DataError naming the file otherwise."""
+    dropped = log[log["action"] == ROW_DROPPED]
+    n_kept = kept["_source_file"].astype(str).value_counts()
+    n_drop = dropped["file"].astype(str).value_counts()
+    unknown = sorted(set(n_kept.index) - set(raw_counts))
+    if unknown:
+        raise DataError(
+            f"row accounting: kept rows come from file(s) {unknown} that were not read."
+        )
+    for f, n in raw_counts.items():
+        k, d = int(n_kept.get(f, 0)), int(n_drop.get(f, 0))
+        if k + d != int(n):
+            raise DataError(
+                f"row accounting failed for {f}: {n} rows read but {k} kept + {d} dropped = "
+                f"{k + d}. This is a pipeline bug; please report it with the QC log."
+            )
+    both = pd.MultiIndex.from_arrays(
+        [kept["_source_file"].astype(str), kept["_source_row"].astype(int)]
+    ).intersection(
+        pd.MultiIndex.from_arrays(
+            [
+                dropped["file"].astype(str),
+                pd.to_numeric(dropped["row"], errors="coerce").fillna(-1).astype(int),
+            ]
+        )
+    )
+    if len(both):
+        f, r = both[0]
+        raise DataError(
+            f"row accounting failed for {f}: row {r} is both kept and logged as dropped."
+        )

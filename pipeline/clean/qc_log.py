@@ -1,0 +1,139 @@
+"""QC log of the clean stage: columns, constructors and concatenation.
+
+QC log (:data:`LOG_COLUMNS`, object dtype, None = missing): one row per action. ``row`` is the
+1-based ``_source_row`` of the cell/row, or the text ``"all"`` for a *column summary* row (one
+per file x column) that stands for every cell of that column it describes; ``original_value``
+then starts with the cell count ("12 cells", "3 cells: 'n/a' x2; 'NA' x1"). Summary rows keep
+the log small for bulk, rule-based changes that are not errors:
+
+* ``reverse_keyed`` -- every answered cell of a reverse-keyed item was replaced by lo + hi - x;
+* ``recoded`` -- text labels decoded via the label map / categorical spellings normalised;
+* ``id_normalised`` with issue "case folded only" -- ids that differ from their normalised form
+  only in case (all-capitals ids would otherwise add one row per participant);
+* ``set_missing`` with issue ``missing-value text`` -- cells holding "n/a", "NA", "." etc.
+
+Per-cell rows (``row`` = number) record every value set to missing because of a problem
+(text not in label map, missing code, out of range, non-integer Likert value, unknown category,
+unparseable date), each blank completion date (``flagged``: it weakens the duplicate rule),
+each id whose white space was removed (``id_normalised``; ``original_value`` is
+"case/whitespace differs", never the raw id) and each dropped row (``row_dropped``: missing id,
+duplicate id, follow-up id not at baseline). ``pid`` is the pseudonymous id where known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+LOG_COLUMNS = ["file", "row", "pid", "wave", "column", "original_value", "issue", "action"]
+ROW_DROPPED = "row_dropped"
+SET_MISSING = "set_missing"
+
+
+def _obj(values, n: int) -> np.ndarray:
+    """A length-``n`` object array: scalars are repeated, missing values become None."""
+    if isinstance(values, (str, int, float)) or values is None:
+        return np.full(n, values, dtype=object)
+    arr = np.asarray(values, dtype=object)
+    miss = pd.isna(arr)
+    if miss.any():
+        arr = arr.copy()
+        arr[miss] = None
+    return arr
+
+
+def make_log(n: int, **cols) -> pd.DataFrame:
+    """A QC log frame of ``n`` rows from :data:`LOG_COLUMNS` keyword arguments (scalar or
+    array each); all columns are object dtype with None for missing."""
+    return pd.DataFrame({c: _obj(cols.get(c), n) for c in LOG_COLUMNS})
+
+
+def empty_log() -> pd.DataFrame:
+    """A QC log with no rows and the contract's columns."""
+    return make_log(0)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Provenance of the rows being cleaned: file, source row and pid per row, and the wave."""
+
+    file: pd.Series
+    row: pd.Series
+    pid: pd.Series | None
+    wave: str
+
+
+def cell_log(
+    where: Where, column: str, original: pd.Series | str, issue: pd.Series, action: str
+) -> pd.DataFrame | None:
+    """Per-cell log rows where ``issue`` is not missing (None when there are none)."""
+    m = issue.notna().to_numpy()
+    if not m.any():
+        return None
+    return make_log(
+        int(m.sum()),
+        file=where.file.to_numpy()[m],
+        row=where.row.to_numpy()[m].astype(int),
+        pid=None if where.pid is None else where.pid.to_numpy()[m],
+        wave=where.wave,
+        column=column,
+        original_value=original if isinstance(original, str) else original.to_numpy()[m],
+        issue=issue.to_numpy()[m],
+        action=action,
+    )
+
+
+def summary_log(
+    where: Where,
+    mask: pd.Series,
+    column: str,
+    issue: str,
+    action: str,
+    detail: pd.Series | None = None,
+) -> pd.DataFrame | None:
+    """One row per file for the cells in ``mask`` (``row == "all"``); ``original_value`` is
+    ``"<n> cells"``, with ``detail`` followed by the distinct texts and counts
+    (``"3 cells: 'n/a' x2; 'NA' x1"``)."""
+    m = mask.fillna(False).to_numpy(dtype=bool)
+    if not m.any():
+        return None
+    f = where.file[m].astype(str)
+    if detail is None:
+        orig = f.value_counts(sort=False).map(lambda k: f"{k} cells")
+    else:
+        counts = pd.DataFrame({"f": f.to_numpy(), "d": detail[m].astype(str).to_numpy()})
+        counts = counts.value_counts(sort=False).reset_index(name="n").sort_values(["f", "d"])
+        counts["txt"] = "'" + counts["d"] + "' x" + counts["n"].astype(str)
+        by_file = counts.groupby("f")
+        orig = by_file["n"].sum().astype(str) + " cells: " + by_file["txt"].agg("; ".join)
+    return make_log(
+        len(orig),
+        file=orig.index.to_numpy(),
+        row="all",
+        wave=where.wave,
+        column=column,
+        original_value=orig.to_numpy(),
+        issue=issue,
+        action=action,
+    )
+
+
+def issue_where(text: str, mask: np.ndarray | pd.Series, index: pd.Index) -> pd.Series:
+    """``text`` where ``mask`` is true, else missing."""
+    return pd.Series(text, index=index, dtype="string").where(np.asarray(mask, dtype=bool))
+
+
+def concat_logs(logs: list[pd.DataFrame | None]) -> pd.DataFrame:
+    """Concatenate QC logs (None entries are skipped) into the contract's columns.
+
+    Logs lacking ``pid``/``wave`` (e.g. the readers' logs, ``pipeline.ingest.result.LOG_COLUMNS``)
+    get None there; the result is object dtype with None for missing."""
+    logs = [
+        lg.reindex(columns=LOG_COLUMNS).astype(object) for lg in logs if lg is not None and len(lg)
+    ]
+    if not logs:
+        return empty_log()
+    out = pd.concat(logs, ignore_index=True)
+    return out.where(out.notna(), None)

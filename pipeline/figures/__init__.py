@@ -1,1 +1,0 @@
-"""Figures: one module per topic, one shared style (:mod:`pipeline.figures.style`)."""

@@ -1,0 +1,297 @@
+"""read_wave: one wave's raw export in, raw rows with provenance + an action log out.
+
+No values are cleaned here (that is :mod:`pipeline.clean.cleaner`). This module decides what file it
+is, reads it, removes what is not participant data (Qualtrics header rows, previews, empty rows,
+other events' rows, unconfigured and personal columns) and refuses files that cannot be right.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import ConfigError, InputFileError
+
+from . import qualtrics
+from .columns import match_columns, refuse_missing_id, refuse_missing_items
+from .csv_reader import convert_decimal_commas, read_csv_table
+from .excel_reader import read_xlsx_table
+from .formats import check_exists, resolve_format
+from .ids import detect_lost_leading_zeros, ids_as_text
+from .longfile import REDCAP_EVENT, REDCAP_REPEAT, select_event
+from .result import SOURCE_FILE, SOURCE_ROW, RawTable, ReadResult, concat_logs, log_entry, log_frame
+from .stat_reader import apply_user_missing, read_stat_table
+
+
+def read_wave(
+    path: str | Path,
+    *,
+    wave_id: str,
+    id_column: str,
+    expected_columns: list[str],
+    format: str = "auto",
+    sheet: str | int | None = None,
+    event: str | None = None,
+    wave_column: str | None = None,
+    event_column: str | None = None,
+    column_map: dict[str, str] | None = None,
+) -> ReadResult:
+    """Read one wave's export. See pipeline/io/README.md for every situation handled.
+
+    ``expected_columns``: configured columns this wave must have (items, covariates, date
+    column); the id column is added. ``column_map``: raw name -> configured name.
+    ``event``: value of ``wave_column`` / ``event_column`` (default ``redcap_event_name``)
+    whose rows form this wave in a long file; with ``wave_column`` and no ``event`` the wave id
+    is the value. Raises :class:`InputFileError` for files that cannot be used.
+    """
+    path = Path(path)
+    file = path.name
+    check_exists(path, wave_id=wave_id)
+    reader, kind = resolve_format(path, format, wave_id=wave_id)
+    table = _read_table(path, reader, kind, id_column=id_column, sheet=sheet)
+    table = _handle_qualtrics(table, format, file=file)
+    expected = [c for c in dict.fromkeys(expected_columns) if c != id_column]
+    table, renames = _rename(table, column_map or {}, [id_column] + expected, file=file)
+    available = [str(c) for c in table.data.columns]
+    if id_column not in available:
+        refuse_missing_id(id_column, available, file=file, wave_id=wave_id)
+    refuse_missing_items(
+        [c for c in expected if c not in available], available, file=file, wave_id=wave_id
+    )
+    _refuse_private(expected, id_column, wave_id=wave_id)
+    long_column = _long_column(
+        table, event, wave_column, event_column, format, file=file, wave_id=wave_id
+    )
+    if long_column is not None:
+        table = _drop_empty_rows(table, file=file, long_file=True)
+        table = select_event(
+            table, column=long_column, event=event or wave_id, file=file, wave_id=wave_id
+        )
+    n_rows_read = len(table.data)
+    if n_rows_read == 0:
+        raise InputFileError(
+            f"{file}: wave {wave_id} file has a header but no data rows — export again including "
+            "responses."
+        )
+    if qualtrics.is_qualtrics_meta(table.meta):
+        table = qualtrics.drop_preview_rows(table, file=file)
+    if long_column is None:
+        table = _drop_empty_rows(table, file=file, long_file=False)
+    keep = _kept_columns(table, id_column, expected, long_column)
+    table = _drop_redcap_repeat_rows(table, expected, file=file)
+    if len(table.data) == 0:
+        raise InputFileError(
+            f"{file}: wave {wave_id} file has {n_rows_read} row(s) but none is a participant's "
+            "response (all empty or previews; see the log). Export again including responses."
+        )
+    data, extra_log, meta_add = _finish_columns(table, keep, id_column, expected, file=file)
+    meta = _meta(table, meta_add, keep, renames, n_rows_read, file=file, wave_id=wave_id)
+    data[SOURCE_FILE] = file
+    data[SOURCE_ROW] = np.asarray(table.rows, dtype=np.int64)
+    log = concat_logs(log_frame(table.log), log_frame(extra_log))
+    return ReadResult(data=data.reset_index(drop=True), log=log, meta=meta)
+
+
+def _read_table(path: Path, reader: str, kind: str, *, id_column: str, sheet: Any) -> RawTable:
+    if reader == "csv":
+        return read_csv_table(path, id_column=id_column)
+    if reader == "xlsx":
+        return read_xlsx_table(path, id_column=id_column, sheet=sheet)
+    return read_stat_table(path, kind)
+
+
+def _handle_qualtrics(table: RawTable, format: str, *, file: str) -> RawTable:
+    detected = qualtrics.is_qualtrics(table)
+    if format.startswith("qualtrics") and not detected:
+        raise InputFileError(
+            f"{file}: configured as a Qualtrics export, but rows 2-3 are not Qualtrics' question "
+            'text and {"ImportId": ...} rows. Export from Qualtrics with "Export values"/"Use '
+            "choice text\" (legacy format off), or set the wave's format to csv/xlsx."
+        )
+    if detected and table.meta.get("format") in ("csv", "xlsx"):
+        return qualtrics.strip_header_rows(table, file=file)
+    return table
+
+
+def _rename(
+    table: RawTable, column_map: dict[str, str], wanted: list[str], *, file: str
+) -> tuple[RawTable, dict[str, str]]:
+    """Apply the configured column_map, then unique case/space-insensitive matches (logged)."""
+    df = table.data
+    cmap = {k: v for k, v in column_map.items() if k in df.columns}
+    df = df.rename(columns=cmap)
+    auto, _ = match_columns([str(c) for c in df.columns], wanted)
+    df = df.rename(columns=auto)
+    log = list(table.log)
+    for raw, new in auto.items():
+        log.append(
+            log_entry(
+                file,
+                None,
+                new,
+                raw,
+                f"column header '{raw}' matched to '{new}' ignoring case/spaces",
+                "renamed_column",
+            )
+        )
+    meta = dict(table.meta)
+    return RawTable(df, table.rows, log, meta), {**cmap, **auto}
+
+
+def _refuse_private(expected: list[str], id_column: str, *, wave_id: str) -> None:
+    private = [c for c in expected if c in qualtrics.PRIVATE_COLUMNS and c != id_column]
+    if private:
+        raise ConfigError(
+            f"wave {wave_id}: configured column(s) {', '.join(private)} hold personal data (IP "
+            "address, name, e-mail or location) and are never read. Remove them from the "
+            "configuration."
+        )
+
+
+def _long_column(
+    table: RawTable,
+    event: str | None,
+    wave_column: str | None,
+    event_column: str | None,
+    format: str,
+    *,
+    file: str,
+    wave_id: str,
+) -> str | None:
+    if wave_column or event is not None or format == "redcap":
+        return wave_column or event_column or REDCAP_EVENT
+    if REDCAP_EVENT in table.data.columns:
+        events = sorted(str(v) for v in table.data[REDCAP_EVENT].dropna().unique())
+        if len(events) > 1:
+            raise InputFileError(
+                f"{file}: this is a REDCap longitudinal export holding {len(events)} events "
+                f"({', '.join(events)}), but wave {wave_id} has no 'event'. Add event: <name> to "
+                "each wave taken from this file in config/config.yaml."
+            )
+    return None
+
+
+def _drop_empty_rows(table: RawTable, *, file: str, long_file: bool) -> RawTable:
+    """Remove rows with every cell empty: logged as dropped (or skipped in a long file)."""
+    df = table.data
+    empty = df.isna().all(axis=1).to_numpy()
+    if not empty.any():
+        return table
+    log = list(table.log)
+    rows = np.asarray(table.rows)
+    issue = (
+        "empty row in a long file (belongs to no wave)"
+        if long_file
+        else "empty row (every cell blank)"
+    )
+    action = "skipped" if long_file else "row_dropped"
+    log.extend(log_entry(file, int(r), None, None, issue, action) for r in rows[empty])
+    meta = dict(table.meta)
+    if long_file:
+        meta["n_empty_rows_file"] = int(empty.sum())
+    return RawTable(df[~empty].reset_index(drop=True), rows[~empty], log, meta)
+
+
+def _drop_redcap_repeat_rows(table: RawTable, expected: list[str], *, file: str) -> RawTable:
+    """REDCap repeating-instrument rows with none of this wave's columns answered: dropped."""
+    col = REDCAP_REPEAT[0]
+    df = table.data
+    if col not in df.columns:
+        return table
+    items = [c for c in expected if c in df.columns]
+    drop = (df[col].notna() & (df[items].isna().all(axis=1) if items else True)).to_numpy()
+    if not drop.any():
+        return table
+    rows = np.asarray(table.rows)
+    log = list(table.log)
+    log.extend(
+        log_entry(
+            file,
+            int(r),
+            col,
+            v,
+            "REDCap repeating-instrument row without this wave's items",
+            "row_dropped",
+        )
+        for r, v in zip(rows[drop], df.loc[drop, col])
+    )
+    return RawTable(df[~drop].reset_index(drop=True), rows[~drop], log, table.meta)
+
+
+def _kept_columns(
+    table: RawTable, id_column: str, expected: list[str], long_column: str | None
+) -> list[str]:
+    cols = [id_column] + expected
+    extra = [long_column, *REDCAP_REPEAT]
+    if qualtrics.is_qualtrics_meta(table.meta):
+        extra += list(qualtrics.DATE_COLUMNS)
+    for c in extra:
+        if c and c in table.data.columns and c not in cols:
+            cols.append(c)
+    return cols
+
+
+def _finish_columns(
+    table: RawTable, keep: list[str], id_column: str, expected: list[str], *, file: str
+) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, Any]]:
+    """Select kept columns, apply user-missing codes and decimal commas, ids as text."""
+    data = table.data[keep].copy()
+    meta = table.meta
+    log: list[dict[str, Any]] = []
+    add: dict[str, Any] = {}
+    if meta.get("user_missing") is not None:
+        data, log = apply_user_missing(
+            data, table.rows, meta["user_missing"], meta.get("value_labels", {}),
+            file=file, columns=expected,
+        )  # fmt: skip
+    if meta.get("delimiter") == ";":
+        data, converted = convert_decimal_commas(data, expected)
+        if converted:
+            add["decimal"] = ","
+            add["decimal_comma_columns"] = converted
+    data[id_column], numeric_ids = ids_as_text(data[id_column])
+    add["ids_numeric"] = numeric_ids
+    add["ids_lost_leading_zeros"] = detect_lost_leading_zeros(data[id_column].dropna())
+    return data, log, add
+
+
+def _meta(
+    table: RawTable,
+    add: dict[str, Any],
+    keep: list[str],
+    renames: dict[str, str],
+    n_rows_read: int,
+    *,
+    file: str,
+    wave_id: str,
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "file": file,
+        "wave": wave_id,
+        "format": None,
+        "encoding": None,
+        "delimiter": None,
+        "decimal": None,
+        "sheet": None,
+        "header_row": None,
+        "value_labels": {},
+        "user_missing": {},
+        "notes": [],
+    }
+    meta.update(table.meta)
+    meta.update(add)
+    dropped = [str(c) for c in table.data.columns if c not in keep]
+    meta["dropped_columns"] = dropped
+    meta["private_columns_removed"] = [c for c in dropped if c in qualtrics.PRIVATE_COLUMNS]
+    if qualtrics.is_qualtrics_meta(meta):
+        meta["dropped_metadata_columns"] = [c for c in dropped if c in qualtrics.METADATA_COLUMNS]
+    meta["renamed_columns"] = renames
+    meta["n_rows_read"] = n_rows_read
+    for key in ("value_labels", "user_missing"):
+        meta[key] = {c: v for c, v in (meta.get(key) or {}).items() if c in keep}
+    if "question_text" in meta:
+        meta["question_text"] = {c: t for c, t in meta["question_text"].items() if c in keep}
+    return meta

@@ -1,0 +1,188 @@
+"""Figures for multiple imputation: convergence traces, observed vs imputed values, tipping point.
+
+Trace plots follow van Buuren (2018) §6.5.2 (``plot(mids)``): one line per chain of the mean and
+SD of the imputed values per iteration; well-mixed chains intermingle with no trend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pipeline.plotting import PALETTE, apply_style, save_figure
+from pipeline.stats.mice import MICEResult
+from pipeline.missing_data.sensitivity import tipping_delta
+
+
+def _chain_colours(m: int) -> list[str]:
+    return [PALETTE[i % len(PALETTE)] for i in range(m)]
+
+
+def _header(fig: plt.Figure, title: str, subtitle: str, height: float) -> float:
+    """Title and subtitle above the panels at fixed sizes in inches (so they never overlap each
+    other or the panels, whatever the figure height); returns the top of the panel area (0-1)."""
+    fig.text(0.01, 1 - 0.12 / height, title, ha="left", va="top", fontsize=11)
+    fig.text(0.01, 1 - 0.42 / height, subtitle, ha="left", va="top", fontsize=8.5, color="#444444")
+    return 1 - 0.65 / height
+
+
+def plot_chains(result: MICEResult, path: str | Path, max_chains: int = 20) -> list[Path]:
+    """Trace plots: mean (left) and SD (right) of imputed values by iteration, one line per chain.
+
+    At most ``max_chains`` chains are drawn (the first ones) to keep the plot readable. A variable
+    with a single missing value has no SD of its imputed values; its SD panel says so.
+    """
+    apply_style()
+    names = result.variables
+    if not names:
+        fig, ax = plt.subplots(figsize=(5, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "No variable needed imputation.", ha="center", va="center")
+        return save_figure(fig, path)
+    k = min(result.m, max_chains)
+    its = np.arange(1, result.iterations + 1)
+    height = 1.7 * len(names) + 1.1
+    fig, axes = plt.subplots(len(names), 2, figsize=(7.5, height), squeeze=False, sharex=True)
+    colours = _chain_colours(k)
+    for j, name in enumerate(names):
+        n_mis = int(np.asarray(result.missing_mask[name]).sum())
+        for col, (arr, label) in enumerate(((result.chain_means, "mean"),
+                                            (result.chain_sds, "SD"))):
+            ax = axes[j, col]
+            ax.set_ylabel(f"{name}\n{label}")
+            values = arr[:k, :, j]
+            if not np.isfinite(values).any():
+                why = ("one missing value" if n_mis == 1 and label == "SD"
+                       else "no imputed values")
+                ax.text(0.5, 0.5, f"{label} not defined ({why})", ha="center", va="center",
+                        transform=ax.transAxes, fontsize=9, color="#444444")
+                ax.set_yticks([])
+                continue
+            for i in range(k):
+                ax.plot(its, values[i], color=colours[i], lw=0.9, alpha=0.8)
+    for ax in axes[-1]:
+        ax.set_xlabel("Iteration")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xlim(its[0] - 0.3, its[-1] + 0.3)
+    shown = f"{k} of {result.m}" if k < result.m else f"{result.m}"
+    top = _header(fig, "Convergence of the imputation chains",
+                  f"{shown} chains, imputed values only; well-mixed chains overlap with no trend",
+                  height)
+    fig.tight_layout(rect=(0, 0, 1, top))
+    return save_figure(fig, path)
+
+
+def plot_observed_vs_imputed(result: MICEResult, path: str | Path, max_imputations: int = 20
+                             ) -> list[Path]:
+    """Observed (blue) vs imputed (orange, pooled over imputations) values per imputed variable.
+
+    Numeric variables: kernel densities plus a strip of the values; categorical: proportions.
+    Under MAR the two may differ; imputed values far outside the observed range signal a problem.
+    """
+    apply_style()
+    names = result.variables
+    if not names:
+        return plot_chains(result, path)
+    first = result.imputations[0]
+    ncol = min(3, len(names))
+    nrow = int(np.ceil(len(names) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False)
+    sets = result.imputations[:max_imputations]
+    for ax, name in zip(axes.flat, names, strict=False):
+        mask = result.missing_mask[name].to_numpy()
+        obs = first.loc[~mask, name]
+        imp = pd.concat([d.loc[mask, name] for d in sets], ignore_index=True)
+        if pd.api.types.is_numeric_dtype(obs) and not pd.api.types.is_bool_dtype(obs):
+            o, i = obs.to_numpy(float), imp.to_numpy(float)
+            lo, hi = min(o.min(), i.min()), max(o.max(), i.max())
+            grid = np.linspace(lo, hi, 200) if hi > lo else np.array([lo - 1, lo, lo + 1])
+            top = 0.0
+            for vals, colour in ((o, PALETTE[0]), (i, PALETTE[1])):
+                if np.unique(vals).size > 1:
+                    dens = stats.gaussian_kde(vals)(grid)
+                    ax.plot(grid, dens, color=colour)
+                    top = max(top, dens.max())
+            top = top or 1.0
+            rng = np.random.default_rng(0)  # jitter for display only
+            ax.scatter(o, -0.08 * top + rng.uniform(-0.02, 0.02, o.size) * top, s=4,
+                       color=PALETTE[0], alpha=0.5, lw=0)
+            ax.scatter(i, -0.18 * top + rng.uniform(-0.02, 0.02, i.size) * top, s=4,
+                       color=PALETTE[1], alpha=float(np.clip(60 / max(i.size, 1), 0.15, 0.6)),
+                       lw=0)
+            ax.set_yticks([])
+            ax.set_ylabel("density")
+        else:
+            po = obs.value_counts(normalize=True)
+            pi = imp.value_counts(normalize=True).reindex(po.index.union(imp.unique()),
+                                                          fill_value=0)
+            po = po.reindex(pi.index, fill_value=0)
+            x = np.arange(len(pi))
+            ax.bar(x - 0.2, po.to_numpy(), 0.4, color=PALETTE[0])
+            ax.bar(x + 0.2, pi.to_numpy(), 0.4, color=PALETTE[1])
+            ax.set_xticks(x, [str(v) for v in pi.index], rotation=20)
+            ax.set_ylabel("proportion")
+        n_obs, n_mis = int((~mask).sum()), int(mask.sum())
+        ax.set_title(f"{name}\n{n_obs} observed, {n_mis} imputed x {len(sets)}",
+                     fontsize=9)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    handles = [plt.Line2D([], [], color=c, lw=6) for c in PALETTE[:2]]
+    fig.legend(handles, ["observed", "imputed (all imputations)"], loc="upper right", ncol=2,
+               fontsize=8)
+    fig.suptitle("Observed and imputed values", fontsize=11, x=0.02, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return save_figure(fig, path)
+
+
+_LEVEL_WORDS = {"positive": "a clear increase", "negative": "a clear decrease",
+                "uncertain": "no clear change"}
+
+
+def plot_tipping_point(table: pd.DataFrame, path: str | Path, outcome_label: str,
+                       units: str = "points", effect_label: str = "Estimate") -> list[Path]:
+    """Pooled estimate and CI against delta (the assumed mean difference between people who left
+    and similar people who stayed), with 0 and the tipping points marked (Carpenter & Kenward
+    2013): one dashed line per direction in which the conclusion (clear decrease / no clear
+    change / clear increase, from the CI) changes within the grid, or a note that it never does.
+    """
+    apply_style()
+    ok = table[table["status"] == "ok"].sort_values("delta")
+    fig, ax = plt.subplots(figsize=(6.4, 3.9))
+    ax.fill_between(ok["delta"], ok["ci_lower"], ok["ci_upper"], color=PALETTE[0], alpha=0.2,
+                    lw=0, label="95% CI")
+    ax.plot(ok["delta"], ok["estimate"], color=PALETTE[0], marker="o", ms=3,
+            label="pooled estimate")
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.axvline(0, color="0.6", lw=0.8, ls=":")
+    tips = tipping_delta(table)
+    base = table.loc[(table["delta"] == 0) & (table["status"] == "ok"), "conclusion"]
+    colours = {"negative": PALETTE[3], "positive": PALETTE[2]}
+    for side in ("negative", "positive"):
+        tip = tips[side]
+        if tip is None:
+            continue
+        new = table.loc[table["delta"] == tip, "conclusion"].iloc[0]
+        what = (f"becomes {_LEVEL_WORDS[new]}" if not base.empty and base.iloc[0] == "uncertain"
+                else f"no longer {_LEVEL_WORDS[base.iloc[0]]}" if not base.empty else "changes")
+        ax.axvline(tip, color=colours[side], lw=1.3, ls="--",
+                   label=f"tipping point: \u03b4 = {tip:+g} {units} ({what})".replace("-", "\u2212"))
+    if not base.empty and tips["negative"] is None and tips["positive"] is None and not ok.empty:
+        lo, hi = ok["delta"].min(), ok["delta"].max()
+        y0, y1 = ax.get_ylim()
+        ax.set_ylim(y0, y1 + 0.2 * (y1 - y0))  # room for the note above the band
+        ax.text(0.5, 0.97, f"Conclusion ({_LEVEL_WORDS[base.iloc[0]]}) unchanged for every "
+                f"\u03b4 from {lo:+g} to {hi:+g} {units}".replace("-", "\u2212"),
+                transform=ax.transAxes, ha="center", va="top", fontsize=8,
+                bbox={"facecolor": "white", "edgecolor": "#999999", "boxstyle": "round"})
+    ax.set_xlabel(f"\u03b4: how much higher (+) or lower (\u2212) the {outcome_label} scores of "
+                  f"people\nwho left are assumed to be than those of similar people who stayed "
+                  f"({units})")
+    ax.set_ylabel(effect_label)
+    ax.set_title(f"Sensitivity to missing-not-at-random: {outcome_label}", loc="left")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.36), ncol=1)
+    fig.tight_layout()
+    return save_figure(fig, path)

@@ -1,4 +1,0 @@
-"""I/O edges of the pipeline: each module reads inputs, calls pure functions, writes outputs.
-
-Snakemake rules call these through ``python -m pipeline.cli <stage>``.
-"""

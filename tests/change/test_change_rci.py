@@ -1,0 +1,145 @@
+"""Tests for pipeline.change.rci: hand-computed RCI case, Wilson CIs, reliability rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from pipeline.change.rci import (
+    rci_sentence,
+    rci_shares,
+    reliability_from_table,
+    reliable_change,
+    resolve_reliability,
+    wilson_interval,
+)
+from pipeline.errors import DataError
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "change"
+WAVES = ["T0", "T1"]
+
+
+@pytest.fixture
+def hand():
+    long = pd.read_csv(FIX / "rci_hand.csv", dtype={"pid": str})
+    long = long.rename(columns={"score": "s"})
+    sd0 = long.loc[long["wave"] == "T0", "s"].std(ddof=1)
+    r = 1 - 1 / sd0**2  # makes S_diff = sqrt(2) exactly
+    expected = pd.read_csv(FIX / "rci_hand_expected.csv", dtype={"pid": str})
+    return long, r, expected
+
+
+def test_hand_rci_values_and_categories(hand):
+    long, r, exp = hand
+    ind, info = reliable_change(long, ["s"], WAVES, {"s": r}, mids={"s": 2.5})
+    assert info.loc[0, "sd_baseline"] == pytest.approx(np.sqrt(40.8333333333333 / 5), rel=1e-12)
+    assert info.loc[0, "s_diff"] == pytest.approx(np.sqrt(2), rel=1e-12)
+    got = ind.set_index("pid").loc[exp["pid"]]
+    np.testing.assert_allclose(got["diff"], exp["diff"], atol=1e-12)
+    np.testing.assert_allclose(got["rci"], exp["rci"], rtol=1e-12)
+    assert list(got["category"]) == list(exp["category_higher_better"])
+    assert list(got["mid_improved"].astype(bool)) == list(exp["mid_improved_higher_better"])
+    assert set(ind["pid"]) == {"a", "b", "c", "d", "e"}  # f (no baseline), g (no follow-up) out
+
+
+def test_hand_rci_lower_is_better_swaps(hand):
+    long, r, exp = hand
+    ind, _ = reliable_change(long, ["s"], WAVES, {"s": r}, higher_is_better={"s": False})
+    got = ind.set_index("pid").loc[exp["pid"]]
+    assert list(got["category"]) == list(exp["category_lower_better"])
+
+
+def test_hand_shares_counts_and_wilson(hand):
+    long, r, _ = hand
+    ind, info = reliable_change(long, ["s"], WAVES, {"s": r}, mids={"s": 2.5})
+    sh = rci_shares(ind, info, WAVES, min_cell=5).set_index("category")
+    assert sh.loc["reliably_improved", "count"] == 2
+    assert sh.loc["no_reliable_change", "count"] == 2
+    assert sh.loc["reliably_deteriorated", "count"] == 1
+    assert sh.loc["mid_improved", "count"] == 3
+    assert (sh["n"] == 5).all() and (sh["flag"] == "").all() and (sh["status"] == "ok").all()
+    # Wilson interval for 2/5 (Newcombe 1998, Table I: 0.1176 to 0.7693)
+    assert sh.loc["reliably_improved", "ci_lower"] == pytest.approx(0.1176, abs=5e-5)
+    assert sh.loc["reliably_improved", "ci_upper"] == pytest.approx(0.7693, abs=5e-5)
+
+
+def test_shares_of_fewer_than_min_cell_people_are_not_estimable(hand):
+    long, r, _ = hand
+    ind, info = reliable_change(long, ["s"], WAVES, {"s": r}, mids={"s": 2.5})
+    sh = rci_shares(ind, info, WAVES, min_cell=10)
+    assert (sh["status"] == "not_estimable").all() and (sh["flag"] == "small_n").all()
+    assert sh[["count", "share", "ci_lower", "ci_upper"]].isna().all().all()
+    assert (sh["n"] == 5).all()  # the analyst table keeps the plain n
+    assert (sh["message"] == "only 5 people answered at both T0 and T1 (fewer than 10); "
+                             "reliable change is not estimated").all()
+    s = rci_sentence(sh, "s", "T1", label="Community belonging", wave_phrase="at about 4 months")
+    assert s == ("Too few people answered at about 4 months to describe individual change in "
+                 "community belonging.")
+    # also when the reliability is missing (single item) the reason given is the small number
+    ind, info = reliable_change(long, ["s"], WAVES, {})
+    sh = rci_shares(ind, info, WAVES, min_cell=10)
+    assert (sh["status"] == "not_estimable").all() and "only 5 people" in sh["message"].iloc[0]
+    assert rci_sentence(sh, "s", "T1", label="EQ VAS", wave_phrase="at 7 months").startswith(
+        "Too few people answered at 7 months")
+
+
+def test_rci_sentence_ok_and_not_assessable(hand):
+    long, r, _ = hand
+    ind, info = reliable_change(long, ["s"], WAVES, {"s": r})
+    sh = rci_shares(ind, info, WAVES, min_cell=2)
+    s = rci_sentence(sh, "s", "T1", label="Belonging", wave_phrase="at 4 months", min_cell=2)
+    assert s.startswith("Of the 5 people with belonging scores at entry and at 4 months, 40%")
+    assert s.endswith("fewer than 2 people reliably deteriorated.")
+    ind, info = reliable_change(long, ["s"], WAVES, {})
+    sh = rci_shares(ind, info, WAVES, min_cell=2)
+    s = rci_sentence(sh, "s", "T1", label="Belonging", wave_phrase="at 4 months", min_cell=2)
+    assert "could not be assessed" in s and "single-item" in s
+
+
+def test_wilson_matches_statsmodels():
+    count = np.array([0, 1, 13, 50, 187])
+    n = np.array([10, 5, 187, 60, 187])
+    lo, hi = wilson_interval(count, n)
+    slo, shi = proportion_confint(count, n, alpha=0.05, method="wilson")
+    np.testing.assert_allclose(lo, slo, atol=1e-12)
+    np.testing.assert_allclose(hi, shi, atol=1e-12)
+    assert np.isnan(wilson_interval([0], [0])[0][0])
+
+
+def test_reliability_sources_and_problems():
+    rel = resolve_reliability(["a", "qol", "bad", "none"], {"a": 0.8, "qol": np.nan, "bad": 1.0},
+                              {"qol": 0.7}).set_index("construct")
+    assert rel.loc["a", "reliability_source"] == "alpha" and rel.loc["a", "problem"] == ""
+    assert rel.loc["qol", "reliability"] == 0.7 and rel.loc["qol", "reliability_source"] == "configured"
+    assert "0 < r < 1" in rel.loc["bad", "problem"]
+    assert "change.reliability.none" in rel.loc["none", "problem"]
+
+
+def test_single_item_without_reliability_is_not_estimable(hand):
+    long, _, _ = hand
+    ind, info = reliable_change(long, ["s"], WAVES, {}, mids={"s": 2.5})
+    assert ind["category"].isna().all() and ind["rci"].isna().all()
+    sh = rci_shares(ind, info, WAVES, min_cell=5).set_index("category")
+    rel_rows = sh.loc[["reliably_improved", "no_reliable_change", "reliably_deteriorated"]]
+    assert (rel_rows["status"] == "not_estimable").all() and rel_rows["count"].isna().all()
+    assert "single-item" in rel_rows["message"].iloc[0]
+    # the MID share does not need a reliability
+    assert sh.loc["mid_improved", "status"] == "ok" and sh.loc["mid_improved", "count"] == 3
+
+
+def test_missing_score_column_raises(hand):
+    long, r, _ = hand
+    with pytest.raises(DataError, match="nope"):
+        reliable_change(long, ["nope"], WAVES, {"nope": r})
+
+
+def test_reliability_from_table_takes_baseline_alpha():
+    t = pd.DataFrame({"scale": ["a", "a", "qol"], "wave": ["T0", "T1", "T0"],
+                      "alpha": [0.81, 0.85, np.nan], "status": ["ok", "ok", "not_estimable"]})
+    assert reliability_from_table(t, "T0") == {"a": 0.81, "qol": None}
+    with pytest.raises(DataError, match="alpha"):
+        reliability_from_table(t.drop(columns="alpha"), "T0")

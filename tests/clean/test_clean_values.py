@@ -1,0 +1,135 @@
+"""Tests for pipeline.clean.values (cell-level parsing and checks)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.clean.values import (
+    clean_categorical_covariate,
+    clean_item,
+    clean_numeric_covariate,
+    is_integer_coded,
+    parse_cells,
+    parse_dates,
+)
+from pipeline.config import Covariate, Scale
+
+AGREE = {"Strongly disagree": 1, "Disagree": 2, "Neither": 4, "Agree": 6, "Strongly agree": 7}
+LIKERT = Scale(
+    key="s",
+    items=("a", "b"),
+    range=(1.0, 7.0),
+    reverse=("b",),
+    label_map=AGREE,
+    label_map_name="agree7",
+    missing_codes=(99.0,),
+)
+VAS = Scale(key="qol", items=("eq_vas",), range=(0.0, 100.0))
+
+
+def test_parse_cells_numbers_labels_blanks_tokens():
+    raw = pd.Series(
+        ["5", " 7", "Strongly agree", "strongly  AGREE ", "", "n/a", "3.0", "junk", None]
+    )
+    p = parse_cells(raw, AGREE)
+    assert p.value.tolist()[:4] == [5, 7, 7, 7]
+    assert p.value.iloc[6] == 3
+    assert p.kind.tolist() == [
+        "number",
+        "number",
+        "label",
+        "label",
+        "blank",
+        "token",
+        "number",
+        "unparsed",
+        "blank",
+    ]
+
+
+def test_parse_cells_numeric_column_passthrough():
+    p = parse_cells(pd.Series([1.0, np.nan, 99.0]), AGREE)
+    assert p.kind.tolist() == ["number", "blank", "number"]
+    assert p.text.iloc[2] == "99"
+
+
+def test_clean_item_issues():
+    raw = pd.Series(["5", "99", "0", "3.5", "junk", "Agree", ""], name="a")
+    v, issue, _ = clean_item(raw, LIKERT)
+    assert v.iloc[0] == 5 and v.iloc[5] == 6
+    assert v.iloc[1:5].isna().all()
+    assert issue.iloc[1] == "missing code"
+    assert issue.iloc[2] == "out of range [1, 7]"
+    assert issue.iloc[3] == "non-integer value on integer-coded scale"
+    assert issue.iloc[4] == "text not in label map 'agree7'"
+    assert issue.iloc[[0, 5, 6]].isna().all()
+
+
+def test_clean_item_reverse_keys_configured_item_only():
+    raw = pd.Series(["1", "7", "4", "Agree"])
+    assert clean_item(raw.rename("b"), LIKERT)[0].tolist() == [7, 1, 4, 2]
+    assert clean_item(raw.rename("a"), LIKERT)[0].tolist() == [1, 7, 4, 6]
+
+
+def test_vas_accepts_decimals():
+    v, issue, _ = clean_item(pd.Series(["55.5", "101", "x"], name="eq_vas"), VAS)
+    assert v.iloc[0] == 55.5 and np.isnan(v.iloc[1])
+    assert issue.iloc[2] == "not a number"
+    assert not is_integer_coded(VAS) and is_integer_coded(LIKERT)
+
+
+def test_covariates():
+    age = Covariate(key="age", column="age", type="numeric", range=(16, 110))
+    v, issue, _ = clean_numeric_covariate(pd.Series(["34", "200", "old", ""]), age)
+    assert v.iloc[0] == 34 and v.iloc[1:].isna().all()
+    assert issue.iloc[[0, 3]].isna().all()
+    assert issue.iloc[1] == "out of range [16, 110]" and issue.iloc[2] == "not a number"
+    g = Covariate(key="gender", column="gender", type="categorical", levels=("Woman", "Man"))
+    v, issue, respelled = clean_categorical_covariate(pd.Series([" woman", "Man", "x", None]), g)
+    assert v.iloc[0] == "Woman" and v.iloc[1] == "Man" and v.iloc[2:].isna().all()
+    assert issue.iloc[2].startswith("not a configured level")
+    assert respelled.tolist() == [True, False, False, False]
+
+
+def test_parse_dates_iso_and_dayfirst():
+    v, issue = parse_dates(
+        pd.Series(["2024-03-05", "05/03/2024", "2024-03-05T10:22:00Z", "junk", ""])
+    )
+    assert v.iloc[0] == v.iloc[1] == pd.Timestamp("2024-03-05")
+    assert v.iloc[2] == pd.Timestamp("2024-03-05 10:22")
+    assert issue.iloc[3] == "unparseable date" and issue.drop(3).isna().all()
+
+
+cells = st.one_of(
+    st.integers(-5, 120).map(str),
+    st.sampled_from(list(AGREE) + ["strongly AGREE ", " agree", "n/a", "", "3.5", "99", "junk"]),
+    st.none(),
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(cells, min_size=1, max_size=30))
+def test_item_values_in_range_and_every_change_has_issue(xs):
+    raw = pd.Series(xs, dtype=object, name="a")
+    v, issue, p = clean_item(raw, LIKERT)
+    assert ((v.dropna() >= 1) & (v.dropna() <= 7)).all()
+    changed = (p.value.notna() | p.kind.eq("unparsed")) & v.isna()
+    assert issue[changed].notna().all()
+    assert issue[~changed].isna().all()
+
+
+def test_label_mapped_to_null_means_no_answer():
+    """A label configured as null (e.g. "Prefer not to say": null) is a missing answer, not a
+    problem, and is not confused with a code."""
+    import pandas as pd
+
+    from pipeline.clean.values import parse_cells
+
+    raw = pd.Series(["Agree", " prefer NOT to say ", "3", None], dtype=object)
+    p = parse_cells(raw, {"Agree": 6, "Prefer not to say": None})
+    assert p.value.iloc[0] == 6 and p.value.iloc[2] == 3
+    assert pd.isna(p.value.iloc[1]) and p.kind.iloc[1] == "token"
+    assert p.kind.iloc[3] == "blank"

@@ -1,0 +1,101 @@
+"""Qualtrics exports: extra header rows, previews, metadata and personal data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from io_helpers import FIXTURES
+
+from pipeline.errors import InputFileError
+from pipeline.ingest import read_wave
+from pipeline.ingest.qualtrics import PRIVATE_COLUMNS, preview_rows
+
+ITEMS = ["gm1", "gm2", "cb1", "lon1", "eq_vas"]
+
+
+@pytest.fixture(params=["qualtrics.csv", "qualtrics.xlsx"])
+def result(request):
+    return read_wave(
+        FIXTURES / request.param, wave_id="T1", id_column="participant_id", expected_columns=ITEMS
+    )
+
+
+def test_detected_and_header_rows_skipped_not_counted(result):
+    assert result.meta["format"] in ("qualtrics_csv", "qualtrics_xlsx")
+    skipped = result.log[result.log["action"] == "skipped"]
+    assert list(skipped["row"]) == [2, 3]
+    assert result.meta["n_rows_read"] == 5  # 5 responses; header rows are not data rows
+    assert result.meta["n_rows_read"] == len(result.data) + result.n_dropped
+
+
+def test_preview_response_dropped_with_reason(result):
+    dropped = result.log[result.log["action"] == "row_dropped"]
+    assert list(dropped["row"]) == [5]
+    assert "preview" in dropped["issue"].iloc[0]
+    assert "SP-0002" not in set(result.data["participant_id"])
+    assert list(result.data["_source_row"]) == [4, 6, 7, 8]
+
+
+def test_only_configured_id_and_date_columns_kept(result):
+    assert list(result.data.columns) == [
+        "participant_id",
+        *ITEMS,
+        "StartDate",
+        "EndDate",
+        "RecordedDate",
+        "_source_file",
+        "_source_row",
+    ]
+    assert "Duration (in seconds)" in result.meta["dropped_metadata_columns"]
+
+
+def test_personal_data_never_passes(result):
+    flat = result.data.astype(str).to_numpy().ravel().tolist()
+    assert not any("example.org" in v or v.startswith("81.2.69") or v == "Smith" for v in flat)
+    assert not set(PRIVATE_COLUMNS) & set(result.data.columns)
+    assert set(result.meta["private_columns_removed"]) == set(PRIVATE_COLUMNS)
+    assert not set(PRIVATE_COLUMNS) & set(result.log["column"].dropna())
+
+
+def test_question_text_kept_in_meta_for_configured_columns(result):
+    assert result.meta["question_text"]["cb1"] == "I feel I belong in my community"
+    assert "IPAddress" not in result.meta["question_text"]
+
+
+def test_explicit_qualtrics_format_on_a_plain_csv_is_refused():
+    with pytest.raises(InputFileError, match="not Qualtrics' question"):
+        read_wave(
+            FIXTURES / "csv_utf8.csv",
+            wave_id="T1",
+            id_column="participant_id",
+            expected_columns=ITEMS,
+            format="qualtrics_csv",
+        )
+
+
+def test_qualtrics_file_with_only_header_rows_is_header_only(tmp_path):
+    lines = (FIXTURES / "qualtrics.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    # Header + question text (spans two physical lines: a quoted line break) + ImportId row.
+    (tmp_path / "q.csv").write_text("".join(lines[:4]), encoding="utf-8")
+    with pytest.raises(InputFileError, match="header but no data rows"):
+        read_wave(
+            tmp_path / "q.csv", wave_id="T1", id_column="participant_id", expected_columns=ITEMS
+        )
+
+
+def test_preview_detection_by_text_and_numeric_status():
+    df = pd.DataFrame(
+        {
+            "Status": ["IP Address", "Survey Preview", "0", "1", "Survey Test", "2", None],
+            "DistributionChannel": [
+                "anonymous",
+                "preview",
+                "email",
+                "email",
+                "test",
+                "x",
+                "preview",
+            ],
+        }
+    )
+    assert list(preview_rows(df)) == [False, True, False, True, True, True, True]

@@ -1,0 +1,254 @@
+"""The missing-data stage: primary-estimate helpers, and no plausible numbers from data that
+cannot support them (constant or all-missing outcome, a scale nobody answered, no follow-up)."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline.config import config_from_dict
+from pipeline.errors import DataError
+from pipeline.missing_data import stage
+from pipeline.missing_data.stage import change_estimator, weighted_mean_change
+
+ROOT = Path(__file__).resolve().parents[2]
+SCALES = ["group_memberships", "belonging", "support", "loneliness", "qol"]
+
+
+def test_weighted_mean_change_hand_computed():
+    d = np.array([1.0, 3.0, np.nan, 5.0])
+    w = np.array([1.0, 1.0, 2.0, 2.0])
+    est, se, n = weighted_mean_change(d, w)
+    assert n == 3
+    assert est == (1 + 3 + 10) / 4
+    resid = np.array([1, 3, 5]) - 3.5
+    assert np.isclose(se, np.sqrt(np.sum(np.array([1, 1, 4]) * resid**2)) / 4)
+
+
+def test_equal_weights_give_the_plain_mean():
+    rng = np.random.default_rng(1)
+    d = rng.normal(size=50)
+    est, se, _ = weighted_mean_change(d, np.full(50, 3.0))
+    assert np.isclose(est, d.mean())
+    # sandwich SE of the mean = sqrt(sum (d - mean)^2) / n
+    assert np.isclose(se, np.sqrt(np.sum((d - d.mean()) ** 2)) / 50)
+
+
+def test_change_estimator_returns_mean_variance_df():
+    df = pd.DataFrame({"y1": [2.0, 4.0, 7.0], "y0": [1.0, 1.0, 1.0]})
+    est, var, dfc = change_estimator("y1", "y0")(df)
+    d = np.array([1.0, 3.0, 6.0])
+    assert est == d.mean() and np.isclose(var, d.var(ddof=1) / 3) and dfc == 2
+
+
+def test_change_estimator_refuses_missing_values():
+    """Under MI a completed data set must be complete: no silent listwise deletion."""
+    df = pd.DataFrame({"y1": [2.0, 4.0, np.nan, 7.0], "y0": [1.0, 1.0, 1.0, 1.0]})
+    with pytest.raises(DataError, match="1 of 4 rows have a missing y1 or y0"):
+        change_estimator("y1", "y0")(df)
+
+
+# --------------------------------------------------------------------------------------------
+# run(cfg, args) on small synthetic wide frames
+# --------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def raw_cfg():
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def _cfg(raw, **missing_data):
+    raw = copy.deepcopy(raw)
+    md = dict(raw.get("missing_data") or {})
+    md.update({"m": 3, "iterations": 2})
+    md["sensitivity"] = {**(md.get("sensitivity") or {}), "outcome": "qol", "wave": "T1",
+                         "deltas": [-10, 0, 10], "mode": "post"}
+    md.update(missing_data)
+    raw["missing_data"] = md
+    return config_from_dict(raw, root=ROOT)
+
+
+def _wide(n=80, seed=0):
+    """Wide data like the clean stage writes: covariates, <scale>_<wave>, ~30% drop-out."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "pid": [f"p{i:03d}" for i in range(n)],
+        "age": rng.integers(18, 80, n).astype(float),
+        "gender": pd.Categorical(rng.choice(["Woman", "Man"], n)),
+    })
+    latent = rng.normal(size=n)
+    for w, shift in (("T0", 0.0), ("T1", 0.3), ("T2", 0.5)):
+        for s in SCALES:
+            hi = 100.0 if s == "qol" else 7.0
+            x = hi / 2 + hi / 8 * (latent + shift + rng.normal(scale=0.7, size=n))
+            df[f"{s}_{w}"] = np.clip(np.round(x, 1), 0 if s == "qol" else 1, hi)
+    left = rng.random(n) < 0.3
+    for w in ("T1", "T2"):
+        for s in SCALES:
+            df.loc[left, f"{s}_{w}"] = np.nan
+    df.loc[rng.random(n) < 0.05, "qol_T0"] = np.nan
+    return df
+
+
+def _run(cfg, wide, tmp_path, weights=None):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    wide_path = tmp_path / "wide.parquet"
+    wide.to_parquet(wide_path)
+    weights_path = None
+    if weights is not None:
+        weights_path = str(tmp_path / "ipw_weights.parquet")
+        weights.to_parquet(weights_path)
+    args = argparse.Namespace(
+        wide=str(wide_path), out_imputations=str(tmp_path / "imp" / "i.parquet"),
+        outdir=str(tmp_path / "t"), figdir=str(tmp_path / "f"),
+        summary=str(tmp_path / "summary.json"), weights=weights_path,
+    )
+    stage.run(cfg, args)
+    t = tmp_path / "t"
+    return (pd.read_csv(t / "missing_data_primary.csv"),
+            pd.read_csv(t / "sensitivity_tipping_point.csv"),
+            pd.read_csv(t / "imputation_log.csv"),
+            json.loads((tmp_path / "summary.json").read_text()))
+
+
+_ESTIMATES = ["m", "estimate", "se", "df", "pvalue", "ci_lower", "ci_upper", "n", "fmi"]
+
+
+def test_ordinary_data_give_mi_and_tipping_point(raw_cfg, tmp_path):
+    wide = _wide()
+    weights = pd.DataFrame({"pid": wide["pid"], "ipw_T1": 1.0})
+    primary, tip, _, summary = _run(_cfg(raw_cfg), wide, tmp_path, weights=weights)
+    assert primary["method"].tolist() == ["complete_case", "ipw", "mi"]
+    assert (primary["status"] == "ok").all()
+    mi = primary.set_index("method").loc["mi"]
+    assert mi["primary"] and mi["n"] == 80 and mi["m"] == 3
+    assert (tip["status"] == "ok").all() and len(tip) == 3
+    assert tip["estimate"].nunique() == 3  # the shift moves the estimate
+    assert summary["primary_status"] == "ok" and summary["sensitivity_status"] == "ok"
+
+
+def test_constant_outcome_is_not_estimable_under_mi(raw_cfg, tmp_path, caplog):
+    """Audit c09a: every observed qol_T1 = 50. MICE cannot impute it, so the MI row and the
+    tipping point are not estimable; the complete-case row keeps its own n."""
+    wide = _wide()
+    wide.loc[wide["qol_T1"].notna(), "qol_T1"] = 50.0
+    n_cc = int(wide[["qol_T0", "qol_T1"]].notna().all(axis=1).sum())
+    with caplog.at_level(logging.WARNING, logger="pipeline.stats.mice"):
+        primary, tip, ilog, summary = _run(_cfg(raw_cfg), wide, tmp_path)
+    assert ("qol_T1", "constant") in set(zip(ilog["variable"], ilog["event"], strict=True))
+    p = primary.set_index("method")
+    assert p.loc["complete_case", "status"] == "ok" and p.loc["complete_case", "n"] == n_cc
+    mi = p.loc["mi"]
+    assert mi["status"] == "not_estimable" and mi["primary"]
+    assert "qol_T1 could not be imputed: it does not vary" in mi["message"]
+    assert mi[_ESTIMATES].isna().all(), "a not-estimable row must carry no numbers"
+    assert len(tip) == 1 and tip["status"].iloc[0] == "not_estimable"
+    assert "does not vary" in tip["message"].iloc[0]
+    assert tip[["delta", "estimate", "se", "ci_lower", "ci_upper"]].isna().all(axis=None)
+    s = summary["tipping_sentence"]
+    assert "could not be done" in s and "does not vary" in s and "did not change" not in s
+    assert summary["primary_status"] == "not_estimable"
+    assert summary["tipping_delta_negative"] is None
+    assert (tmp_path / "f" / "sensitivity_tipping_point.png").exists()
+    assert "not estimable" in caplog.text
+
+
+def test_constant_baseline_with_missing_values_is_not_estimable(raw_cfg, tmp_path):
+    wide = _wide()
+    wide.loc[wide["qol_T0"].notna(), "qol_T0"] = 60.0
+    primary, tip, _, _ = _run(_cfg(raw_cfg), wide, tmp_path)
+    mi = primary.set_index("method").loc["mi"]
+    assert mi["status"] == "not_estimable" and "qol_T0 could not be imputed" in mi["message"]
+    assert tip["status"].tolist() == ["not_estimable"]
+
+
+def test_all_missing_scale_is_left_out_of_the_default_model(raw_cfg, tmp_path, caplog):
+    """Audit c09b: belonging items all missing at T1. With the default column list the column
+    is left out (log row + warning) and the stage carries on."""
+    wide = _wide()
+    wide["belonging_T1"] = np.nan
+    with caplog.at_level(logging.WARNING, logger="pipeline.stats.mice"):
+        primary, tip, ilog, summary = _run(_cfg(raw_cfg, columns=None), wide, tmp_path)
+    row = ilog[ilog["variable"] == "belonging_T1"]
+    assert row["event"].tolist() == ["all_missing"]
+    assert "missing for all 80 participants" in row["message"].iloc[0]
+    assert "belonging_T1" in caplog.text and "missing for all 80" in caplog.text
+    settings = pd.read_csv(tmp_path / "t" / "imputation_settings.csv").set_index("variable")
+    assert settings.loc["belonging_T1", "method"] == "excluded"
+    assert (primary["status"] == "ok").all()
+    assert (tip["status"] == "ok").all()
+    assert "belonging_T1" in summary["excluded_from_imputation"]
+
+
+def test_all_missing_column_listed_by_the_user_keeps_the_error(raw_cfg, tmp_path):
+    wide = _wide()
+    wide["belonging_T1"] = np.nan
+    cols = ["age", "qol_T0", "qol_T1", "belonging_T0", "belonging_T1"]
+    with pytest.raises(DataError, match="'belonging_T1' missing for all 80.*missing_data.columns"):
+        _run(_cfg(raw_cfg, columns=cols), wide, tmp_path)
+
+
+def test_no_follow_up_data_is_not_estimable_without_crashing(raw_cfg, tmp_path):
+    """Audit c10c: no follow-up data at all; the primary outcome is missing for everyone."""
+    wide = _wide()
+    for w in ("T1", "T2"):
+        for s in SCALES:
+            wide[f"{s}_{w}"] = np.nan
+    # the attrition stage writes all-NaN weights when nobody was retained
+    weights = pd.DataFrame({"pid": wide["pid"], "ipw_T1": np.nan, "ipw_T2": np.nan})
+    primary, tip, ilog, summary = _run(_cfg(raw_cfg), wide, tmp_path, weights=weights)
+    assert set(ilog.loc[ilog["event"] == "all_missing", "variable"]) == {
+        f"{s}_{w}" for w in ("T1", "T2") for s in SCALES}
+    assert (primary["status"] == "not_estimable").all()
+    assert primary[_ESTIMATES].isna().all(axis=None)
+    p = primary.set_index("method")
+    assert "qol_T1 is missing for all 80 participants" in p.loc["mi", "message"]
+    assert "n = 0" in p.loc["complete_case", "message"]
+    assert "inverse-probability weight (ipw_T1)" in p.loc["ipw", "message"]
+    assert tip["status"].tolist() == ["not_estimable"]
+    assert "missing for all 80" in summary["tipping_sentence"]
+    assert summary["sensitivity_status"] == "not_estimable"
+
+
+def test_outcome_not_in_user_columns_is_not_estimable_under_mi(raw_cfg, tmp_path):
+    """MI needs the outcome in the imputation model; otherwise its missing values stay missing."""
+    cols = ["age", "qol_T0", "belonging_T0", "belonging_T1"]
+    primary, tip, _, _ = _run(_cfg(raw_cfg, columns=cols), _wide(), tmp_path)
+    mi = primary.set_index("method").loc["mi"]
+    assert mi["status"] == "not_estimable"
+    assert "qol_T1" in mi["message"] and "missing_data.columns" in mi["message"]
+    assert tip["status"].tolist() == ["not_estimable"]
+
+
+def test_outcome_without_missing_values_needs_no_tipping_point(raw_cfg, tmp_path):
+    wide = _wide()
+    rng = np.random.default_rng(5)
+    gone = wide["qol_T1"].isna()
+    wide.loc[gone, "qol_T1"] = rng.uniform(20, 80, int(gone.sum())).round(1)
+    wide.loc[wide["qol_T0"].isna(), "qol_T0"] = 50.0
+    primary, tip, _, summary = _run(_cfg(raw_cfg), wide, tmp_path)
+    assert (primary["status"] == "ok").all()
+    assert tip["status"].tolist() == ["not_estimable"]
+    assert "no missing values" in tip["message"].iloc[0]
+    assert "no missing values" in summary["tipping_sentence"]
+
+
+def test_chain_mode_reimputes_with_the_same_model(raw_cfg, tmp_path):
+    """mode: chain re-runs MICE per delta with the configured m and iterations, and leaves the
+    all-missing column out there too (no crash half-way through the stage)."""
+    wide = _wide()
+    wide["belonging_T1"] = np.nan
+    cfg = _cfg(raw_cfg, sensitivity={"outcome": "qol", "wave": "T1", "deltas": [-10, 0, 10],
+                                     "mode": "chain"})
+    primary, tip, _, _ = _run(cfg, wide, tmp_path)
+    assert (primary["status"] == "ok").all()
+    assert (tip["status"] == "ok").all() and (tip["mode"] == "chain").all()
+    assert (tip["m"] == 3).all()

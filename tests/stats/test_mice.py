@@ -1,0 +1,377 @@
+"""Tests for pipeline.stats.mice: MICE with PMM, against R mice and against known truth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.errors import ConfigError, DataError
+from pipeline.stats.mice import (
+    complete_cases,
+    default_m,
+    match_donors,
+    mice,
+    norm_draw,
+    quantify,
+    remove_lindep,
+)
+from pipeline.stats.pooling import rubin_pool
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "mice"
+
+
+def _ols(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """OLS coefficients and their variances (as R's lm / vcov)."""
+    X = np.column_stack([np.ones(len(y)), x])
+    xtx_inv = np.linalg.inv(X.T @ X)
+    b = xtx_inv @ X.T @ y
+    r = y - X @ b
+    s2 = r @ r / (len(y) - X.shape[1])
+    return b, np.diag(xtx_inv) * s2
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return pd.read_csv(FIX / "sim_mar.csv")
+
+
+@pytest.fixture(scope="module")
+def sim_result(sim):
+    return mice(sim, list(sim.columns), m=50, iterations=10, seed=20220202)
+
+
+def _pool_reference_analyses(result):
+    q, u = [], []
+    for d in result.imputations:
+        b, v = _ols(d["y_T2"].to_numpy(), d[["x_T0", "y_T0"]].to_numpy())
+        y = d["y_T2"].to_numpy()
+        q.append(np.r_[b, y.mean()])
+        u.append(np.r_[v, y.var(ddof=1) / len(y)])
+    return rubin_pool(np.array(q), np.array(u), df_complete=[627, 627, 627, 629])
+
+
+def test_agrees_with_r_mice_within_monte_carlo_error(sim_result):
+    """Pooled estimates, SEs and fmi agree with mice (pmm, m = 50, maxit = 10) within 4 MC SEs.
+
+    Both runs are independent Monte Carlo draws, so their pooled estimates differ by
+    N(0, B_R/m_R + B_py/m_py) (var of Qbar over imputations = B/m). The SE and fmi differ mainly
+    through the estimate of B, whose sampling SD is B sqrt(2/(m-1)); we propagate it by the delta
+    method: SD(se) ~ (1+1/m) SD(B) / (2 se), SD(fmi) ~ (1+1/m) Ubar SD(B) / T^2, each summed
+    over the two runs.
+    """
+    ref = pd.read_csv(FIX / "mice_pooled.csv")
+    ours = _pool_reference_analyses(sim_result)
+    m = 50
+    c = 1 + 1 / m
+
+    def sd_b(b: float) -> float:  # sampling SD of B (normal theory)
+        return b * np.sqrt(2 / (m - 1))
+
+    for i in range(4):
+        r, o = ref.iloc[i], ours.iloc[i]
+        mc_est = np.sqrt(r["b"] / m + o["b"] / m)
+        assert abs(o["estimate"] - r["estimate"]) < 4 * mc_est, r["term"]
+        mc_se = c * np.sqrt(sd_b(r["b"]) ** 2 + sd_b(o["b"]) ** 2) / (2 * r["se"])
+        assert abs(o["se"] - r["se"]) < 4 * mc_se, (r["term"], o["se"], r["se"], mc_se)
+        mc_fmi = c * r["ubar"] * np.sqrt(sd_b(r["b"]) ** 2 + sd_b(o["b"]) ** 2) / r["t"] ** 2
+        assert abs(o["fmi"] - r["fmi"]) < 4 * mc_fmi, (r["term"], o["fmi"], r["fmi"], mc_fmi)
+        # Within-imputation variance is nearly free of MC error: within 5 %.
+        assert o["ubar"] == pytest.approx(r["ubar"], rel=0.05)
+
+
+def test_mi_removes_complete_case_bias_in_reference_data(sim_result):
+    truth = json.loads((FIX / "sim_truth.json").read_text())
+    ours = _pool_reference_analyses(sim_result).iloc[3]
+    full = truth["sample_mean_y_T2_full"]
+    assert abs(ours["estimate"] - full) < 2 * ours["se"]
+    assert abs(truth["cc_mean_y_T2"] - full) > 3 * ours["se"]
+
+
+def test_recovers_population_mean_under_mar():
+    rng = np.random.default_rng(11)
+    n = 3000
+    x = rng.normal(size=n)
+    y = 50 + 10 * x + rng.normal(0, 5, size=n)
+    miss = rng.uniform(size=n) < 1 / (1 + np.exp(-(-0.5 + 1.5 * x)))  # MAR on x
+    df = pd.DataFrame({"x": x, "y": np.where(miss, np.nan, y)})
+    res = mice(df, ["x", "y"], m=10, iterations=3, seed=5)
+    ys = np.array([d["y"].to_numpy() for d in res.imputations])
+    pooled = rubin_pool(ys.mean(axis=1), ys.var(axis=1, ddof=1) / n).iloc[0]
+    cc = df["y"].mean()
+    assert abs(cc - 50) > 2.0  # complete cases are biased (~ -4)
+    assert abs(pooled["estimate"] - y.mean()) < 3 * pooled["se"]
+    assert abs(pooled["estimate"] - 50) < 0.6
+
+
+def test_seeded_reproducible_and_chain_independent_of_m(sim):
+    a = mice(sim, list(sim.columns), m=3, iterations=2, seed=7)
+    b = mice(sim, list(sim.columns), m=3, iterations=2, seed=7)
+    c = mice(sim, list(sim.columns), m=3, iterations=2, seed=8)
+    d = mice(sim, list(sim.columns), m=5, iterations=2, seed=7)
+    for x, y in zip(a.imputations, b.imputations, strict=True):
+        pd.testing.assert_frame_equal(x, y)
+    assert not a.imputations[0].equals(c.imputations[0])
+    pd.testing.assert_frame_equal(a.imputations[2], d.imputations[2])
+    np.testing.assert_array_equal(a.chain_means, b.chain_means)
+
+
+def test_structure_observed_kept_donors_only(sim_result, sim):
+    res = sim_result
+    assert res.variables == ["x_T0", "x_T1", "y_T1", "y_T2"]
+    assert res.method == {"age": "", "x_T0": "pmm", "y_T0": "", "x_T1": "pmm", "y_T1": "pmm",
+                          "y_T2": "pmm"}
+    assert res.chain_means.shape == (50, 10, 4) and res.chain_sds.shape == (50, 10, 4)
+    assert np.isfinite(res.chain_means).all()
+    mask = res.missing_mask
+    for d in res.imputations[:5]:
+        assert not d.isna().any().any()
+        pd.testing.assert_frame_equal(d.where(~mask), sim.where(~mask))
+        for v in res.variables:  # PMM imputes observed values only
+            assert set(d.loc[mask[v], v]) <= set(sim[v].dropna())
+
+
+def test_categorical_covariate_dummies_and_imputation():
+    rng = np.random.default_rng(3)
+    n = 400
+    gender = rng.choice(["Woman", "Man", "Non-binary / other"], size=n, p=[0.55, 0.4, 0.05])
+    y0 = rng.normal(60, 10, n) + 8 * (gender == "Man")
+    y1 = y0 + rng.normal(0, 5, n)
+    df = pd.DataFrame({"pid": [f"p{i}" for i in range(n)], "gender": gender, "y_T0": y0,
+                       "y_T1": y1})
+    df.loc[rng.uniform(size=n) < 0.1, "gender"] = None
+    df.loc[rng.uniform(size=n) < 0.5, "y_T1"] = np.nan
+    res = mice(df, ["gender", "y_T0", "y_T1"], m=2, iterations=3, seed=1)
+    out = res.imputations[0]
+    assert out["gender"].notna().all()
+    assert set(out["gender"]) <= {"Woman", "Man", "Non-binary / other"}
+    assert out["gender"].dtype == df["gender"].dtype
+    assert (out["pid"] == df["pid"]).all()
+    # Imputed gender follows y_T0: imputed "Man" rows have higher y_T0 on average.
+    imp = res.missing_mask["gender"]
+    both = pd.concat([d.loc[imp, ["gender", "y_T0"]] for d in res.imputations])
+    means = both.groupby("gender")["y_T0"].mean()
+    assert means["Man"] > means["Woman"]
+
+
+def test_all_missing_variable_raises():
+    df = pd.DataFrame({"a": [1.0, 2, 3, 4], "qol_T2": [np.nan] * 4})
+    with pytest.raises(DataError, match="qol_T2.*missing for all 4"):
+        mice(df, ["a", "qol_T2"], m=2, iterations=1, seed=1)
+
+
+def test_all_missing_variable_excluded_on_request():
+    """all_missing="exclude" (default column lists): left out, logged, m from the other columns."""
+    rng = np.random.default_rng(2)
+    n = 60
+    a = rng.normal(size=n)
+    df = pd.DataFrame({"a": a, "b": np.where(np.arange(n) < 6, np.nan, a + rng.normal(size=n)),
+                       "qol_T2": np.nan, "g": pd.Categorical([None] * n, categories=["x", "y"])})
+    res = mice(df, ["a", "b", "qol_T2", "g"], iterations=2, seed=1, all_missing="exclude")
+    assert res.method == {"a": "", "b": "pmm", "qol_T2": "excluded", "g": "excluded"}
+    assert res.variables == ["b"] and res.m == 10  # 6 of 60 incomplete, not 60 of 60
+    events = res.log.set_index("variable")
+    assert events.loc["qol_T2", "event"] == "all_missing"
+    assert "missing for all 60 participants" in events.loc["qol_T2", "message"]
+    assert events.loc["g", "event"] == "all_missing"
+    assert "qol_T2" not in res.predictors["b"]
+    for d in res.imputations:
+        assert d["qol_T2"].isna().all() and d["b"].notna().all()
+    with pytest.raises(ConfigError, match="all_missing"):
+        mice(df, ["a"], m=2, iterations=1, seed=1, all_missing="drop")
+
+
+def test_unknown_column_raises_with_hint():
+    df = pd.DataFrame({"qol_T1": [1.0, np.nan, 3]})
+    with pytest.raises(DataError, match="did you mean 'qol_T1'"):
+        mice(df, ["qol_t1"], m=2, iterations=1, seed=1)
+    with pytest.raises(ConfigError, match="not supported"):
+        mice(df, ["qol_T1"], m=2, iterations=1, seed=1, method="norm")
+
+
+def test_constant_and_collinear_are_logged_not_fatal():
+    rng = np.random.default_rng(4)
+    n = 200
+    x = rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "x_copy": 2 * x + 1, "k": 1.0,
+                       "y": np.where(rng.uniform(size=n) < 0.3, np.nan, x + rng.normal(size=n))})
+    df.loc[:4, "k"] = np.nan
+    res = mice(df, ["x", "x_copy", "k", "y"], m=2, iterations=2, seed=3)
+    events = set(zip(res.log["variable"], res.log["event"], strict=True))
+    assert ("k", "constant") in events
+    assert ("y", "predictor_removed") in events
+    assert res.method["k"] == "excluded" and res.imputations[0]["k"].isna().sum() == 5
+    assert res.imputations[0]["y"].notna().all()
+
+
+def test_predictor_subset():
+    rng = np.random.default_rng(8)
+    n = 300
+    x = rng.normal(size=n)
+    z = rng.normal(size=n)
+    y = np.where(rng.uniform(size=n) < 0.4, np.nan, 3 * x + rng.normal(size=n))  # cor ~ 0.95 < 0.99
+    df = pd.DataFrame({"x": x, "z": z, "y": y})
+    only_z = mice(df, ["x", "z", "y"], m=5, iterations=1, seed=2, predictors={"y": ["z"]})
+    with_x = mice(df, ["x", "z", "y"], m=5, iterations=1, seed=2)
+    miss = np.isnan(y)
+    def cor(res):  # mean correlation of imputed y with x over the imputations
+        return np.mean([np.corrcoef(d.loc[miss, "y"], x[miss])[0, 1] for d in res.imputations])
+
+    assert cor(with_x) > 0.85 and abs(cor(only_z)) < 0.1
+    assert only_z.predictors["y"] == ["z"]
+    with pytest.raises(ConfigError, match="did you mean 'z'"):
+        mice(df, ["x", "z", "y"], m=1, iterations=1, seed=2, predictors={"y": ["zz"]})
+
+
+def test_default_m_white_royston_wood():
+    df = pd.DataFrame({"a": [1.0] * 100, "b": [np.nan] * 37 + [1.0] * 63})
+    assert default_m(df, ["a", "b"]) == 37
+    assert default_m(df, ["a"]) == 5
+    assert default_m(df, ["a", "b"], maximum=20) == 20
+    df2 = pd.DataFrame({"b": [np.nan] * 901 + [1.0] * 99})
+    assert default_m(df2, ["b"]) == 91  # ceil(90.1)
+    assert mice(df, ["a", "b"], iterations=1, seed=1).m == 37
+
+
+def test_match_donors_picks_among_d_nearest():
+    rng = np.random.default_rng(0)
+    obs = rng.normal(size=200)
+    mis = rng.normal(size=500) * 1.5
+    for _ in range(5):
+        idx = match_donors(obs, mis, 5, rng)
+        dist = np.abs(obs[None, :] - mis[:, None])
+        fifth = np.sort(dist, axis=1)[:, 4]
+        assert (dist[np.arange(mis.size), idx] <= fifth + 1e-12).all()
+    # All d nearest get used (random choice), including at the edges of the sorted donors.
+    idx = np.array([match_donors(obs, np.array([obs.max() + 10]), 5, rng)[0] for _ in range(200)])
+    assert set(idx) == set(np.argsort(obs)[-5:])
+    # Fewer donors than d: every observed row is a candidate.
+    assert set(match_donors(obs[:3], np.zeros(300), 5, rng)) == {0, 1, 2}
+
+
+def test_norm_draw_centres_on_ols_and_scales_with_sigma():
+    rng = np.random.default_rng(1)
+    n = 500
+    X = np.column_stack([np.ones(n), rng.normal(size=n)])
+    y = X @ np.array([2.0, 3.0]) + rng.normal(0, 2, n)
+    draws = np.array([norm_draw(X, y, rng)[1] for _ in range(2000)])
+    coef, se = _ols(y, X[:, 1])
+    assert (np.abs(draws.mean(axis=0) - coef) < 4 * np.sqrt(se / 2000)).all()
+    np.testing.assert_allclose(draws.std(axis=0), np.sqrt(se), rtol=0.08)
+
+
+def test_norm_draw_ridge_on_singular_design():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=50)
+    X = np.column_stack([np.ones(50), x, x])
+    _coef, beta, ridged = norm_draw(X, 2 * x, rng)
+    assert ridged and np.isfinite(beta).all()
+
+
+def test_remove_lindep():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(2, 100))
+    y = a + rng.normal(size=100)
+    x = np.column_stack([a, b, a + b, np.full(100, 3.0), y])
+    keep = remove_lindep(x, y)
+    assert not keep[3] and not keep[4]  # constant; cor(y, y) >= 0.99
+    assert keep[:3].sum() == 2  # one of a, b, a + b removed
+    assert not remove_lindep(x, np.ones(100)).any()
+
+
+def test_quantify_orders_levels_by_predictor():
+    rng = np.random.default_rng(5)
+    codes = rng.integers(0, 3, size=300)
+    xo = np.column_stack([np.ones(300), codes * 2.0 + rng.normal(0, 0.3, 300)])
+    s = quantify(codes.astype(float), 3, xo)
+    lvl = [s[codes == k].mean() for k in range(3)]
+    assert abs(np.corrcoef(lvl, [0, 1, 2])[0, 1]) > 0.99
+
+
+def test_complete_cases():
+    df = pd.DataFrame({"a": [1.0, np.nan, 3], "b": [1.0, 2, np.nan], "c": [np.nan, 1, 1]})
+    out, dropped = complete_cases(df, ["a"])
+    assert dropped == 1 and list(out.index) == [0, 2]
+    assert out.attrs["method"] == "complete_case"
+    out, dropped = complete_cases(df, ["a", "b"])
+    assert dropped == 2 and len(out) == 1
+    with pytest.raises(DataError):
+        complete_cases(df, ["zz"])
+
+
+@pytest.mark.slow
+def test_agrees_with_r_mice_large_m(sim):
+    """Tighter check: ours with m = 100 vs mice with m = 500 (MC SD of the difference in pooled
+    estimates sqrt(B/500 + B/100), about 0.55 x the m = 50 test's); 4 MC SDs as above."""
+    ref = pd.read_csv(FIX / "mice_pooled_m500.csv")
+    ours = _pool_reference_analyses(mice(sim, list(sim.columns), m=100, iterations=10, seed=99))
+    for i in range(4):
+        r, o = ref.iloc[i], ours.iloc[i]
+        mc_est = np.sqrt(r["b"] / 500 + o["b"] / 100)
+        assert abs(o["estimate"] - r["estimate"]) < 4 * mc_est, r["term"]
+        sd_b = np.sqrt((r["b"] * np.sqrt(2 / 499)) ** 2 + (o["b"] * np.sqrt(2 / 99)) ** 2)
+        assert abs(o["se"] - r["se"]) < 4 * sd_b / (2 * r["se"]), r["term"]
+        assert abs(o["fmi"] - r["fmi"]) < 4 * r["ubar"] * sd_b / r["t"] ** 2, r["term"]
+
+
+def test_settings_from_config():
+    from pipeline.stats.mice import settings_from_config
+
+    s = settings_from_config({"m": "auto", "iterations": 20, "m_max": 60})
+    assert s["m"] is None and s["iterations"] == 20 and s["m_max"] == 60 and s["donors"] == 5
+    assert settings_from_config(None)["ridge"] == 1e-5
+    with pytest.raises(ConfigError, match="missing_data.m"):
+        settings_from_config({"m": "lots"})
+    with pytest.raises(ConfigError, match="missing_data.iterations"):
+        settings_from_config({"iterations": 0})
+    with pytest.raises(ConfigError, match="wrong type"):
+        settings_from_config({"donors": 2.5})
+    df = pd.DataFrame({"a": [1.0] * 10, "b": [np.nan] + [1.0, 2.0] * 4 + [3.0]})
+    assert mice(df, ["a", "b"], seed=1, **settings_from_config({"m_min": 12})).m == 12
+
+
+def test_figures_render(tmp_path):
+    from pipeline.missing_data.figures import plot_chains, plot_observed_vs_imputed
+
+    rng = np.random.default_rng(6)
+    df = pd.DataFrame({"g": rng.choice(["a", "b"], 80).astype(object), "x": rng.normal(size=80),
+                       "y": rng.normal(size=80)})
+    df.loc[:9, "y"] = np.nan
+    df.loc[10:14, "g"] = None
+    res = mice(df, ["g", "x", "y"], m=3, iterations=4, seed=1)
+    for fn, name in ((plot_chains, "chains"), (plot_observed_vs_imputed, "obs_imp")):
+        paths = fn(res, tmp_path / name)
+        assert [p.suffix for p in paths] == [".png", ".svg"]
+        assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_chain_plot_says_sd_undefined_for_one_missing_value(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from pipeline.missing_data.figures import plot_chains
+
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60)})
+    df.loc[3, "x"] = np.nan  # one missing value: no SD of the imputed values
+    df.loc[10:19, "y"] = np.nan
+    res = mice(df, ["x", "y"], m=3, iterations=3, seed=2)
+    texts = []
+    real_text = plt.Figure.text
+
+    def spy(self, x, y, s, *a, **k):
+        texts.append(s)
+        return real_text(self, x, y, s, *a, **k)
+
+    real_ax_text = plt.Axes.text
+    monkeypatch.setattr(plt.Figure, "text", spy)
+    monkeypatch.setattr(plt.Axes, "text",
+                        lambda self, x, y, s, *a, **k: (texts.append(s),
+                                                        real_ax_text(self, x, y, s, *a, **k))[1])
+    paths = plot_chains(res, tmp_path / "chains")
+    assert paths[0].stat().st_size > 1000
+    assert texts.count("SD not defined (one missing value)") == 1  # x only, not y
+    assert "Convergence of the imputation chains" in texts
+    assert any(t.startswith("3 chains, imputed values only") for t in texts)  # subtitle

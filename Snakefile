@@ -1,7 +1,8 @@
 # Social Cure evaluation pipeline.
 #   snakemake -n          show what would run
 #   snakemake --cores 2   run everything on the study in config/config.yaml
-# Rules are thin: each calls `python -m pipeline.cli <stage>`, whose code lives in pipeline/.
+# Rules are thin: each calls `python -m pipeline.cli <stage>`; one rule file per wing of
+# pipeline/ (docs/design.md is the map).
 
 import os
 
@@ -14,11 +15,21 @@ configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
 include: "rules/common.smk"
-include: "rules/data.smk"
-include: "rules/analysis.smk"
+include: "rules/ingest.smk"
+include: "rules/clean.smk"
+include: "rules/change.smk"
+include: "rules/attrition.smk"
+include: "rules/missing_data.smk"
+include: "rules/mediation.smk"
+include: "rules/crosslag.smk"
 
 
 rule all:
     default_target: True
     input:
-        ALL_TARGETS,
+        rules.clean.output,
+        rules.change.output,
+        rules.attrition.output,
+        rules.impute.output,
+        rules.mediation.output,
+        rules.crosslag.output,

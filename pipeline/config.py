@@ -101,8 +101,13 @@ class Config:
 
 
 def _schema() -> dict[str, Any]:
+    """The core schema with every wing's section schema plugged in (``pipeline.settings``)."""
+    from pipeline.settings import wing_schemas
+
     with open(SCHEMA_PATH, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        schema = yaml.safe_load(fh)
+    schema["properties"].update(wing_schemas())
+    return schema
 
 
 def _format_schema_error(err: jsonschema.ValidationError, schema: dict) -> str:

@@ -8,10 +8,14 @@ in the first second with a message naming the key, not after ingest and cleaning
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
+from types import ModuleType
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
+from pipeline.registry import WINGS, Wing, settings_module, wing
 
 PRIMARY_METHODS = ("fiml", "mi", "complete_case", "ipw")
 
@@ -109,26 +113,81 @@ def _attrition(cfg: Config) -> list[str]:
     return []
 
 
-CHECKS: dict[str, Callable[[Config], list[str]]] = {
+LEGACY_CHECKS: dict[str, Callable[[Config], list[str]]] = {
     "change": _change,
     "attrition": _attrition,
     "missing_data": _missing_data,
     "mediation": _mediation,
     "crosslag": _crosslag,
 }
+# Transitional: the config sections each stage read before its wing had a settings.py.
+LEGACY_KEYS: dict[str, tuple[str, ...]] = {
+    "clean": ("id_column", "waves", "scales", "covariates", "label_maps", "cleaning",
+              "pseudonymisation"),
+    "change": ("waves", "scales", "covariates", "change", "disclosure"),
+    "attrition": ("waves", "scales", "covariates", "attrition", "disclosure"),
+    "missing_data": ("seed", "waves", "scales", "covariates", "missing_data"),
+    "mediation": ("seed", "waves", "scales", "covariates", "mediation", "missing_data"),
+    "crosslag": ("waves", "scales", "covariates", "crosslag"),
+}
+
+
+def _settings_module(w: Wing) -> ModuleType | None:
+    """The wing's settings module, or None while it has none (transitional)."""
+    try:
+        return settings_module(w)
+    except ModuleNotFoundError as exc:
+        if exc.name == f"pipeline.{w.name}.settings":
+            return None
+        raise
+
+
+def _check_wing(cfg: Config, w: Wing) -> list[str]:
+    mod = _settings_module(w)
+    if mod is None:
+        legacy = LEGACY_CHECKS.get(w.name)
+        return legacy(cfg) if legacy else []
+    mod.from_config(cfg)
+    return []
+
+
+def _jsonable(obj: object) -> object:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+def stage_settings_json(cfg: Config, stage: str) -> str:
+    """JSON of everything stage ``stage`` reads from the config (its Snakemake params).
+
+    The wing's resolved settings (``settings.from_config``, defaults filled in) plus the core
+    config keys its settings module declares in ``CORE_KEYS``.
+    """
+    w = wing(stage)
+    mod = _settings_module(w)
+    if mod is None:
+        return json.dumps({k: cfg.raw.get(k) for k in LEGACY_KEYS[w.name]}, sort_keys=True,
+                          default=str)
+    payload = {"settings": _jsonable(mod.from_config(cfg)),
+               "core": {k: cfg.raw.get(k) for k in mod.CORE_KEYS}}
+    return json.dumps(payload, sort_keys=True, default=str)
 
 
 def validate_analysis_sections(cfg: Config) -> None:
     """Raise one ConfigError listing every problem in the analysis sections."""
     problems: list[str] = []
-    for name, check in CHECKS.items():
+    for w in WINGS:
         try:
-            problems += check(cfg)
+            problems += _check_wing(cfg, w)
         except ConfigError as exc:
             problems.append(str(exc))
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            problems.append(f"config section {name}: a value has the wrong type or form ({exc}); "
-                            f"compare with the {name} section of config/config.yaml.")
+            problems.append(f"config section {w.section or w.name}: a value has the wrong type or "
+                            f"form ({exc}); compare with config/config.yaml.")
     if problems:
         raise ConfigError(
             f"the analysis settings have {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)

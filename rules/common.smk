@@ -5,7 +5,7 @@ from pathlib import Path
 
 from pipeline.config import config_from_dict
 from pipeline.errors import PipelineError
-from pipeline.validate import validate_analysis_sections
+from pipeline.validate import stage_settings_json, validate_analysis_sections
 
 try:
     CFG = config_from_dict(config, root=workflow.basedir)
@@ -51,15 +51,15 @@ def cli(stage):
     return f'"{PY}" -m pipeline.cli {stage} --config {EFFECTIVE_CONFIG} --root "{workflow.basedir}"'
 
 
-ALL_TARGETS = [
-    "results/clean/long.parquet",
-    "results/clean/wide.parquet",
-    "results/clean/qc_log.csv",
-    "results/tables/data_quality.csv",
-    "results/tables/reliability.csv",
-    "results/tables/change_means.csv",
-    "results/tables/attrition_flow.csv",
-    "results/tables/missing_data_primary.csv",
-    "results/tables/mediation_estimates.csv",
-    "results/tables/crosslag_estimates.csv",
-]
+def settings_params(stage):
+    """JSON of what a stage reads from the config: its wing's resolved settings (defaults filled)
+    and the core keys it declares. Used as the rule's params, so a rule reruns when, and only
+    when, something it reads changes."""
+    return stage_settings_json(CFG, stage)
+
+
+CLEAN = dict(
+    long="results/clean/long.parquet",
+    wide="results/clean/wide.parquet",
+    qc="results/clean/qc_log.csv",
+)

@@ -1,0 +1,60 @@
+"""The wings of the house: analysis name -> its config section, settings and stage modules.
+
+This table is data only (module names as strings), so the core (``pipeline.config``) can read
+it without importing any analysis. ``pipeline.cli`` dispatches stages through it and the
+start-up check (:func:`check_all_settings`) runs every wing's settings parser through it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["Wing", "WINGS", "wing", "settings_module", "stage_module", "check_all_settings"]
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Wing:
+    """One analysis folder ``pipeline/<name>/``.
+
+    ``stage`` is the CLI/Snakemake stage name; ``section`` the config section its
+    ``settings.py`` owns (None: the wing reads only the core study config).
+    """
+
+    name: str
+    stage: str
+    section: str | None
+
+    @property
+    def schema_path(self) -> Path | None:
+        return PACKAGE_DIR / self.name / "settings.schema.yaml" if self.section else None
+
+
+WINGS: tuple[Wing, ...] = (
+    Wing("ingest", "ingest", None),
+    Wing("clean", "clean", None),
+    Wing("change", "change", "change"),
+    Wing("attrition", "attrition", "attrition"),
+    Wing("missing_data", "impute", "missing_data"),
+    Wing("mediation", "mediation", "mediation"),
+    Wing("crosslag", "crosslag", "crosslag"),
+)
+
+
+def wing(stage: str) -> Wing:
+    for w in WINGS:
+        if w.stage == stage or w.name == stage:
+            return w
+    raise KeyError(stage)
+
+
+def settings_module(w: Wing) -> ModuleType:
+    return importlib.import_module(f"pipeline.{w.name}.settings")
+
+
+def stage_module(w: Wing) -> ModuleType:
+    return importlib.import_module(f"pipeline.{w.name}.stage")

@@ -1,7 +1,9 @@
 """Command-line entry points called by the Snakemake rules (``python -m pipeline.cli <stage>``).
 
 Every stage takes ``--config`` (the effective configuration, YAML or JSON), ``--root`` (project
-root for relative data paths) and ``--log`` (the rule's log file). A :class:`PipelineError` is
+root for relative data paths), ``--io`` (JSON of the rule's named inputs and outputs, see
+:class:`pipeline.stage_io.StageIO`) and ``--log`` (the rule's log file). A stage module exposes
+``run(cfg, io)``. A :class:`PipelineError` is
 printed as a plain message (file, column, row or model, and what to do) to the terminal and the
 log, and the process exits with status 2; anything else is a bug and keeps its traceback.
 """
@@ -19,6 +21,7 @@ import yaml
 
 from pipeline.config import Config, config_from_dict
 from pipeline.errors import PipelineError
+from pipeline.stage_io import StageIO
 
 log = logging.getLogger("pipeline")
 
@@ -62,12 +65,17 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--config", required=True, help="effective configuration (YAML/JSON)")
         p.add_argument("--root", default=".", help="project root for relative paths")
         p.add_argument("--log", default=None, help="log file")
-        mod.add_arguments(p)
+        p.add_argument("--io", default=None, help="JSON of the rule's named inputs and outputs")
+        if hasattr(mod, "add_arguments"):  # transitional: stages not yet on --io
+            mod.add_arguments(p)
     args = parser.parse_args(argv)
     _setup_logging(args.log)
     try:
         cfg = load_effective_config(args.config, args.root)
-        modules[args.stage].run(cfg, args)
+        if args.io is not None:
+            modules[args.stage].run(cfg, StageIO.from_json(args.io))
+        else:
+            modules[args.stage].run(cfg, args)
     except PipelineError as exc:
         log.error("%s", exc)
         return 2

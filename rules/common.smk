@@ -51,6 +51,23 @@ def cli(stage):
     return f'"{PY}" -m pipeline.cli {stage} --config {EFFECTIVE_CONFIG} --root "{workflow.basedir}"'
 
 
+def stage_io(wildcards, input, output):
+    """JSON of a rule's named inputs and outputs, for ``pipeline.cli --io`` (StageIO)."""
+    return json.dumps(
+        {
+            "input": dict(input.items()),
+            "output": dict(output.items()),
+            "wildcards": dict(wildcards.items()),
+        },
+        sort_keys=True,
+    )
+
+
+def run_stage(stage):
+    """Shell command of a rule whose stage takes its files by name (``params.io``)."""
+    return cli(stage) + " --io {params.io:q} --log {log}"
+
+
 def settings_params(stage):
     """JSON of what a stage reads from the config: its wing's resolved settings (defaults filled)
     and the core keys it declares. Used as the rule's params, so a rule reruns when, and only

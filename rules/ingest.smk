@@ -15,8 +15,8 @@ rule ingest:
     params:
         # only this wave's entry: adding another wave does not re-read this one
         cfg=lambda w: wave_entry(w.wave) + section("id_column", "scales", "covariates", "label_maps"),
+        io=stage_io,
     log:
         "results/logs/ingest_{wave}.log",
     shell:
-        cli("ingest") + " --wave {wildcards.wave} --out-data {output.data}"
-        " --out-log {output.log} --out-meta {output.meta} --log {log}"
+        run_stage("ingest")

@@ -29,10 +29,12 @@ def _ingest(root: Path, cfg: dict, wave: str, capsys) -> tuple[int, str]:
     cfg_path = root / "effective.json"
     cfg_path.write_text(json.dumps(cfg))
     out = root / "out"
+    io = {"input": {}, "wildcards": {"wave": wave},
+          "output": {"data": str(out / "d.parquet"), "log": str(out / "l.csv"),
+                     "meta": str(out / "m.json")}}
     rc = main([
-        "ingest", "--config", str(cfg_path), "--root", str(root), "--wave", wave,
-        "--out-data", str(out / "d.parquet"), "--out-log", str(out / "l.csv"),
-        "--out-meta", str(out / "m.json"), "--log", str(out / "ingest.log"),
+        "ingest", "--config", str(cfg_path), "--root", str(root), "--io", json.dumps(io),
+        "--log", str(out / "ingest.log"),
     ])
     err = capsys.readouterr().err
     return rc, err

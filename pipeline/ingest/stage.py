@@ -19,16 +19,10 @@ from pipeline.ingest import (
     read_wave,
 )
 from pipeline.ingest.result import concat_logs, log_entry, log_frame
+from pipeline.stage_io import StageIO
 from pipeline.tables import write_parquet, write_table
 
 log = logging.getLogger("pipeline.ingest")
-
-
-def add_arguments(p) -> None:
-    p.add_argument("--wave", required=True)
-    p.add_argument("--out-data", required=True)
-    p.add_argument("--out-log", required=True)
-    p.add_argument("--out-meta", required=True)
 
 
 def expected_columns(cfg: Config, wave_id: str) -> list[str]:
@@ -158,12 +152,13 @@ def ingest_wave(cfg: Config, wave_id: str):
     return result
 
 
-def run(cfg: Config, args) -> None:
-    result = ingest_wave(cfg, args.wave)
-    write_parquet(result.data, args.out_data)
-    write_table(result.log, args.out_log)
-    Path(args.out_meta).write_text(
+def run(cfg: Config, io: StageIO) -> None:
+    wave = io.wildcards["wave"]
+    result = ingest_wave(cfg, wave)
+    write_parquet(result.data, io.output("data"))
+    write_table(result.log, io.output("log"))
+    io.output("meta").write_text(
         json.dumps(result.meta, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8"
     )
-    log.info("wave %s: %d rows kept, %d dropped (see %s)", args.wave, len(result.data),
-             result.n_dropped, args.out_log)
+    log.info("wave %s: %d rows kept, %d dropped (see %s)", wave, len(result.data),
+             result.n_dropped, io.output("log"))

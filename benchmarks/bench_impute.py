@@ -23,7 +23,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.stats.mice import mice
+from pipeline.stats.mice import mice  # noqa: E402 (after the sys.path insert)
 
 DATA = ROOT / "tests" / "fixtures" / "mice" / "sim_mar.csv"
 M, ITER = 20, 5

@@ -86,13 +86,15 @@ def main() -> None:
         make_csv(path, args.rows, args.items)
         size_mb = path.stat().st_size / 2**20
         print(
-            f"wrote {args.rows:,} rows x {args.items} items ({size_mb:.0f} MB) in {time.perf_counter() - t0:.1f} s"
+            f"wrote {args.rows:,} rows x {args.items} items ({size_mb:.0f} MB) in "
+            f"{time.perf_counter() - t0:.1f} s"
         )
         base = run("pandas", path, args.items)
         ours = run("read_wave", path, args.items)
     for r in (base, ours):
         print(
-            f"{r['reader']:>10}: {r['seconds']:6.2f} s, peak RSS {r['peak_mb']:7.0f} MB (after imports {r['start_mb']:.0f} MB), rows {r['rows']:,}"
+            f"{r['reader']:>10}: {r['seconds']:6.2f} s, peak RSS {r['peak_mb']:7.0f} MB "
+            f"(after imports {r['start_mb']:.0f} MB), rows {r['rows']:,}"
         )
     print(
         f"read_wave / pandas.read_csv: time x{ours['seconds'] / base['seconds']:.2f}, "

@@ -19,9 +19,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.mediation.analysis import fit_chain
-from pipeline.mediation.bootstrap import ResamplePlan
-from pipeline.mediation.frame import ChainData
+from pipeline.mediation.bootstrap import ResamplePlan  # noqa: E402
+from pipeline.mediation.complete_case import fit_chain  # noqa: E402
+from pipeline.mediation.frame import ChainData  # noqa: E402
 
 DESIGN = ["x", "age", "female", "m1", "m2", "m3", "y"]
 B = 5000
@@ -40,14 +40,14 @@ def best_of(fn, repeats: int = REPEATS) -> float:
 def ours(df: pd.DataFrame, seed: int = 1) -> None:
     Z = np.column_stack([np.ones(len(df)), df[DESIGN].to_numpy(dtype=float)])
     data = ChainData(Z=Z, names=tuple(DESIGN), n_cov=2, k=3, n_total=len(df))
-    fit_chain(data, ResamplePlan(len(df), B, seed))
+    fit_chain(data, ResamplePlan(len(df), B, seed), ci="percentile", conf=0.95)
 
 
 def theirs(df: pd.DataFrame) -> None:
     from pyprocessmacro import Process
 
-    Process(data=df, model=6, x="x", m=["m1", "m2", "m3"], y="y", controls=["age", "female"], boot=B,
-            seed=1, percent=True, total=True, contrast=True, suppr_init=True, detail=False)
+    Process(data=df, model=6, x="x", m=["m1", "m2", "m3"], y="y", controls=["age", "female"],
+            boot=B, seed=1, percent=True, total=True, contrast=True, suppr_init=True, detail=False)
 
 
 def bigger(df: pd.DataFrame, n: int) -> pd.DataFrame:

@@ -54,7 +54,8 @@ for (cs in cases) {
   fits[[cs$name]] <- one()
   if (!(cs$name %%in%% want)) next
   el <- system.time(for (i in seq_len(reps)) one())[["elapsed"]] / reps
-  el_fit <- system.time(for (i in seq_len(reps)) suppressWarnings(do.call(fun, args)))[["elapsed"]] / reps
+  el_fit <- system.time(for (i in seq_len(reps))
+    suppressWarnings(do.call(fun, args)))[["elapsed"]] / reps
   cat(sprintf("TIME,%%s,%%.6f,%%.6f\n", cs$name, el, el_fit))
 }
 """

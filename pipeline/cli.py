@@ -11,7 +11,6 @@ log, and the process exits with status 2; anything else is a bug and keeps its t
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import sys
@@ -21,21 +20,10 @@ import yaml
 
 from pipeline.config import Config, config_from_dict
 from pipeline.errors import PipelineError
+from pipeline.registry import WINGS, stage_module, wing
 from pipeline.stage_io import StageIO
 
 log = logging.getLogger("pipeline")
-
-# stage name -> module in pipeline.stages exposing add_arguments(parser) and run(cfg, args)
-STAGES = {
-    "ingest": "pipeline.ingest.stage",
-    "clean": "pipeline.clean.stage",
-    "change": "pipeline.change.stage",
-    "attrition": "pipeline.attrition.stage",
-    "impute": "pipeline.missing_data.stage",
-    "mediation": "pipeline.mediation.stage",
-    "crosslag": "pipeline.crosslag.stage",
-}
-
 
 def load_effective_config(path: str | Path, root: str | Path) -> Config:
     text = Path(path).read_text(encoding="utf-8")
@@ -56,26 +44,17 @@ def _setup_logging(log_path: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="socialcure", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="stage", required=True)
-    modules = {}
-    for name, modname in STAGES.items():
-        mod = importlib.import_module(modname)
-        modules[name] = mod
-        p = sub.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0])
-        p.add_argument("--config", required=True, help="effective configuration (YAML/JSON)")
-        p.add_argument("--root", default=".", help="project root for relative paths")
-        p.add_argument("--log", default=None, help="log file")
-        p.add_argument("--io", default=None, help="JSON of the rule's named inputs and outputs")
-        if hasattr(mod, "add_arguments"):  # transitional: stages not yet on --io
-            mod.add_arguments(p)
+    parser.add_argument("stage", choices=[w.stage for w in WINGS],
+                        help="the stage to run (one per wing, see pipeline/registry.py)")
+    parser.add_argument("--config", required=True, help="effective configuration (YAML/JSON)")
+    parser.add_argument("--root", default=".", help="project root for relative paths")
+    parser.add_argument("--log", default=None, help="log file")
+    parser.add_argument("--io", required=True, help="JSON of the rule's named inputs and outputs")
     args = parser.parse_args(argv)
     _setup_logging(args.log)
     try:
         cfg = load_effective_config(args.config, args.root)
-        if args.io is not None:
-            modules[args.stage].run(cfg, StageIO.from_json(args.io))
-        else:
-            modules[args.stage].run(cfg, args)
+        stage_module(wing(args.stage)).run(cfg, StageIO.from_json(args.io))  # imports one wing
     except PipelineError as exc:
         log.error("%s", exc)
         return 2

@@ -65,7 +65,11 @@ class Covariate:
 
 @dataclass(frozen=True)
 class Config:
-    """Typed, read-only view of a validated configuration (``raw`` keeps the full dict)."""
+    """Typed, read-only view of a validated configuration.
+
+    ``raw`` keeps the config as given; only the wings' ``settings.py`` read their analysis
+    section from it (through :func:`pipeline.settings.section_settings`).
+    """
 
     study_id: str
     study_title: str
@@ -78,6 +82,7 @@ class Config:
     duplicate_rule: str
     unmatched_followup: str
     min_id_overlap: float
+    max_unmatched_share: float
     min_cell: int
     raw: dict[str, Any]
     root: Path
@@ -92,22 +97,31 @@ class Config:
                 return w
         raise ConfigError(f"wave '{wave_id}' is not in config 'waves' (known: {self.wave_ids})")
 
-    def section(self, name: str) -> dict[str, Any]:
-        """A later stage's config section (``mediation``, ``crosslag``, ...), or ``{}``."""
-        return copy.deepcopy(self.raw.get(name) or {})
-
     def path(self, relative: str) -> Path:
         return (self.root / relative).resolve()
 
 
-def _schema() -> dict[str, Any]:
-    """The core schema with every wing's section schema plugged in (``pipeline.settings``)."""
-    from pipeline.settings import wing_schemas
-
+def _core_schema() -> dict[str, Any]:
     with open(SCHEMA_PATH, encoding="utf-8") as fh:
-        schema = yaml.safe_load(fh)
-    schema["properties"].update(wing_schemas())
+        return yaml.safe_load(fh)
+
+
+def _schema(with_sections: bool = True) -> dict[str, Any]:
+    """The core schema; with every wing's section schema plugged in (``pipeline.settings``)."""
+    schema = _core_schema()
+    if with_sections:
+        from pipeline.settings import wing_schemas
+
+        schema["properties"].update(wing_schemas())
     return schema
+
+
+def schema_problems(cfg: dict[str, Any], with_sections: bool = True) -> list[tuple[str, str]]:
+    """Every JSON-Schema problem as ``(top-level key, message)``, in key order."""
+    validator = jsonschema.Draft202012Validator(_schema(with_sections))
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.absolute_path)))
+    return [(str(e.absolute_path[0]) if e.absolute_path else "", _format_schema_error(e, {}))
+            for e in errors]
 
 
 def _format_schema_error(err: jsonschema.ValidationError, schema: dict) -> str:
@@ -129,21 +143,22 @@ def _format_schema_error(err: jsonschema.ValidationError, schema: dict) -> str:
     return f"config key {key}: {err.message}."
 
 
-def validate_dict(cfg: dict[str, Any]) -> list[str]:
-    """Return a list of human-readable problems (empty when the config is valid)."""
-    schema = _schema()
-    validator = jsonschema.Draft202012Validator(schema)
-    problems = [
-        _format_schema_error(e, schema)
-        for e in sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.absolute_path)))
-    ]
+def validate_dict(cfg: dict[str, Any], with_sections: bool = True) -> list[str]:
+    """Return a list of human-readable problems (empty when the config is valid).
+
+    ``with_sections=False`` checks the core study config only (the analysis sections are then
+    checked by each wing's settings, see :func:`pipeline.validate.validate_config`).
+    """
+    problems = [msg for _, msg in schema_problems(cfg, with_sections)]
     if problems:
         return problems
     waves = cfg["waves"]
     ids = [w["id"] for w in waves]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        problems.append(f"config key waves: wave id(s) {dup} appear more than once; ids must be unique.")
+        problems.append(
+            f"config key waves: wave id(s) {dup} appear more than once; ids must be unique."
+        )
     months = [w["months"] for w in waves]
     if any(b <= a for a, b in zip(months, months[1:])):
         problems.append(
@@ -162,7 +177,9 @@ def validate_dict(cfg: dict[str, Any]) -> list[str]:
     for key, sc in cfg["scales"].items():
         lo, hi = sc["range"]
         if lo >= hi:
-            problems.append(f"config key scales.{key}.range: lower bound {lo} must be below upper {hi}.")
+            problems.append(
+                f"config key scales.{key}.range: lower bound {lo} must be below upper {hi}."
+            )
         for r in sc.get("reverse", []):
             if r not in sc["items"]:
                 problems.append(
@@ -192,7 +209,9 @@ def validate_dict(cfg: dict[str, Any]) -> list[str]:
             all_items[it] = key
     for key, cov in (cfg.get("covariates") or {}).items():
         if cov.get("wave") and cov["wave"] not in ids:
-            problems.append(f"config key covariates.{key}.wave: '{cov['wave']}' is not a wave id {ids}.")
+            problems.append(
+                f"config key covariates.{key}.wave: '{cov['wave']}' is not a wave id {ids}."
+            )
     return problems
 
 
@@ -215,20 +234,25 @@ def load_config(path: str | Path, root: str | Path | None = None) -> Config:
     return config_from_dict(cfg, root=root if root is not None else path.resolve().parent.parent)
 
 
-def config_from_dict(cfg: dict[str, Any], root: str | Path = ".") -> Config:
+def config_from_dict(cfg: dict[str, Any], root: str | Path = ".",
+                     with_sections: bool = True) -> Config:
     """Validate a config dict (e.g. Snakemake's ``config``) and return the typed view."""
     cfg = copy.deepcopy(cfg)
-    problems = validate_dict(cfg)
+    problems = validate_dict(cfg, with_sections)
     if problems:
         raise ConfigError(
             f"the configuration has {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
         )
-    pseudo = cfg.get("pseudonymisation") or {}
-    salt = os.environ.get(pseudo.get("salt_env", "SOCIALCURE_SALT")) or pseudo.get("salt")
+    from pipeline.settings import apply_defaults
+
+    raw = cfg
+    cfg = apply_defaults(_core_schema(), cfg)  # the core defaults live in the schema only
+    pseudo = cfg["pseudonymisation"]
+    salt = os.environ.get(pseudo["salt_env"]) or pseudo.get("salt")
     if not salt:
         raise ConfigError(
             "config key pseudonymisation: no salt. Set pseudonymisation.salt or the environment "
-            f"variable {pseudo.get('salt_env', 'SOCIALCURE_SALT')}."
+            f"variable {pseudo['salt_env']}."
         )
     label_maps = cfg.get("label_maps") or {}
     waves = tuple(
@@ -239,7 +263,7 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".") -> Config:
             label=w.get("label", w["id"]),
             date_column=w.get("date_column"),
             sheet=w.get("sheet"),
-            format=w.get("format", "auto"),
+            format=w["format"],
             event=w.get("event"),
             wave_column=w.get("wave_column"),
             event_column=w.get("event_column"),
@@ -275,7 +299,7 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".") -> Config:
         )
         for key, c in (cfg.get("covariates") or {}).items()
     }
-    cleaning = cfg.get("cleaning") or {}
+    cleaning = cfg["cleaning"]
     return Config(
         study_id=cfg["study"]["id"],
         study_title=cfg["study"].get("title", cfg["study"]["id"]),
@@ -285,10 +309,11 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".") -> Config:
         waves=waves,
         scales=scales,
         covariates=covariates,
-        duplicate_rule=cleaning.get("duplicate_rule", "most_complete_then_latest"),
-        unmatched_followup=cleaning.get("unmatched_followup", "drop"),
-        min_id_overlap=float(cleaning.get("min_id_overlap", 0.2)),
-        min_cell=int((cfg.get("disclosure") or {}).get("min_cell", 10)),
-        raw=cfg,
+        duplicate_rule=cleaning["duplicate_rule"],
+        unmatched_followup=cleaning["unmatched_followup"],
+        min_id_overlap=float(cleaning["min_id_overlap"]),
+        max_unmatched_share=float(cleaning["max_unmatched_share"]),
+        min_cell=int(cfg["disclosure"]["min_cell"]),
+        raw=raw,
         root=Path(root).resolve(),
     )

@@ -158,8 +158,8 @@ def suppress_counts(
     extra ``lines`` (see ``suppression_mask``) whose only hidden cell could otherwise be
     recovered from the line's total. Percentage columns
     (``pct_columns`` maps percentage column -> count column; by default ``pct_<c>``/``<c>_pct``)
-    are shown as ``"[c]"`` wherever their count is hidden. Shown counts are integers; affected columns become
-    ``object`` dtype. The input is not modified.
+    are shown as ``"[c]"`` wherever their count is hidden. Shown counts are integers; affected
+    columns become ``object`` dtype. The input is not modified.
     """
     count_columns = list(count_columns)
     missing = [c for c in count_columns if c not in table.columns]
@@ -214,4 +214,35 @@ def suppress_within_groups(
     for col in share_columns:
         if col in out.columns:
             out[col] = out[col].astype(object).where(~hidden, "[c]")
+    return out
+
+
+def is_number(v: object) -> bool:
+    """True for a finite int/float cell (not a bool, not a suppression mark, not NaN)."""
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) \
+        and bool(np.isfinite(v))
+
+
+def round_shown(table: pd.DataFrame, digits: Mapping[str, int],
+                significant: Sequence[str] = ()) -> pd.DataFrame:
+    """Round the shown statistics of a public table; marks ("<10", "[c]") stay as they are.
+
+    ``digits``: column -> decimals; ``significant``: columns rounded to 2 significant digits
+    (p-values). At full precision a shown mean of whole numbers (such as ages) can reveal its
+    denominator, i.e. a count hidden by secondary suppression.
+    """
+    out = table.copy()
+    for c, d in digits.items():
+        out[c] = out[c].map(lambda v, d=d: round(float(v), d) if is_number(v) else v)
+    for c in significant:
+        out[c] = out[c].map(lambda v: float(f"{float(v):.2g}") if is_number(v) else v)
+    return out
+
+
+def round_percentages(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
+    """Every column whose name contains "pct" rounded to ``digits`` decimals (public tables;
+    suppressed cells stay text)."""
+    out = table.copy()
+    for c in [c for c in out.columns if "pct" in c]:
+        out[c] = out[c].map(lambda v: round(float(v), digits) if isinstance(v, (int, float)) else v)
     return out

@@ -2,7 +2,7 @@
 
 This table is data only (module names as strings), so the core (``pipeline.config``) can read
 it without importing any analysis. ``pipeline.cli`` dispatches stages through it and the
-start-up check (:func:`check_all_settings`) runs every wing's settings parser through it.
+start-up check (:mod:`pipeline.validate`) runs every wing's settings parser through it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["Wing", "WINGS", "wing", "settings_module", "stage_module", "check_all_settings"]
+__all__ = ["Wing", "WINGS", "wing", "settings_module", "stage_module"]
 
 PACKAGE_DIR = Path(__file__).parent
 

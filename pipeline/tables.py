@@ -14,7 +14,7 @@ def write_table(df: pd.DataFrame, path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     df = df.copy()
-    for col in df.columns[df.dtypes == object]:
+    for col in df.columns[df.dtypes == object]:  # noqa: E721 (pandas dtype comparison)
         # mixed columns (e.g. counts with suppression marks): same number format as floats
         df[col] = df[col].map(lambda v: FLOAT_FORMAT % v if isinstance(v, float) and v == v else v)
     df.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")

@@ -11,18 +11,25 @@ rule attrition:
         patterns="results/tables/attrition_patterns.csv",
         patterns_public="results/tables/attrition_patterns_public.csv",
         compare="results/tables/attrition_retained_vs_lost.csv",
+        compare_public="results/tables/attrition_retained_vs_lost_public.csv",
         model="results/tables/attrition_retention_model.csv",
         status="results/tables/attrition_retention_status.csv",
         ipw="results/tables/attrition_ipw.csv",
+        ipw_balance=expand(
+            "results/tables/attrition_ipw_balance_{wave}.csv", wave=WAVES[1:]
+        ),
         mcar="results/tables/attrition_mcar.csv",
         weights="results/clean/ipw_weights.parquet",
         summary="results/attrition/summary.json",
-        figures=["results/figures/attrition_flow.png", "results/figures/missing_patterns.png"],
-    params:
-        cfg=lambda w: settings_params("attrition"),
+        figures=expand(
+            "results/figures/{name}.{ext}",
+            name=["attrition_flow", "missing_patterns"],
+            ext=["png", "svg"],
+        ),
     log:
         "results/logs/attrition.log",
+    params:
+        cfg=lambda w: settings_params("attrition"),
+        io=stage_io,
     shell:
-        cli("attrition") + " --wide {input.wide} --long {input.long} --qc {input.qc}"
-        " --outdir results/tables --figdir results/figures --weights {output.weights}"
-        " --summary {output.summary} --log {log}"
+        run_stage("attrition")

@@ -7,24 +7,26 @@ rule change:
         wide=CLEAN["wide"],
         reliability="results/tables/reliability.csv",
     output:
-        tables=expand(
-            "results/tables/change_{name}.csv",
-            name=["means", "contrasts", "effect_sizes", "rci_shares", "status"],
-        ),
+        means="results/tables/change_means.csv",
+        contrasts="results/tables/change_contrasts.csv",
+        effect_sizes="results/tables/change_effect_sizes.csv",
+        rci_shares="results/tables/change_rci_shares.csv",
+        rci_public="results/tables/change_rci_shares_public.csv",
+        status="results/tables/change_status.csv",
         baseline="results/tables/descriptives_baseline.csv",
-        public=[
-            "results/tables/descriptives_baseline_public.csv",
-            "results/tables/change_rci_shares_public.csv",
-        ],
+        baseline_public="results/tables/descriptives_baseline_public.csv",
         correlations="results/tables/descriptives_correlations.csv",
         individual="results/change/rci_individual.csv",
         sentences="results/tables/change_sentences.csv",
-        figures=expand("results/figures/change_{scale}.png", scale=list(CFG.scales)),
-    params:
-        cfg=lambda w: settings_params("change"),
+        figures=expand(
+            "results/figures/change_{scale}.{ext}",
+            scale=list(CFG.scales),
+            ext=["png", "svg"],
+        ),
     log:
         "results/logs/change.log",
+    params:
+        cfg=lambda w: settings_params("change"),
+        io=stage_io,
     shell:
-        cli("change") + " --long {input.long} --wide {input.wide} --reliability {input.reliability}"
-        " --out-dir results/tables --individual {output.individual} --fig-dir results/figures"
-        " --sentences {output.sentences} --log {log}"
+        run_stage("change")

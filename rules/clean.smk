@@ -3,20 +3,21 @@
 
 rule clean:
     input:
+        # in the order of config 'waves' (the stage pairs them with the wave ids)
         data=expand("results/interim/raw_{wave}.parquet", wave=WAVES),
         logs=expand("results/interim/read_log_{wave}.csv", wave=WAVES),
         meta=expand("results/interim/read_meta_{wave}.json", wave=WAVES),
+        waves=[CFG.path(w.file) for w in CFG.waves],
     output:
         long="results/clean/long.parquet",
         wide="results/clean/wide.parquet",
         qc="results/clean/qc_log.csv",
         quality="results/tables/data_quality.csv",
         reliability="results/tables/reliability.csv",
-    params:
-        cfg=lambda w: settings_params("clean"),
     log:
         "results/logs/clean.log",
+    params:
+        cfg=lambda w: settings_params("clean"),
+        io=stage_io,
     shell:
-        cli("clean") + " --interim results/interim --out-long {output.long}"
-        " --out-wide {output.wide} --out-qc {output.qc} --out-quality {output.quality}"
-        " --out-reliability {output.reliability} --log {log}"
+        run_stage("clean")

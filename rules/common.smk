@@ -3,13 +3,11 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline.config import config_from_dict
 from pipeline.errors import PipelineError
-from pipeline.validate import stage_settings_json, validate_analysis_sections
+from pipeline.validate import stage_settings_json, validate_config
 
 try:
-    CFG = config_from_dict(config, root=workflow.basedir)
-    validate_analysis_sections(CFG)
+    CFG = validate_config(config, root=workflow.basedir)
 except PipelineError as exc:
     sys.stderr.write(f"\nConfiguration problem: {exc}\n\n")
     raise SystemExit(2)
@@ -28,8 +26,9 @@ PY = sys.executable
 
 # The effective configuration (config file + any --config overrides) is written once per run
 # for the CLI stages; it is rewritten only when its content changes, so it never triggers reruns
-# by itself (each rule declares the config sections it reads as params instead).
-EFFECTIVE_CONFIG = Path("results/.config/effective.json")
+# by itself (each rule declares the config it reads as params instead). It lives beside
+# Snakemake's own state, not under results/, whose every file is a declared output.
+EFFECTIVE_CONFIG = Path(".snakemake/socialcure/effective_config.json")
 EFFECTIVE_CONFIG.parent.mkdir(parents=True, exist_ok=True)
 _text = json.dumps(config, sort_keys=True, indent=1, default=str)
 if not EFFECTIVE_CONFIG.exists() or EFFECTIVE_CONFIG.read_text() != _text:

@@ -1,4 +1,10 @@
 # The crosslag wing (pipeline/crosslag/): see docs/design.md.
+# Every file the stage writes is declared: six tables, one lavaan syntax file per analysis x
+# fitted model x constraint, one path diagram (.png + .svg) per analysis x fitted model (a
+# placeholder saying why when the free model is not estimable).
+from pipeline.crosslag.settings import from_config as crosslag_settings
+
+CROSSLAG = crosslag_settings(CFG)
 
 
 rule crosslag:
@@ -11,10 +17,16 @@ rule crosslag:
         status="results/tables/crosslag_status.csv",
         comparison="results/tables/crosslag_comparison.csv",
         spacing="results/tables/crosslag_wave_spacing.csv",
-    params:
-        cfg=lambda w: settings_params("crosslag"),
+        figures=expand(
+            "results/figures/{stem}.{ext}",
+            stem=CROSSLAG.figure_stems,
+            ext=["png", "svg"],
+        ),
+        models=expand("results/models/{stem}.lav", stem=CROSSLAG.syntax_stems),
     log:
         "results/logs/crosslag.log",
+    params:
+        cfg=lambda w: settings_params("crosslag"),
+        io=stage_io,
     shell:
-        cli("crosslag") + " --wide {input.wide} --outdir results/tables --figdir results/figures"
-        " --modeldir results/models --log {log}"
+        run_stage("crosslag")

@@ -1,4 +1,7 @@
 # The mediation wing (pipeline/mediation/): see docs/design.md.
+from pipeline.mediation.settings import from_config as mediation_settings
+
+MEDIATION_ANALYSES = mediation_settings(CFG).names
 
 
 rule mediation:
@@ -8,10 +11,16 @@ rule mediation:
         estimates="results/tables/mediation_estimates.csv",
         status="results/tables/mediation_status.csv",
         sentences="results/tables/mediation_sentences.csv",
-    params:
-        cfg=lambda w: settings_params("mediation"),
+        figures=expand(
+            "results/figures/mediation_{name}_{kind}.{ext}",
+            name=MEDIATION_ANALYSES,
+            kind=["path", "forest"],
+            ext=["png", "svg"],
+        ),
     log:
         "results/logs/mediation.log",
+    params:
+        cfg=lambda w: settings_params("mediation"),
+        io=stage_io,
     shell:
-        cli("mediation") + " --wide {input.wide} --outdir results/tables --figdir results/figures"
-        " --log {log}"
+        run_stage("mediation")

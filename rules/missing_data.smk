@@ -1,5 +1,11 @@
 # The missing_data wing (pipeline/missing_data/): see docs/design.md.
 
+IMPUTE_FIGURES = [
+    "imputation_chains",
+    "imputation_observed_vs_imputed",
+    "sensitivity_tipping_point",
+]
+
 
 rule impute:
     input:
@@ -12,16 +18,13 @@ rule impute:
         primary="results/tables/missing_data_primary.csv",
         tipping="results/tables/sensitivity_tipping_point.csv",
         summary="results/imputed/summary.json",
-        figures=[
-            "results/figures/imputation_chains.png",
-            "results/figures/imputation_observed_vs_imputed.png",
-            "results/figures/sensitivity_tipping_point.png",
-        ],
-    params:
-        cfg=lambda w: settings_params("impute"),
+        figures=expand(
+            "results/figures/{name}.{ext}", name=IMPUTE_FIGURES, ext=["png", "svg"]
+        ),
     log:
         "results/logs/impute.log",
+    params:
+        cfg=lambda w: settings_params("impute"),
+        io=stage_io,
     shell:
-        cli("impute") + " --wide {input.wide} --out-imputations {output.imputations}"
-        " --outdir results/tables --figdir results/figures --summary {output.summary}"
-        " --weights {input.weights} --log {log}"
+        run_stage("impute")

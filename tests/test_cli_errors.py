@@ -29,15 +29,42 @@ def _ingest(root: Path, cfg: dict, wave: str, capsys) -> tuple[int, str]:
     cfg_path = root / "effective.json"
     cfg_path.write_text(json.dumps(cfg))
     out = root / "out"
-    io = {"input": {}, "wildcards": {"wave": wave},
+    file = next(w["file"] for w in cfg["waves"] if w["id"] == wave)
+    io = {"input": {"wave": str(root / file)}, "wildcards": {"wave": wave},
           "output": {"data": str(out / "d.parquet"), "log": str(out / "l.csv"),
                      "meta": str(out / "m.json")}}
+    return _run("ingest", root, cfg_path, io, out / "ingest.log", capsys)
+
+
+def _run(stage: str, root: Path, cfg_path: Path, io: dict, log: Path, capsys) -> tuple[int, str]:
     rc = main([
-        "ingest", "--config", str(cfg_path), "--root", str(root), "--io", json.dumps(io),
-        "--log", str(out / "ingest.log"),
+        stage, "--config", str(cfg_path), "--root", str(root), "--io", json.dumps(io),
+        "--log", str(log),
     ])
     err = capsys.readouterr().err
     return rc, err
+
+
+def _clean(root: Path, cfg: dict, capsys) -> tuple[int, str]:
+    """Ingest every wave, then run the clean stage on the interim files (as rule ``clean``)."""
+    ids = [w["id"] for w in cfg["waves"]]
+    interim = root / "interim"
+    for w in ids:
+        rc, err = _ingest(root, cfg, w, capsys)
+        assert rc == 0, err
+        for src, dst in (("d.parquet", f"raw_{w}.parquet"), ("l.csv", f"read_log_{w}.csv"),
+                         ("m.json", f"read_meta_{w}.json")):
+            interim.mkdir(exist_ok=True)
+            (root / "out" / src).replace(interim / dst)
+    out = root / "clean"
+    io = {"input": {"data": [str(interim / f"raw_{w}.parquet") for w in ids],
+                    "logs": [str(interim / f"read_log_{w}.csv") for w in ids],
+                    "meta": [str(interim / f"read_meta_{w}.json") for w in ids],
+                    "waves": [str(root / w["file"]) for w in cfg["waves"]]},
+          "wildcards": {},
+          "output": {k: str(out / f"{k}.x") for k in
+                     ("long", "wide", "qc", "quality", "reliability")}}
+    return _run("clean", root, root / "effective.json", io, out / "clean.log", capsys)
 
 
 def test_demo_wave_ingests(study, capsys):
@@ -45,6 +72,23 @@ def test_demo_wave_ingests(study, capsys):
     rc, err = _ingest(root, cfg, "T0", capsys)
     assert rc == 0, err
     assert (root / "out" / "d.parquet").exists()
+
+
+def test_demo_study_cleans(study, capsys):
+    root, cfg = study
+    rc, err = _clean(root, cfg, capsys)
+    assert rc == 0, err
+    assert (root / "clean" / "long.x").exists() and (root / "clean" / "reliability.x").exists()
+
+
+def test_unmatched_follow_up_ids_over_the_limit_refused_by_clean(study, capsys):
+    """The demo has 2 follow-up ids at T1 never seen at baseline: over a limit of 0%."""
+    root, cfg = study
+    cfg["cleaning"]["max_unmatched_share"] = 0.0
+    rc, err = _clean(root, cfg, capsys)
+    assert rc == 2 and "Traceback" not in err
+    assert "2 of the" in err and "participants of wave T1" in err
+    assert "cleaning.max_unmatched_share = 0%" in err
 
 
 def test_configured_item_absent_names_closest_columns(study, capsys):

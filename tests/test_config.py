@@ -28,7 +28,8 @@ def test_shipped_config_is_valid(project_root):
 def test_unknown_key_suggests_closest(raw):
     bad = copy.deepcopy(raw)
     bad["scales"]["support"]["reverse_items"] = ["ss4"]
-    with pytest.raises(ConfigError, match=r"scales\.support.*'reverse_items'.*did you mean 'reverse'"):
+    with pytest.raises(ConfigError,
+                       match=r"scales\.support.*'reverse_items'.*did you mean 'reverse'"):
         config_from_dict(bad)
 
 

@@ -22,7 +22,8 @@ def test_is_small_scalar_and_vector():
     assert is_small(1) and is_small(9) and not is_small(10) and not is_small(0)
     assert not is_small(float("nan"))
     assert is_small(4, min_cell=5) and not is_small(5, min_cell=5)
-    np.testing.assert_array_equal(is_small(np.array([0, 1, 9, 10, np.nan])), [False, True, True, False, False])
+    np.testing.assert_array_equal(is_small(np.array([0, 1, 9, 10, np.nan])),
+                                  [False, True, True, False, False])
 
 
 def test_format_count():
@@ -120,7 +121,8 @@ def test_suppress_within_groups_hides_small_counts_and_their_shares():
 
     t = pd.DataFrame({"construct": ["a"] * 3 + ["b"] * 3, "wave": "T1",
                       "category": ["up", "same", "down"] * 2,
-                      "count": [17, 152, 8, 30, 120, 27], "share": [0.1, 0.86, 0.04, 0.17, 0.68, 0.15]})
+                      "count": [17, 152, 8, 30, 120, 27],
+                      "share": [0.1, 0.86, 0.04, 0.17, 0.68, 0.15]})
     out = suppress_within_groups(t, "count", ["construct", "wave"], 10, share_columns=["share"])
     a = out[out["construct"] == "a"]
     assert list(a["count"]).count("<10") == 1
@@ -129,3 +131,23 @@ def test_suppress_within_groups_hides_small_counts_and_their_shares():
     assert (a.loc[a["count"].map(lambda v: isinstance(v, str)), "share"] == "[c]").all()
     b = out[out["construct"] == "b"]
     assert list(b["count"]) == [30, 120, 27]
+
+
+def test_round_shown_leaves_marks_and_rounds_numbers():
+    from pipeline.disclosure import is_number, round_shown
+
+    t = pd.DataFrame({"mean": [1.23456, "[c]"], "p": [0.012345, np.nan]}, dtype=object)
+    out = round_shown(t, {"mean": 2}, significant=["p"])
+    assert out["mean"].tolist() == [1.23, "[c]"] and out.loc[0, "p"] == 0.012
+    assert np.isnan(out.loc[1, "p"])
+    assert is_number(np.float64(2.0)) and not is_number(True) and not is_number(float("inf"))
+    assert not is_number("<10")
+
+
+def test_round_percentages_only_pct_columns():
+    from pipeline.disclosure import round_percentages
+
+    t = pd.DataFrame({"n": [1.2345, 2.0], "pct_x": [12.345, "[c]"], "x_pct": [1.06, 2.0]})
+    out = round_percentages(t)
+    assert out["n"].tolist() == [1.2345, 2.0] and out["pct_x"].tolist() == [12.3, "[c]"]
+    assert out["x_pct"].tolist() == [1.1, 2.0]

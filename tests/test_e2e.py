@@ -144,3 +144,84 @@ def test_analysis_config_typo_stops_at_start_up(tmp_path):
     assert proc.returncode != 0
     assert "qoll" in proc.stderr and "Configuration problem" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# --- The workflow's contract: every file under results/ is a declared output -----------------
+
+
+def _workdir_copy(demo_run: Path, tmp_path: Path) -> Path:
+    """A copy of a finished run (results + Snakemake's metadata, timestamps kept)."""
+    import shutil
+
+    work = tmp_path / "copy"
+    shutil.copytree(demo_run.parent, work, symlinks=True)
+    return work
+
+
+def _planned_rules(workdir: Path, *extra: str) -> dict[str, int]:
+    """Rules `snakemake -n` would run in ``workdir``, with their job counts."""
+    proc = _run(workdir, "-n", *extra, quiet=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = proc.stdout + proc.stderr
+    if "Nothing to be done" in text:
+        return {}
+    table = text.split("Job stats:", 1)[1].split("total", 1)[0]
+    counts = {}
+    for line in table.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def test_nothing_under_results_is_untracked(demo_run):
+    proc = _run(demo_run.parent, "--list-untracked", quiet=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    listed = [line.strip() for line in (proc.stdout + proc.stderr).splitlines()]
+    untracked = [line for line in listed if line.startswith("results/")]
+    assert untracked == [], f"written but not declared by any rule: {untracked}"
+
+
+def test_a_finished_run_has_nothing_to_do(demo_run):
+    assert _planned_rules(demo_run.parent) == {}
+
+
+@pytest.mark.parametrize(
+    ("relpath", "rule"),
+    [
+        ("results/figures/attrition_flow.svg", "attrition"),
+        ("results/tables/change_sentences.csv", "change"),
+        ("results/tables/attrition_flow_public.csv", "attrition"),
+        ("results/tables/attrition_ipw_balance_T2.csv", "attrition"),
+        ("results/figures/mediation_social_cure_chain_forest.png", "mediation"),
+        ("results/models/crosslag_connections_health_riclpm_free.lav", "crosslag"),
+        ("results/figures/sensitivity_tipping_point.svg", "impute"),
+        ("results/tables/reliability.csv", "clean"),
+    ],
+)
+def test_deleting_a_result_plans_its_rebuild(demo_run, tmp_path, relpath, rule):
+    work = _workdir_copy(demo_run, tmp_path)
+    (work / relpath).unlink()
+    planned = _planned_rules(work)
+    assert rule in planned, f"deleting {relpath} should rerun {rule}; plan: {planned}"
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"change": {"conf_level": 0.9}}, {"change"}),
+        ({"missing_data": {"sensitivity": {"deltas": {"from": -10, "to": 10, "step": 1}}}},
+         {"impute"}),
+        ({"crosslag": {"exploratory_min_df": 6}}, {"crosslag"}),
+    ],
+)
+def test_a_settings_change_reruns_only_its_analysis(demo_run, tmp_path, override, expected):
+    """Each rule's params hold only what it reads: a change to one analysis's settings
+    reruns that analysis only (not, e.g., mediation when the tipping-point grid changes)."""
+    import yaml
+
+    work = _workdir_copy(demo_run, tmp_path)
+    cfg_path = tmp_path / "override.yaml"
+    cfg_path.write_text(yaml.safe_dump(override))
+    planned = set(_planned_rules(work, "--configfile", str(cfg_path))) - {"all"}
+    assert planned == expected

@@ -10,7 +10,7 @@ import yaml
 
 from pipeline.config import config_from_dict
 from pipeline.errors import ConfigError
-from pipeline.validate import validate_analysis_sections
+from pipeline.validate import validate_analysis_sections, validate_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,15 +28,15 @@ def test_every_problem_is_listed_with_its_key(raw):
     bad = copy.deepcopy(raw)
     bad["missing_data"]["primary"] = "fimll"
     bad["mediation"]["analyses"]["social_cure_chain"]["mediators"][0]["construct"] = "belongin"
-    bad["mediation"]["min_df"] = "ten"
     bad["crosslag"]["analyses"]["connections_health"]["constructs"] = ["suport", "qol"]
-    bad["crosslag"]["exploratory_min_df"] = "five"
-    bad["mediation"]["bootstrap"]["B"] = "many"
+    bad["change"]["conf_level"] = "high"
+    bad["attrition"]["notable_smd"] = "big"
     with pytest.raises(ConfigError) as exc:
-        validate_analysis_sections(config_from_dict(bad, root=ROOT))
+        validate_config(bad, root=ROOT)
     msg = str(exc.value)
+    # schema problems (types, enums) and cross-checks (names of scales) of every section at once
     for needle in ("missing_data.primary", "fimll", "belongin", "crosslag.analyses",
-                   "suport", "crosslag.exploratory_min_df"):
+                   "suport", "change.conf_level", "attrition.notable_smd"):
         assert needle in msg, needle
     assert "Traceback" not in msg
 
@@ -45,4 +45,4 @@ def test_wrong_type_in_change_section(raw):
     bad = copy.deepcopy(raw)
     bad["change"]["p_adjust"] = "tukey"
     with pytest.raises(ConfigError, match="change"):
-        validate_analysis_sections(config_from_dict(bad, root=ROOT))
+        validate_config(bad, root=ROOT)

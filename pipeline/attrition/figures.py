@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from pipeline.attrition.analysis import suppress_flow, suppress_patterns
+from pipeline.attrition.public import suppress_flow, suppress_patterns
 from pipeline.plotting import PALETTE, apply_style, save_figure
 
 REASON_TEXT = {"excluded_duplicate": "duplicate", "excluded_missing_id": "missing id",
@@ -35,7 +35,7 @@ def _n(v) -> str:
     return "NA" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
-def plot_flow(flow_table: pd.DataFrame, path: str | Path, min_cell: int = 10) -> list[Path]:
+def plot_flow(flow_table: pd.DataFrame, path: str | Path, min_cell: int) -> list[Path]:
     """Flow diagram from ``participant_flow`` output: one box per wave (n answered, % of
     baseline), side boxes with people lost / back since the previous wave and raw rows excluded
     by cleaning (by reason). Counts are suppressed with ``suppress_flow``. Writes PNG + SVG.
@@ -75,7 +75,8 @@ def plot_flow(flow_table: pd.DataFrame, path: str | Path, min_cell: int = 10) ->
     return save_figure(fig, path)
 
 
-def plot_missingness(pattern_table: pd.DataFrame, path: str | Path, min_cell: int = 10) -> list[Path]:
+def plot_missingness(pattern_table: pd.DataFrame, path: str | Path,
+                     min_cell: int) -> list[Path]:
     """Response patterns from ``pattern_summary``: a dot matrix of the waves answered (left)
     and the number of people with each pattern (right; hidden counts get no bar). Counts add up
     to the baseline total, so secondary suppression runs down the column. Writes PNG + SVG.

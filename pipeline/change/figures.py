@@ -1,9 +1,6 @@
-"""Presenting change over time: trajectory figure and plain-language sentences for the report.
+"""Figures of change over time: one trajectory figure per construct, from the means table.
 
-Wording follows the evidence: a difference is described as higher/lower only when its
-multiplicity-adjusted 95% CI (``ci_lower_adj``/``ci_upper_adj``, Bonferroni, see
-:mod:`pipeline.stats.mixed`) excludes 0; never causal ("higher than at entry", not "the
-programme improved").
+The sentences that go with them are in :mod:`pipeline.change.sentences`.
 """
 
 from __future__ import annotations
@@ -17,8 +14,11 @@ import pandas as pd
 
 from pipeline.errors import DataError
 from pipeline.plotting import PALETTE, apply_style, save_figure
+from pipeline.status import Status
 
-MINUS = "\u2212"
+__all__ = ["plot_trajectory"]
+
+OK = Status.OK.value
 
 _MODEL_LABEL = {
     "proportional": "Model-based mean (95% CI), everyone who took part\n"
@@ -76,7 +76,7 @@ def plot_trajectory(
     When no model-based mean can be drawn, a box states why (the table's message). The y label
     states the scale's range (``scale_range``, e.g. "Mean score (scale 0–100)", since the axis
     shows only part of it) and the direction for every construct ("higher is better" / "lower
-    is better"). ``covariate_weights`` (as in :func:`pipeline.stats.mixed.fit_trajectory`) is
+    is better"). ``covariate_weights`` (as in :func:`pipeline.change.trajectory.fit_trajectory`) is
     stated in the legend: "proportional" means describe everyone in the sample as it is
     (categorical covariates at their observed mix); "equal" weights every category equally.
     ``wave_months`` (wave id -> months since entry, as configured) fills months the table lacks;
@@ -93,75 +93,11 @@ def plot_trajectory(
         )
     apply_style()
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    waves_order, xpos, months, use_months = _wave_positions(m, wave_months)
-    m = m.assign(_x=m["wave"].map(xpos).astype(float))
-    n_num = pd.to_numeric(m["n"], errors="coerce")
-    drawable = (
-        (m["status"] == "ok") & np.isfinite(pd.to_numeric(m["est"], errors="coerce"))
-        & ~((n_num > 0) & (n_num < min_cell)) & m["_x"].notna()
-    )
-    is_model = m["method"].astype(str).str.startswith("lmm")  # lmm_reml or lmm_ml
-    model = m[is_model & drawable].sort_values("_x")
-    comp = m[(m["method"] == "observed_completers") & drawable].sort_values("_x")
-    waves = m[is_model].drop_duplicates("wave")
-    if waves.empty:  # no model rows at all: annotate the waves of the observed rows
-        waves = m.drop_duplicates("wave")
-    waves = waves.sort_values("_x")
-    xs = np.array([xpos[w] for w in waves_order], dtype=float)
-    span = max(float(xs.max() - xs.min()) if len(xs) else 0.0, 1.0)
-    dx = 0.012 * span
-    if not model.empty:
-        ok_ci = np.isfinite(model[["ci_lower", "ci_upper"]].to_numpy(float)).all(axis=1)
-        ax.plot(model["_x"], model["est"], color=PALETTE[0], lw=1.6, zorder=2,
-                label=_MODEL_LABEL.get(covariate_weights, _MODEL_LABEL["proportional"]))
-        if ok_ci.any():
-            mc = model[ok_ci]
-            ax.errorbar(mc["_x"], mc["est"],
-                        yerr=[mc["est"] - mc["ci_lower"], mc["ci_upper"] - mc["est"]],
-                        fmt="none", ecolor=PALETTE[0], capsize=3, lw=1.2, zorder=2)
-        ax.scatter(model["_x"], model["est"], color=PALETTE[0], zorder=3, s=28)
-    else:
-        msgs = waves.loc[waves["status"] != "ok", "message"].dropna().astype(str)
-        msgs = msgs[msgs.str.len() > 0]
-        msg = msgs.iloc[0] if len(msgs) else "no model-based means could be estimated"
-        why = "\n".join(textwrap.wrap(f"Not estimable: {msg}", 70)[:4])
-        ax.text(0.5, 0.98, "Model-based means not available\n" + why, ha="center",
-                va="top", transform=ax.transAxes, fontsize=8, zorder=5,
-                bbox={"facecolor": "white", "edgecolor": "#999999", "boxstyle": "round"})
-    if not comp.empty:
-        n_comp = int(comp["n"].iloc[0])
-        ax.plot(comp["_x"] + dx, comp["est"], color=PALETTE[1], ls="--", marker="s", ms=4,
-                lw=1.2, zorder=1,
-                label=f"Observed mean, people at every wave ({_count_label(n_comp, min_cell)})")
-    # n per wave (model sample) along the bottom of the plot area
-    trans = ax.get_xaxis_transform()
-    for _, r in waves.iterrows():
-        if not np.isfinite(r["_x"]):
-            continue
-        n = float(pd.to_numeric(r["n"], errors="coerce"))
-        ax.text(r["_x"], 0.03, _count_label(n, min_cell), transform=trans,
-                ha="center", va="bottom", fontsize=8, color="#444444")
-        if np.isfinite(n) and 0 < n < min_cell:
-            ax.text(r["_x"], 0.10, f"too few people\n(fewer than {min_cell}):\nnot shown",
-                    transform=trans, ha="center", va="bottom", fontsize=7, color="#444444")
-    lo, hi = ax.get_ylim()
-    if model.empty and comp.empty:  # nothing drawn: the scale's range, or no y ticks at all
-        if scale_range is not None and scale_range[1] > scale_range[0]:
-            lo, hi = float(scale_range[0]), float(scale_range[1])
-        else:
-            lo, hi = 0.0, 1.0
-            ax.set_yticks([])
-    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
-        lo, hi = 0.0, 1.0
-    ax.set_ylim(lo - 0.12 * (hi - lo), hi + (0.3 * (hi - lo) if model.empty else 0))
-    names = []
-    for w in waves_order:
-        mo = months.get(w, np.nan)
-        names.append((wave_labels or {}).get(w, w) + (f"\n{mo:g} mo" if np.isfinite(mo) else ""))
-    if len(xs):
-        ax.set_xticks(xs, names)
-        ax.set_xlim(xs.min() - 0.08 * span, xs.max() + 0.08 * span)
-    ax.set_xlabel("Months since entry" if use_months else "Wave")
+    p = _plot_data(m, min_cell, wave_months)
+    _draw_model(ax, p, covariate_weights)
+    _draw_completers(ax, p, min_cell)
+    _annotate_counts(ax, p["waves"], min_cell)
+    _set_axes(ax, p, scale_range, wave_labels)
     rng = ""
     if scale_range is not None:
         rng = f"scale {scale_range[0]:g}\u2013{scale_range[1]:g}; "
@@ -173,116 +109,98 @@ def plot_trajectory(
     return save_figure(fig, path)
 
 
-# --------------------------------------------------------------------------------------------
-# Sentences
+def _plot_data(m: pd.DataFrame, min_cell: int, wave_months: Mapping[str, float] | None) -> dict:
+    """What the figure draws: model and completer rows that may be shown, the waves to
+    annotate, x positions and the x-axis span."""
+    waves_order, xpos, months, use_months = _wave_positions(m, wave_months)
+    m = m.assign(_x=m["wave"].map(xpos).astype(float))
+    n_num = pd.to_numeric(m["n"], errors="coerce")
+    drawable = (
+        (m["status"] == OK) & np.isfinite(pd.to_numeric(m["est"], errors="coerce"))
+        & ~((n_num > 0) & (n_num < min_cell)) & m["_x"].notna()
+    )
+    is_model = m["method"].astype(str).str.startswith("lmm")  # lmm_reml or lmm_ml
+    waves = m[is_model].drop_duplicates("wave")
+    if waves.empty:  # no model rows at all: annotate the waves of the observed rows
+        waves = m.drop_duplicates("wave")
+    xs = np.array([xpos[w] for w in waves_order], dtype=float)
+    span = max(float(xs.max() - xs.min()) if len(xs) else 0.0, 1.0)
+    return {
+        "model": m[is_model & drawable].sort_values("_x"),
+        "comp": m[(m["method"] == "observed_completers") & drawable].sort_values("_x"),
+        "waves": waves.sort_values("_x"), "waves_order": waves_order, "months": months,
+        "use_months": use_months, "xs": xs, "span": span,
+    }
 
 
-def _lower_first(text: str) -> str:
-    """'Quality of life (EQ VAS)' -> 'quality of life (EQ VAS)'; leaves acronyms ('EQ VAS')."""
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
+def _draw_model(ax, p: dict, covariate_weights: str) -> None:
+    """Model-based means with CI bars, or a box saying why there are none."""
+    model = p["model"]
+    if not model.empty:
+        ok_ci = np.isfinite(model[["ci_lower", "ci_upper"]].to_numpy(float)).all(axis=1)
+        ax.plot(model["_x"], model["est"], color=PALETTE[0], lw=1.6, zorder=2,
+                label=_MODEL_LABEL.get(covariate_weights, _MODEL_LABEL["proportional"]))
+        if ok_ci.any():
+            mc = model[ok_ci]
+            ax.errorbar(mc["_x"], mc["est"],
+                        yerr=[mc["est"] - mc["ci_lower"], mc["ci_upper"] - mc["est"]],
+                        fmt="none", ecolor=PALETTE[0], capsize=3, lw=1.2, zorder=2)
+        ax.scatter(model["_x"], model["est"], color=PALETTE[0], zorder=3, s=28)
+        return
+    waves = p["waves"]
+    msgs = waves.loc[waves["status"] != OK, "message"].dropna().astype(str)
+    msgs = msgs[msgs.str.len() > 0]
+    msg = msgs.iloc[0] if len(msgs) else "no model-based means could be estimated"
+    why = "\n".join(textwrap.wrap(f"Not estimable: {msg}", 70)[:4])
+    ax.text(0.5, 0.98, "Model-based means not available\n" + why, ha="center",
+            va="top", transform=ax.transAxes, fontsize=8, zorder=5,
+            bbox={"facecolor": "white", "edgecolor": "#999999", "boxstyle": "round"})
 
 
-def _num(x: float, decimals: int) -> str:
-    s = f"{x:.{decimals}f}"
-    if float(s) == 0:
-        s = f"{0:.{decimals}f}"
-    return s.replace("-", MINUS)
+def _draw_completers(ax, p: dict, min_cell: int) -> None:
+    """Observed completer means as a dashed line, nudged right of the model means."""
+    comp = p["comp"]
+    if comp.empty:
+        return
+    n_comp = int(comp["n"].iloc[0])
+    ax.plot(comp["_x"] + 0.012 * p["span"], comp["est"], color=PALETTE[1], ls="--", marker="s",
+            ms=4, lw=1.2, zorder=1,
+            label=f"Observed mean, people at every wave ({_count_label(n_comp, min_cell)})")
 
 
-def _verb(name: str) -> str:
-    """'were' for a plural construct name ("Group memberships"), else 'was' ("Loneliness")."""
-    import re
-
-    words = re.sub(r"\s*\([^)]*\)", "", name).strip().split()
-    head = words[-1] if words else ""
-    if head.isupper():  # an acronym such as "EQ VAS"
-        return "was"
-    head = head.lower()
-    return "were" if head.endswith("s") and not head.endswith(("ss", "us", "is")) else "was"
-
-
-def change_sentence(
-    contrasts: pd.DataFrame,
-    construct: str,
-    label: str | None = None,
-    wave_phrases: Mapping[str, str] | None = None,
-    baseline_phrase: str = "entry",
-    unit: str = "points",
-    decimals: int | None = None,
-    scale_range: tuple[float, float] | None = None,
-) -> str:
-    """Plain-language sentences (one per follow-up) on model-based change in ``construct``.
-
-    Branches, per follow-up contrast row:
-    - fewer than min_cell people at the wave (flag "small_n"; status "not_estimable" as
-      :func:`pipeline.stats.mixed.fit_trajectory` now reports it, or "ok" in older tables):
-      "Too few people answered at <wave> to describe change in X."; a not_estimable row whose
-      message says that only N people answered at the baseline wave: "Too few people answered
-      at entry to describe change in X."
-    - status not ok (or no finite estimate): "Change in X from entry to <wave> could not be
-      estimated from these data." (failed: "... because the statistical model did not
-      converge.")
-    - adjusted CI excludes 0: "X was higher|lower at <wave> than at entry (by d unit, 95% CI a
-      to b)."
-    - otherwise: "There was no clear change in X between entry and <wave> (difference d unit,
-      95% CI a to b)."
-    ``wave_phrases`` maps wave id -> phrase ("at about 4 months"); default "at <months> months".
-    ``decimals`` defaults to 2 for short scales (``scale_range`` spanning under 20 points, e.g.
-    1-7 or 3-9) and 1 otherwise (e.g. the 0-100 EQ VAS, or no range given).
-    """
-    rows = contrasts[contrasts["construct"] == construct]
-    if rows.empty:
-        raise DataError(
-            f"change sentence: construct '{construct}' is not in the contrasts table; run the "
-            "change stage for it."
-        )
-    if decimals is None:
-        short = scale_range is not None and (scale_range[1] - scale_range[0]) < 20
-        decimals = 2 if short else 1
-    dec = decimals
-    name = label or construct
-    lname = _lower_first(name)
-    out = []
-    for _, r in rows.iterrows():
-        phrase = (wave_phrases or {}).get(r["wave"])
-        if phrase is None:
-            phrase = f"at {r['months']:g} months" if np.isfinite(r["months"]) else f"at {r['wave']}"
-        msg = r.get("message", "")
-        msg = msg if isinstance(msg, str) else ""
-        base = str(r.get("contrast", "")).partition(" - ")[2]
-        if (r["status"] == "not_estimable" and msg.startswith("only ") and base
-                and f"answered at {base} " in msg):  # too few people at baseline
-            out.append(f"Too few people answered at {baseline_phrase} to describe change in "
-                       f"{lname}.")
+def _annotate_counts(ax, waves: pd.DataFrame, min_cell: int) -> None:
+    """n per wave (model sample) along the bottom of the plot area; small waves "not shown"."""
+    trans = ax.get_xaxis_transform()
+    for _, r in waves.iterrows():
+        if not np.isfinite(r["_x"]):
             continue
-        if r.get("flag", "") == "small_n" and r["status"] in ("ok", "not_estimable"):
-            out.append(f"Too few people answered {phrase} to describe change in {lname}.")
-            continue
-        if r["status"] != "ok":
-            why = (" because the statistical model did not converge" if r["status"] == "failed"
-                   else " from these data")
-            out.append(f"Change in {lname} from {baseline_phrase} to {phrase.removeprefix('at ')} "
-                       f"could not be estimated{why}.")
-            continue
-        if not all(np.isfinite(float(r[c])) for c in ("est", "ci_lower_adj", "ci_upper_adj")):
-            out.append(f"Change in {lname} from {baseline_phrase} to {phrase.removeprefix('at ')} "
-                       "could not be estimated from these data.")
-            continue
-        est, lo, hi = r["est"], r["ci_lower_adj"], r["ci_upper_adj"]
-        if lo > 0 or hi < 0:
-            direction = "higher" if est > 0 else "lower"
-            mag, a, b = (est, lo, hi) if est > 0 else (-est, -hi, -lo)
-            out.append(
-                f"{name[0].upper() + name[1:]} {_verb(name)} {direction} {phrase} than at "
-                f"{baseline_phrase} "
-                f"(by {_num(mag, dec)} {unit}, 95% CI {_num(a, dec)} to {_num(b, dec)})."
-            )
+        n = float(pd.to_numeric(r["n"], errors="coerce"))
+        ax.text(r["_x"], 0.03, _count_label(n, min_cell), transform=trans,
+                ha="center", va="bottom", fontsize=8, color="#444444")
+        if np.isfinite(n) and 0 < n < min_cell:
+            ax.text(r["_x"], 0.10, f"too few people\n(fewer than {min_cell}):\nnot shown",
+                    transform=trans, ha="center", va="bottom", fontsize=7, color="#444444")
+
+
+def _set_axes(ax, p: dict, scale_range: tuple[float, float] | None,
+              wave_labels: Mapping[str, str] | None) -> None:
+    """y limits (room for the box when no model means), wave ticks and the x label."""
+    model, comp, xs, span = p["model"], p["comp"], p["xs"], p["span"]
+    lo, hi = ax.get_ylim()
+    if model.empty and comp.empty:  # nothing drawn: the scale's range, or no y ticks at all
+        if scale_range is not None and scale_range[1] > scale_range[0]:
+            lo, hi = float(scale_range[0]), float(scale_range[1])
         else:
-            out.append(
-                f"There was no clear change in {lname} between {baseline_phrase} and "
-                f"{phrase.removeprefix('at ')} (difference {_num(est, dec)} {unit}, 95% CI "
-                f"{_num(lo, dec)} to {_num(hi, dec)})."
-            )
-    return " ".join(out)
+            lo, hi = 0.0, 1.0
+            ax.set_yticks([])
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        lo, hi = 0.0, 1.0
+    ax.set_ylim(lo - 0.12 * (hi - lo), hi + (0.3 * (hi - lo) if model.empty else 0))
+    names = []
+    for w in p["waves_order"]:
+        mo = p["months"].get(w, np.nan)
+        names.append((wave_labels or {}).get(w, w) + (f"\n{mo:g} mo" if np.isfinite(mo) else ""))
+    if len(xs):
+        ax.set_xticks(xs, names)
+        ax.set_xlim(xs.min() - 0.08 * span, xs.max() + 0.08 * span)
+    ax.set_xlabel("Months since entry" if p["use_months"] else "Wave")

@@ -1,6 +1,7 @@
-"""Individual change: reliable change index (Jacobson & Truax 1991) and minimal important change.
+"""Individual change per construct and follow-up: reliable change and minimal important change.
 
-For participant i, construct s and follow-up t (with scores at baseline and at t)::
+Reliable change index (Jacobson & Truax 1991, :mod:`pipeline.stats.rci`) for participant i,
+construct s and follow-up t (with scores at baseline and at t)::
 
     RCI = (x_t - x_0) / S_diff,   S_diff = sqrt(2) * SD_0 * sqrt(1 - r_xx)
 
@@ -9,7 +10,8 @@ with SD_0 the sample SD (ddof=1) of everyone's baseline score and r_xx the scale
 the single-item EQ VAS). "Reliably improved" is |RCI| > criterion (1.96) in the scale's good
 direction (``higher_is_better``; for loneliness lower is better). With a configured minimal
 important difference (scale ``mid``), "meaningfully improved" is a change of at least ``mid``
-points in the good direction. Shares carry Wilson (1927) score intervals.
+points in the good direction. Shares carry Wilson (1927) score intervals. Their sentences are
+in :mod:`pipeline.change.sentences`.
 """
 
 from __future__ import annotations
@@ -19,14 +21,17 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from pipeline.stats.mixed import too_few_message
+from pipeline.change.messages import too_few_message
 from pipeline.errors import DataError
+from pipeline.stats.rci import CATEGORIES, rci_categories, s_diff, wilson_interval
+from pipeline.status import Status
+
+__all__ = ["reliability_from_table", "resolve_reliability", "reliable_change", "rci_shares"]
 
 log = logging.getLogger(__name__)
+OK, NOT_ESTIMABLE = Status.OK.value, Status.NOT_ESTIMABLE.value
 
-CATEGORIES = ("improved", "unchanged", "deteriorated")
 SHARE_LABELS = {"improved": "reliably_improved", "unchanged": "no_reliable_change",
                 "deteriorated": "reliably_deteriorated"}
 INDIVIDUAL_COLUMNS = [
@@ -40,21 +45,6 @@ SHARE_COLUMNS = [
 ]
 
 
-def wilson_interval(count, n, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson (1927) score interval for a proportion count/n (vectorised; NaN where n = 0)."""
-    count = np.asarray(count, dtype=float)
-    n = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(0.5 + conf / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = count / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    lo = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-    hi = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
-    return lo, hi
-
-
 def reliability_from_table(table: pd.DataFrame, wave: str) -> dict[str, float | None]:
     """Scale -> Cronbach's alpha at ``wave`` (the baseline) from the reliability table
     (``scale, wave, alpha, status``, written by the clean stage); None where not estimable."""
@@ -66,7 +56,7 @@ def reliability_from_table(table: pd.DataFrame, wave: str) -> dict[str, float | 
         )
     t = table[table["wave"] == wave]
     return {
-        str(r.scale): (float(r.alpha) if r.status == "ok" and np.isfinite(r.alpha) else None)
+        str(r.scale): (float(r.alpha) if r.status == OK and np.isfinite(r.alpha) else None)
         for r in t.itertuples()
     }
 
@@ -140,25 +130,23 @@ def reliable_change(
         sd0 = float(x[base].std(ddof=1)) if x[base].notna().sum() >= 2 else np.nan
         r = rel.loc[s, "reliability"]
         problem = rel.loc[s, "problem"]
-        s_diff = np.sqrt(2) * sd0 * np.sqrt(1 - r) if not problem else np.nan
-        if not problem and not (np.isfinite(s_diff) and s_diff > 0):
+        sdiff = s_diff(sd0, r) if not problem else np.nan
+        if not problem and not (np.isfinite(sdiff) and sdiff > 0):
             problem = f"baseline SD of '{s}' is {sd0:.3g}; the RCI needs a positive baseline SD"
         if problem:
             log.warning("change/rci/%s: %s", s, problem)
-            s_diff = np.nan
+            sdiff = np.nan
         sign = 1.0 if hib[s] else -1.0
         mid = mids.get(s)
         info.append({"construct": s, "reliability": r,
                      "reliability_source": rel.loc[s, "reliability_source"], "sd_baseline": sd0,
-                     "s_diff": s_diff, "mid": mid if mid is not None else np.nan,
+                     "s_diff": sdiff, "mid": mid if mid is not None else np.nan,
                      "higher_is_better": hib[s], "problem": problem})
         for w in follow:
             pair = x[[base, w]].dropna()
             diff = pair[w] - pair[base]
-            rci = diff / s_diff
-            good = sign * rci
-            cat = np.where(good > criterion, "improved",
-                           np.where(good < -criterion, "deteriorated", "unchanged"))
+            rci = diff / sdiff
+            cat = rci_categories(rci.to_numpy(), criterion, hib[s])
             parts.append(pd.DataFrame({
                 "pid": pair.index.to_numpy(), "construct": s, "wave": w,
                 "baseline": pair[base].to_numpy(), "followup": pair[w].to_numpy(),
@@ -202,24 +190,24 @@ def rci_shares(
                       "criterion": criterion, "mid": sc["mid"],
                       "flag": "small_n" if 0 < n < min_cell else ""}
             if n == 0:
-                status, msg = "not_estimable", f"nobody has '{s}' at both {wave_ids[0]} and {w}"
+                status, msg = NOT_ESTIMABLE, f"nobody has '{s}' at both {wave_ids[0]} and {w}"
             elif n < min_cell:
-                status, msg = "not_estimable", too_few_message(
+                status, msg = NOT_ESTIMABLE, too_few_message(
                     n, f"at both {base} and {w}", min_cell, "reliable change is not estimated")
             elif sc["problem"]:
-                status, msg = "not_estimable", sc["problem"]
+                status, msg = NOT_ESTIMABLE, sc["problem"]
             else:
-                status, msg = "ok", ""
+                status, msg = OK, ""
             counts = sub["category"].value_counts()
             for cat in CATEGORIES:
                 rows.append({**common, "category": SHARE_LABELS[cat],
-                             "count": int(counts.get(cat, 0)) if status == "ok" else np.nan,
+                             "count": int(counts.get(cat, 0)) if status == OK else np.nan,
                              "status": status, "message": msg})
             if np.isfinite(sc["mid"]):
                 ok = n >= max(min_cell, 1)
                 rows.append({**common, "category": "mid_improved",
                              "count": int(sub["mid_improved"].sum()) if ok else np.nan,
-                             "status": "ok" if ok else "not_estimable",
+                             "status": OK if ok else NOT_ESTIMABLE,
                              "message": "" if ok else msg if 0 < n else
                              f"nobody has '{s}' at both waves"})
     out = pd.DataFrame(rows)
@@ -229,40 +217,3 @@ def rci_shares(
     lo, hi = wilson_interval(out["count"], out["n"], conf)
     out["ci_lower"], out["ci_upper"] = lo, hi
     return out[SHARE_COLUMNS]
-
-
-def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
-                 wave_phrase: str, min_cell: int = 10) -> str:
-    """Plain-language share of people with reliable change (Jacobson & Truax 1991) for one
-    construct and follow-up, e.g. "Of the 177 people with community belonging scores at entry and
-    at about 4 months, 10% (95% CI 6% to 15%) reliably improved and 4% (2% to 8%) reliably
-    deteriorated." Counts below ``min_cell`` are not given as percentages ("fewer than 10"); when
-    fewer than ``min_cell`` people have both scores (flag "small_n", whatever the status): "Too
-    few people answered <wave> to describe individual change in X."."""
-    rows = shares[(shares["construct"] == construct) & (shares["wave"] == wave)]
-    name = label[:1].lower() + label[1:] if label[:2] != label[:2].upper() else label
-    n_rows = pd.to_numeric(rows.get("n", pd.Series(dtype=float)), errors="coerce")
-    flagged = rows.get("flag", pd.Series(dtype=object)).eq("small_n")
-    if flagged.any() or ((n_rows > 0) & (n_rows < min_cell)).any():
-        return f"Too few people answered {wave_phrase} to describe individual change in {name}."
-    if rows.empty or (rows["status"] != "ok").all():
-        msg = rows["message"].dropna().iloc[0] if len(rows) and rows["message"].notna().any() else ""
-        reason = f" ({msg.rstrip('.')})" if msg else ""
-        return (f"Reliable change in {name} {wave_phrase} could not be assessed{reason}.")
-    by = rows.set_index("category")
-    n = int(by["n"].iloc[0])
-    if n < min_cell:
-        return f"Too few people answered {wave_phrase} to describe individual change in {name}."
-
-    def part(cat: str) -> str:
-        if cat not in by.index:
-            return "an unknown share"
-        r = by.loc[cat]
-        if 0 < int(r["count"]) < min_cell:
-            return f"fewer than {min_cell} people"
-        return (f"{100 * r['share']:.0f}% (95% CI {100 * r['ci_lower']:.0f}% to "
-                f"{100 * r['ci_upper']:.0f}%)")
-
-    return (f"Of the {n} people with {name} scores at entry and {wave_phrase}, "
-            f"{part('reliably_improved')} reliably improved and "
-            f"{part('reliably_deteriorated')} reliably deteriorated.")

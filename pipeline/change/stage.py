@@ -2,76 +2,46 @@
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import pandas as pd
 
-from pipeline.change.analysis import change_settings, change_tables, write_change_tables
-from pipeline.change.rci import rci_sentence, reliability_from_table
-from pipeline.config import Config
+from pipeline.change.analysis import TABLES, change_tables, public_baseline, public_rci_shares
 from pipeline.change.descriptives import baseline_table, correlation_tables
-from pipeline.disclosure import format_count, suppress_within_groups
-from pipeline.change.figures import change_sentence, plot_trajectory
+from pipeline.change.figures import plot_trajectory
+from pipeline.change.rci import reliability_from_table
+from pipeline.change.sentences import sentences_table
+from pipeline.change.settings import from_config
+from pipeline.config import Config
+from pipeline.stage_io import StageIO
 from pipeline.tables import write_table
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--long", required=True)
-    p.add_argument("--wide", required=True)
-    p.add_argument("--reliability", required=True)
-    p.add_argument("--out-dir", required=True)
-    p.add_argument("--individual", required=True, help="per-participant RCI (not a funder table)")
-    p.add_argument("--fig-dir", required=True)
-    p.add_argument("--sentences", required=True, help="CSV of plain-language sentences")
-
-
-def run(cfg: Config, args: argparse.Namespace) -> None:
-    long, wide = pd.read_parquet(args.long), pd.read_parquet(args.wide)
+def run(cfg: Config, io: StageIO) -> None:
+    settings = from_config(cfg)
+    long, wide = pd.read_parquet(io.input("long")), pd.read_parquet(io.input("wide"))
     keys = list(cfg.scales)
     covs = {k: c.type for k, c in cfg.covariates.items()}
-    cov_waves = {k: c.wave for k, c in cfg.covariates.items() if c.wave}
-    settings = change_settings(cfg.section("change"), keys)
-    alpha = reliability_from_table(pd.read_csv(args.reliability), cfg.wave_ids[0])
+    alpha = reliability_from_table(pd.read_csv(io.input("reliability")), cfg.wave_ids[0])
     tables = change_tables(long, {k: s.mid for k, s in cfg.scales.items()}, cfg.wave_ids, covs,
                            settings, reliability=alpha, min_cell=cfg.min_cell,
-                           covariate_waves=cov_waves)
-    write_table(tables.pop("rci_individual"), args.individual)
-    out = Path(args.out_dir)
-    write_change_tables(tables, out)
-    # funder-facing copies with small counts suppressed (disclosure.min_cell)
-    rci_public = suppress_within_groups(tables["rci_shares"], "count", ["construct", "wave"],
-                                        cfg.min_cell, share_columns=["share", "ci_lower", "ci_upper"])
-    rci_public["n"] = rci_public["n"].map(
-        lambda v: format_count(v, cfg.min_cell) if pd.notna(v) else v)
-    few = tables["rci_shares"]["flag"].eq("small_n")
-    rci_public.loc[few, "message"] = (f"fewer than {cfg.min_cell} people answered at both waves; "
-                                      "reliable change is not estimated")
-    write_table(rci_public, out / "change_rci_shares_public.csv")
+                           covariate_waves={k: c.wave for k, c in cfg.covariates.items() if c.wave})
+    write_table(tables["rci_individual"], io.output("individual"))
+    for name in TABLES:
+        write_table(tables[name], io.output(name))
+    write_table(public_rci_shares(tables["rci_shares"], cfg.min_cell), io.output("rci_public"))
     baseline = baseline_table(wide, covs, keys, cfg.wave_ids)
-    write_table(baseline, out / "descriptives_baseline.csv")
-    cat = baseline["type"] != "numeric"
-    public = baseline.astype(object)
-    public.loc[cat] = suppress_within_groups(baseline[cat], "count", ["group", "variable"],
-                                             cfg.min_cell, share_columns=["percent"])
-    write_table(public, out / "descriptives_baseline_public.csv")
-    write_table(correlation_tables(long, keys, cfg.wave_ids), out / "descriptives_correlations.csv")
-    labels = {w.id: w.label for w in cfg.waves}
-    phrases = {w.id: "at " + w.label[:1].lower() + w.label[1:] for w in cfg.waves[1:]}
-    rows = []
+    write_table(baseline, io.output("baseline"))
+    write_table(public_baseline(baseline, cfg.min_cell), io.output("baseline_public"))
+    write_table(correlation_tables(long, keys, cfg.wave_ids), io.output("correlations"))
+    write_table(
+        sentences_table(tables["contrasts"], tables["rci_shares"],
+                        {k: sc.label for k, sc in cfg.scales.items()},
+                        {k: tuple(sc.range) for k, sc in cfg.scales.items()},
+                        {w.id: w.label for w in cfg.waves}, cfg.min_cell),
+        io.output("sentences"))
     for k, sc in cfg.scales.items():
-        rows.append({"construct": k, "kind": "group_change", "wave": "",
-                     "sentence": change_sentence(tables["contrasts"], k, label=sc.label,
-                                                 wave_phrases=phrases, scale_range=sc.range)})
-        for w in cfg.wave_ids[1:]:
-            rows.append({"construct": k, "kind": "reliable_change", "wave": w,
-                         "sentence": rci_sentence(tables["rci_shares"], k, w, label=sc.label,
-                                                  wave_phrase=phrases[w], min_cell=cfg.min_cell)})
-    write_table(pd.DataFrame(rows), args.sentences)
-    for k, sc in cfg.scales.items():
-        plot_trajectory(tables["means"], k, Path(args.fig_dir) / f"change_{k}", label=sc.label,
-                        min_cell=cfg.min_cell, wave_labels=labels,
-                        higher_is_better=settings.higher_is_better.get(k, True),
-                        scale_range=tuple(sc.range),
+        plot_trajectory(tables["means"], k, io.member("figures", f"change_{k}.png"),
+                        label=sc.label, min_cell=cfg.min_cell,
+                        wave_labels={w.id: w.label for w in cfg.waves},
+                        higher_is_better=settings.is_higher_better(k), scale_range=tuple(sc.range),
                         wave_months={w.id: w.months for w in cfg.waves},
                         covariate_weights=settings.covariate_weights)

@@ -4,8 +4,8 @@ Contract (docs/design.md): every raw row ends up either in the clean data or in 
 ``action == "row_dropped"``; every changed cell is logged; raw ids never leave this module.
 
 The QC log and its conventions are described in :mod:`pipeline.clean.qc_log`; linking waves,
-the wide table and the accounting check live in :mod:`pipeline.clean.link` and are re-exported
-here so the stage's API is ``pipeline.clean.cleaner.*``.
+the wide table and the accounting check live in :mod:`pipeline.clean.link` (re-exported here);
+the whole study is cleaned by :mod:`pipeline.clean.study`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.clean.link import check_accounting, link_waves, to_wide
+from pipeline.clean.pseudonym import normalise_id, pseudonymise
 from pipeline.clean.qc_log import (
     LOG_COLUMNS,
     ROW_DROPPED,
@@ -37,7 +38,6 @@ from pipeline.clean.values import (
 )
 from pipeline.config import Covariate, Scale
 from pipeline.errors import InputFileError, closest_names
-from pipeline.clean.pseudonym import normalise_id, pseudonymise
 
 __all__ = [
     "LOG_COLUMNS",
@@ -135,8 +135,30 @@ def _clean_date(where: Where, raw: pd.Series, column: str) -> tuple[pd.Series, l
     ]
 
 
-def _clean_covariate(where: Where, raw: pd.Series, cov: Covariate) -> tuple[pd.Series, list]:
-    """One covariate column: numeric range check or categorical level matching."""
+def _needed_columns(wave_id: str, id_column: str, scales: dict[str, Scale],
+                    covariates: dict[str, Covariate], date_column: str | None,
+                    is_baseline: bool) -> dict[str, str]:
+    """Configured column -> what it is, for every column the wave must have: the id, the
+    provenance columns, every item, the date column and the covariates read from this wave."""
+    needed = {id_column: "id_column", **{c: "source column" for c in SOURCE_COLUMNS}}
+    for key, sc in scales.items():
+        needed.update({it: f"item of scale '{key}'" for it in sc.items})
+    if date_column:
+        needed[date_column] = f"date_column of wave {wave_id}"
+    for key, cov in covariates.items():
+        if (cov.wave == wave_id) or (cov.wave is None and is_baseline):
+            needed[cov.column] = f"column of covariate '{key}'"
+    return needed
+
+
+def _clean_covariate(where: Where, kept: pd.DataFrame, cov: Covariate) -> tuple[pd.Series, list]:
+    """One covariate column: numeric range check or categorical level matching; a covariate
+    this wave does not have (read from another wave) is all missing."""
+    if cov.column not in kept.columns:
+        numeric = cov.type == "numeric"
+        return pd.Series(np.nan if numeric else pd.NA, index=kept.index,
+                         dtype=float if numeric else "string"), []
+    raw = kept[cov.column]
     if cov.type == "numeric":
         v, issue, p = clean_numeric_covariate(raw, cov)
         return v, [
@@ -208,14 +230,7 @@ def clean_wave(
     file_name = (
         str(raw["_source_file"].iloc[0]) if len(raw) and "_source_file" in raw else "(input)"
     )
-    needed = {id_column: "id_column", **{c: "source column" for c in SOURCE_COLUMNS}}
-    for key, sc in scales.items():
-        needed.update({it: f"item of scale '{key}'" for it in sc.items})
-    if date_column:
-        needed[date_column] = f"date_column of wave {wave_id}"
-    for key, cov in covariates.items():
-        if (cov.wave == wave_id) or (cov.wave is None and is_baseline):
-            needed[cov.column] = f"column of covariate '{key}'"
+    needed = _needed_columns(wave_id, id_column, scales, covariates, date_column, is_baseline)
     _require_columns(raw, needed, file_name, wave_id)
 
     raw = raw.reset_index(drop=True)
@@ -238,14 +253,8 @@ def clean_wave(
     else:
         out["date"] = pd.Series(pd.NaT, index=kept.index, dtype="datetime64[us]")
     for key, cov in covariates.items():
-        if cov.column in kept.columns:
-            out[key], cov_logs = _clean_covariate(where, kept[cov.column], cov)
-            logs += cov_logs
-        else:
-            numeric = cov.type == "numeric"
-            out[key] = pd.Series(
-                np.nan if numeric else pd.NA, index=kept.index, dtype=float if numeric else "string"
-            )
+        out[key], cov_logs = _clean_covariate(where, kept, cov)
+        logs += cov_logs
     item_frames = [pd.DataFrame(index=kept.index)]
     for sc in scales.values():
         frame, item_logs = _clean_scale(where, kept, sc)

@@ -13,14 +13,14 @@ def link_waves(
     waves: list[pd.DataFrame],
     *,
     unmatched_followup: str = "drop",
-    min_id_overlap: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stack cleaned waves into the long table, checking follow-up ids against baseline.
 
     The baseline is the wave with the lowest ``wave_index``. A follow-up row whose pid was not
     seen at baseline is dropped (``"drop"``, logged ``row_dropped``) or kept (``"keep"``,
-    logged ``kept_unmatched``). If ``min_id_overlap`` is given and a follow-up wave's share of
-    matched ids is below it, a DataError is raised (usually a wrong id column or salt).
+    logged ``kept_unmatched``). How many may be unmatched is checked before (another cohort's
+    file, :func:`pipeline.clean.crosswave.check_id_overlap`) and after linking (re-typed ids,
+    :func:`pipeline.clean.crosswave.check_unmatched`).
     """
     if unmatched_followup not in ("drop", "keep"):
         raise DataError(
@@ -33,16 +33,6 @@ def link_waves(
     base_pids = set(long.loc[long["wave_index"] == base_index, "pid"].dropna())
     follow = long["wave_index"] != base_index
     unmatched = follow & ~long["pid"].isin(base_pids)
-    if min_id_overlap is not None:
-        share = (~unmatched[follow]).groupby(long.loc[follow, "wave"]).mean()
-        low = share[share < min_id_overlap]
-        if len(low):
-            w = low.index[0]
-            raise DataError(
-                f"wave {w}: only {low.iloc[0]:.0%} of ids match the baseline wave (minimum "
-                f"cleaning.min_id_overlap = {min_id_overlap:.0%}). Check that the id column "
-                "holds the same ids in every wave file and that the salt has not changed."
-            )
     action = ROW_DROPPED if unmatched_followup == "drop" else "kept_unmatched"
     u = long[unmatched]
     base_wave = (

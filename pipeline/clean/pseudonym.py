@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipeline.clean.values import cell_text
 from pipeline.errors import ConfigError, DataError
+from pipeline.text import MISSING_TOKENS
 
 PID_PREFIX = "p_"
 PID_HEX_CHARS = 16
@@ -23,12 +24,10 @@ def normalise_id(series: pd.Series) -> pd.Series:
     Rule: convert to text (integral numbers lose a trailing ``.0``), remove *all* white space
     (leading, trailing and inner: ``" ab 12 "`` -> ``"ab12"``), then Unicode case-fold
     (``"AB12"`` -> ``"ab12"``). An id that is empty after this, or is a missing-value word
-    ("NA", "n/a", "-", ".", "none", ... — :data:`pipeline.clean.values.MISSING_TOKENS`), is
+    ("NA", "n/a", "-", ".", "none", ... — :data:`pipeline.text.MISSING_TOKENS`), is
     missing (``pd.NA``): such rows are dropped and logged as "missing id", never merged into
     one made-up participant. Returns a ``string`` Series aligned with the input.
     """
-    from pipeline.clean.values import MISSING_TOKENS
-
     text = cell_text(series)
     out = text.str.replace(r"\s+", "", regex=True).str.casefold()
     return out.mask((out.str.len() == 0) | out.isin(list(MISSING_TOKENS)))

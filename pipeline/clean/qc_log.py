@@ -1,4 +1,5 @@
-"""QC log of the clean stage: columns, constructors and concatenation.
+"""QC log of the clean stage: constructors of its records (format and concatenation:
+:mod:`pipeline.qc`).
 
 QC log (:data:`LOG_COLUMNS`, object dtype, None = missing): one row per action. ``row`` is the
 1-based ``_source_row`` of the cell/row, or the text ``"all"`` for a *column summary* row (one
@@ -27,9 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-LOG_COLUMNS = ["file", "row", "pid", "wave", "column", "original_value", "issue", "action"]
-ROW_DROPPED = "row_dropped"
-SET_MISSING = "set_missing"
+from pipeline.qc import QC_LOG_COLUMNS as LOG_COLUMNS
+from pipeline.qc import ROW_DROPPED, SET_MISSING, concat_logs, empty_log
+
+__all__ = ["LOG_COLUMNS", "ROW_DROPPED", "SET_MISSING", "Where", "cell_log", "concat_logs",
+           "empty_log", "issue_where", "make_log", "reader_log", "summary_log", "with_pids"]
 
 
 def _obj(values, n: int) -> np.ndarray:
@@ -48,11 +51,6 @@ def make_log(n: int, **cols) -> pd.DataFrame:
     """A QC log frame of ``n`` rows from :data:`LOG_COLUMNS` keyword arguments (scalar or
     array each); all columns are object dtype with None for missing."""
     return pd.DataFrame({c: _obj(cols.get(c), n) for c in LOG_COLUMNS})
-
-
-def empty_log() -> pd.DataFrame:
-    """A QC log with no rows and the contract's columns."""
-    return make_log(0)
 
 
 @dataclass(frozen=True)
@@ -125,15 +123,32 @@ def issue_where(text: str, mask: np.ndarray | pd.Series, index: pd.Index) -> pd.
     return pd.Series(text, index=index, dtype="string").where(np.asarray(mask, dtype=bool))
 
 
-def concat_logs(logs: list[pd.DataFrame | None]) -> pd.DataFrame:
-    """Concatenate QC logs (None entries are skipped) into the contract's columns.
+def reader_log(frame: pd.DataFrame, wave: str, id_column: str) -> pd.DataFrame:
+    """A reader's log (:data:`pipeline.qc.READ_LOG_COLUMNS`) in the QC-log shape: ``wave``
+    filled, no pid yet, and raw ids never copied (``original_value`` of the id column blanked)."""
+    out = frame.copy()
+    out["pid"] = None
+    out["wave"] = wave
+    out.loc[out["column"] == id_column, "original_value"] = None
+    return out[LOG_COLUMNS]
 
-    Logs lacking ``pid``/``wave`` (e.g. the readers' logs, ``pipeline.ingest.result.LOG_COLUMNS``)
-    get None there; the result is object dtype with None for missing."""
-    logs = [
-        lg.reindex(columns=LOG_COLUMNS).astype(object) for lg in logs if lg is not None and len(lg)
-    ]
-    if not logs:
-        return empty_log()
-    out = pd.concat(logs, ignore_index=True)
-    return out.where(out.notna(), None)
+
+def with_pids(read_log: pd.DataFrame, data: pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
+    """Fill the pseudonymous id into reader-log rows (e.g. SPSS user-missing codes) from a
+    cleaned wave (its ``data`` and QC ``log``), matching on (file, row); rows dropped before an
+    id was read keep none."""
+    if read_log.empty:
+        return read_log
+    known = pd.concat([
+        data[["_source_file", "_source_row", "pid"]].rename(
+            columns={"_source_file": "file", "_source_row": "row"}),
+        log.loc[log["pid"].notna(), ["file", "row", "pid"]],
+    ], ignore_index=True)
+    known = known[pd.to_numeric(known["row"], errors="coerce").notna()]
+    key = known["file"].astype(str) + "#" + known["row"].astype(int).astype(str)
+    lookup = dict(zip(key, known["pid"]))
+    rows = pd.to_numeric(read_log["row"], errors="coerce")
+    rkey = read_log["file"].astype(str) + "#" + rows.fillna(-1).astype(int).astype(str)
+    out = read_log.copy()
+    out["pid"] = out["pid"].where(out["pid"].notna(), rkey.map(lookup))
+    return out

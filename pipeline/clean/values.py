@@ -2,14 +2,14 @@
 
 Each cleaner is a pure, vectorised function of one raw column. It returns the cleaned values and,
 aligned with them, an ``issue`` Series that is ``<NA>`` where the cell was kept as parsed and
-names the problem where the cell was set to missing. ``pipeline.clean.cleaner`` turns issues into QC-log
-rows.
+names the problem where the cell was set to missing. ``pipeline.clean.cleaner`` turns issues
+into QC-log rows.
 
 Parsing rule (all columns): a number (from XLSX/SPSS) is kept as is; text is stripped, and is
 *blank* if empty or one of :data:`MISSING_TOKENS` (``"n/a"``, ``"NA"``, ``"."``, ...; compared
 case-insensitively) -- blank cells are missing, not errors. Other text is read as a number
 (``" 7"``, ``"3.0"``) or else looked up in the label map with case and white space ignored
-(``"strongly AGREE "`` -> 7).
+(``"strongly AGREE "`` -> 7): :func:`pipeline.text.norm_text`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Covariate, Scale
-
-MISSING_TOKENS: frozenset[str] = frozenset(
-    {"", "na", "n/a", "n.a.", "nan", "none", "null", ".", "-", "#n/a", "missing"}
-)
+from pipeline.text import MISSING_TOKENS, norm_label, norm_text
 
 ISSUE_LABEL = "text not in label map"
 ISSUE_NOT_NUMBER = "not a number"
@@ -48,11 +45,6 @@ class ParsedCells:
     text: pd.Series
 
 
-def norm_text(s: pd.Series) -> pd.Series:
-    """Strip, collapse inner white space to one space and case-fold (``string`` dtype)."""
-    return s.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
-
-
 def cell_text(raw: pd.Series) -> pd.Series:
     """The raw cells as ``string`` (for ids and the QC log); integral numbers lose ``.0``
     (``99.0`` -> ``"99"``, ``1001.0`` -> ``"1001"``)."""
@@ -74,14 +66,11 @@ def parse_cells(raw: pd.Series, label_map: dict[str, float] | None = None) -> Pa
         return ParsedCells(value, kind, text)
     key = norm_text(text)
     # labels mapped to null in the config mean "no answer" (e.g. "Prefer not to say")
-    null_labels = [" ".join(str(k).strip().casefold().split())
-                   for k, v in (label_map or {}).items() if v is None]
+    null_labels = [norm_label(k) for k, v in (label_map or {}).items() if v is None]
     blank = key.isna() | key.isin(list(MISSING_TOKENS) + null_labels).fillna(False)
     is_token = blank & key.notna() & (key != "")
     num = pd.to_numeric(text.str.strip().where(~blank), errors="coerce").astype(float)
-    lm = {str(k).strip().casefold(): float(v) for k, v in (label_map or {}).items()
-          if v is not None}
-    lm = {" ".join(k.split()): v for k, v in lm.items()}
+    lm = {norm_label(k): float(v) for k, v in (label_map or {}).items() if v is not None}
     lab = key.where(~blank & num.isna()).map(lm).astype(float)
     value = num.fillna(lab)
     kind = np.select(
@@ -164,7 +153,7 @@ def clean_categorical_covariate(
     text = cell_text(raw)
     key = norm_text(text)
     blank = key.isna() | key.isin(list(MISSING_TOKENS)).fillna(False)
-    levels = {" ".join(str(lv).split()).casefold(): str(lv) for lv in (cov.levels or ())}
+    levels = {norm_label(lv): str(lv) for lv in (cov.levels or ())}
     value = key.where(~blank).map(levels).astype("string")
     unknown = ~blank & value.isna()
     issue = _first_issue(

@@ -1,4 +1,5 @@
-"""Path diagram of standardised lagged effects from a CLPM / RI-CLPM."""
+"""Path diagram of standardised lagged effects from a CLPM / RI-CLPM (plain tables in), or a
+placeholder saying why a model was not estimable."""
 
 from __future__ import annotations
 
@@ -76,4 +77,20 @@ def plot_lagged_paths(
             "excludes zero (blue positive, red negative); dashed grey: CI includes zero.")
     fig.text(0.01, 0.01, foot + ("\n" + note if note else ""), fontsize=7, color="#444444",
              ha="left", va="bottom", wrap=True)
+    return save_figure(fig, path)
+
+
+def plot_not_estimable(path: str | Path, *, title: str = "", message: str = "") -> list[Path]:
+    """Placeholder for a path diagram whose free model was not estimable: the title and the
+    reason in words, no numbers (the workflow declares one diagram per fitted model)."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(6.5, 2.2))
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10, loc="left")
+    ax.text(0.0, 0.9, textwrap.fill(message.split("\n")[0], 95), ha="left", va="top",
+            fontsize=9, fontweight="bold", transform=ax.transAxes)
+    detail = "\n".join(message.split("\n")[1:])
+    ax.text(0.0, 0.62, textwrap.fill(detail, 110), ha="left", va="top", fontsize=7,
+            color="#444444", transform=ax.transAxes)
     return save_figure(fig, path)

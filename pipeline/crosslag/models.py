@@ -22,10 +22,12 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import DataError, ModelError
-from pipeline.sem import SEMResult, fit_sem, lr_test
+from pipeline.sem import SEMResult, fit_sem
 
-EXPLORATORY_DF = 5
-EXPLORATORY_N_LAST = 100
+__all__ = ["MODELS", "clpm_syntax", "riclpm_syntax", "model_syntax", "fit_crosslag",
+           "lagged_effects"]
+
+MODELS = ("clpm", "riclpm")
 
 
 def _col(construct: str, wave: str) -> str:
@@ -42,6 +44,10 @@ def _check_names(constructs: list[str], waves: list[str], model: str) -> None:
         )
     if len(set(constructs)) != len(constructs) or len(set(waves)) != len(waves):
         raise ModelError(f"{model}: constructs {constructs} and waves {waves} must be unique.")
+
+
+def _within(construct: str, wave: str) -> str:
+    return f"w_{construct}_{wave}"
 
 
 def _ar_label(c: str) -> str:
@@ -111,7 +117,7 @@ def riclpm_syntax(
             "waves the random intercepts are not identified. Fit the CLPM instead."
         )
     covariates = list(covariates or [])
-    w = lambda c, t: f"w_{c}_{t}"
+    w = _within
     lines = ["# Between part: random intercepts (loadings fixed to 1)"]
     for c in constructs:
         lines.append(f"RI_{c} =~ " + " + ".join(f"1*{_col(c, t)}" for t in waves))
@@ -166,6 +172,25 @@ def _exploratory_note(result: SEMResult, wide: pd.DataFrame, constructs: list[st
     return False, ""
 
 
+def model_syntax(
+    model: str,
+    constructs: list[str],
+    waves: list[str],
+    *,
+    stationary: bool = False,
+    covariates: list[str] | None = None,
+) -> str:
+    """lavaan syntax of ``model`` (``clpm`` | ``riclpm``); ``covariates`` for the RI-CLPM only."""
+    if model not in MODELS:
+        raise ModelError(f"crosslag: model must be 'clpm' or 'riclpm', got {model!r}.")
+    if model == "clpm":
+        if covariates:
+            raise ModelError(f"clpm[{','.join(constructs)}]: covariates are supported for the "
+                             "RI-CLPM only.")
+        return clpm_syntax(constructs, waves, stationary=stationary)
+    return riclpm_syntax(constructs, waves, stationary=stationary, covariates=covariates)
+
+
 def fit_crosslag(
     wide: pd.DataFrame,
     constructs: list[str],
@@ -173,21 +198,23 @@ def fit_crosslag(
     model: str = "clpm",
     stationary: bool = False,
     *,
+    min_df: int,
+    min_n_last: int,
     covariates: list[str] | None = None,
     se: str = "standard",
     information: str | None = None,
     missing: str = "ml",
-    min_df: int = EXPLORATORY_DF,
-    min_n_last: int = EXPLORATORY_N_LAST,
 ) -> SEMResult:
-    """Fit a CLPM or RI-CLPM by FIML to wide data.
+    """Fit a CLPM or RI-CLPM by FIML to wide data (``<construct>_<wave>`` columns).
 
+    The CLPM is fitted as lavaan ``sem(model, data, missing = "ml", fixed.x = FALSE)``, the
+    RI-CLPM as ``lavaan(model, data, missing = "ml", meanstructure = TRUE, int.ov.free = TRUE,
+    fixed.x = FALSE)`` (Mulder & Hamaker 2021); ``se`` / ``information`` as in :func:`fit_sem`.
     The result is flagged ``exploratory`` (with a ``note``) when the model has fewer than
     ``min_df`` degrees of freedom or fewer than ``min_n_last`` participants have a score at the
-    last wave.
+    last wave (config ``crosslag.exploratory_min_df`` / ``exploratory_min_n_last_wave``).
     """
-    if model not in ("clpm", "riclpm"):
-        raise ModelError(f"crosslag: model must be 'clpm' or 'riclpm', got {model!r}.")
+    syntax = model_syntax(model, constructs, waves, stationary=stationary, covariates=covariates)
     cols = [_col(c, t) for c in constructs for t in waves]
     absent = [c for c in cols + list(covariates or []) if c not in wide.columns]
     if absent:
@@ -197,43 +224,13 @@ def fit_crosslag(
         )
     name = f"{model}{'_stationary' if stationary else ''}[{','.join(constructs)}]"
     if model == "clpm":
-        if covariates:
-            raise ModelError(f"{name}: covariates are supported for the RI-CLPM only.")
-        syntax = clpm_syntax(constructs, waves, stationary=stationary)
         res = fit_sem(syntax, wide, mode="sem", missing=missing, se=se,
                       information=information, name=name)
     else:
-        syntax = riclpm_syntax(constructs, waves, stationary=stationary, covariates=covariates)
         res = fit_sem(syntax, wide, mode="lavaan", missing=missing, se=se,
                       information=information, meanstructure=True, int_ov_free=True, name=name)
     exploratory, note = _exploratory_note(res, wide, constructs, waves, min_df, min_n_last)
     return replace(res, exploratory=exploratory, note=note)
-
-
-def compare_stationarity(
-    wide: pd.DataFrame, constructs: list[str], waves: list[str], model: str = "clpm", **kw
-) -> pd.DataFrame:
-    """LR (chi-square difference) test of the stationary against the free model.
-
-    Returns one row: ``model, chisq_free, df_free, chisq_stationary, df_stationary, chisq_diff,
-    df_diff, pvalue, status, message``. A non-significant test supports equal lagged effects.
-    """
-    free = fit_crosslag(wide, constructs, waves, model, stationary=False, **kw)
-    stat = fit_crosslag(wide, constructs, waves, model, stationary=True, **kw)
-    row = {"model": model,
-           "chisq_free": free.fit.get("chisq", np.nan),
-           "df_free": free.fit.get("df", np.nan),
-           "chisq_stationary": stat.fit.get("chisq", np.nan),
-           "df_stationary": stat.fit.get("df", np.nan)}
-    if free.status == "ok" and stat.status == "ok":
-        lr = lr_test(stat, free)
-        row.update(chisq_diff=lr["chisq_diff"], df_diff=lr["df_diff"], pvalue=lr["pvalue"],
-                   status="ok", message="")
-    else:
-        bad = free if free.status != "ok" else stat
-        row.update(chisq_diff=np.nan, df_diff=np.nan, pvalue=np.nan, status="not_estimable",
-                   message=bad.message)
-    return pd.DataFrame([row])
 
 
 def lagged_effects(res: SEMResult, constructs: list[str], waves: list[str]) -> pd.DataFrame:
@@ -246,7 +243,7 @@ def lagged_effects(res: SEMResult, constructs: list[str], waves: list[str]) -> p
     for c in constructs:
         for t in waves:
             lookup[_col(c, t)] = (c, t)
-            lookup[f"w_{c}_{t}"] = (c, t)
+            lookup[_within(c, t)] = (c, t)
     est = res.estimates
     reg = est[(est["op"] == "~") & est["lhs"].isin(lookup) & est["rhs"].isin(lookup)]
     rows = []

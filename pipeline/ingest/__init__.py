@@ -1,23 +1,21 @@
 """Ingest: read evaluators' survey exports as they are, refuse files that cannot be right.
 
-See pipeline/io/README.md for what happens in each situation.
+See pipeline/ingest/README.md for what happens in each situation.
 """
 
 from .checks import (
-    DateCheck,
     check_coding_shift,
-    check_dates,
-    check_id_format,
-    check_id_overlap,
-    check_same_file,
+    check_label_answers,
+    check_scale_coding,
     check_text_answers,
     raise_problems,
 )
+from .dates import DateCheck, check_dates
 from .ids import detect_lost_leading_zeros
+from .labels import check_value_labels, compare_value_labels
 from .longfile import baseline_carry, unassigned_events
 from .reader import read_wave
 from .result import LOG_COLUMNS, ReadResult
-from .stat_reader import compare_value_labels
 from .storage import parquet_safe
 
 __all__ = [
@@ -27,10 +25,10 @@ __all__ = [
     "baseline_carry",
     "check_coding_shift",
     "check_dates",
-    "check_id_format",
-    "check_id_overlap",
-    "check_same_file",
+    "check_label_answers",
+    "check_scale_coding",
     "check_text_answers",
+    "check_value_labels",
     "compare_value_labels",
     "detect_lost_leading_zeros",
     "parquet_safe",

@@ -37,28 +37,9 @@ def read_csv_table(path: Path, id_column: str | None = None) -> RawTable:
     first 20 lines that has a cell equal to ``id_column``.
     """
     file = path.name
-    raw = path.read_bytes()
-    if not raw:
-        raise InputFileError(f"{file}: the file is empty (0 bytes). Export the wave again.")
-    buf, encoding = decode_to_utf8(raw)
-    del raw
-    notes: list[str] = []
-    if b"\n" not in buf and b"\r" in buf:
-        buf = buf.replace(b"\r", b"\n")
-        notes.append("old Mac line endings (CR only) read as line breaks")
-    if not buf.strip():
-        raise InputFileError(
-            f"{file}: the file contains only blank lines, no header and no data. Export again."
-        )
+    buf, encoding, notes = _decoded_bytes(path)
     title_lines = _lines_before_id_header(buf, id_column)
-    offset = _offset_of_line(buf, title_lines)
-    delimiter = sniff_delimiter(buf[offset : offset + 65536].decode("utf-8", errors="ignore"))
-    if delimiter is None:
-        first = buf[offset:].split(b"\n", 1)[0][:120].decode("utf-8", errors="replace")
-        raise InputFileError(
-            f"{file}, line {title_lines + 1}: cannot find the column delimiter (tried comma, semicolon, tab, "
-            f"pipe); the header reads {first!r}. Export as CSV with one column per question."
-        )
+    delimiter = _find_delimiter(buf, title_lines, file=file)
     recs = map_records(buf, delimiter)
     if recs.unclosed_quote_line is not None:
         raise InputFileError(
@@ -80,32 +61,7 @@ def read_csv_table(path: Path, id_column: str | None = None) -> RawTable:
         notes.append(f"header on line {int(recs.line[h0])}: {h0} line(s) above it skipped")
     if last + 1 < len(recs):
         notes.append(f"{len(recs) - last - 1} blank line(s) at the end of the file ignored")
-    try:
-        df = pd.read_csv(
-            io.BytesIO(buf),
-            sep=delimiter,
-            header=0,
-            skiprows=h0,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            skip_blank_lines=False,
-            index_col=False,
-            quotechar='"',
-            doublequote=True,
-            engine="c",
-        )
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
-        raise InputFileError(
-            f"{file}: the file cannot be parsed as delimited text ({exc}). Open it in a "
-            "spreadsheet, save it as CSV UTF-8 and run again."
-        ) from None
-    if len(df) < len(data_idx):
-        raise InputFileError(  # pragma: no cover - safety net, structure checked above
-            f"{file}: read {len(df)} data rows but the file has {len(data_idx)}; the file's "
-            "structure is unusual. Open it in a spreadsheet, save as CSV UTF-8 and run again."
-        )
-    df = df.iloc[: len(data_idx)].reset_index(drop=True)
+    df = _read_frame(buf, delimiter, h0, len(data_idx), file=file)
     if header_trailing:
         extra = df.columns[-1]
         if df[extra].isna().all():
@@ -128,6 +84,71 @@ def read_csv_table(path: Path, id_column: str | None = None) -> RawTable:
         "notes": notes,
     }
     return RawTable(data=df, rows=data_idx + 1, log=[], meta=meta)
+
+
+def _decoded_bytes(path: Path) -> tuple[bytes, str, list[str]]:
+    """The file as UTF-8 bytes with ``\n`` line breaks, its encoding and notes; refuses an empty
+    or blank file."""
+    file = path.name
+    raw = path.read_bytes()
+    if not raw:
+        raise InputFileError(f"{file}: the file is empty (0 bytes). Export the wave again.")
+    buf, encoding = decode_to_utf8(raw)
+    del raw
+    notes: list[str] = []
+    if b"\n" not in buf and b"\r" in buf:
+        buf = buf.replace(b"\r", b"\n")
+        notes.append("old Mac line endings (CR only) read as line breaks")
+    if not buf.strip():
+        raise InputFileError(
+            f"{file}: the file contains only blank lines, no header and no data. Export again."
+        )
+    return buf, encoding, notes
+
+
+def _find_delimiter(buf: bytes, title_lines: int, *, file: str) -> str:
+    """The delimiter sniffed from the header line on; refuses when none fits."""
+    offset = _offset_of_line(buf, title_lines)
+    delimiter = sniff_delimiter(buf[offset : offset + 65536].decode("utf-8", errors="ignore"))
+    if delimiter is None:
+        first = buf[offset:].split(b"\n", 1)[0][:120].decode("utf-8", errors="replace")
+        raise InputFileError(
+            f"{file}, line {title_lines + 1}: cannot find the column delimiter (tried comma, "
+            f"semicolon, tab, pipe); the header reads {first!r}. Export as CSV with one column "
+            "per question."
+        )
+    return delimiter
+
+
+def _read_frame(buf: bytes, delimiter: str, h0: int, n_rows: int, *, file: str) -> pd.DataFrame:
+    """pandas' C parser over the whole text, header at record ``h0``; the first ``n_rows`` data
+    rows as strings (empty cells missing)."""
+    try:
+        df = pd.read_csv(
+            io.BytesIO(buf),
+            sep=delimiter,
+            header=0,
+            skiprows=h0,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+            index_col=False,
+            quotechar='"',
+            doublequote=True,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        raise InputFileError(
+            f"{file}: the file cannot be parsed as delimited text ({exc}). Open it in a "
+            "spreadsheet, save it as CSV UTF-8 and run again."
+        ) from None
+    if len(df) < n_rows:
+        raise InputFileError(  # pragma: no cover - safety net, structure checked above
+            f"{file}: read {len(df)} data rows but the file has {n_rows}; the file's "
+            "structure is unusual. Open it in a spreadsheet, save as CSV UTF-8 and run again."
+        )
+    return df.iloc[:n_rows].reset_index(drop=True)
 
 
 def _lines_before_id_header(buf: bytes, id_column: str | None, max_lines: int = 20) -> int:

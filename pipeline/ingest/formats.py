@@ -67,7 +67,8 @@ def resolve_format(path: Path, configured: str, *, wave_id: str) -> tuple[str, s
     file = path.name
     if configured not in FORMATS:
         raise ConfigError(
-            f"waves[{wave_id}].format: unknown format '{configured}'; use one of {', '.join(FORMATS)}."
+            f"waves[{wave_id}].format: unknown format '{configured}'; use one of "
+            f"{', '.join(FORMATS)}."
         )
     if path.stat().st_size == 0:
         raise InputFileError(
@@ -86,7 +87,8 @@ def resolve_format(path: Path, configured: str, *, wave_id: str) -> tuple[str, s
         if need != base_kind:
             raise InputFileError(
                 f"{file}: waves[{wave_id}].format is '{configured}' but the file is really "
-                f"{describe(kind)}. Fix the format in config/config.yaml or point at the right file."
+                f"{describe(kind)}. Fix the format in config/config.yaml or point at the right "
+                "file."
             )
     else:
         ext_kind = EXTENSION_KIND.get(path.suffix.lower())

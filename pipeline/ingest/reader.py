@@ -22,7 +22,7 @@ from .excel_reader import read_xlsx_table
 from .formats import check_exists, resolve_format
 from .ids import detect_lost_leading_zeros, ids_as_text
 from .longfile import REDCAP_EVENT, REDCAP_REPEAT, select_event
-from .result import SOURCE_FILE, SOURCE_ROW, RawTable, ReadResult, concat_logs, log_entry, log_frame
+from .result import SOURCE_FILE, SOURCE_ROW, RawTable, ReadResult, log_entry, log_frame
 from .stat_reader import apply_user_missing, read_stat_table
 
 
@@ -39,7 +39,7 @@ def read_wave(
     event_column: str | None = None,
     column_map: dict[str, str] | None = None,
 ) -> ReadResult:
-    """Read one wave's export. See pipeline/io/README.md for every situation handled.
+    """Read one wave's export. See pipeline/ingest/README.md for every situation handled.
 
     ``expected_columns``: configured columns this wave must have (items, covariates, date
     column); the id column is added. ``column_map``: raw name -> configured name.
@@ -91,7 +91,7 @@ def read_wave(
     meta = _meta(table, meta_add, keep, renames, n_rows_read, file=file, wave_id=wave_id)
     data[SOURCE_FILE] = file
     data[SOURCE_ROW] = np.asarray(table.rows, dtype=np.int64)
-    log = concat_logs(log_frame(table.log), log_frame(extra_log))
+    log = log_frame([*table.log, *extra_log])
     return ReadResult(data=data.reset_index(drop=True), log=log, meta=meta)
 
 

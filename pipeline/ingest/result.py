@@ -1,4 +1,7 @@
-"""The value returned by every reader: data, an action log and metadata about the file."""
+"""The value returned by every reader: data, an action log and metadata about the file.
+
+The log's record format is :mod:`pipeline.qc` (:data:`pipeline.qc.READ_LOG_COLUMNS`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-LOG_COLUMNS = ["file", "row", "column", "original_value", "issue", "action"]
+from pipeline.qc import READ_LOG_COLUMNS as LOG_COLUMNS
+from pipeline.qc import concat_logs
+
 SOURCE_FILE = "_source_file"
 SOURCE_ROW = "_source_row"
 
@@ -25,6 +30,10 @@ class ReadResult:
     data: pd.DataFrame
     log: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def add_log(self, records: list[dict[str, Any]]) -> None:
+        """Append log records (:func:`log_entry`) to :attr:`log`."""
+        self.log = append_log(self.log, records)
 
     @property
     def n_dropped(self) -> int:
@@ -60,12 +69,9 @@ def log_entry(
     }
 
 
-def concat_logs(*logs: pd.DataFrame) -> pd.DataFrame:
-    """Concatenate log frames, keeping the standard columns and dtypes."""
-    parts = [lg for lg in logs if lg is not None and len(lg)]
-    if not parts:
-        return log_frame()
-    out = pd.concat(parts, ignore_index=True)[LOG_COLUMNS]
+def append_log(log: pd.DataFrame, records: list[dict[str, Any]]) -> pd.DataFrame:
+    """``log`` with ``records`` (:func:`log_entry`) appended (``row`` stays nullable integer)."""
+    out = concat_logs([log, log_frame(records)], LOG_COLUMNS)
     out["row"] = pd.array(out["row"], dtype="Int64")
     return out
 

@@ -40,6 +40,16 @@ EXTENSION_KIND = {
 }
 
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+MAGIC_BYTES = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls"),  # OLE2: old .xls or an encrypted workbook
+    (b"$FL2", "sav"),
+    (b"$FL3", "zsav"),
+    (b"<stata_dta>", "dta"),  # Stata 117+
+    (b"%PDF", "pdf"),
+    (b"\x1f\x8b", "gzip"),
+    (b"PAR1", "parquet"),
+)
+"""File signatures (first bytes) -> kind; none is a prefix of another, so order is free."""
 
 
 def kind_from_bytes(head: bytes, path: Path | None = None) -> str:
@@ -48,22 +58,11 @@ def kind_from_bytes(head: bytes, path: Path | None = None) -> str:
         return "empty"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(path) if path is not None else "zip"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "xls"
-    if head.startswith(b"$FL2"):
-        return "sav"
-    if head.startswith(b"$FL3"):
-        return "zsav"
-    if head.startswith(b"<stata_dta>"):
-        return "dta"
+    for magic, kind in MAGIC_BYTES:
+        if head.startswith(magic):
+            return kind
     if len(head) >= 4 and head[0] in range(102, 116) and head[1] in (1, 2) and head[2] == 1:
         return "dta"  # Stata formats 102-115 (byte order 1/2, filetype 1)
-    if head.startswith(b"%PDF"):
-        return "pdf"
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip"
-    if head.startswith(b"PAR1"):
-        return "parquet"
     if head.startswith(UTF16_BOMS) or utf16_without_bom(head):
         return "text"
     if b"\x00" in head:

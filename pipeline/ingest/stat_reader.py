@@ -99,7 +99,7 @@ def apply_user_missing(
             label = labels.get(v, None)
             if label is None and isinstance(v, str):
                 label = f".{v}"
-            shown = _show(v)
+            shown = show_code(v)
             log.append(
                 log_entry(
                     file, int(rows[i]), col, shown, f"user_missing: {label or shown}", "set_missing"
@@ -109,54 +109,7 @@ def apply_user_missing(
     return df, log
 
 
-def _show(v: Any) -> str:
+def show_code(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
-
-
-def compare_value_labels(
-    value_labels: dict[str, dict[Any, str]],
-    label_map: dict[str, float],
-    *,
-    missing_codes: dict[str, list[Any]] | None = None,
-) -> list[str]:
-    """Labels in a file that differ from the config's label map, one message each.
-
-    Reports labels the map does not know and labels whose code differs from the map's code
-    (matching ignores case and surrounding white space, as the cleaner does). Codes listed in
-    ``missing_codes[column]`` (user-missing) are skipped. Returns [] when everything agrees.
-    """
-    norm_map = {str(k).strip().lower(): v for k, v in label_map.items()}
-    problems = []
-    for col, labels in value_labels.items():
-        skip = set((missing_codes or {}).get(col, []))
-        for code, label in labels.items():
-            if code in skip:
-                continue
-            key = str(label).strip().lower()
-            if key not in norm_map:
-                problems.append(
-                    f"column '{col}': value label '{label}' (code {_show(code)}) is not in the "
-                    "config label map"
-                )
-            elif not _same_code(norm_map[key], code):
-                problems.append(
-                    f"column '{col}': value label '{label}' has code {_show(code)} in the file but "
-                    f"{_show(norm_map[key])} in the config label map"
-                )
-    return problems
-
-
-def _same_code(a: Any, b: Any) -> bool:
-    try:
-        return float(a) == float(b)
-    except (TypeError, ValueError):
-        return str(a).strip() == str(b).strip()
-
-
-def user_missing_codes(user_missing: dict[str, list[dict[str, Any]]]) -> dict[str, list[Any]]:
-    """Point codes (lo == hi) per column, for :func:`compare_value_labels`'s ``missing_codes``."""
-    return {
-        c: [r["lo"] for r in rs if r.get("lo") == r.get("hi")] for c, rs in user_missing.items()
-    }

@@ -1,23 +1,20 @@
-"""Serial mediation (PROCESS model 6; Hayes 2022): config specs, closed-form OLS, vectorised
-bootstrap (percentile / BCa), bootstrap-then-impute MI, lavaan syntax for FIML, sentences."""
+"""Serial mediation (PROCESS models 4 and 6; Hayes 2022): settings and specs from the config,
+closed-form OLS, vectorised bootstrap (percentile / BCa), bootstrap-then-impute MI and FIML (SEM
+engine) behind one estimator interface, lavaan syntax, sentences and figures."""
 
-from pipeline.mediation.analysis import MediationResult, fit_chain, run_analyses, run_mediation
+from pipeline.mediation.analysis import estimators, run_analyses
 from pipeline.mediation.bootstrap import IndexPlan, ResamplePlan
+from pipeline.mediation.complete_case import CompleteCaseBootstrap, fit_chain
+from pipeline.mediation.estimator import MediationEstimator, MediationResult
+from pipeline.mediation.fiml import FIMLMonteCarlo
 from pipeline.mediation.lavaan import chain_lavaan_syntax, mediation_lavaan_syntax
-from pipeline.mediation.mi import mediation_boot_mi, mice_imputer
+from pipeline.mediation.mi import BootMI, mice_imputer
 from pipeline.mediation.sentences import describe_mediation
-from pipeline.mediation.spec import (
-    Binding,
-    MediationSpec,
-    bootstrap_settings,
-    build_specs,
-    mi_settings,
-    specs_from_config,
-)
+from pipeline.mediation.spec import Binding, MediationSpec, build_specs
 
 __all__ = [
-    "Binding", "IndexPlan", "MediationResult", "MediationSpec", "ResamplePlan", "bootstrap_settings",
-    "build_specs", "chain_lavaan_syntax", "describe_mediation", "fit_chain", "mediation_boot_mi",
-    "mediation_lavaan_syntax", "mi_settings", "mice_imputer", "run_analyses", "run_mediation",
-    "specs_from_config",
+    "Binding", "BootMI", "CompleteCaseBootstrap", "FIMLMonteCarlo", "IndexPlan",
+    "MediationEstimator", "MediationResult", "MediationSpec", "ResamplePlan", "build_specs",
+    "chain_lavaan_syntax", "describe_mediation", "estimators", "fit_chain",
+    "mediation_lavaan_syntax", "mice_imputer", "run_analyses",
 ]

@@ -53,7 +53,8 @@ class ResamplePlan:
         per = max(1, (chunk_draws or default_chunk(self.n)) // self.block)
         n_blocks = -(-self.B // self.block)
         for start in range(0, n_blocks, per):
-            yield np.concatenate([self.index_block(j) for j in range(start, min(n_blocks, start + per))])
+            stop = min(n_blocks, start + per)
+            yield np.concatenate([self.index_block(j) for j in range(start, stop)])
 
     def indices(self) -> np.ndarray:
         """The full ``(B, n)`` index matrix (small n only)."""
@@ -138,7 +139,8 @@ def bootstrap_draws(Zs: np.ndarray, layout: Layout, scaling: Scaling,
         raise ValueError(f"plan is for n = {plan.n} rows, design has {Zs.shape[0]}")
     G_ref = gram(Zs)
     parts = [
-        effects_from_grams(weighted_grams(Zs, counts_from_indices(idx, plan.n)), G_ref, layout, scaling)
+        effects_from_grams(weighted_grams(Zs, counts_from_indices(idx, plan.n)), G_ref, layout,
+                           scaling)
         for idx in plan.iter_indices(chunk_draws)
     ]
     draws = np.concatenate(parts)
@@ -146,7 +148,8 @@ def bootstrap_draws(Zs: np.ndarray, layout: Layout, scaling: Scaling,
     n_failed = int((~ok).sum())
     if n_failed > plan.B // 2:
         raise ModelError(
-            f"mediation analysis '{analysis}': {n_failed} of {plan.B} bootstrap resamples could not be "
+            f"mediation analysis '{analysis}': {n_failed} of {plan.B} bootstrap resamples could "
+            "not be "
             "estimated (a predictor was constant or collinear in the resample). Remove rare "
             "categorical covariates or sparse variables, or increase the sample."
         )
@@ -178,7 +181,7 @@ def _column_quantiles(draws: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return vlo + frac * (vhi - vlo)
 
 
-def percentile_ci(draws: np.ndarray, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def percentile_ci(draws: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval of every column (as lavaan ``boot.ci.type = "perc"`` and PROCESS)."""
     alpha = 1 - conf
     lo, hi = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
@@ -186,7 +189,7 @@ def percentile_ci(draws: np.ndarray, conf: float = 0.95) -> tuple[np.ndarray, np
 
 
 def bca_ci(est: np.ndarray, draws: np.ndarray, jack: np.ndarray,
-           conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+           conf: float) -> tuple[np.ndarray, np.ndarray]:
     """Bias-corrected and accelerated interval (Efron & Tibshirani 1993, eq. 14.9-14.15).
 
     z0 = Phi^-1(#{theta*_b < theta_hat} / B) (clipped to [1/B, 1 - 1/B]);

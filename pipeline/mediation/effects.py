@@ -22,7 +22,8 @@ from pipeline.mediation.ols import Coefs, Layout
 class EffectDef:
     """One row of the results table (lavaan vocabulary)."""
 
-    effect_type: str   # a, d, b, direct, total, covariate, indirect_specific, indirect_total, contrast, std_indirect
+    # a, d, b, direct, total, covariate, indirect_specific, indirect_total, contrast, std_indirect
+    effect_type: str
     lhs: str
     op: str
     rhs: str
@@ -65,7 +66,8 @@ def effect_definitions(names: tuple[str, ...] | list[str], layout: Layout) -> li
     rows.append(EffectDef("direct", y, "~", x, "cp", f"{x} -> {y}"))
     rows.append(EffectDef("total", "total", ":=", "cp+ind_total", "total", f"{x} -> {y} (total)"))
     rows += [
-        EffectDef("covariate", meds[j], "~", c, "", f"{c} -> {meds[j]}") for j in range(k) for c in covs
+        EffectDef("covariate", meds[j], "~", c, "", f"{c} -> {meds[j]}")
+        for j in range(k) for c in covs
     ]
     rows += [EffectDef("covariate", y, "~", c, "", f"{c} -> {y}") for c in covs]
     paths = serial_paths(k)
@@ -74,7 +76,8 @@ def effect_definitions(names: tuple[str, ...] | list[str], layout: Layout) -> li
         return " -> ".join([x, *(meds[i] for i in p), y])
 
     rows += [
-        EffectDef("indirect_specific", path_label(p), ":=", path_product(p), path_label(p), chain(p))
+        EffectDef("indirect_specific", path_label(p), ":=", path_product(p), path_label(p),
+                  chain(p))
         for p in paths
     ]
     total_rhs = "+".join(path_label(p) for p in paths)
@@ -86,7 +89,8 @@ def effect_definitions(names: tuple[str, ...] | list[str], layout: Layout) -> li
                               f"{chain(p1)} vs. {chain(p2)}"))
     for p in paths:
         lab = "std_" + path_label(p)
-        rows.append(EffectDef("std_indirect", lab, ":=", f"{path_label(p)}*sd({x})/sd({y})", lab, chain(p)))
+        rows.append(EffectDef("std_indirect", lab, ":=", f"{path_label(p)}*sd({x})/sd({y})", lab,
+                              chain(p)))
     rows.append(EffectDef("std_indirect", "std_ind_total", ":=", f"ind_total*sd({x})/sd({y})",
                           "std_ind_total", f"{x} -> ... -> {y} (all indirect)"))
     return rows

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from pipeline.plotting import PALETTE, apply_style, save_figure
 from pipeline.mediation.sentences import fmt
 from pipeline.mediation.spec import MediationSpec
+from pipeline.plotting import PALETTE, apply_style, save_figure
 
 
 def _wrap(text: str, width: int = 16) -> str:
@@ -35,7 +35,8 @@ def _positions(k: int) -> dict[str, tuple[float, float]]:
     return pos
 
 
-def _bezier(p0: tuple[float, float], p1: tuple[float, float], rad: float, t: float) -> tuple[float, float]:
+def _bezier(p0: tuple[float, float], p1: tuple[float, float], rad: float,
+            t: float) -> tuple[float, float]:
     """Point at ``t`` on matplotlib's ``arc3,rad=rad`` curve from p0 to p1."""
     (x0, y0), (x1, y1) = p0, p1
     cx, cy = (x0 + x1) / 2 + rad * (y1 - y0), (y0 + y1) / 2 - rad * (x1 - x0)
@@ -70,8 +71,8 @@ def plot_path_diagram(table: pd.DataFrame, spec: MediationSpec, path: str | Path
     def stagger(r: int) -> float:  # label position along the r-th (1-based) non-chain a path
         return 0.62 - 0.24 * (r - 1) / max(1, k - 2) if k > 2 else 0.4
 
-    arrows = [(f"a{j + 1}", "x", f"m{j + 1}", 0.0 if j == 0 else 0.12, 0.5 if j == 0 else stagger(j))
-              for j in range(k)]
+    arrows = [(f"a{j + 1}", "x", f"m{j + 1}", 0.0 if j == 0 else 0.12,
+               0.5 if j == 0 else stagger(j)) for j in range(k)]
     arrows += [(f"d{j + 1}{i + 1}", f"m{i + 1}", f"m{j + 1}", 0.0 if j == i + 1 else -0.3, 0.5)
                for j in range(k) for i in range(j)]
     arrows += [(f"b{j + 1}", f"m{j + 1}", "y", 0.0 if j == k - 1 else 0.12,
@@ -84,7 +85,8 @@ def plot_path_diagram(table: pd.DataFrame, spec: MediationSpec, path: str | Path
         heavy = label in chain
         sig = not (r["ci_lower"] <= 0 <= r["ci_upper"])
         ax.add_patch(FancyArrowPatch(
-            pos[src], pos[dst], connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>", mutation_scale=14,
+            pos[src], pos[dst], connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>",
+            mutation_scale=14,
             lw=2.2 if heavy else 0.9, color="black" if heavy else "0.55",
             linestyle="-" if sig else (0, (4, 3)), patchA=boxes[src], patchB=boxes[dst],
             shrinkA=1, shrinkB=1, zorder=2))
@@ -103,7 +105,8 @@ def plot_path_diagram(table: pd.DataFrame, spec: MediationSpec, path: str | Path
     title = (spec.label or spec.name).replace(" -> ", " \u2192 ")
     if len(ind):
         r = ind.iloc[0]
-        title += (f"\nserial indirect effect {fmt(r['est'])} [{fmt(r['ci_lower'])}, {fmt(r['ci_upper'])}]"
+        title += (f"\nserial indirect effect {fmt(r['est'])} "
+                  f"[{fmt(r['ci_lower'])}, {fmt(r['ci_upper'])}]"
                   f" ({CI_NAMES.get(r['ci_method'], r['ci_method'])}, "
                   f"{METHOD_NAMES.get(r['method'], r['method'])}, n = {r['n']})")
     ax.set_title(title, fontsize=10)
@@ -164,4 +167,17 @@ def plot_indirect_forest(tables_by_method: Mapping[str, pd.DataFrame], path: str
     ax.set_xlabel("indirect effect (outcome units) with 95% CI")
     ax.set_title(f"Indirect effects of {x_name} on {y_name}", fontsize=10)
     ax.legend(loc="best", fontsize=8)
+    return save_figure(fig, path)
+
+
+def plot_no_estimates(spec: MediationSpec, message: str, path: str | Path) -> list[Path]:
+    """A placeholder figure naming the analysis and why no method could estimate it (so every
+    declared figure exists even when the data cannot support the model)."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(8, 2.5))
+    ax.axis("off")
+    title = (spec.label or spec.name).replace(" -> ", " \u2192 ")
+    ax.set_title(title, fontsize=10)
+    ax.text(0.5, 0.5, _wrap(f"No estimates: {message}", 90), ha="center", va="center",
+            fontsize=8, transform=ax.transAxes)
     return save_figure(fig, path)

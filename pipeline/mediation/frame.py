@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.errors import DataError
 from pipeline.mediation.spec import Binding, MediationSpec
+from pipeline.status import Status
 
 R2_COLLINEAR = 0.999
 
@@ -37,11 +38,6 @@ class ChainData:
     @property
     def q(self) -> int:
         return self.Z.shape[1]
-
-    @property
-    def n_params_max(self) -> int:
-        """Regression coefficients of the largest equation (Y), intercept included."""
-        return 2 + self.n_cov + self.k
 
 
 def _safe(text: str) -> str:
@@ -71,7 +67,7 @@ def covariate_names(spec: MediationSpec, dummies: dict[str, list[str]] | None = 
     for key in spec.covariates:
         if key in spec.categorical:
             levels = (dummies or {}).get(key, list(spec.categorical[key])[1:])
-            names += [f"{key}_{_safe(lv)}" for lv in levels]
+            names += [dummy_name(key, lv) for lv in levels]
         else:
             names.append(key)
     names += [b.column for b in (*spec.scale_covariates, *spec.baseline_bindings)]
@@ -95,7 +91,8 @@ def derive_frame(raw: pd.DataFrame, spec: MediationSpec,
     missing = [c for c in model_columns(spec) if c not in raw.columns]
     if missing:
         raise DataError(
-            f"mediation analysis '{spec.name}': column(s) {missing} are not in the data. Check that "
+            f"mediation analysis '{spec.name}': column(s) {missing} are not in the data. Check "
+            "that "
             "the scales are scored at these waves (wide.parquet) or change the analysis in "
             "config 'mediation.analyses'."
         )
@@ -108,12 +105,13 @@ def derive_frame(raw: pd.DataFrame, spec: MediationSpec,
             bad = sorted({str(v) for v in s.dropna() if str(v) not in levels})
             if bad:
                 raise DataError(
-                    f"mediation analysis '{spec.name}': covariate '{key}' has value(s) {bad} that are "
-                    f"not among its configured levels {levels}. Add them to covariates.{key}.levels."
+                    f"mediation analysis '{spec.name}': covariate '{key}' has value(s) {bad} that "
+                    f"are not among its configured levels {levels}. Add them to "
+                    f"covariates.{key}.levels."
                 )
             use = (dummies or {}).get(key, levels[1:])
             for lv in use:
-                out[f"{key}_{_safe(lv)}"] = (s.astype(str) == lv).astype(float).where(s.notna())
+                out[dummy_name(key, lv)] = (s.astype(str) == lv).astype(float).where(s.notna())
         else:
             out[key] = pd.to_numeric(col, errors="coerce")
     for b in (*spec.scale_covariates, *spec.baseline_bindings):
@@ -133,7 +131,8 @@ def check_design(Z: np.ndarray, names: list[str] | tuple[str, ...], analysis: st
         if np.ptp(col) == 0:
             raise DataError(
                 f"mediation analysis '{analysis}': variable '{names[j - 1]}' is constant in the "
-                f"{n} complete cases, so its paths cannot be estimated. Remove it from the analysis "
+                f"{n} complete cases, so its paths cannot be estimated. Remove it from the "
+                "analysis "
                 "or check the scoring of this wave."
             )
         prev = Z[:, :j]
@@ -143,47 +142,68 @@ def check_design(Z: np.ndarray, names: list[str] | tuple[str, ...], analysis: st
         if r2 > R2_COLLINEAR:
             raise DataError(
                 f"mediation analysis '{analysis}': variable '{names[j - 1]}' is (almost) a linear "
-                f"function of {', '.join(names[: j - 1])} (R^2 = {r2:.5f} > {R2_COLLINEAR}), so its "
+                f"function of {', '.join(names[: j - 1])} (R^2 = {r2:.5f} > {R2_COLLINEAR}), so "
+                "its "
                 "effects cannot be separated. Drop one of these variables or use a different wave."
             )
 
 
-def chain_data(wide: pd.DataFrame, spec: MediationSpec) -> ChainData:
-    """Complete cases of an analysis as a design matrix; checks identifiability (DataError)."""
-    frame = derive_frame(wide, spec)
-    notes = []
-    cc = frame.dropna()
-    dummies: dict[str, list[str]] = {}
+def dummy_name(key: str, level: str) -> str:
+    """Design name of the indicator of ``level`` of categorical covariate ``key``."""
+    return f"{key}_{_safe(level)}"
+
+
+def varying_levels(frame: pd.DataFrame, spec: MediationSpec
+                   ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Non-reference levels of each categorical covariate whose indicator varies in ``frame``
+    (kept) and those nobody - or everybody - has there (dropped: not estimable)."""
+    keep: dict[str, list[str]] = {}
+    dropped: dict[str, list[str]] = {}
     for key in spec.covariates:
         if key not in spec.categorical:
             continue
         levels = list(spec.categorical[key])[1:]
-        keep = [lv for lv in levels if cc[f"{key}_{_safe(lv)}"].nunique() > 1] if len(cc) else levels
-        dropped = [lv for lv in levels if lv not in keep]
-        if dropped:
-            notes.append(
-                f"covariate '{key}': level(s) {dropped} absent (or universal) among complete cases; "
-                "their indicator(s) were dropped"
-            )
-            cc = cc.drop(columns=[f"{key}_{_safe(lv)}" for lv in dropped])
-        dummies[key] = keep
+        keep[key] = [lv for lv in levels if frame[dummy_name(key, lv)].nunique() > 1]
+        dropped[key] = [lv for lv in levels if lv not in keep[key]]
+    return keep, dropped
+
+
+def chain_data(wide: pd.DataFrame, spec: MediationSpec) -> ChainData:
+    """Complete cases of an analysis as a design matrix (a level absent among them loses its
+    indicator, with a note)."""
+    cc = derive_frame(wide, spec).dropna()
+    notes = []
+    if len(cc):
+        _, dropped = varying_levels(cc, spec)
+        for key, levels in dropped.items():
+            if levels:
+                notes.append(
+                    f"covariate '{key}': level(s) {levels} absent (or universal) among complete "
+                    "cases; their indicator(s) were dropped"
+                )
+                cc = cc.drop(columns=[dummy_name(key, lv) for lv in levels])
     names = tuple(cc.columns)
-    Z = np.column_stack([np.ones(len(cc)), cc.to_numpy(dtype=float)]) if len(cc) else np.ones((0, len(names) + 1))
+    Z = (np.column_stack([np.ones(len(cc)), cc.to_numpy(dtype=float)]) if len(cc)
+         else np.ones((0, len(names) + 1)))
     n_cov = len(names) - 2 - spec.k
-    return ChainData(Z=Z, names=names, n_cov=n_cov, k=spec.k, n_total=len(wide), notes=tuple(notes))
+    return ChainData(Z=Z, names=names, n_cov=n_cov, k=spec.k, n_total=len(wide),
+                     notes=tuple(notes))
 
 
-def estimability(n: int, n_params: int, min_df: int = 10, warn_n: int = 30,
-                 unit: str = "complete cases") -> tuple[str, str]:
+def estimability(n: int, n_params: int, min_df: int, warn_n: int,
+                 unit: str = "complete cases") -> tuple[Status, str]:
     """``("ok", "")``, ``("ok", warning)`` below ``warn_n`` complete cases, or
-    ``("not_estimable", reason)`` when the residual df of the largest equation is below ``min_df``."""
+    ``("not_estimable", reason)`` when the residual df of the largest equation is below
+    ``min_df``."""
     if n - n_params < min_df:
         return (
-            "not_estimable",
+            Status.NOT_ESTIMABLE,
             (f"only {n} {unit} for a model whose outcome equation has {n_params} coefficients "
-             f"(needs at least {n_params + min_df}: {min_df} residual degrees of freedom). Use fewer "
+             f"(needs at least {n_params + min_df}: {min_df} residual degrees of freedom). Use "
+             "fewer "
              "mediators or covariates, an earlier wave, or a missing-data method (FIML or MI)."),
         )
     if n < warn_n:
-        return ("ok", f"only {n} {unit} (< {warn_n}): estimates are imprecise; interpret with caution")
-    return ("ok", "")
+        return (Status.OK, f"only {n} {unit} (< {warn_n}): estimates are imprecise; interpret with "
+                      "caution")
+    return (Status.OK, "")

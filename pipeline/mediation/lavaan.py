@@ -31,7 +31,8 @@ def chain_lavaan_syntax(x: str, mediators: list[str] | tuple[str, ...], y: str,
     lines.append("ind_total := " + " + ".join(path_label(p) for p in paths))
     lines.append("total := cp + ind_total")
     for p1, p2 in combinations(paths, 2):
-        lines.append(f"con_{path_label(p1)[4:]}_{path_label(p2)[4:]} := {path_label(p1)} - {path_label(p2)}")
+        lines.append(f"con_{path_label(p1)[4:]}_{path_label(p2)[4:]} := "
+                     f"{path_label(p1)} - {path_label(p2)}")
     return "\n".join(lines) + "\n"
 
 

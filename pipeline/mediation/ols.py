@@ -37,6 +37,11 @@ class Layout:
     def y(self) -> int:
         return self.q - 1
 
+    @property
+    def n_params_y(self) -> int:
+        """Coefficients of the outcome equation (the largest), intercept included."""
+        return self.q - 1
+
 
 @dataclass(frozen=True)
 class Scaling:
@@ -134,7 +139,7 @@ class OLSEquation:
     def pvalue(self) -> np.ndarray:
         return 2 * stats.t.sf(np.abs(self.t), self.df)
 
-    def ci(self, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    def ci(self, conf: float) -> tuple[np.ndarray, np.ndarray]:
         crit = stats.t.ppf(0.5 + conf / 2, self.df)
         return self.est - crit * self.se, self.est + crit * self.se
 

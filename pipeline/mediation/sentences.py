@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.mediation.effects import path_label
 from pipeline.mediation.spec import MediationSpec
+from pipeline.status import Status
 
 
 def fmt(v: float) -> str:
@@ -35,25 +36,29 @@ def _sample(method: str, n: int) -> str:
     return f"Among the {n} participants with complete answers"
 
 
-def describe_mediation(table: pd.DataFrame, status: pd.DataFrame, spec: MediationSpec,
-                       conf: float = 0.95, warn_n: int = 30) -> str:
-    """The sentence for one analysis from its result table and status row."""
+def describe_mediation(table: pd.DataFrame, status: pd.DataFrame, spec: MediationSpec, *,
+                       conf: float, warn_n: int) -> str:
+    """The sentence for one analysis from its result table and status row (``conf``: the
+    interval level; fewer than ``warn_n`` people: the estimate is called imprecise)."""
     st = status.iloc[0]
     title = spec.label or spec.name
-    if st["status"] != "ok":
+    if st["status"] != Status.OK:
         reason = str(st["message"]).rstrip(".")
-        return f"The serial mediation analysis \u201c{title}\u201d could not be estimated: {reason}."
+        return (f"The serial mediation analysis \u201c{title}\u201d could not be estimated: "
+                f"{reason}.")
     label = path_label(tuple(range(spec.k)))
     row = table[(table["effect_type"] == "indirect_specific") & (table["label"] == label)].iloc[0]
-    est, lo, hi, n = float(row["est"]), float(row["ci_lower"]), float(row["ci_upper"]), int(row["n"])
+    est, lo, hi = float(row["est"]), float(row["ci_lower"]), float(row["ci_upper"])
+    n = int(row["n"])
     x, y = spec.describe("x"), spec.describe("y")
     chain = " \u2192 ".join(spec.describe(f"m{j + 1}") for j in range(spec.k))
     via = "through" if spec.k == 1 else "through the chain"
     level = f"{round(conf * 100)}% CI {fmt(lo)} to {fmt(hi)}"
     small = f", based on only {n} people, so the estimate is imprecise" if n < warn_n else ""
     if lo <= 0 <= hi:
-        return (f"{_sample(row['method'], n)}, the data did not show a clear indirect association between "
-                f"{x} and {y} {via} {chain} (estimate {fmt(est)}, {level}; the interval includes zero"
+        return (f"{_sample(row['method'], n)}, the data did not show a clear indirect association "
+                f"between {x} and {y} {via} {chain} (estimate {fmt(est)}, {level}; the interval "
+                "includes zero"
                 f"{small}).")
     direction = "higher" if est > 0 else "lower"
     return (f"{_sample(row['method'], n)}, greater {x} was associated with {direction} {y} {via} "

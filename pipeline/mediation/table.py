@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 
 from pipeline.mediation.effects import EffectDef
+from pipeline.status import Status, status_row
+
+__all__ = ["TABLE_COLUMNS", "build_table", "empty_table", "status_frame"]
 
 TABLE_COLUMNS = [
     "analysis", "method", "effect_type", "lhs", "op", "rhs", "label", "path", "est", "se",
     "z_or_t", "pvalue", "ci_lower", "ci_upper", "ci_method", "n", "B",
 ]
-STATUS_COLUMNS = ["analysis", "method", "status", "message"]
 
 
 def build_table(defs: Sequence[EffectDef], est, se, stat, pvalue, lo, hi, ci_method,
@@ -45,6 +47,7 @@ def empty_table() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
 
 
-def status_row(analysis: str, method: str, status: str, message: str = "") -> pd.DataFrame:
-    """The status row every model writes: ok | not_estimable | failed, with a message."""
-    return pd.DataFrame([{"analysis": analysis, "method": method, "status": status, "message": message}])
+def status_frame(analysis: str, method: str, status: Status | str,
+                 message: str = "") -> pd.DataFrame:
+    """The one-row status table of a model (:func:`pipeline.status.status_row`)."""
+    return pd.DataFrame([status_row(analysis, method, status, message)])

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pipeline.missing_data.sentences import FINDING
 from pipeline.plotting import PALETTE, apply_style, save_figure
-from pipeline.stats.mice import MICEResult
-from pipeline.missing_data.sensitivity import tipping_delta
+from pipeline.stats.tipping import tipping_delta
 
 
 def _chain_colours(m: int) -> list[str]:
@@ -30,31 +30,44 @@ def _header(fig: plt.Figure, title: str, subtitle: str, height: float) -> float:
     return 1 - 0.65 / height
 
 
-def plot_chains(result: MICEResult, path: str | Path, max_chains: int = 20) -> list[Path]:
+def _nothing_imputed(path: str | Path) -> list[Path]:
+    fig, ax = plt.subplots(figsize=(5, 1.5))
+    ax.axis("off")
+    ax.text(0.5, 0.5, "No variable needed imputation.", ha="center", va="center")
+    return save_figure(fig, path)
+
+
+def _trace_arrays(traces: pd.DataFrame, name: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(chain x iteration) arrays of the mean and SD of ``name``'s imputed values (k chains)."""
+    sub = traces[traces["variable"] == name]
+    return tuple(sub.pivot(index="chain", columns="iteration", values=v).to_numpy(dtype=float)[:k]
+                 for v in ("mean", "sd"))
+
+
+def plot_chains(traces: pd.DataFrame, path: str | Path, max_chains: int = 20) -> list[Path]:
     """Trace plots: mean (left) and SD (right) of imputed values by iteration, one line per chain.
 
-    At most ``max_chains`` chains are drawn (the first ones) to keep the plot readable. A variable
+    ``traces``: one row per variable x chain x iteration with ``mean``, ``sd`` and the
+    variable's ``n_missing`` (:func:`pipeline.missing_data.imputation.chain_traces`). At most
+    ``max_chains`` chains are drawn (the first ones) to keep the plot readable. A variable
     with a single missing value has no SD of its imputed values; its SD panel says so.
     """
     apply_style()
-    names = result.variables
+    names = list(pd.unique(traces["variable"]))
     if not names:
-        fig, ax = plt.subplots(figsize=(5, 1.5))
-        ax.axis("off")
-        ax.text(0.5, 0.5, "No variable needed imputation.", ha="center", va="center")
-        return save_figure(fig, path)
-    k = min(result.m, max_chains)
-    its = np.arange(1, result.iterations + 1)
+        return _nothing_imputed(path)
+    m = int(traces["chain"].nunique())
+    k = min(m, max_chains)
+    its = np.arange(1, int(traces["iteration"].max()) + 1)
     height = 1.7 * len(names) + 1.1
     fig, axes = plt.subplots(len(names), 2, figsize=(7.5, height), squeeze=False, sharex=True)
     colours = _chain_colours(k)
     for j, name in enumerate(names):
-        n_mis = int(np.asarray(result.missing_mask[name]).sum())
-        for col, (arr, label) in enumerate(((result.chain_means, "mean"),
-                                            (result.chain_sds, "SD"))):
+        n_mis = int(traces.loc[traces["variable"] == name, "n_missing"].iloc[0])
+        for col, (values, label) in enumerate(zip(_trace_arrays(traces, name, k), ("mean", "SD"),
+                                                  strict=True)):
             ax = axes[j, col]
             ax.set_ylabel(f"{name}\n{label}")
-            values = arr[:k, :, j]
             if not np.isfinite(values).any():
                 why = ("one missing value" if n_mis == 1 and label == "SD"
                        else "no imputed values")
@@ -68,7 +81,7 @@ def plot_chains(result: MICEResult, path: str | Path, max_chains: int = 20) -> l
         ax.set_xlabel("Iteration")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlim(its[0] - 0.3, its[-1] + 0.3)
-    shown = f"{k} of {result.m}" if k < result.m else f"{result.m}"
+    shown = f"{k} of {m}" if k < m else f"{m}"
     top = _header(fig, "Convergence of the imputation chains",
                   f"{shown} chains, imputed values only; well-mixed chains overlap with no trend",
                   height)
@@ -76,57 +89,65 @@ def plot_chains(result: MICEResult, path: str | Path, max_chains: int = 20) -> l
     return save_figure(fig, path)
 
 
-def plot_observed_vs_imputed(result: MICEResult, path: str | Path, max_imputations: int = 20
-                             ) -> list[Path]:
+def _numeric_panel(ax: plt.Axes, o: np.ndarray, i: np.ndarray) -> None:
+    """Kernel densities of observed (o) and imputed (i) values plus a jittered strip of each."""
+    lo, hi = min(o.min(), i.min()), max(o.max(), i.max())
+    grid = np.linspace(lo, hi, 200) if hi > lo else np.array([lo - 1, lo, lo + 1])
+    top = 0.0
+    for vals, colour in ((o, PALETTE[0]), (i, PALETTE[1])):
+        if np.unique(vals).size > 1:
+            dens = stats.gaussian_kde(vals)(grid)
+            ax.plot(grid, dens, color=colour)
+            top = max(top, dens.max())
+    top = top or 1.0
+    rng = np.random.default_rng(0)  # jitter for display only
+    ax.scatter(o, -0.08 * top + rng.uniform(-0.02, 0.02, o.size) * top, s=4,
+               color=PALETTE[0], alpha=0.5, lw=0)
+    ax.scatter(i, -0.18 * top + rng.uniform(-0.02, 0.02, i.size) * top, s=4,
+               color=PALETTE[1], alpha=float(np.clip(60 / max(i.size, 1), 0.15, 0.6)),
+               lw=0)
+    ax.set_yticks([])
+    ax.set_ylabel("density")
+
+
+def _categorical_panel(ax: plt.Axes, obs: pd.Series, imp: pd.Series) -> None:
+    """Proportions of each category among observed and imputed values, side by side."""
+    po = obs.value_counts(normalize=True)
+    pi = imp.value_counts(normalize=True).reindex(po.index.union(imp.unique()), fill_value=0)
+    po = po.reindex(pi.index, fill_value=0)
+    x = np.arange(len(pi))
+    ax.bar(x - 0.2, po.to_numpy(), 0.4, color=PALETTE[0])
+    ax.bar(x + 0.2, pi.to_numpy(), 0.4, color=PALETTE[1])
+    ax.set_xticks(x, [str(v) for v in pi.index], rotation=20)
+    ax.set_ylabel("proportion")
+
+
+def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path) -> list[Path]:
     """Observed (blue) vs imputed (orange, pooled over imputations) values per imputed variable.
 
-    Numeric variables: kernel densities plus a strip of the values; categorical: proportions.
-    Under MAR the two may differ; imputed values far outside the observed range signal a problem.
+    ``values``: variable -> table of its ``value``, ``imputed`` (bool) and ``imputation``
+    (:func:`pipeline.missing_data.imputation.observed_and_imputed`). Numeric variables: kernel
+    densities plus a strip of the values; categorical: proportions. Under MAR the two may differ;
+    imputed values far outside the observed range signal a problem.
     """
     apply_style()
-    names = result.variables
+    names = list(values)
     if not names:
-        return plot_chains(result, path)
-    first = result.imputations[0]
+        return _nothing_imputed(path)
     ncol = min(3, len(names))
     nrow = int(np.ceil(len(names) / ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False)
-    sets = result.imputations[:max_imputations]
     for ax, name in zip(axes.flat, names, strict=False):
-        mask = result.missing_mask[name].to_numpy()
-        obs = first.loc[~mask, name]
-        imp = pd.concat([d.loc[mask, name] for d in sets], ignore_index=True)
+        t = values[name]
+        obs = t.loc[~t["imputed"], "value"]
+        imp = t.loc[t["imputed"], "value"].reset_index(drop=True)
         if pd.api.types.is_numeric_dtype(obs) and not pd.api.types.is_bool_dtype(obs):
-            o, i = obs.to_numpy(float), imp.to_numpy(float)
-            lo, hi = min(o.min(), i.min()), max(o.max(), i.max())
-            grid = np.linspace(lo, hi, 200) if hi > lo else np.array([lo - 1, lo, lo + 1])
-            top = 0.0
-            for vals, colour in ((o, PALETTE[0]), (i, PALETTE[1])):
-                if np.unique(vals).size > 1:
-                    dens = stats.gaussian_kde(vals)(grid)
-                    ax.plot(grid, dens, color=colour)
-                    top = max(top, dens.max())
-            top = top or 1.0
-            rng = np.random.default_rng(0)  # jitter for display only
-            ax.scatter(o, -0.08 * top + rng.uniform(-0.02, 0.02, o.size) * top, s=4,
-                       color=PALETTE[0], alpha=0.5, lw=0)
-            ax.scatter(i, -0.18 * top + rng.uniform(-0.02, 0.02, i.size) * top, s=4,
-                       color=PALETTE[1], alpha=float(np.clip(60 / max(i.size, 1), 0.15, 0.6)),
-                       lw=0)
-            ax.set_yticks([])
-            ax.set_ylabel("density")
+            _numeric_panel(ax, obs.to_numpy(float), imp.to_numpy(float))
         else:
-            po = obs.value_counts(normalize=True)
-            pi = imp.value_counts(normalize=True).reindex(po.index.union(imp.unique()),
-                                                          fill_value=0)
-            po = po.reindex(pi.index, fill_value=0)
-            x = np.arange(len(pi))
-            ax.bar(x - 0.2, po.to_numpy(), 0.4, color=PALETTE[0])
-            ax.bar(x + 0.2, pi.to_numpy(), 0.4, color=PALETTE[1])
-            ax.set_xticks(x, [str(v) for v in pi.index], rotation=20)
-            ax.set_ylabel("proportion")
-        n_obs, n_mis = int((~mask).sum()), int(mask.sum())
-        ax.set_title(f"{name}\n{n_obs} observed, {n_mis} imputed x {len(sets)}",
+            _categorical_panel(ax, obs, imp)
+        n_sets = int(t.loc[t["imputed"], "imputation"].nunique())
+        n_obs, n_mis = len(obs), int((t["imputation"] == 0).sum())
+        ax.set_title(f"{name}\n{n_obs} observed, {n_mis} imputed x {n_sets}",
                      fontsize=9)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
@@ -138,8 +159,7 @@ def plot_observed_vs_imputed(result: MICEResult, path: str | Path, max_imputatio
     return save_figure(fig, path)
 
 
-_LEVEL_WORDS = {"positive": "a clear increase", "negative": "a clear decrease",
-                "uncertain": "no clear change"}
+_LEVEL_WORDS = FINDING
 
 
 def plot_tipping_point(table: pd.DataFrame, path: str | Path, outcome_label: str,
@@ -169,7 +189,8 @@ def plot_tipping_point(table: pd.DataFrame, path: str | Path, outcome_label: str
         what = (f"becomes {_LEVEL_WORDS[new]}" if not base.empty and base.iloc[0] == "uncertain"
                 else f"no longer {_LEVEL_WORDS[base.iloc[0]]}" if not base.empty else "changes")
         ax.axvline(tip, color=colours[side], lw=1.3, ls="--",
-                   label=f"tipping point: \u03b4 = {tip:+g} {units} ({what})".replace("-", "\u2212"))
+                   label=f"tipping point: \u03b4 = {tip:+g} {units} ({what})".replace(
+                       "-", "\u2212"))
     if not base.empty and tips["negative"] is None and tips["positive"] is None and not ok.empty:
         lo, hi = ok["delta"].min(), ok["delta"].max()
         y0, y1 = ax.get_ylim()
@@ -185,4 +206,18 @@ def plot_tipping_point(table: pd.DataFrame, path: str | Path, outcome_label: str
     ax.set_title(f"Sensitivity to missing-not-at-random: {outcome_label}", loc="left")
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.36), ncol=1)
     fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_message(path: str | Path, title: str, message: str) -> list[Path]:
+    """A figure that says why there is nothing to plot (instead of an empty or misleading plot)."""
+    import textwrap
+
+    apply_style()
+    fig, ax = plt.subplots(figsize=(6.4, 2.2))
+    ax.axis("off")
+    ax.set_title(title, loc="left")
+    ax.text(0.5, 0.5, textwrap.fill(message, 80), ha="center", va="center", fontsize=9,
+            transform=ax.transAxes,
+            bbox={"facecolor": "white", "edgecolor": "#999999", "boxstyle": "round"})
     return save_figure(fig, path)

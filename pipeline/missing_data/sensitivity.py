@@ -1,347 +1,49 @@
-"""Delta-adjustment (pattern-mixture) tipping-point analysis for missing-not-at-random departures.
+"""The missing-not-at-random sensitivity analysis of the primary estimate (delta adjustment).
 
-Multiple imputation assumes data are missing at random (MAR): people who left the study are like
-similar people who stayed. The delta adjustment (Carpenter & Kenward 2013, ch. 10; van Buuren
-2018 §3.9.1) asks how far that assumption may fail before the conclusion changes: the imputed
-values of the primary outcome are shifted by delta (people who left had scores on average delta
-units different from similar people who stayed), the analysis is repeated and re-pooled by
-Rubin's rules, and the smallest |delta| that changes the conclusion is the tipping point.
-
-The conclusion has three levels, read from the pooled CI: "negative" (CI entirely below 0),
-"uncertain" (CI covers 0) and "positive" (CI entirely above 0). A change of sign of an estimate
-whose CI still covers 0 is *not* a change of conclusion. The tipping point is reported in both
-directions (:func:`tipping_delta`): the negative delta closest to 0 and the positive delta
-closest to 0 at which the level differs from the level at delta = 0; either may be absent
-within the grid (e.g. a clearly positive result only tips when people who left scored lower).
-
-Two modes:
-
-* ``"post"`` (default) - shift the imputed values of the outcome after imputation
-  (:func:`delta_adjust`). One imputation run serves every delta. Equal to mice's in-chain ``post``
-  adjustment *only for the shifted variable itself*; other imputed variables are not affected.
-  Appropriate when the outcome is the last variable in the chain (e.g. the final wave) and the
-  analysis does not use other imputed variables that depend on it.
-* ``"chain"`` - the shift is applied inside the Gibbs sampler after each update of the outcome
-  (``mice(..., delta=...)``, mice's ``post`` argument), so it propagates to the other imputed
-  variables. One imputation run per delta.
+The statistics (delta adjustment, re-pooling, tipping points) are in
+:mod:`pipeline.stats.tipping`; the sentence in :mod:`pipeline.missing_data.sentences`. Here: when
+the analysis can be done for the primary estimand, and with which imputation model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
-from pipeline.errors import ConfigError, DataError, PipelineError
-from pipeline.stats.mice import MICEResult, mice
-from pipeline.stats.pooling import rubin_pool
+from pipeline.errors import DataError
+from pipeline.missing_data.primary import Estimand, change_estimator
+from pipeline.missing_data.settings import SensitivitySettings
+from pipeline.stats.mice import MICEResult, MiceSettings
+from pipeline.stats.tipping import not_estimable_table, tipping_point
 
-#: estimator(completed data) -> (estimate, variance (squared SE), complete-data df or inf)
-Estimator = Callable[[pd.DataFrame], tuple[float, float, float]]
-
-TIPPING_COLUMNS = [
-    "delta", "estimate", "se", "ci_lower", "ci_upper", "pvalue", "df", "fmi", "m", "conclusion",
-    "changes_conclusion", "mode", "method", "status", "message",
-]
+__all__ = ["sensitivity_table"]
 
 
-def delta_adjust(imputations: Sequence[pd.DataFrame], missing_mask: pd.Series | pd.DataFrame
-                 | np.ndarray, column: str, delta: float,
-                 bounds: tuple[float, float] | None = None) -> list[pd.DataFrame]:
-    """Copies of ``imputations`` with the originally missing values of ``column`` shifted by delta.
+def sensitivity_table(wide: pd.DataFrame, result: MICEResult, e: Estimand,
+                      sens: SensitivitySettings, mice_settings: MiceSettings,
+                      columns: Sequence[str], seed: int, all_missing: str,
+                      bounds: tuple[float, float], mi_reason: str | None) -> pd.DataFrame:
+    """Tipping-point table of the mean change ``e`` (one not-estimable row when impossible).
 
-    ``missing_mask``: True where ``column`` was missing (a boolean Series/array, or the
-    ``MICEResult.missing_mask`` DataFrame). ``bounds`` optionally clips shifted values to the
-    scale's range (e.g. (0, 100) for the EQ VAS); clipping makes the effective shift smaller than
-    delta near the bounds. Observed values are never changed.
+    Not estimable when the MI estimate is not (``mi_reason``), when the outcome has no missing
+    values (nothing to shift) or when :func:`pipeline.stats.tipping.tipping_point` refuses the
+    data. In ``chain`` mode the imputation model is re-run with ``result``'s m and iterations and
+    the configured sampler settings, so delta is the only difference between runs.
     """
-    if isinstance(missing_mask, pd.DataFrame):
-        if column not in missing_mask:
-            raise DataError(f"delta_adjust: '{column}' is not in the missing-value mask.")
-        missing_mask = missing_mask[column]
-    mask = np.asarray(missing_mask, dtype=bool)
-    out = []
-    for d in imputations:
-        if column not in d:
-            raise DataError(f"delta_adjust: '{column}' is not a column of the imputed data.")
-        if mask.shape != (len(d),):
-            raise DataError(
-                f"delta_adjust: mask has {mask.size} rows but the imputed data have {len(d)}."
-            )
-        values = d[column].to_numpy(dtype=float).copy()
-        values[mask] += delta
-        if bounds is not None:
-            values[mask] = np.clip(values[mask], bounds[0], bounds[1])
-        adj = d.copy()
-        adj[column] = values
-        out.append(adj)
-    return out
-
-
-def not_imputed_reason(wide: pd.DataFrame, result: MICEResult, column: str) -> str | None:
-    """Why the missing values of ``column`` are not filled in ``result``'s imputations, or None.
-
-    None when ``column`` has no missing values in ``wide`` or every completed data set is complete
-    in it. Otherwise a plain reason: missing for everyone, constant in the observed data (MICE
-    excludes it), not in the imputation model, or still missing after imputation. An analysis of
-    such imputations would silently become a complete-case analysis labelled as MI, so callers
-    must report it as not estimable instead.
-    """
-    miss = wide[column].isna().to_numpy()
-    if not miss.any():
-        return None
-    n, k = miss.size, int(miss.sum())
-    if miss.all():
-        return (f"{column} is missing for all {n} participants (for a follow-up wave: no "
-                "responses yet), so there is nothing to impute it from")
-    if column not in result.missing_mask.columns:
-        return (f"{column} has {k} missing values but is not in the imputation model "
-                "(missing_data.columns), so they were not imputed; add it to "
-                "missing_data.columns")
-    if result.method.get(column) == "excluded":
-        observed = pd.unique(wide[column].dropna())
-        value = observed[0] if len(observed) else None
-        shown = f"{value:g}" if isinstance(value, (int, float, np.number)) else repr(value)
-        return (f"{column} could not be imputed: it does not vary (every observed value is "
-                f"{shown}), so its {k} missing values stay missing")
-    if any(d[column].isna().any() for d in result.imputations):
-        return f"{column} still has missing values in the imputed data sets"
-    return None
-
-
-def not_estimable_table(reason: str, mode: str = "post") -> pd.DataFrame:
-    """The tipping-point table when the analysis cannot be done: one status row, no estimates."""
-    row = dict.fromkeys(TIPPING_COLUMNS, np.nan)
-    row.update({"changes_conclusion": False, "mode": mode, "method": "mi",
-                "status": "not_estimable", "message": reason})
-    return pd.DataFrame([row], columns=TIPPING_COLUMNS)
-
-
-CONCLUSIONS = ("negative", "uncertain", "positive")
-
-
-def _conclusion(lo: float, hi: float) -> str:
-    """Three-level conclusion from the CI: negative (CI < 0), positive (CI > 0), else uncertain."""
-    if lo > 0:
-        return "positive"
-    if hi < 0:
-        return "negative"
-    return "uncertain"
-
-
-def _pool_one(datasets: Sequence[pd.DataFrame], estimator: Estimator, level: float) -> dict:
+    reason = mi_reason
+    if reason is None and not wide[e.outcome].isna().any():
+        reason = (f"{e.outcome} has no missing values, so there are no imputed values to "
+                  "shift (a tipping-point analysis is not needed)")
+    if reason is not None:
+        return not_estimable_table(reason, sens.mode)
+    chain_kwargs = {k: v for k, v in mice_settings.kwargs().items()
+                    if k not in ("m", "iterations")}
     try:
-        res = np.array([estimator(d) for d in datasets], dtype=float)
-    except PipelineError as err:
-        return {"status": "failed", "message": str(err)}
-    if res.ndim != 2 or res.shape[1] != 3:
-        raise ConfigError("tipping_point: estimator must return (estimate, variance, df_complete).")
-    if not np.isfinite(res[:, :2]).all():
-        return {"status": "not_estimable",
-                "message": "the estimator gave a non-finite estimate or variance on at least one "
-                           "imputed data set"}
-    pooled = rubin_pool(res[:, 0], res[:, 1], df_complete=float(np.min(res[:, 2])),
-                        level=level).iloc[0]
-    return {
-        "estimate": pooled["estimate"], "se": pooled["se"], "ci_lower": pooled["ci_lower"],
-        "ci_upper": pooled["ci_upper"], "pvalue": pooled["pvalue"], "df": pooled["df"],
-        "fmi": pooled["fmi"], "m": int(pooled["m"]),
-        "conclusion": _conclusion(pooled["ci_lower"], pooled["ci_upper"]),
-        "status": "ok", "message": "",
-    }
-
-
-def tipping_point(
-    wide: pd.DataFrame,
-    estimator: Estimator,
-    deltas: Sequence[float],
-    *,
-    column: str,
-    columns: Sequence[str] | None = None,
-    result: MICEResult | None = None,
-    m: int | None = None,
-    iterations: int = 10,
-    seed: int | None = None,
-    mode: str = "post",
-    bounds: tuple[float, float] | None = None,
-    level: float = 0.95,
-    **mice_kwargs,
-) -> pd.DataFrame:
-    """Re-pool the primary estimate with the missing values of ``column`` shifted by each delta.
-
-    ``estimator(completed DataFrame) -> (estimate, variance, df_complete)``. ``mode="post"``
-    shifts the imputations of ``result`` (or of one ``mice(wide, columns, ...)`` run);
-    ``mode="chain"`` re-imputes for each delta with the shift inside the sampler (same seed, so
-    delta is the only difference between runs). delta = 0 is always included. Returns one row per
-    delta (sorted) with the pooled estimate, CI, p, ``conclusion`` ("negative" | "uncertain" |
-    "positive", from the CI alone) and ``changes_conclusion`` (level differs from delta = 0; a
-    sign flip inside the uncertain band is not a change); see :func:`tipping_delta` for the
-    tipping points (Carpenter & Kenward 2013).
-
-    When ``column`` is missing for everyone or its missing values were not imputed (see
-    :func:`not_imputed_reason`), the result is one row with status ``not_estimable``, the reason
-    as ``message`` and no estimates (:func:`not_estimable_table`): shifting imputed values that
-    do not exist would give the same estimate for every delta.
-    """
-    if mode not in ("post", "chain"):
-        raise ConfigError(f"missing_data.sensitivity.mode: '{mode}' is not 'post' or 'chain'.")
-    grid = np.unique(np.append(np.asarray(deltas, dtype=float), 0.0))
-    if not np.isfinite(grid).all():
-        raise ConfigError("missing_data.sensitivity.deltas: all deltas must be finite numbers.")
-    if column not in wide:
-        raise DataError(f"tipping_point: outcome '{column}' is not in the data.")
-    if not wide[column].isna().any():
-        raise DataError(
-            f"tipping_point: '{column}' has no missing values, so there is nothing to shift; "
-            "a tipping-point analysis is not needed for this outcome."
+        return tipping_point(
+            wide, change_estimator(e.outcome, e.baseline), list(sens.deltas), column=e.outcome,
+            columns=columns, result=result, mode=sens.mode, bounds=bounds, seed=seed,
+            m=result.m, iterations=result.iterations, all_missing=all_missing, **chain_kwargs,
         )
-    if wide[column].isna().all():
-        return not_estimable_table(
-            f"{column} is missing for all {len(wide)} participants (for a follow-up wave: no "
-            "responses yet), so there is nothing to impute or shift", mode)
-    if result is None or mode == "chain":
-        if columns is None or seed is None:
-            raise ConfigError("tipping_point: give `result`, or `columns` and `seed` to impute.")
-        if column not in columns:
-            raise ConfigError(
-                f"tipping_point: outcome '{column}' must be one of the imputed columns."
-            )
-    rows = []
-    if mode == "post":
-        if result is None:
-            result = mice(wide, columns, m=m, iterations=iterations, seed=seed, **mice_kwargs)
-        reason = not_imputed_reason(wide, result, column)
-        if reason:
-            return not_estimable_table(reason, mode)
-        mask = result.missing_mask[column]
-        for d in grid:
-            sets = delta_adjust(result.imputations, mask, column, d, bounds)
-            rows.append({"delta": d, **_pool_one(sets, estimator, level)})
-    else:
-        for d in grid:
-            res = mice(wide, columns, m=m, iterations=iterations, seed=seed,
-                       delta={column: d} if d != 0 else None, **mice_kwargs)
-            reason = not_imputed_reason(wide, res, column)
-            if reason:
-                return not_estimable_table(reason, mode)
-            sets = res.imputations
-            if bounds is not None and d != 0:
-                sets = delta_adjust(sets, res.missing_mask[column], column, 0.0, bounds)
-            rows.append({"delta": d, **_pool_one(sets, estimator, level)})
-    table = pd.DataFrame(rows).reindex(columns=TIPPING_COLUMNS)
-    table["mode"] = mode
-    table["method"] = "mi"
-    base = table.loc[table["delta"] == 0, "conclusion"].iloc[0]
-    ok = table["status"] == "ok"
-    table["changes_conclusion"] = ok & (table["conclusion"] != base)
-    if table.loc[table["delta"] == 0, "status"].iloc[0] != "ok":
-        table["changes_conclusion"] = False
-    return table
-
-
-def tipping_delta(table: pd.DataFrame) -> dict[str, float | None]:
-    """Tipping points in both directions: ``{"negative": d or None, "positive": d or None}``.
-
-    ``"negative"``: the negative delta closest to 0 at which the conclusion differs from delta = 0
-    (people who left scored lower); ``"positive"``: likewise for positive deltas. None when no
-    delta on that side of the grid changes the conclusion (or the delta = 0 analysis failed).
-    """
-    out: dict[str, float | None] = {"negative": None, "positive": None}
-    if "changes_conclusion" not in table or table.empty:
-        return out
-    hits = table.loc[table["changes_conclusion"].fillna(False).astype(bool), "delta"].astype(float)
-    neg, pos = hits[hits < 0], hits[hits > 0]
-    if not neg.empty:
-        out["negative"] = float(neg.max())
-    if not pos.empty:
-        out["positive"] = float(pos.min())
-    return out
-
-
-def _num(x: float) -> str:
-    return f"{abs(x):.0f}" if abs(x) >= 10 or float(abs(x)).is_integer() else f"{abs(x):.1f}"
-
-
-def _signed(x: float) -> str:
-    return ("\u2212" if x < 0 else "+" if x > 0 else "") + _num(x)
-
-
-_FINDING = {"positive": "a clear increase", "negative": "a clear decrease",
-            "uncertain": "no clear change"}
-
-
-def _unit(value: float, units: str) -> str:
-    """'points' -> 'point' for a magnitude of exactly 1."""
-    return units[:-1] if abs(float(value)) == 1 and units.endswith("s") else units
-
-
-def tipping_sentence(table: pd.DataFrame, outcome_label: str, units: str = "points") -> str:
-    """Plain-language statement of the tipping points for a report (both directions).
-
-    The first sentence states the result under MAR (delta = 0); the second says how different
-    people who left would have to be for it to change, e.g. for an uncertain result: "This would
-    become a clear decrease only if people who left had scores on average 3 points lower than
-    similar people who stayed, and a clear increase only if they had scores 6 points higher."
-    For a clear result: "The finding of a clear increase would no longer hold if people who left
-    had scores on average 12 points lower than similar people who stayed." When nothing changes:
-    "... did not change within the range examined (delta from -20 to +20 points) ...".
-    The estimate is read as a change (positive = increase). For a not-estimable table (one
-    status row, :func:`not_estimable_table`) it says the analysis could not be done and why.
-    """
-    base = table.loc[table["delta"] == 0]
-    if base.empty:
-        reasons = [str(x).strip().rstrip(".") for x in table.get("message", pd.Series(dtype=str))
-                   if isinstance(x, str) and x.strip()]
-        if reasons:
-            return f"The sensitivity analysis for {outcome_label} could not be done: {reasons[0]}."
-    if base.empty or base["status"].iloc[0] != "ok":
-        return (f"The sensitivity analysis for {outcome_label} could not be done because the main "
-                "analysis could not be estimated on the imputed data.")
-    ok = table[table["status"] == "ok"]
-    lo, hi = float(ok["delta"].min()), float(ok["delta"].max())
-    old = base["conclusion"].iloc[0]
-    tips = tipping_delta(table)
-    label = outcome_label
-    if len(label) > 1 and label[0].isupper() and label[1].islower():  # not acronyms ("EQ VAS")
-        label = label[0].lower() + label[1:]
-    first = (f"If people who left the study were like similar people who stayed, there is "
-             f"{_FINDING[old]} in {label}.")
-    span = f"\u03b4 from {_signed(lo)} to {_signed(hi)} {units}"
-    reach = []
-    if lo < 0:
-        reach.append(f"{_num(lo)} {_unit(lo, units)} lower")
-    if hi > 0:
-        reach.append(f"{_num(hi)} {_unit(hi, units)} higher")
-    even_if = (f", that is, even if people who left had scores on average up to "
-               f"{' or up to '.join(reach)} than similar people who stayed.") if reach else "."
-    new = {side: (None if d is None else table.loc[table["delta"] == d, "conclusion"].iloc[0])
-           for side, d in tips.items()}
-    word = {"negative": "lower", "positive": "higher"}
-
-    if old == "uncertain":
-        if tips["negative"] is None and tips["positive"] is None:
-            return f"{first} This did not change within the range examined ({span}){even_if}"
-        parts = []
-        for side in ("negative", "positive"):
-            d = tips[side]
-            if d is None:
-                continue
-            who = "people who left had scores on average" if not parts else "they had scores"
-            tail = " than similar people who stayed" if not parts else ""
-            parts.append(f"{_FINDING[new[side]]} only if {who} {_num(d)} {_unit(d, units)} "
-                         f"{word[side]}{tail}")
-        text = f"{first} This would become " + ", and ".join(parts) + "."
-        for side, limit in (("negative", lo), ("positive", hi)):
-            if tips[side] is None and (limit < 0 if side == "negative" else limit > 0):
-                text += (f" Even if they had scores {_num(limit)} {_unit(limit, units)} {word[side]}, it would "
-                         f"not become {_FINDING[side]}.")
-        return text
-
-    finding = f"The finding of {_FINDING[old]}"
-    if tips["negative"] is None and tips["positive"] is None:
-        return f"{first} {finding} did not change within the range examined ({span}){even_if}"
-    parts = [f"{_num(tips[s])} {_unit(tips[s], units)} {word[s]}" for s in ("negative", "positive")
-             if tips[s] is not None]
-    return (f"{first} {finding} would no longer hold if people who left had scores on average "
-            f"{' or '.join(parts)} than similar people who stayed.")
+    except DataError as err:
+        return not_estimable_table(str(err), sens.mode)

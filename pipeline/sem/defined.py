@@ -20,11 +20,13 @@ _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, 
             ast.Pow, ast.USub, ast.UAdd, ast.Name, ast.Load, ast.Constant)
 
 
-def _tree(expr: str, model: str, line: int) -> ast.Expression:
+def parse_expression(expr: str, model: str, line: int) -> ast.Expression:
     try:
         tree = ast.parse(expr.replace("^", "**"), mode="eval")
     except SyntaxError:
-        raise ModelError(f"{model}: line {line}: cannot parse defined expression '{expr}'.") from None
+        raise ModelError(
+            f"{model}: line {line}: cannot parse defined expression '{expr}'."
+        ) from None
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED) or (
                 isinstance(node, ast.Constant) and not isinstance(node.value, (int, float))):
@@ -37,13 +39,14 @@ def _tree(expr: str, model: str, line: int) -> ast.Expression:
 
 def expression_names(expr: str, model: str = "model", line: int = 0) -> set[str]:
     """Labels used in a defined-parameter expression."""
-    return {n.id for n in ast.walk(_tree(expr, model, line)) if isinstance(n, ast.Name)}
+    return {n.id for n in ast.walk(parse_expression(expr, model, line)) if isinstance(n, ast.Name)}
 
 
 def compile_definitions(defs: tuple[Definition, ...], model: str = "model"
                         ) -> Callable[[Mapping[str, float]], dict[str, float]]:
     """Return ``f(label_values) -> {name: value}`` evaluating the definitions in order."""
-    code = [(d.name, compile(_tree(d.expr, model, d.line), f"<{d.name}>", "eval")) for d in defs]
+    code = [(d.name, compile(parse_expression(d.expr, model, d.line), f"<{d.name}>", "eval"))
+            for d in defs]
 
     def evaluate(values: Mapping[str, float]) -> dict[str, float]:
         env = dict(values)

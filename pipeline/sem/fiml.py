@@ -93,7 +93,8 @@ def split_patterns(x: np.ndarray) -> PatternData:
         mom_vech = pos[obs[rows_l], obs[cols_l]]
         patterns.append(Pattern(
             obs, rows, len(rows), ybar, dev.T @ dev / len(rows), y, obs.copy(), mom_vech,
-            rows_l, cols_l, mis, np.ix_(obs, obs), np.ix_(obs, mis), np.ix_(mis, obs), np.ix_(mis, mis),
+            rows_l, cols_l, mis, np.ix_(obs, obs), np.ix_(obs, mis), np.ix_(mis, obs),
+            np.ix_(mis, mis),
             np.ix_(obs, obs), np.ix_(mom_vech, mom_vech), np.where(rows_l == cols_l, 1.0, 2.0)))
     return PatternData(patterns, int(keep.sum()), int((~keep).sum()), p, kept_rows)
 
@@ -121,7 +122,8 @@ def _inv_logdet(sig: np.ndarray) -> tuple[np.ndarray, float] | None:
 
 
 def loglik(sigma: np.ndarray, mu: np.ndarray, data: PatternData) -> float:
-    """FIML log-likelihood; ``-inf`` when a pattern's implied covariance is not positive definite."""
+    """FIML log-likelihood; ``-inf`` when a pattern's implied covariance is not positive
+    definite."""
     total = 0.0
     for pat in data.patterns:
         o = pat.obs

@@ -80,8 +80,12 @@ def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[floa
     if not (np.isfinite(chisq) and df >= 1):
         return 0.0, 0.0
     upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
-    f_low = lambda lam: _pchisq(chisq, df, lam) - upper_p
-    f_up = lambda lam: _pchisq(chisq, df, lam) - lower_p
+    def f_low(lam: float) -> float:
+        return _pchisq(chisq, df, lam) - upper_p
+
+    def f_up(lam: float) -> float:
+        return _pchisq(chisq, df, lam) - lower_p
+
     if f_low(0) < 0:
         lo = 0.0
     else:

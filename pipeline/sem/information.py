@@ -24,7 +24,8 @@ from pipeline.sem.fiml import (
 from pipeline.sem.ram import RAMModel
 
 
-def gradient(model: RAMModel, theta: np.ndarray, data: PatternData) -> tuple[float, np.ndarray | None]:
+def gradient(model: RAMModel, theta: np.ndarray, data: PatternData
+             ) -> tuple[float, np.ndarray | None]:
     """FIML log-likelihood and its gradient with respect to the free parameters."""
     sigma, mu = model.implied(theta)
     ll, gm = loglik_and_gradient(sigma, mu, data)

@@ -9,7 +9,10 @@ Laird & Rubin, 1977), and for each missing-data pattern ``j`` (``n_j`` rows, obs
     df = sum_j p_j - p,
 
 and ``d2`` is referred to chi-square(df). ML (divide-by-n) ``Sigma`` is used, as in Little (1988)
-and naniar::mcar_test.
+and naniar::mcar_test. The EM steps are the SEM engine's (``pipeline.sem.em_saturated``): one EM
+for the multivariate normal with missing data in the whole package.
+
+In R: ``naniar::mcar_test(data)`` (or ``misty::na.test``).
 
 Read it as **descriptive** only: the test is conservative in small samples and has little power
 when few people are in some patterns; a non-significant result does not prove MCAR, and no test
@@ -25,6 +28,11 @@ import pandas as pd
 from scipy import stats
 
 from pipeline.errors import DataError
+from pipeline.sem.em_saturated import em_step
+from pipeline.sem.fiml import PatternData, available_case_moments, split_patterns
+from pipeline.status import Status, status_row
+
+__all__ = ["DESCRIPTIVE_NOTE", "little_mcar", "mcar_table"]
 
 DESCRIPTIVE_NOTE = (
     "Little's test is descriptive: it is conservative in small samples, cannot prove that data "
@@ -32,55 +40,23 @@ DESCRIPTIVE_NOTE = (
 )
 
 
-def _patterns(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique observed-patterns (rows of booleans) and each row's pattern index."""
-    pats, inv = np.unique(mask, axis=0, return_inverse=True)
-    return pats, inv.ravel()
-
-
-def em_mvnorm(
-    x: np.ndarray, tol: float = 1e-11, max_iter: int = 100_000
+def _em_moments(
+    data: PatternData, tol: float = 1e-11, max_iter: int = 100_000
 ) -> tuple[np.ndarray, np.ndarray, int, bool]:
-    """ML mean and covariance of a multivariate normal with missing values (EM algorithm).
+    """ML mean and covariance of a multivariate normal with missing values, by EM.
 
-    ``x`` is ``n x p`` with NaN for missing; every row must have at least one observed value.
-    Vectorised by pattern: each iteration uses only per-pattern sufficient statistics (sum and
-    cross-product of the observed block), so its cost does not grow with ``n``. Start: observed
-    means and a diagonal covariance of observed (ML) variances. Stops when the largest change in
-    any mean or covariance element, relative to ``1 + |value|``, is below ``tol``.
-    Returns ``(mu, sigma, iterations, converged)``.
+    Each iteration is the SEM engine's EM step (``pipeline.sem.em_saturated.em_step``: E-step =
+    regression of the missing on the observed values plus the conditional covariance; M-step =
+    completed moments), from the engine's available-case start (observed means, diagonal ML
+    variances). Stops when the largest change in any mean or covariance element, relative to
+    ``1 + |value|``, is below ``tol``. Returns ``(mu, sigma, iterations, converged)``.
+
+    In R: ``norm::em.norm`` or lavaan's ``lav_mvnorm_missing_h1_estimate_moments``.
     """
-    n, p = x.shape
-    obs = ~np.isnan(x)
-    pats, inv = _patterns(obs)
-    xz = np.where(obs, x, 0.0)
-    stats_ = []
-    for k, o in enumerate(pats):
-        rows = xz[inv == k][:, o]
-        stats_.append((o, ~o, rows.shape[0], rows.sum(axis=0), rows.T @ rows))
-    mu = np.nanmean(x, axis=0)
-    sigma = np.diag(np.nanvar(x, axis=0))
+    _, mu, var = available_case_moments(data)
+    sigma = np.diag(var)
     for it in range(1, max_iter + 1):
-        t1 = np.zeros(p)
-        t2 = np.zeros((p, p))
-        for o, m, nj, s1, s2 in stats_:
-            t1[o] += s1
-            t2[np.ix_(o, o)] += s2
-            if not m.any():
-                continue
-            b = np.linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, m)]).T  # m x o
-            a = mu[m] - b @ mu[o]
-            bs1 = b @ s1
-            t1[m] += nj * a + bs1
-            cross = np.outer(a, s1) + b @ s2  # sum xhat_m x_o'
-            t2[np.ix_(m, o)] += cross
-            t2[np.ix_(o, m)] += cross.T
-            cond = sigma[np.ix_(m, m)] - b @ sigma[np.ix_(o, m)]
-            t2[np.ix_(m, m)] += (
-                nj * np.outer(a, a) + np.outer(a, bs1) + np.outer(bs1, a) + b @ s2 @ b.T + nj * cond
-            )
-        new_mu = t1 / n
-        new_sigma = t2 / n - np.outer(new_mu, new_mu)
+        new_mu, new_sigma = em_step(mu, sigma, data)
         new_sigma = (new_sigma + new_sigma.T) / 2
         delta = max(
             np.max(np.abs(new_mu - mu) / (1 + np.abs(mu))),
@@ -107,16 +83,8 @@ def _numeric_frame(data: pd.DataFrame) -> pd.DataFrame:
     return data.astype(float)
 
 
-def little_mcar(data: pd.DataFrame) -> dict[str, Any]:
-    """Little's (1988) MCAR chi-square test on the numeric columns of ``data``.
-
-    Returns ``dict(chi2, df, pvalue, n_patterns, n, status, message, variables, excluded,
-    em_iterations)``; ``status`` is "ok" or "not_estimable" (then chi2/df/pvalue are NaN and
-    ``message`` says why). Columns missing for everyone or constant are excluded (noted in
-    ``excluded`` and ``message``); rows with no observed value carry no information and are
-    dropped (counted in the message). See the module docstring for the definition and caveats.
-    """
-    x = _numeric_frame(data)
+def _usable(x: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Drop columns missing for everyone or constant, then rows with nothing observed."""
     notes: list[str] = []
     excluded: dict[str, str] = {}
     for c in x.columns:
@@ -133,10 +101,24 @@ def little_mcar(data: pd.DataFrame) -> dict[str, Any]:
     empty = x.isna().all(axis=1) if x.shape[1] else pd.Series(True, index=x.index)
     if empty.any():
         notes.append(f"{int(empty.sum())} row(s) with no observed value were left out.")
-    x = x.loc[~empty]
+    return x.loc[~empty], excluded, notes
+
+
+def little_mcar(data: pd.DataFrame) -> dict[str, Any]:
+    """Little's (1988) MCAR chi-square test on the numeric columns of ``data``.
+
+    Returns ``dict(chi2, df, pvalue, n_patterns, n, status, message, variables, excluded,
+    em_iterations)``; ``status`` is "ok" or "not_estimable" (then chi2/df/pvalue are NaN and
+    ``message`` says why). Columns missing for everyone or constant are excluded (noted in
+    ``excluded`` and ``message``); rows with no observed value carry no information and are
+    dropped (counted in the message). See the module docstring for the definition and caveats.
+
+    In R: ``naniar::mcar_test(data)`` (``statistic``, ``df``, ``p.value``, ``missing.patterns``).
+    """
+    x, excluded, notes = _usable(_numeric_frame(data))
     out: dict[str, Any] = {
         "chi2": float("nan"), "df": float("nan"), "pvalue": float("nan"),
-        "n_patterns": 0, "n": len(x), "status": "not_estimable", "message": "",
+        "n_patterns": 0, "n": len(x), "status": Status.NOT_ESTIMABLE.value, "message": "",
         "variables": list(x.columns), "excluded": excluded, "em_iterations": 0,
     }
 
@@ -148,9 +130,9 @@ def little_mcar(data: pd.DataFrame) -> dict[str, Any]:
         return fail("no usable variables.")
     arr = x.to_numpy()
     obs = ~np.isnan(arr)
-    pats, inv = _patterns(obs)
-    out["n_patterns"] = len(pats)
-    if len(pats) < 2:
+    data = split_patterns(arr)
+    out["n_patterns"] = data.n_patterns
+    if data.n_patterns < 2:
         return fail("all rows share one missing-data pattern (nothing to compare).")
     if len(x) <= x.shape[1]:
         return fail(f"{len(x)} rows for {x.shape[1]} variables; need more rows than variables.")
@@ -160,7 +142,7 @@ def little_mcar(data: pd.DataFrame) -> dict[str, Any]:
     if never:
         notes.append("Never answered together (their covariance is not identified and does not "
                      "enter the test): " + "; ".join(never) + ".")
-    mu, sigma, iters, converged = em_mvnorm(arr)
+    mu, sigma, iters, converged = _em_moments(data)
     out["em_iterations"] = iters
     if not converged:
         return fail(f"the EM algorithm did not converge in {iters} iterations.")
@@ -171,18 +153,17 @@ def little_mcar(data: pd.DataFrame) -> dict[str, Any]:
         )
     d2 = 0.0
     df = -x.shape[1]
-    for k, o in enumerate(pats):
-        ybar = arr[inv == k][:, o].mean(axis=0)
-        diff = ybar - mu[o]
-        d2 += (inv == k).sum() * float(diff @ np.linalg.solve(sigma[np.ix_(o, o)], diff))
-        df += int(o.sum())
+    for pat in data.patterns:
+        diff = pat.ybar - mu[pat.obs]
+        d2 += pat.n * float(diff @ np.linalg.solve(sigma[pat.ix_oo], diff))
+        df += len(pat.obs)
     if df <= 0:
         return fail(f"degrees of freedom are {df}.")
-    out.update(chi2=d2, df=df, pvalue=float(stats.chi2.sf(d2, df)), status="ok")
+    out.update(chi2=d2, df=df, pvalue=float(stats.chi2.sf(d2, df)), status=Status.OK.value)
     out["message"] = " ".join(
         [
             (f"Little's MCAR test: chi-square = {d2:.2f}, df = {df}, p = {out['pvalue']:.3g} "
-             f"({len(pats)} missing-data patterns, n = {len(x)}).")
+             f"({data.n_patterns} missing-data patterns, n = {len(x)}).")
         ]
         + notes
         + [DESCRIPTIVE_NOTE]
@@ -190,9 +171,14 @@ def little_mcar(data: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+MCAR_COLUMNS = ["analysis", "method", "chi2", "df", "pvalue", "n_patterns", "n", "status",
+                "message", "variables"]
+
+
 def mcar_table(result: dict[str, Any], analysis: str = "little_mcar") -> pd.DataFrame:
-    """One-row result table (``analysis, method, status, message, chi2, df, pvalue, ...``)."""
-    keys = ["chi2", "df", "pvalue", "n_patterns", "n", "status", "message"]
-    row = {"analysis": analysis, "method": "em"} | {k: result[k] for k in keys}
-    row["variables"] = ";".join(result["variables"])
-    return pd.DataFrame([row])
+    """One-row result table: ``analysis, method, chi2, df, pvalue, n_patterns, n, status,
+    message, variables`` (a :func:`pipeline.status.status_row`; variables joined by ";")."""
+    row = status_row(analysis, "em", result["status"], result["message"],
+                     **{k: result[k] for k in ("chi2", "df", "pvalue", "n_patterns", "n")},
+                     variables=";".join(result["variables"]))
+    return pd.DataFrame([row], columns=MCAR_COLUMNS)

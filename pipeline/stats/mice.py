@@ -38,12 +38,20 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import ConfigError, DataError, closest_names
+from pipeline.stats.pmm import (
+    DONORS,
+    RIDGE,
+    Var,
+    decode,
+    design,
+    encode,
+    match_donors,
+    norm_draw,
+    quantify,
+    remove_lindep,
+)
 
-#: mice's defaults.
-DONORS = 5
-RIDGE = 1e-5
-LINDEP_EPS = 1e-4
-MAXCOR = 0.99
+__all__ = ["MICEResult", "MiceSettings", "default_m", "mice", "complete_cases"]
 
 
 @dataclass
@@ -74,6 +82,34 @@ class MICEResult:
     predictors: dict[str, list[str]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class MiceSettings:
+    """Settings of the MICE sampler (the keyword arguments of :func:`mice` besides the data).
+
+    A plain value object: it reads no configuration (``pipeline.missing_data.settings`` builds
+    it from the ``missing_data`` section). ``m = None`` means "choose m by :func:`default_m`
+    within [``m_min``, ``m_max``]". ``predictors``: variable -> tuple of its predictors (None:
+    every other imputation column). Defaults of the values live in the config schema.
+    """
+
+    method: str
+    m: int | None
+    m_min: int
+    m_max: int
+    iterations: int
+    donors: int
+    ridge: float
+    predictors: dict[str, tuple[str, ...]] | None = None
+
+    def kwargs(self) -> dict:
+        """Keyword arguments for :func:`mice` (``predictors`` as lists)."""
+        preds = (None if self.predictors is None
+                 else {k: list(v) for k, v in self.predictors.items()})
+        return {"method": self.method, "m": self.m, "m_min": self.m_min, "m_max": self.m_max,
+                "iterations": self.iterations, "donors": self.donors, "ridge": self.ridge,
+                "predictors": preds}
+
+
 def default_m(wide: pd.DataFrame, columns: Sequence[str], *, minimum: int = 5,
               maximum: int = 100) -> int:
     """Number of imputations by White, Royston & Wood (2011) rule of thumb.
@@ -90,170 +126,8 @@ def default_m(wide: pd.DataFrame, columns: Sequence[str], *, minimum: int = 5,
 
 
 # --------------------------------------------------------------------------------------------
-# Pieces of one update (pure functions on arrays)
-# --------------------------------------------------------------------------------------------
-
-def remove_lindep(x: np.ndarray, y: np.ndarray, eps: float = LINDEP_EPS,
-                  maxcor: float = MAXCOR) -> np.ndarray:
-    """Boolean mask of predictor columns to keep (``mice:::remove.lindep``, van Buuren 2018 §6.2).
-
-    Drops columns with variance <= ``eps``, columns whose correlation with y is >= ``maxcor``, and
-    then, while the smallest / largest eigenvalue of the predictors' correlation matrix is below
-    ``eps``, the column loading most on the smallest eigenvector. All are dropped if y is constant.
-    """
-    k = x.shape[1]
-    if k == 0:
-        return np.zeros(0, dtype=bool)
-    cov = np.cov(np.column_stack([x, y]), rowvar=False)
-    var, vy = np.diag(cov)[:k], cov[k, k]
-    if vy < eps:
-        return np.zeros(k, dtype=bool)
-    keep = var > eps
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cor = cov[:k, k] / np.sqrt(var * vy)
-    keep &= ~(cor >= maxcor)
-    idx = np.flatnonzero(keep)
-    if idx.size <= 1:
-        return keep
-    sd = np.sqrt(var[idx])
-    cx = cov[np.ix_(idx, idx)] / np.outer(sd, sd)
-    while idx.size > 1:
-        vals, vecs = np.linalg.eigh(cx)  # ascending
-        if vals[0] / vals[-1] >= eps:
-            break
-        j = int(np.argmax(np.abs(vecs[:, 0])))
-        keep[idx[j]] = False
-        idx = np.delete(idx, j)
-        cx = np.delete(np.delete(cx, j, axis=0), j, axis=1)
-    return keep
-
-
-def norm_draw(xobs: np.ndarray, yobs: np.ndarray, rng: np.random.Generator,
-              ridge: float = RIDGE) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Least squares coefficients and one Bayesian posterior draw (``mice:::.norm.draw``).
-
-    Returns (coef, beta_star, ridged). sigma* = sqrt(RSS / chi2(df)), df = max(n - p, 1);
-    beta* = coef + chol((X'X)^-1) z sigma*; a ridge penalty ``ridge`` x diag(X'X) is added to X'X
-    when it is not invertible to working precision (van Buuren 2018, Algorithm 3.1).
-    """
-    n, p = xobs.shape
-    xtx = xobs.T @ xobs
-    xty = xobs.T @ yobs
-    ridged = False
-    try:
-        ev = np.linalg.eigvalsh(xtx)
-        if not ev[0] > 1e-13 * ev[-1]:  # not invertible to working precision
-            raise np.linalg.LinAlgError
-        v = np.linalg.inv(xtx)
-        coef = v @ xty
-    except np.linalg.LinAlgError:
-        ridged = True
-        v = np.linalg.inv(xtx + np.diag(ridge * np.diag(xtx)))
-        coef = v @ xty
-    resid = yobs - xobs @ coef
-    df = max(n - p, 1)
-    sigma = math.sqrt(float(resid @ resid) / rng.chisquare(df))
-    v = (v + v.T) / 2.0
-    try:
-        chol = np.linalg.cholesky(v)
-    except np.linalg.LinAlgError:
-        ridged = True
-        chol = np.linalg.cholesky(v + np.diag(ridge * np.abs(np.diag(v)) + 1e-12))
-    beta = coef + (chol @ rng.standard_normal(p)) * sigma
-    return coef, beta, ridged
-
-
-def match_donors(yhat_obs: np.ndarray, yhat_mis: np.ndarray, donors: int,
-                 rng: np.random.Generator) -> np.ndarray:
-    """Index (into the observed rows) of the donor for each recipient (``mice:::matchindex``).
-
-    For each recipient, the ``donors`` observed rows with predicted means closest to its own are
-    found and one is drawn at random; ties are broken at random by shuffling before sorting.
-    Vectorised: sort once, locate each recipient by binary search, search a window of 2d
-    neighbours (which always contains the d nearest) with ``argpartition``.
-    """
-    n_obs = yhat_obs.size
-    d = int(min(donors, n_obs))
-    perm = rng.permutation(n_obs)
-    order = perm[np.argsort(yhat_obs[perm], kind="stable")]
-    s = yhat_obs[order]
-    w = min(2 * d, n_obs)
-    pos = np.searchsorted(s, yhat_mis)
-    start = np.clip(pos - d, 0, n_obs - w)
-    window = start[:, None] + np.arange(w)[None, :]
-    dist = np.abs(s[window] - yhat_mis[:, None])
-    if d < w:
-        nearest = np.argpartition(dist, d - 1, axis=1)[:, :d]
-    else:
-        nearest = np.broadcast_to(np.arange(w), (yhat_mis.size, w))
-    pick = nearest[np.arange(yhat_mis.size), rng.integers(0, d, size=yhat_mis.size)]
-    return order[window[np.arange(yhat_mis.size), pick]]
-
-
-def quantify(codes_obs: np.ndarray, n_levels: int, xobs: np.ndarray) -> np.ndarray:
-    """Optimal scores for a categorical target (``mice``'s ``quantify``, canonical correlation).
-
-    Returns one standardised score per observed row: the first canonical variate of the category
-    dummies against the predictors (without intercept). Two levels: the 0/1 code. Falls back to
-    the integer codes when the canonical analysis is degenerate.
-    """
-    codes_obs = codes_obs.astype(int)
-    if n_levels <= 2 or xobs.shape[1] <= 1:
-        return codes_obs.astype(float)
-    yd = (codes_obs[:, None] == np.arange(1, n_levels)[None, :]).astype(float)
-    yd -= yd.mean(axis=0)
-    xc = xobs[:, 1:] - xobs[:, 1:].mean(axis=0)
-    uy, sy, _ = np.linalg.svd(yd, full_matrices=False)
-    ux, sx, _ = np.linalg.svd(xc, full_matrices=False)
-    qy = uy[:, sy > 1e-8 * max(sy.max(initial=0), 1e-300)]
-    qx = ux[:, sx > 1e-8 * max(sx.max(initial=0), 1e-300)]
-    if qy.shape[1] == 0 or qx.shape[1] == 0:
-        return codes_obs.astype(float)
-    u, _, _ = np.linalg.svd(qy.T @ qx, full_matrices=False)
-    score = qy @ u[:, 0]
-    sd = score.std(ddof=1)
-    return (score - score.mean()) / sd if sd > 0 else codes_obs.astype(float)
-
-
-# --------------------------------------------------------------------------------------------
 # Set-up
 # --------------------------------------------------------------------------------------------
-
-@dataclass
-class _Var:
-    name: str
-    categorical: bool
-    values: np.ndarray  # float; category codes for categoricals; NaN = missing
-    levels: list | None
-    dtype: object
-
-
-def _encode(wide: pd.DataFrame, name: str) -> _Var:
-    s = wide[name]
-    if isinstance(s.dtype, pd.CategoricalDtype) or not (
-        pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-    ):
-        cat = s.astype("category")
-        codes = cat.cat.codes.to_numpy().astype(float)
-        codes[codes < 0] = np.nan
-        return _Var(name, True, codes, list(cat.cat.categories), s.dtype)
-    return _Var(name, False, pd.to_numeric(s).to_numpy(dtype=float, na_value=np.nan), None,
-                s.dtype)
-
-
-def _decode(var: _Var, values: np.ndarray, index: pd.Index) -> pd.Series:
-    if not var.categorical:
-        return pd.Series(values, index=index, name=var.name)
-    codes = values.astype(int)
-    if isinstance(var.dtype, pd.CategoricalDtype):
-        return pd.Series(pd.Categorical.from_codes(codes, dtype=var.dtype), index=index,
-                         name=var.name)
-    out = pd.Series(np.asarray(var.levels, dtype=object)[codes], index=index, name=var.name)
-    try:
-        return out.astype(var.dtype)
-    except (TypeError, ValueError):
-        return out
-
 
 def _resolve_predictors(columns: list[str], predictors) -> dict[str, list[str]]:
     if predictors is None:
@@ -275,23 +149,6 @@ def _resolve_predictors(columns: list[str], predictors) -> dict[str, list[str]]:
                 )
         out[target] = [p for p in preds if p != target]
     return out
-
-
-def _design(vars_: dict[str, _Var], current: dict[str, np.ndarray], preds: list[str]
-            ) -> tuple[np.ndarray, list[str]]:
-    """Intercept + numeric predictors + treatment dummies of categorical predictors."""
-    cols = [np.ones(next(iter(current.values())).shape[0])]
-    names = ["(Intercept)"]
-    for p in preds:
-        v = vars_[p]
-        if v.categorical:
-            for lev in range(1, len(v.levels)):
-                cols.append((current[p] == lev).astype(float))
-                names.append(f"{p}{v.levels[lev]}")
-        else:
-            cols.append(current[p])
-            names.append(p)
-    return np.column_stack(cols), names
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,9 +189,56 @@ def mice(
 
     ``delta``: variable -> shift added to its imputed values right after each update, inside
     the chain, so the shifted values feed the imputation of the other variables (mice's ``post``
-    delta adjustment, van Buuren 2018 §3.9.1); used by ``pipeline.missing_data.sensitivity`` (in-chain mode).
+    delta adjustment, van Buuren 2018 §3.9.1); used by
+    :func:`pipeline.stats.tipping.tipping_point` (in-chain mode).
+
+    In R: ``mice::mice(data, m, maxit = iterations, method = "pmm", donors = 5L, seed = ...)``
+    (the same algorithm; the random streams differ, so results agree in distribution).
     """
     columns = list(columns)
+    _check_arguments(wide, columns, method, iterations, donors, all_missing)
+    empty = [c for c in columns if bool(wide[c].isna().all())] if len(wide) else []
+    if empty and all_missing == "raise":
+        raise DataError(
+            f"impute: {', '.join(repr(c) for c in empty)} missing for all {len(wide)} "
+            "participants; nothing to impute from. Remove it from missing_data.columns (e.g. a "
+            "wave with no responses yet)."
+        )
+    if m is None:
+        kept = [c for c in columns if c not in empty]
+        m = default_m(wide, kept, minimum=m_min, maximum=m_max) if kept else m_min
+    if m < 1:
+        raise ConfigError(f"missing_data.m must be >= 1 (got {m}).")
+    delta = _check_delta(delta, columns)
+    model = _model(wide, columns, empty, predictors, delta)
+    t = len(model.targets)
+    chain_means = np.full((m, iterations, t), np.nan)
+    chain_sds = np.full((m, iterations, t), np.nan)
+    imputations = []
+    for i, ss in enumerate(np.random.SeedSequence(seed).spawn(m)):
+        rng = np.random.default_rng(ss)
+        cur = _chain(model, iterations, rng, ridge, donors, delta, chain_means[i], chain_sds[i])
+        done = wide.copy()
+        for name in model.targets:
+            done[name] = decode(model.vars[name], cur[name], wide.index)
+        imputations.append(done)
+    return MICEResult(
+        imputations=imputations,
+        chain_means=chain_means,
+        chain_sds=chain_sds,
+        variables=model.targets,
+        method=model.method,
+        missing_mask=pd.DataFrame({c: model.miss[c] for c in columns}, index=wide.index),
+        log=model.log.frame(),
+        m=m,
+        iterations=iterations,
+        seed=seed,
+        predictors=model.predictors,
+    )
+
+
+def _check_arguments(wide: pd.DataFrame, columns: list[str], method: str, iterations: int,
+                     donors: int, all_missing: str) -> None:
     if method != "pmm":
         raise ConfigError(
             f"missing_data.method: '{method}' is not supported; use 'pmm' (predictive mean "
@@ -356,36 +260,56 @@ def mice(
     if donors < 1:
         raise ConfigError(f"missing_data.donors must be >= 1 (got {donors}).")
     if all_missing not in ("raise", "exclude"):
-        raise ConfigError(f"impute: all_missing must be 'raise' or 'exclude' (got {all_missing!r}).")
-    empty = [c for c in columns if bool(wide[c].isna().all())] if len(wide) else []
-    if empty and all_missing == "raise":
-        raise DataError(
-            f"impute: {', '.join(repr(c) for c in empty)} missing for all {len(wide)} "
-            "participants; nothing to impute from. Remove it from missing_data.columns (e.g. a "
-            "wave with no responses yet)."
-        )
-    if m is None:
-        kept = [c for c in columns if c not in empty]
-        m = default_m(wide, kept, minimum=m_min, maximum=m_max) if kept else m_min
-    if m < 1:
-        raise ConfigError(f"missing_data.m must be >= 1 (got {m}).")
+        raise ConfigError(
+            f"impute: all_missing must be 'raise' or 'exclude' (got {all_missing!r}).")
+
+
+def _check_delta(delta: Mapping[str, float] | None, columns: list[str]) -> dict[str, float]:
     delta = dict(delta or {})
     for name, shift in delta.items():
         if name not in columns:
             raise ConfigError(f"impute: delta given for '{name}', which is not an imputed column.")
         if not np.isfinite(shift):
             raise ConfigError(f"impute: delta for '{name}' must be a finite number (got {shift}).")
+    return delta
 
-    vars_ = {c: _encode(wide, c) for c in columns}
+
+class _EventLog:
+    """Events of one run, counted per (variable, event), in the order first seen."""
+
+    def __init__(self) -> None:
+        self.counts: Counter = Counter()
+        self.messages: dict[tuple[str, str], str] = {}
+
+    def note(self, var: str, event: str, msg: str) -> None:
+        self.counts[(var, event)] += 1
+        self.messages[(var, event)] = msg
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [(v, e, cnt, self.messages[(v, e)]) for (v, e), cnt in self.counts.items()],
+            columns=["variable", "event", "count", "message"],
+        )
+
+
+@dataclass
+class _Model:
+    """The imputation model: encoded variables, missingness, targets and their predictors."""
+
+    vars: dict[str, Var]
+    miss: dict[str, np.ndarray]
+    targets: list[str]
+    predictors: dict[str, list[str]]
+    method: dict[str, str]
+    log: _EventLog
+
+
+def _model(wide: pd.DataFrame, columns: list[str], empty: list[str], predictors,
+           delta: dict[str, float]) -> _Model:
+    """Encode the columns, leave out all-missing and constant ones (logged), resolve predictors."""
+    vars_ = {c: encode(wide, c) for c in columns}
     miss = {c: np.isnan(v.values) for c, v in vars_.items()}
-    n = len(wide)
-    log: Counter = Counter()
-    messages: dict[tuple[str, str], str] = {}
-
-    def note(var: str, event: str, msg: str) -> None:
-        log[(var, event)] += 1
-        messages[(var, event)] = msg
-
+    log = _EventLog()
     constant = [c for c in columns
                 if c not in empty and np.unique(vars_[c].values[~miss[c]]).size < 2]
     bad_delta = [c for c in delta if vars_[c].categorical]
@@ -394,11 +318,11 @@ def mice(
             f"impute: delta shifts need numeric variables; {bad_delta} are categorical."
         )
     for c in empty:
-        note(c, "all_missing", f"missing for all {n} participants: left out of the imputation "
-             "model (not used as a predictor and not imputed; it stays missing)")
+        log.note(c, "all_missing", f"missing for all {len(wide)} participants: left out of the "
+                 "imputation model (not used as a predictor and not imputed; it stays missing)")
     for c in constant:
-        note(c, "constant", "constant in the observed data: not used as a predictor and not "
-             "imputed (missing values stay missing)")
+        log.note(c, "constant", "constant in the observed data: not used as a predictor and not "
+                 "imputed (missing values stay missing)")
     excluded = set(constant) | set(empty)
     active = [c for c in columns if c not in excluded]
     pred_map = _resolve_predictors(columns, predictors)
@@ -408,104 +332,52 @@ def mice(
                   for c in columns}
     for t in targets:
         if not pred_map[t]:
-            note(t, "no_predictors", "no predictors: imputed by PMM on the intercept only "
-                 "(random draws from observed values)")
-
-    chain_means = np.full((m, iterations, len(targets)), np.nan)
-    chain_sds = np.full((m, iterations, len(targets)), np.nan)
-    imputations = []
-    for i, ss in enumerate(np.random.SeedSequence(seed).spawn(m)):
-        rng = np.random.default_rng(ss)
-        cur = {c: vars_[c].values.copy() for c in columns}
-        for t in targets:  # start: random draw from the observed values
-            obs = vars_[t].values[~miss[t]]
-            cur[t][miss[t]] = obs[rng.integers(0, obs.size, size=int(miss[t].sum()))]
-        for it in range(iterations):
-            for j, t in enumerate(targets):
-                ry = ~miss[t]
-                x, names = _design(vars_, cur, pred_map[t])
-                yobs_raw = vars_[t].values[ry]
-                xobs = x[ry]
-                if vars_[t].categorical:
-                    ynum = quantify(yobs_raw, len(vars_[t].levels), xobs)
-                else:
-                    ynum = yobs_raw
-                keep = np.concatenate([[True], remove_lindep(xobs[:, 1:], ynum)])
-                if not keep[1:].all():
-                    dropped = [nm for nm, k in zip(names, keep, strict=True) if not k]
-                    note(t, "predictor_removed", "predictor(s) removed as constant or collinear "
-                         f"in some updates: {', '.join(dropped)}")
-                coef, beta, ridged = norm_draw(xobs[:, keep], ynum, rng, ridge)
-                if ridged:
-                    note(t, "ridge", f"(nearly) collinear predictors: ridge penalty {ridge:g} "
-                         "applied (mice's fallback)")
-                idx = match_donors(xobs[:, keep] @ coef, x[~ry][:, keep] @ beta, donors, rng)
-                imp = yobs_raw[idx] + delta.get(t, 0.0)
-                cur[t][~ry] = imp
-                chain_means[i, it, j] = imp.mean()
-                chain_sds[i, it, j] = imp.std(ddof=1) if imp.size > 1 else np.nan
-        done = wide.copy()
-        for t in targets:
-            done[t] = _decode(vars_[t], cur[t], wide.index)
-        imputations.append(done)
-
-    log_df = pd.DataFrame(
-        [(v, e, cnt, messages[(v, e)]) for (v, e), cnt in log.items()],
-        columns=["variable", "event", "count", "message"],
-    )
-    return MICEResult(
-        imputations=imputations,
-        chain_means=chain_means,
-        chain_sds=chain_sds,
-        variables=targets,
-        method=method_map,
-        missing_mask=pd.DataFrame({c: miss[c] for c in columns}, index=wide.index),
-        log=log_df,
-        m=m,
-        iterations=iterations,
-        seed=seed,
-        predictors=pred_map,
-    )
+            log.note(t, "no_predictors", "no predictors: imputed by PMM on the intercept only "
+                     "(random draws from observed values)")
+    return _Model(vars_, miss, targets, pred_map, method_map, log)
 
 
-_SETTINGS = {"method": str, "m": (int, str, type(None)), "m_min": int, "m_max": int,
-             "iterations": int, "donors": int, "ridge": (int, float),
-             "predictors": (dict, type(None))}
+def _chain(model: _Model, iterations: int, rng: np.random.Generator, ridge: float, donors: int,
+           delta: dict[str, float], means: np.ndarray, sds: np.ndarray) -> dict[str, np.ndarray]:
+    """One chain: start from random observed values, then ``iterations`` sweeps of PMM updates.
 
-
-def settings_from_config(section: Mapping | None) -> dict:
-    """Keyword arguments for :func:`mice` from the config's ``missing_data`` section.
-
-    Reads ``method`` (pmm), ``m`` (integer or ``auto``), ``m_min`` (5), ``m_max`` (100),
-    ``iterations`` (10), ``donors`` (5), ``ridge`` (1e-5), ``predictors`` (mapping); other keys
-    (``columns``, ``sensitivity``) are left to the caller. Bad values raise ConfigError.
+    Fills ``means`` / ``sds`` (iterations x targets) with the mean / SD of the imputed values
+    after each update; returns the final values of every variable.
     """
-    section = dict(section or {})
-    out = {"method": "pmm", "m": None, "m_min": 5, "m_max": 100, "iterations": 10,
-           "donors": DONORS, "ridge": RIDGE, "predictors": None}
-    for key, typ in _SETTINGS.items():
-        if key not in section:
-            continue
-        val = section[key]
-        if not isinstance(val, typ) or isinstance(val, bool):
-            raise ConfigError(f"config key missing_data.{key}: {val!r} has the wrong type; see the "
-                              "missing_data example in the README.")
-        out[key] = val
-    if isinstance(out["m"], str):
-        if out["m"] != "auto":
-            raise ConfigError(f"config key missing_data.m: '{out['m']}' - use an integer >= 2 or "
-                              "'auto' (White, Royston & Wood 2011 rule).")
-        out["m"] = None
-    if out["m"] is not None and out["m"] < 2:
-        raise ConfigError(f"config key missing_data.m: {out['m']} - use at least 2 imputations.")
-    for key in ("iterations", "donors", "m_min"):
-        if out[key] < 1:
-            raise ConfigError(f"config key missing_data.{key}: must be >= 1 (got {out[key]}).")
-    if out["m_max"] < out["m_min"]:
-        raise ConfigError("config key missing_data.m_max: must be >= m_min.")
-    if not out["ridge"] > 0:
-        raise ConfigError("config key missing_data.ridge: must be > 0 (mice uses 1e-5).")
-    return out
+    cur = {c: v.values.copy() for c, v in model.vars.items()}
+    for t in model.targets:  # start: random draw from the observed values
+        miss = model.miss[t]
+        obs = model.vars[t].values[~miss]
+        cur[t][miss] = obs[rng.integers(0, obs.size, size=int(miss.sum()))]
+    for it in range(iterations):
+        for j, t in enumerate(model.targets):
+            imp = _update(model, t, cur, rng, ridge, donors) + delta.get(t, 0.0)
+            cur[t][model.miss[t]] = imp
+            means[it, j] = imp.mean()
+            sds[it, j] = imp.std(ddof=1) if imp.size > 1 else np.nan
+    return cur
+
+
+def _update(model: _Model, t: str, cur: dict[str, np.ndarray], rng: np.random.Generator,
+            ridge: float, donors: int) -> np.ndarray:
+    """One PMM update of target ``t`` given the current values: its new imputed values."""
+    ry = ~model.miss[t]
+    var = model.vars[t]
+    x, names = design(model.vars, cur, model.predictors[t])
+    yobs_raw = var.values[ry]
+    xobs = x[ry]
+    ynum = quantify(yobs_raw, len(var.levels), xobs) if var.categorical else yobs_raw
+    keep = np.concatenate([[True], remove_lindep(xobs[:, 1:], ynum)])
+    if not keep[1:].all():
+        dropped = [nm for nm, k in zip(names, keep, strict=True) if not k]
+        model.log.note(t, "predictor_removed", "predictor(s) removed as constant or collinear "
+                       f"in some updates: {', '.join(dropped)}")
+    coef, beta, ridged = norm_draw(xobs[:, keep], ynum, rng, ridge)
+    if ridged:
+        model.log.note(t, "ridge", f"(nearly) collinear predictors: ridge penalty {ridge:g} "
+                       "applied (mice's fallback)")
+    idx = match_donors(xobs[:, keep] @ coef, x[~ry][:, keep] @ beta, donors, rng)
+    return yobs_raw[idx]
 
 
 def complete_cases(wide: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, int]:

@@ -46,6 +46,38 @@ def barnard_rubin_df(m: int, b: np.ndarray, t: np.ndarray, df_complete: float | 
     return np.where(finite, dfold * dfobs / (dfold + dfobs), dfold)
 
 
+def _checked(estimates, variances, terms: Sequence[str] | None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Estimates and variances as (m, k) float arrays; DataError naming what is wrong."""
+    q = np.asarray(estimates, dtype=float)
+    u = np.asarray(variances, dtype=float)
+    if q.ndim == 1:
+        q = q[:, None]
+    if u.ndim == 1:
+        u = u[:, None]
+    if q.shape != u.shape or q.ndim != 2:
+        raise DataError(
+            f"rubin_pool: estimates {q.shape} and variances {u.shape} must both be (m imputations "
+            "x k parameters); pass one row per imputation."
+        )
+    m = q.shape[0]
+    if m < 2:
+        raise DataError(
+            f"rubin_pool: got {m} imputation(s); pooling needs m >= 2 (set missing_data.m >= 2)."
+        )
+    if not (np.isfinite(q).all() and np.isfinite(u).all()):
+        ok = np.isfinite(q).all(axis=0) & np.isfinite(u).all(axis=0)
+        bad = np.flatnonzero(~ok)
+        names = [terms[i] if terms is not None else str(i) for i in bad]
+        raise DataError(
+            f"rubin_pool: non-finite estimate or variance for parameter(s) {names} in at least one "
+            "imputation; the model failed on some imputed data sets - check its status rows."
+        )
+    if (u < 0).any():
+        raise DataError("rubin_pool: negative variance supplied; pass squared standard errors.")
+    return q, u
+
+
 def rubin_pool(
     estimates: np.ndarray | Sequence,
     variances: np.ndarray | Sequence,
@@ -68,32 +100,8 @@ def rubin_pool(
     With B = 0 (no information missing, e.g. all m imputations identical) riv = lambda = 0, T = Ubar
     and df follows mice's floor of lambda at 1e-4 (very large, or ~dfobs when dfcom is finite).
     """
-    q = np.asarray(estimates, dtype=float)
-    u = np.asarray(variances, dtype=float)
-    if q.ndim == 1:
-        q = q[:, None]
-    if u.ndim == 1:
-        u = u[:, None]
-    if q.shape != u.shape or q.ndim != 2:
-        raise DataError(
-            f"rubin_pool: estimates {q.shape} and variances {u.shape} must both be (m imputations "
-            "x k parameters); pass one row per imputation."
-        )
+    q, u = _checked(estimates, variances, terms)
     m, k = q.shape
-    if m < 2:
-        raise DataError(
-            f"rubin_pool: got {m} imputation(s); pooling needs m >= 2 (set missing_data.m >= 2)."
-        )
-    if not (np.isfinite(q).all() and np.isfinite(u).all()):
-        ok = np.isfinite(q).all(axis=0) & np.isfinite(u).all(axis=0)
-        bad = np.flatnonzero(~ok)
-        names = [terms[i] if terms is not None else str(i) for i in bad]
-        raise DataError(
-            f"rubin_pool: non-finite estimate or variance for parameter(s) {names} in at least one "
-            "imputation; the model failed on some imputed data sets - check its status rows."
-        )
-    if (u < 0).any():
-        raise DataError("rubin_pool: negative variance supplied; pass squared standard errors.")
     qbar = q.mean(axis=0)
     ubar = u.mean(axis=0)
     b = q.var(axis=0, ddof=1)

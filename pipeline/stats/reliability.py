@@ -19,15 +19,32 @@ Both follow the R package psych (Revelle, v2.2.9) exactly, so numbers agree with
   squared off-diagonal residuals of R over uniquenesses psi in [0.005, 1] (psych's bounds, start
   1 - SMC), loadings = first eigenvector of R - diag(psi) x sqrt(eigenvalue). We optimise more
   tightly than psych's optim() defaults; measured agreement <= 2e-8 (tests use 1e-4).
+
+In R::
+
+    psych::alpha(x)$total$raw_alpha; psych::alpha.ci(alpha, n, items = k)   # Feldt CI
+    psych::omega(x, nfactors = 1)$omega.tot
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
 from pipeline.config import Scale
+from pipeline.status import Status
+
+__all__ = [
+    "RELIABILITY_COLUMNS",
+    "cronbach_alpha",
+    "minres_one_factor",
+    "mcdonald_omega",
+    "scale_reliability",
+    "reliability_table",
+]
 
 RELIABILITY_COLUMNS = [
     "scale",
@@ -57,6 +74,8 @@ def cronbach_alpha(items: pd.DataFrame, level: float = 0.95) -> dict[str, float]
     one answer), ``n_items``, ``ase`` (Duhachek asymptotic SE), ``feldt_lower``,
     ``feldt_upper``, ``duhachek_lower``, ``duhachek_upper``. Values are NaN when undefined
     (fewer than 2 items or 2 rows, a pair of items never answered together, sum(C) = 0).
+
+    In R: ``psych::alpha(x)`` (``$total$raw_alpha``, ``$total$ase``) and ``psych::alpha.ci``.
     """
     x = _respondents(items)
     n, k = x.shape
@@ -107,7 +126,10 @@ def minres_one_factor(R: np.ndarray) -> np.ndarray:
     """One-factor minres (ULS) loadings of correlation matrix ``R`` (psych::fa, fm="minres").
 
     Minimises sum_{i>j} (r_ij - l_i l_j)^2 over uniquenesses psi in [0.005, 1]; gradient as
-    psych's ``FAgr.minres``: diag(L L' + diag(psi) - R)."""
+    psych's ``FAgr.minres``: diag(L L' + diag(psi) - R).
+
+    In R: ``psych::fa(R, nfactors = 1, fm = "minres")$loadings``.
+    """
     R = np.asarray(R, dtype=float)
     low = np.tril_indices_from(R, -1)
 
@@ -135,7 +157,10 @@ def minres_one_factor(R: np.ndarray) -> np.ndarray:
 def mcdonald_omega(items: pd.DataFrame) -> float:
     """McDonald's omega total from a one-factor minres model (psych::omega(x, nfactors=1)
     ``omega.tot``; see module docstring). NaN with fewer than 3 items (one factor is not
-    identified), fewer than 3 respondents or an undefined correlation."""
+    identified), fewer than 3 respondents or an undefined correlation.
+
+    In R: ``psych::omega(x, nfactors = 1)$omega.tot``.
+    """
     x = _respondents(items)
     if x.shape[1] < 3 or x.shape[0] < 3:
         return float("nan")
@@ -150,103 +175,66 @@ def mcdonald_omega(items: pd.DataFrame) -> float:
 
 def _row(scale: str, wave: str, n: int, k: int, **kw) -> dict:
     base = {
-        "scale": scale,
-        "wave": wave,
-        "n": n,
-        "n_items": k,
-        "alpha": np.nan,
-        "alpha_ci_lower": np.nan,
-        "alpha_ci_upper": np.nan,
-        "ci_method": "",
-        "omega": np.nan,
-        "status": "ok",
-        "message": "",
+        "scale": scale, "wave": wave, "n": n, "n_items": k, "alpha": np.nan,
+        "alpha_ci_lower": np.nan, "alpha_ci_upper": np.nan, "ci_method": "", "omega": np.nan,
+        "status": Status.OK.value, "message": "",
     }
     base.update(kw)
     return base
 
 
+def _not_estimable_reason(x: pd.DataFrame, items: list[str], wave: str) -> str | None:
+    """Why alpha cannot be estimated from the answered items ``x`` (None when it can)."""
+    n, k = x.shape
+    if k < 2:
+        return "single-item scale: internal consistency is not defined"
+    if n < 3:
+        return f"only {n} participant(s) answered; need at least 3"
+    var = x.var()
+    flat = [c for c in items if not (var[c] > 0)]
+    if flat:
+        return f"item(s) {', '.join(flat)} have no variance in wave {wave}"
+    return None
+
+
+def scale_reliability(x: pd.DataFrame, scale: str, wave: str, ci_method: str = "feldt") -> dict:
+    """One row of :func:`reliability_table`: alpha (CI by ``ci_method``) and omega of the items
+    ``x`` of one scale at one wave (columns in item order; rows that answered nothing are
+    dropped)."""
+    x = _respondents(x)
+    n, k = x.shape
+    reason = _not_estimable_reason(x, list(x.columns), wave)
+    if reason is None:
+        a = cronbach_alpha(x)
+        if not np.isfinite(a["alpha"]):
+            reason = "some pair of items was never answered together"
+    if reason is not None:
+        return _row(scale, wave, n, k, status=Status.NOT_ESTIMABLE.value, message=reason)
+    om = mcdonald_omega(x)
+    msg = [] if np.isfinite(om) else ["omega needs at least 3 items"]
+    if a["alpha"] < 0:
+        msg.append("negative alpha: check reverse keying")
+    return _row(scale, wave, n, k, alpha=a["alpha"], alpha_ci_lower=a[f"{ci_method}_lower"],
+                alpha_ci_upper=a[f"{ci_method}_upper"], ci_method=ci_method, omega=om,
+                message="; ".join(msg))
+
+
 def reliability_table(
-    long: pd.DataFrame, scales: dict[str, Scale], wave_ids: list[str], ci_method: str = "feldt"
+    long: pd.DataFrame, scales: Mapping[str, Scale], wave_ids: list[str], ci_method: str = "feldt"
 ) -> pd.DataFrame:
     """Alpha (with a 95% CI by ``ci_method``: "feldt" | "duhachek") and omega total per scale
-    and wave. ``status`` is "not_estimable" (all estimates NaN, reason in ``message``) for
+    and wave. ``scales`` maps scale key -> an object with the scale's ``items`` (column names
+    in ``long``). ``status`` is "not_estimable" (all estimates NaN, reason in ``message``) for
     single-item scales, fewer than 3 respondents, an item with no variance, or a pair of items
-    never answered together. Omega is NaN (status ok, reason in message) for 2-item scales."""
+    never answered together. Omega is NaN (status ok, reason in message) for 2-item scales.
+
+    In R: per scale and wave, ``psych::alpha(x)`` and ``psych::omega(x, nfactors = 1)``.
+    """
     if ci_method not in ("feldt", "duhachek"):
         raise ValueError(f"ci_method must be 'feldt' or 'duhachek', got {ci_method!r}")
-    rows = []
-    for key, sc in scales.items():
-        for w in wave_ids:
-            x = _respondents(long.loc[long["wave"] == w, list(sc.items)])
-            n, k = x.shape
-            if k < 2:
-                rows.append(
-                    _row(
-                        key,
-                        w,
-                        n,
-                        k,
-                        status="not_estimable",
-                        message="single-item scale: internal consistency is not defined",
-                    )
-                )
-                continue
-            if n < 3:
-                rows.append(
-                    _row(
-                        key,
-                        w,
-                        n,
-                        k,
-                        status="not_estimable",
-                        message=f"only {n} participant(s) answered; need at least 3",
-                    )
-                )
-                continue
-            var = x.var()
-            flat = [c for c in sc.items if not (var[c] > 0)]
-            if flat:
-                rows.append(
-                    _row(
-                        key,
-                        w,
-                        n,
-                        k,
-                        status="not_estimable",
-                        message=f"item(s) {', '.join(flat)} have no variance in wave {w}",
-                    )
-                )
-                continue
-            a = cronbach_alpha(x)
-            if not np.isfinite(a["alpha"]):
-                rows.append(
-                    _row(
-                        key,
-                        w,
-                        n,
-                        k,
-                        status="not_estimable",
-                        message="some pair of items was never answered together",
-                    )
-                )
-                continue
-            om = mcdonald_omega(x)
-            msg = [] if np.isfinite(om) else ["omega needs at least 3 items"]
-            if a["alpha"] < 0:
-                msg.append("negative alpha: check reverse keying")
-            rows.append(
-                _row(
-                    key,
-                    w,
-                    n,
-                    k,
-                    alpha=a["alpha"],
-                    alpha_ci_lower=a[f"{ci_method}_lower"],
-                    alpha_ci_upper=a[f"{ci_method}_upper"],
-                    ci_method=ci_method,
-                    omega=om,
-                    message="; ".join(msg),
-                )
-            )
+    rows = [
+        scale_reliability(long.loc[long["wave"] == w, list(sc.items)], key, w, ci_method)
+        for key, sc in scales.items()
+        for w in wave_ids
+    ]
     return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)

@@ -14,9 +14,9 @@ from pipeline.clean.cleaner import (
     link_waves,
     to_wide,
 )
+from pipeline.clean.pseudonym import normalise_id, pseudonymise
 from pipeline.config import Covariate, Scale
 from pipeline.errors import DataError, InputFileError
-from pipeline.clean.pseudonym import normalise_id, pseudonymise
 
 AGREE = {"Strongly disagree": 1, "Disagree": 2, "Agree": 6, "Strongly agree": 7}
 SCALES = {
@@ -196,13 +196,6 @@ def test_link_waves_drop_and_keep():
     assert log["issue"].iloc[0] == "id not seen at baseline (T0)"
     long_k, log_k = link_waves([t0.data, t1.data, t2.data], unmatched_followup="keep")
     assert len(long_k) == 7 and log_k["action"].tolist() == ["kept_unmatched"]
-
-
-def test_link_waves_min_overlap():
-    t0, _, _ = _three_waves()
-    other = clean(raw_wave(["Q", "R", "S"], ["1"] * 3, file="t1.csv"), "T1", 1, False)
-    with pytest.raises(DataError, match="T1.*match the baseline"):
-        link_waves([t0.data, other.data], min_id_overlap=0.2)
 
 
 def test_to_wide():

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean.cleaner import check_accounting, clean_wave, concat_logs, link_waves
-from pipeline.clean.values import parse_cells
-from pipeline.config import Covariate, Scale
 from pipeline.clean.pseudonym import normalise_id
 from pipeline.clean.score import score_scales
+from pipeline.clean.values import parse_cells
+from pipeline.config import Covariate, Scale
 
 AGREE7 = {
     "Strongly disagree": 1,

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.errors import ConfigError, DataError
 from pipeline.clean.pseudonym import normalise_id, pseudonymise
+from pipeline.errors import ConfigError, DataError
 
 
 def test_normalise_id_strips_removes_inner_space_and_casefolds():

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.clean.cleaner import clean_wave, concat_logs, link_waves
-from pipeline.config import Scale
 from pipeline.clean.quality import QUALITY_COLUMNS, log_counts, quality_summary
+from pipeline.config import Scale
 
 SC = {"s": Scale(key="s", items=("a", "b"), range=(1.0, 5.0), reverse=("b",), min_items=1)}
 
@@ -50,9 +50,9 @@ def test_quality_summary():
     log = concat_logs([t0.log, t1.log, llog])
     q = quality_summary({"t0.csv": 5, "t1.csv": 2}, long, log)
     assert list(q.columns) == QUALITY_COLUMNS
-    get = lambda w, f, m, r="": q[
-        (q.wave == w) & (q.file == f) & (q.measure == m) & (q.reason == r)
-    ]["n"].sum()
+    def get(w, f, m, r=""):
+        return q[(q.wave == w) & (q.file == f) & (q.measure == m) & (q.reason == r)]["n"].sum()
+
     assert get("T0", "t0.csv", "rows_read") == 5
     assert get("T0", "t0.csv", "rows_kept") == 3
     assert get("T0", "t0.csv", "rows_dropped", "missing id") == 1

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from pipeline.clean.score import score_scale, score_scales
 from pipeline.config import Scale
 from pipeline.errors import ConfigError, DataError
-from pipeline.clean.score import score_scale, score_scales
 
 MEAN = Scale(key="m", items=("a", "b", "c", "d"), range=(1.0, 7.0), min_items=3, score="mean")
 SUM = Scale(key="s", items=("x", "y", "z"), range=(1.0, 3.0), min_items=2, score="sum")

@@ -179,7 +179,8 @@ def test_utf16_without_bom_file(tmp_path):
 def test_title_lines_above_the_header(tmp_path):
     p = tmp_path / "t.csv"
     p.write_text(
-        "Follow-up survey export;;\nDownloaded 2024-06-01;;\n\nparticipant_id;gm1;eq_vas\nSP-1;Agree;7\n",
+        "Follow-up survey export;;\nDownloaded 2024-06-01;;\n\n"
+        "participant_id;gm1;eq_vas\nSP-1;Agree;7\n",
         encoding="utf-8",
     )
     r = read_wave(p, wave_id="T1", id_column="participant_id", expected_columns=["gm1"])

@@ -1,24 +1,14 @@
-"""SPSS and Stata files: user-missing codes never become numbers; labels are compared."""
+"""SPSS and Stata files: user-missing codes never become numbers; value labels are kept."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pyreadstat
-from io_helpers import FIXTURES
+from io_helpers import FIXTURES, read_sav
 
-from pipeline.ingest import compare_value_labels, read_wave
-from pipeline.ingest.stat_reader import apply_user_missing, user_missing_codes
-
-AGREE7 = {"Strongly disagree": 1, "Disagree": 2, "Somewhat disagree": 3, "Neither agree nor disagree": 4,
-          "Somewhat agree": 5, "Agree": 6, "Strongly agree": 7}  # fmt: skip
-
-
-def read_sav():
-    return read_wave(
-        FIXTURES / "sav_user_missing.sav", wave_id="T2", id_column="participant_id",
-        expected_columns=["completed_at", "age", "gm1", "gm2", "eq_vas"],
-    )  # fmt: skip
+from pipeline.ingest import read_wave
+from pipeline.ingest.stat_reader import apply_user_missing
 
 
 def test_user_missing_codes_become_missing_with_logged_reason():
@@ -50,23 +40,6 @@ def test_value_labels_returned_in_meta():
     r = read_sav()
     assert r.meta["value_labels"]["gm1"][7.0] == "Strongly agree"
     assert r.meta["user_missing"]["gm1"] == [{"lo": -99.0, "hi": -99.0}, {"lo": -98.0, "hi": -98.0}]
-
-
-def test_compare_value_labels_reports_differences_not_missing_codes():
-    r = read_sav()
-    problems = compare_value_labels(
-        r.meta["value_labels"], AGREE7, missing_codes=user_missing_codes(r.meta["user_missing"])
-    )
-    assert problems == [
-        "column 'gm2': value label 'Neutral' (code 4) is not in the config label map"
-    ]
-
-
-def test_compare_value_labels_code_mismatch_and_case_insensitive():
-    labels = {"x": {1: "strongly DISAGREE ", 2: "Agree"}}
-    assert compare_value_labels(labels, AGREE7) == [
-        "column 'x': value label 'Agree' has code 2 in the file but 6 in the config label map"
-    ]
 
 
 def test_dta_numeric_ids_as_text():

@@ -8,20 +8,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.mediation.complete_case import CompleteCaseBootstrap
+from pipeline.mediation.fiml import FIMLMonteCarlo
+from pipeline.mediation.mi import BootMI
 from pipeline.mediation.spec import build_specs
+from pipeline.settings import section_defaults, section_settings
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "mediation"
-SCALES = {
-    "group_memberships": {"label": "Group memberships"},
-    "belonging": {"label": "Community belonging"},
-    "support": {"label": "Social support"},
-    "loneliness": {"label": "Loneliness"},
-    "qol": {"label": "Quality of life"},
+SCALES = {  # scale key -> label
+    "group_memberships": "Group memberships",
+    "belonging": "Community belonging",
+    "support": "Social support",
+    "loneliness": "Loneliness",
+    "qol": "Quality of life",
 }
 WAVES = ["T0", "T1", "T2"]
 COVARIATES = {
     "age": {"column": "age", "type": "numeric"},
-    "gender": {"column": "gender", "type": "categorical", "levels": ["Woman", "Man", "Non-binary / other"]},
+    "gender": {"column": "gender", "type": "categorical",
+               "levels": ["Woman", "Man", "Non-binary / other"]},
 }
 DESIGN = ["x", "age", "female", "m1", "m2", "m3", "y"]   # design order of the reference data
 
@@ -75,9 +80,40 @@ def reference_spec(**overrides):
     """The default chain with covariates age and gender (= the reference model's age, female)."""
     a = {
         "x": {"construct": "group_memberships", "change": ["T0", "T1"]},
-        "mediators": [{"construct": c, "wave": "T1"} for c in ("belonging", "support", "loneliness")],
+        "mediators": [{"construct": c, "wave": "T1"}
+                      for c in ("belonging", "support", "loneliness")],
         "y": {"construct": "qol", "wave": "T1"},
         "covariates": ["age", "gender"],
     }
     a.update(overrides)
-    return build_specs({"analyses": {"chain": a}}, SCALES, WAVES, COVARIATES)[0]
+    return specs({"chain": a})[0]
+
+
+def specs(analyses: dict, waves=WAVES):
+    """Specs of ``mediation.analyses`` entries, schema defaults filled in (as from_config does)."""
+    filled = section_settings({"mediation": {"analyses": analyses}}, "mediation")["analyses"]
+    return build_specs(filled, SCALES, waves, COVARIATES)
+
+
+DEFAULTS = section_defaults("mediation")   # the schema's defaults, the only ones
+
+
+def common(**kw) -> dict:
+    """The settings every estimator takes, schema defaults unless overridden."""
+    out = {"seed": 1, "conf": DEFAULTS["bootstrap"]["conf"], "min_df": DEFAULTS["min_df"],
+           "warn_n": DEFAULTS["warn_n"]}
+    out.update(kw)
+    return out
+
+
+def complete_case(*, B: int = 200, ci: str | None = None, plan=None, chunk_draws=None, **kw):
+    return CompleteCaseBootstrap(B=B, ci=ci or DEFAULTS["bootstrap"]["ci"], plan=plan,
+                                 chunk_draws=chunk_draws, **common(**kw))
+
+
+def fiml(*, mc_draws: int = 2000, **kw):
+    return FIMLMonteCarlo(mc_draws=mc_draws, **common(**kw))
+
+
+def boot_mi(impute_fn, *, B: int = 100, M: int = 2, plan=None, **kw):
+    return BootMI(B=B, M=M, impute_fn=impute_fn, plan=plan, **common(**kw))

@@ -1,18 +1,16 @@
-"""End-to-end complete-case analysis from a wide frame and config (pipeline/mediation/analysis.py)."""
+"""End-to-end analyses from a wide frame and config (mediation/analysis.py, complete_case.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from mediation_helpers import COVARIATES, SCALES, WAVES, load_json, reference_spec, wide_from_chain
+from mediation_helpers import complete_case, load_json, reference_spec, specs, wide_from_chain
 
-from pipeline.mediation.analysis import run_analyses, run_mediation
-from pipeline.mediation.spec import build_specs
 from pipeline.mediation.table import TABLE_COLUMNS
 
 
 def test_reference_chain_from_wide_equals_lavaan_and_table_contract():
-    res = run_mediation(wide_from_chain(), reference_spec(), seed=1, B=200)
+    res = complete_case(seed=1, B=200).fit(wide_from_chain(), reference_spec())
     assert list(res.table.columns) == TABLE_COLUMNS
     assert res.ok and "complete cases n = 630 of 630" in res.status["message"].iloc[0]
     ml = {r["label"]: r["est"] for r in load_json("lavaan_reference.json")["ml"] if r["label"]}
@@ -28,16 +26,18 @@ def test_reference_chain_from_wide_equals_lavaan_and_table_contract():
     assert row["ci_method"] == "percentile" and row["B"] == 200 and np.isnan(row["pvalue"])
 
 
-def test_single_mediator_residualised_change_and_run_analyses():
-    section = {"analyses": {
+def test_single_mediator_residualised_change_and_fit_all():
+    analyses = {
         "one": {"x": {"construct": "group_memberships", "change": ["T0", "T1"]},
                 "mediators": [{"construct": "belonging", "wave": "T1"}],
-                "y": {"construct": "qol", "wave": "T2"}, "covariates": ["age"], "adjust_baseline": True},
-        "half": {"design": "half_longitudinal", "x": "group_memberships", "mediators": ["belonging", "support"],
+                "y": {"construct": "qol", "wave": "T2"}, "covariates": ["age"],
+                "adjust_baseline": True},
+        "half": {"design": "half_longitudinal", "x": "group_memberships",
+                 "mediators": ["belonging", "support"],
                  "y": "qol"},
-    }}
-    specs = build_specs(section, SCALES, WAVES, COVARIATES)
-    table, status = run_analyses(wide_from_chain(), specs, {"B": 200, "ci": "bca"}, seed=3)
+    }
+    estimator = complete_case(seed=3, B=200, ci="bca")
+    table, status = estimator.fit_all(wide_from_chain(), specs(analyses))
     assert list(status["status"]) == ["ok", "ok"]
     one = table[table["analysis"] == "one"]
     assert {"group_memberships_T0", "belonging_T0", "qol_T0"} <= set(one["rhs"])
@@ -46,29 +46,40 @@ def test_single_mediator_residualised_change_and_run_analyses():
     assert set(table.loc[table["effect_type"] == "indirect_total", "ci_method"]) == {"bca"}
 
 
-def test_outputs_and_specs_from_the_project_config(tmp_path):
+def test_all_methods_from_the_project_config_side_by_side():
+    from dataclasses import replace
     from pathlib import Path
 
     from pipeline.config import load_config
-    from pipeline.mediation.outputs import write_mediation_outputs
-    from pipeline.mediation.spec import specs_from_config
+    from pipeline.mediation.analysis import run_analyses
+    from pipeline.mediation.outputs import figure_tables, sentences_table, stack
+    from pipeline.mediation.settings import BootMISettings, from_config
 
     cfg = load_config(Path(__file__).parents[2] / "config" / "config.yaml")
-    specs = specs_from_config(cfg)
-    if not cfg.section("mediation").get("analyses"):
-        assert [s.name for s in specs] == ["social_cure_chain"]
-    res = run_mediation(wide_from_chain(), specs[0], seed=cfg.seed, B=200)
-    paths = write_mediation_outputs({"complete_case": res.table}, {"complete_case": res.status}, specs,
-                                    tmp_path)
-    sentences = (tmp_path / "mediation_sentences.csv").read_text()
-    assert "was associated with higher quality of life" in sentences
-    assert (tmp_path / f"mediation_{specs[0].name}_path.png").exists() and len(paths) == 7
+    settings = from_config(cfg)
+    settings = replace(settings, bootstrap=replace(settings.bootstrap, B=200), mc_draws=2000,
+                       mi=BootMISettings(B=100, M=2, iterations=10, method="pmm", donors=5,
+                                         ridge=1e-5))
+    tables, statuses = run_analyses(wide_from_chain(), settings, cfg.seed,
+                                    impute_fn=lambda d, m, seed: [d.copy() for _ in range(m)])
+    assert list(tables) == list(settings.methods)
+    status = stack(statuses)
+    assert list(status.columns) == ["analysis", "method", "status", "message", "primary"]
+    assert list(status["status"]) == ["ok"] * 3
+    assert dict(zip(status["method"], status["primary"])) == {
+        m: m == settings.primary for m in settings.methods}
+    sentences = sentences_table(tables, statuses, settings.analyses, conf=0.95, warn_n=30)
+    assert len(sentences) == 3
+    assert sentences["sentence"].str.contains("was associated with higher quality of life").all()
+    spec = settings.analyses[0]
+    assert list(figure_tables(tables, spec)) == ["fiml", "mi", "complete_case"]
 
 
 def test_failed_model_writes_a_failed_status_and_no_numbers(monkeypatch):
     import pipeline.mediation.bootstrap as bs
 
     monkeypatch.setattr(bs, "SINGULAR_TOL", 1.0)   # every resample now counts as singular
-    table, status = run_analyses(wide_from_chain(), [reference_spec()], {"B": 200}, seed=1)
-    assert status["status"].iloc[0] == "failed" and "could not be estimated" in status["message"].iloc[0]
+    table, status = complete_case(seed=1, B=200).fit_all(wide_from_chain(), [reference_spec()])
+    assert status["status"].iloc[0] == "failed"
+    assert "could not be estimated" in status["message"].iloc[0]
     assert table.empty

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from mediation_helpers import chain_design, reference_spec, wide_from_chain
+from mediation_helpers import chain_design, complete_case, reference_spec, wide_from_chain
 from scipy import stats
 
-from pipeline.mediation.analysis import run_mediation
 from pipeline.mediation.bootstrap import (
     IndexPlan,
     ResamplePlan,
@@ -57,8 +56,8 @@ def test_vectorised_draws_equal_refitting_each_resample():
         b1 = np.linalg.lstsq(Zb[:, :7], Zb[:, 7], rcond=None)[0][4]
         assert draws[b, 19] == pytest.approx(a1 * b1, rel=1e-9)   # ind_1
         Zbs = (Zb - scaling.center) / scaling.scale
-        np.testing.assert_allclose(draws[b], effect_values(chain_coefficients(gram(Zbs), LAYOUT, scaling),
-                                                           LAYOUT), rtol=1e-9, atol=1e-12)
+        coefs = chain_coefficients(gram(Zbs), LAYOUT, scaling)
+        np.testing.assert_allclose(draws[b], effect_values(coefs, LAYOUT), rtol=1e-9, atol=1e-12)
 
 
 def test_jackknife_by_downdating_equals_leave_one_out():
@@ -67,8 +66,8 @@ def test_jackknife_by_downdating_equals_leave_one_out():
     jack = jackknife_effects(Zs, LAYOUT, scaling, chunk=7)
     for i in (0, 13, 39):
         Zi = np.delete(Zs, i, axis=0)
-        np.testing.assert_allclose(jack[i], effect_values(chain_coefficients(gram(Zi), LAYOUT, scaling),
-                                                          LAYOUT), rtol=1e-9, atol=1e-12)
+        coefs = chain_coefficients(gram(Zi), LAYOUT, scaling)
+        np.testing.assert_allclose(jack[i], effect_values(coefs, LAYOUT), rtol=1e-9, atol=1e-12)
 
 
 def test_percentile_and_bca_formulas():
@@ -78,7 +77,8 @@ def test_percentile_and_bca_formulas():
     np.testing.assert_allclose(lo, np.percentile(draws, 2.5, axis=0))
     # zero acceleration and an estimate at the median: BCa = percentile (up to interpolation)
     est = np.median(draws, axis=0)
-    jack = np.tile([[0.0, 0.0]], (10, 1)) + np.arange(10)[:, None] * [1.0, 1.0]  # symmetric -> a = 0
+    # symmetric -> a = 0
+    jack = np.tile([[0.0, 0.0]], (10, 1)) + np.arange(10)[:, None] * [1.0, 1.0]
     blo, bhi = bca_ci(est, draws, jack, 0.95)
     np.testing.assert_allclose(blo, lo, atol=2e-3)
     np.testing.assert_allclose(bhi, hi, atol=2e-3)
@@ -94,7 +94,7 @@ def test_singular_resamples_are_dropped_not_fatal():
     wide = wide_from_chain()
     wide["gender"] = "Woman"
     wide.loc[wide.index[:2], "gender"] = "Man"          # 2 of 630: absent from ~4% of resamples
-    res = run_mediation(wide, reference_spec(), seed=3, B=500)
+    res = complete_case(seed=3, B=500).fit(wide, reference_spec())
     n_used = int(res.table["B"].iloc[0])
     assert 400 < n_used < 500
     assert "could not be estimated" in res.status["message"].iloc[0]
@@ -103,15 +103,15 @@ def test_singular_resamples_are_dropped_not_fatal():
 
 def test_run_is_reproducible_by_seed():
     wide = wide_from_chain()
-    a = run_mediation(wide, reference_spec(), seed=1, B=300)
-    b = run_mediation(wide, reference_spec(), seed=1, B=300)
-    c = run_mediation(wide, reference_spec(), seed=2, B=300)
+    a = complete_case(seed=1, B=300).fit(wide, reference_spec())
+    b = complete_case(seed=1, B=300).fit(wide, reference_spec())
+    c = complete_case(seed=2, B=300).fit(wide, reference_spec())
     assert a.table.equals(b.table)
     ind = a.table["effect_type"] == "indirect_specific"
     assert not np.allclose(a.table.loc[ind, "ci_lower"], c.table.loc[ind, "ci_lower"])
     # the plan can be shared: an explicit IndexPlan with the same indices gives the same table
-    from pipeline.mediation.analysis import job_key
+    from pipeline.mediation.estimator import job_key
     from pipeline.seeds import seed_for
     idx = ResamplePlan(630, 300, seed_for(1, job_key("chain"))).indices()
-    d = run_mediation(wide, reference_spec(), seed=99, plan=IndexPlan(idx))
+    d = complete_case(seed=99, plan=IndexPlan(idx)).fit(wide, reference_spec())
     assert a.table.equals(d.table)

@@ -1,4 +1,4 @@
-"""Specific/total indirect effects, contrasts, standardised effects (pipeline/mediation/effects.py)."""
+"""Specific/total indirect effects, contrasts, standardised effects (mediation/effects.py)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ missing values. lavaan: ``sem(model, data, missing = "ml", fixed.x = FALSE)`` wi
 ``chain_lavaan_syntax`` generates (models/mediation_chain_baseline.lav).
 
 Checked: the stored syntax and analysis frame are what the pipeline builds from the wide data;
-``fit_sem`` on that syntax and the ``fiml_mediation`` results table agree with lavaan
+``fit_sem`` on that syntax and the ``FIMLMonteCarlo`` results table agree with lavaan
 (estimates 1e-3 absolute, delta-method SEs 1% relative) for every path, covariate slope and
 ``:=`` effect (specific indirect effects, ind_total, total, contrasts), and the completely
 standardised indirect effects with lavaan's std.all (1e-3, SE 1%).
@@ -22,9 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from mediation_helpers import reference_spec
+from mediation_helpers import fiml, reference_spec
 
-from pipeline.mediation.fiml import fiml_mediation
 from pipeline.mediation.frame import covariate_names, derive_frame
 from pipeline.mediation.lavaan import chain_lavaan_syntax
 from pipeline.sem import fit_sem
@@ -69,9 +68,9 @@ def engine_fit():
 
 @pytest.fixture(scope="module")
 def table(wide, spec):
-    t, status = fiml_mediation(wide, spec, seed=1, mc_draws=2000)
-    assert status["status"].iloc[0] == "ok", status["message"].iloc[0]
-    return t
+    res = fiml(seed=1, mc_draws=2000).fit(wide, spec)
+    assert res.ok, res.status["message"].iloc[0]
+    return res.table
 
 
 def test_reference_syntax_is_the_pipelines(spec):

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from mediation_helpers import reference_spec, wide_from_chain
+from mediation_helpers import complete_case, reference_spec, wide_from_chain
 
 from pipeline.errors import DataError
-from pipeline.mediation.analysis import run_mediation
-from pipeline.mediation.frame import chain_data, derive_frame, estimability, model_columns
+from pipeline.mediation.frame import (
+    chain_data,
+    check_design,
+    derive_frame,
+    estimability,
+    model_columns,
+)
+
+
+def _design(wide):
+    data = chain_data(wide, reference_spec())
+    return data.Z, data.names, "chain"
 
 
 def test_derive_frame_change_scores_and_dummies():
@@ -18,7 +28,8 @@ def test_derive_frame_change_scores_and_dummies():
     assert list(frame.columns) == ["group_memberships_change_T0_T1", "age", "gender_Man",
                                    "gender_Non_binary_other", "belonging_T1", "support_T1",
                                    "loneliness_T1", "qol_T1"]
-    np.testing.assert_allclose(frame.iloc[:, 0], wide["group_memberships_T1"] - wide["group_memberships_T0"])
+    change = wide["group_memberships_T1"] - wide["group_memberships_T0"]
+    np.testing.assert_allclose(frame.iloc[:, 0], change)
     assert set(frame["gender_Man"]) == {0.0, 1.0}
     assert "group_memberships_T0" in model_columns(spec)
 
@@ -38,11 +49,19 @@ def test_unknown_category_and_missing_column_raise():
         derive_frame(wide_from_chain().drop(columns="qol_T1"), reference_spec())
 
 
-def test_constant_mediator_raises_data_error():
+def not_estimable_message(wide) -> str:
+    """The DataError of an analysis becomes a not_estimable status row with its message."""
+    res = complete_case(seed=1, B=200).fit(wide, reference_spec())
+    assert res.status["status"].iloc[0] == "not_estimable" and res.table.empty
+    return res.status["message"].iloc[0]
+
+
+def test_constant_mediator_is_a_data_error():
     wide = wide_from_chain()
     wide["support_T1"] = 4.0
     with pytest.raises(DataError, match="'support_T1' is constant"):
-        run_mediation(wide, reference_spec(), seed=1, B=200)
+        check_design(*_design(wide))
+    assert "'support_T1' is constant" in not_estimable_message(wide)
 
 
 def test_mediator_collinear_with_x_raises_data_error():
@@ -50,21 +69,19 @@ def test_mediator_collinear_with_x_raises_data_error():
     x = wide["group_memberships_T1"] - wide["group_memberships_T0"]
     wide["belonging_T1"] = 2 * x + 1 + 1e-4 * np.random.default_rng(0).normal(size=len(wide))
     with pytest.raises(DataError, match=r"'belonging_T1' is \(almost\) a linear function"):
-        run_mediation(wide, reference_spec(), seed=1, B=200)
+        check_design(*_design(wide))
+    assert "'belonging_T1' is (almost) a linear function" in not_estimable_message(wide)
 
 
 def test_too_few_complete_cases_is_not_estimable_without_numbers():
     wide = wide_from_chain()
     wide.loc[wide.index[15:], "qol_T1"] = np.nan     # 15 complete cases, 8 coefficients
-    res = run_mediation(wide, reference_spec(), seed=1, B=200)
-    assert res.status["status"].iloc[0] == "not_estimable"
-    assert "only 15 complete cases" in res.status["message"].iloc[0]
-    assert res.table.empty
+    assert "only 15 complete cases" in not_estimable_message(wide)
 
 
 def test_estimability_rules():
-    assert estimability(100, 8) == ("ok", "")
-    status, msg = estimability(25, 8)
+    assert estimability(100, 8, 10, 30) == ("ok", "")
+    status, msg = estimability(25, 8, 10, 30)
     assert status == "ok" and "< 30" in msg
-    assert estimability(17, 8)[0] == "not_estimable"
-    assert estimability(18, 8)[0] == "ok"
+    assert estimability(17, 8, 10, 30)[0] == "not_estimable"
+    assert estimability(18, 8, 10, 30)[0] == "ok"

@@ -5,13 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from mediation_helpers import reference_spec, wide_from_chain
+from mediation_helpers import boot_mi, complete_case, reference_spec, wide_from_chain
 
-from pipeline.errors import ModelError
-from pipeline.mediation.analysis import run_mediation
 from pipeline.mediation.bootstrap import IndexPlan, ResamplePlan
 from pipeline.mediation.frame import derive_frame
-from pipeline.mediation.mi import mediation_boot_mi, mice_imputer
+from pipeline.mediation.mi import mice_imputer
 
 
 def identity_imputer(data: pd.DataFrame, m: int, seed: int) -> list[pd.DataFrame]:
@@ -27,15 +25,18 @@ def test_without_missing_data_reduces_to_the_ordinary_bootstrap():
     wide = wide_from_chain()
     spec = reference_spec(covariates=["age"])
     idx = ResamplePlan(len(wide), 200, 4).indices()
-    mi = mediation_boot_mi(wide, spec, identity_imputer, M=2, plan=IndexPlan(idx))
-    cc = run_mediation(wide, spec, seed=0, plan=IndexPlan(idx))
-    ind = mi.table["effect_type"].isin(["indirect_specific", "indirect_total", "contrast", "std_indirect"])
-    np.testing.assert_allclose(mi.table.loc[ind, "ci_lower"], cc.table.loc[ind, "ci_lower"], rtol=1e-9)
-    np.testing.assert_allclose(mi.table.loc[ind, "ci_upper"], cc.table.loc[ind, "ci_upper"], rtol=1e-9)
+    mi = boot_mi(identity_imputer, M=2, plan=IndexPlan(idx)).fit(wide, spec)
+    cc = complete_case(seed=0, plan=IndexPlan(idx)).fit(wide, spec)
+    ind = mi.table["effect_type"].isin(["indirect_specific", "indirect_total", "contrast",
+                                        "std_indirect"])
+    for col in ("ci_lower", "ci_upper"):
+        np.testing.assert_allclose(mi.table.loc[ind, col], cc.table.loc[ind, col], rtol=1e-9)
     np.testing.assert_allclose(mi.table.loc[ind, "se"], cc.table.loc[ind, "se"], rtol=1e-9)
     # the boot-MI point estimate is the mean over bootstrap samples (von Hippel & Bartlett 2021)
-    np.testing.assert_allclose(mi.table.loc[ind, "est"], cc.draws.mean(axis=0)[ind.to_numpy()], rtol=1e-9)
-    assert set(mi.table["method"]) == {"mi"} and set(mi.table["ci_method"]) == {"boot_mi_percentile"}
+    np.testing.assert_allclose(mi.table.loc[ind, "est"], cc.draws.mean(axis=0)[ind.to_numpy()],
+                               rtol=1e-9)
+    assert set(mi.table["method"]) == {"mi"}
+    assert set(mi.table["ci_method"]) == {"boot_mi_percentile"}
     assert "bootstrap-then-impute" in mi.status["message"].iloc[0]
 
 
@@ -53,10 +54,10 @@ def test_mechanics_with_mean_imputation_match_a_manual_loop():
 
     B = 30
     idx = ResamplePlan(len(wide), B, 9).indices()
-    res = mediation_boot_mi(wide, spec, spy, M=2, seed=5, plan=IndexPlan(idx))
+    res = boot_mi(spy, M=2, seed=5, plan=IndexPlan(idx)).fit(wide, spec)
     assert len(calls) == B and all(c[0] == len(wide) and c[1] == 2 for c in calls)
     assert len({c[2] for c in calls}) == B                 # a distinct seed per bootstrap sample
-    assert all(c[3] for c in calls)                        # the imputer sees the incomplete *sources*
+    assert all(c[3] for c in calls)               # the imputer sees the incomplete *sources*
     # manual: resample, mean-impute wave scores, then derive the change score, then OLS
     ind12 = []
     for rows in idx:
@@ -77,17 +78,18 @@ def test_mechanics_with_mean_imputation_match_a_manual_loop():
     assert row["n"] == len(wide) and row["B"] == B
 
 
-def test_imputer_that_leaves_gaps_raises_model_error():
+def test_imputer_that_leaves_gaps_is_a_failed_model():
     wide = wide_from_chain()
     wide.loc[wide.index[:100], "qol_T1"] = np.nan
-    with pytest.raises(ModelError, match="qol_T1"):
-        mediation_boot_mi(wide, reference_spec(covariates=["age"]), identity_imputer, B=100, M=2)
+    res = boot_mi(identity_imputer, B=100, M=2).fit(wide, reference_spec(covariates=["age"]))
+    assert res.status["status"].iloc[0] == "failed" and res.table.empty
+    assert "qol_T1" in res.status["message"].iloc[0]
 
 
 def test_not_estimable_when_a_variable_is_almost_never_observed():
     wide = wide_from_chain()
     wide.loc[wide.index[10:], "qol_T1"] = np.nan
-    res = mediation_boot_mi(wide, reference_spec(), mean_imputer, B=100, M=2)
+    res = boot_mi(mean_imputer, B=100, M=2).fit(wide, reference_spec())
     assert res.status["status"].iloc[0] == "not_estimable" and res.table.empty
 
 
@@ -97,9 +99,11 @@ def test_mice_adapter_passes_arguments_and_unwraps_imputations():
     class Result:
         imputations = ("a", "b")
 
-    def fake_mice(wide, columns, *, m, iterations, seed):
-        seen.update(columns=columns, m=m, iterations=iterations, seed=seed)
+    def fake_mice(wide, columns, *, m, iterations, seed, **options):
+        seen.update(columns=columns, m=m, iterations=iterations, seed=seed, **options)
         return Result()
 
-    out = mice_imputer(fake_mice, iterations=7)(pd.DataFrame({"u": [1.0], "v": [2.0]}), 2, 11)
-    assert out == ["a", "b"] and seen == {"columns": ["u", "v"], "m": 2, "iterations": 7, "seed": 11}
+    impute = mice_imputer(fake_mice, iterations=7, donors=3)
+    out = impute(pd.DataFrame({"u": [1.0], "v": [2.0]}), 2, 11)
+    assert out == ["a", "b"]
+    assert seen == {"columns": ["u", "v"], "m": 2, "iterations": 7, "seed": 11, "donors": 3}

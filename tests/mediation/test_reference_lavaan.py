@@ -12,7 +12,8 @@
   sqrt(se_ours^2 + se_lavaan^2); we require |diff| < 4 of these (a false alarm about 1 in 16 000
   per endpoint).
 - BCa: the jackknife acceleration is deterministic and must equal boot's (from empinf type
-  "jack", which centres the leave-one-out values at the full-sample estimate) to 1e-8; the interval endpoints agree within the same MC tolerance (boot B = 2000).
+  "jack", which centres the leave-one-out values at the full-sample estimate) to 1e-8; the
+  interval endpoints agree within the same MC tolerance (boot B = 2000).
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ import numpy as np
 import pytest
 from mediation_helpers import DESIGN, chain_design, load_json
 
-from pipeline.mediation.analysis import fit_chain
 from pipeline.mediation.bootstrap import (
     ResamplePlan,
     acceleration,
     jackknife_effects,
     quantile_mc_se,
 )
+from pipeline.mediation.complete_case import fit_chain
 from pipeline.mediation.frame import ChainData
 from pipeline.mediation.ols import Layout, standardise
 
@@ -38,7 +39,7 @@ N = REF["meta"]["n"]
 @pytest.fixture(scope="module")
 def fitted():
     data = ChainData(Z=chain_design(), names=tuple(DESIGN), n_cov=2, k=3, n_total=N)
-    table, draws, _ = fit_chain(data, ResamplePlan(N, 5000, 11))
+    table, draws, _ = fit_chain(data, ResamplePlan(N, 5000, 11), ci="percentile", conf=0.95)
     return table, draws
 
 
@@ -98,7 +99,8 @@ def test_standardised_indirect_equals_lavaan_std_all(fitted):
     std = table[table["effect_type"] == "std_indirect"].set_index("label")
     for r in _ml_rows():
         if r["op"] == ":=" and r["lhs"].startswith("ind_"):
-            assert std.loc["std_" + r["lhs"], "est"] == pytest.approx(r["std.all"], rel=1e-6, abs=1e-9)
+            assert std.loc["std_" + r["lhs"], "est"] == pytest.approx(r["std.all"], rel=1e-6,
+                                                                      abs=1e-9)
 
 
 def test_percentile_ci_within_monte_carlo_error_of_lavaan(fitted):
@@ -128,7 +130,7 @@ def test_bca_acceleration_equals_boot_and_interval_within_mc_error(fitted):
     Zs, scaling = standardise(Z)
     jack = jackknife_effects(Zs, layout, scaling)
     data = ChainData(Z=Z, names=tuple(DESIGN), n_cov=2, k=3, n_total=N)
-    table, draws, _ = fit_chain(data, ResamplePlan(N, 5000, 11), ci="bca")
+    table, draws, _ = fit_chain(data, ResamplePlan(N, 5000, 11), ci="bca", conf=0.95)
     labels = list(table["label"])
     est = table["est"].to_numpy()
     acc = acceleration(jack, center=est)  # boot's L_i = (n - 1)(t_obs - t_(-i))

@@ -1,4 +1,5 @@
-"""Agreement with pyprocessmacro 2.2.0, PROCESS model 6 (fixtures/mediation/pyprocessmacro_reference.py).
+"""Agreement with pyprocessmacro 2.2.0, PROCESS model 6
+(fixtures/mediation/pyprocessmacro_reference.py).
 
 - Coefficients, OLS SEs (PROCESS default homoskedastic SEs), t and p of every equation: 1e-6.
 - Specific, total indirect effects, contrasts, completely standardised effects: 1e-9.
@@ -14,8 +15,8 @@ import numpy as np
 import pytest
 from mediation_helpers import DESIGN, chain_design, load_chain, load_json
 
-from pipeline.mediation.analysis import fit_chain
 from pipeline.mediation.bootstrap import IndexPlan
+from pipeline.mediation.complete_case import fit_chain
 from pipeline.mediation.frame import ChainData
 
 REF = load_json("pyprocessmacro_reference.json")
@@ -30,7 +31,8 @@ def process_indices(seed: int, n: int, B: int) -> np.ndarray:
 @pytest.fixture(scope="module")
 def table():
     data = ChainData(Z=chain_design(), names=tuple(DESIGN), n_cov=2, k=3, n_total=N)
-    tab, _, n_failed = fit_chain(data, IndexPlan(process_indices(SEED, N, B)))
+    tab, _, n_failed = fit_chain(data, IndexPlan(process_indices(SEED, N, B)), ci="percentile",
+                                 conf=0.95)
     assert n_failed == 0
     return tab
 
@@ -91,7 +93,8 @@ def test_live_pyprocessmacro_matches(table):
     ref = p.tidy(component="indirect")
     assert len(ref) == 7
     data = ChainData(Z=chain_design(df), names=tuple(DESIGN), n_cov=2, k=3, n_total=len(df))
-    tab, _, _ = fit_chain(data, IndexPlan(process_indices(7, len(df), 500)))
+    tab, _, _ = fit_chain(data, IndexPlan(process_indices(7, len(df), 500)), ci="percentile",
+                         conf=0.95)
     by_path = tab[tab["effect_type"] == "indirect_specific"].set_index("path")
     for _, r in ref.iterrows():
         ours = by_path.loc[r["term"]]

@@ -1,9 +1,9 @@
-"""The missing-data stage: primary-estimate helpers, and no plausible numbers from data that
-cannot support them (constant or all-missing outcome, a scale nobody answered, no follow-up)."""
+"""The missing-data stage: run(cfg, io) on small synthetic wide frames; no plausible numbers
+from data that cannot support them (constant or all-missing outcome, a scale nobody answered, no
+follow-up)."""
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import logging
@@ -15,49 +15,17 @@ import pytest
 import yaml
 
 from pipeline.config import config_from_dict
-from pipeline.errors import DataError
+from pipeline.errors import ConfigError, DataError
 from pipeline.missing_data import stage
-from pipeline.missing_data.stage import change_estimator, weighted_mean_change
+from pipeline.stage_io import StageIO
 
 ROOT = Path(__file__).resolve().parents[2]
 SCALES = ["group_memberships", "belonging", "support", "loneliness", "qol"]
-
-
-def test_weighted_mean_change_hand_computed():
-    d = np.array([1.0, 3.0, np.nan, 5.0])
-    w = np.array([1.0, 1.0, 2.0, 2.0])
-    est, se, n = weighted_mean_change(d, w)
-    assert n == 3
-    assert est == (1 + 3 + 10) / 4
-    resid = np.array([1, 3, 5]) - 3.5
-    assert np.isclose(se, np.sqrt(np.sum(np.array([1, 1, 4]) * resid**2)) / 4)
-
-
-def test_equal_weights_give_the_plain_mean():
-    rng = np.random.default_rng(1)
-    d = rng.normal(size=50)
-    est, se, _ = weighted_mean_change(d, np.full(50, 3.0))
-    assert np.isclose(est, d.mean())
-    # sandwich SE of the mean = sqrt(sum (d - mean)^2) / n
-    assert np.isclose(se, np.sqrt(np.sum((d - d.mean()) ** 2)) / 50)
-
-
-def test_change_estimator_returns_mean_variance_df():
-    df = pd.DataFrame({"y1": [2.0, 4.0, 7.0], "y0": [1.0, 1.0, 1.0]})
-    est, var, dfc = change_estimator("y1", "y0")(df)
-    d = np.array([1.0, 3.0, 6.0])
-    assert est == d.mean() and np.isclose(var, d.var(ddof=1) / 3) and dfc == 2
-
-
-def test_change_estimator_refuses_missing_values():
-    """Under MI a completed data set must be complete: no silent listwise deletion."""
-    df = pd.DataFrame({"y1": [2.0, 4.0, np.nan, 7.0], "y0": [1.0, 1.0, 1.0, 1.0]})
-    with pytest.raises(DataError, match="1 of 4 rows have a missing y1 or y0"):
-        change_estimator("y1", "y0")(df)
+FIGURES = ["imputation_chains", "imputation_observed_vs_imputed", "sensitivity_tipping_point"]
 
 
 # --------------------------------------------------------------------------------------------
-# run(cfg, args) on small synthetic wide frames
+# run(cfg, io) on small synthetic wide frames
 # --------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -98,21 +66,38 @@ def _wide(n=80, seed=0):
     return df
 
 
+def _io(tmp_path: Path, weights_path: str | None) -> StageIO:
+    t, f = tmp_path / "t", tmp_path / "f"
+    inputs = {"wide": str(tmp_path / "wide.parquet")}
+    if weights_path is not None:
+        inputs["weights"] = weights_path
+    outputs = {
+        "imputations": str(tmp_path / "imp" / "i.parquet"),
+        "log": str(t / "imputation_log.csv"),
+        "settings": str(t / "imputation_settings.csv"),
+        "primary": str(t / "missing_data_primary.csv"),
+        "tipping": str(t / "sensitivity_tipping_point.csv"),
+        "summary": str(tmp_path / "summary.json"),
+        "figures": [str(f / f"{n}.{e}") for n in FIGURES for e in ("png", "svg")],
+    }
+    return StageIO(inputs=inputs, outputs=outputs)
+
+
 def _run(cfg, wide, tmp_path, weights=None):
     tmp_path.mkdir(parents=True, exist_ok=True)
-    wide_path = tmp_path / "wide.parquet"
-    wide.to_parquet(wide_path)
+    wide.to_parquet(tmp_path / "wide.parquet")
     weights_path = None
     if weights is not None:
         weights_path = str(tmp_path / "ipw_weights.parquet")
         weights.to_parquet(weights_path)
-    args = argparse.Namespace(
-        wide=str(wide_path), out_imputations=str(tmp_path / "imp" / "i.parquet"),
-        outdir=str(tmp_path / "t"), figdir=str(tmp_path / "f"),
-        summary=str(tmp_path / "summary.json"), weights=weights_path,
-    )
-    stage.run(cfg, args)
+    io = _io(tmp_path, weights_path)
+    stage.run(cfg, io)
     t = tmp_path / "t"
+    written = {p for p in tmp_path.rglob("*") if p.is_file()}
+    declared = {Path(p) for v in io.outputs.values() for p in ([v] if isinstance(v, str) else v)}
+    assert written - declared == {tmp_path / "wide.parquet", *(
+        [Path(weights_path)] if weights_path else [])}, "the stage wrote an undeclared file"
+    assert declared <= written, "a declared output was not written"
     return (pd.read_csv(t / "missing_data_primary.csv"),
             pd.read_csv(t / "sensitivity_tipping_point.csv"),
             pd.read_csv(t / "imputation_log.csv"),
@@ -252,3 +237,13 @@ def test_chain_mode_reimputes_with_the_same_model(raw_cfg, tmp_path):
     assert (primary["status"] == "ok").all()
     assert (tip["status"] == "ok").all() and (tip["mode"] == "chain").all()
     assert (tip["m"] == 3).all()
+
+
+def test_single_wave_study_is_refused_naming_the_key(raw_cfg, tmp_path):
+    raw = copy.deepcopy(raw_cfg)
+    raw["waves"] = raw["waves"][:1]
+    raw["missing_data"] = {"m": 3, "iterations": 2}
+    cfg = config_from_dict(raw, root=ROOT)
+    wide = _wide()[["pid", "age", "gender", *[f"{s}_T0" for s in SCALES]]]
+    with pytest.raises(ConfigError, match="missing_data.sensitivity.wave.*only one wave"):
+        _run(cfg, wide, tmp_path)

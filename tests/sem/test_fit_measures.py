@@ -17,8 +17,9 @@ def test_index_formulas_reproduce_lavaan_from_its_own_chisq(name):
     assert hi == pytest.approx(f["rmsea.ci.upper"], abs=1e-6)
     assert fm.rmsea_pvalue(x2, df, n) == pytest.approx(f["rmsea.pvalue"], abs=1e-8)
     if f["cfi"] is not None:
-        assert fm.cfi(x2, df, f["baseline.chisq"], f["baseline.df"]) == pytest.approx(f["cfi"], abs=1e-10)
-        assert fm.tli(x2, df, f["baseline.chisq"], f["baseline.df"]) == pytest.approx(f["tli"], abs=1e-10)
+        base = (f["baseline.chisq"], f["baseline.df"])
+        assert fm.cfi(x2, df, *base) == pytest.approx(f["cfi"], abs=1e-10)
+        assert fm.tli(x2, df, *base) == pytest.approx(f["tli"], abs=1e-10)
 
 
 def test_edge_cases_of_indices():

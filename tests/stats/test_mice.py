@@ -11,13 +11,10 @@ import pytest
 
 from pipeline.errors import ConfigError, DataError
 from pipeline.stats.mice import (
+    MiceSettings,
     complete_cases,
     default_m,
-    match_donors,
     mice,
-    norm_draw,
-    quantify,
-    remove_lindep,
 )
 from pipeline.stats.pooling import rubin_pool
 
@@ -236,61 +233,6 @@ def test_default_m_white_royston_wood():
     assert mice(df, ["a", "b"], iterations=1, seed=1).m == 37
 
 
-def test_match_donors_picks_among_d_nearest():
-    rng = np.random.default_rng(0)
-    obs = rng.normal(size=200)
-    mis = rng.normal(size=500) * 1.5
-    for _ in range(5):
-        idx = match_donors(obs, mis, 5, rng)
-        dist = np.abs(obs[None, :] - mis[:, None])
-        fifth = np.sort(dist, axis=1)[:, 4]
-        assert (dist[np.arange(mis.size), idx] <= fifth + 1e-12).all()
-    # All d nearest get used (random choice), including at the edges of the sorted donors.
-    idx = np.array([match_donors(obs, np.array([obs.max() + 10]), 5, rng)[0] for _ in range(200)])
-    assert set(idx) == set(np.argsort(obs)[-5:])
-    # Fewer donors than d: every observed row is a candidate.
-    assert set(match_donors(obs[:3], np.zeros(300), 5, rng)) == {0, 1, 2}
-
-
-def test_norm_draw_centres_on_ols_and_scales_with_sigma():
-    rng = np.random.default_rng(1)
-    n = 500
-    X = np.column_stack([np.ones(n), rng.normal(size=n)])
-    y = X @ np.array([2.0, 3.0]) + rng.normal(0, 2, n)
-    draws = np.array([norm_draw(X, y, rng)[1] for _ in range(2000)])
-    coef, se = _ols(y, X[:, 1])
-    assert (np.abs(draws.mean(axis=0) - coef) < 4 * np.sqrt(se / 2000)).all()
-    np.testing.assert_allclose(draws.std(axis=0), np.sqrt(se), rtol=0.08)
-
-
-def test_norm_draw_ridge_on_singular_design():
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=50)
-    X = np.column_stack([np.ones(50), x, x])
-    _coef, beta, ridged = norm_draw(X, 2 * x, rng)
-    assert ridged and np.isfinite(beta).all()
-
-
-def test_remove_lindep():
-    rng = np.random.default_rng(2)
-    a, b = rng.normal(size=(2, 100))
-    y = a + rng.normal(size=100)
-    x = np.column_stack([a, b, a + b, np.full(100, 3.0), y])
-    keep = remove_lindep(x, y)
-    assert not keep[3] and not keep[4]  # constant; cor(y, y) >= 0.99
-    assert keep[:3].sum() == 2  # one of a, b, a + b removed
-    assert not remove_lindep(x, np.ones(100)).any()
-
-
-def test_quantify_orders_levels_by_predictor():
-    rng = np.random.default_rng(5)
-    codes = rng.integers(0, 3, size=300)
-    xo = np.column_stack([np.ones(300), codes * 2.0 + rng.normal(0, 0.3, 300)])
-    s = quantify(codes.astype(float), 3, xo)
-    lvl = [s[codes == k].mean() for k in range(3)]
-    assert abs(np.corrcoef(lvl, [0, 1, 2])[0, 1]) > 0.99
-
-
 def test_complete_cases():
     df = pd.DataFrame({"a": [1.0, np.nan, 3], "b": [1.0, 2, np.nan], "c": [np.nan, 1, 1]})
     out, dropped = complete_cases(df, ["a"])
@@ -317,61 +259,11 @@ def test_agrees_with_r_mice_large_m(sim):
         assert abs(o["fmi"] - r["fmi"]) < 4 * r["ubar"] * sd_b / r["t"] ** 2, r["term"]
 
 
-def test_settings_from_config():
-    from pipeline.stats.mice import settings_from_config
-
-    s = settings_from_config({"m": "auto", "iterations": 20, "m_max": 60})
-    assert s["m"] is None and s["iterations"] == 20 and s["m_max"] == 60 and s["donors"] == 5
-    assert settings_from_config(None)["ridge"] == 1e-5
-    with pytest.raises(ConfigError, match="missing_data.m"):
-        settings_from_config({"m": "lots"})
-    with pytest.raises(ConfigError, match="missing_data.iterations"):
-        settings_from_config({"iterations": 0})
-    with pytest.raises(ConfigError, match="wrong type"):
-        settings_from_config({"donors": 2.5})
-    df = pd.DataFrame({"a": [1.0] * 10, "b": [np.nan] + [1.0, 2.0] * 4 + [3.0]})
-    assert mice(df, ["a", "b"], seed=1, **settings_from_config({"m_min": 12})).m == 12
-
-
-def test_figures_render(tmp_path):
-    from pipeline.missing_data.figures import plot_chains, plot_observed_vs_imputed
-
-    rng = np.random.default_rng(6)
-    df = pd.DataFrame({"g": rng.choice(["a", "b"], 80).astype(object), "x": rng.normal(size=80),
-                       "y": rng.normal(size=80)})
-    df.loc[:9, "y"] = np.nan
-    df.loc[10:14, "g"] = None
-    res = mice(df, ["g", "x", "y"], m=3, iterations=4, seed=1)
-    for fn, name in ((plot_chains, "chains"), (plot_observed_vs_imputed, "obs_imp")):
-        paths = fn(res, tmp_path / name)
-        assert [p.suffix for p in paths] == [".png", ".svg"]
-        assert all(p.stat().st_size > 1000 for p in paths)
-
-
-def test_chain_plot_says_sd_undefined_for_one_missing_value(tmp_path, monkeypatch):
-    import matplotlib.pyplot as plt
-
-    from pipeline.missing_data.figures import plot_chains
-
-    rng = np.random.default_rng(7)
-    df = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60)})
-    df.loc[3, "x"] = np.nan  # one missing value: no SD of the imputed values
-    df.loc[10:19, "y"] = np.nan
-    res = mice(df, ["x", "y"], m=3, iterations=3, seed=2)
-    texts = []
-    real_text = plt.Figure.text
-
-    def spy(self, x, y, s, *a, **k):
-        texts.append(s)
-        return real_text(self, x, y, s, *a, **k)
-
-    real_ax_text = plt.Axes.text
-    monkeypatch.setattr(plt.Figure, "text", spy)
-    monkeypatch.setattr(plt.Axes, "text",
-                        lambda self, x, y, s, *a, **k: (texts.append(s),
-                                                        real_ax_text(self, x, y, s, *a, **k))[1])
-    paths = plot_chains(res, tmp_path / "chains")
-    assert paths[0].stat().st_size > 1000
-    assert texts.count("SD not defined (one missing value)") == 1  # x only, not y
-    assert "Convergence of the imputation chains" in texts
-    assert any(t.startswith("3 chains, imputed values only") for t in texts)  # subtitle
+def test_settings_kwargs_drive_mice():
+    s = MiceSettings(method="pmm", m=None, m_min=12, m_max=100, iterations=3, donors=5,
+                     ridge=1e-5, predictors={"b": ("a",)})
+    kw = s.kwargs()
+    assert kw["predictors"] == {"b": ["a"]} and kw["m"] is None
+    df = pd.DataFrame({"a": [1.0, 2.0] * 5, "b": [np.nan] + [1.0, 2.0] * 4 + [3.0]})
+    res = mice(df, ["a", "b"], seed=1, **kw)
+    assert res.m == 12 and res.iterations == 3 and res.predictors["b"] == ["a"]

@@ -1,4 +1,5 @@
-"""Tests for pipeline.stats.pooling: hand arithmetic and mice::pool / pool.scalar reference values."""
+"""Tests for pipeline.stats.pooling: hand arithmetic and mice::pool / pool.scalar reference
+values."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Tests for pipeline.stats.reliability against psych 2.2.9 (tests/fixtures/psych/make_reference.R)."""
+"""Tests for pipeline.stats.reliability against psych 2.2.9.
+
+Reference values: tests/fixtures/psych/make_reference.R.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,131 @@
+"""Who answered when: the STROBE participant flow and the response patterns.
+
+Tables follow STROBE item 13 (numbers at each stage, reasons for non-participation). All counts
+are raw here; funder-facing copies go through ``pipeline.attrition.public``.
+
+Retention at wave ``w`` = ``responded_<w>`` in wide.parquet (one row per baseline participant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import DataError
+
+__all__ = ["EXCLUSION_REASONS", "responded", "pct", "participant_flow", "pattern_summary"]
+
+# qc_log ``issue`` text -> exclusion reason (lower-cased substring match, first hit wins).
+EXCLUSION_REASONS: dict[str, tuple[str, ...]] = {
+    "duplicate": ("duplicate",),
+    "missing_id": ("missing id", "missing_id", "no id", "empty id", "blank id", "id missing"),
+    "not_in_baseline": ("not in baseline", "not_in_baseline", "unmatched", "not seen at baseline",
+                        "no baseline"),
+}
+
+
+def responded(wide: pd.DataFrame, wave: str) -> pd.Series:
+    """Boolean ``responded_<wave>`` column; DataError when it is absent."""
+    col = f"responded_{wave}"
+    if col not in wide.columns:
+        raise DataError(
+            f"wide data: column '{col}' is missing, so response at wave {wave} is unknown. "
+            "Re-run the clean stage, or check that the wave id matches config 'waves'."
+        )
+    return wide[col].fillna(False).astype(bool)
+
+
+def pct(num, den) -> float:
+    """``100 * num / den``; NaN when ``den`` is 0."""
+    return float(100.0 * num / den) if den else float("nan")
+
+
+def _reason(issue: Any) -> str:
+    text = str(issue).lower()
+    for reason, keys in EXCLUSION_REASONS.items():
+        if any(k in text for k in keys):
+            return reason
+    return "other"
+
+
+def _exclusions(qc_log: pd.DataFrame | None, wave_ids: Sequence[str]) -> pd.DataFrame:
+    """Rows dropped by cleaning, by wave (index) and reason (columns)."""
+    log = qc_log if qc_log is not None else pd.DataFrame(columns=["wave", "issue", "action"])
+    for col in ("wave", "issue", "action"):
+        if col not in log.columns:
+            raise DataError(f"qc_log: column '{col}' is missing. Re-run the clean stage.")
+    drops = log.loc[log["action"] == "row_dropped", ["wave", "issue"]].copy()
+    drops["reason"] = drops["issue"].map(_reason)
+    reasons = list(EXCLUSION_REASONS) + ["other"]
+    if not len(drops):
+        return pd.DataFrame(0, index=list(wave_ids), columns=reasons)
+    return drops.groupby(["wave", "reason"]).size().unstack(fill_value=0).reindex(
+        index=list(wave_ids), columns=reasons, fill_value=0)
+
+
+def participant_flow(
+    wide: pd.DataFrame,
+    qc_log: pd.DataFrame | None,
+    wave_ids: Sequence[str],
+    wave_labels: Sequence[str] | Mapping[str, str] | None = None,
+    *,
+    long: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """STROBE item-13 style flow: one row per wave.
+
+    Columns: ``wave, label, responded`` (rows for the wave in ``long`` if given, else baseline
+    participants who responded), ``retained`` (responded and in baseline), ``pct_baseline``,
+    ``lost_since_previous`` (retained at the previous wave, not at this one), ``rejoined``
+    (not at the previous wave, back at this one), and ``excluded_<reason>`` counts of raw rows
+    dropped by cleaning (qc_log ``action == "row_dropped"``; reason from the ``issue`` text:
+    duplicate, missing_id, not_in_baseline, other — see ``EXCLUSION_REASONS``).
+    """
+    if isinstance(wave_labels, Mapping):
+        labels = [wave_labels.get(w, w) for w in wave_ids]
+    else:
+        labels = list(wave_labels) if wave_labels is not None else list(wave_ids)
+    n0 = len(wide)
+    excl = _exclusions(qc_log, wave_ids)
+    rows = []
+    prev = None
+    for i, w in enumerate(wave_ids):
+        # everyone in wide is a baseline participant
+        r = responded(wide, w) if i > 0 else pd.Series(True, index=wide.index)
+        n_resp = (int(long.loc[long["wave"] == w, "pid"].nunique()) if long is not None
+                  else int(r.sum()))
+        rows.append({
+            "wave": w, "label": labels[i], "responded": n_resp, "retained": int(r.sum()),
+            "pct_baseline": pct(r.sum(), n0),
+            "lost_since_previous": int((prev & ~r).sum()) if prev is not None else np.nan,
+            "rejoined": int((~prev & r).sum()) if prev is not None else np.nan,
+            **{f"excluded_{k}": int(excl.loc[w, k]) for k in excl.columns},
+        })
+        prev = r
+    out = pd.DataFrame(rows)
+    for c in ("lost_since_previous", "rejoined"):
+        out[c] = out[c].astype("Int64")
+    return out
+
+
+def pattern_summary(wide: pd.DataFrame, wave_ids: Sequence[str]) -> pd.DataFrame:
+    """Which combinations of waves people answered: ``pattern, waves_answered, n, pct``.
+
+    Every combination that includes the baseline wave is listed (zeros included), e.g.
+    "T0 only", "T0+T1", "T0+T2", "T0+T1+T2"; percentages are of baseline participants.
+    """
+    base, follow = wave_ids[0], list(wave_ids[1:])
+    flags = pd.DataFrame({w: responded(wide, w) for w in follow}, index=wide.index)
+    combos = [c for k in range(len(follow) + 1) for c in combinations(follow, k)]
+    rows = []
+    for c in combos:
+        hit = np.ones(len(wide), dtype=bool)
+        for w in follow:
+            hit &= flags[w].to_numpy() == (w in c)
+        name = f"{base} only" if not c else "+".join([base, *c])
+        rows.append({"pattern": name, "waves_answered": 1 + len(c), "n": int(hit.sum()),
+                     "pct": pct(hit.sum(), len(wide))})
+    return pd.DataFrame(rows)

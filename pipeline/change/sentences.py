@@ -1,0 +1,193 @@
+"""Plain-language sentences on change for the report: group change and individual change.
+
+Wording follows the evidence: a difference is described as higher/lower only when its
+multiplicity-adjusted 95% CI (``ci_lower_adj``/``ci_upper_adj``, Bonferroni, see
+:mod:`pipeline.stats.emmeans`) excludes 0; never causal ("higher than at entry", not "the
+programme improved"). Individual change: shares of people with reliable change (Jacobson &
+Truax 1991), counts below ``min_cell`` never given as percentages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import DataError
+from pipeline.status import Status
+
+__all__ = ["change_sentence", "rci_sentence", "sentences_table"]
+
+MINUS = "\u2212"
+OK, NOT_ESTIMABLE, FAILED = Status.OK.value, Status.NOT_ESTIMABLE.value, Status.FAILED.value
+
+
+def _lower_first(text: str) -> str:
+    """'Quality of life (EQ VAS)' -> 'quality of life (EQ VAS)'; leaves acronyms ('EQ VAS')."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _num(x: float, decimals: int) -> str:
+    s = f"{x:.{decimals}f}"
+    if float(s) == 0:
+        s = f"{0:.{decimals}f}"
+    return s.replace("-", MINUS)
+
+
+def _verb(name: str) -> str:
+    """'were' for a plural construct name ("Group memberships"), else 'was' ("Loneliness")."""
+    words = re.sub(r"\s*\([^)]*\)", "", name).strip().split()
+    head = words[-1] if words else ""
+    if head.isupper():  # an acronym such as "EQ VAS"
+        return "was"
+    head = head.lower()
+    return "were" if head.endswith("s") and not head.endswith(("ss", "us", "is")) else "was"
+
+
+def change_sentence(
+    contrasts: pd.DataFrame,
+    construct: str,
+    label: str | None = None,
+    wave_phrases: Mapping[str, str] | None = None,
+    baseline_phrase: str = "entry",
+    unit: str = "points",
+    decimals: int | None = None,
+    scale_range: tuple[float, float] | None = None,
+) -> str:
+    """Plain-language sentences (one per follow-up) on model-based change in ``construct``.
+
+    Branches, per follow-up contrast row:
+    - fewer than min_cell people at the wave (flag "small_n"; status "not_estimable" as
+      :func:`pipeline.change.trajectory.fit_trajectory` now reports it, or "ok" in older tables):
+      "Too few people answered at <wave> to describe change in X."; a not_estimable row whose
+      message says that only N people answered at the baseline wave: "Too few people answered
+      at entry to describe change in X."
+    - status not ok (or no finite estimate): "Change in X from entry to <wave> could not be
+      estimated from these data." (failed: "... because the statistical model did not
+      converge.")
+    - adjusted CI excludes 0: "X was higher|lower at <wave> than at entry (by d unit, 95% CI a
+      to b)."
+    - otherwise: "There was no clear change in X between entry and <wave> (difference d unit,
+      95% CI a to b)."
+    ``wave_phrases`` maps wave id -> phrase ("at about 4 months"); default "at <months> months".
+    ``decimals`` defaults to 2 for short scales (``scale_range`` spanning under 20 points, e.g.
+    1-7 or 3-9) and 1 otherwise (e.g. the 0-100 EQ VAS, or no range given).
+    """
+    rows = contrasts[contrasts["construct"] == construct]
+    if rows.empty:
+        raise DataError(
+            f"change sentence: construct '{construct}' is not in the contrasts table; run the "
+            "change stage for it."
+        )
+    if decimals is None:
+        short = scale_range is not None and (scale_range[1] - scale_range[0]) < 20
+        decimals = 2 if short else 1
+    name = label or construct
+    return " ".join(_contrast_sentence(r, name, wave_phrases, baseline_phrase, unit, decimals)
+                    for _, r in rows.iterrows())
+
+
+def _contrast_sentence(r: pd.Series, name: str, wave_phrases: Mapping[str, str] | None,
+                       baseline_phrase: str, unit: str, dec: int) -> str:
+    """The sentence of one contrast row (branches as in :func:`change_sentence`)."""
+    lname = _lower_first(name)
+    phrase = (wave_phrases or {}).get(r["wave"])
+    if phrase is None:
+        phrase = f"at {r['months']:g} months" if np.isfinite(r["months"]) else f"at {r['wave']}"
+    msg = r.get("message", "")
+    msg = msg if isinstance(msg, str) else ""
+    base = str(r.get("contrast", "")).partition(" - ")[2]
+    if (r["status"] == NOT_ESTIMABLE and msg.startswith("only ") and base
+            and f"answered at {base} " in msg):  # too few people at baseline
+        return f"Too few people answered at {baseline_phrase} to describe change in {lname}."
+    if r.get("flag", "") == "small_n" and r["status"] in (OK, NOT_ESTIMABLE):
+        return f"Too few people answered {phrase} to describe change in {lname}."
+    if r["status"] != OK:
+        why = (" because the statistical model did not converge" if r["status"] == FAILED
+               else " from these data")
+        return (f"Change in {lname} from {baseline_phrase} to {phrase.removeprefix('at ')} "
+                f"could not be estimated{why}.")
+    if not all(np.isfinite(float(r[c])) for c in ("est", "ci_lower_adj", "ci_upper_adj")):
+        return (f"Change in {lname} from {baseline_phrase} to {phrase.removeprefix('at ')} "
+                "could not be estimated from these data.")
+    est, lo, hi = r["est"], r["ci_lower_adj"], r["ci_upper_adj"]
+    if lo > 0 or hi < 0:
+        direction = "higher" if est > 0 else "lower"
+        mag, a, b = (est, lo, hi) if est > 0 else (-est, -hi, -lo)
+        return (f"{name[0].upper() + name[1:]} {_verb(name)} {direction} {phrase} than at "
+                f"{baseline_phrase} "
+                f"(by {_num(mag, dec)} {unit}, 95% CI {_num(a, dec)} to {_num(b, dec)}).")
+    return (f"There was no clear change in {lname} between {baseline_phrase} and "
+            f"{phrase.removeprefix('at ')} (difference {_num(est, dec)} {unit}, 95% CI "
+            f"{_num(lo, dec)} to {_num(hi, dec)}).")
+
+
+def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
+                 wave_phrase: str, min_cell: int = 10) -> str:
+    """Plain-language share of people with reliable change (Jacobson & Truax 1991) for one
+    construct and follow-up, e.g. "Of the 177 people with community belonging scores at entry and
+    at about 4 months, 10% (95% CI 6% to 15%) reliably improved and 4% (2% to 8%) reliably
+    deteriorated." Counts below ``min_cell`` are not given as percentages ("fewer than 10"); when
+    fewer than ``min_cell`` people have both scores (flag "small_n", whatever the status): "Too
+    few people answered <wave> to describe individual change in X."."""
+    rows = shares[(shares["construct"] == construct) & (shares["wave"] == wave)]
+    name = label[:1].lower() + label[1:] if label[:2] != label[:2].upper() else label
+    n_rows = pd.to_numeric(rows.get("n", pd.Series(dtype=float)), errors="coerce")
+    flagged = rows.get("flag", pd.Series(dtype=object)).eq("small_n")
+    if flagged.any() or ((n_rows > 0) & (n_rows < min_cell)).any():
+        return f"Too few people answered {wave_phrase} to describe individual change in {name}."
+    if rows.empty or (rows["status"] != OK).all():
+        has_msg = len(rows) and rows["message"].notna().any()
+        msg = rows["message"].dropna().iloc[0] if has_msg else ""
+        reason = f" ({msg.rstrip('.')})" if msg else ""
+        return (f"Reliable change in {name} {wave_phrase} could not be assessed{reason}.")
+    by = rows.set_index("category")
+    n = int(by["n"].iloc[0])
+    if n < min_cell:
+        return f"Too few people answered {wave_phrase} to describe individual change in {name}."
+
+    def part(cat: str) -> str:
+        if cat not in by.index:
+            return "an unknown share"
+        r = by.loc[cat]
+        if 0 < int(r["count"]) < min_cell:
+            return f"fewer than {min_cell} people"
+        return (f"{100 * r['share']:.0f}% (95% CI {100 * r['ci_lower']:.0f}% to "
+                f"{100 * r['ci_upper']:.0f}%)")
+
+    return (f"Of the {n} people with {name} scores at entry and {wave_phrase}, "
+            f"{part('reliably_improved')} reliably improved and "
+            f"{part('reliably_deteriorated')} reliably deteriorated.")
+
+
+def sentences_table(
+    contrasts: pd.DataFrame,
+    shares: pd.DataFrame,
+    scale_labels: Mapping[str, str],
+    scale_ranges: Mapping[str, tuple[float, float]],
+    wave_labels: Mapping[str, str],
+    min_cell: int = 10,
+) -> pd.DataFrame:
+    """One row per construct with its group-change sentence (:func:`change_sentence`), then one
+    per follow-up wave with its reliable-change sentence (:func:`rci_sentence`).
+
+    ``wave_labels`` maps wave id -> label in wave order (the first is the baseline); a
+    follow-up's phrase is "at " + its label with a lower-case first letter ("at about 4
+    months"). Columns ``construct, kind, wave, sentence``.
+    """
+    waves = list(wave_labels)
+    phrases = {w: "at " + wave_labels[w][:1].lower() + wave_labels[w][1:] for w in waves[1:]}
+    rows = []
+    for k, label in scale_labels.items():
+        rows.append({"construct": k, "kind": "group_change", "wave": "",
+                     "sentence": change_sentence(contrasts, k, label=label, wave_phrases=phrases,
+                                                 scale_range=scale_ranges[k])})
+        for w in waves[1:]:
+            rows.append({"construct": k, "kind": "reliable_change", "wave": w,
+                         "sentence": rci_sentence(shares, k, w, label=label,
+                                                  wave_phrase=phrases[w], min_cell=min_cell)})
+    return pd.DataFrame(rows)

@@ -1,0 +1,249 @@
+"""Cross-wave checks: refuse follow-up files that cannot belong to the baseline's cohort.
+
+They run in the clean stage, the first stage that sees every wave. All follow one measure of
+how well a follow-up wave's participant ids match the baseline's, :func:`id_overlap`:
+
+    overlap = |F ∩ B| / |F|      (F, B: the distinct ids of the follow-up wave and the baseline)
+
+* before cleaning, on normalised raw ids: ``overlap < cleaning.min_id_overlap`` -> refused as
+  another cohort's file (:func:`check_id_overlap`); the id *format* is compared too
+  (:func:`check_id_format`) and byte-identical files for two waves are refused
+  (:func:`check_same_file`);
+* after cleaning and linking, on pseudonymous ids: ``1 - overlap >
+  cleaning.max_unmatched_share`` -> refused as re-typed ids (:func:`check_unmatched`).
+
+Each function is pure apart from :func:`check_same_file` (it hashes the files) and raises
+:class:`~pipeline.errors.InputFileError` / :class:`~pipeline.errors.DataError` naming the
+file, the numbers and the fix. Raw ids appear in messages only as examples of a *wrong* file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.clean.pseudonym import normalise_id
+from pipeline.config import Wave
+from pipeline.errors import DataError, InputFileError
+
+__all__ = [
+    "IdOverlap",
+    "check_id_format",
+    "check_id_overlap",
+    "check_same_file",
+    "check_unmatched",
+    "cross_wave_checks",
+    "file_hash",
+    "id_overlap",
+    "id_shape",
+]
+
+MAX_EXAMPLES = 5
+
+
+def _id_set(ids: Iterable[Any]) -> set[str]:
+    """Distinct ids as stripped text; missing and blank ids are left out."""
+    return {str(i).strip() for i in ids if not pd.isna(i) and str(i).strip()}
+
+
+@dataclass(frozen=True)
+class IdOverlap:
+    """How many of a follow-up wave's distinct ids were seen at baseline."""
+
+    n_baseline: int
+    n_followup: int
+    n_shared: int
+
+    @property
+    def share(self) -> float:
+        """|F ∩ B| / |F| (1.0 for a follow-up without ids)."""
+        return self.n_shared / self.n_followup if self.n_followup else 1.0
+
+    @property
+    def n_unmatched(self) -> int:
+        return self.n_followup - self.n_shared
+
+    @property
+    def unmatched_share(self) -> float:
+        """|F \\ B| / |F| (0.0 for a follow-up without ids)."""
+        return self.n_unmatched / self.n_followup if self.n_followup else 0.0
+
+
+def id_overlap(baseline_ids: Iterable[Any], followup_ids: Iterable[Any]) -> IdOverlap:
+    """The overlap of a follow-up wave's distinct ids with the baseline's (see module doc)."""
+    base, follow = _id_set(baseline_ids), _id_set(followup_ids)
+    return IdOverlap(len(base), len(follow), len(follow & base))
+
+
+def check_id_overlap(
+    baseline_ids: Iterable[Any],
+    followup_ids: Iterable[Any],
+    *,
+    file: str,
+    wave_id: str,
+    threshold: float,
+) -> float:
+    """Refuse a follow-up file whose ids barely overlap the baseline's; return the overlap.
+
+    Below ``threshold`` (config ``cleaning.min_id_overlap``) the file is most likely another
+    cohort's or another programme's export.
+    """
+    ov = id_overlap(baseline_ids, followup_ids)
+    if ov.share < threshold:
+        follow, base = _id_set(followup_ids), _id_set(baseline_ids)
+        raise InputFileError(
+            f"{file}: only {ov.n_shared} of wave {wave_id}'s {ov.n_followup} participant ids "
+            f"({ov.share:.0%}) appear at baseline ({ov.n_baseline} ids); at least "
+            f"{threshold:.0%} are expected. This looks like another cohort's file. Examples of "
+            f"wave {wave_id} ids: {', '.join(sorted(follow - base)[:MAX_EXAMPLES])}. Check that "
+            "the right export is in data/raw/ (or lower cleaning.min_id_overlap if this is "
+            "expected)."
+        )
+    return ov.share
+
+
+def file_hash(path: str | Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_same_file(waves: Sequence[tuple[str, str | Path]]) -> None:
+    """Refuse when two waves are given byte-identical files (same content hash).
+
+    Waves read from one long file (REDCap ``event``) share a path on purpose: leave them out.
+    Missing paths are skipped (the reader reports them).
+    """
+    by_hash: dict[str, list[tuple[str, str]]] = {}
+    for wave_id, path in waves:
+        if Path(path).is_file():
+            by_hash.setdefault(file_hash(path), []).append((wave_id, Path(path).name))
+    problems = [
+        " and ".join(f"wave {w} ({name})" for w, name in group) + " have identical content"
+        for group in by_hash.values()
+        if len(group) > 1
+    ]
+    if problems:
+        raise InputFileError(
+            "the same file was given for more than one wave: " + "; ".join(problems) + ". A "
+            "copy was probably saved under a new name: put each wave's own export in data/raw/."
+        )
+
+
+def id_shape(i: str) -> str:
+    """The pattern of an id: digits -> 9, letters -> A (e.g. "SP-0012" -> "AA-9999")."""
+    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", str(i).strip()))
+
+
+def _digits(i: str) -> str | None:
+    d = re.sub(r"\D", "", i)
+    return str(int(d)) if d else None
+
+
+def check_id_format(
+    baseline_ids: Iterable[Any],
+    followup_ids: Iterable[Any],
+    *,
+    file: str,
+    wave_id: str,
+    min_share: float = 0.5,
+) -> None:
+    """Refuse a follow-up whose ids are written differently from the baseline's.
+
+    Compares id shapes (digits -> 9, letters -> A). When fewer than ``min_share`` of the
+    follow-up's ids have a shape seen at baseline, the message gives examples of both and,
+    when the numbers inside match, says how they differ (e.g. prefix and zeros dropped).
+    """
+    base, follow = _id_set(baseline_ids), _id_set(followup_ids)
+    if not base or not follow:
+        return
+    base_shapes = {id_shape(i) for i in base}
+    same = sum(1 for i in follow if id_shape(i) in base_shapes)
+    if same / len(follow) >= min_share:
+        return
+    base_digits = {_digits(i) for i in base} - {None}
+    follow_digits = [_digits(i) for i in follow]
+    numeric_match = sum(1 for d in follow_digits if d in base_digits) / len(follow)
+    ex_b = ", ".join(f"'{i}'" for i in sorted(base)[:3])
+    ex_f = ", ".join(f"'{i}'" for i in sorted(follow)[:3])
+    hint = (
+        f" The numbers match ({numeric_match:.0%} of wave {wave_id}'s ids equal a baseline id "
+        "once letters, punctuation and leading zeros are ignored), so the id format changed "
+        "(e.g. a prefix or leading zeros were lost, often by Excel)."
+        if numeric_match >= min_share
+        else ""
+    )
+    raise InputFileError(
+        f"{file}: wave {wave_id}'s participant ids are written differently from baseline: "
+        f"baseline ids look like {ex_b}, wave {wave_id} ids look like {ex_f} (only "
+        f"{same} of {len(follow)} share a baseline id pattern).{hint} Re-export wave {wave_id} "
+        "with the ids exactly as at baseline (format the id column as Text), or fix the ids in "
+        "the export, then run again."
+    )
+
+
+def cross_wave_checks(
+    raw: dict[str, pd.DataFrame],
+    *,
+    waves: Sequence[Wave],
+    wave_paths: dict[str, Path],
+    id_column: str,
+    min_id_overlap: float,
+) -> None:
+    """Refuse follow-up files that cannot belong to this cohort (same file twice, ids that
+    barely overlap baseline, a changed id format). ``raw``: wave id -> the reader's data;
+    ``wave_paths``: wave id -> its export (waves read from one long file are left out)."""
+    check_same_file([(w.id, wave_paths[w.id]) for w in waves if not w.event])
+    base_ids = normalise_id(raw[waves[0].id][id_column]).dropna()
+    for w in waves[1:]:
+        ids = normalise_id(raw[w.id][id_column]).dropna()
+        file = Path(w.file).name
+        check_id_format(base_ids, ids, file=file, wave_id=w.id)
+        check_id_overlap(base_ids, ids, file=file, wave_id=w.id, threshold=min_id_overlap)
+
+
+def check_unmatched(
+    cleaned: Sequence[pd.DataFrame],
+    raw: dict[str, pd.DataFrame],
+    *,
+    waves: Sequence[Wave],
+    id_column: str,
+    limit: float,
+) -> None:
+    """Refuse a follow-up wave in which more than ``limit`` (``cleaning.max_unmatched_share``)
+    of the participants have ids never seen at baseline: usually ids re-typed or re-formatted
+    for part of the file (e.g. "12" for "SP-0012"), which would silently drop real respondents.
+
+    ``cleaned``: the cleaned waves (``pid``, ``_source_row``) in the order of ``waves``;
+    ``raw``: wave id -> the reader's data (for the id patterns of the unmatched rows; the
+    message shows patterns, never raw ids).
+    """
+    base_pids = cleaned[0]["pid"]
+    for i, w in enumerate(waves[1:], start=1):
+        ov = id_overlap(base_pids, cleaned[i]["pid"])
+        if ov.n_followup == 0 or ov.unmatched_share <= limit:
+            continue
+        bad = cleaned[i][~cleaned[i]["pid"].isin(set(base_pids.dropna()))]
+        src = raw[w.id].set_index("_source_row")[id_column]
+        shapes = src.reindex(bad["_source_row"].astype(int)).dropna().astype(str).map(id_shape)
+        base_shapes = raw[waves[0].id][id_column].dropna().astype(str).map(id_shape)
+        raise DataError(
+            f"{Path(w.file).name}: {ov.n_unmatched} of the {ov.n_followup} participants of wave "
+            f"{w.id} ({ov.unmatched_share:.0%}) have ids that were never seen at baseline (limit "
+            f"cleaning.max_unmatched_share = {limit:.0%}). Their id patterns: "
+            + ", ".join(f"'{k}' x{v}" for k, v in shapes.value_counts().head(3).items())
+            + "; baseline ids look like "
+            + ", ".join(f"'{k}'" for k in base_shapes.value_counts().head(2).index)
+            + " (9 = digit, A = letter). Correct the ids in the export (or raise "
+            "cleaning.max_unmatched_share if these really are new people); the rows are listed "
+            "in the QC log of a run with a higher limit."
+        )

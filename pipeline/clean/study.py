@@ -1,0 +1,135 @@
+"""Clean a whole study: every wave cleaned, linked to baseline, scored, with one QC trail.
+
+Steps (each a function of its own module):
+
+1. cross-wave checks on the readers' data (:func:`pipeline.clean.crosswave.cross_wave_checks`);
+2. each wave cleaned (:func:`pipeline.clean.cleaner.clean_wave`), its reader log given pids;
+3. follow-up waves linked to baseline (:func:`pipeline.clean.link.link_waves`) and too many
+   unmatched ids refused (:func:`pipeline.clean.crosswave.check_unmatched`);
+4. scales scored (:func:`pipeline.clean.score.score_scales`);
+5. row accounting per wave (:func:`pipeline.clean.link.check_accounting`), the wide table, the
+   data-quality summary and reliability (alpha, omega) per scale and wave.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.clean.cleaner import clean_wave
+from pipeline.clean.crosswave import check_unmatched, cross_wave_checks
+from pipeline.clean.link import check_accounting, link_waves, to_wide
+from pipeline.clean.qc_log import concat_logs, reader_log, with_pids
+from pipeline.clean.quality import quality_summary
+from pipeline.clean.score import score_scales
+from pipeline.clean.settings import CleanSettings
+from pipeline.errors import DataError
+from pipeline.stats.reliability import reliability_table
+
+__all__ = ["CleanStudy", "clean_study", "report_changes"]
+
+log = logging.getLogger("pipeline.clean")
+
+
+@dataclass(frozen=True)
+class CleanStudy:
+    """The clean stage's tables: ``long`` (one row per participant and wave, with provenance
+    columns), ``wide`` (one row per baseline participant), the QC log, the data-quality summary
+    and the reliability table."""
+
+    long: pd.DataFrame
+    wide: pd.DataFrame
+    qc: pd.DataFrame
+    quality: pd.DataFrame
+    reliability: pd.DataFrame
+
+
+def report_changes(qc: pd.DataFrame, limit: int = 25) -> None:
+    """Say on the terminal (and in the rule log) what cleaning set missing or dropped, counted by
+    wave, column and reason, so that nothing changes silently; details are in the QC log."""
+    acted = qc[qc["action"].isin(["set_missing", "row_dropped"])]
+    if acted.empty:
+        return
+    acted = acted.assign(issue=acted["issue"].astype(str).str.replace(r": kept row.*", "",
+                                                                     regex=True))
+    counts = acted.groupby(["wave", "action", "column", "issue"], dropna=False).size()
+    log.warning("cleaning changed %d cell(s)/row(s); see results/clean/qc_log.csv:", len(acted))
+    for (wave, action, column, issue), n in list(counts.items())[:limit]:
+        what = "rows dropped" if action == "row_dropped" else f"cells of '{column}' set missing"
+        log.warning("  wave %s: %d %s (%s)", wave, n, what, issue)
+    if len(counts) > limit:
+        log.warning("  ... and %d more kinds (see the QC log)", len(counts) - limit)
+
+
+def _clean_waves(s: CleanSettings, raw: dict[str, pd.DataFrame], read_logs: list[pd.DataFrame],
+                 salt: str) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Step 2: (cleaned waves, their QC logs: reader log with pids, then the cleaner's)."""
+    cleaned, logs = [], []
+    for i, w in enumerate(s.waves):
+        cw = clean_wave(
+            raw[w.id], wave_id=w.id, wave_index=i, months=w.months, id_column=s.id_column,
+            scales=s.scales, covariates=s.covariates, date_column=w.date_column,
+            salt=salt, is_baseline=i == 0,
+        )
+        cleaned.append(cw.data)
+        logs.append(with_pids(reader_log(read_logs[i], w.id, s.id_column), cw.data, cw.log))
+        logs.append(cw.log)
+        log.info("wave %s: %d rows in, %d after cleaning (before linking to baseline)", w.id,
+                 len(raw[w.id]), len(cw.data))
+    return cleaned, logs
+
+
+def _check_accounting(s: CleanSettings, raw: dict[str, pd.DataFrame], rows_read: dict[str, int],
+                      long: pd.DataFrame, qc: pd.DataFrame) -> None:
+    """Invariant: per (file, wave), rows read = rows kept + rows logged as dropped."""
+    for w in s.waves:
+        f = str(raw[w.id]["_source_file"].iloc[0]) if len(raw[w.id]) else Path(w.file).name
+        check_accounting({f: rows_read[w.id]}, long[long["wave"] == w.id], qc[qc["wave"] == w.id])
+    if long.empty:
+        raise DataError("no participant is left after cleaning; see the QC log.")
+
+
+def clean_study(
+    s: CleanSettings,
+    raw: dict[str, pd.DataFrame],
+    read_logs: list[pd.DataFrame],
+    rows_read: dict[str, int],
+    *,
+    salt: str,
+    wave_paths: dict[str, Path],
+) -> CleanStudy:
+    """Steps 1-5 of the module docstring.
+
+    ``raw``: wave id -> the reader's data; ``read_logs``: the readers' logs in wave order;
+    ``rows_read``: wave id -> ``n_rows_read`` of its read meta; ``wave_paths``: wave id -> its
+    export (for the same-file check).
+    """
+    cross_wave_checks(raw, waves=s.waves, wave_paths=wave_paths, id_column=s.id_column,
+                      min_id_overlap=s.cleaning.min_id_overlap)
+    cleaned, logs = _clean_waves(s, raw, read_logs, salt)
+    long, link_log = link_waves(cleaned, unmatched_followup=s.cleaning.unmatched_followup)
+    check_unmatched(cleaned, raw, waves=s.waves, id_column=s.id_column,
+                    limit=s.cleaning.max_unmatched_share)
+    logs.append(link_log)
+    for w in s.wave_ids:
+        log.info("wave %s: %d participants after linking to baseline", w,
+                 int((long["wave"] == w).sum()))
+    long, score_log = score_scales(long, s.scales)
+    logs.append(score_log)
+    qc = concat_logs(logs)
+    report_changes(qc)
+    _check_accounting(s, raw, rows_read, long, qc)
+
+    raw_counts = {Path(w.file).name: rows_read[w.id] for w in s.waves}
+    cov_waves = {k: c.wave for k, c in s.covariates.items() if c.wave}
+    wide = to_wide(long, list(s.scales), list(s.covariates), s.wave_ids, cov_waves)
+    return CleanStudy(
+        long=long.drop(columns=["_source_file", "_source_row"]),
+        wide=wide,
+        qc=qc,
+        quality=quality_summary(raw_counts, long, qc),
+        reliability=reliability_table(long, s.scales, s.wave_ids),
+    )

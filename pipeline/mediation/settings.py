@@ -1,0 +1,97 @@
+"""The ``mediation`` config section: the only reader of it.
+
+Types, ranges, enums and defaults live in ``settings.schema.yaml`` next to this file; here the
+section (validated, defaults filled in) becomes :class:`MediationSettings`, with the checks that
+need the rest of the configuration (constructs are scales, waves exist, covariates are
+configured: :func:`pipeline.mediation.spec.build_specs`). The primary method and the imputation
+model of bootstrap-then-impute come from the ``missing_data`` section
+(:func:`pipeline.missing_data.settings.from_config`). Both the start-up check and the mediation
+stage call :func:`from_config`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.config import Config
+from pipeline.mediation.spec import MediationSpec, build_specs
+from pipeline.missing_data.settings import from_config as missing_data_settings
+from pipeline.settings import section_settings
+
+__all__ = ["SECTION", "CORE_KEYS", "BootstrapSettings", "BootMISettings", "MediationSettings",
+           "from_config"]
+
+SECTION = "mediation"
+CORE_KEYS = ("seed", "waves", "scales", "covariates")
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    """Complete-case bootstrap: ``B`` resamples, interval ``ci`` (percentile | bca) at level
+    ``conf`` (the level of every method's intervals); ``chunk_draws`` bounds memory only."""
+
+    B: int
+    ci: str
+    conf: float
+    chunk_draws: int | None
+
+
+@dataclass(frozen=True)
+class BootMISettings:
+    """Bootstrap-then-impute: ``B`` bootstrap samples, each imputed ``M`` times by MICE with
+    ``iterations`` iterations; ``method``, ``donors`` and ``ridge`` are the imputation model of
+    ``missing_data`` (one imputation model for the whole study)."""
+
+    B: int
+    M: int
+    iterations: int
+    method: str
+    donors: int
+    ridge: float
+
+
+@dataclass(frozen=True)
+class MediationSettings:
+    """Resolved ``mediation`` section.
+
+    ``methods``: estimated in this order; ``primary``: ``missing_data.primary`` (the method
+    flagged ``primary`` in the tables); ``mc_draws``: Monte Carlo draws of the FIML intervals;
+    ``min_df``/``warn_n``: estimability rules; ``analyses``: one spec per configured chain.
+    """
+
+    methods: tuple[str, ...]
+    primary: str
+    bootstrap: BootstrapSettings
+    mi: BootMISettings
+    mc_draws: int
+    min_df: int
+    warn_n: int
+    analyses: tuple[MediationSpec, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The configured analysis names (figure file names use them)."""
+        return tuple(spec.name for spec in self.analyses)
+
+
+def from_config(cfg: Config) -> MediationSettings:
+    """The ``mediation`` section of ``cfg`` as settings (ConfigError naming a bad key)."""
+    s = section_settings(cfg.raw, SECTION)
+    md = missing_data_settings(cfg)
+    covariates = {k: {"column": c.column, "type": c.type, "levels": list(c.levels or [])}
+                  for k, c in cfg.covariates.items()}
+    specs = build_specs(s["analyses"], {k: sc.label for k, sc in cfg.scales.items()},
+                        cfg.wave_ids, covariates)
+    b, m = s["bootstrap"], s["mi"]
+    return MediationSettings(
+        methods=tuple(s["methods"]),
+        primary=md.primary,
+        bootstrap=BootstrapSettings(B=b["B"], ci=b["ci"], conf=float(b["conf"]),
+                                    chunk_draws=b["chunk_draws"]),
+        mi=BootMISettings(B=m["B"], M=m["M"], iterations=m["iterations"], method=md.mice.method,
+                          donors=md.mice.donors, ridge=md.mice.ridge),
+        mc_draws=s["fiml"]["mc_draws"],
+        min_df=s["min_df"],
+        warn_n=s["warn_n"],
+        analyses=specs,
+    )

@@ -1,0 +1,202 @@
+"""The primary estimate under three missing-data methods, side by side.
+
+The estimand is the mean change in one scale from the first wave to a follow-up wave
+(``missing_data.sensitivity.outcome`` / ``.wave``). It is estimated
+
+* by complete cases (listwise deletion; unbiased under MCAR only),
+* by inverse-probability weighting (IPW): the Hájek weighted mean of the change among people who
+  stayed, weighted by the attrition model's weights (:func:`pipeline.stats.weighted.hajek_mean`),
+* by multiple imputation (MICE) pooled by Rubin's rules with Barnard-Rubin df
+  (:func:`pipeline.stats.pooling.pool_estimator`).
+
+Each method gives one row of :data:`PRIMARY_COLUMNS`: an estimate with t-based 95% CI, or a
+status row (no numbers, only why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pipeline.errors import ConfigError, DataError, PipelineError
+from pipeline.stats.mice import MICEResult, complete_cases
+from pipeline.stats.pooling import pool_estimator
+from pipeline.stats.tipping import not_imputed_reason
+from pipeline.stats.weighted import hajek_mean
+from pipeline.status import Status, status_row
+
+__all__ = ["Estimand", "PRIMARY_COLUMNS", "impute_columns", "change_estimator", "primary_table"]
+
+PRIMARY_COLUMNS = [
+    "method", "term", "m", "estimate", "se", "df", "statistic", "pvalue", "ci_lower", "ci_upper",
+    "n", "ubar", "b", "t", "dfcom", "riv", "lambda", "fmi", "primary", "status", "message",
+]
+
+
+@dataclass(frozen=True)
+class Estimand:
+    """Mean change in scale ``scale`` from wave ``base`` to wave ``wave`` (wide columns
+    ``baseline`` = ``<scale>_<base>`` and ``outcome`` = ``<scale>_<wave>``)."""
+
+    scale: str
+    base: str
+    wave: str
+
+    @property
+    def outcome(self) -> str:
+        return f"{self.scale}_{self.wave}"
+
+    @property
+    def baseline(self) -> str:
+        return f"{self.scale}_{self.base}"
+
+    @property
+    def term(self) -> str:
+        return f"mean change {self.scale} {self.base}->{self.wave}"
+
+
+def impute_columns(configured: Sequence[str] | None, covariates: Sequence[str],
+                   scales: Sequence[str], waves: Sequence[str], wide: pd.DataFrame) -> list[str]:
+    """Columns of the imputation model: ``configured``, or every covariate and scale x wave score
+    (inclusive strategy: all waves and auxiliaries, Collins, Schafer & Kam 2001)."""
+    cols = list(configured) if configured else (
+        list(covariates) + [f"{s}_{w}" for w in waves for s in scales]
+    )
+    missing = [c for c in cols if c not in wide.columns]
+    if missing:
+        raise ConfigError(
+            f"config key missing_data.columns: {missing} are not columns of the wide data "
+            f"(available: {[c for c in wide.columns if c != 'pid']})."
+        )
+    return cols
+
+
+def change_estimator(outcome: str, baseline: str
+                     ) -> Callable[[pd.DataFrame], tuple[float, float, float]]:
+    """Estimator of the mean change ``outcome - baseline``: (mean, var/n, n - 1).
+
+    Refuses data with a missing ``outcome`` or ``baseline`` (DataError): under multiple
+    imputation a completed data set must be complete, and silently dropping the rows would turn
+    the "MI" estimate into a complete-case one. For a complete-case estimate, pass the complete
+    cases (:func:`pipeline.stats.mice.complete_cases`).
+    """
+
+    def estimate(df: pd.DataFrame) -> tuple[float, float, float]:
+        d = (df[outcome] - df[baseline]).to_numpy(dtype=float)
+        n_bad = int((~np.isfinite(d)).sum())
+        if n_bad:
+            raise DataError(
+                f"mean change {baseline} -> {outcome}: {n_bad} of {d.size} rows have a missing "
+                f"{outcome} or {baseline}; the estimator does not drop them silently (impute "
+                "them, or select complete cases explicitly)."
+            )
+        n = d.size
+        if n < 2:
+            return np.nan, np.nan, np.nan
+        return float(d.mean()), float(d.var(ddof=1) / n), float(n - 1)
+
+    return estimate
+
+
+def _t_row(method: str, term: str, est: float, se: float, dfc: float, n: int) -> dict:
+    """One ok row of the primary table: estimate, SE, t test and 95% CI on ``dfc`` df."""
+    tcrit = stats.t.ppf(0.975, dfc)
+    return {
+        "method": method, "term": term, "m": 1, "estimate": est, "se": se, "df": float(dfc),
+        "statistic": est / se, "pvalue": float(2 * stats.t.sf(abs(est) / se, dfc)),
+        "ci_lower": est - tcrit * se, "ci_upper": est + tcrit * se, "n": n,
+        "status": Status.OK.value, "message": "",
+    }
+
+
+def _not_estimable(method: str, term: str, message: str) -> dict:
+    """A status row: no numbers, only why (anything but ok has no estimates)."""
+    return status_row(term, method, Status.NOT_ESTIMABLE, message, term=term)
+
+
+def _too_few(e: Estimand, d: np.ndarray, what: str) -> str:
+    """Why a mean change on the (finite) change scores ``d`` has no estimate or no SE."""
+    if d.size < 2:
+        return (f"too few people with both {e.baseline} and {e.outcome}{what} for a mean change "
+                f"and its standard error (n = {d.size}; at least 2 are needed)")
+    return (f"the change {e.baseline} -> {e.outcome} is the same ({d[0]:g}) for all {d.size} "
+            f"people with both scores{what}, so it has no standard error")
+
+
+def complete_case_row(wide: pd.DataFrame, e: Estimand) -> tuple[dict, int]:
+    """The complete-case row and the number of people it drops."""
+    cc, n_dropped = complete_cases(wide, [e.outcome, e.baseline])
+    est, var, dfc = change_estimator(e.outcome, e.baseline)(cc)
+    if np.isfinite(est) and np.isfinite(var) and var > 0:
+        return _t_row("complete_case", e.term, est, float(np.sqrt(var)), dfc, len(cc)), n_dropped
+    d = (cc[e.outcome] - cc[e.baseline]).to_numpy(dtype=float)
+    return _not_estimable("complete_case", e.term, _too_few(e, d, "")), n_dropped
+
+
+def ipw_row(wide: pd.DataFrame, weights: pd.DataFrame, e: Estimand, source: str) -> dict:
+    """The IPW row: Hájek mean of the change weighted by ``ipw_<wave>`` of ``weights`` (indexed
+    by pid; ``source`` names the file in messages), t-based CI on n - 1 df."""
+    col = f"ipw_{e.wave}"
+    if col not in weights.columns:
+        return _not_estimable("ipw", e.term, f"no inverse-probability weights for wave {e.wave} "
+                              f"({col} is not in {source})")
+    w = weights[col].reindex(wide["pid"]).to_numpy(dtype=float)
+    d = (wide[e.outcome] - wide[e.baseline]).to_numpy(dtype=float)
+    est, se, n = hajek_mean(d, w)
+    if np.isfinite(est) and np.isfinite(se) and se > 0:
+        return _t_row("ipw", e.term, est, se, float(n - 1), n)
+    ok = np.isfinite(d) & np.isfinite(w) & (w > 0)
+    return _not_estimable("ipw", e.term, _too_few(
+        e, d[ok], f" and an inverse-probability weight ({col})"))
+
+
+def mi_reason(wide: pd.DataFrame, result: MICEResult, e: Estimand) -> str | None:
+    """Why there is no MI estimate (None: both columns of the estimand were imputed).
+
+    Otherwise the estimator would meet missing values in the "completed" data and an MI label
+    would hide a complete-case analysis.
+    """
+    reasons = [r for r in (not_imputed_reason(wide, result, c) for c in (e.outcome, e.baseline))
+               if r]
+    return "; ".join(reasons) if reasons else None
+
+
+def mi_row(wide: pd.DataFrame, result: MICEResult, e: Estimand) -> tuple[dict, str | None]:
+    """The MI row (Rubin's rules) and the reason it is not estimable (None when it is)."""
+    reason = mi_reason(wide, result, e)
+    if reason is None:
+        estimator = change_estimator(e.outcome, e.baseline)
+        try:
+            row = pool_estimator(result.imputations, estimator, terms=[e.term]).iloc[0].to_dict()
+        except PipelineError as err:
+            reason = str(err)
+        else:
+            if np.isfinite(row["estimate"]) and np.isfinite(row["se"]) and row["se"] > 0:
+                return {"method": "mi", **row, "n": len(wide), "status": Status.OK.value,
+                        "message": ""}, None
+            reason = (f"the mean change {e.baseline} -> {e.outcome} has no finite estimate "
+                      "and standard error on the imputed data")
+    return _not_estimable("mi", e.term, reason), reason
+
+
+def primary_table(wide: pd.DataFrame, result: MICEResult, e: Estimand, primary: str,
+                  weights: pd.DataFrame | None = None, weights_source: str = ""
+                  ) -> tuple[pd.DataFrame, int, str | None]:
+    """The primary-estimate table (complete case, IPW when ``weights`` are given, MI).
+
+    ``primary``: the method flagged ``primary`` (``fiml`` has no imputation-stage estimate: MI
+    stands in for it). Returns (table, complete cases dropped, why MI is not estimable or None).
+    """
+    cc, n_dropped = complete_case_row(wide, e)
+    rows = [cc]
+    if weights is not None:
+        rows.append(ipw_row(wide, weights, e, weights_source))
+    mi, reason = mi_row(wide, result, e)
+    rows.append(mi)
+    table = pd.DataFrame(rows).reindex(columns=PRIMARY_COLUMNS)
+    table["primary"] = table["method"] == ("mi" if primary == "fiml" else primary)
+    return table, n_dropped, reason

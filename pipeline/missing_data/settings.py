@@ -1,0 +1,120 @@
+"""The ``missing_data`` config section: the only reader of it.
+
+Types, ranges and defaults live in ``settings.schema.yaml`` next to this file; here the section
+(validated, defaults filled) becomes :class:`MissingDataSettings`, with the checks that need the
+rest of the configuration (the sensitivity outcome is a scale, its wave a follow-up wave) and the
+defaults derived from it (the alphabetically last scale key, the second wave). Both the start-up
+check and the ``impute`` stage call :func:`from_config`; other wings may call it for ``primary``
+and the MICE settings (e.g. mediation's bootstrap-then-impute).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pipeline.config import Config
+from pipeline.errors import ConfigError, closest_names
+from pipeline.registry import wing
+from pipeline.settings import section_settings, wing_schema
+from pipeline.stats.mice import MiceSettings
+
+__all__ = ["SECTION", "CORE_KEYS", "PRIMARY_METHODS", "SensitivitySettings",
+           "MissingDataSettings", "from_config", "delta_grid"]
+
+SECTION = "missing_data"
+CORE_KEYS = ("seed", "waves", "scales", "covariates")
+#: the values of ``missing_data.primary`` (read from the schema's enum).
+PRIMARY_METHODS: tuple[str, ...] = tuple(
+    wing_schema(wing("missing_data"))["properties"]["primary"]["enum"])
+
+
+@dataclass(frozen=True)
+class SensitivitySettings:
+    """The delta-adjusted tipping-point analysis of the primary estimand.
+
+    Estimand: mean change in scale ``outcome`` from the first wave ``baseline_wave`` to
+    ``wave``. ``wave`` is None only when the study has a single wave and none was configured
+    (the stage then refuses, naming the key). ``deltas``: the grid of shifts, expanded.
+    """
+
+    outcome: str
+    baseline_wave: str
+    wave: str | None
+    units: str
+    deltas: tuple[float, ...]
+    mode: str
+
+
+@dataclass(frozen=True)
+class MissingDataSettings:
+    """Resolved ``missing_data`` section.
+
+    ``primary``: fiml | mi | complete_case | ipw (the method reported first).
+    ``columns``: the configured imputation columns, or None for the default inclusive list
+    (every covariate and scale x wave). ``mice``: the sampler's settings.
+    """
+
+    primary: str
+    columns: tuple[str, ...] | None
+    mice: MiceSettings
+    sensitivity: SensitivitySettings
+
+
+def delta_grid(spec: dict[str, float] | list[float]) -> tuple[float, ...]:
+    """The shifts of ``deltas``: ``{from, to, step}`` (``to`` included) or an explicit list."""
+    if isinstance(spec, dict):
+        lo, hi, step = float(spec["from"]), float(spec["to"]), float(spec["step"])
+        return tuple(float(x) for x in np.round(np.arange(lo, hi + step / 2, step), 10))
+    return tuple(float(x) for x in spec)
+
+
+def _hint(name: str, candidates: list[str]) -> str:
+    close = closest_names(name, candidates)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _sensitivity(cfg: Config, sens: dict[str, Any]) -> SensitivitySettings:
+    scales, followups = list(cfg.scales), list(cfg.wave_ids[1:])
+    # sorted: the stages read the effective config written with sorted keys, the start-up check
+    # reads it in file order; the derived default must be the same for both.
+    outcome = sens["outcome"] if sens["outcome"] is not None else sorted(scales)[-1]
+    if outcome not in cfg.scales:
+        raise ConfigError(
+            f"config key missing_data.sensitivity.outcome: '{outcome}' is not a scale"
+            f"{_hint(outcome, scales)}; use one of {', '.join(scales)}."
+        )
+    wave = sens["wave"]
+    if wave is None:
+        wave = followups[0] if followups else None
+    elif wave not in followups:
+        raise ConfigError(
+            f"config key missing_data.sensitivity.wave: '{wave}' is not a follow-up wave"
+            f"{_hint(wave, followups)}; use one of {', '.join(followups) or '(none: add a wave)'}."
+        )
+    deltas = delta_grid(sens["deltas"])
+    if isinstance(sens["deltas"], dict) and not deltas:
+        raise ConfigError("config key missing_data.sensitivity.deltas: 'from' must not be above "
+                          "'to'.")
+    return SensitivitySettings(outcome=outcome, baseline_wave=cfg.wave_ids[0], wave=wave,
+                               units=sens["units"], deltas=deltas, mode=sens["mode"])
+
+
+def from_config(cfg: Config) -> MissingDataSettings:
+    """The ``missing_data`` section of ``cfg`` as settings (ConfigError naming a bad key)."""
+    s = section_settings(cfg.raw, SECTION)
+    if s["m_max"] < s["m_min"]:
+        raise ConfigError(f"config key missing_data.m_max: {s['m_max']} must be >= m_min "
+                          f"({s['m_min']}).")
+    preds = s["predictors"]
+    mice = MiceSettings(
+        method=s["method"], m=None if s["m"] == "auto" else s["m"], m_min=s["m_min"],
+        m_max=s["m_max"], iterations=s["iterations"], donors=s["donors"],
+        ridge=float(s["ridge"]),
+        predictors=None if preds is None else {k: tuple(v) for k, v in preds.items()},
+    )
+    columns = tuple(s["columns"]) if s["columns"] else None
+    return MissingDataSettings(primary=s["primary"], columns=columns, mice=mice,
+                               sensitivity=_sensitivity(cfg, s["sensitivity"]))

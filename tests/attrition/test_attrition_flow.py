@@ -1,0 +1,70 @@
+"""Tests for pipeline/attrition/flow.py (participant flow, response patterns)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.attrition.flow import participant_flow, pattern_summary, responded
+from pipeline.errors import DataError
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "attrition"
+WAVES = ["T0", "T1", "T2"]
+LABELS = ["Pathway entry", "About 4 months", "6-9 months"]
+
+
+def _tiny() -> pd.DataFrame:
+    return pd.DataFrame({
+        "pid": list("abcdef"), "age": [20, 30, 40, 50, 60, 70],
+        "responded_T0": True,
+        "responded_T1": [True, True, False, True, False, False],
+        "responded_T2": [True, False, False, False, True, False],
+        "belonging_T0": [1.0, 2, np.nan, 4, 5, 6],
+    })
+
+
+def test_participant_flow_hand_counts():
+    qc = pd.DataFrame({
+        "wave": ["T0", "T1", "T1", "T2", "T2"],
+        "issue": ["duplicate id: kept row 3 (more complete)", "id not seen at baseline (T0)",
+                  "missing id", "value out of range", "Duplicate submission"],
+        "action": ["row_dropped", "row_dropped", "row_dropped", "set_missing", "row_dropped"],
+    })
+    f = participant_flow(_tiny(), qc, WAVES, LABELS).set_index("wave")
+    assert f["retained"].tolist() == [6, 3, 2]
+    assert f.loc["T1", "pct_baseline"] == pytest.approx(50.0)
+    assert f.loc["T1", "lost_since_previous"] == 3 and f.loc["T2", "lost_since_previous"] == 2
+    assert f.loc["T2", "rejoined"] == 1  # person e skipped T1, answered T2
+    assert pd.isna(f.loc["T0", "lost_since_previous"])
+    assert f.loc["T0", "excluded_duplicate"] == 1 and f.loc["T2", "excluded_duplicate"] == 1
+    assert f.loc["T1", "excluded_not_in_baseline"] == 1 and f.loc["T1", "excluded_missing_id"] == 1
+    assert f["excluded_other"].sum() == 0  # the set_missing row is not an exclusion
+    assert f.loc["T1", "label"] == "About 4 months"
+
+
+def test_participant_flow_responded_from_long():
+    long = pd.DataFrame({"pid": ["a", "b", "x", "a"], "wave": ["T1", "T1", "T1", "T0"]})
+    f = participant_flow(_tiny(), None, WAVES, long=long).set_index("wave")
+    assert f.loc["T1", "responded"] == 3 and f.loc["T1", "retained"] == 3
+
+
+def test_missing_responded_column_names_wave():
+    with pytest.raises(DataError, match="responded_T2"):
+        participant_flow(_tiny().drop(columns="responded_T2"), None, WAVES)
+    with pytest.raises(DataError, match="responded_T9"):
+        responded(_tiny(), "T9")
+
+
+def test_qc_log_without_action_column():
+    with pytest.raises(DataError, match="'action'"):
+        participant_flow(_tiny(), pd.DataFrame({"wave": [], "issue": []}), WAVES)
+
+
+def test_pattern_summary_counts_and_zero_rows():
+    p = pattern_summary(_tiny(), WAVES).set_index("pattern")
+    assert p["n"].to_dict() == {"T0 only": 2, "T0+T1": 2, "T0+T2": 1, "T0+T1+T2": 1}
+    pw = pattern_summary(pd.read_csv(FIX / "wide_attrition.csv"), WAVES)
+    assert pw["n"].sum() == 630 and pw["pct"].sum() == pytest.approx(100)

@@ -1,0 +1,86 @@
+"""Tests for pipeline.change.settings: schema defaults, types, enums and the scale cross-checks."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.change.settings import CORE_KEYS, ChangeSettings, from_config
+from pipeline.config import config_from_dict
+from pipeline.errors import ConfigError
+from pipeline.validate import stage_settings_json
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def _settings(raw: dict, section: dict | None) -> ChangeSettings:
+    cfg = copy.deepcopy(raw)
+    if section is None:
+        cfg.pop("change", None)
+    else:
+        cfg["change"] = section
+    return from_config(config_from_dict(cfg, root=ROOT))
+
+
+def test_defaults_live_in_the_schema(raw):
+    s = _settings(raw, None)
+    assert s == ChangeSettings(time="wave", p_adjust="holm", reml=True,
+                               optimizers=("lbfgs", "bfgs", "powell"),
+                               covariate_weights="proportional", conf_level=0.95,
+                               rci_criterion=1.96, higher_is_better={}, reliability={})
+    assert s.is_higher_better("qol")
+
+
+def test_shipped_config(raw):
+    s = _settings(raw, raw["change"])
+    assert s.higher_is_better == {"loneliness": False} and not s.is_higher_better("loneliness")
+    assert s.time == "wave" and s.p_adjust == "holm" and s.reml is True
+
+
+def test_values_are_read(raw):
+    s = _settings(raw, {"time": "months", "reliability": {"qol": 0.7},
+                        "higher_is_better": {"qol": False}, "covariate_weights": "equal",
+                        "rci_criterion": 2, "optimizers": ["powell"]})
+    assert s.time == "months" and s.reliability == {"qol": 0.7}
+    assert s.higher_is_better == {"qol": False} and s.covariate_weights == "equal"
+    assert s.rci_criterion == 2.0 and isinstance(s.rci_criterion, float)
+    assert s.optimizers == ("powell",)
+
+
+@pytest.mark.parametrize("section, match", [
+    ({"p_adjus": "holm"}, "did you mean 'p_adjust'"),
+    ({"p_adjust": "tukey"}, "change.p_adjust"),
+    ({"time": "days"}, "change.time"),
+    ({"reliability": {"qoll": 0.7}}, "did you mean 'qol'"),
+    ({"reliability": {"qol": 1.2}}, "change.reliability.qol"),
+    ({"higher_is_better": {"qol": "no"}}, "change.higher_is_better.qol"),
+    ({"higher_is_better": {"lonelyness": False}}, "did you mean 'loneliness'"),
+    ({"conf_level": 95}, "change.conf_level"),
+    ({"rci_criterion": -1}, "change.rci_criterion"),
+    ({"covariate_weights": "cells"}, "change.covariate_weights"),
+    ({"reml": "yes"}, "change.reml"),
+    ({"optimizers": []}, "change.optimizers"),
+])
+def test_errors_name_the_key(raw, section, match):
+    with pytest.raises(ConfigError, match=match):
+        _settings(raw, section)
+
+
+def test_params_hold_settings_and_core_keys_only(raw):
+    cfg = config_from_dict(copy.deepcopy(raw), root=ROOT)
+    payload = json.loads(stage_settings_json(cfg, "change"))
+    assert set(payload["core"]) == set(CORE_KEYS)
+    assert payload["settings"]["higher_is_better"] == {"loneliness": False}
+    other = copy.deepcopy(raw)
+    other["change"]["p_adjust"] = "bonferroni"
+    changed = json.loads(stage_settings_json(config_from_dict(other, root=ROOT), "change"))
+    assert changed["settings"]["p_adjust"] == "bonferroni" and changed["core"] == payload["core"]

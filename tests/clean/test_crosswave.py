@@ -1,0 +1,150 @@
+"""Cross-wave checks of the clean stage: wrong cohort, same file twice, changed id format, too
+many follow-up ids never seen at baseline -- all on one overlap measure (``id_overlap``)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.clean.crosswave import (
+    check_id_format,
+    check_id_overlap,
+    check_same_file,
+    check_unmatched,
+    id_overlap,
+    id_shape,
+)
+from pipeline.config import Wave
+from pipeline.errors import DataError, InputFileError
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "io"
+BASE = [f"SP-{k:04d}" for k in range(1, 101)]
+
+
+def test_id_overlap_counts_distinct_ids_and_ignores_blanks():
+    ov = id_overlap(["a", "b", "c", None, ""], ["a", "a", " b ", "z", float("nan"), pd.NA])
+    assert (ov.n_baseline, ov.n_followup, ov.n_shared) == (3, 3, 2)
+    assert ov.share == pytest.approx(2 / 3) and ov.n_unmatched == 1
+    assert ov.unmatched_share == pytest.approx(1 / 3)
+
+
+def test_id_overlap_of_an_empty_followup_is_complete():
+    ov = id_overlap(["a"], [])
+    assert ov.share == 1.0 and ov.unmatched_share == 0.0
+
+
+def test_id_shape():
+    assert id_shape(" SP-0012 ") == "AA-9999"
+
+
+def test_id_overlap_ok_returns_share():
+    assert check_id_overlap(
+        BASE, BASE[:40] + ["SP-9999"], file="T1.csv", wave_id="T1", threshold=0.2
+    ) == pytest.approx(40 / 41)
+
+
+def test_id_overlap_refuses_another_cohort_with_numbers():
+    other = [f"SP-{k:04d}" for k in range(500, 560)] + BASE[:5]
+    with pytest.raises(InputFileError) as exc:
+        check_id_overlap(BASE, other, file="T1.csv", wave_id="T1", threshold=0.2)
+    msg = str(exc.value)
+    assert (
+        "only 5 of wave T1's 65 participant ids (8%)" in msg
+        and "(100 ids)" in msg
+        and "T1.csv" in msg
+    )
+
+
+def test_id_overlap_threshold_is_configurable():
+    check_id_overlap(
+        BASE,
+        BASE[:5] + ["X"] * 1 + [f"Z{k}" for k in range(60)],
+        file="f",
+        wave_id="T1",
+        threshold=0.05,
+    )
+
+
+def test_same_file_for_two_waves_is_refused(tmp_path):
+    a = tmp_path / "T1.csv"
+    shutil.copy(FIXTURES / "csv_utf8.csv", a)
+    b = tmp_path / "T2_copy.csv"
+    shutil.copy(FIXTURES / "csv_utf8.csv", b)
+    with pytest.raises(
+        InputFileError,
+        match=r"wave T1 \(T1.csv\) and wave T2 \(T2_copy.csv\) have identical content",
+    ):
+        check_same_file([("T0", FIXTURES / "csv_pipe.csv"), ("T1", a), ("T2", b)])
+
+
+def test_different_files_pass(tmp_path):
+    check_same_file(
+        [
+            ("T0", FIXTURES / "csv_pipe.csv"),
+            ("T1", FIXTURES / "csv_utf8.csv"),
+            ("T2", tmp_path / "missing.csv"),
+        ]
+    )
+
+
+def test_changed_id_format_refused_with_examples_and_diagnosis():
+    follow = [str(k) for k in range(1, 40)]
+    with pytest.raises(InputFileError) as exc:
+        check_id_format(BASE, follow, file="T1.xlsx", wave_id="T1")
+    msg = str(exc.value)
+    assert "'SP-0001'" in msg and "'1'" in msg
+    assert "numbers match" in msg and "format the id column as Text" in msg
+
+
+def test_same_id_format_passes_even_with_case_differences():
+    check_id_format(BASE, [i.lower() for i in BASE[:30]], file="f", wave_id="T1")
+
+
+
+
+def test_pseudonymous_ids_of_another_cohort_are_refused():
+    base = [f"p_{k:016x}" for k in range(3)]
+    with pytest.raises(InputFileError, match="only 0 of wave T1's 3 participant ids"):
+        check_id_overlap(base, ["p_q", "p_r", "p_s"], file="t1.csv", wave_id="T1", threshold=0.2)
+
+
+WAVES = (Wave("T0", "data/raw/t0.csv", 0), Wave("T1", "data/raw/t1.csv", 3),
+         Wave("T2", "data/raw/t2.csv", 6))
+
+
+def _unmatched_setup(n_bad: int):
+    """Baseline SP-0001..SP-0100; 50 at T1 of which the first ``n_bad`` re-typed ("12")."""
+    ids0 = [f"SP-{i:04d}" for i in range(1, 101)]
+    ids1 = [f"SP-{i:04d}" for i in range(1, 51)]
+    ids1 = [str(int(x[3:])) if k < n_bad else x for k, x in enumerate(ids1)]
+    raw = {
+        "T0": pd.DataFrame({"participant_id": ids0, "_source_row": range(2, 102)}),
+        "T1": pd.DataFrame({"participant_id": ids1, "_source_row": range(2, 52)}),
+        "T2": pd.DataFrame({"participant_id": [], "_source_row": []}),
+    }
+    cleaned = [pd.DataFrame({"pid": [i.lower() for i in ids], "_source_row": rows})
+               for ids, rows in ((ids0, range(2, 102)), (ids1, range(2, 52)))]
+    cleaned.append(pd.DataFrame({"pid": pd.Series([], dtype="string"), "_source_row": []}))
+    return cleaned, raw
+
+
+def test_many_unmatched_followup_ids_are_refused_with_id_patterns():
+    cleaned, raw = _unmatched_setup(20)
+    with pytest.raises(DataError) as exc:
+        check_unmatched(cleaned, raw, waves=WAVES, id_column="participant_id", limit=0.1)
+    msg = str(exc.value)
+    assert "t1.csv: 20 of the 50" in msg and "(40%)" in msg
+    assert "'99' x" in msg and "'AA-9999'" in msg and "= 10%" in msg
+    assert "SP-00" not in msg, "raw ids are not printed"
+
+
+def test_a_few_unmatched_ids_pass_and_the_limit_is_configurable():
+    cleaned, raw = _unmatched_setup(3)
+    check_unmatched(cleaned, raw, waves=WAVES, id_column="participant_id", limit=0.1)  # 6%
+    cleaned, raw = _unmatched_setup(5)
+    check_unmatched(cleaned, raw, waves=WAVES, id_column="participant_id", limit=0.1)  # = 10%
+    cleaned, raw = _unmatched_setup(20)
+    check_unmatched(cleaned, raw, waves=WAVES, id_column="participant_id", limit=0.5)

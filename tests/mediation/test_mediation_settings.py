@@ -1,0 +1,108 @@
+"""The mediation config section: schema (types, ranges, unknown keys), defaults from the schema
+only, cross-checks against the study config, and what the rule's params depend on."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.config import config_from_dict
+from pipeline.errors import ConfigError
+from pipeline.mediation.settings import BootMISettings, BootstrapSettings, from_config
+from pipeline.validate import stage_settings_json
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def raw():
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def settings_of(raw):
+    return from_config(config_from_dict(raw, root=ROOT))
+
+
+def test_shipped_config(raw):
+    s = settings_of(raw)
+    assert s.methods == ("fiml", "mi", "complete_case") and s.primary == "fiml"
+    assert s.bootstrap == BootstrapSettings(B=5000, ci="percentile", conf=0.95, chunk_draws=None)
+    assert s.mi == BootMISettings(B=200, M=2, iterations=10, method="pmm", donors=5, ridge=1e-5)
+    assert (s.mc_draws, s.min_df, s.warn_n) == (20000, 10, 30)
+    (spec,) = s.analyses
+    assert s.names == ("social_cure_chain",) and spec.adjust_baseline and spec.k == 3
+    assert spec.construct_labels["qol"] == "Quality of life (EQ VAS)"
+
+
+def test_defaults_come_from_the_schema(raw):
+    del raw["mediation"]
+    s = settings_of(raw)
+    assert s.bootstrap.B == 5000 and s.mi.B == 500 and s.mi.M == 2 and s.mc_draws == 20000
+    (spec,) = s.analyses  # the published chain, unadjusted
+    assert spec.name == "social_cure_chain" and not spec.adjust_baseline
+    assert spec.covariates == ("age",)
+
+
+def test_primary_and_imputation_model_come_from_missing_data(raw):
+    raw["missing_data"]["primary"] = "mi"
+    raw["missing_data"]["donors"] = 3
+    s = settings_of(raw)
+    assert s.primary == "mi" and s.mi.donors == 3
+
+
+@pytest.mark.parametrize("path, value, fragment", [
+    (("bootstrap", "ci"), "bc", "mediation.bootstrap.ci"),
+    (("bootstrap", "B"), 10, "mediation.bootstrap.B"),
+    (("bootstrap", "conf"), 1.5, "mediation.bootstrap.conf"),
+    (("mi", "M"), 0, "mediation.mi.M"),
+    (("fiml", "mc_draws"), 500, "mediation.fiml.mc_draws"),
+    (("min_df",), "ten", "mediation.min_df"),
+    (("methods",), ["fiml", "ipw"], "mediation.methods"),
+    (("bootstrap", "Bs"), 10, "did you mean 'B'"),
+    (("fim",), {}, "did you mean 'fiml'"),
+])
+def test_schema_refuses_bad_values_naming_the_key(raw, path, value, fragment):
+    node = raw["mediation"]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(ConfigError, match=fragment.replace(".", r"\.")):
+        config_from_dict(raw, root=ROOT)
+
+
+def test_schema_refuses_bad_analyses(raw):
+    a = raw["mediation"]["analyses"]["social_cure_chain"]
+    for change, fragment in (
+        ({"mediator": []}, "did you mean 'mediators'"),
+        ({"mediators": [{"construct": "support", "wave": "T1"}] * 5}, "mediators"),
+        ({"y": {"construct": "qol", "wav": "T1"}}, "did you mean 'wave'"),
+        ({"x": {"construct": "qol", "change": ["T0"]}}, "change"),
+        ({"design": "full"}, "design"),
+    ):
+        bad = copy.deepcopy(raw)
+        bad["mediation"]["analyses"]["social_cure_chain"] = {**a, **change}
+        with pytest.raises(ConfigError, match=fragment):
+            config_from_dict(bad, root=ROOT)
+
+
+def test_cross_checks_name_the_key_and_the_valid_names(raw):
+    raw["mediation"]["analyses"]["social_cure_chain"]["mediators"][0]["construct"] = "belongin"
+    cfg = config_from_dict(raw, root=ROOT)
+    with pytest.raises(ConfigError) as exc:
+        from_config(cfg)
+    msg = str(exc.value)
+    assert "mediation.analyses.social_cure_chain.mediators[0].construct" in msg
+    assert "did you mean 'belonging'" in msg
+
+
+def test_rule_params_ignore_other_wings_settings(raw):
+    """Changing the tipping-point grid (missing_data.sensitivity) does not rerun mediation;
+    changing the primary method or this section does."""
+    before = stage_settings_json(config_from_dict(raw, root=ROOT), "mediation")
+    raw["missing_data"]["sensitivity"]["deltas"] = {"from": -5, "to": 5, "step": 1}
+    assert stage_settings_json(config_from_dict(raw, root=ROOT), "mediation") == before
+    raw["missing_data"]["primary"] = "complete_case"
+    assert stage_settings_json(config_from_dict(raw, root=ROOT), "mediation") != before

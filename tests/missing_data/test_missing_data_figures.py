@@ -1,0 +1,125 @@
+"""Tests for pipeline.missing_data.figures: convergence, observed-vs-imputed and tipping plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from missing_data_helpers import conclusions_table as _table
+
+from pipeline.missing_data.imputation import chain_traces, observed_and_imputed
+from pipeline.stats.mice import mice
+from pipeline.stats.tipping import tipping_point
+
+
+def test_tipping_plot_renders(tmp_path):
+    from pipeline.missing_data.figures import plot_tipping_point
+
+    rng = np.random.default_rng(42)
+    n = 200
+    y0 = rng.normal(60, 15, n).round()
+    y1 = (y0 + 6 + rng.normal(0, 10, n)).round()
+    study = pd.DataFrame({"y_T0": y0, "y_T1": np.where(rng.uniform(size=n) < 0.7, y1, np.nan)})
+    imputed = mice(study, list(study.columns), m=5, iterations=3, seed=3)
+
+    def mean_change(d):
+        diff = (d["y_T1"] - d["y_T0"]).to_numpy()
+        return diff.mean(), diff.var(ddof=1) / diff.size, diff.size - 1
+
+    table = tipping_point(study, mean_change, np.arange(-15, 1, 1.0), column="y_T1",
+                          result=imputed)
+    paths = plot_tipping_point(table, tmp_path / "tip", "quality-of-life")
+    assert paths[0].suffix == ".png" and paths[0].stat().st_size > 1000
+
+
+@pytest.mark.parametrize("conclusions, expected", [
+    ({-3.0: "negative", 0.0: "uncertain", 6.0: "positive"}, [-3.0, 6.0]),
+    ({-3.0: "uncertain", 0.0: "uncertain", 6.0: "uncertain"}, []),
+    ({-3.0: "uncertain", 0.0: "positive", 6.0: "positive"}, [-3.0]),
+])
+def test_tipping_plot_marks_each_tipping_point(tmp_path, monkeypatch, conclusions, expected):
+    import matplotlib.pyplot as plt
+
+    from pipeline.missing_data.figures import plot_tipping_point
+
+    t = _table(conclusions)
+    t["estimate"] = t["delta"] / 2
+    t["ci_lower"], t["ci_upper"] = t["estimate"] - 2, t["estimate"] + 2
+    lines, texts = [], []
+    real_vline, real_text = plt.Axes.axvline, plt.Axes.text
+
+    def spy_vline(self, x=0, *a, **k):
+        if "tipping point" in k.get("label", ""):
+            lines.append(x)
+        return real_vline(self, x, *a, **k)
+
+    def spy_text(self, x, y, s, *a, **k):
+        texts.append(s)
+        return real_text(self, x, y, s, *a, **k)
+
+    monkeypatch.setattr(plt.Axes, "axvline", spy_vline)
+    monkeypatch.setattr(plt.Axes, "text", spy_text)
+    plot_tipping_point(t, tmp_path / "tip", "quality of life")
+    assert lines == expected
+    assert any("unchanged for every" in x for x in texts) == (not expected)
+
+
+def test_figures_render(tmp_path):
+    from pipeline.missing_data.figures import plot_chains, plot_observed_vs_imputed
+
+    rng = np.random.default_rng(6)
+    df = pd.DataFrame({"g": rng.choice(["a", "b"], 80).astype(object), "x": rng.normal(size=80),
+                       "y": rng.normal(size=80)})
+    df.loc[:9, "y"] = np.nan
+    df.loc[10:14, "g"] = None
+    res = mice(df, ["g", "x", "y"], m=3, iterations=4, seed=1)
+    for fn, table, name in ((plot_chains, chain_traces(res), "chains"),
+                            (plot_observed_vs_imputed, observed_and_imputed(res), "obs_imp")):
+        paths = fn(table, tmp_path / name)
+        assert [p.suffix for p in paths] == [".png", ".svg"]
+        assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_chain_plot_says_sd_undefined_for_one_missing_value(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from pipeline.missing_data.figures import plot_chains
+
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60)})
+    df.loc[3, "x"] = np.nan  # one missing value: no SD of the imputed values
+    df.loc[10:19, "y"] = np.nan
+    res = mice(df, ["x", "y"], m=3, iterations=3, seed=2)
+    texts = []
+    real_text = plt.Figure.text
+
+    def spy(self, x, y, s, *a, **k):
+        texts.append(s)
+        return real_text(self, x, y, s, *a, **k)
+
+    real_ax_text = plt.Axes.text
+    monkeypatch.setattr(plt.Figure, "text", spy)
+    monkeypatch.setattr(plt.Axes, "text",
+                        lambda self, x, y, s, *a, **k: (texts.append(s),
+                                                        real_ax_text(self, x, y, s, *a, **k))[1])
+    paths = plot_chains(chain_traces(res), tmp_path / "chains")
+    assert paths[0].stat().st_size > 1000
+    assert texts.count("SD not defined (one missing value)") == 1  # x only, not y
+    assert "Convergence of the imputation chains" in texts
+    assert any(t.startswith("3 chains, imputed values only") for t in texts)  # subtitle
+
+
+def test_nothing_to_impute_says_so(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from pipeline.missing_data.figures import plot_chains, plot_observed_vs_imputed
+
+    res = mice(pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [2.0, 1.0, 3.0]}), ["x", "y"], m=2,
+               iterations=1, seed=1)
+    texts = []
+    real = plt.Axes.text
+    monkeypatch.setattr(plt.Axes, "text", lambda self, x, y, s, *a, **k: (
+        texts.append(s), real(self, x, y, s, *a, **k))[1])
+    plot_chains(chain_traces(res), tmp_path / "c")
+    plot_observed_vs_imputed(observed_and_imputed(res), tmp_path / "o")
+    assert texts == ["No variable needed imputation."] * 2

@@ -1,0 +1,86 @@
+"""Tests for pipeline.missing_data.settings: the only reader of the ``missing_data`` section."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.config import config_from_dict
+from pipeline.errors import ConfigError
+from pipeline.missing_data.settings import delta_grid, from_config
+from pipeline.settings import section_defaults
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def raw():
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def _cfg(raw, section):
+    raw = copy.deepcopy(raw)
+    if section is None:
+        raw.pop("missing_data", None)
+    else:
+        raw["missing_data"] = section
+    return config_from_dict(raw, root=ROOT)
+
+
+def test_demo_config(raw):
+    s = from_config(_cfg(raw, raw["missing_data"]))
+    assert s.primary == "fiml" and s.columns is None
+    assert (s.mice.method, s.mice.m, s.mice.m_min, s.mice.m_max) == ("pmm", None, 5, 100)
+    assert (s.mice.iterations, s.mice.donors, s.mice.ridge) == (10, 5, 1e-5)
+    sens = s.sensitivity
+    assert (sens.outcome, sens.baseline_wave, sens.wave, sens.units, sens.mode) == (
+        "qol", "T0", "T1", "points", "post")
+    assert sens.deltas == tuple(float(x) for x in range(-20, 21))
+
+
+def test_defaults_live_in_the_schema_and_derive_from_the_study(raw):
+    d = section_defaults("missing_data")
+    assert d["m"] == "auto" and d["primary"] == "fiml" and d["sensitivity"]["outcome"] is None
+    s = from_config(_cfg(raw, None))
+    # null outcome / wave: the alphabetically last scale key and the second wave of this study
+    assert s.sensitivity.outcome == sorted(raw["scales"])[-1]
+    assert s.sensitivity.wave == raw["waves"][1]["id"]
+    assert s == from_config(_cfg(raw, {"sensitivity": {}}))
+
+
+def test_derived_outcome_is_not_hard_coded(raw):
+    r = copy.deepcopy(raw)
+    r["scales"] = {"wellbeing": r["scales"]["qol"]}
+    r.pop("missing_data", None)
+    s = from_config(config_from_dict(r, root=ROOT))
+    assert s.sensitivity.outcome == "wellbeing"
+
+
+@pytest.mark.parametrize("section, match", [
+    ({"primary": "ml"}, "missing_data.primary"),
+    ({"m": 1}, "missing_data.m"),
+    ({"m": "lots"}, "missing_data.m"),
+    ({"iterations": 0}, "missing_data.iterations"),
+    ({"donors": 2.5}, "missing_data.donors"),
+    ({"m_min": 10, "m_max": 5}, "missing_data.m_max"),
+    ({"sensitivity": {"outcome": "qoll"}}, "did you mean 'qol'"),
+    ({"sensitivity": {"wave": "T0"}}, "missing_data.sensitivity.wave.*follow-up"),
+    ({"sensitivity": {"mode": "both"}}, "missing_data.sensitivity.mode"),
+    ({"sensitivty": {}}, "did you mean 'sensitivity'"),
+])
+def test_bad_values_name_the_key(raw, section, match):
+    with pytest.raises(ConfigError, match=match):
+        from_config(_cfg(raw, section))
+
+
+def test_m_integer_and_predictors(raw):
+    s = from_config(_cfg(raw, {"m": 20, "predictors": {"qol_T1": ["qol_T0", "age"]}}))
+    assert s.mice.m == 20 and s.mice.predictors == {"qol_T1": ("qol_T0", "age")}
+
+
+def test_delta_grid():
+    assert delta_grid({"from": -1, "to": 1, "step": 0.5}) == (-1.0, -0.5, 0.0, 0.5, 1.0)
+    assert delta_grid([3, -2]) == (3.0, -2.0)

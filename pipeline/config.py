@@ -254,8 +254,28 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".",
             "config key pseudonymisation: no salt. Set pseudonymisation.salt or the environment "
             f"variable {pseudo['salt_env']}."
         )
-    label_maps = cfg.get("label_maps") or {}
-    waves = tuple(
+    cleaning = cfg["cleaning"]
+    return Config(
+        study_id=cfg["study"]["id"],
+        study_title=cfg["study"].get("title", cfg["study"]["id"]),
+        seed=int(cfg["seed"]),
+        id_column=cfg["id_column"],
+        salt=salt,
+        waves=_waves(cfg["waves"]),
+        scales=_scales(cfg["scales"], cfg.get("label_maps") or {}),
+        covariates=_covariates(cfg.get("covariates") or {}),
+        duplicate_rule=cleaning["duplicate_rule"],
+        unmatched_followup=cleaning["unmatched_followup"],
+        min_id_overlap=float(cleaning["min_id_overlap"]),
+        max_unmatched_share=float(cleaning["max_unmatched_share"]),
+        min_cell=int(cfg["disclosure"]["min_cell"]),
+        raw=raw,
+        root=Path(root).resolve(),
+    )
+
+
+def _waves(entries: list[dict[str, Any]]) -> tuple[Wave, ...]:
+    return tuple(
         Wave(
             id=w["id"],
             file=w["file"],
@@ -270,9 +290,12 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".",
             date_order=w.get("date_order"),
             column_map=dict(w.get("column_map") or {}),
         )
-        for w in cfg["waves"]
+        for w in entries
     )
-    scales = {
+
+
+def _scales(entries: dict[str, Any], label_maps: dict[str, Any]) -> dict[str, Scale]:
+    return {
         key: Scale(
             key=key,
             items=tuple(sc["items"]),
@@ -286,9 +309,12 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".",
             score=sc.get("score", "mean"),
             mid=sc.get("mid"),
         )
-        for key, sc in cfg["scales"].items()
+        for key, sc in entries.items()
     }
-    covariates = {
+
+
+def _covariates(entries: dict[str, Any]) -> dict[str, Covariate]:
+    return {
         key: Covariate(
             key=key,
             column=c["column"],
@@ -297,23 +323,5 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".",
             levels=tuple(c["levels"]) if c.get("levels") else None,
             wave=c.get("wave"),
         )
-        for key, c in (cfg.get("covariates") or {}).items()
+        for key, c in entries.items()
     }
-    cleaning = cfg["cleaning"]
-    return Config(
-        study_id=cfg["study"]["id"],
-        study_title=cfg["study"].get("title", cfg["study"]["id"]),
-        seed=int(cfg["seed"]),
-        id_column=cfg["id_column"],
-        salt=salt,
-        waves=waves,
-        scales=scales,
-        covariates=covariates,
-        duplicate_rule=cleaning["duplicate_rule"],
-        unmatched_followup=cleaning["unmatched_followup"],
-        min_id_overlap=float(cleaning["min_id_overlap"]),
-        max_unmatched_share=float(cleaning["max_unmatched_share"]),
-        min_cell=int(cfg["disclosure"]["min_cell"]),
-        raw=raw,
-        root=Path(root).resolve(),
-    )

@@ -34,6 +34,18 @@ from pipeline.sem.syntax import parse_model
 
 Z975 = stats.norm.ppf(0.975)
 
+# fit_sem in steps (cf. lavaan ``R/xxx_lavaan.R`` and ``R/lav_lavaan_step*.R``):
+#   1. options: check them, pick the information matrix  (_fit_options)
+#   2. model: syntax -> parameter table -> RAM matrices;
+#      data by missing-data pattern; ``:=`` definitions  (_build_model)
+#   3. counting rule: free parameters <= sample moments  (_not_identified_message)
+#   4. h1: saturated moments, refuse singular data        (_check_h1)
+#   5. estimate: start values + Fisher scoring            (fisher_scoring)
+#   6. vcov: information matrix, identification, SEs      (_vcov_step)
+#   7. improper-solution checks                           (_problems, _improper_message)
+#   8. estimates table (+ standardized, defined params)   (_estimates_table)
+#   9. fit measures; assemble the SEMResult               (_fit_step)
+
 
 def _free_names(pt: ParTable) -> list[str]:
     names: dict[int, str] = {}
@@ -143,15 +155,9 @@ def _estimates_table(pt: ParTable, theta: np.ndarray, vcov: np.ndarray | None,
     return rows[ESTIMATE_COLUMNS]
 
 
-def fit_sem(model: str, data: pd.DataFrame, *, mode: str = "sem", missing: str = "ml",
-            information: str | None = None, se: str = "standard", meanstructure: bool = True,
-            int_ov_free: bool = True, name: str = "model") -> SEMResult:
-    """Fit a SEM given in lavaan syntax by ML (``missing="listwise"``) or FIML (``"ml"``).
-
-    Syntax errors and unusable data raise :class:`ModelError` / :class:`DataError`; problems of
-    the fit itself (non-convergence, non-identification, improper solutions) are reported in
-    ``result.status`` and ``result.message``.
-    """
+def _fit_options(name: str, mode: str, missing: str, information: str | None, se: str,
+                 meanstructure: bool, int_ov_free: bool) -> dict:
+    """Step 1: validate the options and choose the information matrix (lavaan defaults)."""
     if se not in ("standard", "robust"):
         raise ModelError(f"{name}: se must be 'standard' or 'robust', got {se!r}.")
     if information not in (None, "observed", "expected"):
@@ -161,26 +167,123 @@ def fit_sem(model: str, data: pd.DataFrame, *, mode: str = "sem", missing: str =
         raise ModelError(f"{name}: FIML (missing='ml') needs the mean structure; use "
                          "meanstructure=True.")
     info_kind = information or ("observed" if (missing == "ml" or se == "robust") else "expected")
-    options = {"mode": mode, "missing": missing, "information": info_kind, "se": se,
-               "meanstructure": meanstructure, "int_ov_free": int_ov_free}
+    return {"mode": mode, "missing": missing, "information": info_kind, "se": se,
+            "meanstructure": meanstructure, "int_ov_free": int_ov_free}
+
+
+def _build_model(model: str, data: pd.DataFrame, options: dict, name: str):
+    """Step 2: parameter table, RAM model, pattern data and compiled ``:=`` definitions."""
+    meanstructure = options["meanstructure"]
     parsed = parse_model(model, name)
-    pt = build_partable(parsed, mode=mode, meanstructure=True,
-                        int_ov_free=int_ov_free if meanstructure else True, model=name)
+    pt = build_partable(parsed, mode=options["mode"], meanstructure=True,
+                        int_ov_free=options["int_ov_free"] if meanstructure else True,
+                        model=name)
     ram = build_ram(pt)
-    pdat = prepare_data(data, pt.ov_names, missing, name)
+    pdat = prepare_data(data, pt.ov_names, options["missing"], name)
     defined_fun = compile_definitions(pt.definitions, name)
+    return pt, ram, pdat, defined_fun
+
+
+def _not_identified_message(name: str, npar: int, n_moments: int) -> str | None:
+    """Step 3: lavaan's counting rule (t-rule); the message if violated, else ``None``."""
+    if npar > n_moments:
+        return (f"{name}: not identified: {npar} free parameters but only {n_moments} sample "
+                "moments (means, variances, covariances). Fix or constrain parameters (e.g. "
+                "stationarity labels) or simplify the model.")
+    return None
+
+
+def _vcov_step(ram, theta: np.ndarray, pdat: PatternData, info_kind: str, se: str,
+               free_names: list[str]) -> tuple[np.ndarray | None, str | None]:
+    """Step 6: information matrix and covariance matrix of the estimates.
+
+    Returns ``(vcov, problem)``: ``vcov`` is ``None`` when the information matrix is singular
+    (``problem`` names the parameters involved) or cannot be inverted.
+    """
+    vcov = None
+    try:
+        if info_kind == "observed":
+            info = information_observed(ram, theta, pdat)
+        else:
+            info = information_expected(ram, theta, pdat)
+        if not np.all(np.isfinite(info)):
+            raise np.linalg.LinAlgError
+        groups = null_directions(info, free_names)
+        if groups:
+            involved = "; ".join("{" + ", ".join(g) + "}" for g in groups)
+            return None, (f"the information matrix is singular: the model is not identified "
+                          f"(parameters involved: {involved}); fix a parameter, add equality "
+                          "constraints, or drop the offending paths")
+        vcov = np.linalg.inv(info)
+        if se == "robust":
+            vcov = sandwich(info, information_first_order(ram, theta, pdat))
+        if np.any(np.diag(vcov) < 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        return None, ("the information matrix could not be inverted (model probably not "
+                      "identified); simplify the model")
+    return vcov, None
+
+
+def _improper_message(problems: list[str]) -> str:
+    """Step 7: the message for an improper solution (list from :func:`_problems`)."""
+    return ("improper solution: " + "; ".join(problems) + ". The model does not fit "
+            "these data as specified (often too few cases or a near-zero variance "
+            "component): simplify it (e.g. CLPM instead of RI-CLPM) or report it as "
+            "not estimable")
+
+
+def _implied_tables(pt: ParTable, ram, theta: np.ndarray) -> dict:
+    """Model-implied moments as labelled tables (observed cov / mean, all-variable cov)."""
+    sigma, mu = ram.implied(theta)
+    _, omega, _ = ram.implied_all(theta)
+    return {"cov": pd.DataFrame(sigma, index=pt.ov_names, columns=pt.ov_names),
+            "mean": pd.Series(mu, index=pt.ov_names),
+            "cov_all": pd.DataFrame(omega, index=ram.names, columns=ram.names)}
+
+
+def _fit_step(pt: ParTable, ram, pdat: PatternData, opt, h1: tuple, npar: int,
+              n_moments: int, meanstructure: bool) -> dict[str, float]:
+    """Step 9: fit measures against the saturated (h1) and baseline models."""
+    mu_h1, sig_h1, ll_h1 = h1
+    sigma, mu = ram.implied(opt.theta)
+    x_idx = [pt.ov_names.index(v) for v in pt.ov_x]  # lavaan's baseline frees their covariances
+    return fit_measures(logl=opt.loglik, logl_h1=ll_h1, logl_b=baseline_loglik(pdat, x_idx),
+                        npar=npar, n_moments=n_moments, p=ram.p, n=pdat.n_obs, sigma=sigma,
+                        mu=mu, sigma_h1=sig_h1, mu_h1=mu_h1, meanstructure=meanstructure,
+                        n_x=len(x_idx))
+
+
+def _dropped_warnings(pdat: PatternData, missing: str) -> list[str]:
+    if pdat.n_dropped:
+        kind = "with no data on any model variable" if missing == "ml" else "with missing values"
+        return [f"{pdat.n_dropped} row(s) {kind} were dropped"]
+    return []
+
+
+def fit_sem(model: str, data: pd.DataFrame, *, mode: str = "sem", missing: str = "ml",
+            information: str | None = None, se: str = "standard", meanstructure: bool = True,
+            int_ov_free: bool = True, name: str = "model") -> SEMResult:
+    """Fit a SEM given in lavaan syntax by ML (``missing="listwise"``) or FIML (``"ml"``).
+
+    Syntax errors and unusable data raise :class:`ModelError` / :class:`DataError`; problems of
+    the fit itself (non-convergence, non-identification, improper solutions) are reported in
+    ``result.status`` and ``result.message`` (the first problem found sets the status).
+    """
+    # 1.-2. options, model, data
+    options = _fit_options(name, mode, missing, information, se, meanstructure, int_ov_free)
+    pt, ram, pdat, defined_fun = _build_model(model, data, options, name)
     free_names = _free_names(pt)
     base = {"name": name, "n_obs": pdat.n_obs, "n_dropped": pdat.n_dropped,
             "n_patterns": pdat.n_patterns, "free_names": free_names, "options": options}
+    # 3. counting rule
     npar = pt.n_free - (0 if meanstructure else len(pt.ov_names))
     n_moments = ram.n_moments - (0 if meanstructure else ram.p)
-    if npar > n_moments:
-        return SEMResult(status="not_identified", message=(
-            f"{name}: not identified: {npar} free parameters but only {n_moments} sample "
-            "moments (means, variances, covariances). Fix or constrain parameters (e.g. "
-            "stationarity labels) or simplify the model."), **base)
-
-    mu_h1, sig_h1, ll_h1 = _check_h1(pdat, pt.ov_names, name)
+    msg = _not_identified_message(name, npar, n_moments)
+    if msg:
+        return SEMResult(status="not_identified", message=msg, **base)
+    # 4.-5. saturated model, then estimation
+    h1 = _check_h1(pdat, pt.ov_names, name)
     try:
         opt = fisher_scoring(ram, pdat, start_values(pt, ram, pdat))
     except (np.linalg.LinAlgError, FloatingPointError) as err:
@@ -188,71 +291,35 @@ def fit_sem(model: str, data: pd.DataFrame, *, mode: str = "sem", missing: str =
             f"{name}: estimation failed with a numerical error ({err}); check the model for "
             "variables on very different scales or redundant paths."), **base)
     theta = opt.theta
-    sigma, mu = ram.implied(theta)
-    _, omega, _ = ram.implied_all(theta)
-    implied = {"cov": pd.DataFrame(sigma, index=pt.ov_names, columns=pt.ov_names),
-               "mean": pd.Series(mu, index=pt.ov_names),
-               "cov_all": pd.DataFrame(omega, index=ram.names, columns=ram.names)}
     status, msgs = "ok", []
     if not opt.converged:
         status = "not_converged"
         msgs.append(f"the optimiser did not converge ({opt.message or 'iteration limit'}); "
                     "check the model specification and starting values, or simplify the model")
+    # 6. vcov (standard errors) and identification
     vcov = None
     if np.isfinite(opt.loglik):
-        try:
-            if info_kind == "observed":
-                info = information_observed(ram, theta, pdat)
-            else:
-                info = information_expected(ram, theta, pdat)
-            if not np.all(np.isfinite(info)):
-                raise np.linalg.LinAlgError
-            groups = null_directions(info, free_names)
-            if groups:
-                if status == "ok":
-                    status = "not_identified"
-                involved = "; ".join("{" + ", ".join(g) + "}" for g in groups)
-                msgs.append(f"the information matrix is singular: the model is not identified "
-                            f"(parameters involved: {involved}); fix a parameter, add equality "
-                            "constraints, or drop the offending paths")
-            else:
-                vcov = np.linalg.inv(info)
-                if se == "robust":
-                    vcov = sandwich(info, information_first_order(ram, theta, pdat))
-                if np.any(np.diag(vcov) < 0):
-                    raise np.linalg.LinAlgError
-        except np.linalg.LinAlgError:
-            vcov = None
-            if status == "ok":
-                status = "not_identified"
-            msgs.append("the information matrix could not be inverted (model probably not "
-                        "identified); simplify the model")
+        vcov, problem = _vcov_step(ram, theta, pdat, options["information"], se, free_names)
+        if problem:
+            status = "not_identified" if status == "ok" else status
+            msgs.append(problem)
+    # 7. improper solution
     problems = _problems(pt, ram, theta)
     if problems:
-        if status == "ok":
-            status = "improper_solution"
-        msgs.append("improper solution: " + "; ".join(problems) + ". The model does not fit "
-                    "these data as specified (often too few cases or a near-zero variance "
-                    "component): simplify it (e.g. CLPM instead of RI-CLPM) or report it as "
-                    "not estimable")
+        status = "improper_solution" if status == "ok" else status
+        msgs.append(_improper_message(problems))
+    # 8. estimates (+ standardized solution, defined parameters)
     std = standardized_solution(ram, pt.table, theta, vcov, defined_fun)
     est = _estimates_table(pt, theta, vcov, std, defined_fun)
     if not meanstructure:
         est = est[~((est["op"] == "~1") & est["lhs"].isin(pt.ov_names))].reset_index(drop=True)
-    x_idx = [pt.ov_names.index(v) for v in pt.ov_x]  # lavaan's baseline frees their covariances
-    fit = fit_measures(logl=opt.loglik, logl_h1=ll_h1, logl_b=baseline_loglik(pdat, x_idx),
-                       npar=npar, n_moments=n_moments, p=ram.p, n=pdat.n_obs, sigma=sigma, mu=mu,
-                       sigma_h1=sig_h1, mu_h1=mu_h1, meanstructure=meanstructure,
-                       n_x=len(x_idx))
-    if pdat.n_dropped:
-        kind = "with no data on any model variable" if missing == "ml" else "with missing values"
-        base_warn = [f"{pdat.n_dropped} row(s) {kind} were dropped"]
-    else:
-        base_warn = []
+    # 9. fit measures, result
+    fit = _fit_step(pt, ram, pdat, opt, h1, npar, n_moments, meanstructure)
     message = f"{name}: " + "; ".join(msgs) + "." if msgs else ""
     return SEMResult(status=status, message=message, estimates=est, fit=fit,
-                     converged=opt.converged, vcov=vcov, theta=theta, implied=implied,
-                     iterations=opt.iterations, warnings=base_warn, **base)
+                     converged=opt.converged, vcov=vcov, theta=theta,
+                     implied=_implied_tables(pt, ram, theta), iterations=opt.iterations,
+                     warnings=_dropped_warnings(pdat, missing), **base)
 
 
 def lr_test(restricted: SEMResult, free: SEMResult) -> dict[str, float]:

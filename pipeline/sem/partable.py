@@ -29,6 +29,17 @@ import pandas as pd
 from pipeline.errors import ModelError
 from pipeline.sem.syntax import Definition, Formula, ParsedModel
 
+# build_partable in steps (cf. lavaan ``lavaanify`` / ``lav_partable_flat``):
+#   1. check the mode; classify the variables             (_variable_classes)
+#   2. user rows, in syntax order, duplicates ignored     (_user_rows)
+#   3. default rows lavaan adds (variances, covariances,
+#      intercepts / latent means), unless already present  (_add_default_rows)
+#   4. default fixings: auto.var (lavaan mode), auto.fix.single, auto.fix.first,
+#      intercepts (int.ov.free) and latent means           (_default_fixing)
+#   5. user modifiers: fixed values, free(), labels, start (_apply_modifiers)
+#   6. number the free parameters; equal labels share one  (_number_free)
+#   7. assemble the table; check ``:=`` definitions        (_check_definitions)
+
 
 @dataclass(frozen=True)
 class ParTable:
@@ -78,16 +89,8 @@ def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
     return lhs, op, rhs
 
 
-def build_partable(parsed: ParsedModel, *, mode: str = "sem", meanstructure: bool = True,
-                   int_ov_free: bool = True, model: str = "model") -> ParTable:
-    """Build the parameter table (lavaan ``lavaanify`` with ``fixed.x = FALSE``)."""
-    if mode not in ("sem", "lavaan"):
-        raise ModelError(f"{model}: mode must be 'sem' or 'lavaan', got {mode!r}.")
-    auto = mode == "sem"
-    forms = parsed.formulas
-    vc = _variable_classes(forms)
-    lv, ov = vc["lv"], vc["ov"]
-
+def _user_rows(forms: tuple[Formula, ...]) -> tuple[list[dict], dict[tuple, int]]:
+    """Step 2: one row per user formula; duplicated elements are ignored (as lavaan does)."""
     rows: list[dict] = []
     seen: dict[tuple, int] = {}
     for f in forms:
@@ -96,7 +99,13 @@ def build_partable(parsed: ParsedModel, *, mode: str = "sem", meanstructure: boo
             continue
         seen[k] = len(rows)
         rows.append({"lhs": f.lhs, "op": f.op, "rhs": f.rhs, "user": 1, "formula": f})
+    return rows, seen
 
+
+def _add_default_rows(rows: list[dict], seen: dict[tuple, int], vc: dict[str, list[str]],
+                      auto: bool, meanstructure: bool) -> None:
+    """Step 3: append lavaan's default rows (``user = 0``) not already given by the user."""
+    lv, ov = vc["lv"], vc["ov"]
     default: list[tuple[str, str, str]] = [(v, "~~", v) for v in vc["ov_nox"] + lv]
     default += [(a, "~~", b) for a, b in combinations(vc["lv_x"], 2)] if auto else []
     default += [(a, "~~", b) for a, b in combinations(vc["lv_y"] + vc["ov_y"], 2)] if auto else []
@@ -111,6 +120,11 @@ def build_partable(parsed: ParsedModel, *, mode: str = "sem", meanstructure: boo
         seen[k] = len(rows)
         rows.append({"lhs": lhs, "op": op, "rhs": rhs, "user": 0, "formula": None})
 
+
+def _default_fixing(rows: list[dict], forms: tuple[Formula, ...], vc: dict[str, list[str]],
+                    auto: bool, int_ov_free: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Step 4: lavaan's default free / fixed status; returns ``(free, ustart)``."""
+    lv, ov = vc["lv"], vc["ov"]
     free = np.ones(len(rows), dtype=bool)
     ustart = np.full(len(rows), np.nan)
     first_loading: set[int] = set()
@@ -135,7 +149,13 @@ def build_partable(parsed: ParsedModel, *, mode: str = "sem", meanstructure: boo
             free[i], ustart[i] = False, 1.0
         if op == "~1" and user == 0 and ((lhs in ov and not int_ov_free) or lhs in lv):
             free[i], ustart[i] = False, 0.0
+    return free, ustart
 
+
+def _apply_modifiers(rows: list[dict], free: np.ndarray, ustart: np.ndarray
+                     ) -> tuple[list[str], np.ndarray]:
+    """Step 5: user modifiers (``2*x``, ``NA*x``, ``a*x``, ``start(.5)*x``); updates ``free`` /
+    ``ustart`` in place and returns ``(labels, starts)``."""
     labels = [""] * len(rows)
     starts = np.full(len(rows), np.nan)
     for i, r in enumerate(rows):
@@ -150,13 +170,18 @@ def build_partable(parsed: ParsedModel, *, mode: str = "sem", meanstructure: boo
             labels[i] = f.label
         if f.start is not None:
             starts[i] = f.start
+    return labels, starts
 
-    # equality via shared labels: one free parameter per label
-    free_idx = np.zeros(len(rows), dtype=int)
+
+def _number_free(labels: list[str], free: np.ndarray, ustart: np.ndarray) -> np.ndarray:
+    """Step 6: free-parameter numbers (0 = fixed); equality via shared labels (one free parameter
+    per label; a label also used on a fixed row fixes every row carrying it)."""
+    n = len(labels)
+    free_idx = np.zeros(n, dtype=int)
     by_label: dict[str, int] = {}
-    fixed_labels = {labels[i]: ustart[i] for i in range(len(rows)) if labels[i] and not free[i]}
+    fixed_labels = {labels[i]: ustart[i] for i in range(n) if labels[i] and not free[i]}
     k = 0
-    for i in range(len(rows)):
+    for i in range(n):
         lab = labels[i]
         if lab and lab in fixed_labels and free[i]:
             free[i], ustart[i] = False, fixed_labels[lab]
@@ -169,13 +194,34 @@ def build_partable(parsed: ParsedModel, *, mode: str = "sem", meanstructure: boo
         free_idx[i] = k
         if lab:
             by_label[lab] = k
+    return free_idx
+
+
+def build_partable(parsed: ParsedModel, *, mode: str = "sem", meanstructure: bool = True,
+                   int_ov_free: bool = True, model: str = "model") -> ParTable:
+    """Build the parameter table (lavaan ``lavaanify`` with ``fixed.x = FALSE``)."""
+    # 1. mode and variable classes
+    if mode not in ("sem", "lavaan"):
+        raise ModelError(f"{model}: mode must be 'sem' or 'lavaan', got {mode!r}.")
+    auto = mode == "sem"
+    forms = parsed.formulas
+    vc = _variable_classes(forms)
+    # 2.-3. user rows, then default rows
+    rows, seen = _user_rows(forms)
+    _add_default_rows(rows, seen, vc, auto, meanstructure)
+    # 4.-5. default fixings, then user modifiers
+    free, ustart = _default_fixing(rows, forms, vc, auto, int_ov_free)
+    labels, starts = _apply_modifiers(rows, free, ustart)
+    # 6. free-parameter numbers (equality constraints via labels)
+    free_idx = _number_free(labels, free, ustart)
+    # 7. table; definitions may only use known labels
     table = pd.DataFrame({
         "lhs": [r["lhs"] for r in rows], "op": [r["op"] for r in rows],
         "rhs": [r["rhs"] for r in rows], "user": [r["user"] for r in rows],
         "free": free_idx, "ustart": ustart, "label": labels, "start": starts,
     })
     _check_definitions(parsed.definitions, set(labels) - {""}, model)
-    return ParTable(table, ov, lv, vc["ov_x"], parsed.definitions)
+    return ParTable(table, vc["ov"], vc["lv"], vc["ov_x"], parsed.definitions)
 
 
 def _check_definitions(defs: tuple[Definition, ...], labels: set[str], model: str) -> None:

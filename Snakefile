@@ -22,6 +22,8 @@ include: "rules/attrition.smk"
 include: "rules/missing_data.smk"
 include: "rules/mediation.smk"
 include: "rules/crosslag.smk"
+include: "rules/findings.smk"
+include: "rules/report.smk"
 
 
 rule all:
@@ -33,3 +35,5 @@ rule all:
         rules.impute.output,
         rules.mediation.output,
         rules.crosslag.output,
+        rules.findings.output,
+        rules.report.output,

@@ -10,6 +10,14 @@ log, and the process exits with status 2; anything else is a bug and keeps its t
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread per stage process: numbers do not depend on the machine's core count
+# (multi-threaded BLAS reorders sums, changing last digits), and two stages running side by side
+# on a small machine do not oversubscribe it. Set before NumPy is imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import argparse
 import json
 import logging

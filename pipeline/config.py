@@ -52,6 +52,12 @@ class Scale:
     score: str = "mean"
     mid: float | None = None
 
+    @property
+    def score_range(self) -> tuple[float, float]:
+        """Range of the scale score: the item range for a mean, k times it for a sum."""
+        k = len(self.items) if self.score == "sum" else 1
+        return (self.range[0] * k, self.range[1] * k)
+
 
 @dataclass(frozen=True)
 class Covariate:
@@ -108,11 +114,13 @@ def _core_schema() -> dict[str, Any]:
 
 def _schema(with_sections: bool = True) -> dict[str, Any]:
     """The core schema; with every wing's section schema plugged in (``pipeline.settings``)."""
-    schema = _core_schema()
-    if with_sections:
-        from pipeline.settings import wing_schemas
+    from pipeline.registry import WINGS
+    from pipeline.settings import wing_schemas
 
-        schema["properties"].update(wing_schemas())
+    schema = _core_schema()
+    sections = wing_schemas() if with_sections else {
+        w.section: {"type": "object"} for w in WINGS if w.section}
+    schema["properties"].update(sections)
     return schema
 
 

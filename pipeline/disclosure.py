@@ -1,5 +1,9 @@
 """Small-count suppression for every funder-facing table, figure and sentence.
 
+(This module runs over 400 lines on purpose: it is the one home of the disclosure rule -- the
+line rule, the audited rule across tables and the helpers for words -- so that every output
+follows the same rule.)
+
 Rule (config ``disclosure.min_cell``, default 10):
 
 * **Primary suppression.** A count ``n`` with ``1 <= n <= min_cell - 1`` is shown as
@@ -8,27 +12,58 @@ Rule (config ``disclosure.min_cell``, default 10):
 * **Zero is shown as 0.** A true zero discloses nothing about an individual and is commonly
   published (ONS / NHS Digital practice); zeros are only hidden when that is the only way to
   protect another cell (see below).
-* **Secondary suppression.** Counts add up along *lines* (the cells of one row add to a row total;
-  the cells of one column add to a column total; totals may be printed in the table or known from
-  elsewhere, such as the number recruited). A suppressed cell that is the only hidden cell of a
-  line could be recovered by subtraction, so one more cell of that line is hidden: the smallest
-  shown non-zero count (then a zero if nothing else is left), repeated until every line holding a
-  hidden cell holds at least two. Secondary cells are shown as ``"[c]"`` (ONS's mark for
-  "confidential"), because they are not small.
+* **Secondary (complementary) suppression.** Counts add up along *lines* (the cells of one row
+  add to a row total; the cells of one column add to a column total; totals may be printed in
+  the table or known from elsewhere, such as the number recruited). A suppressed cell that is the
+  only hidden cell of a line could be recovered by subtraction, so one more cell of that line is
+  hidden: the least informative one first (``prefer_hidden``, e.g. "no reliable change"), then
+  the smallest shown non-zero count (then a zero if nothing else is left), never a headline cell
+  (``prefer_shown``) unless nothing else is left. Secondary cells are shown as ``"[c]"`` (ONS's
+  mark for "confidential"), because they are not small.
 * Missing counts (NaN, "not applicable") are left as they are and take no part in any line.
 
-This protects against recovery from a single total (the usual standard for routine statistics,
-e.g. ONS "10 threshold rule"; NHS Digital HES analysis guide, 2018); it is not a full linear-
-programming audit of multi-way tables.
+**Audited suppression across tables** (:func:`protect`). Where counts of several published
+tables are tied by linear relations (the attrition flow and the response patterns: every pattern
+count is a sum of flow counts), the line rule above is not enough. :func:`protect` states every
+relation as an equation, hides small cells, and then asks a linear programme, for every hidden
+cell, for the smallest and largest value it can take given everything published; while some
+hidden cell is pinned (fewer than two possible values) it hides one more cell of an equation
+holding it (preference order as above). A hidden cell may then be published as the range the
+LP finds (``"116-124"``): that range follows from the other published numbers, so it adds no
+information, and a funder keeps an honest order of magnitude instead of an empty chart. This
+is the "audit" of statistical disclosure control (Hundepool et al. 2012, *Statistical
+Disclosure Control*, Wiley, sec. 4.2-4.3: feasibility intervals of suppressed cells); R
+equivalent: ``sdcTable::protectTable`` with ``method = "SIMPLEHEURISTIC"`` plus its
+attacker check. The attack test ``tests/test_disclosure_attack.py`` runs the same kind of
+audit against the outputs of a full run.
+
+**Helpers for words and figures** (every sentence, label and percentage goes through them):
+
+* :func:`safe_count` -- ``"<10"`` for a small count, ``"[c]"`` for a hidden one, else the count.
+* :func:`safe_percent` -- a share as a whole per cent; ``"[c]"`` when its count is hidden;
+  ``"under 16%"`` (rounded *up* from ``100 * min_cell / n``, so it says no more than "<10")
+  when its count is small; ``"[c]"`` when the denominator is small or hidden. A percentage of a
+  shown count pins only what is already shown.
+* :func:`safe_share_text` -- ``"17% (95% CI 10% to 29%)"`` for a shown count, ``"fewer than 10
+  people"`` for a small one, ``None`` for a hidden one (leave it out of the sentence: a CI of a
+  share pins its count as surely as the share does).
+* :func:`range_text` -- the published range of a hidden cell, ``"116-124"``.
+
+This protects against recovery from totals, other tables' counts and percentages (the usual
+standard for routine statistics, e.g. ONS "10 threshold rule"; NHS Digital HES analysis guide,
+2018).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+_log = logging.getLogger(__name__)
 
 SECONDARY_MARK = "[c]"
 Additive = Literal["rows", "columns", "both", "none"]
@@ -80,6 +115,7 @@ def suppression_mask(
     additive: Additive = "both",
     lines: Sequence[Sequence[tuple]] = (),
     prefer_shown: Sequence[tuple] = (),
+    prefer_hidden: Sequence[tuple] = (),
 ) -> pd.DataFrame:
     """Return a frame of ``""`` (shown), ``"primary"`` or ``"secondary"`` for each count cell.
 
@@ -89,7 +125,8 @@ def suppression_mask(
     linear relations, each a list of ``(row label, column)`` cells any one of which follows from
     the others (e.g. retained now = retained before - lost + rejoined). Cells in
     ``prefer_shown`` (``(row label, column)``, e.g. headline totals) are chosen for secondary
-    suppression only when a line has no other candidate.
+    suppression only when a line has no other candidate; cells in ``prefer_hidden`` (the least
+    informative, e.g. "no reliable change") are chosen first, in the order given.
     """
     if min_cell < 1:
         raise ValueError(f"min_cell must be at least 1 (got {min_cell}).")
@@ -99,12 +136,15 @@ def suppression_mask(
     primary = present & (flat >= 1) & (flat < min_cell)
     hidden = primary.copy()
     if secondary:
-        if (lines or prefer_shown) and not values.index.is_unique:
-            raise ValueError("suppression_mask: 'lines'/'prefer_shown' need a unique row index.")
+        if (lines or prefer_shown or prefer_hidden) and not values.index.is_unique:
+            raise ValueError("suppression_mask: 'lines'/'prefer_*' need a unique row index.")
         pos = {(r, c): i * v.shape[1] + j
                for i, r in enumerate(values.index) for j, c in enumerate(values.columns)}
         kept = np.zeros(flat.shape, dtype=bool)
         kept[[pos[c] for c in prefer_shown]] = True
+        rank = np.full(flat.shape, len(prefer_hidden), dtype=float)
+        for k, c in enumerate(prefer_hidden):
+            rank[pos[c]] = min(rank[pos[c]], k)
         extra = [np.array([pos[cell] for cell in ln]) for ln in lines]
         all_lines = [ln[present[ln]] for ln in _lines(v.shape, additive) + extra]
         all_lines = [ln for ln in all_lines if len(ln) > 1]
@@ -115,10 +155,10 @@ def suppression_mask(
                 if hidden[ln].sum() != 1:
                     continue
                 cand = ln[~hidden[ln]]
-                # not-preferred before preferred, then smallest shown non-zero, then zeros;
-                # ties by position (stable sort)
+                # not-preferred before preferred, then prefer_hidden in order, then smallest
+                # shown non-zero, then zeros; ties by position (stable sort)
                 key = np.where(flat[cand] > 0, flat[cand], np.inf)
-                order = np.lexsort((key, kept[cand]))
+                order = np.lexsort((key, rank[cand], kept[cand]))
                 pick = cand[order[0]]
                 hidden[pick] = True
                 changed = True
@@ -149,6 +189,7 @@ def suppress_counts(
     additive: Additive = "both",
     lines: Sequence[Sequence[tuple]] = (),
     prefer_shown: Sequence[tuple] = (),
+    prefer_hidden: Sequence[tuple] = (),
     pct_columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Copy of ``table`` with small counts replaced by ``"<min_cell"`` (percentages by ``"[c]"``).
@@ -169,7 +210,7 @@ def suppress_counts(
     if not count_columns or table.empty:
         return out
     mask = suppression_mask(table[count_columns], min_cell, secondary, additive, lines,
-                            prefer_shown)
+                            prefer_shown, prefer_hidden)
     small = small_mark(min_cell)
     for c in count_columns:
         col = pd.to_numeric(table[c], errors="coerce")
@@ -196,20 +237,24 @@ def suppress_within_groups(
     min_cell: int = 10,
     *,
     share_columns: Sequence[str] = (),
+    prefer_hidden: Callable[[pd.Series], bool] | None = None,
 ) -> pd.DataFrame:
     """Suppress small counts in a long table whose rows, within each group, are categories of
     one total (e.g. reliably improved / unchanged / deteriorated of the n people with both
     scores, or the levels of gender among those retained). Each group is a line for secondary
     suppression, because its total is shown elsewhere. ``share_columns`` (proportions, CIs,
-    percentages) are shown as "[c]" wherever the count is hidden.
+    percentages) are shown as "[c]" wherever the count is hidden. ``prefer_hidden(row)`` marks
+    the least informative rows, hidden first by secondary suppression.
     """
     if table.empty:
         return table.copy()
     groups = table.groupby(list(group_columns), sort=False, dropna=False).groups
     lines = [[(i, count_column) for i in members] for members in groups.values()
              if len(members) > 1]
+    soft = ([(i, count_column) for i, r in table.iterrows() if prefer_hidden(r)]
+            if prefer_hidden is not None else [])
     out = suppress_counts(table, [count_column], min_cell, additive="none", lines=lines,
-                          pct_columns={})
+                          prefer_hidden=soft, pct_columns={})
     hidden = out[count_column].map(lambda v: isinstance(v, str))
     for col in share_columns:
         if col in out.columns:
@@ -246,3 +291,214 @@ def round_percentages(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
     for c in [c for c in out.columns if "pct" in c]:
         out[c] = out[c].map(lambda v: round(float(v), digits) if isinstance(v, (int, float)) else v)
     return out
+
+
+# ----------------------------------------------------------------------------- audited suppression
+def range_text(lo: float, hi: float, sep: str = "-") -> str:
+    """The published range of a hidden cell, ``"116-124"`` (``"[c]"`` when unbounded)."""
+    if not np.isfinite(hi):
+        return SECONDARY_MARK
+    return f"{int(lo)}{sep}{int(hi)}"
+
+
+def feasible_ranges(
+    equations: Sequence[Mapping[Hashable, float]],
+    bounds: Mapping[Hashable, tuple[float, float]],
+    cells: Iterable[Hashable],
+) -> dict[Hashable, tuple[float, float]]:
+    """Smallest and largest value of each of ``cells`` given ``sum(coef * x) = 0`` for every
+    equation and ``lo <= x <= hi`` (``bounds``; keys missing there are ``[0, inf)``).
+
+    A linear programme per cell and direction (scipy's HiGHS); the LP bounds are rounded inwards
+    to integers (counts are whole). Raises ValueError when the constraints are infeasible (the
+    published numbers contradict each other).
+    """
+    from scipy.optimize import linprog
+
+    cells = list(cells)
+    keys = list(dict.fromkeys([k for eq in equations for k in eq] + list(bounds) + cells))
+    col = {k: j for j, k in enumerate(keys)}
+    a_eq = np.zeros((max(len(equations), 1), len(keys)))
+    for i, eq in enumerate(equations):
+        for k, c in eq.items():
+            a_eq[i, col[k]] += c
+    bnd = [(bounds.get(k, (0, None))[0],
+            None if not np.isfinite(bounds.get(k, (0, np.inf))[1]) else bounds[k][1])
+           for k in keys]
+    out = {}
+    for k in cells:
+        ends = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(len(keys))
+            c[col[k]] = sign
+            res = linprog(c, A_eq=a_eq, b_eq=np.zeros(len(a_eq)), bounds=bnd, method="highs")
+            if res.status == 2:
+                raise ValueError("feasible_ranges: the published numbers contradict each other.")
+            ends.append(np.inf if res.status == 3 else sign * res.fun)
+        out[k] = (float(np.ceil(ends[0] - 1e-7)), float(np.floor(ends[1] + 1e-7)))
+    return out
+
+
+class Protection:
+    """Result of :func:`protect`: ``status[key]`` is ``""`` (shown), ``"primary"`` or
+    ``"secondary"``; ``ranges[key]`` is the feasible (LP) range of every hidden cell."""
+
+    def __init__(self, values, status, ranges, min_cell):
+        self.values, self.status, self.ranges, self.min_cell = values, status, ranges, min_cell
+        self.unprotectable: list = []
+
+    def hidden(self, key) -> bool:
+        return self.status.get(key, "") != ""
+
+    def text(self, key, show_ranges: bool = True):
+        """The published form of a cell: the count, ``"<10"``, a range or ``"[c]"``."""
+        st = self.status[key]
+        if st == "primary":
+            return small_mark(self.min_cell)
+        if st == "secondary":
+            lo, hi = self.ranges[key]
+            return range_text(lo, hi) if show_ranges and hi > lo else SECONDARY_MARK
+        return round(float(self.values[key]))
+
+
+def protect(
+    values: Mapping[Hashable, float],
+    equations: Sequence[Mapping[Hashable, float]],
+    publish: Sequence[Hashable],
+    min_cell: int = 10,
+    *,
+    known: Sequence[Hashable] = (),
+    prefer_shown: Sequence[Hashable] = (),
+    prefer_hidden: Sequence[Hashable] = (),
+    min_values: int = 2,
+    limits: Mapping[Hashable, tuple[float, float]] | None = None,
+) -> Protection:
+    """Audited primary + secondary suppression of the cells ``publish`` (see the module notes).
+
+    ``values``: true count of every cell named anywhere (published, ``known`` -- published
+    elsewhere exactly, e.g. the number recruited -- and latent cells that are never published,
+    e.g. fine response patterns behind a merged category). ``equations``: linear relations,
+    each ``{cell: coefficient}`` summing to zero (``{"total": 1, "a": -1, "b": -1}``).
+    Until no hidden cell can take fewer than ``min_values`` values, one more cell of an
+    equation holding a pinned cell is hidden (order: not in ``prefer_shown``, ``prefer_hidden``
+    in order, smallest non-zero, zero, position). ``limits``: what readers know of latent cells
+    (e.g. ``(1, 9)`` for a total published elsewhere as "<10"). When nothing is left to hide, a
+    pinned small cell is shown as "[c]" instead of "<10" (which says "at least 1": with one
+    missing value in all, "<10 of those lost" says it was theirs); a cell that the known totals
+    pin even then is listed in ``Protection.unprotectable`` and logged.
+    """
+    publish = [k for k in publish if not pd.isna(values[k])]
+    status = {k: "primary" if is_small(values[k], min_cell) else "" for k in publish}
+    known_set = set(known)
+    pos = {k: i for i, k in enumerate(publish)}
+    soft = {k: i for i, k in enumerate(prefer_hidden)}
+    # cells fixed by the known totals alone (e.g. zeros adding to a known 0): never worth hiding
+    limits = dict(limits or {})
+    free = {k: (float(values[k]),) * 2 for k in known_set} | limits
+    span = feasible_ranges(equations, free, publish)
+    fixed = {k for k, (lo, hi) in span.items() if hi - lo + 1 < min_values}
+    lost: set = set()
+    while True:
+        bounds = {k: (float(values[k]),) * 2 for k in known_set} | limits
+        for k, st in status.items():
+            bounds[k] = ((float(values[k]),) * 2 if st == "" else
+                         (1.0, float(min_cell - 1)) if st == "primary" else (0.0, np.inf))
+        hidden = [k for k, st in status.items() if st]
+        ranges = feasible_ranges(equations, bounds, hidden)
+        pinned = [k for k in hidden if ranges[k][1] - ranges[k][0] + 1 < min_values
+                  and k not in lost]
+        if not pinned:
+            prot = Protection(dict(values), status, ranges, min_cell)
+            prot.unprotectable = sorted(lost, key=str)
+            return prot
+        p = pinned[0]
+        cand = sorted(_connected(p, equations, status),
+                      key=lambda k: (k in prefer_shown, soft.get(k, len(soft)),
+                                     values[k] if values[k] > 0 else np.inf, pos[k]))
+        cand = [k for k in cand if k not in fixed]
+        if not cand:
+            # nothing left to hide: a "<10" (which says "at least 1") may be what pins it, so
+            # show such cells as "[c]" (0 or more); else report the cell
+            relax = [k for k in pinned if status[k] == "primary" and _tied(k, p, equations)]
+            if relax:
+                for k in relax:
+                    status[k] = "secondary"
+                continue
+            _log.warning("disclosure: cell %r is fixed by published totals alone", p)
+            lost.add(p)
+            continue
+        pick = next((k for k in cand if k not in prefer_shown
+                     and _unpins(p, k, equations, bounds, min_values)), cand[0])
+        status[pick] = "secondary"
+
+
+def _connected(p, equations, status) -> set:
+    """Shown cells tied to ``p`` through a chain of equations."""
+    seen, todo = {p}, [p]
+    while todo:
+        q = todo.pop()
+        for eq in equations:
+            if q in eq:
+                new = {k for k in eq if eq[k] != 0} - seen
+                seen |= new
+                todo += [k for k in new if status.get(k, "x") != ""]  # walk via hidden/latent
+    return {k for k in seen if status.get(k) == ""}
+
+
+def _tied(k, p, equations) -> bool:
+    """Are cells ``k`` and ``p`` linked through a chain of equations?"""
+    seen, todo = {p}, [p]
+    while todo:
+        q = todo.pop()
+        for eq in equations:
+            if q in eq:
+                new = set(eq) - seen
+                seen |= new
+                todo += list(new)
+    return k in seen
+
+
+def _unpins(p, k, equations, bounds, min_values) -> bool:
+    """Would hiding cell ``k`` leave ``p`` at least ``min_values`` possible values?"""
+    trial = dict(bounds) | {k: (0.0, np.inf)}
+    lo, hi = feasible_ranges(equations, trial, [p])[p]
+    return hi - lo + 1 >= min_values
+
+
+# ----------------------------------------------------------------------------- words and labels
+def safe_count(n, min_cell: int = 10, *, hidden: bool = False) -> str:
+    """A count for a sentence or label: ``"[c]"`` when hidden, ``"<10"`` when small."""
+    if n is None or pd.isna(n):
+        return "NA"
+    return SECONDARY_MARK if hidden else format_count(n, min_cell)
+
+
+def safe_percent(count, n, min_cell: int = 10, *, hidden: bool = False,
+                 decimals: int = 0) -> str:
+    """``count / n`` as a per cent that cannot pin a protected count (see module notes).
+
+    ``hidden``: the count is hidden in the published table (secondary suppression), or its
+    complement ``n - count`` is (a precise share of the rest gives the hidden one back).
+    """
+    if n is None or count is None or pd.isna(n) or pd.isna(count) or n <= 0:
+        return "NA"
+    if hidden or is_small(n, min_cell):
+        return SECONDARY_MARK
+    if is_small(count, min_cell):
+        return f"under {int(np.floor(100 * (min_cell - 1) / n)) + 1}%"
+    return f"{100 * count / n:.{decimals}f}%"
+
+
+def safe_share_text(count, n, min_cell: int = 10, *, ci: tuple[float, float] | None = None,
+                    ci_label: str = "95% CI", hidden: bool = False) -> str | None:
+    """``"17% (95% CI 10% to 29%)"`` (``ci`` as proportions), ``"fewer than 10 people"`` for a
+    small count, None when the count (or its complement) is hidden or ``n`` is small: leave it
+    out, since a share's CI pins its count as surely as the share does."""
+    if hidden or n is None or pd.isna(n) or is_small(n, min_cell) or pd.isna(count):
+        return None
+    if is_small(count, min_cell):
+        return f"fewer than {min_cell} people"
+    text = safe_percent(count, n, min_cell)
+    if ci is not None and all(np.isfinite(ci)):
+        text += f" ({ci_label} {100 * ci[0]:.0f}% to {100 * ci[1]:.0f}%)"
+    return text

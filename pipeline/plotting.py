@@ -14,7 +14,7 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 
 RC = {
     "figure.dpi": 100,
-    "savefig.dpi": 150,
+    "savefig.dpi": 300,  # print quality (issue 11)
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.labelsize": 10,

@@ -42,6 +42,8 @@ WINGS: tuple[Wing, ...] = (
     Wing("missing_data", "impute", "missing_data"),
     Wing("mediation", "mediation", "mediation"),
     Wing("crosslag", "crosslag", "crosslag"),
+    Wing("findings", "findings", "findings"),
+    Wing("report", "report", "report"),
 )
 
 

@@ -6,11 +6,17 @@ rule attrition:
         **CLEAN,
     output:
         flow="results/tables/attrition_flow.csv",
-        flow_public="results/tables/attrition_flow_public.csv",
+        flow_public=in_report(
+            "results/tables/attrition_flow_public.csv", "attrition_flow", "Attrition"
+        ),
         missingness="results/tables/attrition_missingness.csv",
         patterns="results/tables/attrition_patterns.csv",
         patterns_public="results/tables/attrition_patterns_public.csv",
-        compare="results/tables/attrition_retained_vs_lost.csv",
+        compare=in_report(
+            "results/tables/attrition_retained_vs_lost.csv",
+            "attrition_table",
+            "Attrition",
+        ),
         compare_public="results/tables/attrition_retained_vs_lost_public.csv",
         model="results/tables/attrition_retention_model.csv",
         status="results/tables/attrition_retention_status.csv",

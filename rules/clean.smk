@@ -12,8 +12,12 @@ rule clean:
         long="results/clean/long.parquet",
         wide="results/clean/wide.parquet",
         qc="results/clean/qc_log.csv",
-        quality="results/tables/data_quality.csv",
-        reliability="results/tables/reliability.csv",
+        quality=in_report(
+            "results/tables/data_quality.csv", "data_quality", "Data quality"
+        ),
+        reliability=in_report(
+            "results/tables/reliability.csv", "reliability", "Data quality"
+        ),
     log:
         "results/logs/clean.log",
     params:

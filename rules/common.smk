@@ -1,5 +1,6 @@
 # Validate the configuration once, at start-up, and expose helpers to the rule files.
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -72,6 +73,31 @@ def settings_params(stage):
     and the core keys it declares. Used as the rule's params, so a rule reruns when, and only
     when, something it reads changes."""
     return stage_settings_json(CFG, stage)
+
+
+def declared_outputs(rule_name, keep):
+    """Declared outputs of an already included rule whose file name satisfies ``keep``. Used by
+    the rules that read other wings' tables by name (findings, report): a table a wing does not
+    declare is simply not an input (its reader reports it as not estimable)."""
+    return [p for p in getattr(rules, rule_name).output if keep(os.path.basename(p))]
+
+
+def declared_output(rule_name, filename):
+    """The declared output of ``rule_name`` named ``filename``, or None."""
+    found = declared_outputs(rule_name, lambda b: b == filename)
+    return found[0] if found else None
+
+
+def in_report(paths, caption, category):
+    """Mark PNG figures and CSV tables for Snakemake's provenance report (``snakemake --report
+    results/report/workflow_report.html``); other files (SVG twins, ...) are left as they are.
+    """
+    paths = [paths] if isinstance(paths, str) else paths
+    opts = dict(caption=f"captions/{caption}.rst", category=category)
+    mark = globals()[
+        "report"
+    ]  # Snakemake's report(); the bare word is a directive here
+    return [mark(p, **opts) if p.endswith((".png", ".csv")) else p for p in paths]
 
 
 CLEAN = dict(

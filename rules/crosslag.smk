@@ -13,7 +13,9 @@ rule crosslag:
     output:
         estimates="results/tables/crosslag_estimates.csv",
         fit="results/tables/crosslag_fit.csv",
-        lagged="results/tables/crosslag_lagged_effects.csv",
+        lagged=in_report(
+            "results/tables/crosslag_lagged_effects.csv", "crosslag", "Cross-lagged"
+        ),
         status="results/tables/crosslag_status.csv",
         comparison="results/tables/crosslag_comparison.csv",
         spacing="results/tables/crosslag_wave_spacing.csv",

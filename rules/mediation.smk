@@ -8,7 +8,9 @@ rule mediation:
     input:
         wide=CLEAN["wide"],
     output:
-        estimates="results/tables/mediation_estimates.csv",
+        estimates=in_report(
+            "results/tables/mediation_estimates.csv", "mediation", "Mediation"
+        ),
         status="results/tables/mediation_status.csv",
         sentences="results/tables/mediation_sentences.csv",
         figures=expand(

@@ -15,7 +15,9 @@ rule impute:
         imputations="results/imputed/imputations.parquet",
         log="results/tables/imputation_log.csv",
         settings="results/tables/imputation_settings.csv",
-        primary="results/tables/missing_data_primary.csv",
+        primary=in_report(
+            "results/tables/missing_data_primary.csv", "missing_data", "Missing data"
+        ),
         tipping="results/tables/sensitivity_tipping_point.csv",
         summary="results/imputed/summary.json",
         figures=expand(

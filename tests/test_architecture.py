@@ -102,3 +102,10 @@ def test_stages_are_thin():
     for w in WINGS:
         lines = len((PKG / w.name / "stage.py").read_text(encoding="utf-8").splitlines())
         assert lines <= 120, f"{w.name}/stage.py has {lines} lines: move analysis out of it"
+
+
+def test_test_file_names_are_unique():
+    """Test folders have no __init__.py (pytest's prepend import mode): two test files with
+    the same name would stop collection."""
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

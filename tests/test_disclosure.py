@@ -151,3 +151,69 @@ def test_round_percentages_only_pct_columns():
     out = round_percentages(t)
     assert out["n"].tolist() == [1.2345, 2.0] and out["pct_x"].tolist() == [12.3, "[c]"]
     assert out["x_pct"].tolist() == [1.1, 2.0]
+
+
+# ----------------------------------------------------------------------------- issue 11 helpers
+def test_prefer_hidden_picks_the_least_informative_cell():
+    from pipeline.disclosure import suppress_within_groups
+    t = pd.DataFrame({"g": "x", "category": ["improved", "unchanged", "deteriorated"],
+                      "count": [11, 44, 8]})
+    out = suppress_within_groups(t, "count", ["g"], 10,
+                                 prefer_hidden=lambda r: r["category"] == "unchanged")
+    assert out["count"].tolist() == [11, SECONDARY_MARK, "<10"]
+    plain = suppress_within_groups(t, "count", ["g"], 10)
+    assert plain["count"].tolist() == [SECONDARY_MARK, 44, "<10"]  # old rule: the smallest
+
+
+def test_feasible_ranges_by_hand():
+    from pipeline.disclosure import feasible_ranges
+    # a + b + c = 20 (c is the total's complement), a in [1, 9], b = 6 shown -> c in [5, 13]
+    eqs = [{"t": 1, "a": -1, "b": -1, "c": -1}]
+    got = feasible_ranges(eqs, {"t": (20, 20), "a": (1, 9), "b": (6, 6)}, ["a", "c"])
+    assert got == {"a": (1.0, 9.0), "c": (5.0, 13.0)}
+    with pytest.raises(ValueError, match="contradict"):
+        feasible_ranges(eqs, {"t": (20, 20), "a": (15, 15), "b": (6, 6)}, ["c"])
+
+
+def test_protect_flow_and_patterns_by_hand():
+    """630 joined, 178 / 63 answering; 5 came back after missing T1. Every pattern count is a
+    flow count minus or plus those 5, so all are shown as ranges, the 120 lost as 116-124."""
+    from pipeline.disclosure import protect
+    v = dict(n0=630, R1=178, R2=63, L1=452, L2=120, J2=5, A=447, B=120, C=5, D=58)
+    eqs = [{"n0": 1, "A": -1, "B": -1, "C": -1, "D": -1}, {"R1": 1, "B": -1, "D": -1},
+           {"R2": 1, "C": -1, "D": -1}, {"L1": 1, "A": -1, "C": -1}, {"L2": 1, "B": -1},
+           {"J2": 1, "C": -1}, {"n0": 1, "L1": -1, "R1": -1},
+           {"R1": 1, "L2": -1, "J2": 1, "R2": -1}]
+    p = protect(v, eqs, list(v), 10, prefer_shown=["n0", "R1", "R2"],
+                prefer_hidden=["A", "B", "C", "D"])
+    assert {k: p.text(k) for k in v} == {
+        "n0": 630, "R1": 178, "R2": 63, "L1": 452, "L2": "116-124", "J2": "<10",
+        "A": "443-451", "B": "116-124", "C": "<10", "D": "54-62"}
+    assert p.text("D", show_ranges=False) == SECONDARY_MARK and p.unprotectable == []
+
+
+def test_protect_shows_c_where_the_small_mark_would_pin():
+    from pipeline.disclosure import protect
+    # one missing value in all (known): "<10 of those lost" would say it was theirs, so both
+    # cells are shown "[c]" (each 0 or 1)
+    v = {"all": 1, "mr": 0, "ml": 1}
+    p = protect(v, [{"all": 1, "mr": -1, "ml": -1}], ["mr", "ml"], 10, known=["all"])
+    assert (p.text("mr"), p.text("ml")) == ("0-1", "0-1")
+    assert p.unprotectable == []
+    # a single category of a known total of 5 cannot be protected: reported, not a crash
+    p = protect({"t": 5, "a": 5}, [{"t": 1, "a": -1}], ["a"], 10, known=["t"])
+    assert p.unprotectable == ["a"]
+
+
+def test_safe_helpers():
+    from pipeline.disclosure import range_text, safe_count, safe_percent, safe_share_text
+    assert safe_count(5) == "<10" and safe_count(50, hidden=True) == "[c]"
+    assert safe_count(50) == "50" and safe_count(float("nan")) == "NA"
+    assert safe_percent(11, 63) == "17%" and safe_percent(11, 63, decimals=1) == "17.5%"
+    assert safe_percent(8, 63) == "under 15%"  # 9/63 = 14.3% < 15%: says only "<10"
+    assert safe_percent(3, 630) == "under 2%" and safe_percent(5, 8) == "[c]"
+    assert safe_percent(50, 63, hidden=True) == "[c]"
+    assert safe_share_text(11, 63, ci=(0.1004, 0.2867)) == "17% (95% CI 10% to 29%)"
+    assert safe_share_text(11, 63, hidden=True) is None
+    assert safe_share_text(4, 63) == "fewer than 10 people"
+    assert range_text(116, 124) == "116-124" and range_text(0, np.inf) == "[c]"

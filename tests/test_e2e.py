@@ -34,14 +34,9 @@ def _digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("run1")
-    raw_before = {p.name: p.read_bytes() for p in (ROOT / "data" / "raw").iterdir() if p.is_file()}
-    proc = _run(work)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    raw_after = {p.name: p.read_bytes() for p in (ROOT / "data" / "raw").iterdir() if p.is_file()}
-    assert raw_before == raw_after, "raw files must never be modified"
-    return work / "results"
+def demo_run(demo_workflow_run) -> Path:
+    """The shared full run of the demo study (tests/conftest.py)."""
+    return demo_workflow_run
 
 
 def test_dry_run_shows_dag(tmp_path):
@@ -197,6 +192,9 @@ def test_a_finished_run_has_nothing_to_do(demo_run):
         ("results/models/crosslag_connections_health_riclpm_free.lav", "crosslag"),
         ("results/figures/sensitivity_tipping_point.svg", "impute"),
         ("results/tables/reliability.csv", "clean"),
+        ("results/tables/change_primary.csv", "change"),
+        ("results/tables/findings_public.csv", "findings"),
+        ("results/report/demo_report.html", "report"),
     ],
 )
 def test_deleting_a_result_plans_its_rebuild(demo_run, tmp_path, relpath, rule):
@@ -209,15 +207,17 @@ def test_deleting_a_result_plans_its_rebuild(demo_run, tmp_path, relpath, rule):
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ({"change": {"conf_level": 0.9}}, {"change"}),
+        ({"change": {"conf_level": 0.9}}, {"change", "findings", "report"}),
         ({"missing_data": {"sensitivity": {"deltas": {"from": -10, "to": 10, "step": 1}}}},
-         {"impute"}),
-        ({"crosslag": {"exploratory_min_df": 6}}, {"crosslag"}),
+         {"impute", "findings", "report"}),
+        ({"crosslag": {"exploratory_min_df": 6}}, {"crosslag", "findings", "report"}),
+        ({"mediation": {"warn_n": 40}}, {"mediation", "findings", "report"}),
     ],
 )
 def test_a_settings_change_reruns_only_its_analysis(demo_run, tmp_path, override, expected):
-    """Each rule's params hold only what it reads: a change to one analysis's settings
-    reruns that analysis only (not, e.g., mediation when the tipping-point grid changes)."""
+    """Each rule's params hold only what it reads: a change to one analysis's settings reruns
+    that analysis and what reads its tables (the findings table and the report), nothing else
+    (not, e.g., mediation or change when the tipping-point grid changes)."""
     import yaml
 
     work = _workdir_copy(demo_run, tmp_path)

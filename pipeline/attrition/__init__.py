@@ -6,7 +6,9 @@ Files (one step each; ``stage.py`` wires them to the files of ``rules/attrition.
 * ``flow.py``: STROBE participant flow and response patterns.
 * ``missingness.py``: missing values per measure and wave.
 * ``retention.py``: retained vs lost at baseline, the retention model and the IPW weights from
-  that same fitted model (``pipeline.stats``: contingency, logistic, ipw).
+  that same fitted model (``pipeline.stats``: contingency, logistic, ipw); for later waves,
+  sequential (monotone-dropout) weights from a chain of models, each step fitted among the
+  previous wave's responders with their answers (``attrition.ipw.sequential``).
 * ``public.py``: funder-facing copies with small counts suppressed (``pipeline.disclosure``).
 * ``sentences.py``: status messages and the plain-language summary.
 * ``figures.py``: the flow diagram and the response-pattern chart (from plain tables).

@@ -17,7 +17,8 @@ import pandas as pd
 
 from pipeline.errors import DataError
 
-__all__ = ["EXCLUSION_REASONS", "responded", "pct", "participant_flow", "pattern_summary"]
+__all__ = ["EXCLUSION_REASONS", "responded", "pct", "participant_flow", "pattern_summary",
+           "pattern_waves", "merged_patterns"]
 
 # qc_log ``issue`` text -> exclusion reason (lower-cased substring match, first hit wins).
 EXCLUSION_REASONS: dict[str, tuple[str, ...]] = {
@@ -129,3 +130,56 @@ def pattern_summary(wide: pd.DataFrame, wave_ids: Sequence[str]) -> pd.DataFrame
         rows.append({"pattern": name, "waves_answered": 1 + len(c), "n": int(hit.sum()),
                      "pct": pct(hit.sum(), len(wide))})
     return pd.DataFrame(rows)
+
+
+def pattern_waves(pattern: str) -> list[str]:
+    """'T0+T2' -> ['T0', 'T2']; 'T0 only' -> ['T0'] (names from :func:`pattern_summary`)."""
+    return pattern.replace(" only", "").split("+")
+
+
+def merged_patterns(
+    patterns: pd.DataFrame,
+    wave_ids: Sequence[str],
+    wave_labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Response patterns merged into the categories a funder reads (and small counts hide in).
+
+    "Answered every wave"; "Dropped out after <wave>" for each wave but the last (answered
+    every wave up to it and none after: monotone dropout); "Missed a wave, came back later"
+    (every other pattern). Columns ``category, label, n, pct, members`` (``members``: the
+    :func:`pattern_summary` patterns in the category, ';'-separated); percentages are of
+    baseline participants. Categories with no member pattern (none, for two or more waves)
+    are left out.
+    """
+    waves = list(wave_ids)
+    labels = dict(wave_labels or {})
+    members: dict[str, list[str]] = {"completed_all": []}
+    members |= {f"dropped_after_{w}": [] for w in reversed(waves[:-1])}
+    members["other"] = []
+    for p in patterns["pattern"]:
+        got = pattern_waves(p)
+        if got == waves:
+            members["completed_all"].append(p)
+        elif got == waves[:len(got)]:
+            members[f"dropped_after_{got[-1]}"].append(p)
+        else:
+            members["other"].append(p)
+    n = patterns.set_index("pattern")["n"]
+    total = float(n.sum())
+    rows = []
+    for cat, ms in members.items():
+        if not ms:
+            continue
+        if cat == "completed_all":
+            label = "Answered every wave"
+        elif cat == "other":
+            label = "Missed a wave, came back later"
+        else:
+            w = cat.removeprefix("dropped_after_")
+            lab = labels.get(w, w)
+            label = f"Dropped out after {lab[:1].lower() + lab[1:]}" if lab != w else \
+                f"Dropped out after {w}"
+        k = int(n[ms].sum())
+        rows.append({"category": cat, "label": label, "n": k, "pct": pct(k, total),
+                     "members": ";".join(ms)})
+    return pd.DataFrame(rows, columns=["category", "label", "n", "pct", "members"])

@@ -1,40 +1,140 @@
 """Funder-facing copies of the attrition tables: small counts suppressed (``pipeline.disclosure``).
 
-The disclosure rule itself (primary "<10", secondary "[c]" along lines of cells that add up to
-a known total) lives in ``pipeline.disclosure``; this module names, for each attrition table,
-the lines along which its counts add up, which only the attrition wing knows.
+The disclosure rule itself lives in ``pipeline.disclosure``; this module names, for each
+attrition table, the relations by which its counts add up -- within the table, to the other
+attrition tables (every flow count is a sum of response-pattern counts) and to the baseline
+description -- which only the attrition wing knows, and hands them to
+``pipeline.disclosure.protect`` (audited suppression: no hidden count can be worked out from
+any combination of the published ones; a hidden count is published as the range the others
+allow, e.g. "116-124", so no table or chart is emptied). Checked by
+``tests/test_disclosure_attack.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import pandas as pd
 
+from pipeline.attrition.flow import merged_patterns, pattern_waves
 from pipeline.disclosure import (
     SECONDARY_MARK,
     is_small,
+    protect,
     round_shown,
     suppress_counts,
 )
 
-__all__ = ["suppress_flow", "suppress_missingness", "suppress_patterns", "suppress_comparison"]
+__all__ = ["public_flow_and_patterns", "suppress_flow", "suppress_missingness",
+           "suppress_comparison"]
+
+
+FLOW_COUNTS = ("responded", "retained", "lost_since_previous", "rejoined")
+
+
+def _flow_cells(flow: pd.DataFrame) -> list[tuple]:
+    counts = [c for c in flow.columns if c in FLOW_COUNTS or c.startswith("excluded_")]
+    return [("flow", i, c) for i in range(len(flow)) for c in counts]
+
+
+def _flow_equations(flow: pd.DataFrame) -> list[dict]:
+    """retained[w] = retained[w-1] - lost[w] + rejoined[w]; responded = retained when the two
+    columns agree (a reader sees them equal)."""
+    eqs = [{("flow", i - 1, "retained"): 1, ("flow", i, "lost_since_previous"): -1,
+            ("flow", i, "rejoined"): 1, ("flow", i, "retained"): -1} for i in range(1, len(flow))]
+    if "responded" in flow.columns and flow["responded"].equals(flow["retained"]):
+        eqs += [{("flow", i, "responded"): 1, ("flow", i, "retained"): -1}
+                for i in range(len(flow))]
+    return eqs
+
+
+def _pattern_equations(flow: pd.DataFrame, patterns: pd.DataFrame,
+                       merged: pd.DataFrame) -> list[dict]:
+    """Fine patterns (latent) add up to every flow count and to their merged category."""
+    waves = list(flow["wave"])
+    sets = {p: set(pattern_waves(p)) for p in patterns["pattern"]}
+    fine = {p: ("fine", p) for p in sets}
+
+    def total(cell, pats):
+        return {cell: 1} | {fine[p]: -1 for p in pats}
+
+    eqs = [total(("flow", 0, "retained"), sets)]
+    for i in range(1, len(waves)):
+        w, v = waves[i], waves[i - 1]
+        eqs.append(total(("flow", i, "retained"), [p for p, s in sets.items() if w in s]))
+        eqs.append(total(("flow", i, "lost_since_previous"),
+                         [p for p, s in sets.items() if v in s and w not in s]))
+        eqs.append(total(("flow", i, "rejoined"),
+                         [p for p, s in sets.items() if v not in s and w in s]))
+    eqs += [total(("cat", r.category), r.members.split(";")) for r in merged.itertuples()]
+    return eqs
+
+
+def public_flow_and_patterns(
+    flow: pd.DataFrame, patterns: pd.DataFrame | None, min_cell: int,
+    wave_labels: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Funder copies of the participant flow and the merged response patterns, protected
+    together (``pipeline.disclosure.protect``): every flow count is a sum of response-pattern
+    counts, so a pattern shown exactly can give back a small flow count (with 630 joined,
+    178 and 63 answering at T1 and T2, "answered every wave = 58" gives "came back = 5").
+
+    Patterns are first merged (:func:`pipeline.attrition.flow.merged_patterns`); small counts
+    are "<10"; cells hidden to protect them are shown as the range the other published numbers
+    allow ("116-124"), hiding pattern categories before flow counts and never the numbers
+    answering (``retained``) unless nothing else protects. The patterns table gets ``n_min``
+    and ``n_max`` (the same range, for the chart). Percentages go with their counts.
+    """
+    flow = flow.reset_index(drop=True)
+    cells = _flow_cells(flow)
+    values = {c: flow.loc[c[1], c[2]] for c in cells}
+    eqs = _flow_equations(flow)
+    merged = None
+    publish = list(cells)
+    if patterns is not None:
+        merged = merged_patterns(patterns, list(flow["wave"]), wave_labels)
+        values |= {("fine", r.pattern): r.n for r in patterns.itertuples()}
+        values |= {("cat", r.category): r.n for r in merged.itertuples()}
+        eqs += _pattern_equations(flow, patterns, merged)
+        publish = [("cat", c) for c in reversed(merged["category"])] + publish
+    values = {k: (np.nan if pd.isna(v) else float(v)) for k, v in values.items()}
+    prot = protect(values, eqs, publish, min_cell,
+                   prefer_shown=[("flow", i, "retained") for i in range(len(flow))],
+                   prefer_hidden=[k for k in publish if k[0] == "cat"])
+    out = flow.copy()
+    for c in {c for _, _, c in cells}:
+        out[c] = out[c].astype(object)
+    for k in prot.status:
+        if k[0] == "flow":
+            out.at[k[1], k[2]] = prot.text(k)
+    out["pct_baseline"] = out["pct_baseline"].astype(object)
+    out.loc[[prot.hidden(("flow", i, "retained")) for i in range(len(flow))],
+            "pct_baseline"] = SECONDARY_MARK
+    if merged is None:
+        return out, None
+    return out, _public_patterns(merged, prot)
+
+
+def _public_patterns(merged: pd.DataFrame, prot) -> pd.DataFrame:
+    pub = merged.drop(columns="members").astype({"n": object, "pct": object})
+    lo, hi = [], []
+    for i, r in merged.iterrows():
+        k = ("cat", r.category)
+        pub.at[i, "n"] = prot.text(k)
+        a, b = prot.ranges.get(k, (r.n, r.n)) if prot.hidden(k) else (r.n, r.n)
+        lo.append(a)
+        hi.append(b)
+        if prot.hidden(k):
+            pub.at[i, "pct"] = SECONDARY_MARK
+    pub["n_min"], pub["n_max"] = lo, hi
+    return pub
 
 
 def suppress_flow(flow: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """``participant_flow`` output with small counts suppressed for funders.
-
-    Primary rule as ``pipeline.disclosure``; secondary suppression along the flow relation
-    ``retained[w] = retained[w-1] - lost[w] + rejoined[w]``, hiding a loss before a headline
-    ``retained`` count. ``pct_baseline`` is hidden with ``retained``.
-    """
-    counts = [c for c in flow.columns
-              if c in ("responded", "retained", "lost_since_previous", "rejoined")
-              or c.startswith("excluded_")]
-    idx = list(flow.index)
-    lines = [[(idx[i - 1], "retained"), (idx[i], "lost_since_previous"), (idx[i], "rejoined"),
-              (idx[i], "retained")] for i in range(1, len(idx))]
-    return suppress_counts(flow, counts, min_cell, additive="none", lines=lines,
-                           prefer_shown=[(i, "retained") for i in idx],
-                           pct_columns={"pct_baseline": "retained"})
+    """The participant flow alone, protected as in :func:`public_flow_and_patterns` (the
+    flow relation ``retained[w] = retained[w-1] - lost[w] + rejoined[w]``)."""
+    return public_flow_and_patterns(flow, None, min_cell)[0]
 
 
 def suppress_missingness(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
@@ -49,24 +149,6 @@ def suppress_missingness(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
         table, ["n_responders", "n_missing", "n_missing_baseline"], min_cell, additive="none",
         lines=lines, prefer_shown=[(i, "n_responders") for i in idx],
         pct_columns={"pct_missing": "n_missing", "pct_missing_baseline": "n_missing_baseline"})
-
-
-def suppress_patterns(patterns: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """``pattern_summary`` output with small counts suppressed for funders.
-
-    Pattern counts add up to the baseline total, those including a wave add up to the number
-    retained at that wave (published in the flow table) and those excluding it to baseline minus
-    retained, so all three kinds of line get secondary suppression.
-    """
-    idx = list(patterns.index)
-    waves = {w for p in patterns["pattern"] for w in p.replace(" only", "").split("+")}
-    sets = [set(p.replace(" only", "").split("+")) for p in patterns["pattern"]]
-    lines = [[(i, "n") for i, s in zip(idx, sets) if w in s] for w in sorted(waves)]
-    # ... and those *excluding* a wave add up to baseline minus retained (also derivable)
-    lines += [[(i, "n") for i, s in zip(idx, sets) if w not in s] for w in sorted(waves)]
-    lines = [ln for ln in lines if len(ln) > 1]
-    return suppress_counts(patterns, ["n"], min_cell, additive="columns", lines=lines,
-                           pct_columns={"pct": "n"})
 
 
 def _is_hidden(frame: pd.DataFrame):
@@ -97,11 +179,52 @@ def _hide_statistics(out: pd.DataFrame, table: pd.DataFrame, min_cell: int) -> N
             out.loc[[i for i, h in zip(idx, pct_hidden) if h], "smd"] = SECONDARY_MARK
 
 
+COMPARISON_COUNTS = ("n_retained", "n_lost", "missing_retained", "missing_lost")
+
+
+def _protect_comparison_counts(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Counts of ``retained_vs_lost`` protected per variable (see :func:`suppress_comparison`)."""
+    out = table.copy()
+    for c in COMPARISON_COUNTS:
+        out[c] = out[c].astype(object)
+    for _, rows in table.groupby("variable", sort=False):
+        idx = list(rows.index)
+        values, eqs = {}, []
+        for g in ("retained", "lost"):
+            cells = [(i, f"n_{g}") for i in idx] + [(idx[0], f"missing_{g}")]
+            values |= {k: float(table.at[k]) for k in cells}
+            values[("size", g)] = sum(values[k] for k in cells)
+            eqs.append({("size", g): 1} | {k: -1 for k in cells})
+        for i in idx:  # the whole sample's counts (published in the baseline description)
+            values[("all", i)] = values[(i, "n_retained")] + values[(i, "n_lost")]
+            eqs.append({("all", i): 1, (i, "n_retained"): -1, (i, "n_lost"): -1})
+        values[("all", "missing")] = (values[(idx[0], "missing_retained")]
+                                      + values[(idx[0], "missing_lost")])
+        eqs.append({("all", "missing"): 1, (idx[0], "missing_retained"): -1,
+                    (idx[0], "missing_lost"): -1})
+        publish = [k for k in values if k[0] not in ("size", "all")]
+        # whole-sample counts are published exactly unless small ("<10" gives 1..9)
+        whole = [k for k in values if k[0] == "all"]
+        prot = protect(values, eqs, publish, min_cell,
+                       known=[k for k in values if k[0] == "size"]
+                       + [k for k in whole if not is_small(values[k], min_cell)],
+                       limits={k: (1.0, min_cell - 1.0) for k in whole
+                               if is_small(values[k], min_cell)})
+        for k in publish:
+            out.at[k] = prot.text(k)
+    for g in ("retained", "lost"):
+        hidden = out[f"n_{g}"].map(lambda v: isinstance(v, str))
+        out[f"pct_{g}"] = out[f"pct_{g}"].astype(object).where(~hidden, SECONDARY_MARK)
+    return out
+
+
 def suppress_comparison(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     """``retained_vs_lost`` output with small counts suppressed for funders.
 
     Per variable and group, the counts (level counts, or n) plus the missing count add up to the
-    group size published in the flow table, so each such line gets secondary suppression.
+    group size published in the flow table, and retained + lost add up to the whole sample,
+    whose counts the baseline description publishes; all these relations are protected
+    together (``pipeline.disclosure.protect``; a hidden count is shown as the range they allow).
     Percentages go with their counts. Summary statistics of fewer than ``min_cell`` people can
     identify people (with one person retained, the retained "mean age" is that person's age),
     so, shown as "[c]":
@@ -116,15 +239,7 @@ def suppress_comparison(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     Shown statistics are rounded (``pipeline.disclosure.round_shown``: means and SDs to 2
     decimals, percentages to 1, SMDs to 2, p-values to 2 significant digits).
     """
-    lines = []
-    for _, rows in table.groupby("variable", sort=False):
-        idx = list(rows.index)
-        for g in ("retained", "lost"):
-            lines.append([(i, f"n_{g}") for i in idx] + [(idx[0], f"missing_{g}")])
-    out = suppress_counts(
-        table, ["n_retained", "n_lost", "missing_retained", "missing_lost"], min_cell,
-        additive="none", lines=lines,
-        pct_columns={"pct_retained": "n_retained", "pct_lost": "n_lost"})
+    out = _protect_comparison_counts(table, min_cell)
     stat_cols = [f"{k}_{g}" for g in ("retained", "lost") for k in ("mean", "sd", "pct")]
     for c in stat_cols + ["smd", "pvalue"]:
         out[c] = out[c].astype(object)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.attrition.public import suppress_comparison
 from pipeline.disclosure import format_count, is_small
 from pipeline.stats.logistic import MIN_EVENTS, LogisticFit
 
@@ -106,26 +107,32 @@ def _join(bits: list[str]) -> str:
     return bits[0] if len(bits) == 1 else ", ".join(bits[:-1]) + " and " + bits[-1]
 
 
-def _describe_difference(row: pd.Series, label: str, min_cell: int) -> str:
+def _hidden(v) -> bool:
+    return isinstance(v, str) or v is None or pd.isna(v)
+
+
+def _describe_difference(row: pd.Series, shown: pd.Series, label: str) -> str:
+    """One notable difference; numbers only where the public copy (``shown``) shows them."""
     up = row["smd"] > 0
-    few = is_small(row["n_retained"], min_cell) or is_small(row["n_lost"], min_cell)
-    if row["level"] == "":
-        if few:  # a mean of fewer than min_cell people is not shown
+    if row["level"] == "" or pd.isna(row["level"]):
+        if any(_hidden(shown[c]) for c in ("mean_retained", "mean_lost", "smd")):
             if label == "age":
                 return f"were {'older' if up else 'younger'} on average (numbers too small to show)"
             return (f"had {'higher' if up else 'lower'} {label} at entry (numbers too small to "
                     "show)")
         if label == "age":
             return (f"were {'older' if up else 'younger'} on average (mean "
-                    f"{row['mean_retained']:.0f} vs {row['mean_lost']:.0f} years; "
-                    f"SMD {row['smd']:.2f})")
+                    f"{shown['mean_retained']:.0f} vs {shown['mean_lost']:.0f} years; "
+                    f"SMD {shown['smd']:.2f})")
         return (f"had {'higher' if up else 'lower'} {label} at entry (mean "
-                f"{row['mean_retained']:.1f} vs {row['mean_lost']:.1f}; SMD {row['smd']:.2f})")
+                f"{shown['mean_retained']:.1f} vs {shown['mean_lost']:.1f}; "
+                f"SMD {shown['smd']:.2f})")
     more = "more" if up else "less"
-    if few:  # the SMD and the other group's share would give the hidden count back
+    if any(_hidden(shown[c]) for c in ("pct_retained", "pct_lost", "smd")):
+        # a share of a hidden count (with the group size) would give the count back
         return f"were {more} often {label} '{row['level']}' (numbers too small to show)"
-    return (f"were {more} often {label} '{row['level']}' ({row['pct_retained']:.0f}% vs "
-            f"{row['pct_lost']:.0f}%; SMD {row['smd']:.2f})")
+    return (f"were {more} often {label} '{row['level']}' ({shown['pct_retained']:.0f}% vs "
+            f"{shown['pct_lost']:.0f}%; SMD {shown['smd']:.2f})")
 
 
 def _group_sizes(table: pd.DataFrame, retained: Any, n0: int) -> tuple[float, float]:
@@ -168,8 +175,9 @@ def _comparison_sentence(table: pd.DataFrame, who: str, labels: Mapping[str, str
                 f"measures compared (all standardised differences below {notable_smd}).")
     notable = notable.loc[notable["smd"].abs().sort_values(ascending=False).index]
     notable = notable.drop_duplicates("variable")
-    bits = [_describe_difference(r, labels.get(r["variable"], r["variable"]), min_cell)
-            for _, r in notable.iterrows()]
+    shown = suppress_comparison(table, min_cell)  # the public copy: what funders may read
+    bits = [_describe_difference(r, shown.loc[i], labels.get(r["variable"], r["variable"]))
+            for i, r in notable.iterrows()]
     return f" Compared with those who did not, {who} {_join(bits)}."
 
 
@@ -190,8 +198,10 @@ def attrition_summary(
     first, one per variable. A follow-up wave whose retained or lost group has 1 to
     ``min_cell - 1`` people gets "Too few people answered at <wave> to compare them with those
     who did not." and no per-variable differences (they would describe those few people); a
-    difference on a variable known for fewer than ``min_cell`` people in a group is named
-    without numbers ("numbers too small to show").
+    difference whose numbers the public comparison table hides
+    (:func:`pipeline.attrition.public.suppress_comparison`: small or protecting counts) is
+    named without numbers ("numbers too small to show"), so a sentence never gives back a
+    hidden count as a share of a known group size.
     """
     labels = dict(labels or {})
     text = _joined_sentence(flow, min_cell)

@@ -31,6 +31,7 @@ class AttritionSettings:
     mcar_variables: tuple[str, ...]
     ipw_stabilised: bool
     ipw_truncate: tuple[float, float] | None
+    ipw_sequential: bool = True
 
 
 def _wide_columns(cfg: Config) -> list[str]:
@@ -80,4 +81,5 @@ def from_config(cfg: Config) -> AttritionSettings:
         mcar_variables=tuple(mcar),
         ipw_stabilised=bool(s["ipw"]["stabilised"]),
         ipw_truncate=None if truncate is None else (float(truncate[0]), float(truncate[1])),
+        ipw_sequential=bool(s["ipw"].get("sequential", True)),
     )

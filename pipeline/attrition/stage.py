@@ -15,7 +15,7 @@ from pipeline.attrition import public
 from pipeline.attrition.figures import plot_flow, plot_missingness
 from pipeline.attrition.flow import participant_flow, pattern_summary
 from pipeline.attrition.missingness import missingness_table
-from pipeline.attrition.retention import retained_vs_lost, retention_model, retention_weights
+from pipeline.attrition.retention import retained_vs_lost, retention_model, wave_weights
 from pipeline.attrition.sentences import attrition_summary, short_label
 from pipeline.attrition.settings import from_config
 from pipeline.config import Config
@@ -36,17 +36,18 @@ def _concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
 def _describe(cfg: Config, io: StageIO, wide, long, qc) -> pd.DataFrame:
     """Flow, missingness and response patterns (tables, public copies, figures)."""
     waves, min_cell = cfg.wave_ids, cfg.min_cell
-    flow = participant_flow(wide, qc, waves, {w.id: w.label for w in cfg.waves}, long=long)
+    labels = {w.id: w.label for w in cfg.waves}
+    flow = participant_flow(wide, qc, waves, labels, long=long)
     write_table(flow, io.output("flow"))
-    write_table(round_percentages(public.suppress_flow(flow, min_cell)), io.output("flow_public"))
-    plot_flow(flow, io.member("figures", "attrition_flow.png"), min_cell=min_cell)
+    patterns = pattern_summary(wide, waves)  # flow and patterns are protected together
+    flow_pub, patterns_pub = public.public_flow_and_patterns(flow, patterns, min_cell, labels)
+    write_table(round_percentages(flow_pub), io.output("flow_public"))
+    plot_flow(flow_pub, io.member("figures", "attrition_flow.png"), min_cell=min_cell)
     write_table(missingness_table(wide, list(cfg.scales) + list(cfg.covariates), waves),
                 io.output("missingness"))
-    patterns = pattern_summary(wide, waves)
     write_table(patterns, io.output("patterns"))
-    write_table(round_percentages(public.suppress_patterns(patterns, min_cell)),
-                io.output("patterns_public"))
-    plot_missingness(patterns, io.member("figures", "missing_patterns.png"), min_cell=min_cell)
+    write_table(round_percentages(patterns_pub), io.output("patterns_public"))
+    plot_missingness(patterns_pub, io.member("figures", "missing_patterns.png"), min_cell=min_cell)
     for twin in ("attrition_flow.svg", "missing_patterns.svg"):  # written by save_figure
         io.member("figures", twin)  # (KeyError unless the rule declares it)
     return flow
@@ -60,7 +61,7 @@ def run(cfg: Config, io: StageIO) -> None:
     predictors = [p for p in s.predictors if p in wide.columns]
     flow = _describe(cfg, io, wide, long, qc)
 
-    comparisons, models, statuses, ipw_rows = {}, [], [], []
+    comparisons, models, statuses, ipw_rows, chain = {}, [], [], [], []
     weights = pd.DataFrame({"pid": wide["pid"]})
     for w in cfg.wave_ids[1:]:
         comp = retained_vs_lost(wide, w, predictors, s.categorical)
@@ -73,8 +74,13 @@ def run(cfg: Config, io: StageIO) -> None:
                                                                *model.table.columns]])
         statuses.append(model.status)
         log.info("retention model %s: %s %s", w, model.status["status"], model.status["message"])
-        wts, row, balance = retention_weights(wide, w, model, stabilised=s.ipw_stabilised,
-                                              truncate=s.ipw_truncate)
+        step, (wts, row, balance) = wave_weights(
+            wide, cfg.wave_ids, w, model, chain, predictors, list(cfg.scales), s.categorical,
+            sequential=s.ipw_sequential, firth_on_separation=s.firth_on_separation,
+            stabilised=s.ipw_stabilised, truncate=s.ipw_truncate)
+        if step is not None:  # sequential IPW: the step model is a retention model too
+            models.extend([step.table.assign(followup_wave=w)] if len(step.table) else [])
+            statuses.append(step.status)
         weights[f"ipw_{w}"] = wts.to_numpy()
         ipw_rows.append(row)
         write_table(balance, io.member("ipw_balance", f"attrition_ipw_balance_{w}.csv"))

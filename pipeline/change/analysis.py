@@ -1,11 +1,15 @@
 """Change over time: every table of the change stage from the long data and the settings.
 
-- Trajectories (mixed model, model-based means, contrasts): :mod:`pipeline.change.trajectory`.
+- Change under the configured primary missing-data method (FIML with auxiliaries, MI, IPW,
+  complete cases; the mixed model as a sensitivity row): :mod:`pipeline.change.primary`, one
+  estimator per method in :mod:`pipeline.change.methods` (results/tables/change_primary.csv).
+- Trajectories (mixed model, model-based means, contrasts; analyst tables and the mixed-model
+  sensitivity rows): :mod:`pipeline.change.trajectory`.
 - Standardised effect sizes d and d_z: :mod:`pipeline.change.effects`.
 - Individual reliable change: :mod:`pipeline.change.rci`.
 - Sample description: :mod:`pipeline.change.descriptives`.
-- Funder-facing copies with small counts suppressed: :func:`public_rci_shares`,
-  :func:`public_baseline` (``disclosure.min_cell``).
+- Funder-facing copies with small counts suppressed: :func:`public_baseline`
+  (``disclosure.min_cell``); reliable-change shares: :func:`pipeline.change.rci.public_rci_shares`.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from pipeline.change.effects import effect_sizes
 from pipeline.change.rci import rci_shares, reliable_change
 from pipeline.change.settings import ChangeSettings
 from pipeline.change.trajectory import trajectories
-from pipeline.disclosure import format_count, suppress_within_groups
+from pipeline.disclosure import suppress_within_groups
 
-__all__ = ["TABLES", "change_tables", "public_rci_shares", "public_baseline"]
+__all__ = ["TABLES", "change_tables", "public_baseline"]
 
 # the change_<name>.csv tables (rci_individual is written apart: not a funder table)
 TABLES = ("means", "contrasts", "effect_sizes", "rci_shares", "status")
@@ -41,7 +45,7 @@ def change_tables(
     ``scales`` maps scale key -> configured MID (or None). ``reliability`` maps scale -> alpha
     from the reliability table (:func:`pipeline.change.rci.reliability_from_table`).
     ``covariate_waves`` maps covariate -> source wave (config ``covariates.<key>.wave``).
-    Counts are plain; :func:`public_rci_shares` and :func:`public_baseline` suppress them.
+    Counts are plain; the public copies suppress them.
     """
     keys = list(scales)
     traj = trajectories(
@@ -65,22 +69,14 @@ def change_tables(
     }
 
 
-def public_rci_shares(shares: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """Reliable-change shares with counts below ``min_cell`` suppressed within each construct
-    and wave (:func:`pipeline.disclosure.suppress_within_groups`), n shown as a banded count,
-    and a plain message where too few people answered at both waves."""
-    public = suppress_within_groups(shares, "count", ["construct", "wave"], min_cell,
-                                    share_columns=["share", "ci_lower", "ci_upper"])
-    public["n"] = public["n"].map(lambda v: format_count(v, min_cell) if pd.notna(v) else v)
-    few = shares["flag"].eq("small_n")
-    public.loc[few, "message"] = (f"fewer than {min_cell} people answered at both waves; "
-                                  "reliable change is not estimated")
-    return public
-
-
 def public_baseline(baseline: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """Baseline table with category counts below ``min_cell`` suppressed within each group and
-    variable (numeric rows unchanged)."""
+    """Baseline table of everyone who entered, category counts below ``min_cell`` suppressed
+    within each variable (numeric rows unchanged). The ``retained_<wave>`` groups are left out
+    of the public copy: with the whole sample they would give back the retained-vs-lost cells
+    that attrition_retained_vs_lost_public.csv hides (that table describes who stayed, its
+    counts protected jointly with the whole-sample ones)."""
+    baseline = baseline[~baseline["group"].astype(str).str.startswith("retained_")]
+    baseline = baseline.reset_index(drop=True)
     cat = baseline["type"] != "numeric"
     public = baseline.astype(object)
     public.loc[cat] = suppress_within_groups(baseline[cat], "count", ["group", "variable"],

@@ -16,7 +16,11 @@ from pipeline.errors import DataError
 from pipeline.plotting import PALETTE, apply_style, save_figure
 from pipeline.status import Status
 
-__all__ = ["plot_trajectory"]
+__all__ = ["plot_trajectory", "axis_start", "MIN_DATA_SHARE"]
+
+#: the y axis starts at the scale's minimum unless the data would then fill less than this share
+#: of its height; then the axis is cut and marked as broken (see :func:`axis_start`).
+MIN_DATA_SHARE = 0.2
 
 OK = Status.OK.value
 
@@ -67,6 +71,9 @@ def plot_trajectory(
     scale_range: tuple[float, float] | None = None,
     covariate_weights: str = "proportional",
     wave_months: Mapping[str, float] | None = None,
+    model_methods: tuple[str, ...] = ("lmm_reml", "lmm_ml"),
+    model_label: str | None = None,
+    score_name: str = "score",
 ) -> list[Path]:
     """Model-based means with 95% CIs per wave (x = months since entry), observed completer
     means as a dashed second line, n per wave annotated (counts below ``min_cell`` as "n < 10").
@@ -82,6 +89,13 @@ def plot_trajectory(
     ``wave_months`` (wave id -> months since entry, as configured) fills months the table lacks;
     when a wave's months stay unknown the waves are spaced evenly. Never raises on missing or
     NaN estimates. Returns the written PNG and SVG paths.
+
+    ``model_methods``: the ``method`` values drawn as the model line (default the mixed model;
+    the stage passes the primary missing-data method, e.g. "fiml"), with legend ``model_label``.
+    ``scale_range`` is the *score's* range (a 3-item sum of 1-3 items: 3-9); the y axis starts at
+    its minimum, or, when the means would then fill less than :data:`MIN_DATA_SHARE` of the
+    height, is cut, marked as broken on the axis and said so in the label. ``score_name``
+    ("sum score", "mean item score") names the units in the y label.
     """
     import matplotlib.pyplot as plt
 
@@ -93,23 +107,28 @@ def plot_trajectory(
         )
     apply_style()
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    p = _plot_data(m, min_cell, wave_months)
-    _draw_model(ax, p, covariate_weights)
+    p = _plot_data(m, min_cell, wave_months, model_methods)
+    _draw_model(ax, p, model_label or _MODEL_LABEL.get(covariate_weights,
+                                                        _MODEL_LABEL["proportional"]))
     _draw_completers(ax, p, min_cell)
     _annotate_counts(ax, p["waves"], min_cell)
-    _set_axes(ax, p, scale_range, wave_labels)
-    rng = ""
-    if scale_range is not None:
-        rng = f"scale {scale_range[0]:g}\u2013{scale_range[1]:g}; "
+    broken = _set_axes(ax, p, scale_range, wave_labels)
     better = "higher is better" if higher_is_better else "lower is better"
-    ax.set_ylabel(f"Mean score\n({rng}{better})")
+    kind = "scale" if score_name == "score" else score_name
+    if scale_range is None:
+        ax.set_ylabel(f"Mean score\n({better})")
+    else:
+        cut = f"\naxis cut: starts at {ax.get_ylim()[0]:.3g}" if broken else ""
+        ax.set_ylabel(f"Mean score (points)\n({kind} {scale_range[0]:g}\u2013"
+                      f"{scale_range[1]:g}; {better}){cut}")
     ax.set_title(label or construct, loc="left")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=8, ncol=1)
     return save_figure(fig, path)
 
 
-def _plot_data(m: pd.DataFrame, min_cell: int, wave_months: Mapping[str, float] | None) -> dict:
+def _plot_data(m: pd.DataFrame, min_cell: int, wave_months: Mapping[str, float] | None,
+               model_methods: tuple[str, ...] = ("lmm_reml", "lmm_ml")) -> dict:
     """What the figure draws: model and completer rows that may be shown, the waves to
     annotate, x positions and the x-axis span."""
     waves_order, xpos, months, use_months = _wave_positions(m, wave_months)
@@ -119,7 +138,7 @@ def _plot_data(m: pd.DataFrame, min_cell: int, wave_months: Mapping[str, float] 
         (m["status"] == OK) & np.isfinite(pd.to_numeric(m["est"], errors="coerce"))
         & ~((n_num > 0) & (n_num < min_cell)) & m["_x"].notna()
     )
-    is_model = m["method"].astype(str).str.startswith("lmm")  # lmm_reml or lmm_ml
+    is_model = m["method"].astype(str).isin(model_methods)
     waves = m[is_model].drop_duplicates("wave")
     if waves.empty:  # no model rows at all: annotate the waves of the observed rows
         waves = m.drop_duplicates("wave")
@@ -133,13 +152,12 @@ def _plot_data(m: pd.DataFrame, min_cell: int, wave_months: Mapping[str, float] 
     }
 
 
-def _draw_model(ax, p: dict, covariate_weights: str) -> None:
+def _draw_model(ax, p: dict, label: str) -> None:
     """Model-based means with CI bars, or a box saying why there are none."""
     model = p["model"]
     if not model.empty:
         ok_ci = np.isfinite(model[["ci_lower", "ci_upper"]].to_numpy(float)).all(axis=1)
-        ax.plot(model["_x"], model["est"], color=PALETTE[0], lw=1.6, zorder=2,
-                label=_MODEL_LABEL.get(covariate_weights, _MODEL_LABEL["proportional"]))
+        ax.plot(model["_x"], model["est"], color=PALETTE[0], lw=1.6, zorder=2, label=label)
         if ok_ci.any():
             mc = model[ok_ci]
             ax.errorbar(mc["_x"], mc["est"],
@@ -182,9 +200,32 @@ def _annotate_counts(ax, waves: pd.DataFrame, min_cell: int) -> None:
                     transform=trans, ha="center", va="bottom", fontsize=7, color="#444444")
 
 
+def axis_start(lo: float, hi: float, scale_min: float, min_share: float = MIN_DATA_SHARE
+               ) -> tuple[float, bool]:
+    """Where the y axis starts: ``(scale_min, False)`` when data spanning ``lo``..``hi`` would
+    fill at least ``min_share`` of an axis from ``scale_min`` to ``hi``; else ``(lo, True)``
+    (the axis is cut and must be marked as broken)."""
+    if hi <= scale_min or (hi - lo) / (hi - scale_min) >= min_share:
+        return float(scale_min), False
+    return float(lo), True
+
+
+def _mark_broken(ax) -> None:
+    """Two short slanted strokes across the bottom of the y axis: the axis is cut there."""
+    from matplotlib.lines import Line2D
+
+    for dy in (0.0, 0.025):
+        ax.add_line(Line2D([-0.018, 0.018], [0.1 + dy, 0.13 + dy], transform=ax.transAxes,
+                           color="black", lw=1.0, clip_on=False, zorder=6))
+    lo, hi = ax.get_ylim()
+    ticks = [t for t in ax.get_yticks() if lo + 0.15 * (hi - lo) <= t <= hi]
+    ax.set_yticks(ticks)  # no tick label at the cut
+
+
 def _set_axes(ax, p: dict, scale_range: tuple[float, float] | None,
-              wave_labels: Mapping[str, str] | None) -> None:
-    """y limits (room for the box when no model means), wave ticks and the x label."""
+              wave_labels: Mapping[str, str] | None) -> bool:
+    """y limits (the scale's minimum or a marked broken axis; room for the box when no model
+    means), wave ticks and the x label. Returns whether the y axis is broken."""
     model, comp, xs, span = p["model"], p["comp"], p["xs"], p["span"]
     lo, hi = ax.get_ylim()
     if model.empty and comp.empty:  # nothing drawn: the scale's range, or no y ticks at all
@@ -195,7 +236,23 @@ def _set_axes(ax, p: dict, scale_range: tuple[float, float] | None,
             ax.set_yticks([])
     if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
         lo, hi = 0.0, 1.0
-    ax.set_ylim(lo - 0.12 * (hi - lo), hi + (0.3 * (hi - lo) if model.empty else 0))
+    broken = False
+    start = lo - 0.12 * (hi - lo)
+    if scale_range is not None and scale_range[1] > scale_range[0]:
+        start, broken = axis_start(start, hi, float(scale_range[0]))
+    top = hi + (0.3 if model.empty else 0.06) * (hi - start)
+    if scale_range is not None and scale_range[1] > scale_range[0] and not model.empty:
+        top = min(top, float(scale_range[1]))
+    ax.set_ylim(start, top)
+    if broken:
+        _mark_broken(ax)
+        ax.set_ylim(start, top)
+    _wave_ticks(ax, p, xs, span, wave_labels)
+    return broken
+
+
+def _wave_ticks(ax, p: dict, xs: np.ndarray, span: float,
+                wave_labels: Mapping[str, str] | None) -> None:
     names = []
     for w in p["waves_order"]:
         mo = p["months"].get(w, np.nan)

@@ -23,11 +23,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline.change.messages import too_few_message
+from pipeline.disclosure import SECONDARY_MARK, format_count, protect
 from pipeline.errors import DataError
 from pipeline.stats.rci import CATEGORIES, rci_categories, s_diff, wilson_interval
 from pipeline.status import Status
 
-__all__ = ["reliability_from_table", "resolve_reliability", "reliable_change", "rci_shares"]
+__all__ = ["reliability_from_table", "resolve_reliability", "reliable_change", "rci_shares",
+           "public_rci_shares"]
 
 log = logging.getLogger(__name__)
 OK, NOT_ESTIMABLE = Status.OK.value, Status.NOT_ESTIMABLE.value
@@ -217,3 +219,39 @@ def rci_shares(
     lo, hi = wilson_interval(out["count"], out["n"], conf)
     out["ci_lower"], out["ci_upper"] = lo, hi
     return out[SHARE_COLUMNS]
+
+
+def public_rci_shares(shares: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Funder copy of :func:`rci_shares`: no hidden count recoverable from the table, its
+    shares, CIs or the sentences that quote the shown ones.
+
+    Within a construct and wave, improved + unchanged + deteriorated = n (shown), so a small
+    count ("<10") needs a second hidden cell: "no reliable change" first, the least
+    informative (``pipeline.disclosure.protect`` with ``prefer_hidden``), shown as the range
+    the other numbers allow ("43-51"). The share and CI of any hidden count are "[c]" (a share
+    or its CI times n gives the count back). "Meaningfully improved" (MID) is its own count:
+    primary suppression only. n is shown banded ("<10") when small; a plain message says why
+    nothing is estimated.
+    """
+    public = shares.copy()
+    for c in ("count", "share", "ci_lower", "ci_upper"):
+        public[c] = public[c].astype(object)
+    for _, rows in shares.groupby(["construct", "wave"], sort=False):
+        cats = rows[rows["category"].isin(SHARE_LABELS.values()) & rows["count"].notna()]
+        values = {i: float(r["count"]) for i, r in rows.iterrows() if pd.notna(r["count"])}
+        eqs = []
+        if len(cats) > 1:
+            values["n"] = float(rows["n"].iloc[0])
+            eqs = [{"n": 1} | {i: -1 for i in cats.index}]
+        soft = [i for i in cats.index if shares.at[i, "category"] == "no_reliable_change"]
+        prot = protect(values, eqs, [i for i in values if i != "n"], min_cell,
+                       known=["n"] if eqs else [], prefer_hidden=soft)
+        for i in prot.status:
+            public.at[i, "count"] = prot.text(i)
+            if prot.hidden(i):
+                public.loc[i, ["share", "ci_lower", "ci_upper"]] = SECONDARY_MARK
+    public["n"] = public["n"].map(lambda v: format_count(v, min_cell) if pd.notna(v) else v)
+    few = shares["flag"].eq("small_n")
+    public.loc[few, "message"] = (f"fewer than {min_cell} people answered at both waves; "
+                                  "reliable change is not estimated")
+    return public

@@ -1,10 +1,18 @@
 """Plain-language sentences on change for the report: group change and individual change.
 
-Wording follows the evidence: a difference is described as higher/lower only when its
-multiplicity-adjusted 95% CI (``ci_lower_adj``/``ci_upper_adj``, Bonferroni, see
-:mod:`pipeline.stats.emmeans`) excludes 0; never causal ("higher than at entry", not "the
-programme improved"). Individual change: shares of people with reliable change (Jacobson &
-Truax 1991), counts below ``min_cell`` never given as percentages.
+Wording follows the evidence (GRADE guidance 26 via :mod:`pipeline.wording`): a change is
+described as an increase/decrease only when its multiplicity-adjusted interval
+(``ci_lower_adj``/``ci_upper_adj``: Bonferroni simultaneous intervals, see
+:mod:`pipeline.stats.emmeans`) excludes 0, and then as "likely increased": a single group
+measured over time is a design caveat, so the certain "increased" is never earned here. The
+interval is labelled as what it is ("95% CI, Bonferroni-adjusted over 2 contrasts", or the
+table's own ``ci_label_adj``). Never causal (no "the programme improved"). Units name the scale
+and its range when given ("points on the 3–9 UCLA-3 sum").
+
+Individual change: shares of people with reliable change (Jacobson & Truax 1991), only as the
+disclosure-controlled table (:func:`pipeline.change.rci.public_rci_shares`) shows them: a count
+hidden there (small, or hidden so that a small one cannot be recovered) is never given as a
+percentage in a sentence (a share of a known n gives the count back).
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from pipeline.change.rci import public_rci_shares
 from pipeline.errors import DataError
 from pipeline.status import Status
+from pipeline.wording import change_verb, ci_label, evidence_grade, fmt_ci
 
 __all__ = ["change_sentence", "rci_sentence", "sentences_table"]
 
@@ -57,6 +67,7 @@ def change_sentence(
     unit: str = "points",
     decimals: int | None = None,
     scale_range: tuple[float, float] | None = None,
+    units: str | None = None,
 ) -> str:
     """Plain-language sentences (one per follow-up) on model-based change in ``construct``.
 
@@ -69,10 +80,11 @@ def change_sentence(
     - status not ok (or no finite estimate): "Change in X from entry to <wave> could not be
       estimated from these data." (failed: "... because the statistical model did not
       converge.")
-    - adjusted CI excludes 0: "X was higher|lower at <wave> than at entry (by d unit, 95% CI a
-      to b)."
-    - otherwise: "There was no clear change in X between entry and <wave> (difference d unit,
-      95% CI a to b)."
+    - adjusted CI excludes 0: "X likely increased|decreased between entry and <wave> (by d
+      units, <label> a to b)." (GRADE-26 verb; <label> from :func:`_label`)
+    - otherwise: "There was no clear change in X between entry and <wave> (difference d units,
+      <label> a to b)."
+    ``units`` (e.g. "points on the 3–9 UCLA-3 sum") replaces ``unit`` when given.
     ``wave_phrases`` maps wave id -> phrase ("at about 4 months"); default "at <months> months".
     ``decimals`` defaults to 2 for short scales (``scale_range`` spanning under 20 points, e.g.
     1-7 or 3-9) and 1 otherwise (e.g. the 0-100 EQ VAS, or no range given).
@@ -87,12 +99,29 @@ def change_sentence(
         short = scale_range is not None and (scale_range[1] - scale_range[0]) < 20
         decimals = 2 if short else 1
     name = label or construct
-    return " ".join(_contrast_sentence(r, name, wave_phrases, baseline_phrase, unit, decimals)
+    k = int((rows["status"] == OK).sum()) or len(rows)
+    return " ".join(_contrast_sentence(r, name, wave_phrases, baseline_phrase, units or unit,
+                                       decimals, _label(r, k))
                     for _, r in rows.iterrows())
 
 
+def _label(r: pd.Series, k: int) -> str:
+    """The adjusted interval's label: the table's ``ci_label_adj`` if it has one; else, when
+    the table says the p-values are adjusted (``p_adjust``) over more than one contrast,
+    "95% CI, Bonferroni-adjusted over k contrasts" (the simultaneous intervals of
+    :func:`pipeline.stats.emmeans.ci_level_adjusted` are Bonferroni's; Holm's test has no
+    compatible intervals); else "95% CI"."""
+    own = r.get("ci_label_adj", "")
+    if isinstance(own, str) and own:
+        return own
+    adj = str(r.get("p_adjust", "") or "")
+    if adj and adj.lower() not in ("none", "nan") and k > 1:
+        return ci_label(0.95, "bonferroni", k)
+    return ci_label(0.95)
+
+
 def _contrast_sentence(r: pd.Series, name: str, wave_phrases: Mapping[str, str] | None,
-                       baseline_phrase: str, unit: str, dec: int) -> str:
+                       baseline_phrase: str, unit: str, dec: int, label: str = "95% CI") -> str:
     """The sentence of one contrast row (branches as in :func:`change_sentence`)."""
     lname = _lower_first(name)
     phrase = (wave_phrases or {}).get(r["wave"])
@@ -115,25 +144,37 @@ def _contrast_sentence(r: pd.Series, name: str, wave_phrases: Mapping[str, str] 
         return (f"Change in {lname} from {baseline_phrase} to {phrase.removeprefix('at ')} "
                 "could not be estimated from these data.")
     est, lo, hi = r["est"], r["ci_lower_adj"], r["ci_upper_adj"]
-    if lo > 0 or hi < 0:
-        direction = "higher" if est > 0 else "lower"
+    grade = evidence_grade(est, lo, hi, ["single_group"])
+    if grade != "no_clear":
         mag, a, b = (est, lo, hi) if est > 0 else (-est, -hi, -lo)
-        return (f"{name[0].upper() + name[1:]} {_verb(name)} {direction} {phrase} than at "
-                f"{baseline_phrase} "
-                f"(by {_num(mag, dec)} {unit}, 95% CI {_num(a, dec)} to {_num(b, dec)}).")
+        return (f"{name[0].upper() + name[1:]} {change_verb(grade, est)} between "
+                f"{baseline_phrase} and {phrase.removeprefix('at ')} "
+                f"(by {_num(mag, dec)} {unit}, {fmt_ci(a, b, dec, label)}).")
     return (f"There was no clear change in {lname} between {baseline_phrase} and "
-            f"{phrase.removeprefix('at ')} (difference {_num(est, dec)} {unit}, 95% CI "
-            f"{_num(lo, dec)} to {_num(hi, dec)}).")
+            f"{phrase.removeprefix('at ')} (difference {_num(est, dec)} {unit}, "
+            f"{fmt_ci(lo, hi, dec, label)}).")
+
+
+def _public_count(public: pd.DataFrame | None, construct: str, wave: str, cat: str) -> str | None:
+    """The count of ``cat`` as the public table shows it (None: no public table given)."""
+    if public is None:
+        return None
+    hit = public[(public["construct"] == construct) & (public["wave"] == wave)
+                 & (public["category"] == cat)]
+    return str(hit["count"].iloc[0]) if len(hit) else ""
 
 
 def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
-                 wave_phrase: str, min_cell: int = 10) -> str:
+                 wave_phrase: str, min_cell: int = 10, public: pd.DataFrame | None = None
+                 ) -> str:
     """Plain-language share of people with reliable change (Jacobson & Truax 1991) for one
     construct and follow-up, e.g. "Of the 177 people with community belonging scores at entry and
     at about 4 months, 10% (95% CI 6% to 15%) reliably improved and 4% (2% to 8%) reliably
     deteriorated." Counts below ``min_cell`` are not given as percentages ("fewer than 10"); when
     fewer than ``min_cell`` people have both scores (flag "small_n", whatever the status): "Too
-    few people answered <wave> to describe individual change in X."."""
+    few people answered <wave> to describe individual change in X.". ``public``: the
+    disclosure-controlled shares (:func:`pipeline.change.rci.public_rci_shares`); a count it
+    hides is not given as a percentage ("a number not shown, to protect a small group")."""
     rows = shares[(shares["construct"] == construct) & (shares["wave"] == wave)]
     name = label[:1].lower() + label[1:] if label[:2] != label[:2].upper() else label
     n_rows = pd.to_numeric(rows.get("n", pd.Series(dtype=float)), errors="coerce")
@@ -156,6 +197,10 @@ def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
         r = by.loc[cat]
         if 0 < int(r["count"]) < min_cell:
             return f"fewer than {min_cell} people"
+        shown = _public_count(public, construct, wave, cat)
+        if shown is not None and not shown.replace(".", "", 1).isdigit():
+            return ("a number of people not shown (to protect a small group)"
+                    if not shown.startswith("<") else f"fewer than {min_cell} people")
         return (f"{100 * r['share']:.0f}% (95% CI {100 * r['ci_lower']:.0f}% to "
                 f"{100 * r['ci_upper']:.0f}%)")
 
@@ -171,6 +216,7 @@ def sentences_table(
     scale_ranges: Mapping[str, tuple[float, float]],
     wave_labels: Mapping[str, str],
     min_cell: int = 10,
+    units: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per construct with its group-change sentence (:func:`change_sentence`), then one
     per follow-up wave with its reliable-change sentence (:func:`rci_sentence`).
@@ -181,13 +227,17 @@ def sentences_table(
     """
     waves = list(wave_labels)
     phrases = {w: "at " + wave_labels[w][:1].lower() + wave_labels[w][1:] for w in waves[1:]}
+    public = public_rci_shares(shares if "flag" in shares.columns else shares.assign(flag=""),
+                               min_cell) if len(shares) else None
     rows = []
     for k, label in scale_labels.items():
         rows.append({"construct": k, "kind": "group_change", "wave": "",
                      "sentence": change_sentence(contrasts, k, label=label, wave_phrases=phrases,
-                                                 scale_range=scale_ranges[k])})
+                                                 scale_range=scale_ranges[k],
+                                                 units=(units or {}).get(k))})
         for w in waves[1:]:
             rows.append({"construct": k, "kind": "reliable_change", "wave": w,
                          "sentence": rci_sentence(shares, k, w, label=label,
-                                                  wave_phrase=phrases[w], min_cell=min_cell)})
+                                                  wave_phrase=phrases[w], min_cell=min_cell,
+                                                  public=public)})
     return pd.DataFrame(rows)

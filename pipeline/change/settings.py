@@ -2,15 +2,19 @@
 
 Types, ranges, enums and defaults are in ``settings.schema.yaml`` next to this file (validated at
 start-up with the whole configuration); :func:`from_config` adds the checks that need the rest of
-the configuration (the scales named under ``higher_is_better`` and ``reliability`` exist).
+the configuration (the scales named under ``higher_is_better`` and ``reliability`` exist, the
+``auxiliary`` columns are wide-data columns). The primary missing-data method is read from
+``missing_data.primary`` through that wing's settings (the one allowed cross-wing import).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError, closest_names
+from pipeline.missing_data.settings import from_config as missing_data_settings
 from pipeline.settings import section_settings
 
 __all__ = ["SECTION", "CORE_KEYS", "ChangeSettings", "from_config"]
@@ -18,7 +22,7 @@ __all__ = ["SECTION", "CORE_KEYS", "ChangeSettings", "from_config"]
 SECTION = "change"
 # core config the change stage reads: wave labels and months, scale labels, ranges and MIDs,
 # covariates and their types/source waves, disclosure.min_cell
-CORE_KEYS = ("waves", "scales", "covariates", "disclosure")
+CORE_KEYS = ("seed", "waves", "scales", "covariates", "disclosure")  # seed: of the imputations
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,20 @@ class ChangeSettings:
     rci_criterion: float
     higher_is_better: dict[str, bool] = field(default_factory=dict)
     reliability: dict[str, float] = field(default_factory=dict)
+    primary: str = "fiml"  # missing_data.primary
+    methods: tuple[str, ...] = ("fiml", "mi", "ipw", "lmm", "complete_case")
+    auxiliary: str | tuple[str, ...] = "auto"  # "auto" | "none" | wide columns
+    fiml_se: str = "robust"
+    funder_effect_size: str = "d"
+    # What the imputations read by the MI rows depend on (missing_data columns and sampler).
+    # The rule reads the imputations with ancient(): it reruns when these change, not when the
+    # impute stage merely rewrites the same imputations (e.g. after a new tipping-point grid).
+    imputation_model: dict = field(default_factory=dict)
+
+    @property
+    def change_methods(self) -> tuple[str, ...]:
+        """The methods of change_primary.csv: the primary first, then the configured others."""
+        return (self.primary,) + tuple(m for m in self.methods if m != self.primary)
 
     def is_higher_better(self, scale: str) -> bool:
         """Whether higher scores of ``scale`` are better (true unless configured otherwise)."""
@@ -54,10 +72,28 @@ def _check_scales(sec: dict, scales: list[str]) -> list[str]:
     return problems
 
 
+def wide_columns(cfg: Config) -> list[str]:
+    """Columns of wide.parquet an auxiliary list may name: covariates and scale x wave."""
+    return list(cfg.covariates) + [f"{s}_{w}" for s in cfg.scales for w in cfg.wave_ids]
+
+
+def _check_auxiliary(sec: dict, cfg: Config) -> list[str]:
+    aux = sec["auxiliary"]
+    if isinstance(aux, str):
+        return []
+    valid = wide_columns(cfg)
+    return [
+        f"config key {SECTION}.auxiliary: '{a}' is not a column of the wide data"
+        + (f" (did you mean '{closest_names(a, valid)[0]}'?)" if closest_names(a, valid) else "")
+        + "; use covariate keys or <scale>_<wave> columns, or auto / none."
+        for a in aux if a not in valid
+    ]
+
+
 def from_config(cfg: Config) -> ChangeSettings:
     """The change settings of ``cfg``; raises ConfigError naming the key and the fix."""
     sec = section_settings(cfg.raw, SECTION)
-    problems = _check_scales(sec, list(cfg.scales))
+    problems = _check_scales(sec, list(cfg.scales)) + _check_auxiliary(sec, cfg)
     if problems:
         raise ConfigError("\n  - ".join(problems))
     return ChangeSettings(
@@ -70,4 +106,11 @@ def from_config(cfg: Config) -> ChangeSettings:
         rci_criterion=float(sec["rci_criterion"]),
         higher_is_better=dict(sec["higher_is_better"]),
         reliability={k: float(v) for k, v in sec["reliability"].items()},
+        primary=(md := missing_data_settings(cfg)).primary,
+        methods=tuple(sec["methods"]),
+        auxiliary=sec["auxiliary"] if isinstance(sec["auxiliary"], str) else tuple(
+            sec["auxiliary"]),
+        fiml_se=sec["fiml_se"],
+        funder_effect_size=sec["funder_effect_size"],
+        imputation_model={"columns": md.columns, "mice": dataclasses.asdict(md.mice)},
     )

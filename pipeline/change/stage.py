@@ -1,13 +1,16 @@
-"""Change over time: mixed-model trajectories, effect sizes, reliable change, sample description."""
+"""Change over time: change under the primary missing-data method (change_primary.csv, its
+sentences and figures), mixed-model trajectories (analyst tables), effect sizes, reliable change,
+sample description."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.change.analysis import TABLES, change_tables, public_baseline, public_rci_shares
+from pipeline.change.analysis import TABLES, change_tables, public_baseline
 from pipeline.change.descriptives import baseline_table, correlation_tables
 from pipeline.change.figures import plot_trajectory
-from pipeline.change.rci import reliability_from_table
+from pipeline.change.primary import ScaleUnits, change_primary, figure_means
+from pipeline.change.rci import public_rci_shares, reliability_from_table
 from pipeline.change.sentences import sentences_table
 from pipeline.change.settings import from_config
 from pipeline.config import Config
@@ -27,21 +30,33 @@ def run(cfg: Config, io: StageIO) -> None:
     write_table(tables["rci_individual"], io.output("individual"))
     for name in TABLES:
         write_table(tables[name], io.output(name))
+    units = {k: ScaleUnits.from_scale(sc) for k, sc in cfg.scales.items()}
+    primary, primary_means = change_primary(
+        wide, units, cfg.wave_ids, covs, settings, tables,
+        imputations=pd.read_parquet(io.input("imputations")),
+        weights=pd.read_parquet(io.input("weights")), min_cell=cfg.min_cell)
+    write_table(primary, io.output("primary"))
+    write_table(primary_means, io.output("primary_means"))
     write_table(public_rci_shares(tables["rci_shares"], cfg.min_cell), io.output("rci_public"))
     baseline = baseline_table(wide, covs, keys, cfg.wave_ids)
     write_table(baseline, io.output("baseline"))
     write_table(public_baseline(baseline, cfg.min_cell), io.output("baseline_public"))
     write_table(correlation_tables(long, keys, cfg.wave_ids), io.output("correlations"))
     write_table(
-        sentences_table(tables["contrasts"], tables["rci_shares"],
+        sentences_table(primary[primary["role"] == "primary"], tables["rci_shares"],
                         {k: sc.label for k, sc in cfg.scales.items()},
-                        {k: tuple(sc.range) for k, sc in cfg.scales.items()},
-                        {w.id: w.label for w in cfg.waves}, cfg.min_cell),
+                        {k: (u.lo, u.hi) for k, u in units.items()},
+                        {w.id: w.label for w in cfg.waves}, cfg.min_cell,
+                        units={k: u.units for k, u in units.items()}),
         io.output("sentences"))
     for k, sc in cfg.scales.items():
-        plot_trajectory(tables["means"], k, io.member("figures", f"change_{k}.png"),
+        fig_table, method, legend = figure_means(primary_means, tables["means"], k,
+                                                 settings.change_methods)
+        plot_trajectory(fig_table, k, io.member("figures", f"change_{k}.png"),
                         label=sc.label, min_cell=cfg.min_cell,
                         wave_labels={w.id: w.label for w in cfg.waves},
-                        higher_is_better=settings.is_higher_better(k), scale_range=tuple(sc.range),
+                        higher_is_better=settings.is_higher_better(k),
+                        scale_range=(units[k].lo, units[k].hi),
                         wave_months={w.id: w.months for w in cfg.waves},
-                        covariate_weights=settings.covariate_weights)
+                        model_methods=(method,), model_label=legend,
+                        score_name=units[k].score)

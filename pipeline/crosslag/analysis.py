@@ -1,11 +1,16 @@
 """The cross-lagged analysis of the configured sets of constructs, as plain tables.
 
 For every analysis and model (CLPM, RI-CLPM; Hamaker, Kuiper & Grasman 2015) the model is fitted
-by FIML with free and, when asked, stationary lagged effects (:func:`models.fit_crosslag`); the
-two are compared by an LR test and, when both are fitted without covariates, the free CLPM
-against the free RI-CLPM (:mod:`comparison`). Failed fits give a status row and no estimates.
-The result holds every table, the lavaan syntax of every model and the plain data of every path
-diagram; nothing is written here (``stage.py`` does the I/O).
+by FIML (robust MLR standard errors by default, config ``crosslag.se``) with free and, when
+asked, stationary lagged effects (:func:`models.fit_crosslag`); the two are compared by an LR
+test and, when both are fitted without covariates, the free CLPM against the free RI-CLPM by the
+chi-bar-square test (:mod:`comparison`). The headline model is the RI-CLPM (stationary where the
+stationarity test allows it; :mod:`roles`), the CLPM is for comparison only, and cross-lagged
+p-values are Holm-adjusted within each model (``pvalue_holm``). Failed fits give a status row and
+no estimates; an analysis whose RI-CLPM is not estimable has no headline (its headline status row
+says why and what helps; the CLPM never stands in). The result holds every table, the lavaan
+syntax of every model and the plain data of every figure; nothing is written here
+(``stage.py`` does the I/O).
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ import pandas as pd
 from pipeline.crosslag import sentences
 from pipeline.crosslag.comparison import clpm_vs_riclpm, compare_stationarity
 from pipeline.crosslag.models import fit_crosslag, lagged_effects, model_syntax
+from pipeline.crosslag.roles import Headline, add_roles, choose_headline, role_of
 from pipeline.crosslag.settings import CrosslagSettings
 from pipeline.errors import DataError, ModelError
 from pipeline.sem import SEMResult
 from pipeline.status import Status, status_row
 
-__all__ = ["FIT_KEYS", "STATUS_COLUMNS", "PathFigure", "CrosslagResults", "wave_spacing",
-           "analyse"]
+__all__ = ["FIT_KEYS", "STATUS_COLUMNS", "LAGGED_COLUMNS", "PathFigure", "CrosslagResults",
+           "wave_spacing", "analyse"]
 
 log = logging.getLogger("pipeline.crosslag.models")
 
@@ -34,21 +40,36 @@ METHOD = "fiml"
 FIT_KEYS = ["npar", "logl", "unrestricted.logl", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
             "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "srmr", "aic", "bic", "ntotal"]
 STATUS_COLUMNS = ["analysis", "model", "constraint", "method", "status", "exploratory",
-                  "message", "note"]
+                  "message", "note", "role"]
+LAGGED_COLUMNS = ["analysis", "role", "model", "constraint", "stationary", "from", "to",
+                  "from_wave", "to_wave", "type", "label", "est", "se", "z", "pvalue",
+                  "pvalue_holm", "holm_m", "finding", "ci_lower", "ci_upper", "std_all",
+                  "std_all_se", "lag_months", "method", "se_type", "n"]
 TESTS = {"stationarity": "stationary vs free lagged effects",
          "random_intercepts": "random intercepts (RI-CLPM) vs none (CLPM)"}
 
 
 @dataclass(frozen=True)
 class PathFigure:
-    """Plain data of one path diagram: the free model's lagged effects (``None``: not estimable,
-    ``message`` says why)."""
+    """Plain data of one lagged-effects figure: one model version's lagged effects with their
+    roles and Holm p-values (``None``: not estimable, ``message`` says why)."""
 
     constructs: tuple[str, ...]
     lagged: pd.DataFrame | None
     title: str
     note: str = ""
     message: str = ""
+    highlight: bool = False   # colour findings (the headline model only)
+
+
+@dataclass
+class _ModelFits:
+    """One model of one analysis under each constraint: fits, status rows, lagged tables."""
+
+    fits: dict[str, SEMResult | None] = field(default_factory=dict)
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lagged: dict[str, pd.DataFrame] = field(default_factory=dict)
+    stationarity_p: float | None = None
 
 
 @dataclass
@@ -69,8 +90,9 @@ class CrosslagResults:
             return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
         status = pd.DataFrame(self.status)
+        lagged = concat(self.lagged)
         return {"estimates": concat(self.estimates), "fit": pd.DataFrame(self.fit),
-                "lagged": concat(self.lagged),
+                "lagged": lagged[LAGGED_COLUMNS] if len(lagged) else lagged,
                 "status": status[STATUS_COLUMNS] if len(status) else status,
                 "comparison": pd.DataFrame(self.comparison)}
 
@@ -112,11 +134,13 @@ def _fit(wide: pd.DataFrame, s: CrosslagSettings, name: str, model: str, constra
 
 def _report(out: CrosslagResults, res: SEMResult, key: dict[str, str],
             constructs: list[str], waves: list[str], months: dict[str, float]) -> pd.DataFrame:
-    """Add the estimates, fit and lagged-effect rows of an ok fit; return its lagged effects."""
+    """Add the estimates and fit rows of an ok fit; return its lagged effects (the roles are
+    added once the headline is known)."""
     est = res.estimates.copy()
     for k, v in reversed(key.items()):
         est.insert(0, k, v)
     est["method"] = METHOD
+    est["se_type"] = res.options.get("se", "")
     est["n"] = res.n_obs
     out.estimates.append(est)
     out.fit.append({**key, "n": res.n_obs, "n_patterns": res.n_patterns,
@@ -125,43 +149,95 @@ def _report(out: CrosslagResults, res: SEMResult, key: dict[str, str],
     for i, (k, v) in enumerate(key.items()):
         lag.insert(i, k, v)
     lag["lag_months"] = lag["to_wave"].map(months) - lag["from_wave"].map(months)
-    out.lagged.append(lag)
+    lag["method"], lag["se_type"], lag["n"] = METHOD, res.options.get("se", ""), res.n_obs
     return lag
 
 
 def _analyse_model(wide: pd.DataFrame, s: CrosslagSettings, name: str, model: str,
-                   months: dict[str, float], out: CrosslagResults) -> SEMResult | None:
-    """Fit one model of one analysis under each constraint; return the free fit."""
+                   months: dict[str, float], out: CrosslagResults) -> _ModelFits:
+    """Fit one model of one analysis under each constraint (estimates, fit, syntax and the
+    stationarity comparison go to ``out``; status rows and lagged tables are returned)."""
     a, waves = s.analyses[name], list(s.waves)
-    fits: dict[str, SEMResult | None] = {}
-    rows: dict[str, dict[str, Any]] = {}
-    free_lag = None
+    m = _ModelFits()
     for constraint in s.constraints:
         covs = list(a.covariates) if model == "riclpm" else None
         out.syntax[f"crosslag_{name}_{model}_{constraint}"] = (
-            sentences.syntax_header(name, model, constraint)
+            sentences.syntax_header(name, model, constraint, s.se)
             + model_syntax(model, list(a.constructs), waves,
                            stationary=constraint == "stationary", covariates=covs))
-        res, row = _fit(wide, s, name, model, constraint, months)
-        out.status.append(row)
-        fits[constraint], rows[constraint] = res, row
+        res, m.rows[constraint] = _fit(wide, s, name, model, constraint, months)
+        m.fits[constraint] = res
         if res is None or not res.ok:
             continue  # estimates of a failed fit are never reported
         key = {"analysis": name, "model": model, "constraint": constraint}
-        lag = _report(out, res, key, list(a.constructs), waves, months)
-        if constraint == "free":
-            free_lag = lag
-    if "stationary" in fits:
-        out.comparison.append({"analysis": name, "model": model, "test": TESTS["stationarity"],
-                               **compare_stationarity(fits["free"], fits["stationary"])})
-    free = fits.get("free")
-    ok = free_lag is not None and len(free_lag) > 0
-    out.figures[f"crosslag_{name}_{model}"] = PathFigure(
-        constructs=a.constructs, lagged=free_lag if ok else None,
-        title=sentences.figure_title(model), note=free.note if free is not None else "",
-        message="" if ok else sentences.not_estimable(rows["free"]["status"],
-                                                      rows["free"]["message"]))
-    return free
+        m.lagged[constraint] = _report(out, res, key, list(a.constructs), waves, months)
+    if "stationary" in m.fits:
+        row = compare_stationarity(m.fits["free"], m.fits["stationary"])
+        m.stationarity_p = row["pvalue"] if row["status"] == Status.OK.value else None
+        out.comparison.append({"analysis": name, "model": model,
+                               "test": TESTS["stationarity"], **row})
+    return m
+
+
+def _headline(models: dict[str, _ModelFits], alpha: float) -> Headline:
+    ri = models.get("riclpm")
+    if ri is None:
+        return Headline(None, "the RI-CLPM was not fitted (it is not in this analysis's "
+                              "models, or there are fewer than 3 waves).")
+    return choose_headline({c: f is not None and f.ok for c, f in ri.fits.items()},
+                           ri.stationarity_p, alpha)
+
+
+def _assign_roles(name: str, model: str, m: _ModelFits, headline: Headline, alpha: float,
+                  out: CrosslagResults) -> None:
+    """Role, notes and Holm p-values of every version of one model; rows go to ``out``."""
+    for constraint, row in m.rows.items():
+        role = role_of(model, constraint, headline)
+        lag = m.lagged.get(constraint)
+        if lag is not None:
+            lag = add_roles(lag, model, constraint, headline, alpha)
+            m.lagged[constraint] = lag
+            out.lagged.append(lag)
+        n_holm = int(lag["holm_m"].max()) if lag is not None and lag["holm_m"].notna().any() else 0
+        if model == "clpm":
+            extra = sentences.CLPM_COMPARISON_ONLY[0].upper() + sentences.CLPM_COMPARISON_ONLY[1:]
+            extra += ". " + sentences.holm_note(n_holm)
+        elif role == "headline":
+            extra = sentences.headline_note(constraint, headline.reason, n_holm)
+        elif headline.constraint is None and constraint == "free":
+            role = "headline"  # the headline row says why there is no headline estimate
+            extra = sentences.no_headline_note(headline.reason)
+        else:
+            extra = sentences.alternative_note(constraint)
+        row["role"] = role
+        row["note"] = sentences.join_notes(extra, row["note"])
+        out.status.append(row)
+
+
+def _figure(name: str, a_constructs: tuple[str, ...], model: str, m: _ModelFits,
+            headline: Headline) -> PathFigure:
+    """The figure of one model: the headline version for the RI-CLPM, the CLPM under the same
+    constraint (else free) for comparison; a placeholder saying why when not estimable."""
+    if model == "riclpm":
+        constraint = headline.constraint or "free"
+    else:
+        constraint = headline.constraint if headline.constraint in m.lagged else "free"
+    role = role_of(model, constraint, headline)
+    lag = m.lagged.get(constraint)
+    row = m.rows.get(constraint, {})
+    title = sentences.figure_title(model, constraint, role)
+    if lag is None or not len(lag):
+        detail = row.get("message", "")
+        if model == "riclpm" and headline.constraint is None:
+            title = "Headline: RI-CLPM (within-person) \u2014 not estimable"
+            why = sentences.no_headline_note(headline.reason)
+            if "What can help" in detail:
+                why = why.replace(" " + sentences.WHAT_HELPS, "")
+            detail = sentences.join_notes(why, detail)
+        message = sentences.not_estimable(row.get("status", "not_estimable"), detail)
+        return PathFigure(a_constructs, None, title, message=message)
+    return PathFigure(a_constructs, lag, title, note=row.get("note", ""),
+                      highlight=role == "headline")
 
 
 def analyse(wide: pd.DataFrame, s: CrosslagSettings, months: dict[str, float]) -> CrosslagResults:
@@ -172,15 +248,24 @@ def analyse(wide: pd.DataFrame, s: CrosslagSettings, months: dict[str, float]) -
     out = CrosslagResults()
     for name, a in s.analyses.items():
         fitted = s.fitted_models(name)
-        free_fits: dict[str, SEMResult | None] = {}
+        models: dict[str, _ModelFits] = {}
         for model in a.models:
             if model not in fitted:
-                out.status.append(_status(name, model, "free", Status.NOT_ESTIMABLE,
-                                          sentences.RICLPM_NEEDS_3_WAVES))
+                row = _status(name, model, "free", Status.NOT_ESTIMABLE,
+                              sentences.RICLPM_NEEDS_3_WAVES)
+                row.update(role="headline", note=sentences.no_headline_note(
+                    sentences.RICLPM_NEEDS_3_WAVES + "."))
+                out.status.append(row)
                 continue
-            free_fits[model] = _analyse_model(wide, s, name, model, months, out)
-        if {"clpm", "riclpm"} <= set(free_fits) and not a.covariates:
+            models[model] = _analyse_model(wide, s, name, model, months, out)
+        headline = _headline(models, s.alpha)
+        for model, m in models.items():
+            _assign_roles(name, model, m, headline, s.alpha, out)
+            out.figures[f"crosslag_{name}_{model}"] = _figure(name, a.constructs, model, m,
+                                                              headline)
+        if {"clpm", "riclpm"} <= set(models) and not a.covariates:
             out.comparison.append({
                 "analysis": name, "model": "clpm vs riclpm", "test": TESTS["random_intercepts"],
-                **clpm_vs_riclpm(free_fits["clpm"], free_fits["riclpm"], len(a.constructs))})
+                **clpm_vs_riclpm(models["clpm"].fits.get("free"),
+                                 models["riclpm"].fits.get("free"), len(a.constructs))})
     return out

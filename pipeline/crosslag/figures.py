@@ -1,5 +1,6 @@
-"""Path diagram of standardised lagged effects from a CLPM / RI-CLPM (plain tables in), or a
-placeholder saying why a model was not estimable."""
+"""Lagged effects of a CLPM / RI-CLPM as small multiples of predictor x outcome grids (plain
+tables in; readable for 5 constructs, no stacked labels), or a placeholder saying why a model
+was not estimable."""
 
 from __future__ import annotations
 
@@ -7,14 +8,52 @@ import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import Rectangle
 
-from pipeline.plotting import PALETTE, apply_style, save_figure
+from pipeline.plotting import apply_style, save_figure
 
 
 def _fmt(x: float) -> str:
     return f"{x:.2f}".replace("-", "\u2212")
+
+
+def _fmt_p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+POS_FILL, NEG_FILL, AR_FILL = "#cfe3f3", "#f7d9c4", "#eeeeee"
+
+
+def _panels(lagged: pd.DataFrame, waves: list[str]) -> list[tuple[str, str, pd.DataFrame]]:
+    """One panel per lag ``(from_wave, to_wave, rows)`` (a stationary model too: its
+    unstandardised effects are equal over lags, its standardised ones need not be)."""
+    return [(a, b, lagged[(lagged["from_wave"] == a) & (lagged["to_wave"] == b)])
+            for a, b in zip(waves, waves[1:])]
+
+
+def _cell(ax, x: float, y: float, r: pd.Series, highlight: bool) -> None:
+    """One cell: std_all, its 95% CI and (cross-lagged) the Holm-adjusted p-value."""
+    cross = r["type"] == "cross-lagged"
+    finding = bool(highlight and cross and r.get("finding", False))
+    fill = AR_FILL if not cross else (POS_FILL if r["std_all"] > 0 else NEG_FILL) if finding \
+        else "white"
+    ax.add_patch(Rectangle((x, y), 1, 1, fc=fill, ec="#bbbbbb", lw=0.6))
+    color = "#222222" if cross else "#666666"
+    ax.text(x + 0.5, y + 0.68, _fmt(r["std_all"]), ha="center", va="center", fontsize=9,
+            color=color, fontweight="bold" if finding else "normal")
+    se = r.get("std_all_se", np.nan)
+    if pd.notna(se):
+        lo, hi = r["std_all"] - 1.96 * se, r["std_all"] + 1.96 * se
+        ax.text(x + 0.5, y + 0.42, f"{_fmt(lo)} to {_fmt(hi)}", ha="center", va="center",
+                fontsize=6.5, color=color)
+    if cross and pd.notna(r.get("pvalue_holm", np.nan)):
+        ax.text(x + 0.5, y + 0.17, f"p Holm {_fmt_p(r['pvalue_holm'])}", ha="center",
+                va="center", fontsize=6.5, color=color)
+    elif not cross:
+        ax.text(x + 0.5, y + 0.17, "stability", ha="center", va="center", fontsize=6.5,
+                color=color, style="italic")
 
 
 def plot_lagged_paths(
@@ -27,56 +66,57 @@ def plot_lagged_paths(
     wave_labels: dict[str, str] | None = None,
     title: str = "",
     note: str = "",
+    highlight: bool = False,
 ) -> list[Path]:
-    """Constructs as rows, waves as columns; arrows for every lagged effect with its
-    standardised estimate (std.all). Cross-lagged effects whose 95% CI excludes zero are drawn
-    solid in colour, the others dashed grey; autoregressive paths are thin and grey."""
+    """Lagged effects as small multiples: one predictor x outcome grid per lag (one grid for a
+    stationary model). Each cell: the standardised estimate (std.all), its 95% CI and, for
+    cross-lagged paths, the Holm-adjusted p-value; the diagonal holds the autoregressive
+    (stability) paths in grey. Cells are coloured only when ``highlight`` (the headline model)
+    and the path is a finding (Holm-adjusted p below alpha): blue positive, orange negative."""
     apply_style()
     labels = labels or {}
     wave_labels = wave_labels or {}
-    nc, nw = len(constructs), len(waves)
-    fig, ax = plt.subplots(figsize=(2.8 + 2.9 * (nw - 1), 1.0 + 1.15 * nc))
-    ax.set_xlim(-0.7, (nw - 1) * 3 + 0.7)
-    ax.set_ylim(-0.8, nc - 0.2)
-    ax.axis("off")
-    pos = {(c, w): (j * 3.0, nc - 1 - i) for i, c in enumerate(constructs)
-           for j, w in enumerate(waves)}
-    bw, bh = 1.35, 0.56
-    for (c, w), (x, y) in pos.items():
-        ax.add_patch(FancyBboxPatch((x - bw / 2, y - bh / 2), bw, bh,
-                                    boxstyle="round,pad=0.02", fc="white", ec="#333333", lw=1))
-        ax.text(x, y, textwrap.fill(labels.get(c, c), 18), ha="center", va="center", fontsize=7.5)
-    for j, w in enumerate(waves):
-        ax.text(j * 3.0, nc - 0.45, wave_labels.get(w, w), ha="center", va="bottom",
-                fontsize=9, fontweight="bold")
-    for rec in lagged.to_dict("records"):
-        r = pd.Series(rec)
-        src, dst = pos.get((rec["from"], r.from_wave)), pos.get((r.to, r.to_wave))
-        if src is None or dst is None:
-            continue
-        sig = (r.ci_lower > 0) or (r.ci_upper < 0)
-        cross = r.type == "cross-lagged"
-        color = (PALETTE[0] if r.std_all > 0 else PALETTE[3]) if (cross and sig) else "#999999"
-        style = "-" if (sig or not cross) else (0, (4, 3))
-        lw = 1.8 if (cross and sig) else 0.8
-        start = (src[0] + bw / 2, src[1])
-        end = (dst[0] - bw / 2, dst[1])
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9, color=color,
-                                     lw=lw, linestyle=style, shrinkA=2, shrinkB=2))
-        frac = 0.3 if cross else 0.5
-        lx = start[0] + frac * (end[0] - start[0])
-        ly = start[1] + frac * (end[1] - start[1])
-        if cross and not sig and len(constructs) > 3:
-            continue  # keep crowded diagrams readable: unlabeled dashed arrows
-        ax.text(lx, ly + 0.07, _fmt(r.std_all), fontsize=7, color=color if cross else "#555555",
-                ha="center", va="bottom",
-                bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.5))
+    k = len(constructs)
+    panels = _panels(lagged, waves)
+    fig, axes = plt.subplots(1, len(panels), figsize=(1.6 + len(panels) * (1.05 * k + 0.9),
+                                                      1.9 + 0.78 * k), squeeze=False)
+    for j, (ax, (fw, tw, rows)) in enumerate(zip(axes[0], panels)):
+        ax.set_xlim(0, k)
+        ax.set_ylim(0, k)
+        ax.set_aspect("auto")
+        ax.axis("off")
+        idx = {c: i for i, c in enumerate(constructs)}
+        for r in rows.to_dict("records"):
+            if r["from"] in idx and r["to"] in idx:
+                _cell(ax, idx[r["to"]], k - 1 - idx[r["from"]], pd.Series(r), highlight)
+        for c, i in idx.items():
+            ax.text(i + 0.5, k + 0.08, textwrap.fill(labels.get(c, c), 13), ha="center",
+                    va="bottom", fontsize=7.5)
+            if j == 0:
+                ax.text(-0.08, k - 0.5 - i, textwrap.fill(labels.get(c, c), 16), ha="right",
+                        va="center", fontsize=7.5)
+        span = f"{wave_labels.get(fw, fw)} \u2192 {wave_labels.get(tw, tw)}"
+        ax.set_title(f"{span}\npredictor (rows) \u2192 outcome (columns)", fontsize=8.5,
+                     pad=30)
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(top=1 - 1.05 / height, bottom=0.02, left=1.25 / width, right=0.99,
+                        wspace=0.12)
     if title:
-        ax.set_title(title, fontsize=10, loc="left")
-    foot = ("Standardised estimates (std.all). Solid coloured: cross-lagged effect whose 95% CI "
-            "excludes zero (blue positive, red negative); dashed grey: CI includes zero.")
-    fig.text(0.01, 0.01, foot + ("\n" + note if note else ""), fontsize=7, color="#444444",
-             ha="left", va="bottom", wrap=True)
+        fig.text(0.01, 1.0, textwrap.fill(title, int(width * 11)), fontsize=10, ha="left",
+                 va="bottom")
+    stationary = "stationary" in lagged and bool(lagged["stationary"].all())
+    n_found = int(lagged.get("finding", pd.Series(dtype=bool)).fillna(False).astype(bool).sum())
+    foot = ("Standardised lagged effects (std.all) with 95% CI; cross-lagged p-values Holm-"
+            "adjusted within the model. "
+            + ("Stationary model: unstandardised effects are equal over lags, so the p-values "
+               "repeat; standardised values may differ. " if stationary else "")
+            + (("Coloured: cross-lagged finding (Holm-adjusted p below alpha; blue positive, "
+                "orange negative)." if n_found else "No cross-lagged path is a finding "
+                "(no Holm-adjusted p below alpha), so no cell is coloured.") if highlight
+               else "No cell is coloured: this model is not the headline."))
+    wrap = int(width * 18)
+    text = textwrap.fill(foot, wrap) + ("\n" + textwrap.fill(note, wrap) if note else "")
+    fig.text(0.01, 0.0, text, fontsize=6.5, color="#444444", ha="left", va="top")
     return save_figure(fig, path)
 
 

@@ -114,7 +114,9 @@ def riclpm_syntax(
     if len(waves) < 3:
         raise ModelError(
             f"RI-CLPM: needs at least 3 waves, got {len(waves)} ({', '.join(waves)}); with 2 "
-            "waves the random intercepts are not identified. Fit the CLPM instead."
+            "waves the random intercepts are not identified. Add a third wave; a CLPM on 2 "
+            "waves cannot separate stable differences from within-person change (Hamaker, "
+            "Kuiper & Grasman 2015)."
         )
     covariates = list(covariates or [])
     w = _within

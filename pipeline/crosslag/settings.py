@@ -40,6 +40,7 @@ class CrosslagSettings:
     stationarity_test: bool
     covariates: tuple[str, ...]
     se: str
+    alpha: float
     information: str | None
     exploratory_min_df: int
     exploratory_min_n_last_wave: int
@@ -122,6 +123,7 @@ def from_config(cfg: Config) -> CrosslagSettings:
         stationarity_test=s["stationarity_test"],
         covariates=tuple(s["covariates"]),
         se=s["se"],
+        alpha=float(s["alpha"]),
         information=s["information"],
         exploratory_min_df=s["exploratory_min_df"],
         exploratory_min_n_last_wave=s["exploratory_min_n_last_wave"],

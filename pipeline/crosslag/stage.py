@@ -1,5 +1,6 @@
-"""Cross-lagged panel models: CLPM and RI-CLPM by FIML for each configured set of constructs,
-free and with stationary (time-invariant) lagged effects, with the LR tests between them."""
+"""Cross-lagged panel models: CLPM and RI-CLPM by FIML (MLR SEs by default) for each configured
+set of constructs, free and with stationary lagged effects, with the LR tests between them; the
+RI-CLPM is the headline, the CLPM for comparison only (see ``analysis.py``)."""
 
 from __future__ import annotations
 
@@ -36,4 +37,4 @@ def run(cfg: Config, io: StageIO) -> None:
             continue
         plot_lagged_paths(f.lagged, list(f.constructs), list(s.waves), path,
                           labels={k: labels[k] for k in f.constructs}, wave_labels=wave_labels,
-                          title=f.title, note=f.note)
+                          title=f.title, note=f.note, highlight=f.highlight)

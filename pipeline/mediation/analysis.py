@@ -33,7 +33,8 @@ def estimators(settings: MediationSettings, seed: int,
         "complete_case": lambda: CompleteCaseBootstrap(B=b.B, ci=b.ci, chunk_draws=b.chunk_draws,
                                                        **common),
         "mi": lambda: BootMI(B=mi.B, M=mi.M, impute_fn=impute_fn, **common),
-        "fiml": lambda: FIMLMonteCarlo(mc_draws=settings.mc_draws, **common),
+        "fiml": lambda: FIMLMonteCarlo(mc_draws=settings.mc_draws, se=settings.fiml_se,
+                                       **common),
     }
     return {m: make[m]() for m in settings.methods}
 

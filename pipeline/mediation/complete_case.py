@@ -21,6 +21,7 @@ from pipeline.mediation.bootstrap import (
     bootstrap_draws,
     jackknife_effects,
     percentile_ci,
+    quantile_mc_se,
 )
 from pipeline.mediation.effects import effect_definitions, effect_values
 from pipeline.mediation.estimator import MediationEstimator, MediationResult, job_key
@@ -47,8 +48,11 @@ def fit_chain(data: ChainData, plan: ResamplePlan | IndexPlan, *, ci: str, conf:
     se = draws.std(axis=0, ddof=1)
     if ci == "bca":
         lo, hi = bca_ci(est, draws, jackknife_effects(Zs, layout, scaling), conf)
+        mc_lo = mc_hi = np.full(len(defs), np.nan)
     else:
         lo, hi = percentile_ci(draws, conf)
+        mc_lo, mc_hi = (quantile_mc_se(draws, p) for p in ((1 - conf) / 2, (1 + conf) / 2))
+    df = np.full(len(defs), np.nan)
     stat = np.full(len(defs), np.nan)
     pval = np.full(len(defs), np.nan)
     ci_method = np.array([ci] * len(defs), dtype=object)
@@ -66,9 +70,11 @@ def fit_chain(data: ChainData, plan: ResamplePlan | IndexPlan, *, ci: str, conf:
         lo_t, hi_t = eq.ci(conf)
         est[r], se[r], stat[r], pval[r] = eq.est[pos], eq.se[pos], eq.t[pos], eq.pvalue[pos]
         lo[r], hi[r] = lo_t[pos], hi_t[pos]
+        df[r], mc_lo[r], mc_hi[r] = eq.df, 0.0, 0.0
         ci_method[r] = "ols_t"
     table = build_table(defs, est, se, stat, pval, lo, hi, ci_method, analysis, method,
-                        data.n, draws.shape[0])
+                        data.n, draws.shape[0], df=df, conf=conf, mcse_lower=mc_lo,
+                        mcse_upper=mc_hi)
     return table, draws, n_failed
 
 

@@ -26,10 +26,24 @@ from pipeline.errors import DataError, ModelError
 from pipeline.mediation.effects import EffectDef
 from pipeline.mediation.frame import estimability
 from pipeline.mediation.spec import MediationSpec
-from pipeline.mediation.table import empty_table, status_frame
+from pipeline.mediation.table import CONTEXT_COLUMNS, TABLE_COLUMNS, empty_table, status_frame
+from pipeline.mediation.units import unit_columns
 from pipeline.status import Status
 
-__all__ = ["MediationResult", "MediationEstimator", "job_key"]
+__all__ = ["MediationResult", "MediationEstimator", "job_key", "concurrent_mediators",
+           "MAR_METHODS"]
+
+#: methods whose validity rests on missing at random (given the model's variables)
+MAR_METHODS = ("fiml", "mi")
+
+
+def concurrent_mediators(spec: MediationSpec) -> bool:
+    """True when a mediator is measured at the outcome's wave (mediator-outcome paths are then
+    cross-sectional associations, not effects)."""
+    def wave(b) -> str | None:
+        return b.change[1] if b.change else b.wave
+
+    return any(wave(m) == wave(spec.y) for m in spec.mediators)
 
 
 @dataclass
@@ -73,11 +87,38 @@ class MediationEstimator(ABC):
         """Estimate ``spec`` on ``wide``: the table and an ``ok`` status row, or an empty table
         and a ``not_estimable`` / ``failed`` status row saying why."""
         try:
-            return self._fit(wide, spec)
+            res = self._fit(wide, spec)
         except DataError as exc:
-            return self.not_ok(spec, Status.NOT_ESTIMABLE, str(exc))
+            res = self.not_ok(spec, Status.NOT_ESTIMABLE, str(exc))
         except ModelError as exc:
-            return self.not_ok(spec, Status.FAILED, str(exc))
+            res = self.not_ok(spec, Status.FAILED, str(exc))
+        return self.with_context(res, wide, spec)
+
+    def caveats(self, spec: MediationSpec, n_contributing: int | None) -> list[str]:
+        """Caveat codes (findings-table vocabulary) of this method and analysis."""
+        out = ["mar_assumption"] if self.method in MAR_METHODS else []
+        if concurrent_mediators(spec):
+            out.append("concurrent_mediators")
+        if n_contributing is not None and n_contributing < self.warn_n:
+            out.append("small_n")
+        return out
+
+    def with_context(self, res: MediationResult, wide: pd.DataFrame,
+                     spec: MediationSpec) -> MediationResult:
+        """Add ``n_contributing``, ``n_outcome``, the units of X and Y and ``caveats`` to every
+        row of the table, and ``n_contributing``, ``n_outcome``, ``mar_assumption`` and
+        ``caveats`` to the status row."""
+        n_outcome = int(wide[list(spec.y.source_columns)].notna().all(axis=1).sum())
+        n_contrib = int(res.table["n"].iloc[0]) if len(res.table) else None
+        caveats = ";".join(self.caveats(spec, n_contrib))
+        extra = {"n_contributing": n_contrib, "n_outcome": n_outcome, **unit_columns(spec),
+                 "caveats": caveats}
+        if len(res.table):
+            res.table = res.table.assign(**extra)[TABLE_COLUMNS + CONTEXT_COLUMNS]
+        res.status = res.status.assign(n_contributing=n_contrib, n_outcome=n_outcome,
+                                       mar_assumption=self.method in MAR_METHODS,
+                                       caveats=caveats)
+        return res
 
     def fit_all(self, wide: pd.DataFrame, specs: Sequence[MediationSpec]
                 ) -> tuple[pd.DataFrame, pd.DataFrame]:

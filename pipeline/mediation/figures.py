@@ -1,7 +1,19 @@
-"""Figures of the serial-mediation stage: path diagram and forest plot of indirect effects."""
+"""Figures of the serial-mediation stage: path diagram and forest plot of the effects.
+
+Both take plain tables (one analysis's rows of ``mediation_estimates.csv``). Numbers are written
+with one number of decimals per figure (:func:`figure_decimals`) and a true minus sign
+(:func:`pipeline.wording.fmt_num`); units come from the table's ``x_units``/``y_units``.
+
+Path diagram: boxes X -> M1 -> ... -> Mk -> Y; each arrow carries a short label (path name and
+estimate), placed greedily along its curve where it overlaps no box and no other label
+(:func:`_place_labels`; :func:`label_overlaps` checks a drawn figure); the intervals, the units
+and the total, direct, total indirect and serial effects are listed in a table under the
+diagram, so nothing has to be squeezed onto the arrows.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -9,10 +21,34 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.transforms import Bbox
 
-from pipeline.mediation.sentences import fmt
 from pipeline.mediation.spec import MediationSpec
+from pipeline.mediation.units import binding_units
 from pipeline.plotting import PALETTE, apply_style, save_figure
+from pipeline.wording import fmt_num
+
+__all__ = ["figure_decimals", "label_overlaps", "path_diagram_figure", "plot_path_diagram",
+           "plot_indirect_forest", "plot_no_estimates", "METHOD_NAMES", "CI_NAMES"]
+
+METHOD_NAMES = {"fiml": "FIML (everyone with any data)", "mi": "multiple imputation (boot MI)",
+                "complete_case": "complete cases only"}
+CI_NAMES = {"monte_carlo": "Monte Carlo", "percentile": "bootstrap percentile",
+            "boot_mi_anova_t": "boot-MI t", "boot_mi_percentile": "boot-MI percentile",
+            "bca": "BCa bootstrap", "ols_t": "t", "wald": "Wald", "delta": "delta-method"}
+MAIN_EFFECTS = (("total", "total effect (c)"), ("direct", "direct effect (c')"),
+                ("indirect_total", "total indirect effect"))
+LABEL_GID = "path_label"
+
+
+def figure_decimals(values) -> int:
+    """One number of decimals for every number in a figure: two significant digits of the
+    median non-zero |value|, at least 2 and at most 4."""
+    v = np.abs(np.asarray(values, dtype=float))
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return 2
+    return int(min(4, max(2, 1 - math.floor(math.log10(float(np.median(v)))))))
 
 
 def _wrap(text: str, width: int = 16) -> str:
@@ -31,7 +67,7 @@ def _positions(k: int) -> dict[str, tuple[float, float]]:
     pos = {"x": (0.0, 0.0), "y": (12.0, 0.0)}
     xs = np.linspace(2.5, 9.5, k) if k > 1 else np.array([6.0])
     for j, xm in enumerate(xs):
-        pos[f"m{j + 1}"] = (float(xm), 3.2)
+        pos[f"m{j + 1}"] = (float(xm), 3.4)
     return pos
 
 
@@ -44,129 +80,221 @@ def _bezier(p0: tuple[float, float], p1: tuple[float, float], rad: float,
             (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t**2 * y1)
 
 
-def plot_path_diagram(table: pd.DataFrame, spec: MediationSpec, path: str | Path) -> list[Path]:
-    """Boxes X -> M1 -> ... -> Mk -> Y with each path's coefficient and CI on its arrow.
+def _arrows(k: int) -> list[tuple[str, str, str, float]]:
+    """(label, from, to, curvature) of every path, serial chain first."""
+    chain = [("a1", "x", "m1", 0.0)] + [(f"d{j + 2}{j + 1}", f"m{j + 1}", f"m{j + 2}", 0.0)
+                                          for j in range(k - 1)] + [(f"b{k}", f"m{k}", "y", 0.0)]
+    rest = [(f"a{j + 1}", "x", f"m{j + 1}", 0.12) for j in range(1, k)]
+    rest += [(f"d{j + 1}{i + 1}", f"m{i + 1}", f"m{j + 1}", -0.3)
+             for j in range(k) for i in range(j) if j > i + 1]
+    rest += [(f"b{j + 1}", f"m{j + 1}", "y", 0.12) for j in range(k - 1)]
+    return chain + rest + [("cp", "x", "y", 0.0)]
 
-    Arrows of the serial chain (a1, d21, d32, ..., bk) are drawn heavy; the others light; paths
-    whose CI excludes zero are solid, the rest dashed. ``table``: one analysis/method of the tidy
-    results table.
-    """
-    apply_style()
-    k = spec.k
-    pos = _positions(k)
-    fig, ax = plt.subplots(figsize=(11, 5.8))
+
+def _place_labels(ax, texts: list, curves: list, obstacles: list[Bbox]) -> None:
+    """Move each label (in order) to the first point along its curve where its box overlaps
+    no obstacle and no label placed before it (positions t = 0.5, 0.4, 0.6, ...)."""
+    renderer = ax.figure.canvas.get_renderer()
+    placed = list(obstacles)
+    ts = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.35, 0.65, 0.2, 0.8, 0.45, 0.55)
+    for text, (p0, p1, rad) in zip(texts, curves):
+        best = None
+        for t in ts:
+            text.set_position(_bezier(p0, p1, rad, t))
+            box = text.get_window_extent(renderer).expanded(1.08, 1.15)
+            if not any(box.overlaps(b) for b in placed):
+                best = box
+                break
+        if best is None:
+            text.set_position(_bezier(p0, p1, rad, 0.5))
+            best = text.get_window_extent(renderer)
+        placed.append(best)
+
+
+def label_overlaps(fig: plt.Figure) -> list[tuple[str, str]]:
+    """Pairs of path labels whose drawn boxes overlap (empty for a readable diagram)."""
+    renderer = fig.canvas.get_renderer()
+    texts = [t for ax in fig.axes for t in ax.texts if t.get_gid() == LABEL_GID]
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
+            if ba.overlaps(bb)]
+
+
+def _draw_diagram(ax, table: pd.DataFrame, spec: MediationSpec, dec: int) -> None:
+    k, pos = spec.k, _positions(spec.k)
     ax.set_xlim(-1.3, 13.3)
-    ax.set_ylim(-1.4, 5.4)
+    ax.set_ylim(-0.9, 5.6)
     ax.axis("off")
-    bw, bh = 2.0, 0.95
-    boxes = {}
+    bw, bh, boxes = 2.1, 1.0, {}
     for role, (cx, cy) in pos.items():
         boxes[role] = ax.add_patch(FancyBboxPatch(
             (cx - bw / 2, cy - bh / 2), bw, bh, boxstyle="round,pad=0.05", fc="white",
             ec=PALETTE[0] if role.startswith("m") else "black", lw=1.4, zorder=3))
         ax.text(cx, cy, _wrap(spec.describe(role)), ha="center", va="center", fontsize=8, zorder=4)
     rows = table.set_index("label")
-    chain = {"a1", f"b{k}"} | {f"d{j + 2}{j + 1}" for j in range(k - 1)}
-    # (label, from, to, curvature, label position t along the curve, label offset)
-    def stagger(r: int) -> float:  # label position along the r-th (1-based) non-chain a path
-        return 0.62 - 0.24 * (r - 1) / max(1, k - 2) if k > 2 else 0.4
-
-    arrows = [(f"a{j + 1}", "x", f"m{j + 1}", 0.0 if j == 0 else 0.12,
-               0.5 if j == 0 else stagger(j)) for j in range(k)]
-    arrows += [(f"d{j + 1}{i + 1}", f"m{i + 1}", f"m{j + 1}", 0.0 if j == i + 1 else -0.3, 0.5)
-               for j in range(k) for i in range(j)]
-    arrows += [(f"b{j + 1}", f"m{j + 1}", "y", 0.0 if j == k - 1 else 0.12,
-                0.5 if j == k - 1 else 1 - stagger(k - 1 - j)) for j in range(k)]
-    arrows.append(("cp", "x", "y", 0.0, 0.5))
-    for label, src, dst, rad, t in arrows:
-        if label not in rows.index:
-            continue
+    arrows = [a for a in _arrows(k) if a[0] in rows.index]
+    n_chain = k + 1
+    texts, curves = [], []
+    for i, (label, src, dst, rad) in enumerate(arrows):
         r = rows.loc[label]
-        heavy = label in chain
+        heavy = i < n_chain
         sig = not (r["ci_lower"] <= 0 <= r["ci_upper"])
         ax.add_patch(FancyArrowPatch(
             pos[src], pos[dst], connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>",
-            mutation_scale=14,
-            lw=2.2 if heavy else 0.9, color="black" if heavy else "0.55",
+            mutation_scale=14, lw=2.2 if heavy else 0.9, color="black" if heavy else "0.55",
             linestyle="-" if sig else (0, (4, 3)), patchA=boxes[src], patchB=boxes[dst],
             shrinkA=1, shrinkB=1, zorder=2))
-        lx, ly = _bezier(pos[src], pos[dst], rad, t)
-        if label.startswith("d") and rad == 0:
-            ly -= 0.55
-        elif label == "a1":
-            lx -= 0.75
-        elif label == f"b{k}":
-            lx += 0.75
-        ax.text(lx, ly, f"{label} = {fmt(r['est'])}\n[{fmt(r['ci_lower'])}, {fmt(r['ci_upper'])}]",
-                ha="center", va="center", fontsize=7, color="black" if heavy else "0.3", zorder=5,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
-    ind = table[(table["effect_type"] == "indirect_specific")
-                & (table["label"] == "ind_" + "".join(str(j + 1) for j in range(k)))]
+        name = "c'" if label == "cp" else label
+        texts.append(ax.text(0, 0, f"{name} = {fmt_num(r['est'], dec)}", ha="center",
+                             va="center", fontsize=7.5, gid=LABEL_GID,
+                             color="black" if heavy else "0.3", zorder=5,
+                             bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none"}))
+        lift = 0.33 if label.startswith("d") and rad == 0 else 0.0  # keep short arrows visible
+        curves.append(((pos[src][0], pos[src][1] + lift), (pos[dst][0], pos[dst][1] + lift), rad))
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    obstacles = [b.get_window_extent(renderer) for b in boxes.values()]
+    _place_labels(ax, texts, curves, obstacles)
+
+
+def _table_rows(table: pd.DataFrame, spec: MediationSpec, dec: int) -> list[list[str]]:
+    rows = table.set_index("label")
+    names = {"x": spec.describe("x"), "y": spec.describe("y")}
+    names |= {f"m{j + 1}": spec.describe(f"m{j + 1}") for j in range(spec.k)}
+    out = []
+    for label, src, dst, _ in _arrows(spec.k):
+        if label in rows.index:
+            r = rows.loc[label]
+            out.append(["c'" if label == "cp" else label, f"{names[src]} \u2192 {names[dst]}",
+                        fmt_num(r["est"], dec),
+                        f"{fmt_num(r['ci_lower'], dec)} to {fmt_num(r['ci_upper'], dec)}"])
+    serial = "ind_" + "".join(str(j + 1) for j in range(spec.k))
+    eff = [(table[table["effect_type"] == et], name) for et, name in MAIN_EFFECTS]
+    eff.append((table[table["label"] == serial], "serial indirect effect"))
+    for sub, name in eff:
+        if len(sub):
+            r = sub.iloc[0]
+            out.append([name, f"{names['x']} \u2192 {names['y']}", fmt_num(r["est"], dec),
+                        f"{fmt_num(r['ci_lower'], dec)} to {fmt_num(r['ci_upper'], dec)}"])
+    return out
+
+
+
+def _units_note(table: pd.DataFrame, spec: MediationSpec) -> str:
+    r = table.iloc[0]
+    meds = "; ".join(f"{spec.describe(f'm{j + 1}')}: {binding_units(spec, m)[0]}"
+                     for j, m in enumerate(spec.mediators))
+    return _wrap(f"Unstandardised coefficients: change in the variable at the arrow's head per "
+                 f"point of the variable at its tail. Units - {spec.describe('x')}: "
+                 f"{r.get('x_units', '')}; {meds}; {spec.describe('y')}: {r.get('y_units', '')}. "
+                 "Effects of X on Y are in points of Y per point of X.", 150)
+
+
+def plot_path_diagram(table: pd.DataFrame, spec: MediationSpec, path: str | Path) -> list[Path]:
+    """Path diagram of one analysis and method, with a table of every path and effect
+    (:func:`path_diagram_figure`), written as PNG + SVG."""
+    return save_figure(path_diagram_figure(table, spec), path)
+
+
+def path_diagram_figure(table: pd.DataFrame, spec: MediationSpec) -> plt.Figure:
+    """The path diagram figure. Serial-chain arrows (a1, d21, ..., bk) are heavy, the others
+    light; arrows whose interval includes zero are dashed. ``table``: one analysis/method of
+    the results table."""
+    apply_style()
+    dec = figure_decimals(table.loc[table["effect_type"].isin(
+        ["a", "d", "b", "direct", "total", "indirect_total", "indirect_specific"]), "est"])
+    rows = _table_rows(table, spec, dec)
+    fig = plt.figure(figsize=(11, 5.2 + 0.2 * (len(rows) + 4)))
+    gs = fig.add_gridspec(2, 1, height_ratios=[5.2, 0.2 * (len(rows) + 4)], hspace=0.02)
+    ax, tax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+    _draw_diagram(ax, table, spec, dec)
+    r0 = table.iloc[0]
+    level = float(r0.get("ci_level", 0.95)) if pd.notna(r0.get("ci_level", 0.95)) else 0.95
+    ci_kinds = sorted({CI_NAMES.get(c, c) for c in table["ci_method"].dropna()})
+    tax.axis("off")
+    tab = tax.table(cellText=rows, colLabels=["path / effect", "from \u2192 to", "estimate",
+                                             f"{100 * level:g}% CI"],
+                    colWidths=[0.19, 0.57, 0.09, 0.15], loc="upper center", cellLoc="left")
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(7.5)
+    tab.scale(1, 1.15)
+    for (i, _), cell in tab.get_celld().items():
+        cell.set_edgecolor("0.85")
+        if i == 0:
+            cell.set_text_props(weight="bold")
     title = (spec.label or spec.name).replace(" -> ", " \u2192 ")
-    if len(ind):
-        r = ind.iloc[0]
-        title += (f"\nserial indirect effect {fmt(r['est'])} "
-                  f"[{fmt(r['ci_lower'])}, {fmt(r['ci_upper'])}]"
-                  f" ({CI_NAMES.get(r['ci_method'], r['ci_method'])}, "
-                  f"{METHOD_NAMES.get(r['method'], r['method'])}, n = {r['n']})")
-    ax.set_title(title, fontsize=10)
-    ax.text(-1.2, -1.3, "heavy: serial chain; dashed: 95% interval includes zero; [95% CI]",
+    n_txt = f"n = {int(r0.get('n_contributing', r0['n']))}"
+    if pd.notna(r0.get("n_outcome", np.nan)):
+        n_txt += f", {int(r0['n_outcome'])} with the outcome"
+    ax.set_title(f"{title}\n{METHOD_NAMES.get(r0['method'], r0['method'])}; {n_txt}; "
+                 f"intervals: {', '.join(ci_kinds)}", fontsize=10)
+    ax.text(-1.2, -0.85, "heavy: serial chain; dashed: interval includes zero",
             fontsize=7, color="0.35")
-    return save_figure(fig, path)
+    fig.text(0.5, 0.005, _units_note(table, spec), ha="center", va="bottom", fontsize=7,
+             color="0.25")
+    return fig
 
 
-METHOD_NAMES = {"fiml": "FIML (everyone with any data)", "mi": "multiple imputation",
-                "complete_case": "complete cases only"}
-CI_NAMES = {"monte_carlo": "Monte Carlo 95% CI", "percentile": "bootstrap percentile 95% CI",
-            "boot_mi_percentile": "bootstrap-then-impute 95% CI", "bca": "BCa bootstrap 95% CI",
-            "ols_t": "95% CI", "wald": "95% CI", "delta": "95% CI"}
+def _forest_rows(first: pd.DataFrame, spec: MediationSpec | None
+                 ) -> tuple[list[str], list[str]]:
+    """Labels (top to bottom) and their display names: total, direct, total indirect, then
+    the specific indirect effects (serial one last)."""
+    main = [first.loc[first["effect_type"] == et, "label"] for et, _ in MAIN_EFFECTS]
+    labels = [s.iloc[0] for s in main if len(s)]
+    names = [name for s, (_, name) in zip(main, MAIN_EFFECTS) if len(s)]
+    spec_rows = first[first["effect_type"] == "indirect_specific"]
+    nice: dict[str, str] = {}
+    if spec is not None:
+        nice = {m.column: spec.describe(f"m{j + 1}") for j, m in enumerate(spec.mediators)}
+    for lab, p in zip(spec_rows["label"], spec_rows["path"]):
+        labels.append(lab)
+        names.append(_wrap("via " + " \u2192 ".join(nice.get(v, v)
+                                                     for v in p.split(" -> ")[1:-1]), 48))
+    return labels, names
 
 
 def plot_indirect_forest(tables_by_method: Mapping[str, pd.DataFrame], path: str | Path,
                          spec: MediationSpec | None = None) -> list[Path]:
-    """Forest plot of the specific (and total) indirect effects, one marker per missing-data method.
+    """Forest plot of the total, direct, total indirect and every specific indirect effect,
+    one marker (and interval) per missing-data method, in the outcome's units.
 
-    ``tables_by_method``: method name -> tidy table of one analysis. Rows are matched by ``label``.
-    With ``spec``, variables are named as in the path diagram (construct label and wave).
+    ``tables_by_method``: method -> tidy table of one analysis; rows matched by ``label``.
     """
     apply_style()
-    keep = ("indirect_specific", "indirect_total")
     first = next(iter(tables_by_method.values()))
-    base = first[first["effect_type"].isin(keep)][["label", "path"]].drop_duplicates("label")
-    labels = list(base["label"])
-    parts = [p.split(" -> ") for p in base["path"]]
-    nice: dict[str, str] = {}
-    if spec is not None:
-        nice[spec.x.column] = spec.describe("x")
-        nice[spec.y.column] = spec.describe("y")
-        for j, m in enumerate(spec.mediators):
-            nice[m.column] = spec.describe(f"m{j + 1}")
-    x_name, y_name = parts[0][0], parts[0][-1].removesuffix(" (all indirect)")
-    x_name, y_name = nice.get(x_name, x_name), nice.get(y_name, y_name)
-    names = ["all indirect (total)" if lab == "ind_total"
-             else "via " + " \u2192 ".join(nice.get(v, v) for v in p[1:-1])
-             for lab, p in zip(labels, parts)]
-    m = len(tables_by_method)
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(labels) * max(1, m / 2) + 1.2))
-    offsets = (np.arange(m) - (m - 1) / 2) * (0.7 / max(m, 1))
+    labels, names = _forest_rows(first, spec)
+    m, n = len(tables_by_method), len(labels)
+    fig, ax = plt.subplots(figsize=(9, 0.26 * n * max(1.6, m * 0.8) + 1.6))
+    offsets = (np.arange(m) - (m - 1) / 2) * (0.6 / max(m, 1))
+    markers = ["o", "s", "D", "^"]
     for i, (method, tab) in enumerate(tables_by_method.items()):
-        t = tab.set_index("label")
-        ys, est, lo, hi = [], [], [], []
-        for row, lab in enumerate(labels):
-            if lab in t.index:
-                ys.append(len(labels) - 1 - row - offsets[i])
-                est.append(t.loc[lab, "est"])
-                lo.append(t.loc[lab, "ci_lower"])
-                hi.append(t.loc[lab, "ci_upper"])
-        est, lo, hi = map(np.asarray, (est, lo, hi))
-        ax.errorbar(est, ys, xerr=[est - lo, hi - est], fmt="o", ms=4, capsize=2, lw=1.2,
-                    color=PALETTE[i % len(PALETTE)], label=METHOD_NAMES.get(method, method))
+        t = tab.drop_duplicates("label").set_index("label")
+        hit = [lab for lab in labels if lab in t.index]
+        ys = np.array([n - 1 - labels.index(lab) - offsets[i] for lab in hit])
+        est, lo, hi = (t.loc[hit, c].to_numpy(float) for c in ("est", "ci_lower", "ci_upper"))
+        kinds = sorted({CI_NAMES.get(c, c) for c in t.loc[hit, "ci_method"].dropna()})
+        ax.errorbar(est, ys, xerr=[est - lo, hi - est], fmt=markers[i % 4], ms=4.5, capsize=2,
+                    lw=1.3, color=PALETTE[i % len(PALETTE)],
+                    label=f"{METHOD_NAMES.get(method, method)} ({', '.join(kinds)} CI)")
     ax.axvline(0, color="0.4", lw=0.8, ls="--")
-    ax.set_yticks(range(len(labels)))
+    n_main = sum(1 for lab in labels if not lab.startswith("ind_") or lab == "ind_total")
+    ax.axhline(n - n_main - 0.5, color="0.8", lw=0.8)
+    ax.set_yticks(range(n))
     ax.set_yticklabels(names[::-1], fontsize=8)
-    ax.set_xlabel("indirect effect (outcome units) with 95% CI")
-    ax.set_title(f"Indirect effects of {x_name} on {y_name}", fontsize=10)
-    ax.legend(loc="best", fontsize=8)
+    serial = "ind_" + "".join(str(j + 1) for j in range(spec.k)) if spec is not None else ""
+    if serial in labels:
+        ax.get_yticklabels()[n - 1 - labels.index(serial)].set_fontweight("bold")
+    ax.set_ylim(-0.7, n - 0.3)
+    y_units = str(first["y_units"].iloc[0]) if "y_units" in first else "outcome units"
+    level = float(first["ci_level"].iloc[0]) if "ci_level" in first else 0.95
+    x_name = spec.describe("x") if spec is not None else "X"
+    ax.set_xlabel(_wrap(f"effect in {y_units} per point of {x_name}, with {100 * level:g}% CI "
+                        "(bold: serial indirect effect)", 95))
+    if spec is not None:
+        ax.set_title(_wrap(f"Effects of {spec.describe('x')} on {spec.describe('y')}", 90),
+                     fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.1), fontsize=8, ncol=1)
+    ax.grid(axis="x", color="0.92", lw=0.6)
     return save_figure(fig, path)
 
 

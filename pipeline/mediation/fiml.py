@@ -8,8 +8,15 @@ total effect get delta-method standard errors (as lavaan's ``:=``) and Monte Car
 intervals (Preacher & Selig 2012; :mod:`pipeline.sem.montecarlo`); completely standardised
 indirect effects get lavaan's ``std.all`` with its delta-method SE.
 
-In R: ``lavaan::sem(model, data, missing = "ml", fixed.x = FALSE)`` then
-``semTools::monteCarloCI(fit, nRep = mc_draws)``.
+Standard errors (``se``): ``robust`` (default) is lavaan's MLR with FIML, the Huber-White
+sandwich ``A^-1 B A^-1`` of the observed information ``A`` and the casewise score
+cross-products ``B`` (Yuan & Bentler 2000), which stays valid for non-normal observed scale
+scores (heaped EQ VAS, skewed UCLA sums); ``standard`` is the model-based ``A^-1``. Every SE,
+Wald / delta interval and the Monte Carlo draws use that covariance matrix. FIML is valid
+under missing at random given the model's variables: rows carry the ``mar_assumption`` caveat.
+
+In R: ``lavaan::sem(model, data, estimator = "MLR", missing = "ml", fixed.x = FALSE)`` (or
+without ``estimator`` for ``se: standard``) then ``semTools::monteCarloCI(fit, nRep = mc_draws)``.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from pipeline.errors import DataError, ModelError
+from pipeline.mediation.bootstrap import quantile_mc_se
 from pipeline.mediation.effects import EffectDef, effect_definitions
 from pipeline.mediation.estimator import MediationEstimator, MediationResult, job_key
 from pipeline.mediation.frame import (
@@ -69,9 +77,11 @@ class FIMLMonteCarlo(MediationEstimator):
 
     method = "fiml"
 
-    def __init__(self, *, mc_draws: int, **common) -> None:
+    def __init__(self, *, mc_draws: int, se: str = "robust", **common) -> None:
         super().__init__(**common)
-        self.mc_draws = mc_draws
+        if se not in ("robust", "standard"):
+            raise ValueError(f"se must be 'robust' or 'standard', got {se!r}")
+        self.mc_draws, self.se = mc_draws, se
 
     def _fit(self, wide: pd.DataFrame, spec: MediationSpec) -> MediationResult:
         frame, dummies, notes = fiml_frame(wide, spec)
@@ -81,14 +91,16 @@ class FIMLMonteCarlo(MediationEstimator):
         message = self.check_estimable(spec, n_y, layout.n_params_y, "people with the outcome")
         syntax = chain_lavaan_syntax(spec.x.column, [m.column for m in spec.mediators],
                                      spec.y.column, covariate_names(spec, dummies or None))
-        res = fit_sem(syntax, frame, missing="ml", name=f"mediation[{spec.name}]")
+        res = fit_sem(syntax, frame, missing="ml", se=self.se, name=f"mediation[{spec.name}]")
         if not res.ok:
             raise ModelError(res.message)
         table = self._table(res, syntax, effect_definitions(names, layout), spec)
         notes = [message, *notes,
-                 f"FIML on {res.n_obs} people with any data ({n_y} with the outcome); delta-method "
-                 f"SEs, Monte Carlo CIs from {self.mc_draws} draws for indirect effects "
-                 "(Preacher & Selig 2012)"]
+                 f"FIML on {res.n_obs} people with any data ({n_y} with the outcome), valid if "
+                 "data are missing at random given the model's variables; "
+                 + ("robust (MLR, Yuan-Bentler) SEs; " if self.se == "robust" else "")
+                 + f"delta-method SEs, Monte Carlo CIs from {self.mc_draws} draws for indirect "
+                 "effects (Preacher & Selig 2012)"]
         return self.finish(spec, table, notes)
 
     def _table(self, res: SEMResult, syntax: str, defs: list[EffectDef],
@@ -102,28 +114,32 @@ class FIMLMonteCarlo(MediationEstimator):
         mc = monte_carlo_defined(res.theta, res.vcov, res.free_names, syn_defs, self.mc_draws,
                                  seed_for(self.seed, job_key(spec.name, "fiml_mc")))
         mc_lo, mc_hi = percentile_interval(mc, self.conf)
+        mcse = [quantile_mc_se(mc, p) for p in ((1 - self.conf) / 2, (1 + self.conf) / 2)]
         mc_col = {d.name: j for j, d in enumerate(syn_defs)}
         q = stats.norm.ppf(1 - (1 - self.conf) / 2)
-        out = {c: np.full(len(defs), np.nan) for c in STAT_KEYS}
+        out = {c: np.full(len(defs), np.nan) for c in (*STAT_KEYS, "mc_lo", "mc_hi")}
         ci_method = np.empty(len(defs), dtype=object)
         for r, d in enumerate(defs):
             if d.op == "~":
                 row = reg.loc[(d.lhs, d.rhs)]
                 vals = (row["est"], row["se"], row["z"], row["pvalue"], row["ci_lower"],
-                        row["ci_upper"])
+                        row["ci_upper"], 0.0, 0.0)
                 ci_method[r] = "wald"
             elif d.effect_type == "std_indirect":
                 row = dfd.loc[d.label[4:]]  # std_ind_12 -> ind_12: lavaan std.all of the effect
                 est_, se_ = row["std_all"], row["std_all_se"]
                 z = est_ / se_ if se_ > 0 else np.nan
-                vals = (est_, se_, z, 2 * stats.norm.sf(abs(z)), est_ - q * se_, est_ + q * se_)
+                vals = (est_, se_, z, 2 * stats.norm.sf(abs(z)), est_ - q * se_, est_ + q * se_,
+                        0.0, 0.0)
                 ci_method[r] = "delta"
             else:
                 row = dfd.loc[d.label]
                 j = mc_col[d.label]
-                vals = (row["est"], row["se"], row["z"], row["pvalue"], mc_lo[j], mc_hi[j])
+                vals = (row["est"], row["se"], row["z"], row["pvalue"], mc_lo[j], mc_hi[j],
+                        mcse[0][j], mcse[1][j])
                 ci_method[r] = "monte_carlo"
-            for key, v in zip(STAT_KEYS, vals):
+            for key, v in zip((*STAT_KEYS, "mc_lo", "mc_hi"), vals):
                 out[key][r] = float(v)
         return build_table(defs, out["est"], out["se"], out["stat"], out["p"], out["lo"],
-                           out["hi"], ci_method, spec.name, self.method, res.n_obs, self.mc_draws)
+                           out["hi"], ci_method, spec.name, self.method, res.n_obs, self.mc_draws,
+                           conf=self.conf, mcse_lower=out["mc_lo"], mcse_upper=out["mc_hi"])

@@ -2,10 +2,15 @@
 
 Bootstrap CIs of indirect effects after multiple imputation are valid only in this order
 (Bartlett & Hughes 2020; Schomaker & Heumann 2018): draw B bootstrap samples of the *incomplete*
-records, impute each sample M times (M = 2 suffices; von Hippel & Bartlett 2021), estimate the
-chain in every completed sample, average the M estimates of each bootstrap sample, and take the
-percentile interval of the B averages. The point estimate is the mean of all B x M estimates.
-Imputing once and then bootstrapping the completed data would understate the uncertainty.
+records, impute each sample M times (M = 2 suffices; von Hippel & Bartlett 2021) and estimate the
+chain in every completed sample. The B x M estimates of each effect are pooled by the
+von Hippel & Bartlett (2021) one-way ANOVA estimator (:mod:`pipeline.stats.bootmi`): point
+estimate = mean of all B x M estimates, Var = (1 + 1/B) sigma2_between + sigma2_within / (BM),
+CI = t interval with Satterthwaite df; the Monte Carlo SE of each bound (jackknife over the
+bootstrap samples) is reported. The SD of the B per-sample means (the former SE) keeps
+sigma2_within / M of imputation noise and overstates the SE; its percentile tails would also
+need many more samples. Imputing once and then bootstrapping the completed data would understate
+the uncertainty.
 
 The imputation model is injected (``impute_fn(data, m, seed) -> list of m completed DataFrames``),
 e.g. :func:`mice_imputer` around ``pipeline.stats.mice.mice`` with the study's imputation model.
@@ -25,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import ModelError
-from pipeline.mediation.bootstrap import IndexPlan, ResamplePlan, effects_from_grams, percentile_ci
+from pipeline.mediation.bootstrap import IndexPlan, ResamplePlan, effects_from_grams
 from pipeline.mediation.effects import effect_definitions
 from pipeline.mediation.estimator import MediationEstimator, MediationResult, job_key
 from pipeline.mediation.frame import derive_frame, model_columns
@@ -33,14 +38,21 @@ from pipeline.mediation.ols import Layout, Scaling
 from pipeline.mediation.spec import MediationSpec
 from pipeline.mediation.table import build_table
 from pipeline.seeds import seed_for
+from pipeline.stats.bootmi import bootmi_pool
 
 __all__ = ["ImputeFn", "mice_imputer", "BootMI"]
 
+#: above this Monte Carlo SE of a bound (relative to the effect's SE) the status asks for more B
+MAX_REL_MCSE = 0.125
+#: effects whose bound MC error the status message quotes
+KEY_EFFECTS = ("total", "direct", "indirect_total", "indirect_specific")
 ImputeFn = Callable[[pd.DataFrame, int, int], Sequence[pd.DataFrame]]
 METHOD_NOTE = (
     "bootstrap-then-impute (boot MI; Bartlett & Hughes 2020, von Hippel & Bartlett 2021): {B} "
     "bootstrap samples of the {n} incomplete records, each imputed M = {M} times; estimate = mean "
-    "of all {BM} estimates, SE = SD and CI = percentile interval of the {B} per-sample means"
+    "of all {BM} estimates; SE and {pct}% t interval from the between/within-sample ANOVA "
+    "(von Hippel & Bartlett 2021); Monte Carlo SE of the interval bounds up to {mcse:.2g} "
+    "(jackknife over bootstrap samples)"
 )
 
 
@@ -124,17 +136,28 @@ class BootMI(MediationEstimator):
         grams = self._grams(raw, spec, plan, names, scaling, q)
         eff = effects_from_grams(grams.reshape(-1, q, q), np.eye(q) * n, layout, scaling)
         eff = eff.reshape(plan.B, self.M, -1)
-        per_boot = eff.mean(axis=1)
-        ok = ~np.isnan(per_boot).any(axis=1)
-        if ok.sum() < plan.B // 2:
+        ok = ~np.isnan(eff).any(axis=(1, 2))
+        if ok.sum() < max(3, plan.B // 2):
             raise ModelError(f"mediation analysis '{spec.name}': {int((~ok).sum())} of {plan.B} "
                              "bootstrap samples could not be estimated after imputation.")
-        est = eff[ok].reshape(-1, eff.shape[-1]).mean(axis=0)
-        se = per_boot[ok].std(axis=0, ddof=1)
-        lo, hi = percentile_ci(per_boot[ok], self.conf)
+        pooled = bootmi_pool(eff[ok], self.conf)
         defs = effect_definitions(names, layout)
-        nan = np.full(len(defs), np.nan)
-        table = build_table(defs, est, se, nan, nan, lo, hi, "boot_mi_percentile", spec.name,
-                            self.method, n, int(ok.sum()))
-        note = METHOD_NOTE.format(B=int(ok.sum()), n=n, M=self.M, BM=int(ok.sum()) * self.M)
-        return self.finish(spec, table, [message, note], per_boot[ok], defs)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tstat = pooled.est / pooled.se
+        table = build_table(defs, pooled.est, pooled.se, tstat, pooled.pvalue, pooled.ci_lower,
+                            pooled.ci_upper, "boot_mi_anova_t", spec.name, self.method, n,
+                            int(ok.sum()), df=pooled.df, conf=self.conf,
+                            mcse_lower=pooled.mcse_lower, mcse_upper=pooled.mcse_upper)
+        key = [d.effect_type in KEY_EFFECTS for d in defs]
+        mcse = float(np.nanmax(np.r_[pooled.mcse_lower[key], pooled.mcse_upper[key]]))
+        note = METHOD_NOTE.format(B=int(ok.sum()), n=n, M=self.M, BM=int(ok.sum()) * self.M,
+                                  pct=f"{100 * self.conf:g}", mcse=mcse)
+        notes = [message, note]
+        rel = np.r_[pooled.mcse_lower[key], pooled.mcse_upper[key]] / np.tile(pooled.se[key], 2)
+        if np.nanmax(rel) > MAX_REL_MCSE:
+            notes.append(f"the Monte Carlo SE of an interval bound is {np.nanmax(rel):.0%} of the "
+                         f"effect's SE (above {MAX_REL_MCSE:.1%}); increase mi.B for stable bounds")
+        if pooled.boundary[key].any():
+            notes.append("for some effects the between-sample variance was estimated as zero "
+                         "(MSB <= MSW); increase mi.B")
+        return self.finish(spec, table, notes, eff[ok].mean(axis=1), defs)

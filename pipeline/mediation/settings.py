@@ -11,12 +11,13 @@ stage call :func:`from_config`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.config import Config
 from pipeline.mediation.spec import MediationSpec, build_specs
 from pipeline.missing_data.settings import from_config as missing_data_settings
 from pipeline.settings import section_settings
+from pipeline.wording import score_range
 
 __all__ = ["SECTION", "CORE_KEYS", "BootstrapSettings", "BootMISettings", "MediationSettings",
            "from_config"]
@@ -56,6 +57,7 @@ class MediationSettings:
 
     ``methods``: estimated in this order; ``primary``: ``missing_data.primary`` (the method
     flagged ``primary`` in the tables); ``mc_draws``: Monte Carlo draws of the FIML intervals;
+    ``fiml_se``: ``robust`` (MLR, default) or ``standard`` FIML standard errors;
     ``min_df``/``warn_n``: estimability rules; ``analyses``: one spec per configured chain.
     """
 
@@ -67,6 +69,7 @@ class MediationSettings:
     min_df: int
     warn_n: int
     analyses: tuple[MediationSpec, ...]
+    fiml_se: str = "robust"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -82,6 +85,9 @@ def from_config(cfg: Config) -> MediationSettings:
                   for k, c in cfg.covariates.items()}
     specs = build_specs(s["analyses"], {k: sc.label for k, sc in cfg.scales.items()},
                         cfg.wave_ids, covariates)
+    ranges = {k: (*score_range(sc.range, len(sc.items), sc.score), sc.score)
+              for k, sc in cfg.scales.items()}
+    specs = tuple(replace(spec, scale_ranges=ranges) for spec in specs)
     b, m = s["bootstrap"], s["mi"]
     return MediationSettings(
         methods=tuple(s["methods"]),
@@ -94,4 +100,5 @@ def from_config(cfg: Config) -> MediationSettings:
         min_df=s["min_df"],
         warn_n=s["warn_n"],
         analyses=specs,
+        fiml_se=s["fiml"]["se"],
     )

@@ -73,6 +73,8 @@ class MediationSpec:
     categorical: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # key -> levels
     covariate_columns: Mapping[str, str] = field(default_factory=dict)        # key -> wide column
     construct_labels: Mapping[str, str] = field(default_factory=dict)
+    #: construct -> (score min, score max, "mean" | "sum"): the score's own range (units)
+    scale_ranges: Mapping[str, tuple[float, float, str]] = field(default_factory=dict)
 
     @property
     def k(self) -> int:

@@ -1,4 +1,14 @@
-"""Tidy result and status rows of the mediation stage (lavaan vocabulary, docs/design.md)."""
+"""Tidy result and status rows of the mediation stage (lavaan vocabulary, docs/design.md).
+
+Columns beyond lavaan's: ``df`` (t-based intervals: OLS paths, boot-MI), ``ci_level``,
+``ci_lower_mcse``/``ci_upper_mcse`` (Monte Carlo SE of each bound of a simulation-based interval:
+bootstrap, boot-MI, Monte Carlo; 0 for analytic ones), ``n_contributing`` (people whose data
+enter the estimate: complete cases, everyone with any data for FIML, every record for boot MI),
+``n_outcome`` (people with the outcome observed), the units and score ranges of X and Y
+(:mod:`pipeline.mediation.units`) and ``caveats`` (';'-separated codes of the findings table:
+``mar_assumption`` for FIML and MI, ``concurrent_mediators`` when a mediator is measured at the
+outcome's wave, ``small_n`` below ``warn_n``).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +18,24 @@ import numpy as np
 import pandas as pd
 
 from pipeline.mediation.effects import EffectDef
+from pipeline.mediation.units import UNIT_COLUMNS
 from pipeline.status import Status, status_row
 
-__all__ = ["TABLE_COLUMNS", "build_table", "empty_table", "status_frame"]
+__all__ = ["TABLE_COLUMNS", "CONTEXT_COLUMNS", "build_table", "empty_table", "status_frame"]
 
 TABLE_COLUMNS = [
     "analysis", "method", "effect_type", "lhs", "op", "rhs", "label", "path", "est", "se",
-    "z_or_t", "pvalue", "ci_lower", "ci_upper", "ci_method", "n", "B",
+    "z_or_t", "df", "pvalue", "ci_lower", "ci_upper", "ci_level", "ci_method", "ci_lower_mcse",
+    "ci_upper_mcse", "n", "B",
 ]
+CONTEXT_COLUMNS = ["n_contributing", "n_outcome", *UNIT_COLUMNS, "caveats"]
 
 
 def build_table(defs: Sequence[EffectDef], est, se, stat, pvalue, lo, hi, ci_method,
-                analysis: str, method: str, n: int, B: int) -> pd.DataFrame:
-    """One row per effect definition; array arguments are aligned with ``defs``."""
+                analysis: str, method: str, n: int, B: int, *, df=np.nan, conf=np.nan,
+                mcse_lower=np.nan, mcse_upper=np.nan) -> pd.DataFrame:
+    """One row per effect definition; array arguments are aligned with ``defs`` (``df`` and the
+    Monte Carlo SEs of the bounds may be scalars)."""
     size = len(defs)
 
     def arr(v, dtype=float):
@@ -36,15 +51,16 @@ def build_table(defs: Sequence[EffectDef], est, se, stat, pvalue, lo, hi, ci_met
         "label": [d.label for d in defs],
         "path": [d.path for d in defs],
         "est": arr(est), "se": arr(se), "z_or_t": arr(stat), "pvalue": arr(pvalue),
-        "ci_lower": arr(lo), "ci_upper": arr(hi),
+        "df": arr(df), "ci_lower": arr(lo), "ci_upper": arr(hi), "ci_level": arr(conf),
         "ci_method": arr(ci_method, dtype=object),
+        "ci_lower_mcse": arr(mcse_lower), "ci_upper_mcse": arr(mcse_upper),
         "n": int(n), "B": int(B),
     })
     return df[TABLE_COLUMNS]
 
 
 def empty_table() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS + CONTEXT_COLUMNS})
 
 
 def status_frame(analysis: str, method: str, status: Status | str,

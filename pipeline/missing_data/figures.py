@@ -162,6 +162,14 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path) 
 _LEVEL_WORDS = FINDING
 
 
+def _nearest_tip_sd(table: pd.DataFrame) -> float:
+    """Smallest |delta_sd| of the tipping rows: a fragile table (``fragile``) is fragile because
+    of that nearest tipping point, which the legend marks."""
+    tips = table.loc[table.get("tipping_point", pd.Series("", index=table.index))
+                     .fillna("").astype(str) != "", "delta_sd"].abs()
+    return float(tips.min()) if len(tips) else 0.0
+
+
 def plot_tipping_point(table: pd.DataFrame, path: str | Path, outcome_label: str,
                        units: str = "points", effect_label: str = "Estimate") -> list[Path]:
     """Pooled estimate and CI against delta (the assumed mean difference between people who left
@@ -188,8 +196,16 @@ def plot_tipping_point(table: pd.DataFrame, path: str | Path, outcome_label: str
         new = table.loc[table["delta"] == tip, "conclusion"].iloc[0]
         what = (f"becomes {_LEVEL_WORDS[new]}" if not base.empty and base.iloc[0] == "uncertain"
                 else f"no longer {_LEVEL_WORDS[base.iloc[0]]}" if not base.empty else "changes")
+        unit = units[:-1] if abs(tip) == 1 and units.endswith("s") else units
+        sd = ""
+        if "delta_sd" in table.columns:
+            v = table.loc[table["delta"] == tip, "delta_sd"].iloc[0]
+            sd = f" = {v:+.2f} SD" if np.isfinite(v) else ""
+            nearest = np.isfinite(v) and abs(v) <= _nearest_tip_sd(table)
+            if bool(table["fragile"].iloc[0]) and nearest:
+                what += "; fragile"
         ax.axvline(tip, color=colours[side], lw=1.3, ls="--",
-                   label=f"tipping point: \u03b4 = {tip:+g} {units} ({what})".replace(
+                   label=f"tipping point: \u03b4 = {tip:+g} {unit}{sd} ({what})".replace(
                        "-", "\u2212"))
     if not base.empty and tips["negative"] is None and tips["positive"] is None and not ok.empty:
         lo, hi = ok["delta"].min(), ok["delta"].max()

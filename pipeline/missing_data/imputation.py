@@ -14,10 +14,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pipeline.stats.convergence import RHAT_WARN, trace_rhat
 from pipeline.stats.mice import MICEResult, MiceSettings, mice
 
 __all__ = ["impute", "excluded_variables", "stacked_imputations", "settings_table",
-           "chain_traces", "observed_and_imputed", "summary_record", "METHOD_TEXT"]
+           "chain_traces", "observed_and_imputed", "summary_record", "METHOD_TEXT",
+           "convergence_rows", "imputation_log", "LOG_COLUMNS"]
+
+LOG_COLUMNS = ["variable", "event", "count", "message", "rhat_mean", "rhat_sd"]
 
 log = logging.getLogger("pipeline.stats.mice")
 
@@ -52,6 +56,53 @@ def excluded_variables(result: MICEResult) -> dict[str, str]:
     return excluded
 
 
+def convergence_rows(result: MICEResult) -> pd.DataFrame:
+    """R-hat of every imputed variable's chains: one ``convergence`` row per variable, plus a
+    ``not_converged`` warning row when the larger R-hat exceeds :data:`RHAT_WARN` (1.1).
+
+    The draws are the traces of ``plot(mids)`` in R mice: per chain (imputation) and iteration
+    the mean and the SD of the variable's imputed values; the first half of the iterations is
+    warm-up. R-hat is the rank-normalised split R-hat (Vehtari et al. 2021; ``posterior::rhat``)
+    across the m chains (:func:`pipeline.stats.convergence.trace_rhat`); NaN when not defined
+    (fewer than 7 iterations or 2 chains, a single missing value (no SD), or a constant trace).
+    """
+    rows = []
+    kept = result.iterations - result.iterations // 2
+    for j, name in enumerate(result.variables):
+        r_mean = trace_rhat(result.chain_means[:, :, j])
+        r_sd = trace_rhat(result.chain_sds[:, :, j])
+        worst = np.nanmax([r_mean, r_sd]) if np.isfinite([r_mean, r_sd]).any() else np.nan
+        where = (f"over {result.m} chains, last {kept} of {result.iterations} iterations "
+                 "(rank-normalised split R-hat, Vehtari et al. 2021)")
+        rows.append({"variable": name, "event": "convergence", "count": result.m,
+                     "message": (f"R-hat {worst:.3f} {where}" if np.isfinite(worst)
+                                 else f"R-hat not defined {where}"),
+                     "rhat_mean": r_mean, "rhat_sd": r_sd})
+        if np.isfinite(worst) and worst > RHAT_WARN:
+            msg = (f"warning: the imputation chains of {name} have not mixed (R-hat "
+                   f"{worst:.3f} > {RHAT_WARN}); increase missing_data.iterations")
+            log.warning("imputation model: %s", msg)
+            rows.append({"variable": name, "event": "not_converged", "count": result.m,
+                         "message": msg, "rhat_mean": r_mean, "rhat_sd": r_sd})
+    return pd.DataFrame(rows, columns=LOG_COLUMNS)
+
+
+def imputation_log(result: MICEResult) -> pd.DataFrame:
+    """``imputation_log.csv``: the sampler's events, then the convergence rows
+    (:data:`LOG_COLUMNS`)."""
+    events = result.log.reindex(columns=LOG_COLUMNS)
+    conv = convergence_rows(result)
+    parts = [p for p in (events, conv) if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LOG_COLUMNS)
+
+
+def max_rhat(log_table: pd.DataFrame) -> float | None:
+    """The largest R-hat in the log (None when none is defined)."""
+    vals = log_table.loc[log_table["event"] == "convergence", ["rhat_mean", "rhat_sd"]]
+    vals = vals.to_numpy(dtype=float)
+    return float(np.nanmax(vals)) if np.isfinite(vals).any() else None
+
+
 def stacked_imputations(result: MICEResult, columns: Sequence[str]) -> pd.DataFrame:
     """The m completed data sets stacked (pid, the imputation columns, ``_imp`` = 0..m-1)."""
     return pd.concat(
@@ -60,10 +111,53 @@ def stacked_imputations(result: MICEResult, columns: Sequence[str]) -> pd.DataFr
     )
 
 
-def settings_table(result: MICEResult, columns: Sequence[str]) -> pd.DataFrame:
-    """One row per imputation column: m, iterations, method, number and % missing."""
+def variable_roles(columns: Sequence[str], estimand: Sequence[str], scales: Sequence[str],
+                   waves: Sequence[str], covariates: Sequence[str],
+                   retention_predictors: Sequence[str]) -> dict[str, str]:
+    """Why each imputation column is in the model: ``estimand`` (its baseline and outcome
+    columns), ``retention predictor`` (a predictor of the attrition wing's retention model),
+    ``covariate``, ``same construct, other wave`` or ``other construct``. The FIML estimate
+    uses the same columns as auxiliaries (Graham 2003; Collins, Schafer & Kam 2001)."""
+    outcome_scale = next((sc for sc in scales for w in waves if f"{sc}_{w}" in estimand), None)
+    roles = {}
+    for c in columns:
+        if c in estimand:
+            roles[c] = "estimand"
+        elif c in retention_predictors:
+            roles[c] = "auxiliary: retention predictor"
+        elif c in covariates:
+            roles[c] = "auxiliary: covariate"
+        elif outcome_scale is not None and c in {f"{outcome_scale}_{w}" for w in waves}:
+            roles[c] = "auxiliary: same construct, other wave"
+        else:
+            roles[c] = "auxiliary: other construct"
+    return roles
+
+
+def model_check(columns: Sequence[str], retention_predictors: Sequence[str],
+                excluded: dict[str, str]) -> str:
+    """A sentence stating which auxiliaries the imputation model (and the FIML model) holds,
+    and any retention predictor missing from it (a warning in the log)."""
+    used = [c for c in columns if c not in excluded]
+    absent = [p for p in retention_predictors if p not in used]
+    text = (f"The imputation model holds {len(used)} variables: the estimand's columns and, as "
+            "auxiliaries, the covariates, every scale at every wave and the retention model's "
+            "predictors; the FIML estimate uses the same variables as auxiliaries.")
+    if absent:
+        text = (f"The imputation model holds {len(used)} variables but not the retention "
+                f"predictor(s) {', '.join(absent)}: add them to missing_data.columns, or MAR "
+                "given the model's variables may not hold.")
+        log.warning("imputation model: %s", text)
+    return text
+
+
+def settings_table(result: MICEResult, columns: Sequence[str],
+                   roles: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per imputation column: m, iterations, method, number and % missing, and its
+    ``role`` (:func:`variable_roles`; empty when not given)."""
     table = pd.DataFrame({
         "variable": list(columns),
+        "role": [(roles or {}).get(c, "") for c in columns],
         "method": [result.method.get(c, "") for c in columns],
         "n_missing": [int(result.missing_mask[c].sum()) for c in columns],
         "pct_missing": [float(100 * result.missing_mask[c].mean()) for c in columns],
@@ -109,21 +203,43 @@ def observed_and_imputed(result: MICEResult, max_imputations: int = 20
 
 
 def summary_record(result: MICEResult, estimand: str, primary: pd.DataFrame,
-                   excluded: dict[str, str], tipping_ok: bool, tips: dict[str, float | None],
-                   sentence: str, n_dropped: int) -> dict:
-    """The stage summary (JSON): settings, statuses, tipping points and sentence."""
+                   excluded: dict[str, str], tipping_ok: bool, tips: dict,
+                   sentence: str, n_dropped: int, log_table: pd.DataFrame | None = None,
+                   model_text: str = "") -> dict:
+    """The stage summary (JSON): settings, convergence, statuses, tipping points and sentence.
+
+    ``tips``: :func:`pipeline.stats.tipping.tipping_in_sd`'s summary (tipping deltas in points
+    and in baseline SD units, ``fragile``). ``primary_method`` is the configured method;
+    ``primary_stand_in`` the method standing in for it (None when it has its own estimate);
+    ``tipping_method`` is always "mi" (a delta adjustment needs imputed values), with
+    ``tipping_stands_in_for`` the configured primary method when that is not MI.
+    """
     prim = primary[primary["primary"]]
+    stand = primary.loc[primary["stands_in_for"].fillna("").astype(str) != "", "method"]
+    method = prim["method"].iloc[0] if len(prim) else None
+    conv = log_table if log_table is not None else convergence_rows(result)
+    not_conv = sorted(conv.loc[conv["event"] == "not_converged", "variable"].astype(str))
     return {
         "m": result.m,
         "iterations": result.iterations,
         "method": METHOD_TEXT,
+        "imputation_model": model_text,
+        "rhat_max": max_rhat(conv),
+        "rhat_threshold": RHAT_WARN,
+        "not_converged": not_conv,
         "primary_estimand": estimand,
+        "primary_method": method,
+        "primary_stand_in": stand.iloc[0] if len(stand) else None,
         "primary_status": prim["status"].iloc[0] if len(prim) else None,
         "primary_message": prim["message"].iloc[0] if len(prim) else None,
         "excluded_from_imputation": excluded,
         "sensitivity_status": "ok" if tipping_ok else "not_estimable",
-        "tipping_delta_negative": tips["negative"],
-        "tipping_delta_positive": tips["positive"],
+        "tipping_method": "mi",
+        "tipping_stands_in_for": None if method in (None, "mi") else method,
+        **{k: tips.get(k) for k in ("tipping_delta_negative", "tipping_delta_positive",
+                                    "tipping_delta_negative_sd", "tipping_delta_positive_sd",
+                                    "tipping_nearest_sd", "baseline_sd", "fragile",
+                                    "fragile_sd")},
         "tipping_sentence": sentence,
         "complete_cases_dropped": int(n_dropped),
     }

@@ -9,8 +9,15 @@ The estimand is the mean change in one scale from the first wave to a follow-up 
 * by multiple imputation (MICE) pooled by Rubin's rules with Barnard-Rubin df
   (:func:`pipeline.stats.pooling.pool_estimator`).
 
-Each method gives one row of :data:`PRIMARY_COLUMNS`: an estimate with t-based 95% CI, or a
-status row (no numbers, only why).
+* by full-information maximum likelihood (FIML) with the other imputation columns as auxiliary
+  variables (:mod:`pipeline.missing_data.fiml`), when given.
+
+Each method gives one row of :data:`PRIMARY_COLUMNS`: an estimate with a 95% CI (t-based; FIML:
+Wald z), or a status row (no numbers, only why). The row of the configured method
+(``missing_data.primary``) has ``primary`` True and ``role`` "primary", the others
+"sensitivity". **No silent substitution**: when the primary method has no estimate, its row
+stays (status and why) and says which method stands in; that method's row carries
+``stands_in_for`` = the primary method (:data:`STAND_INS` gives the order of preference).
 """
 
 from __future__ import annotations
@@ -29,12 +36,25 @@ from pipeline.stats.tipping import not_imputed_reason
 from pipeline.stats.weighted import hajek_mean
 from pipeline.status import Status, status_row
 
-__all__ = ["Estimand", "PRIMARY_COLUMNS", "impute_columns", "change_estimator", "primary_table"]
+__all__ = ["Estimand", "PRIMARY_COLUMNS", "STAND_INS", "impute_columns", "change_estimator",
+           "primary_table"]
 
 PRIMARY_COLUMNS = [
     "method", "term", "m", "estimate", "se", "df", "statistic", "pvalue", "ci_lower", "ci_upper",
-    "n", "ubar", "b", "t", "dfcom", "riv", "lambda", "fmi", "primary", "status", "message",
+    "n", "n_observed", "ubar", "b", "t", "dfcom", "riv", "lambda", "fmi", "n_auxiliaries",
+    "se_type", "primary", "role", "stands_in_for", "status", "message",
 ]
+
+#: primary method -> the methods that may stand in for it, in order of preference (the first
+#: with an estimate): the MAR methods with the same auxiliaries first, then IPW, complete cases.
+STAND_INS = {
+    "fiml": ("mi", "ipw", "complete_case"),
+    "mi": ("fiml", "ipw", "complete_case"),
+    "ipw": ("mi", "fiml", "complete_case"),
+    "complete_case": ("mi", "fiml", "ipw"),
+}
+#: the order of the rows
+METHOD_ORDER = ("fiml", "mi", "ipw", "complete_case")
 
 
 @dataclass(frozen=True)
@@ -183,20 +203,60 @@ def mi_row(wide: pd.DataFrame, result: MICEResult, e: Estimand) -> tuple[dict, s
     return _not_estimable("mi", e.term, reason), reason
 
 
-def primary_table(wide: pd.DataFrame, result: MICEResult, e: Estimand, primary: str,
-                  weights: pd.DataFrame | None = None, weights_source: str = ""
-                  ) -> tuple[pd.DataFrame, int, str | None]:
-    """The primary-estimate table (complete case, IPW when ``weights`` are given, MI).
+def _observed_outcome(wide: pd.DataFrame, e: Estimand) -> int:
+    """``n_observed``: people observed on the outcome at its wave (the findings contract; the
+    complete-case ``n`` also needs the baseline)."""
+    return int(wide[e.outcome].notna().sum())
 
-    ``primary``: the method flagged ``primary`` (``fiml`` has no imputation-stage estimate: MI
-    stands in for it). Returns (table, complete cases dropped, why MI is not estimable or None).
+
+def _not_run(method: str, e: Estimand) -> dict:
+    why = {"fiml": "no FIML estimate was requested", "ipw": "no inverse-probability weights "
+           "were given to the missing-data stage"}.get(method, f"{method} was not run")
+    return _not_estimable(method, e.term, why)
+
+
+def _mark_primary(table: pd.DataFrame, primary: str) -> pd.DataFrame:
+    """``primary``/``role`` columns, and the stand-in when the primary row has no estimate."""
+    table["primary"] = table["method"] == primary
+    table["role"] = np.where(table["primary"], "primary", "sensitivity")
+    table["stands_in_for"] = ""
+    prow = table.index[table["primary"]]
+    if len(prow) and table.loc[prow[0], "status"] != Status.OK.value:
+        ok = table[table["status"] == Status.OK.value]
+        for method in STAND_INS[primary]:
+            if method in set(ok["method"]):
+                i = ok.index[ok["method"] == method][0]
+                table.loc[i, "stands_in_for"] = primary
+                table.loc[prow[0], "message"] = (
+                    f"{table.loc[prow[0], 'message']}; {method.replace('_', ' ')} stands in for "
+                    f"{primary} (its row has stands_in_for = {primary})")
+                break
+    return table
+
+
+def primary_table(wide: pd.DataFrame, result: MICEResult, e: Estimand, primary: str,
+                  weights: pd.DataFrame | None = None, weights_source: str = "",
+                  fiml: dict | None = None) -> tuple[pd.DataFrame, int, str | None]:
+    """The primary-estimate table: FIML (``fiml``: the row of
+    :func:`pipeline.missing_data.fiml.fiml_row`), MI, IPW (when ``weights`` are given) and
+    complete cases, in that order.
+
+    ``primary``: the configured method, flagged ``primary`` / role "primary". When that method
+    gives no estimate (or was not run), its row says why and names the method standing in (the
+    first of :data:`STAND_INS` with an estimate, whose row has ``stands_in_for``). Returns
+    (table, complete cases dropped, why MI is not estimable or None).
     """
     cc, n_dropped = complete_case_row(wide, e)
-    rows = [cc]
-    if weights is not None:
-        rows.append(ipw_row(wide, weights, e, weights_source))
     mi, reason = mi_row(wide, result, e)
-    rows.append(mi)
-    table = pd.DataFrame(rows).reindex(columns=PRIMARY_COLUMNS)
-    table["primary"] = table["method"] == ("mi" if primary == "fiml" else primary)
-    return table, n_dropped, reason
+    rows = {"complete_case": cc, "mi": mi}
+    if weights is not None:
+        rows["ipw"] = ipw_row(wide, weights, e, weights_source)
+    if fiml is not None:
+        rows["fiml"] = fiml
+    if primary not in rows:
+        rows[primary] = _not_run(primary, e)
+    n_obs = _observed_outcome(wide, e)
+    for row in rows.values():
+        row["n_observed"] = n_obs
+    table = pd.DataFrame([rows[m] for m in METHOD_ORDER if m in rows])
+    return _mark_primary(table.reindex(columns=PRIMARY_COLUMNS), primary), n_dropped, reason

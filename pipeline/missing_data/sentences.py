@@ -10,7 +10,20 @@ import pandas as pd
 
 from pipeline.stats.tipping import tipping_delta
 
-__all__ = ["FINDING", "tipping_sentence"]
+__all__ = ["FINDING", "tipping_sentence", "stand_in_note"]
+
+METHOD_NAMES = {"fiml": "full-information maximum likelihood (FIML)",
+                "complete_case": "the complete-case analysis",
+                "ipw": "inverse-probability weighting"}
+
+
+def stand_in_note(primary: str) -> str:
+    """' This check uses multiple imputation, standing in for FIML: ...' ('' for MI)."""
+    if primary == "mi":
+        return ""
+    return (f" This check uses multiple imputation, standing in for the main analysis "
+            f"({METHOD_NAMES.get(primary, primary)}), because shifting the missing scores needs "
+            "imputed values.")
 
 
 def _num(x: float) -> str:
@@ -31,7 +44,33 @@ def _unit(value: float, units: str) -> str:
     return units[:-1] if abs(float(value)) == 1 and units.endswith("s") else units
 
 
-def tipping_sentence(table: pd.DataFrame, outcome_label: str, units: str = "points") -> str:
+def _sd_clause(tips: dict | None, units: str = "points") -> str:
+    """The nearest tipping point in baseline SD units, and 'fragile' when within fragile_sd."""
+    if not tips or tips.get("tipping_nearest_sd") is None:
+        return ""
+    near = float(tips["tipping_nearest_sd"])
+    limit = float(tips.get("fragile_sd", 0.2))
+    sides = [d for d in (tips.get("tipping_delta_negative"), tips.get("tipping_delta_positive"))
+             if d is not None]
+    d = min(sides, key=abs) if sides else None
+    what = (f"A shift of {_num(d)} {_unit(d, units)} is {near:.2f} standard deviations of entry "
+            "scores" if d is not None else
+            f"The nearest tipping point is {near:.2f} standard deviations of entry scores")
+    if tips.get("fragile"):
+        return (f" {what}, within {limit:g} SD, so this conclusion is fragile: a difference that "
+                "small between people who left and similar people who stayed is plausible.")
+    return f" {what} (more than {limit:g} SD)."
+
+
+def tipping_sentence(table: pd.DataFrame, outcome_label: str, units: str = "points",
+                     tips: dict | None = None) -> str:
+    """The tipping-point statement (:func:`_tipping_words`) and, given ``tips`` (the summary of
+    :func:`pipeline.stats.tipping.tipping_in_sd`), the nearest tipping point in baseline SD
+    units and whether the conclusion is fragile (within ``fragile_sd`` SD)."""
+    return _tipping_words(table, outcome_label, units) + _sd_clause(tips, units)
+
+
+def _tipping_words(table: pd.DataFrame, outcome_label: str, units: str = "points") -> str:
     """Plain-language statement of the tipping points for a report (both directions).
 
     The first sentence states the result under MAR (delta = 0); the second says how different

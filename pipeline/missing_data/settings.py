@@ -46,13 +46,15 @@ class SensitivitySettings:
     units: str
     deltas: tuple[float, ...]
     mode: str
+    fragile_sd: float = 0.2
 
 
 @dataclass(frozen=True)
 class MissingDataSettings:
     """Resolved ``missing_data`` section.
 
-    ``primary``: fiml | mi | complete_case | ipw (the method reported first).
+    ``primary``: fiml | mi | complete_case | ipw (the method reported first); ``fiml_se``:
+    robust | standard (SEs of the FIML estimate).
     ``columns``: the configured imputation columns, or None for the default inclusive list
     (every covariate and scale x wave). ``mice``: the sampler's settings.
     """
@@ -61,6 +63,7 @@ class MissingDataSettings:
     columns: tuple[str, ...] | None
     mice: MiceSettings
     sensitivity: SensitivitySettings
+    fiml_se: str = "robust"
 
 
 def delta_grid(spec: dict[str, float] | list[float]) -> tuple[float, ...]:
@@ -99,7 +102,8 @@ def _sensitivity(cfg: Config, sens: dict[str, Any]) -> SensitivitySettings:
         raise ConfigError("config key missing_data.sensitivity.deltas: 'from' must not be above "
                           "'to'.")
     return SensitivitySettings(outcome=outcome, baseline_wave=cfg.wave_ids[0], wave=wave,
-                               units=sens["units"], deltas=deltas, mode=sens["mode"])
+                               units=sens["units"], deltas=deltas, mode=sens["mode"],
+                               fragile_sd=float(sens["fragile_sd"]))
 
 
 def from_config(cfg: Config) -> MissingDataSettings:
@@ -117,4 +121,5 @@ def from_config(cfg: Config) -> MissingDataSettings:
     )
     columns = tuple(s["columns"]) if s["columns"] else None
     return MissingDataSettings(primary=s["primary"], columns=columns, mice=mice,
-                               sensitivity=_sensitivity(cfg, s["sensitivity"]))
+                               sensitivity=_sensitivity(cfg, s["sensitivity"]),
+                               fiml_se=s["fiml_se"])

@@ -1,5 +1,5 @@
-"""Missing data stage: MICE imputations, convergence plots, the primary estimate by complete
-cases, IPW and MI, and the delta-adjusted (MNAR) tipping-point analysis."""
+"""Missing data stage: MICE imputations, convergence (plots and R-hat), the primary estimate by
+FIML, MI, IPW and complete cases, and the delta-adjusted (MNAR) tipping-point analysis."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 
 import pandas as pd
 
+from pipeline.attrition.settings import from_config as attrition_settings
 from pipeline.config import Config
 from pipeline.errors import ConfigError, DataError
 from pipeline.missing_data import imputation
@@ -17,13 +18,14 @@ from pipeline.missing_data.figures import (
     plot_observed_vs_imputed,
     plot_tipping_point,
 )
+from pipeline.missing_data.fiml import fiml_row
 from pipeline.missing_data.primary import Estimand, impute_columns, primary_table
 from pipeline.missing_data.sensitivity import sensitivity_table
-from pipeline.missing_data.sentences import tipping_sentence
+from pipeline.missing_data.sentences import stand_in_note, tipping_sentence
 from pipeline.missing_data.settings import MissingDataSettings, from_config
 from pipeline.seeds import seed_for
 from pipeline.stage_io import StageIO
-from pipeline.stats.tipping import tipping_delta
+from pipeline.stats.tipping import tipping_in_sd
 from pipeline.tables import write_parquet, write_table
 
 log = logging.getLogger("pipeline.stats.mice")
@@ -58,7 +60,7 @@ def _tipping_figure(io: StageIO, table: pd.DataFrame, label: str, e: Estimand,
     path = io.member("figures", "sensitivity_tipping_point.png")
     if (table["status"] == "ok").any():
         plot_tipping_point(table, path, outcome_label=label, units=units,
-                           effect_label=f"Mean change {e.base} to {e.wave} ({units})")
+                           effect_label=f"Mean change {e.base} to {e.wave} ({units}; MI)")
         return True
     msg = next((m for m in table["message"] if isinstance(m, str) and m), "not estimable")
     log.warning("tipping point: not estimable: %s", msg)
@@ -76,15 +78,23 @@ def run(cfg: Config, io: StageIO) -> None:
     result = imputation.impute(wide, cols, s.mice, seed, user_columns)
     excluded = imputation.excluded_variables(result)
     write_parquet(imputation.stacked_imputations(result, cols), io.output("imputations"))
-    write_table(result.log, io.output("log"))
-    write_table(imputation.settings_table(result, cols), io.output("settings"))
+    log_table = imputation.imputation_log(result)
+    write_table(log_table, io.output("log"))
+    e = _estimand(cfg, s, wide, str(io.input("wide")))
+    retention = [p for p in attrition_settings(cfg).predictors if p in wide.columns]
+    roles = imputation.variable_roles(cols, (e.baseline, e.outcome), list(cfg.scales),
+                                      cfg.wave_ids, list(cfg.covariates), retention)
+    model_text = imputation.model_check(cols, retention, excluded)
+    write_table(imputation.settings_table(result, cols, roles), io.output("settings"))
     plot_chains(imputation.chain_traces(result), io.member("figures", "imputation_chains.png"))
     plot_observed_vs_imputed(imputation.observed_and_imputed(result),
                              io.member("figures", "imputation_observed_vs_imputed.png"))
 
-    e = _estimand(cfg, s, wide, str(io.input("wide")))
     weights, source = _weights(io)
-    primary, n_dropped, mi_reason = primary_table(wide, result, e, s.primary, weights, source)
+    fiml = fiml_row(wide, e.baseline, e.outcome, [c for c in cols if c not in excluded],
+                    e.term, se=s.fiml_se)
+    primary, n_dropped, mi_reason = primary_table(wide, result, e, s.primary, weights, source,
+                                                  fiml=fiml)
     for row in primary.itertuples(index=False):
         if row.status != "ok":
             log.warning("primary estimate (%s%s): not estimable: %s", row.method,
@@ -95,11 +105,16 @@ def run(cfg: Config, io: StageIO) -> None:
     table = sensitivity_table(wide, result, e, s.sensitivity, s.mice, cols, seed,
                               imputation.all_missing_rule(user_columns), tuple(scale.range),
                               mi_reason)
+    table, tips = tipping_in_sd(table, float(wide[e.baseline].std(ddof=1)),
+                                s.sensitivity.fragile_sd)
+    table["stands_in_for"] = "" if s.primary == "mi" else s.primary
     write_table(table, io.output("tipping"))
     units = s.sensitivity.units
     tip_ok = _tipping_figure(io, table, scale.label, e, units)
     summary = imputation.summary_record(
         result, f"mean change in {e.scale} from {e.base} to {e.wave}", primary, excluded, tip_ok,
-        tipping_delta(table), tipping_sentence(table, scale.label, units), n_dropped)
+        tips, tipping_sentence(table, scale.label, units, tips) + (
+            stand_in_note(s.primary) if tip_ok else ""), n_dropped, log_table,
+        model_text)
     io.output("summary").write_text(
         json.dumps(summary, indent=1, sort_keys=True, default=str) + "\n")

@@ -228,9 +228,10 @@ def _vcov_step(ram, theta: np.ndarray, pdat: PatternData, info_kind: str, se: st
 def _improper_message(problems: list[str]) -> str:
     """Step 7: the message for an improper solution (list from :func:`_problems`)."""
     return ("improper solution: " + "; ".join(problems) + ". The model does not fit "
-            "these data as specified (often too few cases or a near-zero variance "
-            "component): simplify it (e.g. CLPM instead of RI-CLPM) or report it as "
-            "not estimable")
+            "these data as specified (often too few cases for its parameters or a variance "
+            "component near zero). What can help: fewer constructs (variables) per model, "
+            "equality constraints (e.g. effects equal over time), more waves or more "
+            "participants; otherwise report it as not estimable")
 
 
 def _implied_tables(pt: ParTable, ram, theta: np.ndarray) -> dict:

@@ -20,6 +20,13 @@ and balance: for each model column (indicators for categorical levels), the stan
 difference between the retained people's (weighted) mean and the mean of everyone in the model
 sample, divided by that sample's SD; |SMD| < 0.1 is the usual mark of good balance (Austin 2009).
 
+**Sequential weights** (monotone dropout; Robins, Rotnitzky & Zhao 1995; Seaman & White 2013
+§3.2): for wave k the probability of still responding is the product of the conditional
+probabilities of each step, ``p_ik = prod_{j<=k} P(R_j = 1 | R_{j-1} = 1, x_i, y_i,j-1)``, each
+from a logistic model fitted among those who responded at wave j - 1 (so the model for wave j may
+use the answers given at wave j - 1). ``w_ik = 1 / p_ik``, stabilised by the product of the
+shares retained at each step (:func:`sequential_ipw_weights`).
+
 In R: ``p <- fitted(glm(R ~ x, binomial)); w <- mean(R) / p[R == 1]``, then
 ``pmin(pmax(w, quantile(w, lo)), quantile(w, hi))`` (``WeightIt``/``ipw`` packages do the same).
 """
@@ -34,7 +41,7 @@ import pandas as pd
 from pipeline.stats.logistic import LogisticFit
 from pipeline.status import Status
 
-__all__ = ["kish_ess", "balance_table", "ipw_weights"]
+__all__ = ["kish_ess", "balance_table", "ipw_weights", "sequential_ipw_weights"]
 
 
 def kish_ess(w: np.ndarray) -> float:
@@ -117,5 +124,64 @@ def ipw_weights(
         n_weighted=int(ret.sum()), n_truncated=n_trunc, min=float(w.min()), max=float(w.max()),
         mean=float(w.mean()), ess=kish_ess(w),
         balance=balance_table(model.x.drop(columns="Intercept"), ret, w),
+    )
+    return weights, diag
+
+
+def sequential_ipw_weights(
+    models: list[LogisticFit],
+    index: pd.Index | None = None,
+    *,
+    stabilised: bool,
+    truncate: tuple[float, float] | None,
+    name: str = "ipw",
+) -> tuple[pd.Series, dict[str, Any]]:
+    """Weights under monotone dropout from a chain of fitted conditional retention models.
+
+    ``models[j]``: retention at step j among those retained at step j - 1 (``models[0]``: the
+    first follow-up, on everyone; rows = index labels of the data). A person retained in the
+    last model gets ``w = 1 / prod_j p_j`` with ``p_j`` the fitted probability of model j for that
+    person (stabilised: times ``prod_j mean(y_j)``); anyone not in every model (e.g. a predictor
+    missing) gets NaN. Truncation and diagnostics as :func:`ipw_weights`; balance on the first
+    model's columns (baseline predictors) against the first model's sample. A model that is not
+    ok gives all-NaN weights with its status and method. In R (two steps)::
+
+        m1 <- glm(R1 ~ x, binomial, d);  m2 <- glm(R2 ~ x + y1, binomial, subset(d, R1 == 1))
+        p <- fitted(m1)[ids] * fitted(m2)[ids]            # ids: retained at step 2
+        w <- mean(m1$y) * mean(m2$y) / p
+    """
+    _check_truncate(truncate)
+    first, last = models[0], models[-1]
+    index = first.x.index if index is None else index
+    weights = pd.Series(np.nan, index=index, name=name)
+    bad = next((m for m in models if m.status != Status.OK), None)
+    diag: dict[str, Any] = {"status": Status(bad.status if bad else Status.OK),
+                            "method": "+".join(m.method for m in models), "n_weighted": 0,
+                            "n_truncated": 0, "min": np.nan, "max": np.nan, "mean": np.nan,
+                            "ess": np.nan, "balance": pd.DataFrame()}
+    if bad is not None:
+        return weights, diag
+    ret_ids = last.x.index[last.y.astype(bool)]
+    p = pd.Series(1.0, index=ret_ids)
+    for m in models:
+        p = p * pd.Series(m.fitted(), index=m.x.index).reindex(ret_ids)
+    p = p.dropna()
+    w = 1.0 / p.to_numpy()
+    if stabilised:
+        w = w * float(np.prod([m.y.mean() for m in models]))
+    n_trunc = 0
+    if truncate is not None and len(w):
+        lo_w, hi_w = np.quantile(w, truncate)
+        n_trunc = int(((w < lo_w) | (w > hi_w)).sum())
+        w = np.clip(w, lo_w, hi_w)
+    if not len(w):
+        return weights, diag
+    weights.loc[p.index] = w
+    in_first = first.x.index.isin(p.index)
+    w_first = pd.Series(w, index=p.index).reindex(first.x.index[in_first]).to_numpy()
+    diag.update(
+        n_weighted=int(len(w)), n_truncated=n_trunc, min=float(w.min()), max=float(w.max()),
+        mean=float(w.mean()), ess=kish_ess(w),
+        balance=balance_table(first.x.drop(columns="Intercept"), in_first, w_first),
     )
     return weights, diag

@@ -46,7 +46,11 @@ from pipeline.stats.pooling import rubin_pool
 from pipeline.status import Status
 
 __all__ = ["Estimator", "TIPPING_COLUMNS", "CONCLUSIONS", "delta_adjust", "not_imputed_reason",
-           "not_estimable_table", "tipping_point", "tipping_delta"]
+           "not_estimable_table", "tipping_point", "tipping_delta", "tipping_in_sd",
+           "FRAGILE_SD"]
+
+#: a conclusion that tips within this many baseline SDs of MAR is fragile (Cohen's "small").
+FRAGILE_SD = 0.2
 
 #: estimator(completed data) -> (estimate, variance (squared SE), complete-data df or inf)
 Estimator = Callable[[pd.DataFrame], tuple[float, float, float]]
@@ -291,3 +295,50 @@ def tipping_delta(table: pd.DataFrame) -> dict[str, float | None]:
     if not pos.empty:
         out["positive"] = float(pos.min())
     return out
+
+
+def tipping_in_sd(table: pd.DataFrame, baseline_sd: float, fragile_sd: float = FRAGILE_SD
+                  ) -> tuple[pd.DataFrame, dict]:
+    """Tipping points in SD units of the outcome and the ``fragile`` flag.
+
+    ``delta_sd = delta / baseline_sd`` (``baseline_sd``: SD of the outcome's observed scores at
+    the first wave, ddof = 1), so that the shift reads as an effect size (a standardised mean
+    difference between people who left and similar people who stayed). The conclusion is
+    *fragile* when a tipping delta (:func:`tipping_delta`, either side) lies within
+    ``fragile_sd`` SD of 0, i.e. ``min |delta_tip| / SD <= fragile_sd`` (default 0.2, Cohen's
+    "small": departures from MAR that small are easily plausible). The grid's resolution bounds
+    the precision: the true tipping delta lies between the tipping grid point and its neighbour
+    towards 0.
+
+    Returns the table with columns ``baseline_sd``, ``delta_sd``, ``tipping_point``
+    ("negative" / "positive" on the tipping rows, else "") and ``fragile`` (one value for the
+    table), and a summary dict: ``baseline_sd``, ``fragile_sd``, ``tipping_delta_negative``,
+    ``tipping_delta_positive`` (points), ``tipping_delta_negative_sd``,
+    ``tipping_delta_positive_sd``, ``tipping_nearest_sd`` (smallest |delta_tip| / SD; None when
+    nothing tips), ``fragile``. With a non-finite or non-positive SD the SD values are None and
+    ``fragile`` is decided on nothing (False). In R: ``delta / sd(y0, na.rm = TRUE)``.
+    """
+    tips = tipping_delta(table)
+    sd = float(baseline_sd) if baseline_sd is not None else float("nan")
+    good = bool(np.isfinite(sd) and sd > 0)
+    in_sd = {k: (None if v is None or not good else float(v / sd)) for k, v in tips.items()}
+    near = [abs(v) for v in in_sd.values() if v is not None]
+    nearest = min(near) if near else None
+    fragile = bool(nearest is not None and nearest <= fragile_sd + 1e-12)
+    out = table.copy()
+    out["baseline_sd"] = sd if good else np.nan
+    out["delta_sd"] = out["delta"] / sd if good else np.nan
+    mark = pd.Series("", index=out.index, dtype=object)
+    for side, d in tips.items():
+        if d is not None:
+            mark[out["delta"] == d] = side
+    out["tipping_point"] = mark
+    out["fragile"] = fragile
+    summary = {
+        "baseline_sd": sd if good else None, "fragile_sd": float(fragile_sd),
+        "tipping_delta_negative": tips["negative"], "tipping_delta_positive": tips["positive"],
+        "tipping_delta_negative_sd": in_sd["negative"],
+        "tipping_delta_positive_sd": in_sd["positive"],
+        "tipping_nearest_sd": nearest, "fragile": fragile,
+    }
+    return out, summary

@@ -68,3 +68,16 @@ def test_pattern_summary_counts_and_zero_rows():
     assert p["n"].to_dict() == {"T0 only": 2, "T0+T1": 2, "T0+T2": 1, "T0+T1+T2": 1}
     pw = pattern_summary(pd.read_csv(FIX / "wide_attrition.csv"), WAVES)
     assert pw["n"].sum() == 630 and pw["pct"].sum() == pytest.approx(100)
+
+
+def test_merged_patterns_categories():
+    from pipeline.attrition.flow import merged_patterns
+    waves = ["T0", "T1", "T2", "T3"]
+    wide = pd.DataFrame({"responded_T1": [1, 1, 1, 0, 0, 1], "responded_T2": [1, 1, 0, 0, 1, 0],
+                         "responded_T3": [1, 0, 0, 0, 0, 1]}).astype(bool)
+    m = merged_patterns(pattern_summary(wide, waves), waves, {"T1": "About 4 months"})
+    assert m["category"].tolist() == ["completed_all", "dropped_after_T2", "dropped_after_T1",
+                                      "dropped_after_T0", "other"]
+    assert m["n"].tolist() == [1, 1, 1, 1, 2] and m["n"].sum() == len(wide)
+    assert m.loc[2, "label"] == "Dropped out after about 4 months"
+    assert set(m.loc[4, "members"].split(";")) == {"T0+T2", "T0+T3", "T0+T1+T3", "T0+T2+T3"}

@@ -86,7 +86,9 @@ def test_summary_numbers_too_small_without_smd():
                          "n_retained": [4, 6], "n_lost": [2, 290], "pct_retained": [4.0, np.nan],
                          "pct_lost": [0.7, np.nan], "mean_retained": [np.nan, 71.0],
                          "mean_lost": [np.nan, 60.0], "smd": [0.21, 0.55],
-                         "missing_retained": [0, 94], "missing_lost": [0, 10]})
+                         "missing_retained": [0, 94], "missing_lost": [0, 10],
+                         "sd_retained": [np.nan, 10.0], "sd_lost": [np.nan, 11.0],
+                         "pvalue": [0.5, 0.01]})
     text = _summary(flow, {"T1": comp}, {"qol_T0": "quality of life"})
     assert "more often gender 'Other' (numbers too small to show)" in text
     assert "higher quality of life at entry (numbers too small to show)" in text
@@ -106,3 +108,19 @@ def test_ipw_message():
 def test_short_label():
     assert short_label("Loneliness (UCLA-3)") == "loneliness"
     assert short_label("WEMWBS score") == "WEMWBS score"
+
+
+def test_summary_gives_no_share_of_a_count_hidden_to_protect_another():
+    """Issue 11: a share printed for a level whose count the public table hides (to protect a
+    small one) times the group size gives the count back."""
+    flow = pd.DataFrame({"wave": ["T0", "T1"], "label": ["Entry", "Later"],
+                         "retained": [630, 178], "pct_baseline": [100.0, 28.3]})
+    comp = pd.DataFrame({"variable": "gender", "level": ["Man", "Non-binary", "Woman"],
+                         "n_retained": [59, 4, 115], "n_lost": [145, 19, 288],
+                         "pct_retained": [33.1, 2.2, 64.6], "pct_lost": [32.1, 4.2, 63.7],
+                         "mean_retained": np.nan, "mean_lost": np.nan, "sd_retained": np.nan,
+                         "sd_lost": np.nan, "smd": [0.3, -0.1, 0.02], "pvalue": 0.5,
+                         "missing_retained": 0, "missing_lost": 0})
+    text = _summary(flow, {"T1": comp}, {})
+    assert "more often gender 'Man' (numbers too small to show)" in text
+    assert "33%" not in text

@@ -42,7 +42,8 @@ def test_defaults_live_in_the_schema():
     d = section_defaults("attrition")
     assert d == {"predictors": None, "categorical": None, "notable_smd": 0.2,
                  "firth_on_separation": True, "mcar_variables": None,
-                 "ipw": {"stabilised": True, "truncate": [0.01, 0.99]}}
+                 "ipw": {"stabilised": True, "truncate": [0.01, 0.99],
+                         "sequential": True}}
 
 
 def test_partial_ipw_section_keeps_other_defaults():

@@ -68,8 +68,13 @@ def test_stage_writes_exactly_the_declared_outputs(tmp_path):
     assert summary["sentence"].startswith("Of 630 people who joined")
     ipw = pd.read_csv(io.outputs["ipw"])
     status = pd.read_csv(io.outputs["status"])
-    assert ipw["status"].tolist() == status["status"].tolist() == ["ok", "ok"]
-    assert ipw["method"].tolist() == status["method"].tolist()
+    assert ipw["status"].tolist() == ["ok", "ok"] and (status["status"] == "ok").all()
+    # sequential IPW (issue 11): T2's weights come from the chain T1 (everyone) x T2 among the
+    # T1 responders with their T1 answers; each step is a retention model with a status row
+    assert status["analysis"].tolist() == ["retention_T1", "retention_T2",
+                                           "retention_T2_given_T1"]
+    assert ipw["model"].tolist() == ["baseline", "sequential"]
+    assert ipw["method"].iloc[0] == "logit" and ipw["method"].iloc[1].startswith("logit+")
 
 
 def test_stage_refuses_an_undeclared_figure(tmp_path):

@@ -19,6 +19,8 @@ from pipeline.attrition.retention import (
     retained_vs_lost,
     retention_model,
     retention_weights,
+    sequential_model,
+    sequential_weights,
 )
 from pipeline.attrition.sentences import MIN_EVENTS_RULE
 from pipeline.errors import DataError
@@ -171,3 +173,41 @@ def test_one_retained_gives_no_weights(wide):
     assert w.isna().all() and row["status"] == "not_estimable"
     assert np.isnan(row["mean"]) and bal.empty and list(bal.columns) == BALANCE_COLUMNS
     assert row["message"].startswith("IPW not computed") and "Peduzzi" in row["message"]
+
+
+# ----------------------------------------------------------------------------- sequential IPW
+def _sequential(wide, **kw):
+    first = _model(wide, "T1")
+    step = sequential_model(wide, "T2", "T1", ["age", "belonging_T0", "qol_T0"],
+                            ["belonging_T1", "qol_T1"], firth_on_separation=True)
+    return first, step, sequential_weights(wide, "T2", [first, step], **kw)
+
+
+def test_sequential_weights_match_r_glm(wide):
+    """R: tests/fixtures/attrition/ipw_sequential_reference.R (glm for T1 on everyone, glm for T2
+    among the T1 responders with their T1 answers; w = prod(mean(y_j)) / (p1 p2))."""
+    ref = pd.read_csv(FIX / "ipw_sequential_ref.csv").set_index("pid")
+    for trunc, col in ((None, "w_stab"), ((0.01, 0.99), "w_stab_trunc")):
+        first, step, (w, row, balance) = _sequential(wide, stabilised=True, truncate=trunc)
+        got = pd.Series(w.to_numpy(), index=wide["pid"]).dropna()
+        assert sorted(got.index) == sorted(ref.index)          # 44 people, as in R
+        np.testing.assert_allclose(got.loc[ref.index], ref[col], rtol=1e-6)
+    assert step.status["analysis"] == "retention_T2_given_T1" and step.status["status"] == "ok"
+    assert step.status["n"] == int(wide["responded_T1"].sum()) - int(
+        wide.loc[wide["responded_T1"], ["age", "belonging_T0", "qol_T0", "belonging_T1",
+                                        "qol_T1"]].isna().any(axis=1).sum())
+    assert row["model"] == "sequential" and row["model_sample"] == "responders at T1"
+    assert "belonging_T1 + qol_T1" in row["predictors"] and "monotone dropout" in row["message"]
+    assert list(row) == IPW_COLUMNS and row["method"] == "logit+logit"
+    assert list(balance.columns) == BALANCE_COLUMNS and len(balance) > 0
+    _, _, (w_raw, _, _) = _sequential(wide, stabilised=False, truncate=None)
+    got = pd.Series(w_raw.to_numpy(), index=wide["pid"]).dropna()
+    np.testing.assert_allclose(got.loc[ref.index], ref["w_raw"], rtol=1e-6)
+
+
+def test_sequential_weights_carry_a_failed_step(wide):
+    """A step that is not estimable leaves no weights and says so (same status, no numbers)."""
+    w2 = wide.assign(responded_T2=wide["responded_T1"] & False)
+    first, step, (w, row, _) = _sequential(w2, stabilised=True, truncate=None)
+    assert step.status["status"] == "not_estimable" and row["status"] == "not_estimable"
+    assert w.isna().all() and row["n_weighted"] == 0

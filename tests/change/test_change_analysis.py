@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.change.analysis import TABLES, change_tables, public_baseline, public_rci_shares
+from pipeline.change.analysis import TABLES, change_tables, public_baseline
 from pipeline.change.settings import ChangeSettings
 
 WAVES = ["T0", "T1", "T2"]
@@ -86,17 +86,7 @@ def test_change_tables_with_one_person_at_follow_up():
 
 
 def test_public_copies_suppress_small_counts():
-    shares = pd.DataFrame({
-        "construct": "q", "wave": "T1", "category": ["reliably_improved", "no_reliable_change",
-                                                     "reliably_deteriorated"],
-        "count": [3, 40, 12], "n": 55, "share": [3 / 55, 40 / 55, 12 / 55],
-        "ci_lower": 0.0, "ci_upper": 1.0, "flag": "", "status": "ok", "message": ""})
-    pub = public_rci_shares(shares, 10)
-    assert pub.loc[0, "count"] == "<10" and pub.loc[0, "share"] == "[c]"
-    assert pub.loc[2, "count"] == "[c]" and pub.loc[1, "count"] == 40  # complementary cell
-    assert shares.loc[0, "count"] == 3  # the analyst table is not modified
-    few = shares.assign(n=5, flag="small_n")
-    assert public_rci_shares(few, 10)["message"].str.startswith("fewer than 10 people").all()
+    # reliable-change shares: pipeline.change.rci.public_rci_shares (test_change_rci.py)
     base = pd.DataFrame({"group": "baseline", "variable": ["gender", "gender", "age"],
                          "level": ["a", "b", ""], "type": ["categorical", "categorical",
                                                            "numeric"],
@@ -105,3 +95,15 @@ def test_public_copies_suppress_small_counts():
     pub = public_baseline(base, 10)
     assert pub.loc[0, "count"] == "<10" and pub.loc[1, "count"] == "[c]"
     assert pub.loc[2, "mean"] == 40.0 and pd.isna(pub.loc[2, "count"])
+
+
+def test_public_baseline_leaves_out_the_retained_groups():
+    """With the whole sample, retained_<wave> rows would give back the hidden retained-vs-lost
+    cells of the attrition wing (tests/test_disclosure_attack.py)."""
+    base = pd.DataFrame({"group": ["baseline", "baseline", "retained_T1", "retained_T1"],
+                         "variable": ["gender", "gender", "gender", "gender"],
+                         "level": ["a", "b", "a", "b"], "type": "categorical",
+                         "n": [50, 50, 20, 20], "count": [25.0, 25.0, 12.0, 8.0],
+                         "percent": [50.0, 50.0, 60.0, 40.0]})
+    pub = public_baseline(base, 10)
+    assert list(pub["group"]) == ["baseline", "baseline"] and list(pub["count"]) == [25, 25]

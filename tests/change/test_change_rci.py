@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.change.rci import (
+    public_rci_shares,
     rci_shares,
     reliability_from_table,
     reliable_change,
@@ -132,3 +133,34 @@ def test_reliability_from_table_takes_baseline_alpha():
     assert reliability_from_table(t, "T0") == {"a": 0.81, "qol": None}
     with pytest.raises(DataError, match="alpha"):
         reliability_from_table(t.drop(columns="alpha"), "T0")
+
+
+def _shares(counts, n):
+    cats = ["reliably_improved", "no_reliable_change", "reliably_deteriorated"]
+    return pd.DataFrame({"construct": "q", "wave": "T2", "category": cats, "count": counts,
+                         "n": n, "share": [c / n for c in counts], "ci_lower": 0.0,
+                         "ci_upper": 1.0, "flag": "", "status": "ok", "message": ""})
+
+
+def test_public_rci_hides_no_reliable_change_not_improved():
+    """Issue 11: with 63 people, 11 improved, 44 unchanged, 8 deteriorated, the old copy hid
+    'improved' (the number funders want) and showed 44, so the sentence's 17% of 63 = 11 gave
+    8 back. Now 'no reliable change' is hidden, shown as the range the others allow."""
+    pub = public_rci_shares(_shares([11, 44, 8], 63), 10)
+    assert pub["count"].tolist() == [11, "43-51", "<10"]
+    assert pub.loc[0, "share"] == pytest.approx(11 / 63)
+    assert (pub.loc[1:, ["share", "ci_lower", "ci_upper"]] == "[c]").all().all()
+
+
+def test_public_rci_unchanged_small_hides_smaller_other():
+    pub = public_rci_shares(_shares([30, 5, 20], 55), 10)
+    assert pub["count"].tolist()[1] == "<10"
+    assert pub["count"].tolist()[2] == "16-24" and pub["count"].tolist()[0] == 30
+
+
+def test_public_rci_mid_row_is_not_in_the_line():
+    t = pd.concat([_shares([11, 44, 8], 63),
+                   _shares([11, 44, 8], 63).iloc[[0]].assign(category="mid_improved", count=7)],
+                  ignore_index=True)
+    pub = public_rci_shares(t, 10)
+    assert pub.loc[3, "count"] == "<10" and pub.loc[0, "count"] == 11

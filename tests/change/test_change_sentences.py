@@ -21,15 +21,26 @@ PHRASES = {"T1": "at about 4 months"}
 
 
 def test_sentence_higher_when_adjusted_ci_excludes_zero():
+    # GRADE-26 verb: a single group over time earns "likely", never the certain "increased"
     s = change_sentence(_con(6.1, 2.3, 9.9), "qol", LABEL, PHRASES)
-    assert s == ("Quality of life was higher at about 4 months than at entry "
+    assert s == ("Quality of life likely increased between entry and about 4 months "
                  "(by 6.1 points, 95% CI 2.3 to 9.9).")
+
+
+def test_sentence_labels_the_adjusted_interval_and_gives_units():
+    c = pd.concat([_con(6.1, 2.3, 9.9), _con(2.0, 0.5, 3.5, wave="T2", months=7.0)])
+    c["p_adjust"] = "holm"
+    s = change_sentence(c, "qol", LABEL, PHRASES, units="points on the 0\u2013100 EQ VAS")
+    assert ("(by 6.1 points on the 0\u2013100 EQ VAS, 95% CI 2.3 to 9.9, Bonferroni-adjusted "
+            "over 2 contrasts)") in s
+    c["ci_label_adj"] = "99% CI, Sidak-adjusted over 2 contrasts"
+    assert "99% CI 2.3 to 9.9, Sidak-adjusted over 2 contrasts" in change_sentence(c, "qol")
 
 
 def test_sentence_lower_reports_magnitude():
     s = change_sentence(_con(-0.42, -0.70, -0.14), "qol", "Loneliness", PHRASES,
                         scale_range=(3, 9))
-    assert s == ("Loneliness was lower at about 4 months than at entry "
+    assert s == ("Loneliness likely decreased between entry and about 4 months "
                  "(by 0.42 points, 95% CI 0.14 to 0.70).")
 
 
@@ -93,7 +104,7 @@ def test_sentences_from_fit_with_one_person_at_follow_up():
 def test_sentence_keeps_acronyms_and_joins_waves():
     c = pd.concat([_con(6.1, 2.3, 9.9), _con(2.0, -1.0, 5.0, wave="T2", months=7.0)])
     s = change_sentence(c, "qol", "EQ VAS", PHRASES)
-    assert s.startswith("EQ VAS was higher")
+    assert s.startswith("EQ VAS likely increased")
     assert "no clear change in EQ VAS between entry and 7 months" in s
 
 
@@ -134,6 +145,22 @@ def test_ok_with_small_count_suppressed():
                  "reliably deteriorated.")
 
 
+def test_a_count_hidden_in_the_public_table_is_never_a_percentage():
+    # issue 11: 17% of 63 fixes the count at 11; with the published "no reliable change" count
+    # the suppressed cell is recovered. The sentence quotes only what the public table shows.
+    public = _shares().astype({"count": object})
+    public.loc[0, "count"] = "[c]"
+    s = rci_sentence(_shares(), "belonging", "T1", label="Community belonging",
+                     wave_phrase="at about 4 months", public=public)
+    assert "%" not in s and "a number of people not shown" in s
+    t = sentences_table(_con(1.0, -1.0, 3.0).assign(construct="belonging"),
+                        _shares(counts=(11, 45, 7), n=63), {"belonging": "Belonging"},
+                        {"belonging": (1, 7)}, {"T0": "Entry", "T1": "About 4 months"})
+    rci = t.loc[t["kind"] == "reliable_change", "sentence"].iloc[0]
+    assert "fewer than 10 people reliably deteriorated" in rci
+    assert "17%" in rci  # shown: the public table hides "no reliable change" instead
+
+
 def test_not_estimable_says_why():
     s = rci_sentence(_shares(status="not_estimable", message="no reliability for 'qol'."),
                      "belonging", "T1", label="Quality of life (EQ VAS)",
@@ -155,7 +182,8 @@ def test_sentences_table_rows_per_construct_and_wave():
     assert list(t.columns) == ["construct", "kind", "wave", "sentence"]
     assert list(t["kind"]) == ["group_change", "reliable_change", "reliable_change"]
     assert list(t["wave"]) == ["", "T1", "T2"]
-    assert t["sentence"].iloc[0].startswith("Quality of life was higher at about 4 months")
+    assert t["sentence"].iloc[0].startswith(
+        "Quality of life likely increased between entry and about 4 months")
     assert "between entry and 6-9 months" in t["sentence"].iloc[0]
     assert t["sentence"].iloc[1].startswith("Of the 177 people with quality of life scores at "
                                             "entry and at about 4 months")

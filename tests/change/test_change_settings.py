@@ -36,7 +36,10 @@ def test_defaults_live_in_the_schema(raw):
     assert s == ChangeSettings(time="wave", p_adjust="holm", reml=True,
                                optimizers=("lbfgs", "bfgs", "powell"),
                                covariate_weights="proportional", conf_level=0.95,
-                               rci_criterion=1.96, higher_is_better={}, reliability={})
+                               rci_criterion=1.96, higher_is_better={}, reliability={},
+                               primary="fiml", methods=("fiml", "mi", "ipw", "lmm",
+                                                        "complete_case"),
+                               auxiliary="auto", fiml_se="robust", funder_effect_size="d")
     assert s.is_higher_better("qol")
 
 
@@ -84,3 +87,23 @@ def test_params_hold_settings_and_core_keys_only(raw):
     other["change"]["p_adjust"] = "bonferroni"
     changed = json.loads(stage_settings_json(config_from_dict(other, root=ROOT), "change"))
     assert changed["settings"]["p_adjust"] == "bonferroni" and changed["core"] == payload["core"]
+
+
+def test_primary_method_settings(raw):
+    s = _settings(raw, None)
+    assert s.primary == "fiml" and s.auxiliary == "auto" and s.fiml_se == "robust"
+    assert s.funder_effect_size == "d"
+    assert s.change_methods == ("fiml", "mi", "ipw", "lmm", "complete_case")
+    cfg = copy.deepcopy(raw)
+    cfg["missing_data"]["primary"] = "mi"
+    cfg["change"] = {"methods": ["lmm"], "auxiliary": ["age", "qol_T0"], "fiml_se": "standard"}
+    s = from_config(config_from_dict(cfg, root=ROOT))
+    assert s.primary == "mi" and s.change_methods == ("mi", "lmm")  # primary always estimated
+    assert s.auxiliary == ("age", "qol_T0") and s.fiml_se == "standard"
+
+
+def test_auxiliary_must_name_wide_columns(raw):
+    with pytest.raises(ConfigError, match="change.auxiliary: 'qol_T9'.*did you mean 'qol_T"):
+        _settings(raw, {"auxiliary": ["qol_T9"]})
+    with pytest.raises(ConfigError):
+        _settings(raw, {"auxiliary": "sometimes"})

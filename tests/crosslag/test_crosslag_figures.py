@@ -26,3 +26,59 @@ def test_path_diagram_takes_a_plain_table(tmp_path):
     plot_lagged_paths(lagged, ["a", "b"], ["T0", "T1"], tmp_path / "d", labels={"a": "Alpha"})
     svg = (tmp_path / "d.svg").read_text()
     assert "Alpha" in svg and "0.30" in svg and "0.60" in svg
+
+
+def _five_construct_table(stationary: bool) -> pd.DataFrame:
+    cs = ["group_memberships", "belonging", "support", "loneliness", "qol"]
+    lags = [("T0", "T1"), ("T1", "T2")]
+    rows = []
+    for i, (fw, tw) in enumerate(lags):
+        for a in cs:
+            for b in cs:
+                x = 0.1 * ((cs.index(a) - cs.index(b)) % 5) - 0.2 + 0.01 * i
+                rows.append({"from": a, "to": b, "from_wave": fw, "to_wave": tw,
+                             "type": "autoregressive" if a == b else "cross-lagged",
+                             "std_all": x, "std_all_se": 0.05, "pvalue_holm": 0.2 if x else 1.0,
+                             "finding": a == "group_memberships" and b == "qol",
+                             "stationary": stationary})
+    return pd.DataFrame(rows), cs
+
+
+def _overlaps(fig) -> list[tuple[str, str]]:
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    texts = [t for ax in fig.axes for t in [*ax.texts, ax.title] if t.get_text().strip()]
+    texts += [t for t in fig.texts if t.get_text().strip()]
+    boxes = [(t.get_text(), t.get_window_extent(r)) for t in texts]
+    return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
+            if ba.overlaps(bb)]
+
+
+def test_five_constructs_give_a_readable_grid_without_stacked_labels(tmp_path, monkeypatch):
+    import pipeline.crosslag.figures as figures
+
+    seen = {}
+
+    def keep(fig, path):
+        seen["overlaps"] = _overlaps(fig)
+        return []
+
+    monkeypatch.setattr(figures, "save_figure", keep)
+    lagged, cs = _five_construct_table(False)
+    labels = {"group_memberships": "Group memberships", "belonging": "Community belonging",
+              "support": "Social support", "loneliness": "Loneliness (UCLA-3)",
+              "qol": "Quality of life (EQ VAS)"}
+    figures.plot_lagged_paths(lagged, cs, ["T0", "T1", "T2"], tmp_path / "f", labels=labels,
+                              title="Headline: RI-CLPM", highlight=True)
+    assert seen["overlaps"] == []
+
+
+def test_findings_are_coloured_only_in_the_headline_model(tmp_path):
+    lagged, cs = _five_construct_table(True)
+    plot_lagged_paths(lagged, cs, ["T0", "T1", "T2"], tmp_path / "h", highlight=True)
+    plot_lagged_paths(lagged, cs, ["T0", "T1", "T2"], tmp_path / "c", highlight=False)
+    head, comp = (tmp_path / "h.svg").read_text(), (tmp_path / "c.svg").read_text()
+    from pipeline.crosslag.figures import NEG_FILL, POS_FILL
+    assert POS_FILL in head or NEG_FILL in head
+    assert POS_FILL not in comp and NEG_FILL not in comp
+    assert "Stationary model" in head and "no cell is coloured" not in head

@@ -30,7 +30,8 @@ def _cfg(raw, crosslag):
 def test_defaults_live_in_the_schema():
     d = section_defaults("crosslag")
     assert d["exploratory_min_df"] == 5 and d["exploratory_min_n_last_wave"] == 100
-    assert d["models"] == ["clpm", "riclpm"] and d["se"] == "standard"
+    assert d["models"] == ["clpm", "riclpm"] and d["se"] == "robust"
+    assert d["alpha"] == 0.05
     assert d["information"] is None and d["stationarity_test"] is True
 
 
@@ -47,7 +48,7 @@ def test_shipped_config(raw_cfg):
     assert list(s.analyses) == ["social_cure", "connections_health"]
     assert s.analyses["connections_health"] == CrosslagAnalysis(
         ("group_memberships", "qol"), ("clpm", "riclpm"), ())
-    assert s.exploratory_min_df == 5 and s.se == "standard"
+    assert s.exploratory_min_df == 5 and s.se == "robust"
     assert "crosslag_social_cure_riclpm" in s.figure_stems and len(s.figure_stems) == 4
     assert len(s.syntax_stems) == 8
     assert "crosslag_connections_health_clpm_stationary" in s.syntax_stems

@@ -73,7 +73,7 @@ def test_failed_fits_report_no_estimates(raw_cfg, wide_path, tmp_path):
     t = tmp_path / "tables"
     status = pd.read_csv(t / "crosslag_status.csv")
     assert list(status.columns) == ["analysis", "model", "constraint", "method", "status",
-                                    "exploratory", "message", "note"]
+                                    "exploratory", "message", "note", "role"]
     assert set(status.loc[status["status"] == "ok", "analysis"]) == {"ok_pair"}
     failed = status[status["analysis"] == "collinear"]
     assert len(failed) and (failed["status"] != "ok").all()
@@ -82,6 +82,22 @@ def test_failed_fits_report_no_estimates(raw_cfg, wide_path, tmp_path):
     assert set(est["analysis"]) == {"ok_pair"}, "a failed fit must not report estimates"
     lag = pd.read_csv(t / "crosslag_lagged_effects.csv")
     assert set(lag["lag_months"]) == {4.0, 3.0}  # unequal spacing recorded
+    # the findings contract: role, model, stationary flag, Holm p-values
+    assert {"role", "model", "stationary", "pvalue_holm", "holm_m", "finding", "method",
+            "se_type", "n"} <= set(lag.columns)
+    assert set(lag["se_type"]) == {"robust"} and set(lag["method"]) == {"fiml"}  # MLR default
+    head = lag[lag["role"] == "headline"]
+    assert set(head["model"]) == {"riclpm"} and head["constraint"].nunique() == 1
+    assert (lag.loc[lag["model"] == "clpm", "role"] == "comparison").all()
+    assert not lag.loc[lag["role"] == "comparison", "finding"].any()
+    cross = lag["type"] == "cross-lagged"
+    assert lag.loc[cross, "pvalue_holm"].ge(lag.loc[cross, "pvalue"] - 1e-12).all()
+    assert lag.loc[~cross, "pvalue_holm"].isna().all()
+    clpm_rows = status[status["model"] == "clpm"]
+    assert clpm_rows["note"].str.contains("for comparison only: mixes stable differences",
+                                          case=False).all()
+    ok_head = status[(status["analysis"] == "ok_pair") & (status["role"] == "headline")]
+    assert len(ok_head) == 1 and "Holm-adjusted" in ok_head["note"].iloc[0]
     comp = pd.read_csv(t / "crosslag_comparison.csv")
     assert {"chisq_diff", "df_diff", "pvalue", "status"} <= set(comp.columns)
     ri = comp[(comp["analysis"] == "ok_pair") & (comp["model"] == "clpm vs riclpm")].iloc[0]
@@ -90,6 +106,8 @@ def test_failed_fits_report_no_estimates(raw_cfg, wide_path, tmp_path):
                 - fit.loc[("ok_pair", "riclpm", "free"), "chisq"])
     assert ri["status"] == "ok" and ri["df_diff"] == 3  # 2 RI variances + 1 covariance
     assert abs(ri["chisq_diff"] - expected) < 1e-6 and "conservative" in ri["message"]
+    assert ri["reference"].startswith("chi-bar-square 0.146 chi2_0")
+    assert ri["pvalue"] < ri["pvalue_chi2"]  # the boundary mixture, not the plain chi2(3)
     syntax = (tmp_path / "models" / "crosslag_ok_pair_riclpm_free.lav").read_text()
     assert syntax.startswith("# RICLPM 'ok_pair' (free lagged effects)")
     assert "=~ 1*belonging_T0" in syntax

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,10 @@ SCALES = {  # scale key -> label
     "loneliness": "Loneliness",
     "qol": "Quality of life",
 }
+#: construct -> (score min, score max, score) as settings.from_config derives them from the config
+RANGES = {"group_memberships": (1.0, 7.0, "mean"), "belonging": (1.0, 7.0, "mean"),
+          "support": (1.0, 7.0, "mean"), "loneliness": (3.0, 9.0, "sum"),
+          "qol": (0.0, 100.0, "mean")}
 WAVES = ["T0", "T1", "T2"]
 COVARIATES = {
     "age": {"column": "age", "type": "numeric"},
@@ -92,7 +97,8 @@ def reference_spec(**overrides):
 def specs(analyses: dict, waves=WAVES):
     """Specs of ``mediation.analyses`` entries, schema defaults filled in (as from_config does)."""
     filled = section_settings({"mediation": {"analyses": analyses}}, "mediation")["analyses"]
-    return build_specs(filled, SCALES, waves, COVARIATES)
+    return tuple(replace(sp, scale_ranges=RANGES)
+                 for sp in build_specs(filled, SCALES, waves, COVARIATES))
 
 
 DEFAULTS = section_defaults("mediation")   # the schema's defaults, the only ones

@@ -68,7 +68,7 @@ def engine_fit():
 
 @pytest.fixture(scope="module")
 def table(wide, spec):
-    res = fiml(seed=1, mc_draws=2000).fit(wide, spec)
+    res = fiml(seed=1, mc_draws=2000, se="standard").fit(wide, spec)
     assert res.ok, res.status["message"].iloc[0]
     return res.table
 

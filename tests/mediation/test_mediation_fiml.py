@@ -14,7 +14,7 @@ from pipeline.sem import fit_sem
 def complete():
     wide = wide_from_chain()
     spec = reference_spec()
-    res = fiml(seed=1, mc_draws=4000).fit(wide, spec)
+    res = fiml(seed=1, mc_draws=4000, se="standard").fit(wide, spec)
     ols = complete_case(seed=1, B=200).fit(wide, spec).table
     return res.table, res.status, ols
 

@@ -30,7 +30,7 @@ def test_shipped_config(raw):
     s = settings_of(raw)
     assert s.methods == ("fiml", "mi", "complete_case") and s.primary == "fiml"
     assert s.bootstrap == BootstrapSettings(B=5000, ci="percentile", conf=0.95, chunk_draws=None)
-    assert s.mi == BootMISettings(B=200, M=2, iterations=10, method="pmm", donors=5, ridge=1e-5)
+    assert s.mi == BootMISettings(B=1000, M=2, iterations=10, method="pmm", donors=5, ridge=1e-5)
     assert (s.mc_draws, s.min_df, s.warn_n) == (20000, 10, 30)
     (spec,) = s.analyses
     assert s.names == ("social_cure_chain",) and spec.adjust_baseline and spec.k == 3
@@ -40,7 +40,8 @@ def test_shipped_config(raw):
 def test_defaults_come_from_the_schema(raw):
     del raw["mediation"]
     s = settings_of(raw)
-    assert s.bootstrap.B == 5000 and s.mi.B == 500 and s.mi.M == 2 and s.mc_draws == 20000
+    assert s.bootstrap.B == 5000 and s.mi.B == 1000 and s.mi.M == 2 and s.mc_draws == 20000
+    assert s.fiml_se == "robust"
     (spec,) = s.analyses  # the published chain, unadjusted
     assert spec.name == "social_cure_chain" and not spec.adjust_baseline
     assert spec.covariates == ("age",)

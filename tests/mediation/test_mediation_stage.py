@@ -49,7 +49,8 @@ def test_stage_writes_its_declared_outputs(tmp_path):
         "mediation_social_cure_chain_path.png", "mediation_social_cure_chain_path.svg",
         "mediation_social_cure_chain_forest.png", "mediation_social_cure_chain_forest.svg"}
     status = pd.read_csv(tmp_path / "tables" / "mediation_status.csv")
-    assert list(status.columns) == ["analysis", "method", "status", "message", "primary"]
+    assert list(status.columns) == ["analysis", "method", "status", "message", "n_contributing",
+                                    "n_outcome", "mar_assumption", "caveats", "primary"]
     assert list(status["method"]) == ["complete_case", "fiml"]
     assert list(status["primary"]) == [False, True]        # missing_data.primary: fiml
     est = pd.read_csv(tmp_path / "tables" / "mediation_estimates.csv")

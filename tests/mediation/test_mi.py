@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from mediation_helpers import boot_mi, complete_case, reference_spec, wide_from_chain
+from scipy import stats
 
 from pipeline.mediation.bootstrap import IndexPlan, ResamplePlan
 from pipeline.mediation.frame import derive_frame
@@ -29,14 +30,21 @@ def test_without_missing_data_reduces_to_the_ordinary_bootstrap():
     cc = complete_case(seed=0, plan=IndexPlan(idx)).fit(wide, spec)
     ind = mi.table["effect_type"].isin(["indirect_specific", "indirect_total", "contrast",
                                         "std_indirect"])
-    for col in ("ci_lower", "ci_upper"):
-        np.testing.assert_allclose(mi.table.loc[ind, col], cc.table.loc[ind, col], rtol=1e-9)
-    np.testing.assert_allclose(mi.table.loc[ind, "se"], cc.table.loc[ind, "se"], rtol=1e-9)
+    # identical imputations: SSW = 0, so sigma2_between = var of the B sample estimates and
+    # Var = (1 + 1/B) var, df = B - 1 (von Hippel & Bartlett 2021 ANOVA estimator)
+    B = idx.shape[0]
+    se = np.sqrt(1 + 1 / B) * cc.table.loc[ind, "se"].to_numpy()
+    np.testing.assert_allclose(mi.table.loc[ind, "se"], se, rtol=1e-9)
+    np.testing.assert_allclose(mi.table.loc[ind, "df"], B - 1, rtol=1e-9)
+    half = stats.t.ppf(0.975, B - 1) * se
+    np.testing.assert_allclose(mi.table.loc[ind, "ci_lower"], mi.table.loc[ind, "est"] - half,
+                               rtol=1e-9)
+    assert (mi.table.loc[ind, "ci_upper_mcse"] > 0).all()
     # the boot-MI point estimate is the mean over bootstrap samples (von Hippel & Bartlett 2021)
     np.testing.assert_allclose(mi.table.loc[ind, "est"], cc.draws.mean(axis=0)[ind.to_numpy()],
                                rtol=1e-9)
     assert set(mi.table["method"]) == {"mi"}
-    assert set(mi.table["ci_method"]) == {"boot_mi_percentile"}
+    assert set(mi.table["ci_method"]) == {"boot_mi_anova_t"}
     assert "bootstrap-then-impute" in mi.status["message"].iloc[0]
 
 
@@ -73,8 +81,10 @@ def test_mechanics_with_mean_imputation_match_a_manual_loop():
         ind12.append(a1 * d21 * b2)
     row = res.table.set_index("label").loc["ind_12"]
     assert row["est"] == pytest.approx(np.mean(ind12), rel=1e-9)
-    assert row["ci_lower"] == pytest.approx(np.percentile(ind12, 2.5), rel=1e-9)
-    assert row["se"] == pytest.approx(np.std(ind12, ddof=1), rel=1e-9)
+    se = np.sqrt(1 + 1 / B) * np.std(ind12, ddof=1)     # M identical imputations: SSW = 0
+    assert row["se"] == pytest.approx(se, rel=1e-9)
+    assert row["ci_lower"] == pytest.approx(np.mean(ind12) - stats.t.ppf(0.975, B - 1) * se,
+                                            rel=1e-9)
     assert row["n"] == len(wide) and row["B"] == B
 
 

@@ -57,3 +57,50 @@ def test_settings_stacked_and_excluded(result):
     assert st["y"].notna().all()
     assert "c" in excluded_variables(res)
     assert all_missing_rule(True) == "raise" and all_missing_rule(False) == "exclude"
+
+
+def _fake_result(chain_means: np.ndarray, chain_sds: np.ndarray):
+    from pipeline.stats.mice import MICEResult
+    m, it, k = chain_means.shape
+    names = [f"v{j}" for j in range(k)]
+    return MICEResult(imputations=[], chain_means=chain_means, chain_sds=chain_sds,
+                      variables=names, method=dict.fromkeys(names, "pmm"),
+                      missing_mask=pd.DataFrame(), log=pd.DataFrame(
+                          columns=["variable", "event", "count", "message"]),
+                      m=m, iterations=it, seed=1)
+
+
+def test_convergence_rows_report_rhat_and_warn_above_1_1():
+    """R-hat per variable (posterior::rhat on the last half of the traces); a stuck chain gives
+    a not_converged warning row (issue 11)."""
+    from pipeline.missing_data.imputation import LOG_COLUMNS, convergence_rows, imputation_log
+    from pipeline.stats.convergence import rhat
+    rng = np.random.default_rng(4)
+    means = rng.normal(size=(6, 40, 2))
+    means[0, :, 1] += 3.0                     # variable v1: one chain far from the others
+    sds = rng.normal(1, 0.1, size=(6, 40, 2))
+    rows = convergence_rows(_fake_result(means, sds))
+    assert list(rows.columns) == LOG_COLUMNS
+    conv = rows[rows["event"] == "convergence"].set_index("variable")
+    assert conv.loc["v0", "rhat_mean"] == pytest.approx(rhat(means[:, 20:, 0].T))
+    assert conv.loc["v0", "rhat_sd"] == pytest.approx(rhat(sds[:, 20:, 0].T))
+    assert conv.loc["v0", "rhat_mean"] < 1.1 and conv.loc["v1", "rhat_mean"] > 1.1
+    warn = rows[rows["event"] == "not_converged"]
+    assert warn["variable"].tolist() == ["v1"] and "increase missing_data.iterations" in \
+        warn["message"].iloc[0]
+    log_table = imputation_log(_fake_result(means, sds))
+    assert log_table["event"].tolist() == ["convergence", "convergence", "not_converged"]
+    # too few iterations: R-hat not defined, no warning
+    short = convergence_rows(_fake_result(means[:, :4], sds[:, :4]))
+    assert short["event"].tolist() == ["convergence"] * 2 and short["rhat_mean"].isna().all()
+
+
+def test_model_check_names_a_missing_retention_predictor(caplog):
+    from pipeline.missing_data.imputation import model_check
+    ok = model_check(["age", "y_T0", "y_T1"], ["age", "y_T0"], {})
+    assert "retention model's predictors" in ok
+    with caplog.at_level("WARNING", logger="pipeline.stats.mice"):
+        bad = model_check(["age", "y_T0", "y_T1"], ["age", "y_T0", "x_T0"], {})
+    assert "not the retention predictor(s) x_T0" in bad and "x_T0" in caplog.text
+    # excluded (all missing / constant) columns do not count as in the model
+    assert "y_T0" in model_check(["age", "y_T0"], ["y_T0"], {"y_T0": "constant"})

@@ -34,7 +34,7 @@ def test_demo_config(raw):
     s = from_config(_cfg(raw, raw["missing_data"]))
     assert s.primary == "fiml" and s.columns is None
     assert (s.mice.method, s.mice.m, s.mice.m_min, s.mice.m_max) == ("pmm", None, 5, 100)
-    assert (s.mice.iterations, s.mice.donors, s.mice.ridge) == (10, 5, 1e-5)
+    assert (s.mice.iterations, s.mice.donors, s.mice.ridge) == (100, 5, 1e-5)
     sens = s.sensitivity
     assert (sens.outcome, sens.baseline_wave, sens.wave, sens.units, sens.mode) == (
         "qol", "T0", "T1", "points", "post")

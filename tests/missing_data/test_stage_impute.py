@@ -111,13 +111,36 @@ def test_ordinary_data_give_mi_and_tipping_point(raw_cfg, tmp_path):
     wide = _wide()
     weights = pd.DataFrame({"pid": wide["pid"], "ipw_T1": 1.0})
     primary, tip, _, summary = _run(_cfg(raw_cfg), wide, tmp_path, weights=weights)
-    assert primary["method"].tolist() == ["complete_case", "ipw", "mi"]
+    assert primary["method"].tolist() == ["fiml", "mi", "ipw", "complete_case"]
     assert (primary["status"] == "ok").all()
-    mi = primary.set_index("method").loc["mi"]
-    assert mi["primary"] and mi["n"] == 80 and mi["m"] == 3
+    p = primary.set_index("method")
+    # the config says fiml: the FIML row is the primary one, no stand-in (issue 11)
+    assert p.loc["fiml", "primary"] and p.loc["fiml", "role"] == "primary"
+    assert p.loc["fiml", "n"] == 80 and p.loc["fiml", "n_auxiliaries"] > 10
+    assert primary["stands_in_for"].isna().all()
+    mi = p.loc["mi"]
+    assert not mi["primary"] and mi["n"] == 80 and mi["m"] == 3
     assert (tip["status"] == "ok").all() and len(tip) == 3
     assert tip["estimate"].nunique() == 3  # the shift moves the estimate
+    assert (tip["stands_in_for"] == "fiml").all()  # a delta adjustment needs imputations
+    assert tip["baseline_sd"].iloc[0] == pytest.approx(wide["qol_T0"].std(ddof=1))
+    assert np.allclose(tip["delta_sd"], tip["delta"] / tip["baseline_sd"])
     assert summary["primary_status"] == "ok" and summary["sensitivity_status"] == "ok"
+    assert summary["primary_method"] == "fiml" and summary["primary_stand_in"] is None
+    assert summary["tipping_stands_in_for"] == "fiml" and isinstance(summary["fragile"], bool)
+    assert "multiple imputation, standing in for the main analysis (full-information" in \
+        summary["tipping_sentence"]
+    assert summary["baseline_sd"] == pytest.approx(wide["qol_T0"].std(ddof=1))
+    # the imputation model holds the FIML auxiliaries: other constructs at every wave and the
+    # retention predictors (covariates + baseline scores), stated per variable and in words
+    roles = pd.read_csv(tmp_path / "t" / "imputation_settings.csv").set_index("variable")["role"]
+    assert roles["qol_T0"] == roles["qol_T1"] == "estimand"
+    assert roles["age"] == roles["belonging_T0"] == "auxiliary: retention predictor"
+    assert roles["belonging_T2"] == "auxiliary: other construct"
+    assert roles["qol_T2"] == "auxiliary: same construct, other wave"
+    assert "FIML estimate uses the same variables" in summary["imputation_model"]
+    ilog = pd.read_csv(tmp_path / "t" / "imputation_log.csv")
+    assert set(ilog.loc[ilog["event"] == "convergence", "variable"]) >= {"qol_T1", "qol_T0"}
 
 
 def test_constant_outcome_is_not_estimable_under_mi(raw_cfg, tmp_path, caplog):
@@ -132,8 +155,12 @@ def test_constant_outcome_is_not_estimable_under_mi(raw_cfg, tmp_path, caplog):
     p = primary.set_index("method")
     assert p.loc["complete_case", "status"] == "ok" and p.loc["complete_case", "n"] == n_cc
     mi = p.loc["mi"]
-    assert mi["status"] == "not_estimable" and mi["primary"]
+    assert mi["status"] == "not_estimable" and not mi["primary"]
     assert "qol_T1 could not be imputed: it does not vary" in mi["message"]
+    fiml = p.loc["fiml"]
+    assert fiml["primary"] and fiml["status"] == "not_estimable" and "constant" in fiml["message"]
+    assert "complete case stands in for fiml" in fiml["message"]
+    assert p.loc["complete_case", "stands_in_for"] == "fiml"
     assert mi[_ESTIMATES].isna().all(), "a not-estimable row must carry no numbers"
     assert len(tip) == 1 and tip["status"].iloc[0] == "not_estimable"
     assert "does not vary" in tip["message"].iloc[0]

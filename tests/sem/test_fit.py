@@ -102,6 +102,9 @@ def test_heywood_case_is_an_improper_solution():
     res = fit_sem("f =~ x1 + x2 + x3", data, name="heywood")
     assert res.status == "improper_solution"
     assert "negative variance" in res.message and "x1 ~~ x1" in res.message
+    # suggests what helps, never a model that confounds stable differences (issue 11)
+    assert "fewer constructs" in res.message and "equality constraints" in res.message
+    assert "more waves" in res.message and "CLPM" not in res.message
     est = res.estimates.set_index(["lhs", "op", "rhs"])["est"]
     assert est[("x1", "~~", "x1")] < 0
 

@@ -204,3 +204,49 @@ def test_not_imputed_reason(study, imputed):
     assert list(t.columns) == TIPPING_COLUMNS
     assert t[["mode", "method", "status", "message"]].iloc[0].tolist() == [
         "chain", "mi", "not_estimable", "why"]
+
+
+def _crafted(conclusions: dict[float, str]) -> pd.DataFrame:
+    rows = [{"delta": d, "conclusion": c, "status": "ok", "changes_conclusion": c != conclusions[0]}
+            for d, c in conclusions.items()]
+    return pd.DataFrame(rows)
+
+
+def test_tipping_in_sd_by_hand_and_fragile_flag():
+    """Tipping deltas -8 and +1 points with a baseline SD of 20: -0.4 and +0.05 SD; the
+    nearest (0.05 SD) is within 0.2 SD, so the conclusion is fragile (issue 11)."""
+    from pipeline.stats.tipping import tipping_in_sd
+    t = _crafted({-9.0: "negative", -8.0: "negative", -1.0: "uncertain", 0.0: "uncertain",
+                  1.0: "positive", 2.0: "positive"})
+    out, s = tipping_in_sd(t, 20.0)
+    assert s["tipping_delta_negative"] == -8.0 and s["tipping_delta_positive"] == 1.0
+    assert s["tipping_delta_negative_sd"] == pytest.approx(-0.4)
+    assert s["tipping_delta_positive_sd"] == pytest.approx(0.05)
+    assert s["tipping_nearest_sd"] == pytest.approx(0.05) and s["fragile"] is True
+    assert out["delta_sd"].tolist() == pytest.approx([-0.45, -0.4, -0.05, 0, 0.05, 0.1])
+    assert out["tipping_point"].tolist() == ["", "negative", "", "", "positive", ""]
+    assert out["fragile"].all() and (out["baseline_sd"] == 20.0).all()
+    # tips only at 5 points = 0.25 SD: not fragile; exactly 0.2 SD: fragile (<=)
+    robust = _crafted({-5.0: "negative", 0.0: "uncertain", 5.0: "positive"})
+    assert tipping_in_sd(robust, 20.0)[1]["fragile"] is False
+    assert tipping_in_sd(robust, 25.0)[1]["fragile"] is True
+    # nothing tips in the grid: no SD values, not fragile
+    flat = _crafted({-5.0: "uncertain", 0.0: "uncertain", 5.0: "uncertain"})
+    s = tipping_in_sd(flat, 20.0)[1]
+    assert s["tipping_nearest_sd"] is None and s["fragile"] is False
+    # no usable SD: no SD units, fragility not claimed
+    s = tipping_in_sd(t, float("nan"))[1]
+    assert s["baseline_sd"] is None and s["tipping_delta_positive_sd"] is None
+    assert s["fragile"] is False
+
+
+def test_tipping_sentence_says_sd_and_fragile():
+    from pipeline.stats.tipping import tipping_in_sd
+    t = _crafted({-8.0: "negative", 0.0: "uncertain", 1.0: "positive"})
+    t["status"] = "ok"
+    out, s = tipping_in_sd(t, 20.0)
+    text = tipping_sentence(out, "Quality of life", "points", s)
+    assert "0.05 standard deviations" in text and "fragile" in text
+    out, s = tipping_in_sd(_crafted({-8.0: "negative", 0.0: "uncertain", 8.0: "positive"}), 20.0)
+    text = tipping_sentence(out, "Quality of life", "points", s)
+    assert "0.40 standard deviations" in text and "fragile" not in text

@@ -1,0 +1,86 @@
+"""Build the findings table from the wings' declared tables (plain DataFrames in, one out).
+
+Order of rows: participation per wave; change per construct and follow-up wave (primary, then
+sensitivity rows, then the tipping-point row of the tipping outcome); per mediation chain the
+total, direct, total indirect and serial effects; the headline cross-lagged paths (and the
+CLPM's beside them). Then agreement (:mod:`~pipeline.findings.agreement`), the question,
+estimand and sentence of every row (:mod:`~pipeline.findings.sentences`) and its short
+headline (:mod:`~pipeline.findings.headlines`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import pandas as pd
+
+from pipeline.findings.agreement import apply_agreement, claim_id
+from pipeline.findings.change import change_findings, not_available_rows, topup_from_missing_data
+from pipeline.findings.crosslag import crosslag_findings
+from pipeline.findings.mediation import mediation_findings
+from pipeline.findings.participation import participation_findings
+from pipeline.findings.robustness import tipping_result, tipping_row
+from pipeline.findings.headlines import headline
+from pipeline.findings.sentences import describe_row, sentence
+from pipeline.findings.settings import FindingsSettings
+from pipeline.findings.table import frame, missing_columns
+
+__all__ = ["build_findings", "baseline_sds"]
+
+
+def baseline_sds(change: pd.DataFrame | None, descriptives: pd.DataFrame | None = None,
+                 baseline: str = "T0") -> dict[str, float]:
+    """construct -> baseline SD: the change table's ``baseline_sd``, else the SD of
+    ``<construct>_<baseline>`` in the change wing's baseline descriptives (group ``baseline``)."""
+    out: dict[str, float] = {}
+    if descriptives is not None and not missing_columns(descriptives, ["variable", "sd"]):
+        d = descriptives
+        if "group" in d.columns:
+            d = d[d["group"].astype(str) == "baseline"]
+        sd = pd.to_numeric(d["sd"], errors="coerce")
+        suffix = f"_{baseline}"
+        out.update({str(c)[: -len(suffix)]: float(v)
+                    for c, v in sd.groupby(d["variable"]).first().items()
+                    if str(c).endswith(suffix) and math.isfinite(v) and v > 0})
+    if change is not None and not missing_columns(change, ["construct", "baseline_sd"]):
+        sd = pd.to_numeric(change["baseline_sd"], errors="coerce")
+        out.update({str(c): float(v) for c, v in sd.groupby(change["construct"]).first().items()
+                    if math.isfinite(v) and v > 0})
+    return out
+
+
+def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping | None,
+                   s: FindingsSettings) -> pd.DataFrame:
+    """The findings table. ``tables`` by input name (None: not available): ``change``,
+    ``md_primary``, ``tipping``, ``mediation``, ``mediation_status``, ``crosslag``,
+    ``crosslag_status``, ``flow``, ``flow_public``, ``baseline`` (descriptives);
+    ``summary``: imputed/summary.json."""
+    t = lambda k: tables.get(k)  # noqa: E731
+    change = topup_from_missing_data(t("change"), t("md_primary"), s)
+    sds = baseline_sds(change, t("baseline"), s.baseline.id)
+    tip = tipping_result(t("tipping"), summary, sds, s)
+    rows = participation_findings(t("flow"), t("flow_public"), s)
+    if change is None:
+        rows += not_available_rows(s, "change_primary.csv was not produced by the change rule")
+    else:
+        rows += change_findings(change, s, {(s.tipping_outcome, s.tipping_wave): tip["fragile"]})
+    if s.tipping_wave:
+        tr = tipping_row(tip, s)
+        same = [i for i, r in enumerate(rows) if claim_id(r["finding_id"]) ==
+                claim_id(tr["finding_id"])]
+        rows.insert(same[-1] + 1 if same else len(rows), tr)
+    rows += mediation_findings(t("mediation"), t("mediation_status"), s, sds)
+    rows += crosslag_findings(t("crosslag"), t("crosslag_status"), s)
+    apply_agreement(rows, keep=lambda r: r["method"] != "mi_delta_adjusted")
+    primaries = {r["finding_id"]: r for r in rows if r["role"] == "primary"}
+    for r in rows:
+        p = primaries.get(r.get("_claim") or claim_id(r["finding_id"]))
+        if r["method"] == "mi_delta_adjusted" and p is not None and r["status"] == "ok":
+            r["evidence"] = p["evidence"]
+        q, e = describe_row(r if r["role"] == "primary" or p is None else {**r}, s)
+        r["question"] = r["question"] or q
+        r["estimand"] = r["estimand"] or e
+        r["sentence"] = sentence(r, p, s, {"tipping": tip})
+        r["headline"] = headline(r, p, s) if r["sentence"] else ""
+    return frame(rows)

@@ -1,0 +1,129 @@
+"""The ``findings`` config section: the only reader of it (start-up check, stage and rule).
+
+Types, ranges and defaults are in ``settings.schema.yaml`` next to this file. Besides its own
+keys the findings table needs what the funder sentences say about the study: the primary
+missing-data method (``missing_data.primary``, read through the missing_data wing's settings),
+the tipping-point estimand and its fragility threshold (``missing_data.sensitivity.
+fragile_sd``), the mediation chains (through the mediation wing's settings), the waves
+(labels: "at about 4 months") and every scale's label and score range (units).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from pipeline.config import Config
+from pipeline.mediation.settings import from_config as mediation_settings
+from pipeline.missing_data.settings import from_config as missing_data_settings
+from pipeline.settings import apply_defaults, section_settings
+from pipeline.wording import score_range, units_text
+
+__all__ = ["SECTION", "CORE_KEYS", "ScaleWords", "WaveWords", "ChainWords", "FindingsSettings",
+           "from_config"]
+
+SECTION = "findings"
+CORE_KEYS = ("waves", "scales", "disclosure")
+
+
+@dataclass(frozen=True)
+class ScaleWords:
+    """How a construct is named and measured in a sentence: label, score range, units."""
+
+    label: str
+    scale_min: float
+    scale_max: float
+    score: str
+    units: str
+
+
+@dataclass(frozen=True)
+class WaveWords:
+    """A wave as sentences name it: ``phrase`` "about 4 months" (label, first letter lowered)."""
+
+    id: str
+    phrase: str
+    months: float
+
+
+@dataclass(frozen=True)
+class ChainWords:
+    """One configured mediation chain: X (a change or a level), mediators, Y (construct, wave)."""
+
+    name: str
+    label: str
+    x: str
+    x_waves: tuple[str, ...]
+    mediators: tuple[tuple[str, str], ...]
+    y: str
+    y_wave: str
+
+
+@dataclass(frozen=True)
+class FindingsSettings:
+    """Resolved ``findings`` section plus what the sentences need from the rest of the config."""
+
+    primary: str
+    fragile_sd: float
+    small_n: int
+    alpha: float
+    crosslag_comparison: bool
+    min_cell: int
+    scales: dict[str, ScaleWords]
+    waves: tuple[WaveWords, ...]
+    chains: tuple[ChainWords, ...]
+    tipping_outcome: str
+    tipping_wave: str | None
+
+    @property
+    def baseline(self) -> WaveWords:
+        return self.waves[0]
+
+    def wave(self, wave_id: str) -> WaveWords:
+        for w in self.waves:
+            if w.id == wave_id:
+                return w
+        return WaveWords(str(wave_id), str(wave_id), float("nan"))
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text
+
+
+def _chain(spec) -> ChainWords:
+    x = spec.x
+    x_waves = tuple(x.change) if x.change else (x.wave,)
+    return ChainWords(name=spec.name, label=spec.label or spec.name, x=x.construct,
+                      x_waves=x_waves,
+                      mediators=tuple((m.construct, m.wave or "") for m in spec.mediators),
+                      y=spec.y.construct, y_wave=spec.y.wave or "")
+
+
+def _schema() -> dict:
+    with open(Path(__file__).with_name("settings.schema.yaml"), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def from_config(cfg: Config) -> FindingsSettings:
+    """The ``findings`` section of ``cfg`` as settings (ConfigError naming a bad key)."""
+    try:
+        s = section_settings(cfg.raw, SECTION)
+    except KeyError:  # the wing is not (yet) in pipeline.registry.WINGS: same defaults
+        s = apply_defaults(_schema(), cfg.raw.get(SECTION) or {})
+    md = missing_data_settings(cfg)
+    scales = {}
+    for k, sc in cfg.scales.items():
+        lo, hi = score_range(sc.range, len(sc.items), sc.score)
+        label = sc.label or k
+        scales[k] = ScaleWords(label, lo, hi, sc.score, units_text(label, lo, hi, sc.score))
+    waves = tuple(WaveWords(w.id, _lower(w.label or w.id), float(w.months)) for w in cfg.waves)
+    return FindingsSettings(
+        primary=md.primary, fragile_sd=float(md.sensitivity.fragile_sd), small_n=int(s["small_n"]),
+        alpha=float(s["alpha"]),
+        crosslag_comparison=bool(s["crosslag_comparison"]), min_cell=cfg.min_cell,
+        scales=scales, waves=waves,
+        chains=tuple(_chain(spec) for spec in mediation_settings(cfg).analyses),
+        tipping_outcome=md.sensitivity.outcome, tipping_wave=md.sensitivity.wave,
+    )

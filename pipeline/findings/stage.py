@@ -1,0 +1,43 @@
+"""Findings stage: read the wings' declared tables, write findings.csv and findings_public.csv.
+
+Every input is optional for the stage (the rule declares only the tables their wings
+produce); a missing input gives rows with status ``not_estimable`` saying which table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.findings.analysis import build_findings
+from pipeline.findings.public import public_findings
+from pipeline.findings.settings import from_config
+from pipeline.stage_io import StageIO
+from pipeline.tables import write_table
+
+log = logging.getLogger("pipeline.findings")
+
+TABLES = ("change", "md_primary", "tipping", "mediation", "mediation_status", "crosslag",
+          "crosslag_status", "flow", "flow_public", "baseline")
+
+
+def _read(io: StageIO, name: str) -> pd.DataFrame | None:
+    if name not in io.inputs:
+        log.warning("findings: input '%s' is not declared by the rule; its rows are "
+                    "not_estimable", name)
+        return None
+    return pd.read_csv(io.input(name), keep_default_na=True)
+
+
+def run(cfg: Config, io: StageIO) -> None:
+    s = from_config(cfg)
+    tables = {name: _read(io, name) for name in TABLES}
+    summary = (json.loads(io.input("summary").read_text(encoding="utf-8"))
+               if "summary" in io.inputs else {})
+    table = build_findings(tables, summary, s)
+    write_table(table, io.output("table"))
+    write_table(public_findings(table, s.min_cell), io.output("public"))
+    log.info("findings: %d rows (%d primary)", len(table), int((table["role"] == "primary").sum()))

@@ -1,0 +1,127 @@
+"""Sections 7 and 9: the technical appendix (measures, reliability, missing-data methods, model
+syntax, fit indices, every finding, software) and the data-quality appendix (QC actions per
+wave, small counts suppressed by :func:`pipeline.disclosure.suppress_within_groups`).
+"""
+
+from __future__ import annotations
+
+from pipeline.disclosure import suppress_within_groups
+from pipeline.report.blocks import (
+    FINDINGS_HEADER,
+    FINDINGS_WIDTHS,
+    findings_note,
+    findings_rows, not_estimable
+from pipeline.report.inputs import ReportInputs
+from pipeline.report.mechanisms_section import MAX_ROWS_IN_TEXT, lagged_table
+from pipeline.report.model import Code, Paragraph, Section, Table
+from pipeline.report.numfmt import fmt_ci, fmt_count, fmt_num, fmt_p, is_missing
+
+__all__ = ["technical_appendix", "quality_appendix"]
+
+
+def _measures(inp: ReportInputs) -> Table:
+    rows = tuple(
+        (inp.scale_label(k), str(len(s.items)),
+         f"{fmt_num(s.range[0], 0)} to {fmt_num(s.range[1], 0)}",
+         s.score, ", ".join(s.reverse) or "none", str(s.min_items))
+        for k, s in inp.scales.items())
+    return Table(caption="Measures and scoring", header=(
+        "Measure", "Items", "Item range", "Score", "Reverse-keyed", "Minimum items answered"),
+        rows=rows, key="measures")
+
+
+def _reliability(inp: ReportInputs) -> Table | Paragraph:
+    rel = inp.table("reliability")
+    if rel is None:
+        return not_estimable("Reliability", "the clean stage wrote no reliability table")
+    rows = []
+    for r in rel.to_dict("records"):
+        ok = r["status"] == "ok"
+        rows.append((inp.scale_label(r["scale"]), inp.wave_label(r["wave"]),
+                     fmt_count(r["n"], inp.min_cell),
+                     f"{fmt_num(r['alpha'])} ({fmt_ci(r['alpha_ci_lower'], r['alpha_ci_upper'])})"
+                     if ok else "not estimable", fmt_num(r["omega"]) if ok else "not estimable",
+                     "" if ok or is_missing(r["message"]) else str(r["message"])))
+    return Table(caption="Reliability per wave: Cronbach's alpha (95% CI, Feldt) and McDonald's "
+                         "omega", header=("Measure", "Wave", "People", "Alpha (95% CI)", "Omega",
+                                          "Note"), rows=tuple(rows), key="reliability",
+                 counts=(2,), widths=(2.6, 1.8, 1, 2.2, 1, 3))
+
+
+def _missing_methods(inp: ReportInputs) -> list:
+    blocks: list = []
+    imp = inp.summaries.get("impute") or {}
+    if imp:
+        blocks.append(Paragraph(
+            f"{imp.get('method', '')}; {fmt_count(imp.get('m'), 1)} imputations, "
+            f"{fmt_count(imp.get('iterations'), 1)} iterations. Primary estimand: "
+            f"{imp.get('primary_estimand', '')}.", strong_lead="Missing data."))
+    prim = inp.table("missing_data_primary")
+    if prim is not None:
+        rows = tuple((str(r["method"]).replace("_", " "), "yes" if str(r["primary"]) == "True"
+                      else "no", fmt_num(r["estimate"], 1), fmt_ci(r["ci_lower"], r["ci_upper"], 1),
+                      fmt_p(r["pvalue"]), fmt_count(r["n"], inp.min_cell))
+                     for r in prim.to_dict("records"))
+        blocks.append(Table(caption="Primary estimand by missing-data method", header=(
+            "Method", "Primary", "Estimate", "95% CI", "p", "People"), rows=rows,
+            key="missing_primary", counts=(5,)))
+    return blocks
+
+
+def _fit(inp: ReportInputs) -> Table | None:
+    fit = inp.table("crosslag_fit")
+    if fit is None:
+        return None
+    rows = tuple((f"{r['analysis'].replace('_', ' ')}", r["model"].upper(), r["constraint"],
+                  fmt_num(r["chisq"]), fmt_count(r["df"], 1), fmt_p(r["pvalue"]), fmt_num(r["cfi"]),
+                  fmt_num(r["tli"]),
+                  f"{fmt_num(r['rmsea'])} ({fmt_ci(r['rmsea.ci.lower'], r['rmsea.ci.upper'])})",
+                  fmt_num(r["srmr"])) for r in fit.to_dict("records"))
+    return Table(caption="Fit of the cross-lagged models (models that could not be estimated "
+                         "have no row)", header=("Analysis", "Model", "Constraint", "Chi-square",
+                                                 "df", "p", "CFI", "TLI", "RMSEA (90% CI)",
+                                                 "SRMR"), rows=rows, key="fit")
+
+
+def technical_appendix(inp: ReportInputs) -> Section:
+    """Measures, reliability, missing data, lavaan syntax, fit, every finding, software."""
+    blocks: list = [_measures(inp), _reliability(inp)] + _missing_methods(inp)
+    fit = _fit(inp)
+    if fit is not None:
+        blocks.append(fit)
+    blocks.append(Table(caption="Every finding (the findings table)", header=FINDINGS_HEADER,
+                        rows=findings_rows(inp.findings, inp.min_cell), key="findings_all",
+                        counts=(5, 6), widths=(3.4, 1.6, 1.6, 1.3, 3.2, 1.4, 1.4, 1.3)))
+    lag = inp.table("crosslag_lagged_effects")
+    for analysis in ([] if lag is None else list(dict.fromkeys(lag["analysis"]))):
+        t = lagged_table(lag[lag["analysis"] == analysis], inp, analysis)
+        if len(t.rows) > MAX_ROWS_IN_TEXT:
+            blocks.append(t)
+    blocks.append(Table(caption="Software", header=("Component", "Version"),
+                        rows=tuple(inp.software), key="software"))
+    models = tuple(Code(text=t.strip(), caption=f"lavaan syntax: {stem}", lang="lavaan")
+                   for stem, t in sorted(inp.models.items()))
+    spec = Section("models", "Model specifications (lavaan syntax)",
+                   models or (Paragraph("No model syntax was written."),), new_page=False)
+    return Section("appendix_technical", "Technical appendix", tuple(blocks), subsections=(spec,))
+
+
+def quality_appendix(inp: ReportInputs) -> Section:
+    """Counts of each QC action per wave (all files of a wave summed), small counts hidden."""
+    dq = inp.table("data_quality")
+    if dq is None:
+        return Section("appendix_quality", "Data-quality appendix", (not_estimable(
+            "Data quality", "the clean stage wrote no data-quality table"),))
+    g = dq.fillna({"reason": ""}).groupby(["wave", "measure", "reason"], sort=False,
+                                           as_index=False)["n"].sum()
+    shown = suppress_within_groups(g, "n", ["wave", "measure"], inp.min_cell)
+    rows = tuple((inp.wave_label(r["wave"]), str(r["measure"]).replace("_", " "),
+                  str(r["reason"]), fmt_count(r["n"], inp.min_cell))
+                 for r in shown.to_dict("records"))
+    return Section("appendix_quality", "Data-quality appendix", (
+        Paragraph("Every action the cleaning took, counted per wave (see the QC log for the "
+                  "rules). Counts below the disclosure threshold are hidden, and so is one more "
+                  "count of the same action where the hidden one could otherwise be worked out."),
+        Table(caption="Quality-control actions per wave", header=("Wave", "Action", "Reason",
+                                                                  "Count"),
+              rows=rows, key="quality", counts=(3,), widths=(2, 2.5, 5, 1))))

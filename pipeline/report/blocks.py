@@ -1,0 +1,124 @@
+"""Shared block builders: the findings rows as a table, status notices, figures."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.report.model import Figure, Notice, Section
+from pipeline.report.numfmt import fmt_count, is_missing
+from pipeline.wording import decimals_for
+from pipeline.wording import fmt_num as _wfmt
+
+__all__ = ["method_words", "METHOD_WORDS", "findings_rows", "findings_note", "FINDINGS_HEADER",
+           "FINDINGS_WIDTHS", "not_estimable", "figure", "row_digits", "fmt_est", "fmt_interval",
+           "scrub_counts", "scrub_section"]
+
+FINDINGS_HEADER = ("Finding", "Method", "Role", "Estimate", "CI", "People contributing",
+                   "Observed on outcome", "How sure")
+FINDINGS_WIDTHS = (3.4, 1.7, 1.6, 1.3, 2.5, 1.8, 1.8, 1.4)
+
+METHOD_WORDS = {
+    "fiml": "full-information maximum likelihood (FIML)",
+    "mi": "multiple imputation (MI)",
+    "complete_case": "complete cases",
+    "ipw": "inverse-probability weighting (IPW)",
+    "lmm": "linear mixed model",
+    "lmm_reml": "linear mixed model (REML)",
+}
+
+
+def method_words(method: object) -> str:
+    """A method code in words ("mi" -> "multiple imputation (MI)")."""
+    return METHOD_WORDS.get(str(method), str(method).replace("_", " "))
+
+
+_EVIDENCE = {"clear": "clear", "likely": "likely", "may": "may", "no_clear": "no clear",
+             "not_estimable": "not estimable"}
+
+
+def row_digits(r: object) -> int:
+    """Decimals of a findings row: the sentence's (:func:`pipeline.wording.decimals_for` on the
+    scale and on the estimate and its bounds), so that a table and its sentence agree."""
+    vals = [getattr(r, k, None) for k in ("estimate", "ci_lower", "ci_upper")]
+    return decimals_for(getattr(r, "scale_min", None), getattr(r, "scale_max", None),
+                        [float(v) for v in vals if not is_missing(v)])
+
+
+def fmt_est(x: object, digits: int) -> str:
+    """An estimate as the findings sentences print it ("−0.05", true minus sign)."""
+    return "NA" if is_missing(x) else _wfmt(float(x), digits)
+
+
+def fmt_interval(lo: object, hi: object, digits: int) -> str:
+    """"lo to hi" with the same decimals for both bounds."""
+    return "NA" if is_missing(lo) or is_missing(hi) else \
+        f"{fmt_est(lo, digits)} to {fmt_est(hi, digits)}"
+
+
+def _common_label(f: pd.DataFrame) -> str | None:
+    labels = {str(v) for v, lo in zip(f["ci_label"], f["ci_lower"])
+              if not is_missing(v) and not is_missing(lo)}
+    return labels.pop() if len(labels) == 1 else None
+
+
+def findings_note(f: pd.DataFrame) -> str:
+    """The intervals' label when every row shares it (said once, under the table)."""
+    label = _common_label(f)
+    return f"CI: {label}." if label else ""
+
+
+def findings_rows(f: pd.DataFrame, min_cell: int) -> tuple[tuple[str, ...], ...]:
+    """One table row per finding: id, method, role, estimate, CI (with its label unless every
+    row shares it: :func:`findings_note`), counts (suppressed when small) and the evidence
+    word."""
+    common = _common_label(f)
+    out = []
+    for r in f.itertuples():
+        d = row_digits(r)
+        ci = "" if is_missing(r.ci_lower) else (
+            fmt_interval(r.ci_lower, r.ci_upper, d)
+            + ("" if is_missing(r.ci_label) or common else f" ({r.ci_label})"))
+        out.append((str(r.finding_id), str(r.method).replace("_", " "), str(r.role),
+                    "" if is_missing(r.estimate) else fmt_est(r.estimate, d), ci,
+                    fmt_count(r.n_contributing, min_cell), fmt_count(r.n_observed, min_cell),
+                    _EVIDENCE.get(r.evidence, str(r.evidence))))
+    return tuple(out)
+
+
+def not_estimable(what: str, why: str) -> Notice:
+    """The paragraph printed instead of a result: "<what>: not estimable because <why>"."""
+    why = why.strip().rstrip(".")
+    return Notice(f"{what}: not estimable because {why[0].lower() + why[1:] if why else why}.")
+
+
+def figure(key: str, svg: Path | None, caption: str, alt: str) -> Figure | Notice:
+    """A figure block, or a notice when the figure file is absent."""
+    if svg is None:
+        return not_estimable(caption, "the figure was not produced by its stage")
+    return Figure(key=key, svg=svg, png=svg.with_suffix(".png"), caption=caption, alt=alt)
+
+
+_COUNT_WORDS = r"(?:people|persons|participants|respondents|cases|complete cases|records|answers)"
+
+
+def scrub_counts(text: str, min_cell: int) -> str:
+    """Hide small counts in a stage's free-text message: a number 1..min_cell-1 written as a
+    count ("4 people", "n = 7", "7 of 630") becomes "<min_cell" (issue 11 disclosure rule)."""
+    def small(m: re.Match) -> str:
+        return m.group(1) + (f"<{min_cell}" if 1 <= int(m.group(2)) < min_cell else m.group(2))
+
+    text = re.sub(r"(\b)(\d+)(?=\s+" + _COUNT_WORDS + r"\b)", small, text)
+    text = re.sub(r"(\bn\s*=\s*)(\d+)\b", small, text)
+    return re.sub(r"(\b)(\d+)(?=\s+of\s+\d)", small, text)
+
+
+def scrub_section(section: Section, min_cell: int) -> Section:
+    """``section`` with :func:`scrub_counts` applied to every notice (stage messages)."""
+    blocks = tuple(replace(b, text=scrub_counts(b.text, min_cell)) if isinstance(b, Notice)
+                   else b for b in section.blocks)
+    subs = tuple(scrub_section(s, min_cell) for s in section.subsections)
+    return replace(section, blocks=blocks, subsections=subs)

@@ -1,0 +1,173 @@
+"""Title page and the one-page summary for funders.
+
+The summary is the findings table's headlines (primary rows: one short line each, built by the
+findings wing from the same fields as the full sentence), grouped by the four questions a
+funder asks, each with its certainty in words (GRADE guidance 26: Santesso et al. 2020, J Clin
+Epidemiol 119:126) and closed by what the design cannot tell, generated from the caveat codes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from pipeline.report.inputs import ReportInputs
+from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
+from pipeline.report.numfmt import is_missing
+
+__all__ = ["lead_sentence", "headline_of", "EVIDENCE_WORDS", "CAVEAT_WORDS", "title_meta", "summary_section",
+           "caveat_bullets"]
+
+EVIDENCE_WORDS = {
+    "clear": "Clear",
+    "likely": "Likely",
+    "may": "May",
+    "no_clear": "No clear evidence",
+    "not_estimable": "Not estimable",
+}
+
+# what each caveat code means for a reader; the order is the order printed
+CAVEAT_WORDS = {
+    "single_group": "Everyone in the evaluation joined the programme: there is no group who did "
+                    "not, so changes over time cannot be attributed to the programme itself.",
+    "no_comparison": "There is no comparison with similar people outside the programme.",
+    "attrition": "Many people did not answer the follow-up surveys; those who stayed differed "
+                 "from those who left (see Participant flow).",
+    "mar_assumption": "Results assume that people who left resembled similar people who stayed "
+                      "(data missing at random); this cannot be checked from the data.",
+    "fragile_to_mnar": "A modest difference between leavers and stayers would change the "
+                       "conclusion (see the tipping-point analysis).",
+    "concurrent_mediators": "The suggested mechanisms were measured at the same time as the "
+                            "outcome, so their order in time is assumed, not observed.",
+    "clpm_confounds_stable_differences": "The classic cross-lagged model mixes stable "
+                                         "differences between people with change within people.",
+    "exploratory": "Some analyses are exploratory (few people at the last wave or few degrees of "
+                   "freedom).",
+    "small_n": "Few people answered the last survey, so later estimates are imprecise.",
+    "method_disagrees": "Different ways of handling missing answers did not agree on every "
+                        "result (see the sensitivity rows).",
+    "holm_adjusted": "",  # a technical note, not a limitation
+}
+
+MAX_PATHS = 4  # cross-lagged paths listed one by one in the summary; more are counted
+
+_GROUPS = (
+    ("participation", "Who took part and how many stayed"),
+    ("change", "What changed"),
+    ("mechanism", "What the mechanism analyses suggest, and how sure we can be"),
+)
+
+
+def title_meta(inp: ReportInputs, date: str, organisation: str | None, programme: str,
+               config_hash: str) -> tuple[tuple[str, str], ...]:
+    """Title-page rows: programme, organisation, waves with their dates, date, versions, hash."""
+    waves = "; ".join(
+        f"{w.id} {w.label}" + (f" ({w.first} to {w.last})" if w.first else "") for w in inp.waves)
+    rows = [("Programme", programme)]
+    if organisation:
+        rows.append(("Organisation", organisation))
+    rows += [("Waves covered", waves), ("Report date", date),
+             ("Software", ", ".join(f"{k} {v}" for k, v in inp.software)),
+             ("Configuration hash", config_hash)]
+    return tuple(rows)
+
+
+def lead_sentence(text: object) -> str:
+    """The first sentence of a finding's sentence: the claim with its numbers (the caveats that
+    follow are summarised under "What this evaluation cannot tell" and printed in full in the
+    sections)."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", str(text).strip(), maxsplit=1)
+    return parts[0]
+
+
+def headline_of(row: object) -> str:
+    """A finding's headline (the findings table's short line); a findings table from before the
+    ``headline`` column falls back to the first sentence of its sentence."""
+    h = getattr(row, "headline", "")
+    if not is_missing(h) and str(h).strip():
+        return str(h).strip()
+    s = getattr(row, "sentence", "")
+    return "" if is_missing(s) else lead_sentence(s)
+
+
+def _sure(evidence: object) -> str:
+    return EVIDENCE_WORDS.get(str(evidence), str(evidence))
+
+
+def _found_rows(f: pd.DataFrame) -> tuple[tuple[str, str], ...]:
+    """(headline, how sure); a participation count is counted, not estimated."""
+    return tuple((h, "Counted" if r.kind == "participation" and r.evidence == "clear"
+                  else _sure(r.evidence)) for r in f.itertuples() if (h := headline_of(r)))
+
+
+def _mechanism_rows(f: pd.DataFrame) -> tuple[tuple[str, str], ...]:
+    """Mediation rows in full; cross-lagged paths in full when few, else the paths with some
+    evidence and one line counting the paths with no clear association."""
+    med = _found_rows(f[f["kind"] == "mediation"])
+    cl = f[f["kind"] == "crosslag"]
+    if len(cl) <= MAX_PATHS:
+        return med + _found_rows(cl)
+    quiet = cl[cl["evidence"] == "no_clear"]
+    rows = med + _found_rows(cl[cl["evidence"] != "no_clear"])
+    if len(quiet):
+        rows += ((f"Within people over time: {len(quiet)} other lagged "
+                  f"{'link' if len(quiet) == 1 else 'links'} between the measures showed no "
+                  "clear association (see Mechanisms).", _sure("no_clear")),)
+    return rows
+
+
+def caveat_bullets(findings: pd.DataFrame) -> tuple[str, ...]:
+    """Plain-language limitations for every caveat code present in the findings table."""
+    codes: set[str] = set()
+    for c in findings["caveats"].dropna():
+        codes.update(x.strip().split(":")[0] for x in str(c).split(";") if x.strip())
+    return tuple(w for k, w in CAVEAT_WORDS.items() if k in codes and w)
+
+
+def _group(findings: pd.DataFrame, key: str) -> pd.DataFrame:
+    f = findings[findings["role"] == "primary"]
+    if key == "mechanism":
+        return f[f["kind"].isin(["mediation", "crosslag"])]
+    return f[f["kind"] == key]
+
+
+def _robustness(findings: pd.DataFrame) -> tuple[str, ...]:
+    """Headlines of the tipping-point rows (how far the change findings rest on MAR)."""
+    t = findings[(findings["kind"] == "change") & (findings["method"] == "mi_delta_adjusted")]
+    return tuple(h for r in t.itertuples() if (h := headline_of(r)))
+
+
+def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
+    """Section 2: the one-page summary for funders, from the findings table's headlines only
+    (the full sentences, with their caveats, are in the later sections)."""
+    blocks: list = []
+    if foreword:
+        blocks.append(Notice(foreword, kind="foreword"))
+    blocks.append(Paragraph(
+        "The main findings in one line each. \u201cHow sure\u201d follows the strength of the "
+        "evidence (clear, likely, may, no clear evidence); changes are differences from "
+        "entry, with their 95% confidence intervals (CI). Each finding is given in full, with "
+        "its caveats, in the sections that follow."))
+    for key, title in _GROUPS:
+        f = _group(inp.findings, key)
+        if f.empty:
+            blocks.append(Notice(f"{title}: not estimable because the findings table holds no "
+                                 "result for this question (see the sections below)."))
+            continue
+        rows = _mechanism_rows(f) if key == "mechanism" else _found_rows(f)
+        blocks.append(Table(caption=title, header=("What we found", "How sure"), rows=rows,
+                            key=f"summary_{key}", widths=(10.0, 1.9), compact=True))
+        if key == "change" and (rob := _robustness(inp.findings)):
+            blocks.append(Bullets(rob, compact=True))
+    cannot = caveat_bullets(inp.findings)
+    blocks.append(Paragraph("", strong_lead="What this evaluation cannot tell."))
+    blocks.append(Bullets(cannot or ("The findings table lists no design caveats.",),
+                          compact=True))
+    return Section("summary", "Summary for funders", tuple(blocks))
+
+
+def message_of(row: object) -> str:
+    """A status row's message, or a plain fallback."""
+    m = getattr(row, "message", "")
+    return "the analysis gave no result" if is_missing(m) else str(m)

@@ -1,0 +1,171 @@
+"""Section 5: mechanisms. Serial mediation (path diagram, forest plot, total / direct / total
+indirect / specific indirect effects by every method side by side) and the cross-lagged panel
+models (RI-CLPM as the headline, Hamaker et al. 2015; the CLPM only for comparison, Lucas 2023),
+each with its caveats and a "not estimable because ..." paragraph where a model gave no result.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.report.alt_text import crosslag_alt, forest_alt, mediation_path_alt
+from pipeline.report.blocks import (
+    FINDINGS_HEADER,
+    FINDINGS_WIDTHS,
+    findings_note,
+    figure, findings_rows, not_estimable
+from pipeline.report.front import caveat_bullets
+from pipeline.report.inputs import ReportInputs
+from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
+from pipeline.report.numfmt import fmt_ci, fmt_num
+
+__all__ = ["mechanisms_section", "lagged_table", "MAX_ROWS_IN_TEXT"]
+
+MAX_ROWS_IN_TEXT = 16  # longer effect tables go to the technical appendix
+_EFFECTS = ("total", "direct", "indirect_total", "indirect_specific")
+_MODEL_NAMES = {"riclpm": "Random-intercept cross-lagged panel model (headline)",
+                "clpm": "Classic cross-lagged panel model (comparison only)"}
+
+
+def _effects_table(est: pd.DataFrame, analysis: str) -> Table:
+    e = est[est["effect_type"].isin(_EFFECTS)]
+    methods = list(dict.fromkeys(e["method"]))
+    keys = list(dict.fromkeys(zip(e["effect_type"], e["label"])))
+    rows = []
+    for et, lab in keys:
+        cells = [f"{et.replace('_', ' ')}" + ("" if et != "indirect_specific" else f" {lab}")]
+        for m in methods:
+            r = e[(e["method"] == m) & (e["effect_type"] == et) & (e["label"] == lab)]
+            cells.append("NA" if r.empty else f"{fmt_num(r['est'].iloc[0])} "
+                         f"({fmt_ci(r['ci_lower'].iloc[0], r['ci_upper'].iloc[0])})")
+        rows.append(tuple(cells))
+    return Table(caption="Effects (estimate and 95% CI) by method; the primary method first",
+                 header=("Effect",) + tuple(m.replace("_", " ") for m in methods),
+                 rows=tuple(rows), key=f"effects_{analysis}")
+
+
+def _mediation(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section:
+    blocks: list = []
+    st = status[status["analysis"] == analysis]
+    for r in st[st["status"] != "ok"].itertuples():
+        blocks.append(not_estimable(f"Mediation by {r.method.replace('_', ' ')}", str(r.message)))
+    est = inp.table("mediation_estimates")
+    est = None if est is None else est[est["analysis"] == analysis]
+    prim = st[st["primary"].astype(str) == "True"] if "primary" in st.columns else st.iloc[:1]
+    pm = prim["method"].iloc[0] if not prim.empty else None
+    if est is not None and not est.empty:
+        order = [pm] + [m for m in dict.fromkeys(est["method"]) if m != pm]
+        est = est.assign(_o=est["method"].map({m: i for i, m in enumerate(order)})) \
+            .sort_values("_o", kind="stable").drop(columns="_o")
+        pe = est[est["method"] == pm]
+        blocks.append(figure(f"mediation_{analysis}_path", inp.figure(f"mediation_{analysis}_path"),
+                             "Mediation model: paths", mediation_path_alt(
+                                 analysis.replace("_", " "), pe, 2,
+                                 {k: inp.scale_label(k) for k in inp.scales})))
+        blocks.append(figure(f"mediation_{analysis}_forest",
+                             inp.figure(f"mediation_{analysis}_forest"),
+                             "Mediation model: effects by method", forest_alt(est, 2)))
+        blocks.append(_effects_table(est, analysis))
+    f = inp.findings[(inp.findings["kind"] == "mediation")
+                     & (inp.findings["analysis"] == analysis)]
+    if not f.empty:
+        sent = f[f["role"] == "primary"]["sentence"].dropna()
+        blocks.insert(0, Bullets(tuple(map(str, sent))))
+        blocks.append(Table(caption="Mediation findings", header=FINDINGS_HEADER,
+                            rows=findings_rows(f, inp.min_cell), key=f"findings_med_{analysis}",
+                            counts=(5, 6)))
+        cav = caveat_bullets(f)
+        if cav:
+            blocks.append(Bullets(cav))
+    if not blocks:
+        blocks.append(not_estimable(f"Mediation {analysis}", "no estimates were written"))
+    return Section(f"mediation_{analysis}", f"Mediation: {analysis.replace('_', ' ')}",
+                   tuple(blocks), new_page=False)
+
+
+def shown_rows(lag: pd.DataFrame) -> pd.DataFrame:
+    """The lagged effects the crosslag figures show: per model, the constraint of the headline
+    rows (column ``role``) when the table marks one, else the free model."""
+    if "role" in lag.columns and (lag["role"] == "headline").any():
+        constraint = lag.loc[lag["role"] == "headline", "constraint"].iloc[0]
+        return lag[lag["constraint"] == constraint]
+    return lag[lag["constraint"] == "free"]
+
+
+def lagged_table(lag: pd.DataFrame, inp: ReportInputs, analysis: str) -> Table:
+    shown = shown_rows(lag)
+    cross = shown[shown["type"] == "cross-lagged"]
+    con = shown["constraint"].iloc[0] if not shown.empty else "free"
+    rows = tuple(
+        (_MODEL_NAMES.get(r["model"], r["model"]).split(" (")[0],
+         f"{inp.scale_label(r['from'])} {r['from_wave']} \u2192 {inp.scale_label(r['to'])} "
+         f"{r['to_wave']}", fmt_num(r["est"]), fmt_ci(r["ci_lower"], r["ci_upper"]),
+         fmt_num(r["std_all"]))
+        for r in cross.sort_values(["model"], ascending=False, kind="stable").to_dict("records"))
+    return Table(caption=f"Cross-lagged effects, {analysis.replace('_', ' ')} ({con} models; "
+                         "estimate, 95% CI, standardised)",
+                 header=("Model", "Path", "Estimate", "95% CI", "Standardised"), rows=rows,
+                 key=f"lagged_{analysis}", widths=(2.4, 4, 1.2, 2, 1.3))
+
+
+def _crosslag(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section:
+    blocks: list = []
+    st = status[status["analysis"] == analysis]
+    if "constraint" in st.columns:
+        st = st[st["constraint"] == "free"]
+    lag = inp.table("crosslag_lagged_effects")
+    lag = None if lag is None else lag[lag["analysis"] == analysis]
+    f = inp.findings[(inp.findings["kind"] == "crosslag") & (inp.findings["analysis"] == analysis)]
+    sent = f[f["role"] == "primary"]["sentence"].dropna()
+    if not sent.empty:
+        blocks.append(Bullets(tuple(map(str, sent))))
+    for model in ("riclpm", "clpm"):
+        s = st[st["model"] == model]
+        if s.empty:
+            continue
+        name = _MODEL_NAMES[model]
+        if s["status"].iloc[0] != "ok":
+            blocks.append(not_estimable(name, str(s["message"].iloc[0])))
+            continue
+        shown = shown_rows(lag)
+        lm = shown[shown["model"] == model]
+        blocks.append(figure(f"crosslag_{analysis}_{model}",
+                             inp.figure(f"crosslag_{analysis}_{model}"), name,
+                             crosslag_alt(model, lm, {k: inp.scale_label(k) for k in inp.scales})))
+    if lag is not None and not lag.empty:
+        table = lagged_table(lag, inp, analysis)
+        blocks.append(table if len(table.rows) <= MAX_ROWS_IN_TEXT else Paragraph(
+            f"The {len(table.rows)} cross-lagged effects of this analysis are listed in the "
+            "technical appendix."))
+    notes = [n for n in dict.fromkeys(st["note"].dropna().astype(str)) if n] \
+        if "note" in st.columns else []
+    for n in notes:
+        blocks.append(Notice(n, kind="caveat"))
+    return Section(f"crosslag_{analysis}", f"Cross-lagged models: {analysis.replace('_', ' ')}",
+                   tuple(blocks) or (not_estimable(analysis, "no model was fitted"),),
+                   new_page=False)
+
+
+def mechanisms_section(inp: ReportInputs) -> Section:
+    """Mediation analyses, then cross-lagged analyses, in the order of their status tables."""
+    subs: list[Section] = []
+    med = inp.table("mediation_status")
+    if med is None:
+        subs.append(Section("mediation", "Mediation", (not_estimable(
+            "Mediation", "the mediation stage wrote no status table"),), new_page=False))
+    else:
+        subs += [_mediation(inp, a, med) for a in dict.fromkeys(med["analysis"])]
+    cl = inp.table("crosslag_status")
+    if cl is None:
+        subs.append(Section("crosslag", "Cross-lagged models", (not_estimable(
+            "Cross-lagged models", "the crosslag stage wrote no status table"),), new_page=False))
+    else:
+        subs += [_crosslag(inp, a, cl) for a in dict.fromkeys(cl["analysis"])]
+    intro = Paragraph(
+        "These analyses ask how change might come about: whether change in one measure goes "
+        "with changes in others that lead on to the outcome (mediation), and whether one measure "
+        "predicts another at the next wave (cross-lagged models). They describe associations in "
+        "one group of participants; they cannot show cause and effect.")
+    return Section("mechanisms", "Mechanisms", (intro,), subsections=tuple(subs))
+
+

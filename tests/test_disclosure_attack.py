@@ -1,0 +1,588 @@
+"""The disclosure attack (issue 11): try to get every suppressed count back.
+
+An attacker reads what funders read -- the public tables, the sentences and the figure labels --
+and writes down what each tells about the true counts:
+
+* a shown count fixes it; "<10" says 1..9; a range "116-124" says so; "[c]" says nothing;
+* a percentage p (printed to d decimals) of a denominator n says the count lies in
+  [(p - 0.5 * 10^-d) n / 100, (p + 0.5 * 10^-d) n / 100]; a share with its Wilson CI, each
+  rounded to a whole per cent, allows only the counts k whose rounded share and CI match
+  ("17% (95% CI 10% to 29%)" of 63 allows k = 11 only);
+* counts add up: categories to their total, the flow to the response patterns, tables to each
+  other (differencing).
+
+A linear programme then asks, for every suppressed cell, its smallest and largest possible value
+(scipy HiGHS; written here apart from ``pipeline.disclosure`` so that the two check each other).
+A cell whose range is one value equal to its true value is recovered: the test fails.
+Reference: Hundepool et al. (2012) *Statistical Disclosure Control*, sec. 4.2-4.3 (attacker
+intervals of suppressed cells); R equivalent: ``sdcTable::attack``.
+
+The attack must be able to fail: the crafted cases below rebuild the leaks of issue 11 (the
+old reliable-change copy with its sentence, the old flow/pattern tables) and assert the attack
+finds them; the same cases through today's code give nothing back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linprog
+from scipy.stats import norm
+
+from pipeline.attrition.figures import flow_labels, pattern_labels
+from pipeline.attrition.public import public_flow_and_patterns
+from pipeline.change.rci import public_rci_shares
+from pipeline.disclosure import safe_percent, safe_share_text
+
+ROOT = Path(__file__).resolve().parent.parent
+RCI_CATS = ("reliably_improved", "no_reliable_change", "reliably_deteriorated")
+RANGE = re.compile(r"^\s*(\d+)\s*[-\u2013]\s*(\d+)\s*$")
+
+
+# ----------------------------------------------------------------------------- the attacker
+class Attacker:
+    """What the published numbers say about the counts, and what follows from it."""
+
+    def __init__(self):
+        self.bounds: dict = {}
+        self.eqs: list[dict] = []
+
+    def bound(self, key, lo, hi):
+        a, b = self.bounds.get(key, (0.0, math.inf))
+        self.bounds[key] = (max(a, lo), min(b, hi))
+
+    def read(self, key, shown, min_cell=10):
+        """A published count cell: a number, "<10", "a-b", "[c]" or empty."""
+        if shown is None or (isinstance(shown, float) and math.isnan(shown)):
+            return
+        text = str(shown).strip()
+        if text.startswith("<"):
+            self.bound(key, 1, int(text[1:]) - 1)
+        elif (m := RANGE.match(text)):
+            self.bound(key, int(m.group(1)), int(m.group(2)))
+        else:
+            try:
+                v = float(text)
+            except ValueError:
+                return  # "[c]", "NA": says nothing
+            self.bound(key, v, v)
+
+    def percent(self, key, pct, n, decimals=0):
+        """A percentage of a known denominator, printed to ``decimals``."""
+        half = 0.5 * 10 ** -decimals
+        self.bound(key, math.ceil((pct - half) * n / 100 - 1e-9),
+                   math.floor((pct + half) * n / 100 + 1e-9))
+
+    def share_value(self, key, share, n):
+        """A share printed at full precision (a CSV float)."""
+        self.bound(key, math.ceil(share * n - 1e-6), math.floor(share * n + 1e-6))
+
+    def share_with_ci(self, key, n, pct, lo, hi, conf=0.95):
+        """"pct% (95% CI lo% to hi%)": only the counts whose rounded Wilson CI matches."""
+        ok = [k for k in range(n + 1)
+              if round(100 * k / n) == pct and tuple(round(100 * x) for x in _wilson(k, n, conf))
+              == (lo, hi)]
+        if ok:
+            self.bound(key, min(ok), max(ok))
+
+    def total(self, total, parts):
+        """sum(parts) = total (a key or a number)."""
+        eq = {p: eq_c for p, eq_c in zip(parts, [-1] * len(parts))}
+        if isinstance(total, (int, float)):
+            eq[("const",)] = float(total)
+            self.bound(("const",), 1, 1)
+        else:
+            eq[total] = eq.get(total, 0) + 1
+        self.eqs.append(eq)
+
+    def ranges(self, keys):
+        allk = list(dict.fromkeys([k for e in self.eqs for k in e] + list(self.bounds)
+                                  + list(keys)))
+        col = {k: i for i, k in enumerate(allk)}
+        a = np.zeros((max(1, len(self.eqs)), len(allk)))
+        for i, e in enumerate(self.eqs):
+            for k, c in e.items():
+                a[i, col[k]] += c
+        bnd = [(self.bounds.get(k, (0, math.inf))[0],
+                None if math.isinf(self.bounds.get(k, (0, math.inf))[1]) else self.bounds[k][1])
+               for k in allk]
+        out = {}
+        for k in keys:
+            ends = []
+            for s in (1, -1):
+                c = np.zeros(len(allk))
+                c[col[k]] = s
+                r = linprog(c, A_eq=a, b_eq=np.zeros(len(a)), bounds=bnd, method="highs")
+                assert r.status != 2, "published numbers are inconsistent with each other"
+                ends.append(math.inf if r.status == 3 else s * r.fun)
+            out[k] = (math.ceil(ends[0] - 1e-7), math.floor(ends[1] + 1e-7))
+        return out
+
+    def recovered(self, secrets: dict) -> dict:
+        """Suppressed cells (key -> true count) that come out at their true value."""
+        got = self.ranges(list(secrets))
+        return {k: got[k][0] for k, v in secrets.items() if got[k][0] == got[k][1] == v}
+
+
+def _wilson(k, n, conf):
+    z = norm.ppf(0.5 + conf / 2)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def _is_hidden(v) -> bool:
+    return isinstance(v, str) and not re.fullmatch(r"-?\d+(\.\d+)?", v.strip())
+
+
+# ----------------------------------------------------------------------------- readers
+SENT = re.compile(r"(\d+)% \(95% CI (\d+)% to (\d+)%\) (reliably improved|reliably deteriorated|"
+                  r"showed no reliable change)")
+CAT_OF = {"reliably improved": "reliably_improved", "reliably deteriorated":
+          "reliably_deteriorated", "showed no reliable change": "no_reliable_change"}
+
+
+def read_rci(att: Attacker, public: pd.DataFrame, private: pd.DataFrame,
+             sentences: pd.DataFrame | None) -> dict:
+    """Reliable-change table (+ its sentences): returns the secrets (hidden cells)."""
+    secrets = {}
+    for (c, w), rows in public.groupby(["construct", "wave"], sort=False):
+        truth = private[(private["construct"] == c) & (private["wave"] == w)].set_index("category")
+        n = pd.to_numeric(rows["n"], errors="coerce").iloc[0]
+        cats = []
+        for _, r in rows.iterrows():
+            key = ("rci", c, w, r["category"])
+            att.read(key, r["count"])
+            if not _is_hidden(r["share"]) and pd.notna(r["share"]) and np.isfinite(n):
+                att.share_value(key, float(r["share"]), int(n))
+            if _is_hidden(r["count"]):
+                secrets[key] = float(truth.loc[r["category"], "count"])
+            if r["category"] in RCI_CATS and pd.notna(truth.loc[r["category"], "count"]):
+                cats.append(key)
+        if np.isfinite(n) and len(cats) == 3:
+            att.total(float(n), cats)
+        if sentences is None:
+            continue
+        for s in sentences.loc[(sentences["construct"] == c) & (sentences["wave"] == w)
+                               & (sentences["kind"] == "reliable_change"), "sentence"]:
+            m_n = re.search(r"Of the (\d+) people", s)
+            for p, lo, hi, what in SENT.findall(s):
+                att.share_with_ci(("rci", c, w, CAT_OF[what]), int(m_n.group(1)), int(p),
+                                  int(lo), int(hi))
+    return secrets
+
+
+def read_flow_patterns(att: Attacker, flow_pub: pd.DataFrame, pats_pub: pd.DataFrame | None,
+                       flow: pd.DataFrame, patterns: pd.DataFrame) -> dict:
+    """Flow and pattern tables, their figure labels, tied by the fine response patterns."""
+    waves = list(flow["wave"])
+    secrets = {}
+    counts = [c for c in flow.columns if c in ("responded", "retained", "lost_since_previous",
+                                               "rejoined") or c.startswith("excluded_")]
+    for i, r in flow_pub.reset_index(drop=True).iterrows():
+        for c in counts:
+            key = ("flow", waves[i], c)
+            att.read(key, r[c])
+            if _is_hidden(r[c]):
+                secrets[key] = float(flow.loc[i, c])
+        if not _is_hidden(r["pct_baseline"]) and pd.notna(r["pct_baseline"]):
+            att.percent(("flow", waves[i], "retained"), float(r["pct_baseline"]),
+                        int(flow.loc[0, "retained"]), decimals=1)
+    # figure labels: what the flow chart prints
+    labels = flow_labels(flow_pub)
+    for i, text in enumerate(labels["main"]):
+        m = re.search(r"\n(\S+) (?:joined|answered)(?: \((\d+)% of baseline\))?", text)
+        att.read(("flow", waves[i], "retained"), m.group(1))
+        if m.group(2):
+            att.percent(("flow", waves[i], "retained"), int(m.group(2)),
+                        int(flow.loc[0, "retained"]))
+    for i, text in enumerate(labels["side"]):
+        for what, col in (("Lost since previous wave", "lost_since_previous"),
+                          ("Back after missing a wave", "rejoined")):
+            m = re.search(what + r": (\S+)", text)
+            if m:
+                att.read(("flow", waves[i], col), m.group(1))
+    # every flow count is a sum of fine response patterns (never published themselves)
+    sets = {p: set(p.replace(" only", "").split("+")) for p in patterns["pattern"]}
+    fine = {p: ("fine", p) for p in sets}
+    att.total(("flow", waves[0], "retained"), list(fine.values()))
+    if flow["responded"].equals(flow["retained"]):
+        for w in waves:
+            att.total(("flow", w, "retained"), [("flow", w, "responded")])
+    for i in range(1, len(waves)):
+        w, v = waves[i], waves[i - 1]
+        att.total(("flow", w, "retained"), [fine[p] for p, s in sets.items() if w in s])
+        att.total(("flow", w, "lost_since_previous"),
+                  [fine[p] for p, s in sets.items() if v in s and w not in s])
+        att.total(("flow", w, "rejoined"),
+                  [fine[p] for p, s in sets.items() if v not in s and w in s])
+    if pats_pub is None:
+        return secrets
+    truth = dict(zip(pats_pub["category"], _merged_truth(patterns, waves, pats_pub)))
+    for (_, r), text in zip(pats_pub.iterrows(), pattern_labels(pats_pub)):
+        key = ("cat", r["category"])
+        att.read(key, r["n"])
+        att.read(key, text.split(" (")[0])
+        if not _is_hidden(r["pct"]) and pd.notna(r["pct"]):
+            att.percent(key, float(r["pct"]), int(flow.loc[0, "retained"]), decimals=1)
+        if _is_hidden(r["n"]):
+            secrets[key] = float(truth[r["category"]])
+        att.total(key, [fine[p] for p in _members(r["category"], sets, waves)])
+    return secrets
+
+
+def _members(category, sets, waves):
+    """Which fine patterns a merged category holds, from its name alone (what a reader knows)."""
+    def monotone(s):
+        return [w for w in waves if w in s] == waves[:len(s)]
+    if category == "completed_all":
+        return [p for p, s in sets.items() if s == set(waves)]
+    if category.startswith("dropped_after_"):
+        last = waves.index(category.removeprefix("dropped_after_"))
+        return [p for p, s in sets.items() if monotone(s) and len(s) == last + 1]
+    return [p for p, s in sets.items() if not monotone(s)]
+
+
+def _merged_truth(patterns, waves, pats_pub):
+    sets = {p: set(p.replace(" only", "").split("+")) for p in patterns["pattern"]}
+    n = patterns.set_index("pattern")["n"]
+    return [float(n[_members(c, sets, waves)].sum()) for c in pats_pub["category"]]
+
+
+def read_attrition_summary(att: Attacker, sentence: str, flow: pd.DataFrame):
+    """'Of 630 people who joined, 178 (28%) answered at ... and 63 (10%) at ...'."""
+    waves = list(flow["wave"])
+    m = re.match(r"Of (\S+) people who joined", sentence)
+    att.read(("flow", waves[0], "retained"), m.group(1))
+    for w, (k, p) in zip(waves[1:], re.findall(r"(\S+?)(?: \((\d+)%\))? (?:answered )?at ",
+                                                 sentence.split(".")[0].split(", ", 1)[1])):
+        att.read(("flow", w, "retained"), k)
+        if p:
+            att.percent(("flow", w, "retained"), int(p), int(flow.loc[0, "retained"]))
+
+
+def read_who(att: Attacker, rvl_pub: pd.DataFrame, rvl: pd.DataFrame,
+             desc_pub: pd.DataFrame | None, desc: pd.DataFrame | None, n0: int,
+             retained: dict) -> dict:
+    """Retained vs lost (attrition) and the baseline description (change): the same people
+    counted twice. Level counts: retained + lost = whole sample (per wave); missing likewise;
+    per group the levels plus missing add up to the group size (from the flow)."""
+    secrets = {}
+    for (w, var), rows in rvl_pub.groupby(["followup_wave", "variable"], sort=False):
+        truth = rvl[(rvl["followup_wave"] == w) & (rvl["variable"] == var)]
+        for g in ("retained", "lost"):
+            cells = []
+            for (_, r), (_, t) in zip(rows.iterrows(), truth.iterrows()):
+                lev = "" if pd.isna(r["level"]) else r["level"]
+                key = ("lvl", w, var, lev, g)
+                att.read(key, r[f"n_{g}"])
+                if _is_hidden(r[f"n_{g}"]):
+                    secrets[key] = float(t[f"n_{g}"])
+                cells.append(key)
+            mkey = ("miss", w, var, g)
+            att.read(mkey, rows.iloc[0][f"missing_{g}"])
+            if _is_hidden(rows.iloc[0][f"missing_{g}"]):
+                secrets[mkey] = float(truth.iloc[0][f"missing_{g}"])
+            size = retained[w] if g == "retained" else n0 - retained[w]
+            att.total(float(size), cells + [mkey])
+        for _, r in rows.iterrows():
+            lev = "" if pd.isna(r["level"]) else r["level"]
+            att.total(("all", var, lev), [("lvl", w, var, lev, g) for g in ("retained", "lost")])
+        att.total(("allmiss", var), [("miss", w, var, g) for g in ("retained", "lost")])
+    if desc_pub is None:
+        return secrets
+    for (_, r), (_, t) in zip(desc_pub.iterrows(), desc.iterrows()):
+        if r["variable"] == "participants":
+            continue
+        lev = "" if pd.isna(r["level"]) else r["level"]
+        numeric = r["type"] == "numeric"
+        if r["group"] == "baseline":
+            cell, miss = ("all", r["variable"], lev), ("allmiss", r["variable"])
+        else:
+            w = r["group"].removeprefix("retained_")
+            cell, miss = ("lvl", w, r["variable"], lev, "retained"), ("miss", w, r["variable"],
+                                                                      "retained")
+        for key, col in ((cell, "n" if numeric else "count"), (miss, "n_missing")):
+            att.read(key, r[col])
+            if _is_hidden(r[col]):
+                secrets[key] = float(t[col])
+    return secrets
+
+
+def mean_candidates(mean: float, decimals: int, lo: int, hi: int, step: float = 1.0) -> list:
+    """Group sizes n in [lo, hi] for which a mean of values on a grid of ``step`` (whole
+    years, whole scale points) can round to ``mean``: the sum n * mean must be near a multiple
+    of ``step``. One candidate = the mean pins a hidden n."""
+    half = 0.5 * 10 ** -decimals
+    out = []
+    for n in range(max(lo, 1), hi + 1):
+        a, b = (mean - half) * n / step, (mean + half) * n / step
+        if math.floor(b + 1e-9) >= math.ceil(a - 1e-9):
+            out.append(n)
+    return out
+
+
+def means_pin(att: Attacker, rvl_pub: pd.DataFrame, secrets: dict, steps: dict) -> dict:
+    """Hidden group sizes pinned by a shown mean (``steps``: variable -> value grid)."""
+    ranges = att.ranges([k for k in secrets if k[0] == "lvl"])
+    found = {}
+    for _, r in rvl_pub.iterrows():
+        if r["variable"] not in steps or not pd.isna(r["level"]):
+            continue
+        for g in ("retained", "lost"):
+            key = ("lvl", r["followup_wave"], r["variable"], "", g)
+            if key not in ranges or _is_hidden(r[f"mean_{g}"]) or pd.isna(r[f"mean_{g}"]):
+                continue
+            lo, hi = ranges[key]
+            if math.isinf(hi):
+                continue
+            cand = mean_candidates(float(r[f"mean_{g}"]), 2, lo, hi, steps[r["variable"]])
+            if cand == [secrets[key]]:
+                found[key] = cand[0]
+    return found
+
+
+# ----------------------------------------------------------------------------- crafted cases
+ISSUE_SHARES = pd.DataFrame({
+    "construct": "belonging", "wave": "T2", "category": list(RCI_CATS), "count": [11, 44, 8],
+    "n": 63, "share": [11 / 63, 44 / 63, 8 / 63], "ci_lower": np.nan, "ci_upper": np.nan,
+    "flag": "", "status": "ok", "message": ""})
+
+
+def _sentence(public: pd.DataFrame) -> pd.DataFrame:
+    """An rci sentence built the safe way: a share only for a count the public table shows."""
+    by = public.set_index("category")
+    raw = ISSUE_SHARES.set_index("category")
+
+    def part(cat):
+        lo, hi = _wilson(int(raw.loc[cat, "count"]), 63, 0.95)
+        return safe_share_text(raw.loc[cat, "count"], 63, 10, ci=(lo, hi),
+                               hidden=_is_hidden(by.loc[cat, "count"])) or "an undisclosed number"
+    text = (f"Of the 63 people with community belonging scores at entry and at 6-9 months, "
+            f"{part('reliably_improved')} reliably improved and "
+            f"{part('reliably_deteriorated')} reliably deteriorated.")
+    return pd.DataFrame({"construct": ["belonging"], "kind": ["reliable_change"],
+                         "wave": ["T2"], "sentence": [text]})
+
+
+def test_attack_finds_the_issue_11_leak():
+    """Old copy: 'improved' hidden, 44 'no reliable change' shown; the sentence's "17% (95% CI
+    10% to 29%)" of 63 fixes improved at 11, so deteriorated = 63 - 44 - 11 = 8."""
+    old = ISSUE_SHARES.astype({"count": object, "share": object})
+    old["count"] = ["[c]", 44, "<10"]
+    old.loc[[0, 2], "share"] = "[c]"
+    sent = pd.DataFrame({"construct": ["belonging"], "kind": ["reliable_change"], "wave": ["T2"],
+                         "sentence": ["Of the 63 people with community belonging scores at "
+                                      "entry and at 6-9 months, 17% (95% CI 10% to 29%) reliably "
+                                      "improved and fewer than 10 people reliably deteriorated."]})
+    att = Attacker()
+    secrets = read_rci(att, old, ISSUE_SHARES, sent)
+    assert att.recovered(secrets) == {("rci", "belonging", "T2", "reliably_improved"): 11,
+                                      ("rci", "belonging", "T2", "reliably_deteriorated"): 8}
+
+
+def test_attack_finds_nothing_in_todays_rci_copy():
+    public = public_rci_shares(ISSUE_SHARES, 10)
+    att = Attacker()
+    secrets = read_rci(att, public, ISSUE_SHARES, _sentence(public))
+    assert secrets and att.recovered(secrets) == {}
+    assert "17% (95% CI 10% to 29%) reliably improved" in _sentence(public)["sentence"][0]
+
+
+DEMO_FLOW = pd.DataFrame({"wave": ["T0", "T1", "T2"],
+                          "label": ["Pathway entry", "About 4 months", "6-9 months"],
+                          "responded": [630, 178, 63], "retained": [630, 178, 63],
+                          "pct_baseline": [100, 28.25, 10.0],
+                          "lost_since_previous": [np.nan, 452, 120],
+                          "rejoined": [np.nan, 0, 5], "excluded_duplicate": [3, 2, 0]})
+DEMO_PATTERNS = pd.DataFrame({"pattern": ["T0 only", "T0+T1", "T0+T2", "T0+T1+T2"],
+                              "waves_answered": [1, 2, 2, 3], "n": [447, 120, 5, 58],
+                              "pct": [70.95, 19.05, 0.79, 9.21]})
+
+
+def test_attack_finds_a_pattern_shown_next_to_the_flow():
+    """Showing 'answered every wave = 58' beside 63 answering at T2 gives 'came back' = 5."""
+    flow_pub = DEMO_FLOW.astype(object)
+    flow_pub.loc[2, ["lost_since_previous", "rejoined"]] = ["[c]", "<10"]
+    flow_pub.loc[[0, 1], "excluded_duplicate"] = "<10"
+    pats_pub = pd.DataFrame({"category": ["completed_all", "dropped_after_T1",
+                                          "dropped_after_T0", "other"],
+                             "n": [58, "[c]", "[c]", "<10"], "pct": [9.2, "[c]", "[c]", "[c]"]})
+    att = Attacker()
+    secrets = read_flow_patterns(att, flow_pub, pats_pub, DEMO_FLOW, DEMO_PATTERNS)
+    got = att.recovered(secrets)
+    assert got[("flow", "T2", "rejoined")] == 5
+    assert got[("flow", "T2", "lost_since_previous")] == 120
+
+
+def test_attack_finds_nothing_in_todays_flow_and_patterns():
+    flow_pub, pats_pub = public_flow_and_patterns(DEMO_FLOW, DEMO_PATTERNS, 10,
+                                                  dict(zip(DEMO_FLOW["wave"], DEMO_FLOW["label"])))
+    att = Attacker()
+    secrets = read_flow_patterns(att, flow_pub, pats_pub, DEMO_FLOW, DEMO_PATTERNS)
+    assert len(secrets) >= 5 and att.recovered(secrets) == {}
+    assert all(isinstance(v, str) or v >= 10 for v in pats_pub["n"])  # the chart is not empty
+
+
+def test_safe_percent_cannot_pin_a_small_count():
+    for n in (12, 63, 178, 630):
+        for k in range(1, 10):
+            text = safe_percent(k, n, 10)
+            if text == "[c]":
+                continue
+            bound = int(re.match(r"under (\d+)%", text).group(1))
+            allowed = [j for j in range(n + 1) if 100 * j / n < bound]
+            assert set(range(1, 10)) <= set(allowed)  # says no more than "<10"
+    assert safe_percent(11, 63, 10) == "17%" and safe_percent(11, 63, 10, hidden=True) == "[c]"
+    assert safe_share_text(8, 63, 10) == "fewer than 10 people"
+
+
+# ----------------------------------------------------------------------------- the demo run
+@pytest.fixture(scope="module")
+def demo(demo_workflow_run) -> Path:
+    """The shared full run of the demo study (tests/conftest.py)."""
+    return demo_workflow_run
+
+
+@pytest.mark.e2e
+def test_attack_on_the_demo_run(demo):
+    """Every suppressed cell of the attrition and reliable-change outputs, from the public
+    tables, the sentences (change_sentences.csv, attrition summary.json) and the figure labels."""
+    t = demo / "tables"
+    att = Attacker()
+    secrets = read_rci(att, pd.read_csv(t / "change_rci_shares_public.csv"),
+                       pd.read_csv(t / "change_rci_shares.csv"),
+                       pd.read_csv(t / "change_sentences.csv"))
+    flow = pd.read_csv(t / "attrition_flow.csv")
+    pats_pub = pd.read_csv(t / "attrition_patterns_public.csv")
+    secrets |= read_flow_patterns(att, pd.read_csv(t / "attrition_flow_public.csv"), pats_pub,
+                                  flow, pd.read_csv(t / "attrition_patterns.csv"))
+    summary = json.loads((demo / "attrition" / "summary.json").read_text())
+    read_attrition_summary(att, summary["sentence"], flow)
+    assert len(secrets) >= 10
+    leaks = att.recovered(secrets)
+    assert leaks == {}, f"suppressed cells recovered: {leaks}"
+
+
+@pytest.mark.e2e
+def test_attack_on_who_stayed_tables(demo):
+    """Retained vs lost (attrition) beside the baseline description (change wing)."""
+    t = demo / "tables"
+    flow = pd.read_csv(t / "attrition_flow.csv")
+    att = Attacker()
+    secrets = read_who(att, pd.read_csv(t / "attrition_retained_vs_lost_public.csv"),
+                       pd.read_csv(t / "attrition_retained_vs_lost.csv"), None, None,
+                       int(flow.loc[0, "retained"]), dict(zip(flow["wave"], flow["retained"])))
+    assert secrets and att.recovered(secrets) == {}
+    # means with n: a mean of whole numbers, printed to 2 decimals, beside a hidden n
+    wide = pd.read_parquet(demo / "clean" / "wide.parquet")
+    rvl_pub = pd.read_csv(t / "attrition_retained_vs_lost_public.csv")
+    steps = {v: 1.0 for v in rvl_pub["variable"].unique()
+             if v in wide.columns and pd.api.types.is_numeric_dtype(wide[v])
+             and np.allclose(wide[v].dropna() % 1, 0)}
+    assert means_pin(att, rvl_pub, secrets, steps) == {}
+
+
+def test_mean_candidates_pin_a_small_hidden_n():
+    """A mean 2.33 of whole numbers: n in 10..20 -> only n where 2.33 n is near a whole number
+    (n = 3k); a table hiding n = 12 in 10..14 but printing the mean gives it back."""
+    assert mean_candidates(28 / 12, 2, 10, 14) == [12]
+    assert len(mean_candidates(64.95, 2, 169, 176)) == 8  # 176 people: every n fits
+
+
+@pytest.mark.e2e
+@pytest.mark.xfail(reason="descriptives_baseline_public (change wing, public_baseline) shows n and "
+                   "n_missing of numeric rows unsuppressed (e.g. retained_T1 qol_T0: 176 / 2), "
+                   "which gives back hidden retained-vs-lost cells; requested in "
+                   "/tmp/refactor/requests/disclosure.md", strict=False)
+def test_attack_on_who_stayed_tables_with_the_baseline_description(demo):
+    t = demo / "tables"
+    flow = pd.read_csv(t / "attrition_flow.csv")
+    att = Attacker()
+    secrets = read_who(att, pd.read_csv(t / "attrition_retained_vs_lost_public.csv"),
+                       pd.read_csv(t / "attrition_retained_vs_lost.csv"),
+                       pd.read_csv(t / "descriptives_baseline_public.csv"),
+                       pd.read_csv(t / "descriptives_baseline.csv"),
+                       int(flow.loc[0, "retained"]), dict(zip(flow["wave"], flow["retained"])))
+    assert att.recovered(secrets) == {}
+
+
+FINDING_PART = re.compile(r"Of the (\S+) people who entered, (\S+?)(?: \((\d+)%, .*?\))? "
+                          r"answered at")
+
+
+def read_findings(att: Attacker, findings: pd.DataFrame, n0: int):
+    """Participation rows of findings_public.csv: their counts, percentages and sentences."""
+    for _, r in findings[findings["kind"] == "participation"].iterrows():
+        key = ("flow", r["wave"], "responded")
+        att.read(key, r["n_observed"])
+        m = FINDING_PART.search(str(r["sentence"]))
+        if m:
+            att.read(key, m.group(2))
+            if m.group(3):
+                att.percent(key, int(m.group(3)), n0)
+
+
+def test_findings_reader_finds_a_participation_leak():
+    """A findings sentence printing a count the flow hides gives it back (crafted)."""
+    flow_pub = DEMO_FLOW.astype(object)
+    flow_pub.loc[2, ["responded", "retained", "pct_baseline", "lost_since_previous"]] = "[c]"
+    flow_pub.loc[2, "rejoined"] = "<10"
+    flow_pub.loc[[0, 1], "excluded_duplicate"] = "<10"
+    findings = pd.DataFrame({"kind": ["participation"], "wave": ["T2"], "n_observed": ["[c]"],
+                             "sentence": ["Of the 630 people who entered, 63 (10%, 95% CI "
+                                          "(Wilson) 8% to 13%) answered at 6-9 months."]})
+    att = Attacker()
+    secrets = read_flow_patterns(att, flow_pub, None, DEMO_FLOW, DEMO_PATTERNS)
+    assert att.recovered(secrets) == {}
+    read_findings(att, findings, 630)
+    assert att.recovered(secrets)[("flow", "T2", "retained")] == 63
+
+
+@pytest.mark.e2e
+def test_attack_with_the_findings_table(demo):
+    """findings_public.csv (findings wing) beside the attrition and reliable-change outputs."""
+    work = demo.parent
+    cmd = [sys.executable, "-m", "snakemake", "results/tables/findings_public.csv", "-s",
+           str(ROOT / "Snakefile"), "-d", str(work), "--cores", "2", "--quiet"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3000)
+    if proc.returncode != 0:
+        pytest.skip("findings table not built in this checkout: " + proc.stderr[-500:])
+    t = demo / "tables"
+    flow = pd.read_csv(t / "attrition_flow.csv")
+    att = Attacker()
+    secrets = read_flow_patterns(att, pd.read_csv(t / "attrition_flow_public.csv"),
+                                 pd.read_csv(t / "attrition_patterns_public.csv"), flow,
+                                 pd.read_csv(t / "attrition_patterns.csv"))
+    findings = pd.read_csv(t / "findings_public.csv")
+    read_findings(att, findings, int(flow.loc[0, "retained"]))
+    assert findings["kind"].eq("participation").any()
+    assert secrets and att.recovered(secrets) == {}
+
+
+@pytest.mark.parametrize("counts", [[11, 44, 8], [30, 5, 20], [4, 50, 9], [25, 60, 15]])
+def test_attack_on_the_real_rci_copy_and_sentence(counts):
+    """change.rci.public_rci_shares + change.sentences.rci_sentence, as the change stage runs
+    them, on crafted groups (improved small, unchanged small, two small, none small)."""
+    from pipeline.change.sentences import rci_sentence
+    n = sum(counts)
+    lo, hi = zip(*[_wilson(k, n, 0.95) for k in counts])
+    raw = ISSUE_SHARES.assign(count=counts, n=n, share=[k / n for k in counts],
+                              ci_lower=lo, ci_upper=hi)
+    public = public_rci_shares(raw, 10)
+    text = rci_sentence(raw, "belonging", "T2", label="Community belonging",
+                        wave_phrase="at 6-9 months", min_cell=10, public=public)
+    sent = pd.DataFrame({"construct": ["belonging"], "kind": ["reliable_change"],
+                         "wave": ["T2"], "sentence": [text]})
+    att = Attacker()
+    secrets = read_rci(att, public, raw, sent)
+    assert att.recovered(secrets) == {}, text

@@ -7,6 +7,8 @@ import os
 # As in pipeline.cli: one BLAS thread, so tests see the numbers the workflow writes.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# The demo and fixture .xlsx writers must not depend on whether lxml is installed.
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 from pathlib import Path
 

@@ -500,10 +500,6 @@ def test_mean_candidates_pin_a_small_hidden_n():
 
 
 @pytest.mark.e2e
-@pytest.mark.xfail(reason="descriptives_baseline_public (change wing, public_baseline) shows n and "
-                   "n_missing of numeric rows unsuppressed (e.g. retained_T1 qol_T0: 176 / 2), "
-                   "which gives back hidden retained-vs-lost cells; requested in "
-                   "/tmp/refactor/requests/disclosure.md", strict=False)
 def test_attack_on_who_stayed_tables_with_the_baseline_description(demo):
     t = demo / "tables"
     flow = pd.read_csv(t / "attrition_flow.csv")

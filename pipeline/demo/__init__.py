@@ -39,6 +39,12 @@ stated in each step's module docstring and, with its numbers, in ``data/raw/READ
 
 from __future__ import annotations
 
+import os
+
+# openpyxl serialises XML differently when lxml is installed (pikepdf brings it): write with
+# its standard-library writer so the committed .xlsx files are reproduced byte for byte.
+os.environ.setdefault("OPENPYXL_LXML", "False")
+
 from pipeline.demo.defects import DEFECT_PLAN
 from pipeline.demo.latent import contemporaneous_paths, lagged_paths, latent_moments
 from pipeline.demo.layout import (

@@ -18,10 +18,10 @@ import pandas as pd
 from pipeline.findings.agreement import apply_agreement, claim_id
 from pipeline.findings.change import change_findings, not_available_rows, topup_from_missing_data
 from pipeline.findings.crosslag import crosslag_findings
+from pipeline.findings.headlines import headline
 from pipeline.findings.mediation import mediation_findings
 from pipeline.findings.participation import participation_findings
 from pipeline.findings.robustness import tipping_result, tipping_row
-from pipeline.findings.headlines import headline
 from pipeline.findings.sentences import describe_row, sentence
 from pipeline.findings.settings import FindingsSettings
 from pipeline.findings.table import frame, missing_columns

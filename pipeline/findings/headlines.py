@@ -96,6 +96,9 @@ def _participation(row: dict, s: FindingsSettings) -> str:
     if not n0 or not n:
         return f"Retention: the number who answered at {w} is not available."
     if not (_is_num(n) and _is_num(n0)):
+        if str(n).startswith("<"):
+            return (f"Retention: {n} of {n0} answered at {w} (the exact number is not shown, to "
+                    "protect confidentiality).")
         return (f"Retention: the number of the {n0} entrants who answered at {w} is not shown, "
                 "to protect confidentiality.")
     cnt, tot = float(n), float(n0)
@@ -161,7 +164,8 @@ def _crosslag(row: dict, s: FindingsSettings) -> str:
         return f"Over time: the link of {fl} with later {tl} could not be estimated."
     model = text(row, "term").split(":")[0]
     who = "Within people" if model == "riclpm" else "Comparison model (CLPM)"
-    lead = (f"{who}: higher {fl} {association_phrase(ev, num(row, 'estimate'))} {tl} "
+    higher = "higher-than-usual" if model == "riclpm" else "higher"
+    lead = (f"{who}: {higher} {fl} {association_phrase(ev, num(row, 'estimate'))} {tl} "
             "at the next wave")
     return _fit([lead], _numbers(row, s))
 

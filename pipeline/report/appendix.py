@@ -10,7 +10,11 @@ from pipeline.report.blocks import (
     FINDINGS_HEADER,
     FINDINGS_WIDTHS,
     findings_note,
-    findings_rows, not_estimable
+    findings_rows,
+    fmt_est,
+    fmt_interval,
+    not_estimable,
+)
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.mechanisms_section import MAX_ROWS_IN_TEXT, lagged_table
 from pipeline.report.model import Code, Paragraph, Section, Table
@@ -59,10 +63,16 @@ def _missing_methods(inp: ReportInputs) -> list:
     prim = inp.table("missing_data_primary")
     if prim is not None:
         rows = tuple((str(r["method"]).replace("_", " "), "yes" if str(r["primary"]) == "True"
-                      else "no", fmt_num(r["estimate"], 1), fmt_ci(r["ci_lower"], r["ci_upper"], 1),
+                      else "no", fmt_est(r["estimate"], 1),
+                      fmt_interval(r["ci_lower"], r["ci_upper"], 1),
                       fmt_p(r["pvalue"]), fmt_count(r["n"], inp.min_cell))
                      for r in prim.to_dict("records"))
-        blocks.append(Table(caption="Primary estimand by missing-data method", header=(
+        ch = inp.findings[(inp.findings["kind"] == "change") & (inp.findings["role"] == "primary")]
+        adjusted = ch["ci_label"].astype(str).str.contains("adjusted").any()
+        why = ("; the change section's intervals are adjusted over the follow-up waves, so they "
+               "are wider" if adjusted else "")
+        blocks.append(Table(caption=f"Primary estimand by missing-data method (unadjusted 95% CI"
+                                    f"{why})", header=(
             "Method", "Primary", "Estimate", "95% CI", "p", "People"), rows=rows,
             key="missing_primary", counts=(5,)))
     return blocks
@@ -91,7 +101,7 @@ def technical_appendix(inp: ReportInputs) -> Section:
         blocks.append(fit)
     blocks.append(Table(caption="Every finding (the findings table)", header=FINDINGS_HEADER,
                         rows=findings_rows(inp.findings, inp.min_cell), key="findings_all",
-                        counts=(5, 6), widths=(3.4, 1.6, 1.6, 1.3, 3.2, 1.4, 1.4, 1.3)))
+                        note=findings_note(inp.findings), counts=(5, 6), widths=FINDINGS_WIDTHS))
     lag = inp.table("crosslag_lagged_effects")
     for analysis in ([] if lag is None else list(dict.fromkeys(lag["analysis"]))):
         t = lagged_table(lag[lag["analysis"] == analysis], inp, analysis)

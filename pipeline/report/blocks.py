@@ -17,9 +17,10 @@ __all__ = ["method_words", "METHOD_WORDS", "findings_rows", "findings_note", "FI
            "FINDINGS_WIDTHS", "not_estimable", "figure", "row_digits", "fmt_est", "fmt_interval",
            "scrub_counts", "scrub_section"]
 
-FINDINGS_HEADER = ("Finding", "Method", "Role", "Estimate", "CI", "People contributing",
-                   "Observed on outcome", "How sure")
-FINDINGS_WIDTHS = (3.4, 1.7, 1.6, 1.3, 2.5, 1.8, 1.8, 1.4)
+FINDINGS_HEADER = ("Finding", "Method", "Role", "Estimate", "CI", "People in the estimate",
+                   "Observed on the outcome", "How sure")
+# relative widths in the PDF: wide enough for the longest header word ("Estimate", "Observed")
+FINDINGS_WIDTHS = (3.0, 1.6, 1.7, 1.6, 2.3, 1.6, 1.7, 1.4)
 
 METHOD_WORDS = {
     "fiml": "full-information maximum likelihood (FIML)",

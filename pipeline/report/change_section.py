@@ -11,8 +11,11 @@ from pipeline.report.alt_text import change_alt
 from pipeline.report.blocks import (
     FINDINGS_HEADER,
     FINDINGS_WIDTHS,
+    figure,
     findings_note,
-    figure, findings_rows, not_estimable
+    findings_rows,
+    not_estimable,
+)
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
 from pipeline.report.numfmt import fmt_count, fmt_pct, is_missing
@@ -103,7 +106,7 @@ def _construct(inp: ReportInputs, key: str) -> Section:
         blocks.append(Table(caption=f"{label}: change since entry, primary method and "
                                     "sensitivity methods", header=FINDINGS_HEADER,
                             rows=findings_rows(f, inp.min_cell), key=f"findings_change_{key}",
-                            counts=(5, 6), widths=(3.2, 1.6, 1.6, 1.3, 3.2, 1.4, 1.4, 1.3)))
+                            note=findings_note(f), counts=(5, 6), widths=FINDINGS_WIDTHS))
     elif not failed:
         blocks.append(not_estimable(f"Change since entry in {label}",
                                     "the findings table holds no change result for it"))

@@ -16,8 +16,8 @@ from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
 from pipeline.report.numfmt import is_missing
 
-__all__ = ["lead_sentence", "headline_of", "EVIDENCE_WORDS", "CAVEAT_WORDS", "title_meta", "summary_section",
-           "caveat_bullets"]
+__all__ = ["lead_sentence", "headline_of", "EVIDENCE_WORDS", "CAVEAT_WORDS", "title_meta",
+           "summary_section", "caveat_bullets", "MAX_PATHS"]
 
 EVIDENCE_WORDS = {
     "clear": "Clear",

@@ -49,9 +49,9 @@ def _missing(inp: ReportInputs) -> list[str]:
     out = []
     neg, pos = imp.get("tipping_delta_negative"), imp.get("tipping_delta_positive")
     if not is_missing(neg) or not is_missing(pos):
-        shifts = [f"{fmt_num(abs(float(v)), 0)} points {w}" for v, w in ((neg, "lower"),
-                                                                          (pos, "higher"))
-                  if not is_missing(v)]
+        shifts = [f"{fmt_num(abs(float(v)), 0)} "
+                  f"{'point' if fmt_num(abs(float(v)), 0) == '1' else 'points'} {w}"
+                  for v, w in ((neg, "lower"), (pos, "higher")) if not is_missing(v)]
         out.append("The main conclusion about the primary outcome would change if people who "
                    "left had scores " + " or ".join(shifts) + " than similar people who stayed "
                    "(tipping-point analysis).")

@@ -12,12 +12,18 @@ from pipeline.report.alt_text import crosslag_alt, forest_alt, mediation_path_al
 from pipeline.report.blocks import (
     FINDINGS_HEADER,
     FINDINGS_WIDTHS,
+    figure,
     findings_note,
-    figure, findings_rows, not_estimable
+    findings_rows,
+    fmt_est,
+    fmt_interval,
+    not_estimable,
+)
 from pipeline.report.front import caveat_bullets
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
-from pipeline.report.numfmt import fmt_ci, fmt_num
+from pipeline.report.numfmt import fmt_num, is_missing
+from pipeline.wording import decimals_for
 
 __all__ = ["mechanisms_section", "lagged_table", "MAX_ROWS_IN_TEXT"]
 
@@ -36,8 +42,11 @@ def _effects_table(est: pd.DataFrame, analysis: str) -> Table:
         cells = [f"{et.replace('_', ' ')}" + ("" if et != "indirect_specific" else f" {lab}")]
         for m in methods:
             r = e[(e["method"] == m) & (e["effect_type"] == et) & (e["label"] == lab)]
-            cells.append("NA" if r.empty else f"{fmt_num(r['est'].iloc[0])} "
-                         f"({fmt_ci(r['ci_lower'].iloc[0], r['ci_upper'].iloc[0])})")
+            if r.empty:
+                cells.append("NA")
+                continue
+            val, ci = _est_ci(*(r[k].iloc[0] for k in ("est", "ci_lower", "ci_upper")))
+            cells.append(f"{val} ({ci})")
         rows.append(tuple(cells))
     return Table(caption="Effects (estimate and 95% CI) by method; the primary method first",
                  header=("Effect",) + tuple(m.replace("_", " ") for m in methods),
@@ -73,7 +82,7 @@ def _mediation(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Sectio
         blocks.insert(0, Bullets(tuple(map(str, sent))))
         blocks.append(Table(caption="Mediation findings", header=FINDINGS_HEADER,
                             rows=findings_rows(f, inp.min_cell), key=f"findings_med_{analysis}",
-                            counts=(5, 6)))
+                            note=findings_note(f), counts=(5, 6), widths=FINDINGS_WIDTHS))
         cav = caveat_bullets(f)
         if cav:
             blocks.append(Bullets(cav))
@@ -92,6 +101,13 @@ def shown_rows(lag: pd.DataFrame) -> pd.DataFrame:
     return lag[lag["constraint"] == "free"]
 
 
+def _est_ci(est: object, lo: object, hi: object) -> tuple[str, str]:
+    """Estimate and interval with the same decimals (2, more for small numbers: the rule of
+    the findings sentences, :func:`pipeline.wording.decimals_for`)."""
+    d = decimals_for(0, 1, [float(x) for x in (est, lo, hi) if not is_missing(x)])
+    return fmt_est(est, d), fmt_interval(lo, hi, d)
+
+
 def lagged_table(lag: pd.DataFrame, inp: ReportInputs, analysis: str) -> Table:
     shown = shown_rows(lag)
     cross = shown[shown["type"] == "cross-lagged"]
@@ -99,7 +115,7 @@ def lagged_table(lag: pd.DataFrame, inp: ReportInputs, analysis: str) -> Table:
     rows = tuple(
         (_MODEL_NAMES.get(r["model"], r["model"]).split(" (")[0],
          f"{inp.scale_label(r['from'])} {r['from_wave']} \u2192 {inp.scale_label(r['to'])} "
-         f"{r['to_wave']}", fmt_num(r["est"]), fmt_ci(r["ci_lower"], r["ci_upper"]),
+         f"{r['to_wave']}", *_est_ci(r["est"], r["ci_lower"], r["ci_upper"]),
          fmt_num(r["std_all"]))
         for r in cross.sort_values(["model"], ascending=False, kind="stable").to_dict("records"))
     return Table(caption=f"Cross-lagged effects, {analysis.replace('_', ' ')} ({con} models; "
@@ -125,7 +141,7 @@ def _crosslag(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section
             continue
         name = _MODEL_NAMES[model]
         if s["status"].iloc[0] != "ok":
-            blocks.append(not_estimable(name, str(s["message"].iloc[0])))
+            blocks.append(not_estimable(name, _plain_reason(st, s)))
             continue
         shown = shown_rows(lag)
         lm = shown[shown["model"] == model]
@@ -144,6 +160,16 @@ def _crosslag(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section
     return Section(f"crosslag_{analysis}", f"Cross-lagged models: {analysis.replace('_', ' ')}",
                    tuple(blocks) or (not_estimable(analysis, "no model was fitted"),),
                    new_page=False)
+
+
+def _plain_reason(status: pd.DataFrame, model_rows: pd.DataFrame) -> str:
+    """Why a model gave no result, in the words of the headline row's note when there is one
+    (the engine's own message, with parameter names, stays in the technical appendix)."""
+    if model_rows["model"].iloc[0] == "riclpm" and {"role", "note"} <= set(status.columns):
+        head = status.loc[status["role"].eq("headline"), "note"].dropna().astype(str)
+        if not head.empty and head.iloc[0]:
+            return head.iloc[0]
+    return str(model_rows["message"].iloc[0])
 
 
 def mechanisms_section(inp: ReportInputs) -> Section:

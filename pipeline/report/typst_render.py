@@ -38,6 +38,9 @@ __all__ = ["to_typst", "compile_pdf", "FONT_DIR", "typst_str"]
 FONT_DIR = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-data" / "fonts" / "ttf"
 
 
+KEEP_TOGETHER = 16  # tables up to this many rows are kept on one page with their caption
+
+
 def typst_str(text: str) -> str:
     """A Typst string literal."""
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
@@ -60,6 +63,8 @@ def _table(t: Table, titles: dict[str, str]) -> str:
     note = f"\n#text(size: 7.5pt)[#{typst_str(t.note)}]" if t.note else ""
     size = ("#show table: set text(size: 7.2pt)\n#show figure.caption: set text(size: 8pt)\n"
             "#show figure: set block(spacing: 0.7em)\n") if t.compact else ""
+    if len(t.rows) <= KEEP_TOGETHER:  # a short table moves whole, never leaving its caption
+        size += "#show figure: set block(breakable: false)\n"
     empty = typst_str(t.caption + ": not estimable because no result has rows.")
     return (f"#[{size}#figure(kind: table, caption: [#{typst_str(t.caption)}],\n"
             f" table(columns: {cols}, table.header({head}),\n  {body}))"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -33,6 +34,8 @@ def _settings(raw: dict, section: dict | None) -> ChangeSettings:
 
 def test_defaults_live_in_the_schema(raw):
     s = _settings(raw, None)
+    assert set(s.imputation_model) == {"columns", "mice"}  # what the MI rows' imputations used
+    s = dataclasses.replace(s, imputation_model={})
     assert s == ChangeSettings(time="wave", p_adjust="holm", reml=True,
                                optimizers=("lbfgs", "bfgs", "powell"),
                                covariate_weights="proportional", conf_level=0.95,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from conftest import change_row, change_table, tipping_table
+from findings_helpers import change_row, change_table, tipping_table
 
 from pipeline.findings.analysis import build_findings
 from pipeline.findings.change import change_findings

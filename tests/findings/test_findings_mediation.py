@@ -4,7 +4,7 @@ with the outcome, units, the design caveat, stand-ins, agreement."""
 from __future__ import annotations
 
 import pandas as pd
-from conftest import mediation_table
+from findings_helpers import mediation_table
 
 from pipeline.findings.analysis import build_findings
 

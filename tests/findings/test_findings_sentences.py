@@ -5,7 +5,7 @@ printed in the table (to the sentence's decimals)."""
 from __future__ import annotations
 
 import pandas as pd
-from conftest import change_row, change_table, mediation_table
+from findings_helpers import change_row, change_table, mediation_table
 
 from pipeline.findings.analysis import build_findings
 from pipeline.wording import decimals_for, fmt_num

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from conftest import change_row, change_table, mediation_table
+from findings_helpers import change_row, change_table, mediation_table
 
 from pipeline.findings import stage
 from pipeline.findings.table import COLUMNS

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from conftest import DEMO, demo_config
+from report_helpers import DEMO, demo_config
 
 from pipeline.report.change_section import _model_means
 from pipeline.report.inputs import ReportInputs, WaveInfo

@@ -9,7 +9,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import DEMO
+from report_helpers import DEMO
 
 from pipeline.report.numfmt import fmt_count
 

@@ -7,12 +7,12 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import PLANTED_IDS
+from report_helpers import PLANTED_IDS
 
-from pipeline.report.blocks import row_digits
+from pipeline.report.blocks import fmt_est, fmt_interval, row_digits
 from pipeline.report.build import SECTION_ORDER
 from pipeline.report.front import headline_of
-from pipeline.report.numfmt import fmt_ci, fmt_num, is_missing
+from pipeline.report.numfmt import is_missing
 
 lxml_html = pytest.importorskip("lxml.html", reason="lxml (a pikepdf dependency) not installed")
 
@@ -72,10 +72,10 @@ def test_every_finding_in_the_appendix_equals_the_findings_table(doc, findings):
     for r in findings.itertuples():
         cells = _row_of(doc, r.finding_id)
         d = row_digits(r)
-        expect = "" if is_missing(r.estimate) else fmt_num(r.estimate, d)
+        expect = "" if is_missing(r.estimate) else fmt_est(r.estimate, d)
         assert cells[3] == expect, r.finding_id
         if not is_missing(r.ci_lower):
-            assert cells[4].startswith(fmt_ci(r.ci_lower, r.ci_upper, d)), r.finding_id
+            assert cells[4].startswith(fmt_interval(r.ci_lower, r.ci_upper, d)), r.finding_id
 
 
 def test_primary_sentences_are_quoted_verbatim(doc, findings):

@@ -10,7 +10,7 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import make_tree, run_report
+from report_helpers import make_tree, run_report
 
 QOL_WHY = "only 4 people answered quality of life at two or more waves"
 MED_WHY = "fewer complete cases than coefficients in the outcome equation"
@@ -78,7 +78,7 @@ def test_no_stale_table_for_the_missing_result(broken):
 
 def test_a_study_with_no_results_at_all_still_gets_a_report(tmp_path):
     """Only the findings table's header and no other table: every section says why."""
-    from conftest import demo_config
+    from report_helpers import demo_config
 
     from pipeline.report import stage
     from pipeline.report.inputs import FINDINGS_COLUMNS

@@ -10,10 +10,10 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import PLANTED_IDS, run_report, struct_elems
+from report_helpers import PLANTED_IDS, run_report, struct_elems
 
-from pipeline.report.blocks import row_digits
-from pipeline.report.numfmt import fmt_ci, is_missing
+from pipeline.report.blocks import fmt_interval, row_digits
+from pipeline.report.numfmt import is_missing
 
 pikepdf = pytest.importorskip("pikepdf", reason="pikepdf not installed (pip install pikepdf)")
 needs_poppler = pytest.mark.skipif(
@@ -99,7 +99,7 @@ def test_every_section_is_in_the_text(text):
 def test_sampled_numbers_equal_the_findings_table(text, findings):
     rows = [r for r in findings.itertuples() if not is_missing(r.ci_lower)]
     for r in random.Random(12).sample(rows, 8):
-        ci = fmt_ci(r.ci_lower, r.ci_upper, row_digits(r))
+        ci = fmt_interval(r.ci_lower, r.ci_upper, row_digits(r))
         assert ci in text, (r.finding_id, ci)
     for r in findings[findings["role"] == "primary"].itertuples():
         assert re.sub(r"\s+", " ", r.sentence) in text, r.finding_id

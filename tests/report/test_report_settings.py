@@ -6,7 +6,7 @@ import copy
 from dataclasses import replace
 
 import pytest
-from conftest import ROOT, demo_config
+from report_helpers import ROOT, demo_config
 
 from pipeline.errors import ConfigError
 from pipeline.report.settings import TEMPLATE_DIR, config_hash, from_config
@@ -50,7 +50,7 @@ def test_config_hash_changes_with_any_key():
 
 
 def test_logo_foreword_and_colours_reach_both_renderings(demo_tree, tmp_path):
-    from conftest import stage_io
+    from report_helpers import stage_io
 
     from pipeline.report import stage
 
@@ -67,7 +67,7 @@ def test_logo_foreword_and_colours_reach_both_renderings(demo_tree, tmp_path):
     assert 'alt="Logo of Some Trust"' in html and "data:image/png;base64," in html
     assert "A word from the programme lead." in html and "--primary: #123456" in html
     pikepdf = pytest.importorskip("pikepdf")
-    from conftest import struct_elems
+    from report_helpers import struct_elems
 
     with pikepdf.open(io.output("pdf")) as pdf:
         alts = [str(e.Alt) for e in struct_elems(pdf.Root.StructTreeRoot) if "/Alt" in e]

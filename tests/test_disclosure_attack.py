@@ -27,13 +27,16 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy.optimize import linprog
 from scipy.stats import norm
 
@@ -582,3 +585,292 @@ def test_attack_on_the_real_rci_copy_and_sentence(counts):
     att = Attacker()
     secrets = read_rci(att, public, raw, sent)
     assert att.recovered(secrets) == {}, text
+
+
+# ----------------------------------------------------------------------------- the rendered report
+class _HTMLText(HTMLParser):
+    """The text of an HTML page as a reader sees it: table cells apart, one line per row,
+    paragraph, caption and SVG text element; no style or script."""
+
+    CELL, LINE = {"td", "th"}, {"tr", "p", "li", "div", "h1", "h2", "h3", "h4", "caption",
+                                "figcaption", "br", "text", "title", "desc"}
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in ("style", "script")
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in ("style", "script")
+        self.parts.append("  " if tag in self.CELL else "\n" if tag in self.LINE else "")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def report_texts(results: Path) -> dict[str, str]:
+    """What a funder reads: the text of the PDF (``pdftotext -layout``) and of the HTML page
+    (tags stripped; table cells and SVG text lines kept apart, as the PDF's layout keeps them)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed: cannot read the PDF's text")
+    pdf = subprocess.run(["pdftotext", "-layout", str(results / "report" / "demo_report.pdf"),
+                          "-"], capture_output=True, text=True, check=True).stdout
+    parser = _HTMLText()
+    parser.feed((results / "report" / "demo_report.html").read_text(encoding="utf-8"))
+    parser.close()
+    return {"pdf": pdf, "html": "".join(parser.parts)}
+
+
+def _norm(text: str) -> str:
+    return text.replace("\u2013", "-").replace("\u2212", "-").replace("\u00a0", " ")
+
+
+def _rci_cell(att: Attacker, key, cell: str, n: int):
+    """A reliable-change cell: "23 (13%)", "146-154", "<10", "[c]", "70%"."""
+    m = re.fullmatch(r"(?:(\S+) )?\((\d+)%\)|(\d+)%|(\S+)", cell.strip())
+    if m.group(2) or m.group(3):
+        att.percent(key, int(m.group(2) or m.group(3)), n)
+    att.read(key, m.group(1) or m.group(4))
+
+
+def _read_flow_table(att: Attacker, text: str, flow: pd.DataFrame) -> int:
+    """The flow table of the report text; returns how many rows were read."""
+    n0, rows, waves = int(flow.loc[0, "retained"]), 0, list(flow["wave"])
+    # one row per wave: "T2 6-9 months  63  10%  116-124  <10  0  0  <10  0"
+    cols = ["lost_since_previous", "rejoined", "excluded_duplicate", "excluded_missing_id",
+            "excluded_not_in_baseline", "excluded_other"]
+    for w, lab in zip(waves, flow["label"]):
+        for m in re.finditer(rf"^\s*{w} {re.escape(str(lab))}\s+(.*)$", text, re.M):
+            tok = m.group(1).split()
+            if len(tok) not in (6, 8) or not tok[1].endswith("%"):
+                continue
+            att.read(("flow", w, "responded"), tok[0])
+            att.percent(("flow", w, "retained"), float(tok[1][:-1]), n0)
+            for c, v in zip(cols[-(len(tok) - 2):], tok[2:]):
+                att.read(("flow", w, c), v)
+            rows += 1
+    return rows
+
+
+def read_report_text(att: Attacker, text: str, flow: pd.DataFrame, labels: dict,
+                     pattern_labels_: dict) -> dict:
+    """Every count and percentage the report prints about participation, flow, response
+    patterns and reliable change, as bounds on the cells (keys as in ``read_flow_patterns`` and
+    ``read_rci``). Returns how many published values of each kind were read."""
+    text = _norm(text)
+    flat = re.sub(r"\s+", " ", text)
+    waves = list(flow["wave"])
+    n0 = int(flow.loc[0, "retained"])
+    phrase = {str(lab).lower(): w for w, lab in zip(waves, flow["label"])}
+    ph = "(" + "|".join(map(re.escape, phrase)) + ")"
+    got = {"flow_rows": 0, "sentences": 0, "figure": 0, "rci_rows": 0, "patterns": 0}
+
+    def resp(w):
+        return ("flow", w, "retained")
+    got["flow_rows"] = _read_flow_table(att, text, flow)
+    # sentences and headline rows
+    for k, w in re.findall(r"(\d+) people entered (?:the evaluation )?at " + ph, flat):
+        att.read(resp(phrase[w]), k)
+        got["sentences"] += 1
+    for k, n, p, w in re.findall(r"(\S+) of (\d+) \((\d+)%\) answered at " + ph, flat):
+        att.read(resp(phrase[w]), k)
+        att.percent(resp(phrase[w]), int(p), int(n))
+        got["sentences"] += 1
+    for n, k, p, lo, hi, w in re.findall(r"Of the (\d+) people who entered, (\S+?) \((\d+)%, "
+                                         r"95% CI \(Wilson\) (\d+)% to (\d+)%\) answered at " + ph,
+                                         flat):
+        att.read(resp(phrase[w]), k)
+        att.share_with_ci(resp(phrase[w]), int(n), int(p), int(lo), int(hi))
+        got["sentences"] += 1
+    for m in re.finditer(r"Of \S+ people who joined, [^.]*\.", flat):
+        read_attrition_summary(att, m.group(0), flow)
+        got["sentences"] += 1
+    for k, w, p in re.findall(r"(?<![(\w])(\d+) answered at " + ph
+                              + r"(?: \((\d+)% of those who joined\))?", flat):
+        att.read(resp(phrase[w]), k)
+        if p:
+            att.percent(resp(phrase[w]), int(p), n0)
+        got["figure"] += 1
+    for k, w in re.findall(r"\((\d+) answered at " + ph + r"\)", flat):
+        att.bound(resp(phrase[w]), int(k), math.inf)  # people with a score <= people who answered
+    # the flow chart's labels: a box "<label> (T1)" then "178 answered (28% of baseline)" and its
+    # "Rows removed in cleaning" box; "Lost since ..." / "Back after ..." in wave order
+    heads = [(m.start(), m.group(1)) for m in re.finditer(r"\((T\d+)\)", flat)]
+
+    def wave_at(pos):
+        before = [w for s, w in heads if pos - 250 < s < pos]
+        return before[-1] if before else None
+    for w, k, p in re.findall(r"\((T\d+)\) (?:Rows removed in cleaning: )?(\S+) (?:joined|"
+                              r"answered)(?: \((\d+)% of baseline\))?", flat):
+        att.read(resp(w), k)
+        if p:
+            att.percent(resp(w), int(p), n0)
+        got["figure"] += 1
+    for reason, col in (("duplicate", "excluded_duplicate"), ("missing id", "excluded_missing_id"),
+                        ("not in baseline", "excluded_not_in_baseline"), ("other",
+                                                                         "excluded_other")):
+        for m in re.finditer(rf"(?<![\w-]){reason}: (\S+?),?(?= |$)", flat):
+            if (w := wave_at(m.start())) in waves:
+                att.read(("flow", w, col), m.group(1))
+                got["figure"] += 1
+    for what, col, first in (("Lost since previous wave", "lost_since_previous", 1),
+                             ("Back after missing a wave", "rejoined", 2)):
+        for w, v in zip(waves[first:], re.findall(what + r": (\S+)", flat)):
+            att.read(("flow", w, col), v)
+    # the change section: people with a score at every wave are among those who answered all
+    for k in re.findall(r"people at every wave \(n = (\d+)\)", flat):
+        att.bound(("cat", "completed_all"), int(k), math.inf)
+    # response patterns, wherever a category is printed with its count
+    for cat, lab in pattern_labels_.items():
+        for v in re.findall(re.escape(lab) + r":? (\S+)", flat):
+            att.read(("cat", cat), v.rstrip(",;."))
+            got["patterns"] += 1
+    got["rci_rows"] = _read_rci_tables(att, text, flow, labels)
+    return got
+
+
+def _read_rci_tables(att: Attacker, text: str, flow: pd.DataFrame, labels: dict) -> int:
+    """Reliable-change tables of the report text: a caption "<label>: reliable change since
+    entry", then one row per wave ("6-9 months  63  11 (17%)  43-51  <10"). Returns rows read."""
+    cell, rows, waves = r"(\S+ \(\d+%\)|\S+)", 0, list(flow["wave"])
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.search(r"(.+?): reliable change since entry", line)
+        if not m:
+            continue
+        name = re.sub(r"^\s*Table \d+: ", "", m.group(1)).strip()
+        construct = next((c for c, lab in labels.items() if lab == name), None)
+        for row in lines[i + 1:i + 8]:
+            for w, lab in zip(waves, flow["label"]):
+                r = re.fullmatch(rf"\s*{re.escape(str(lab))}\s+(\d+)\s+{cell}\s+{cell}\s+{cell}"
+                                 r"\s*", row)
+                if construct is None or r is None:
+                    continue
+                n = int(r.group(1))
+                keys = [("rci", construct, w, c) for c in RCI_CATS]
+                for key, v in zip(keys, r.groups()[1:]):
+                    _rci_cell(att, key, v, n)
+                att.total(float(n), keys)
+                rows += 1
+    return rows
+
+
+def flow_structure(att: Attacker, flow: pd.DataFrame, patterns: pd.DataFrame, categories):
+    """What a reader knows without any number: every flow count and every response-pattern
+    category is a sum of fine response patterns (as in ``read_flow_patterns``)."""
+    waves = list(flow["wave"])
+    sets = {p: set(p.replace(" only", "").split("+")) for p in patterns["pattern"]}
+    fine = {p: ("fine", p) for p in sets}
+    att.total(("flow", waves[0], "retained"), list(fine.values()))
+    if flow["responded"].equals(flow["retained"]):
+        for w in waves:
+            att.total(("flow", w, "retained"), [("flow", w, "responded")])
+    for i in range(1, len(waves)):
+        w, v = waves[i], waves[i - 1]
+        att.total(("flow", w, "retained"), [fine[p] for p, s in sets.items() if w in s])
+        att.total(("flow", w, "lost_since_previous"),
+                  [fine[p] for p, s in sets.items() if v in s and w not in s])
+        att.total(("flow", w, "rejoined"),
+                  [fine[p] for p, s in sets.items() if v not in s and w in s])
+    for cat in categories:
+        att.total(("cat", cat), [fine[p] for p in _members(cat, sets, waves)])
+
+
+def report_secrets(t: Path) -> dict:
+    """The cells the public tables hide, with their true values from the analyst tables."""
+    flow, flow_pub = pd.read_csv(t / "attrition_flow.csv"), pd.read_csv(
+        t / "attrition_flow_public.csv", dtype=str)
+    secrets = {}
+    for i, w in enumerate(flow["wave"]):
+        for c in flow.columns:
+            if c in ("responded", "retained", "lost_since_previous", "rejoined") \
+                    or c.startswith("excluded_"):
+                if _is_hidden(flow_pub.loc[i, c]):
+                    secrets[("flow", w, c)] = float(flow.loc[i, c])
+    pats_pub = pd.read_csv(t / "attrition_patterns_public.csv", dtype={"n": str})
+    truth = _merged_truth(pd.read_csv(t / "attrition_patterns.csv"), list(flow["wave"]), pats_pub)
+    for (_, r), v in zip(pats_pub.iterrows(), truth):
+        if _is_hidden(r["n"]):
+            secrets[("cat", r["category"])] = v
+    rci, rci_pub = pd.read_csv(t / "change_rci_shares.csv"), pd.read_csv(
+        t / "change_rci_shares_public.csv", dtype={"count": str})
+    for (_, r), (_, p) in zip(rci.iterrows(), rci_pub.iterrows()):
+        if r["status"] == "ok" and _is_hidden(p["count"]):
+            secrets[("rci", r["construct"], r["wave"], r["category"])] = float(r["count"])
+    return secrets
+
+
+def attack_report(results: Path, text: str) -> tuple[dict, dict, dict]:
+    """Read one rendered text; returns (recovered cells, the secrets, what was read)."""
+    t = results / "tables"
+    flow, patterns = pd.read_csv(t / "attrition_flow.csv"), pd.read_csv(
+        t / "attrition_patterns.csv")
+    pats_pub = pd.read_csv(t / "attrition_patterns_public.csv", dtype={"n": str})
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    labels = {c: s.get("label", c) for c, s in cfg["scales"].items()}
+    att = Attacker()
+    flow_structure(att, flow, patterns, pats_pub["category"])
+    got = read_report_text(att, text, flow, labels,
+                           dict(zip(pats_pub["category"], pats_pub["label"])))
+    secrets = report_secrets(t)
+    return att.recovered(secrets), secrets, got
+
+
+def _crafted_lines(results: Path) -> tuple[str, str, tuple, tuple]:
+    """Two leaks the old report could have printed: a flow row with the exact number lost
+    (its range is what hides 'came back'), and a reliable-change row printing the unchanged share
+    (what hides the deteriorated count). Returns the lines and the cells each should give back."""
+    t = results / "tables"
+    flow = pd.read_csv(t / "attrition_flow.csv")
+    pub = pd.read_csv(t / "attrition_flow_public.csv", dtype=str)
+    i = next(i for i in range(1, len(flow)) if RANGE.match(str(pub.loc[i, "lost_since_previous"]))
+             and _is_hidden(pub.loc[i, "rejoined"]))
+    r = pub.loc[i].copy()
+    r["lost_since_previous"] = str(int(flow.loc[i, "lost_since_previous"]))
+    row = " ".join([r["wave"], r["label"], r["responded"], f"{float(r['pct_baseline']):.0f}%",
+                    *r[["lost_since_previous", "rejoined", "excluded_duplicate",
+                        "excluded_missing_id", "excluded_not_in_baseline",
+                        "excluded_other"]].fillna("")])
+    rci = pd.read_csv(t / "change_rci_shares.csv")
+    rpub = pd.read_csv(t / "change_rci_shares_public.csv", dtype={"count": str})
+    labels = dict(zip(flow["wave"], flow["label"]))
+    for (c, w), g in rpub[rpub["status"] == "ok"].groupby(["construct", "wave"], sort=False):
+        cnt = dict(zip(g["category"], g["count"]))
+        true = rci[(rci["construct"] == c) & (rci["wave"] == w)].set_index("category")["count"]
+        n = int(g["n"].iloc[0])
+        k = int(true["no_reliable_change"])
+        p = round(100 * k / n)
+        if (not _is_hidden(cnt["reliably_improved"]) and _is_hidden(cnt["reliably_deteriorated"])
+                and [j for j in range(n + 1) if round(100 * j / n) == p] == [k]):
+            cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+            lab = cfg["scales"][c].get("label", c)
+            rci_line = (f"{lab}: reliable change since entry\n  {labels[w]}  {n}  "
+                        f"{cnt['reliably_improved']}  {p}%  {cnt['reliably_deteriorated']}")
+            return (row, rci_line, ("flow", flow.loc[i, "wave"], "rejoined"),
+                    ("rci", c, w, "reliably_deteriorated"))
+    raise AssertionError("no reliable-change group to craft a leak from")
+
+
+@pytest.mark.e2e
+def test_attack_on_the_rendered_report(demo):
+    """The attack on what the report prints (issue 12): the text of the PDF and of the HTML.
+    Every count and percentage about participation, the flow, response patterns and reliable
+    change is read as published; the hidden cells of the public tables (true values from the
+    analyst tables) must not come back. Crafted lines added to the same text must be caught."""
+    texts = report_texts(demo)
+    row, rci_line, flow_key, rci_key = _crafted_lines(demo)
+    for kind, text in texts.items():
+        leaks, secrets, got = attack_report(demo, text)
+        assert len(secrets) >= 10, secrets
+        n_waves = len(pd.read_csv(demo / "tables" / "attrition_flow.csv"))
+        assert got["flow_rows"] == n_waves and got["sentences"] >= 3 and got["rci_rows"] >= 2, \
+            (kind, got)
+        assert leaks == {}, f"{kind}: suppressed cells recovered from the report text: {leaks}"
+        # it can fail: the same text with an exact count beside the hidden one, or a share
+        leaks, _, _ = attack_report(demo, text + "\n" + row + "\n")
+        assert flow_key in leaks, (kind, row)
+        leaks, _, _ = attack_report(demo, text + "\n" + rci_line + "\n")
+        assert rci_key in leaks, (kind, rci_line)

@@ -225,3 +225,14 @@ def test_a_settings_change_reruns_only_its_analysis(demo_run, tmp_path, override
     cfg_path.write_text(yaml.safe_dump(override))
     planned = set(_planned_rules(work, "--configfile", str(cfg_path))) - {"all"}
     assert planned == expected
+
+
+def test_snakemake_provenance_report(demo_run, tmp_path):
+    """Analysts' view: Snakemake's own report of the main tables and figures (report())."""
+    work = _workdir_copy(demo_run, tmp_path)
+    out = work / "results" / "report" / "workflow_report.html"
+    proc = _run(work, "--report", "results/report/workflow_report.html", quiet=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text(errors="replace")
+    for name in ("findings.csv", "change_primary.csv", "demo_report.pdf"):
+        assert name in text, name

@@ -180,10 +180,11 @@ def _draw_completers(ax, p: dict, min_cell: int) -> None:
     comp = p["comp"]
     if comp.empty:
         return
-    n_comp = int(comp["n"].iloc[0])
+    # No n in the label: the number who answered at every wave is a cell the public response
+    # patterns hide (it would give back "came back after missing a wave" by subtraction).
     ax.plot(comp["_x"] + 0.012 * p["span"], comp["est"], color=PALETTE[1], ls="--", marker="s",
             ms=4, lw=1.2, zorder=1,
-            label=f"Observed mean, people at every wave ({_count_label(n_comp, min_cell)})")
+            label="Observed mean, people who answered at every wave")
 
 
 def _annotate_counts(ax, waves: pd.DataFrame, min_cell: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 
@@ -77,16 +78,62 @@ def refuse_missing_id(id_column: str, available: list[str], *, file: str, wave_i
     )
 
 
+SUGGEST_CUTOFF = 0.6
+"""Least difflib similarity (case-insensitive) for a column to be offered as a likely match:
+``sup_3`` for ``sup3`` (0.89) or ``GM1_T2`` for ``gm1`` (0.67) are, ``religion`` for ``lon1``
+(0.5) is not. Below it, a column is still offered when it starts with the name's letters and
+ends with its number (``loneliness1`` for ``lon1``)."""
+
+_STEM_NUMBER = re.compile(r"^([a-z]+)[^a-z0-9]*(\d+)$")
+
+
+def _abbreviates(name: str, candidate: str) -> bool:
+    """``name`` = letters + number (``lon1``) and ``candidate`` starts with those letters and
+    ends with that number (``loneliness1``, ``lon_item_1``)."""
+    m = _STEM_NUMBER.match(name)
+    if not m:
+        return False
+    compact = re.sub(r"[^a-z0-9]", "", candidate)
+    ends_with_number = re.search(rf"(?<!\d){m.group(2)}$", compact) is not None
+    return compact.startswith(m.group(1)) and ends_with_number
+
+
+def likely_match(name: str, candidates: list[str]) -> str | None:
+    """The candidate most similar to ``name`` (case-insensitive) that is similar enough
+    (:data:`SUGGEST_CUTOFF`) or abbreviated by it; None when there is none."""
+    key = name.lower()
+    best: tuple[float, str] | None = None
+    for c in dict.fromkeys(str(c) for c in candidates):
+        low = c.lower()
+        ratio = difflib.SequenceMatcher(None, key, low).ratio()
+        similar = ratio >= SUGGEST_CUTOFF or _abbreviates(key, low)
+        if similar and (best is None or ratio > best[0]):
+            best = (ratio, c)
+    return best[1] if best else None
+
+
 def refuse_missing_items(
-    missing: list[str], available: list[str], *, file: str, wave_id: str
+    missing: list[str],
+    available: list[str],
+    *,
+    file: str,
+    wave_id: str,
+    configured: list[str] | None = None,
 ) -> None:
-    """Raise listing ALL missing configured columns, each with its likely match."""
+    """Raise listing ALL missing configured columns, each with its likely match.
+
+    A likely match is only offered among the file's columns that are not themselves
+    ``configured`` (``sup4`` is never the match for a missing ``sup3``), and only when similar
+    enough (:data:`SUGGEST_CUTOFF`).
+    """
     if not missing:
         return
-    avail = [str(a) for a in available]
+    taken = set(configured or []) | set(missing)
+    avail = [str(a) for a in available if str(a) not in taken]
     lines = []
     for m in missing:
-        close = closest_names(m, avail)
+        match = likely_match(m, avail)
+        close = [match] if match else []
         lines.append(
             f"'{m}'" + (f" (likely match: '{close[0]}')" if close else " (no similar column)")
         )

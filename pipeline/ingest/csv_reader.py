@@ -22,6 +22,7 @@ from .columns import refuse_duplicates
 from .delimiter import NAMES as DELIMITER_NAMES
 from .delimiter import sniff_delimiter
 from .encoding import decode_to_utf8
+from .qualtrics import looks_legacy
 from .records import Records, map_records
 from .result import RawTable
 
@@ -38,7 +39,8 @@ def read_csv_table(path: Path, id_column: str | None = None) -> RawTable:
     """
     file = path.name
     buf, encoding, notes = _decoded_bytes(path)
-    title_lines = _lines_before_id_header(buf, id_column)
+    legacy_qualtrics = looks_legacy(buf)  # its row 2 names the id: the header is row 1
+    title_lines = 0 if legacy_qualtrics else _lines_before_id_header(buf, id_column)
     delimiter = _find_delimiter(buf, title_lines, file=file)
     recs = map_records(buf, delimiter)
     if recs.unclosed_quote_line is not None:
@@ -83,6 +85,8 @@ def read_csv_table(path: Path, id_column: str | None = None) -> RawTable:
         "header_line": int(recs.line[h0]),
         "notes": notes,
     }
+    if legacy_qualtrics:
+        meta["qualtrics_legacy"] = True
     return RawTable(data=df, rows=data_idx + 1, log=[], meta=meta)
 
 

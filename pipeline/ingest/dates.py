@@ -45,10 +45,17 @@ class DateCheck:
     order: str
     notes: list[str] = field(default_factory=list)
     unparsed: dict[Any, str] = field(default_factory=dict)
+    reasons: dict[Any, str] = field(default_factory=dict)
+    """Why each ``unparsed`` value was set missing (absent: "not a date")."""
 
 
 def check_dates(
-    series: pd.Series, *, column: str, file: str, dayfirst: bool | None = None
+    series: pd.Series,
+    *,
+    column: str,
+    file: str,
+    dayfirst: bool | None = None,
+    rows: pd.Series | None = None,
 ) -> DateCheck:
     """Parse a completion-date column written as ISO, day-first or month-first text.
 
@@ -56,28 +63,42 @@ def check_dates(
     proves month-first. Both in one column -> refuse (mixed formats). Neither (every day <= 12)
     -> ambiguous: refuse unless ``dayfirst`` is given (config ``date_order``). ISO values may
     mix with one decided order (noted). Values already stored as dates (Excel, SPSS) are kept.
-    Unparseable values become NaT and are returned in ``unparsed`` (with a note) for logging.
+    Unparseable values become NaT and are returned in ``unparsed`` (with a note) for logging;
+    so do dates outside what pandas can hold (before 1677-09-21 or after 2262-04-11: a typed
+    year 0019 or 2300), with the reason in ``reasons``. ``rows`` (same index: the row numbers a
+    person sees) lets messages point at example rows.
     """
     s = pd.Series(series, dtype=object)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     notes: list[str] = []
+    reasons: dict[Any, str] = {}
+    unparsed: dict[Any, str] = {}
     is_dt = s.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year"))
     if is_dt.any():
-        out[is_dt] = pd.to_datetime(s[is_dt].astype(object), errors="coerce")
+        try:  # vectorised; one value outside pandas' range -> value by value
+            out[is_dt] = pd.to_datetime(s[is_dt].astype(object)).astype("datetime64[ns]")
+        except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
+            for i in s.index[is_dt.to_numpy()]:
+                stamp = _stored_date(s[i])
+                if stamp is None:
+                    unparsed[i], reasons[i] = str(s[i]), _OUT_OF_RANGE
+                else:
+                    out[i] = stamp
     text = s[~is_dt & s.notna()].astype(str)
     text = text[text.str.strip() != ""]
     iso = text.str.extract(_ISO)
     slash = text.str.extract(_SLASH)
+    out_of_range: set[Any] = set()
     is_iso = iso["y"].notna()
     is_slash = slash["a"].notna() & ~is_iso
     order = "datetime" if is_dt.any() else "none"
     if is_iso.any():
-        out[is_iso[is_iso].index] = _assemble(iso[is_iso], "y", "m", "d")
+        out[is_iso[is_iso].index] = _assemble(iso[is_iso], "y", "m", "d", out_of_range)
         order = "iso"
     if is_slash.any():
         sl = slash[is_slash]
         use_dayfirst, order_notes = _slash_order(
-            text[sl.index], sl, dayfirst, column=column, file=file
+            text[sl.index], sl, dayfirst, column=column, file=file, rows=rows
         )
         notes += order_notes
         day, month = ("a", "b") if use_dayfirst else ("b", "a")
@@ -87,29 +108,48 @@ def check_dates(
                 y=np.where(years < 70, years + 2000, np.where(years < 100, years + 1900, years))
             )
             notes.append(f"'{column}': two-digit years read as 19xx (>= 70) or 20xx (< 70)")
-        out[sl.index] = _assemble(sl, "y", month, day)
+        out[sl.index] = _assemble(sl, "y", month, day, out_of_range)
         if order == "iso":
             notes.append(
                 f"'{column}': mixed ISO and {'dmy' if use_dayfirst else 'mdy'} dates, both read"
             )
         order = "dmy" if use_dayfirst else "mdy"
-    bad_idx = [i for i in text.index if pd.isna(out[i])]
-    unparsed = {i: text[i] for i in bad_idx}
+    for i in text.index:
+        if pd.isna(out[i]):
+            unparsed[i] = text[i]
+            if i in out_of_range:
+                reasons[i] = _OUT_OF_RANGE
     if unparsed:
         ex = ", ".join(repr(v) for v in list(unparsed.values())[:MAX_EXAMPLES])
         notes.append(
-            f"'{column}': {len(unparsed)} value(s) are not dates and are set missing: {ex}"
+            f"'{column}': {len(unparsed)} value(s) are not dates (or are out of the supported "
+            f"range 1677-2262) and are set missing: {ex}"
         )
-    return DateCheck(dates=out, order=order, notes=notes, unparsed=unparsed)
+    return DateCheck(dates=out, order=order, notes=notes, unparsed=unparsed, reasons=reasons)
 
 
 def _slash_order(
-    text: pd.Series, parts: pd.DataFrame, dayfirst: bool | None, *, column: str, file: str
+    text: pd.Series,
+    parts: pd.DataFrame,
+    dayfirst: bool | None,
+    *,
+    column: str,
+    file: str,
+    rows: pd.Series | None = None,
 ) -> tuple[bool, list[str]]:
-    """Decide day-first (True) or month-first for d/m/y-or-m/d/y text; refuse when impossible."""
+    """Decide day-first (True) or month-first for d/m/y-or-m/d/y text; refuse when impossible.
+
+    Examples in the messages carry their row numbers when ``rows`` is given."""
     a, b = parts["a"].astype(int), parts["b"].astype(int)
-    day_first_ex = text[a > 12].tolist()
-    month_first_ex = text[b > 12].tolist()
+
+    def shown(sel: pd.Series) -> list[str]:
+        vals = text[sel]
+        if rows is None:
+            return vals.tolist()
+        return [f"{v} (row {int(rows[i])})" for i, v in vals.items()]
+
+    day_first_ex = shown(a > 12)
+    month_first_ex = shown(b > 12)
     if day_first_ex and month_first_ex:
         raise InputFileError(
             f"{file}, column '{column}': dates are written in mixed orders: day first "
@@ -129,7 +169,8 @@ def _slash_order(
         return seen, []
     if dayfirst is None:
         raise InputFileError(
-            f"{file}, column '{column}': dates such as {', '.join(text.iloc[:3])} could be "
+            f"{file}, column '{column}': dates such as "
+            f"{', '.join(shown(pd.Series(True, index=text.index))[:3])} could be "
             "day/month or month/day (no day is above 12). Set the wave's date_order "
             "(dmy or mdy) in config/config.yaml, or re-export the dates as YYYY-MM-DD."
         )
@@ -139,7 +180,25 @@ def _slash_order(
     ]
 
 
-def _assemble(parts: pd.DataFrame, y: str, m: str, d: str) -> pd.Series:
+_OUT_OF_RANGE = "date out of the supported range (1677-09-21 to 2262-04-11)"
+_TS_MIN, _TS_MAX = pd.Timestamp.min, pd.Timestamp.max
+
+
+def _stored_date(v: Any) -> pd.Timestamp | None:
+    """A date stored as a date (Excel, SPSS, Stata) as a nanosecond Timestamp; None when it
+    lies outside what pandas can hold (e.g. year 19 or 2300)."""
+    try:
+        stamp = pd.Timestamp(v)
+        return None if stamp < _TS_MIN or stamp > _TS_MAX else stamp.as_unit("ns")
+    except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
+        return None
+
+
+def _assemble(
+    parts: pd.DataFrame, y: str, m: str, d: str, out_of_range: set[Any] | None = None
+) -> pd.Series:
+    """Dates from year/month/day parts (NaT where impossible); indexes of dates outside
+    pandas' range are added to ``out_of_range`` and set NaT."""
     frame = pd.DataFrame(
         {
             "year": pd.to_numeric(parts[y]),
@@ -151,7 +210,23 @@ def _assemble(parts: pd.DataFrame, y: str, m: str, d: str) -> pd.Series:
         },
         index=parts.index,
     ).fillna({"hour": 0, "minute": 0, "second": 0})
-    return pd.to_datetime(frame, errors="coerce")
+    year = frame["year"]
+    outside = (year < _TS_MIN.year) | (year > _TS_MAX.year)
+    edge = (year == _TS_MIN.year) | (year == _TS_MAX.year)
+    if edge.any():  # the first/last year is only partly representable: test the date itself
+        for i in frame.index[edge.to_numpy()]:
+            r = frame.loc[i].astype(int)
+            try:
+                stamp = pd.Timestamp(year=r["year"], month=r["month"], day=r["day"],
+                                     hour=r["hour"], minute=r["minute"], second=r["second"])
+            except (OverflowError, ValueError):
+                continue  # not a date at all (e.g. month 13): NaT, "not a date"
+            outside[i] = bool(stamp < _TS_MIN or stamp > _TS_MAX)
+    if out_of_range is not None:
+        out_of_range.update(frame.index[outside.to_numpy()])
+    frame.loc[outside, "year"] = 2000  # placeholder, set NaT below
+    dates = pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]")
+    return dates.mask(outside)
 
 
 
@@ -163,9 +238,10 @@ def read_wave_dates(result: ReadResult, wave: Wave, *, file: str) -> None:
     if not column:
         return
     dc = check_dates(data[column], column=column, file=file,
-                     dayfirst=DATE_ORDERS.get(wave.date_order or ""))
+                     dayfirst=DATE_ORDERS.get(wave.date_order or ""), rows=data[SOURCE_ROW])
     result.add_log([
-        log_entry(file, int(data.loc[i, SOURCE_ROW]), column, v, "not a date", "set_missing")
+        log_entry(file, int(data.loc[i, SOURCE_ROW]), column, v,
+                  dc.reasons.get(i, "not a date"), "set_missing")
         for i, v in dc.unparsed.items()
     ])
     data[column] = pd.to_datetime(dc.dates).dt.strftime("%Y-%m-%d %H:%M:%S")

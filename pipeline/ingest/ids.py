@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.text import number_text
+
 _DIGITS = re.compile(r"^\d+$")
 
 
@@ -18,10 +20,8 @@ def id_to_text(v: Any) -> str | None:
         return None
     if isinstance(v, bool):
         return str(v)
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        return str(int(v)) if float(v).is_integer() else repr(float(v))
+    if isinstance(v, (int, np.integer, float, np.floating)):
+        return number_text(v)  # 1.7e38 stays "1.7e+38" (no invented digits)
     return str(v)
 
 
@@ -67,6 +67,23 @@ def detect_lost_leading_zeros(
     if not padded.any():
         return False
     return bool(((lengths < lengths[padded].max()) & ~zero_led).any())
+
+
+def lost_zeros_message(id_column: str, ids: Iterable[Any]) -> str:
+    """Words for ids that lost their leading zeros, naming the id column and examples."""
+    texts = _texts(ids)
+    digits = texts[texts.str.fullmatch(r"\d+")]
+    padded = digits[digits.str.startswith("0") & (digits.str.len() > 1)]
+    width = int(padded.str.len().max()) if len(padded) else 0
+    short = digits[(digits.str.len() < width) & ~digits.str.startswith("0")]
+    ex = ", ".join(f"'{v}'" for v in list(dict.fromkeys(short))[:3])
+    pad = ", ".join(f"'{v}'" for v in list(dict.fromkeys(padded))[:2])
+    return (
+        f"id column '{id_column}': ids such as {ex} look like ids that lost their leading "
+        f"zeros (others are written {pad}); Excel does this when the column is a number. "
+        f"Format the '{id_column}' column as Text in the workbook (or export as CSV) and check "
+        "that these ids match the other waves."
+    )
 
 
 def _texts(ids: Iterable[Any]) -> pd.Series:

@@ -20,7 +20,7 @@ from .columns import match_columns, refuse_missing_id, refuse_missing_items
 from .csv_reader import convert_decimal_commas, read_csv_table
 from .excel_reader import read_xlsx_table
 from .formats import check_exists, resolve_format
-from .ids import detect_lost_leading_zeros, ids_as_text
+from .ids import detect_lost_leading_zeros, ids_as_text, lost_zeros_message
 from .longfile import REDCAP_EVENT, REDCAP_REPEAT, select_event
 from .result import SOURCE_FILE, SOURCE_ROW, RawTable, ReadResult, log_entry, log_frame
 from .stat_reader import apply_user_missing, read_stat_table
@@ -59,9 +59,10 @@ def read_wave(
     if id_column not in available:
         refuse_missing_id(id_column, available, file=file, wave_id=wave_id)
     refuse_missing_items(
-        [c for c in expected if c not in available], available, file=file, wave_id=wave_id
-    )
-    _refuse_private(expected, id_column, wave_id=wave_id)
+        [c for c in expected if c not in available], available, file=file, wave_id=wave_id,
+        configured=[id_column, *expected],
+    )  # fmt: skip
+    _refuse_private(expected, id_column, qualtrics.private_columns(table.meta), wave_id=wave_id)
     long_column = _long_column(
         table, event, wave_column, event_column, format, file=file, wave_id=wave_id
     )
@@ -141,8 +142,10 @@ def _rename(
     return RawTable(df, table.rows, log, meta), {**cmap, **auto}
 
 
-def _refuse_private(expected: list[str], id_column: str, *, wave_id: str) -> None:
-    private = [c for c in expected if c in qualtrics.PRIVATE_COLUMNS and c != id_column]
+def _refuse_private(
+    expected: list[str], id_column: str, private_columns: tuple[str, ...], *, wave_id: str
+) -> None:
+    private = [c for c in expected if c in private_columns and c != id_column]
     if private:
         raise ConfigError(
             f"wave {wave_id}: configured column(s) {', '.join(private)} hold personal data (IP "
@@ -255,6 +258,10 @@ def _finish_columns(
     data[id_column], numeric_ids = ids_as_text(data[id_column])
     add["ids_numeric"] = numeric_ids
     add["ids_lost_leading_zeros"] = detect_lost_leading_zeros(data[id_column].dropna())
+    if add["ids_lost_leading_zeros"]:
+        add["notes"] = [
+            *meta.get("notes", []), lost_zeros_message(id_column, data[id_column].dropna())
+        ]
     return data, log, add
 
 
@@ -285,7 +292,8 @@ def _meta(
     meta.update(add)
     dropped = [str(c) for c in table.data.columns if c not in keep]
     meta["dropped_columns"] = dropped
-    meta["private_columns_removed"] = [c for c in dropped if c in qualtrics.PRIVATE_COLUMNS]
+    private = qualtrics.private_columns(meta)
+    meta["private_columns_removed"] = [c for c in dropped if c in private]
     if qualtrics.is_qualtrics_meta(meta):
         meta["dropped_metadata_columns"] = [c for c in dropped if c in qualtrics.METADATA_COLUMNS]
     meta["renamed_columns"] = renames

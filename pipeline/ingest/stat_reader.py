@@ -15,6 +15,7 @@ import pandas as pd
 import pyreadstat
 
 from pipeline.errors import InputFileError
+from pipeline.text import number_text
 
 from .result import RawTable, log_entry
 
@@ -110,6 +111,5 @@ def apply_user_missing(
 
 
 def show_code(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+    """A code as written (``99.0`` -> ``"99"``; ``1.7e38`` stays ``"1.7e+38"``)."""
+    return number_text(v)

@@ -5,6 +5,8 @@ wave, small counts suppressed by :func:`pipeline.disclosure.suppress_within_grou
 
 from __future__ import annotations
 
+import pandas as pd
+
 from pipeline.disclosure import suppress_within_groups
 from pipeline.report.blocks import (
     FINDINGS_HEADER,
@@ -116,6 +118,19 @@ def technical_appendix(inp: ReportInputs) -> Section:
     return Section("appendix_technical", "Technical appendix", tuple(blocks), subsections=(spec,))
 
 
+def _hide_rows_read(shown: pd.DataFrame) -> pd.DataFrame:
+    """Rows read = rows kept + rows dropped, and rows kept is published (the flow's responders):
+    where a wave hides any count of dropped rows, its rows read is hidden too, or the hidden
+    dropped rows would follow by subtraction (e.g. 64 read - 63 kept = 1 not seen at baseline).
+    """
+    out = shown.copy()
+    hidden = out["n"].map(lambda v: isinstance(v, str))
+    dropped = out["measure"].eq("rows_dropped") & hidden
+    for wave in out.loc[dropped, "wave"].unique():
+        out.loc[out["wave"].eq(wave) & out["measure"].eq("rows_read"), "n"] = "[c]"
+    return out
+
+
 def quality_appendix(inp: ReportInputs) -> Section:
     """Counts of each QC action per wave (all files of a wave summed), small counts hidden."""
     dq = inp.table("data_quality")
@@ -124,7 +139,7 @@ def quality_appendix(inp: ReportInputs) -> Section:
             "Data quality", "the clean stage wrote no data-quality table"),))
     g = dq.fillna({"reason": ""}).groupby(["wave", "measure", "reason"], sort=False,
                                            as_index=False)["n"].sum()
-    shown = suppress_within_groups(g, "n", ["wave", "measure"], inp.min_cell)
+    shown = _hide_rows_read(suppress_within_groups(g, "n", ["wave", "measure"], inp.min_cell))
     rows = tuple((inp.wave_label(r["wave"]), str(r["measure"]).replace("_", " "),
                   str(r["reason"]), fmt_count(r["n"], inp.min_cell))
                  for r in shown.to_dict("records"))

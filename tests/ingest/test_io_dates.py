@@ -100,3 +100,54 @@ def test_read_wave_dates_logs_unparseable_values_and_stores_iso_text():
     logged = r.log[["row", "original_value", "action"]].values.tolist()
     assert logged == [[3, "soon", "set_missing"]]
     assert r.meta["date_order"] == "dmy" and any("not dates" in n for n in r.meta["notes"])
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0019-05-01", "2300-01-01", "13/05/0019", "13/01/2300", "1677-09-20", "2262-04-12"],
+)
+def test_typed_dates_outside_pandas_range_are_set_missing_with_reason(value):
+    r = check_dates(pd.Series([value, "2024-01-25"]), column="d", file="f")
+    assert pd.isna(r.dates.iloc[0]) and r.dates.iloc[1] == pd.Timestamp("2024-01-25")
+    assert r.unparsed == {0: value} and "out of the supported range" in r.reasons[0]
+
+
+def test_dates_at_the_edges_of_pandas_range_are_read():
+    r = check_dates(pd.Series(["1677-09-22", "2262-04-11"]), column="d", file="f")
+    assert r.unparsed == {} and r.dates.notna().all()
+
+
+def test_stored_dates_outside_pandas_range_are_set_missing_and_logged():
+    import datetime as dt
+
+    data = pd.DataFrame(
+        {
+            "done": [dt.datetime(19, 5, 1), dt.datetime(2024, 3, 1), dt.date(2300, 1, 1)],
+            "_source_row": [2, 3, 4],
+        }
+    )
+    r = ReadResult(data=data, log=log_frame(), meta={})
+    read_wave_dates(r, Wave("T0", "t0.sav", 0, date_column="done"), file="t0.sav")
+    assert r.data["done"].tolist()[1] == "2024-03-01 00:00:00"
+    assert r.data["done"].isna().tolist() == [True, False, True]
+    logged = r.log[["row", "column", "original_value", "issue", "action"]].values.tolist()
+    assert [x[0] for x in logged] == [2, 4]
+    assert logged[0][2] == "0019-05-01 00:00:00" and logged[1][2].startswith("2300-01-01")
+    assert all("out of the supported range" in x[3] and x[4] == "set_missing" for x in logged)
+
+
+def test_date_order_errors_give_example_rows():
+    rows = pd.Series([7, 12])
+    with pytest.raises(InputFileError, match=r"03/04/2024 \(row 7\), 05/06/2024 \(row 12\)"):
+        check_dates(pd.Series(["03/04/2024", "05/06/2024"]), column="d", file="f", rows=rows)
+    with pytest.raises(InputFileError, match=r"25/04/2024 \(row 7\).*04/25/2024 \(row 12\)"):
+        check_dates(pd.Series(["25/04/2024", "04/25/2024"]), column="d", file="f", rows=rows)
+    with pytest.raises(InputFileError, match=r"25/04/2024 \(row 7\)"):
+        check_dates(pd.Series(["25/04/2024"]), column="d", file="f", dayfirst=False, rows=rows[:1])
+
+
+def test_read_wave_dates_names_rows_in_the_date_order_error():
+    data = pd.DataFrame({"done": ["03/04/2024", "05/06/2024"], "_source_row": [4, 9]})
+    r = ReadResult(data=data, log=log_frame(), meta={})
+    with pytest.raises(InputFileError, match=r"\(row 4\).*\(row 9\)"):
+        read_wave_dates(r, Wave("T0", "t0.csv", 0, date_column="done"), file="t0.csv")

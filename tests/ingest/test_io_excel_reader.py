@@ -93,3 +93,10 @@ def test_duplicate_headers_in_workbook(tmp_path):
         read_wave(
             tmp_path / "d.xlsx", wave_id="T1", id_column="participant_id", expected_columns=["gm1"]
         )
+
+
+def test_lost_leading_zeros_note_names_the_id_column():
+    r = read("xlsx_header_row3.xlsx")
+    note = [n for n in r.meta["notes"] if "leading zeros" in n]
+    assert len(note) == 1 and "id column 'participant_id'" in note[0]
+    assert "'1'" in note[0] and "'0003'" in note[0]

@@ -49,3 +49,8 @@ def test_detect_lost_leading_zeros_against_reference():
     assert detect_lost_leading_zeros([12, 345], reference_ids=["0012", "0345", "1234"]) is True
     assert detect_lost_leading_zeros(["0012"], reference_ids=["0012", "0345"]) is False
     assert detect_lost_leading_zeros([99], reference_ids=["0012"]) is False
+
+
+def test_huge_numeric_ids_are_not_given_invented_digits():
+    assert id_to_text(1.7e38) == "1.7e+38" and id_to_text(-1.7e38) == "-1.7e+38"
+    assert id_to_text(np.float64(1234.0)) == "1234"

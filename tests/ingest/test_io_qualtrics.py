@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from io_helpers import FIXTURES
 
-from pipeline.errors import InputFileError
+from pipeline.errors import ConfigError, InputFileError
 from pipeline.ingest import read_wave
 from pipeline.ingest.qualtrics import PRIVATE_COLUMNS, preview_rows
 
@@ -99,3 +99,56 @@ def test_preview_detection_by_text_and_numeric_status():
         }
     )
     assert list(preview_rows(df)) == [False, True, False, True, True, True, True]
+
+
+LEGACY_ITEMS = ["gm1", "gm2", "cb1"]
+LEGACY_PRIVATE = {"Name", "EmailAddress", "IPAddress", "LocationLatitude", "LocationLongitude",
+                  "LocationAccuracy"}  # fmt: skip
+
+
+@pytest.mark.parametrize("id_column", ["participant_id", "ResponseID"])
+def test_legacy_export_recognised_in_auto_mode(id_column):
+    r = read_wave(FIXTURES / "qualtrics_legacy.csv", wave_id="T1", id_column=id_column,
+                  expected_columns=LEGACY_ITEMS)  # fmt: skip
+    assert r.meta["format"] == "qualtrics_csv" and r.meta["header_row"] == 1
+    skipped = r.log[r.log["action"] == "skipped"]
+    assert list(skipped["row"]) == [2] and "legacy" in skipped["issue"].iloc[0]
+    dropped = r.log[r.log["action"] == "row_dropped"]
+    assert list(dropped["row"]) == [5] and "preview" in dropped["issue"].iloc[0]
+    assert list(r.data["_source_row"]) == [3, 4, 6]
+    assert r.meta["n_rows_read"] == 4 == len(r.data) + r.n_dropped
+    assert r.data["gm1"].iloc[0] == "Somewhat disagree"  # values, not question text
+    assert r.meta["question_text"]["cb1"] == "I feel I belong in my community"
+    expected_ids = {"participant_id": "SP-0001", "ResponseID": "R_0000legacy"}
+    assert r.data[id_column].iloc[0] == expected_ids[id_column]
+    assert {"StartDate", "EndDate"} <= set(r.data.columns)
+
+
+def test_legacy_export_personal_data_never_passes():
+    r = read_wave(FIXTURES / "qualtrics_legacy.csv", wave_id="T1", id_column="participant_id",
+                  expected_columns=LEGACY_ITEMS)  # fmt: skip
+    flat = r.data.astype(str).to_numpy().ravel().tolist()
+    assert not any("example.org" in v or v.startswith(("81.2.70", "Doe")) for v in flat)
+    assert not LEGACY_PRIVATE & set(r.data.columns)
+    assert set(r.meta["private_columns_removed"]) == LEGACY_PRIVATE
+    assert not any(c.startswith("V") and c[1:].isdigit() for c in r.meta["dropped_columns"])
+
+
+@pytest.mark.parametrize("private", ["Name", "EmailAddress", "LocationAccuracy", "IPAddress"])
+def test_legacy_export_private_columns_cannot_be_configured(private):
+    with pytest.raises(ConfigError, match=private):
+        read_wave(FIXTURES / "qualtrics_legacy.csv", wave_id="T1", id_column="participant_id",
+                  expected_columns=[*LEGACY_ITEMS, private])  # fmt: skip
+
+
+def test_legacy_export_accepted_with_explicit_qualtrics_format():
+    r = read_wave(FIXTURES / "qualtrics_legacy.csv", wave_id="T1", id_column="participant_id",
+                  expected_columns=LEGACY_ITEMS, format="qualtrics_csv")  # fmt: skip
+    assert len(r.data) == 3
+
+
+def test_plain_csv_starting_with_v_columns_is_not_legacy_qualtrics(tmp_path):
+    f = tmp_path / "T1.csv"
+    f.write_text("participant_id,V1,V2\nSP1,1,2\nSP2,3,4\n")
+    r = read_wave(f, wave_id="T1", id_column="participant_id", expected_columns=["V1", "V2"])
+    assert r.meta["format"] == "csv" and len(r.data) == 2

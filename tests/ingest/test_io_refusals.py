@@ -168,3 +168,34 @@ def test_every_refusal_is_a_pipeline_error_not_a_traceback(tmp_path):
     p.write_bytes(b"PK\x03\x04" + b"\x00" * 100)  # looks like a zip, is not one
     with pytest.raises(PipelineError):
         read_wave(p, wave_id="T1", id_column="participant_id", expected_columns=[])
+
+
+def test_likely_match_never_points_at_configured_items_or_noise(tmp_path):
+    f = tmp_path / "T1.csv"
+    f.write_text("participant_id,sup1,sup2,sup4,religion,sup_3\nP1,1,2,3,x,4\n")
+    with pytest.raises(InputFileError) as exc:
+        read_wave(f, wave_id="T1", id_column="participant_id",
+                  expected_columns=["sup1", "sup2", "sup3", "sup4", "lon1"])  # fmt: skip
+    msg = str(exc.value)
+    assert "lacks 2 configured column(s)" in msg
+    assert "'sup3' (likely match: 'sup_3')" in msg  # not the configured 'sup4'
+    assert "'lon1' (no similar column)" in msg  # not 'religion'
+    assert "match: 'sup4'" not in msg and "religion" not in msg
+
+
+def test_likely_match_cutoff_and_abbreviations():
+    from pipeline.ingest.columns import likely_match
+
+    assert likely_match("lon1", ["religion"]) is None
+    assert likely_match("lon1", ["religion", "loneliness1"]) == "loneliness1"
+    assert likely_match("sup3", ["SUP_3", "age"]) == "SUP_3"
+    assert likely_match("gm1", ["gender", "eq_vas"]) is None
+
+
+def test_missing_item_is_not_matched_to_a_present_configured_item():
+    from pipeline.ingest.columns import refuse_missing_items
+
+    with pytest.raises(InputFileError, match=r"'sup3' \(no similar column\)"):
+        refuse_missing_items(["sup3"], ["participant_id", "sup1", "sup2", "sup4"], file="f",
+                             wave_id="T1", configured=["participant_id", "sup1", "sup2", "sup3",
+                                                       "sup4"])  # fmt: skip

@@ -86,3 +86,15 @@ def test_dta_declared_tagged_missing_is_logged_with_its_label():
     assert r.log[["row", "column", "original_value", "issue", "action"]].values.tolist() == [
         [3, "gm1", "a", "user_missing: Refused", "set_missing"]
     ]
+
+
+def test_huge_user_missing_codes_are_logged_as_written(tmp_path):
+    df = pd.DataFrame({"participant_id": [1.0, 2.0, 3.0], "gm1": [1.7e38, 4.0, 1.5e38]})
+    pyreadstat.write_sav(
+        df, tmp_path / "T2.sav", missing_ranges={"gm1": [{"lo": 1e38, "hi": 2e38}]}
+    )
+    r = read_wave(tmp_path / "T2.sav", wave_id="T2", id_column="participant_id",
+                  expected_columns=["gm1"])  # fmt: skip
+    logged = r.log.loc[r.log["action"] == "set_missing", "original_value"].tolist()
+    assert logged == ["1.7e+38", "1.5e+38"]
+    assert r.data["gm1"].isna().tolist() == [True, False, True]

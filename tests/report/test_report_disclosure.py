@@ -71,3 +71,22 @@ def test_extracted_pdf_text_has_no_small_count_next_to_people(built):
     text = re.sub(r"\s+", " ", text)
     small = re.findall(r"\b([1-9]) (?:people|participants|respondents|cases)\b", text)
     assert not small, small
+
+
+def test_rows_read_hidden_where_dropped_rows_are_hidden():
+    """64 read - 63 kept (public as the flow's responders) would give back a hidden 1 dropped."""
+    import pandas as pd
+
+    from pipeline.disclosure import suppress_within_groups
+    from pipeline.report.appendix import _hide_rows_read
+
+    g = pd.DataFrame({"wave": ["T1", "T1", "T1", "T2", "T2", "T2"],
+                      "measure": ["rows_read", "rows_kept", "rows_dropped"] * 2,
+                      "reason": ["", "", "duplicate id", "", "", "not in baseline"],
+                      "n": [200, 180, 20, 64, 63, 1]})
+    shown = _hide_rows_read(suppress_within_groups(g, "n", ["wave", "measure"], 10))
+    t2 = shown[shown["wave"] == "T2"].set_index("measure")["n"]
+    assert isinstance(t2["rows_dropped"], str) and isinstance(t2["rows_read"], str)
+    assert t2["rows_kept"] == 63
+    t1 = shown[shown["wave"] == "T1"].set_index("measure")["n"]
+    assert t1["rows_read"] == 200  # nothing hidden at T1: nothing to protect

@@ -156,8 +156,13 @@ def check_id_format(
     file: str,
     wave_id: str,
     min_share: float = 0.5,
+    id_column: str | None = None,
+    shown: tuple[Iterable[Any], Iterable[Any]] | None = None,
 ) -> None:
     """Refuse a follow-up whose ids are written differently from the baseline's.
+
+    ``id_column`` is named in the message; ``shown`` (baseline, follow-up) are the ids as
+    written in the files, used for the examples (the comparison uses the normalised ids).
 
     Compares id shapes (digits -> 9, letters -> A). When fewer than ``min_share`` of the
     follow-up's ids have a shape seen at baseline, the message gives examples of both and,
@@ -173,8 +178,10 @@ def check_id_format(
     base_digits = {_digits(i) for i in base} - {None}
     follow_digits = [_digits(i) for i in follow]
     numeric_match = sum(1 for d in follow_digits if d in base_digits) / len(follow)
-    ex_b = ", ".join(f"'{i}'" for i in sorted(base)[:3])
-    ex_f = ", ".join(f"'{i}'" for i in sorted(follow)[:3])
+    show_b, show_f = (_id_set(shown[0]), _id_set(shown[1])) if shown else (base, follow)
+    ex_b = ", ".join(f"'{i}'" for i in sorted(show_b)[:3])
+    ex_f = ", ".join(f"'{i}'" for i in sorted(show_f)[:3])
+    column = f" (column '{id_column}')" if id_column else ""
     hint = (
         f" The numbers match ({numeric_match:.0%} of wave {wave_id}'s ids equal a baseline id "
         "once letters, punctuation and leading zeros are ignored), so the id format changed "
@@ -183,10 +190,12 @@ def check_id_format(
         else ""
     )
     raise InputFileError(
-        f"{file}: wave {wave_id}'s participant ids are written differently from baseline: "
+        f"{file}: wave {wave_id}'s participant ids{column} are written differently from "
+        "baseline: "
         f"baseline ids look like {ex_b}, wave {wave_id} ids look like {ex_f} (only "
         f"{same} of {len(follow)} share a baseline id pattern).{hint} Re-export wave {wave_id} "
-        "with the ids exactly as at baseline (format the id column as Text), or fix the ids in "
+        f"with the ids exactly as at baseline (format the id column{column} as Text), or fix "
+        "the ids in "
         "the export, then run again."
     )
 
@@ -203,11 +212,13 @@ def cross_wave_checks(
     barely overlap baseline, a changed id format). ``raw``: wave id -> the reader's data;
     ``wave_paths``: wave id -> its export (waves read from one long file are left out)."""
     check_same_file([(w.id, wave_paths[w.id]) for w in waves if not w.event])
+    base_raw = raw[waves[0].id][id_column].dropna()
     base_ids = normalise_id(raw[waves[0].id][id_column]).dropna()
     for w in waves[1:]:
         ids = normalise_id(raw[w.id][id_column]).dropna()
         file = Path(w.file).name
-        check_id_format(base_ids, ids, file=file, wave_id=w.id)
+        check_id_format(base_ids, ids, file=file, wave_id=w.id, id_column=id_column,
+                        shown=(base_raw, raw[w.id][id_column].dropna()))
         check_id_overlap(base_ids, ids, file=file, wave_id=w.id, threshold=min_id_overlap)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Covariate, Scale
-from pipeline.text import MISSING_TOKENS, norm_label, norm_text
+from pipeline.text import MISSING_TOKENS, norm_label, norm_text, number_texts
 
 ISSUE_LABEL = "text not in label map"
 ISSUE_NOT_NUMBER = "not a number"
@@ -49,11 +49,7 @@ def cell_text(raw: pd.Series) -> pd.Series:
     """The raw cells as ``string`` (for ids and the QC log); integral numbers lose ``.0``
     (``99.0`` -> ``"99"``, ``1001.0`` -> ``"1001"``)."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-        num = raw.astype(float)
-        integral = (num.notna() & np.isfinite(num) & (np.floor(num) == num)).to_numpy()
-        text = num.astype("string")
-        text[integral] = num[integral].astype("int64").astype("string")
-        return text.mask(num.isna())
+        return number_texts(raw)  # numbers beyond 2**53 as written, never cast to int64
     return raw.astype("string")
 
 

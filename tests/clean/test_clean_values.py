@@ -133,3 +133,15 @@ def test_label_mapped_to_null_means_no_answer():
     assert p.value.iloc[0] == 6 and p.value.iloc[2] == 3
     assert pd.isna(p.value.iloc[1]) and p.kind.iloc[1] == "token"
     assert p.kind.iloc[3] == "blank"
+
+
+def test_cell_text_never_invents_digits_beyond_int64():
+    """Issue 13: the QC log showed 1.7e38 as -9223372036854775808."""
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.clean.values import cell_text
+
+    out = cell_text(pd.Series([1.7e38, -1.797e308, 99.0, 1001.0, np.nan]))
+    assert list(out[:4]) == ["1.7e+38", "-1.797e+308", "99", "1001"]
+    assert pd.isna(out.iloc[4])

@@ -148,3 +148,20 @@ def test_a_few_unmatched_ids_pass_and_the_limit_is_configurable():
     check_unmatched(cleaned, raw, waves=WAVES, id_column="participant_id", limit=0.1)  # = 10%
     cleaned, raw = _unmatched_setup(20)
     check_unmatched(cleaned, raw, waves=WAVES, id_column="participant_id", limit=0.5)
+
+
+def test_id_format_refusal_names_the_column_and_shows_ids_as_written():
+    """Issue 13: the leading-zeros refusal names the id column and keeps the ids' case."""
+    import pytest
+
+    from pipeline.clean.crosswave import check_id_format
+    from pipeline.clean.pseudonym import normalise_id
+    from pipeline.errors import InputFileError
+
+    base = pd.Series([f"SP-{i:04d}" for i in range(1, 41)])
+    follow = pd.Series([str(i) for i in range(1, 31)])
+    with pytest.raises(InputFileError) as exc:
+        check_id_format(normalise_id(base), normalise_id(follow), file="t1.xlsx", wave_id="T1",
+                        id_column="participant_id", shown=(base, follow))
+    msg = str(exc.value)
+    assert "column 'participant_id'" in msg and "'SP-0001'" in msg and "sp-0001" not in msg

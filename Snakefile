@@ -11,7 +11,10 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: os.path.join(workflow.basedir, "config", "config.yaml")
+# The demo study's config, unless the command line names the study's own:
+# `snakemake --configfile my_study.yaml` runs exactly that study (nothing merged from the demo).
+if not workflow.overwrite_configfiles:
+    workflow.configfile(os.path.join(workflow.basedir, "config", "config.yaml"))
 
 
 include: "rules/common.smk"

@@ -169,6 +169,29 @@ def _planned_rules(workdir: Path, *extra: str) -> dict[str, int]:
     return counts
 
 
+def _deep_update(target: dict, values: dict) -> None:
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_update(target[key], value)
+        else:
+            target[key] = value
+
+
+def test_own_configfile_is_not_merged_with_the_demo(tmp_path):
+    """`snakemake --configfile study.yaml` runs exactly that study: a key the demo config has
+    and the study's file lacks must not come back from the demo."""
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    del cfg["crosslag"]["analyses"]["social_cure"]
+    cfg_path = tmp_path / "study.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    proc = _run(tmp_path, "-n", "--configfile", str(cfg_path), quiet=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    plan = proc.stdout + proc.stderr
+    assert "crosslag_connections_health" in plan and "crosslag_social_cure" not in plan
+
+
 def test_nothing_under_results_is_untracked(demo_run):
     proc = _run(demo_run.parent, "--list-untracked", quiet=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -221,8 +244,11 @@ def test_a_settings_change_reruns_only_its_analysis(demo_run, tmp_path, override
     import yaml
 
     work = _workdir_copy(demo_run, tmp_path)
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    for section, values in override.items():
+        _deep_update(cfg[section], values)
     cfg_path = tmp_path / "override.yaml"
-    cfg_path.write_text(yaml.safe_dump(override))
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     planned = set(_planned_rules(work, "--configfile", str(cfg_path))) - {"all"}
     assert planned == expected
 

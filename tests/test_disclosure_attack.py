@@ -184,6 +184,25 @@ def read_rci(att: Attacker, public: pd.DataFrame, private: pd.DataFrame,
     return secrets
 
 
+def _flow_sums(att: Attacker, flow: pd.DataFrame, patterns: pd.DataFrame, waves: list):
+    """Every flow count is a sum of fine response patterns (never published themselves);
+    returns the patterns' wave sets and their cells."""
+    sets = {p: set(p.replace(" only", "").split("+")) for p in patterns["pattern"]}
+    fine = {p: ("fine", p) for p in sets}
+    att.total(("flow", waves[0], "retained"), list(fine.values()))
+    if flow["responded"].equals(flow["retained"]):
+        for w in waves:
+            att.total(("flow", w, "retained"), [("flow", w, "responded")])
+    for i in range(1, len(waves)):
+        w, v = waves[i], waves[i - 1]
+        att.total(("flow", w, "retained"), [fine[p] for p, s in sets.items() if w in s])
+        att.total(("flow", w, "lost_since_previous"),
+                  [fine[p] for p, s in sets.items() if v in s and w not in s])
+        att.total(("flow", w, "rejoined"),
+                  [fine[p] for p, s in sets.items() if v not in s and w in s])
+    return sets, fine
+
+
 def read_flow_patterns(att: Attacker, flow_pub: pd.DataFrame, pats_pub: pd.DataFrame | None,
                        flow: pd.DataFrame, patterns: pd.DataFrame) -> dict:
     """Flow and pattern tables, their figure labels, tied by the fine response patterns."""
@@ -215,19 +234,7 @@ def read_flow_patterns(att: Attacker, flow_pub: pd.DataFrame, pats_pub: pd.DataF
             if m:
                 att.read(("flow", waves[i], col), m.group(1))
     # every flow count is a sum of fine response patterns (never published themselves)
-    sets = {p: set(p.replace(" only", "").split("+")) for p in patterns["pattern"]}
-    fine = {p: ("fine", p) for p in sets}
-    att.total(("flow", waves[0], "retained"), list(fine.values()))
-    if flow["responded"].equals(flow["retained"]):
-        for w in waves:
-            att.total(("flow", w, "retained"), [("flow", w, "responded")])
-    for i in range(1, len(waves)):
-        w, v = waves[i], waves[i - 1]
-        att.total(("flow", w, "retained"), [fine[p] for p, s in sets.items() if w in s])
-        att.total(("flow", w, "lost_since_previous"),
-                  [fine[p] for p, s in sets.items() if v in s and w not in s])
-        att.total(("flow", w, "rejoined"),
-                  [fine[p] for p, s in sets.items() if v not in s and w in s])
+    sets, fine = _flow_sums(att, flow, patterns, waves)
     if pats_pub is None:
         return secrets
     truth = dict(zip(pats_pub["category"], _merged_truth(patterns, waves, pats_pub)))
@@ -762,19 +769,7 @@ def flow_structure(att: Attacker, flow: pd.DataFrame, patterns: pd.DataFrame, ca
     """What a reader knows without any number: every flow count and every response-pattern
     category is a sum of fine response patterns (as in ``read_flow_patterns``)."""
     waves = list(flow["wave"])
-    sets = {p: set(p.replace(" only", "").split("+")) for p in patterns["pattern"]}
-    fine = {p: ("fine", p) for p in sets}
-    att.total(("flow", waves[0], "retained"), list(fine.values()))
-    if flow["responded"].equals(flow["retained"]):
-        for w in waves:
-            att.total(("flow", w, "retained"), [("flow", w, "responded")])
-    for i in range(1, len(waves)):
-        w, v = waves[i], waves[i - 1]
-        att.total(("flow", w, "retained"), [fine[p] for p, s in sets.items() if w in s])
-        att.total(("flow", w, "lost_since_previous"),
-                  [fine[p] for p, s in sets.items() if v in s and w not in s])
-        att.total(("flow", w, "rejoined"),
-                  [fine[p] for p, s in sets.items() if v not in s and w in s])
+    sets, fine = _flow_sums(att, flow, patterns, waves)
     for cat in categories:
         att.total(("cat", cat), [fine[p] for p in _members(cat, sets, waves)])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,21 @@ class Wave:
     date_column: str | None = None
     sheet: str | int | None = None
     format: str = "auto"
-    event: str | None = None
+    event: str | tuple[str, ...] | None = None
     wave_column: str | None = None
     event_column: str | None = None
     date_order: str | None = None
     column_map: dict[str, str] = field(default_factory=dict)
+    repeat_instrument: str | None = None
+    instance: int | None = None
+    exclude_if: tuple[str, ...] = ()
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """The event values forming this wave in a long file (several = arms pooled)."""
+        if self.event is None:
+            return ()
+        return (self.event,) if isinstance(self.event, str) else tuple(self.event)
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class Scale:
     min_items: int = 1
     score: str = "mean"
     mid: float | None = None
+    range_by_wave: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def score_range(self) -> tuple[float, float]:
@@ -67,6 +79,9 @@ class Covariate:
     range: tuple[float, float] | None = None
     levels: tuple[str, ...] | None = None
     wave: str | None = None
+    event: str | None = None
+    first_nonempty: bool = False
+    level_map: dict[str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,13 +100,18 @@ class Config:
     waves: tuple[Wave, ...]
     scales: dict[str, Scale]
     covariates: dict[str, Covariate]
-    duplicate_rule: str
+    duplicates: str
     unmatched_followup: str
     min_id_overlap: float
     max_unmatched_share: float
     min_cell: int
     raw: dict[str, Any]
     root: Path
+    time_order: str = "refuse"
+    min_answered: int = 1
+    exclude_if: tuple[str, ...] = ()
+    missing_words: tuple[str, ...] = ()
+    id_pattern: str | None = None
 
     @property
     def wave_ids(self) -> list[str]:
@@ -173,7 +193,8 @@ def validate_dict(cfg: dict[str, Any], with_sections: bool = True) -> list[str]:
             f"config key waves: 'months' must increase from wave to wave (got {months}); list "
             "waves in time order."
         )
-    files = [w["file"] for w in waves if not w.get("event")]
+    files = [w["file"] for w in waves
+             if not (w.get("event") or w.get("wave_column") or w.get("instance"))]
     dupf = sorted({f for f in files if files.count(f) > 1})
     if dupf:
         problems.append(
@@ -215,10 +236,68 @@ def validate_dict(cfg: dict[str, Any], with_sections: bool = True) -> list[str]:
                     f"'{all_items[it]}'; an item may belong to one scale only."
                 )
             all_items[it] = key
-    for key, cov in (cfg.get("covariates") or {}).items():
-        if cov.get("wave") and cov["wave"] not in ids:
+    problems += _range_by_wave_problems(cfg["scales"], ids)
+    problems += _covariate_problems(cfg.get("covariates") or {}, ids)
+    problems += _wave_entry_problems(waves)
+    pattern = cfg.get("id_pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
             problems.append(
-                f"config key covariates.{key}.wave: '{cov['wave']}' is not a wave id {ids}."
+                f"config key id_pattern: '{pattern}' is not a regular expression ({exc}); e.g. "
+                "'SP\\d{4}' for SP0001."
+            )
+    return problems
+
+
+def _range_by_wave_problems(scales: dict[str, Any], ids: list[str]) -> list[str]:
+    problems = []
+    for key, sc in scales.items():
+        lo, hi = sc["range"]
+        for wave_id, (wlo, whi) in (sc.get("range_by_wave") or {}).items():
+            where = f"config key scales.{key}.range_by_wave.{wave_id}"
+            if wave_id not in ids:
+                problems.append(f"{where}: '{wave_id}' is not a wave id {ids}.")
+            elif whi - wlo != hi - lo:
+                problems.append(
+                    f"{where}: [{wlo}, {whi}] must span as many codes as the scale's range "
+                    f"[{lo}, {hi}] (the wave's codes are shifted onto the range, not stretched)."
+                )
+    return problems
+
+
+def _covariate_problems(covariates: dict[str, Any], ids: list[str]) -> list[str]:
+    problems = []
+    for key, cov in covariates.items():
+        where = f"config key covariates.{key}"
+        if cov.get("wave") and cov["wave"] not in ids:
+            problems.append(f"{where}.wave: '{cov['wave']}' is not a wave id {ids}.")
+        if cov.get("event") and cov.get("first_nonempty"):
+            problems.append(
+                f"{where}: give either 'event' (the event the covariate is recorded on) or "
+                "'first_nonempty: true', not both."
+            )
+        lmap = cov.get("level_map")
+        if lmap is not None and cov["type"] != "categorical":
+            problems.append(f"{where}.level_map: only a categorical covariate has levels to map to.")
+        elif lmap is not None and cov.get("levels"):
+            bad = sorted({str(v) for v in lmap.values() if v is not None} - set(cov["levels"]))
+            if bad:
+                problems.append(
+                    f"{where}.level_map: {bad} are not among the covariate's levels "
+                    f"{cov['levels']}; map each answer to one of the levels (or null)."
+                )
+    return problems
+
+
+def _wave_entry_problems(waves: list[dict[str, Any]]) -> list[str]:
+    problems = []
+    for w in waves:
+        if w.get("repeat_instrument") and w.get("instance") is None:
+            problems.append(
+                f"config key waves ({w['id']}).repeat_instrument: give the wave's 'instance' "
+                "(the redcap_repeat_instance whose rows form this wave) as well."
             )
     return problems
 
@@ -272,11 +351,16 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".",
         waves=_waves(cfg["waves"]),
         scales=_scales(cfg["scales"], cfg.get("label_maps") or {}),
         covariates=_covariates(cfg.get("covariates") or {}),
-        duplicate_rule=cleaning["duplicate_rule"],
+        duplicates=cleaning["duplicates"],
         unmatched_followup=cleaning["unmatched_followup"],
         min_id_overlap=float(cleaning["min_id_overlap"]),
         max_unmatched_share=float(cleaning["max_unmatched_share"]),
         min_cell=int(cfg["disclosure"]["min_cell"]),
+        time_order=cleaning["time_order"],
+        min_answered=int(cleaning["min_answered"]),
+        exclude_if=tuple(cleaning["exclude_if"]),
+        missing_words=tuple(cleaning["missing_words"]),
+        id_pattern=cfg.get("id_pattern"),
         raw=raw,
         root=Path(root).resolve(),
     )
@@ -292,11 +376,15 @@ def _waves(entries: list[dict[str, Any]]) -> tuple[Wave, ...]:
             date_column=w.get("date_column"),
             sheet=w.get("sheet"),
             format=w["format"],
-            event=w.get("event"),
+            event=w.get("event") if isinstance(w.get("event"), (str, type(None)))
+            else tuple(w["event"]),
             wave_column=w.get("wave_column"),
             event_column=w.get("event_column"),
             date_order=w.get("date_order"),
             column_map=dict(w.get("column_map") or {}),
+            repeat_instrument=w.get("repeat_instrument"),
+            instance=w.get("instance"),
+            exclude_if=tuple(w.get("exclude_if") or ()),
         )
         for w in entries
     )
@@ -316,6 +404,8 @@ def _scales(entries: dict[str, Any], label_maps: dict[str, Any]) -> dict[str, Sc
             min_items=int(sc.get("min_items", len(sc["items"]))),
             score=sc.get("score", "mean"),
             mid=sc.get("mid"),
+            range_by_wave={w: (float(r[0]), float(r[1]))
+                           for w, r in (sc.get("range_by_wave") or {}).items()},
         )
         for key, sc in entries.items()
     }
@@ -330,6 +420,9 @@ def _covariates(entries: dict[str, Any]) -> dict[str, Covariate]:
             range=tuple(c["range"]) if c.get("range") else None,
             levels=tuple(c["levels"]) if c.get("levels") else None,
             wave=c.get("wave"),
+            event=c.get("event"),
+            first_nonempty=bool(c.get("first_nonempty", False)),
+            level_map=dict(c["level_map"]) if c.get("level_map") is not None else None,
         )
         for key, c in entries.items()
     }

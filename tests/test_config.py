@@ -86,3 +86,78 @@ def test_missing_required_key(raw):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+# --- the evaluator-facing keys added for real exports (issue 13) --------------------------------
+
+
+def test_new_keys_defaults(raw):
+    cfg = config_from_dict(raw)
+    assert cfg.duplicates == "most_complete" and cfg.time_order == "refuse"
+    assert cfg.min_answered == 1 and cfg.exclude_if == () and cfg.id_pattern is None
+    assert "n/a" in cfg.missing_words and "" in cfg.missing_words
+    assert cfg.waves[0].events == () and cfg.waves[0].exclude_if == ()
+    assert cfg.scales["support"].range_by_wave == {}
+    assert cfg.covariates["gender"].level_map is None
+    assert cfg.covariates["gender"].first_nonempty is False
+
+
+def test_new_keys_read(raw):
+    ok = copy.deepcopy(raw)
+    ok["cleaning"].update(duplicates="latest", time_order="log", min_answered=2,
+                          exclude_if=["Finished == 0"], missing_words=["n/a", "refused"])
+    ok["id_pattern"] = r"SP\d{4}"
+    ok["waves"][1].update(event=["visit_1_arm_1", "visit_1_arm_2"], exclude_if=["Progress < 100"])
+    ok["scales"]["group_memberships"]["range_by_wave"] = {"T1": [0, 6]}
+    ok["covariates"]["gender"].update(event="enrolment_arm_1",
+                                      level_map={"female": "Woman", "1": "Woman", "x": None})
+    cfg = config_from_dict(ok)
+    assert cfg.duplicates == "latest" and cfg.time_order == "log" and cfg.min_answered == 2
+    assert cfg.exclude_if == ("Finished == 0",) and cfg.missing_words == ("n/a", "refused")
+    assert cfg.id_pattern == r"SP\d{4}"
+    assert cfg.waves[1].events == ("visit_1_arm_1", "visit_1_arm_2")
+    assert cfg.waves[1].exclude_if == ("Progress < 100",)
+    assert cfg.scales["group_memberships"].range_by_wave == {"T1": (0.0, 6.0)}
+    assert cfg.covariates["gender"].event == "enrolment_arm_1"
+    assert cfg.covariates["gender"].level_map == {"female": "Woman", "1": "Woman", "x": None}
+
+
+def test_single_event_stays_a_string(raw):
+    ok = copy.deepcopy(raw)
+    ok["waves"][0]["event"] = "baseline_arm_1"
+    assert config_from_dict(ok).waves[0].events == ("baseline_arm_1",)
+
+
+@pytest.mark.parametrize(
+    "edit, pattern",
+    [
+        (lambda c: c["scales"]["support"].update(range_by_wave={"T9": [0, 6]}),
+         r"scales\.support\.range_by_wave\.T9: 'T9' is not a wave id"),
+        (lambda c: c["scales"]["support"].update(range_by_wave={"T1": [0, 10]}),
+         r"range_by_wave\.T1: \[0, 10\] must span as many codes"),
+        (lambda c: c["covariates"]["gender"].update(level_map={"f": "Female"}),
+         r"covariates\.gender\.level_map: \['Female'\] are not among"),
+        (lambda c: c["covariates"]["age"].update(level_map={"x": "y"}),
+         r"covariates\.age\.level_map: only a categorical covariate"),
+        (lambda c: c["covariates"]["age"].update(event="e1", first_nonempty=True),
+         r"covariates\.age: give either 'event'"),
+        (lambda c: c["waves"][1].update(repeat_instrument="visits"),
+         r"waves \(T1\)\.repeat_instrument: give the wave's 'instance'"),
+        (lambda c: c.update(id_pattern="SP(\\d{4}"), r"config key id_pattern: 'SP\(\\d\{4\}'"),
+        (lambda c: c["cleaning"].update(duplicates="most_complete_then_latest"),
+         r"cleaning\.duplicates: 'most_complete_then_latest' is not one of"),
+        (lambda c: c["waves"][1].update(event=[]), r"waves\.1\.event"),
+    ],
+)
+def test_new_keys_refused_with_the_key(raw, edit, pattern):
+    bad = copy.deepcopy(raw)
+    edit(bad)
+    with pytest.raises(ConfigError, match=pattern):
+        config_from_dict(bad)
+
+
+def test_waves_from_one_file_by_instance_allowed(raw):
+    ok = copy.deepcopy(raw)
+    for i, w in enumerate(ok["waves"]):
+        w.update(file="data/raw/repeats.csv", repeat_instrument="visits", instance=i + 1)
+    assert [w.instance for w in config_from_dict(ok).waves] == [1, 2, 3]

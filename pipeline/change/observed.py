@@ -33,7 +33,7 @@ def check_long(long: pd.DataFrame) -> None:
         raise DataError(
             f"change: long.parquet has {int(dup.sum())} rows that repeat a participant-wave "
             f"(e.g. a pid at {first['wave']}); the clean stage keeps one row per participant and "
-            "wave. Re-run the clean stage (cleaning.duplicate_rule) before this stage."
+            "wave. Re-run the clean stage (cleaning.duplicates) before this stage."
         )
 
 

@@ -16,18 +16,22 @@ from pipeline.config import Config, Covariate, Scale, Wave
 __all__ = ["SECTION", "CORE_KEYS", "CleaningRules", "CleanSettings", "from_config"]
 
 SECTION = None
-CORE_KEYS = ("id_column", "waves", "scales", "covariates", "label_maps", "cleaning",
-             "pseudonymisation")
+CORE_KEYS = ("id_column", "id_pattern", "waves", "scales", "covariates", "label_maps",
+             "cleaning", "pseudonymisation")
 
 
 @dataclass(frozen=True)
 class CleaningRules:
     """The ``cleaning`` section of the core config, defaults filled in."""
 
-    duplicate_rule: str
+    duplicates: str
     unmatched_followup: str
     min_id_overlap: float
     max_unmatched_share: float
+    time_order: str
+    min_answered: int
+    missing_words: tuple[str, ...]
+    id_pattern: str | None
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,14 @@ def from_config(cfg: Config) -> CleanSettings:
     """The clean settings of a validated configuration (defaults: the core schema's)."""
     return CleanSettings(
         cleaning=CleaningRules(
-            duplicate_rule=cfg.duplicate_rule,
+            duplicates=cfg.duplicates,
             unmatched_followup=cfg.unmatched_followup,
             min_id_overlap=cfg.min_id_overlap,
             max_unmatched_share=cfg.max_unmatched_share,
+            time_order=cfg.time_order,
+            min_answered=cfg.min_answered,
+            missing_words=cfg.missing_words,
+            id_pattern=cfg.id_pattern,
         ),
         id_column=cfg.id_column,
         waves=tuple(cfg.waves),

@@ -79,7 +79,7 @@ class Covariate:
     range: tuple[float, float] | None = None
     levels: tuple[str, ...] | None = None
     wave: str | None = None
-    event: str | None = None
+    event: str | tuple[str, ...] | None = None
     first_nonempty: bool = False
     level_map: dict[str, str | None] | None = None
 
@@ -357,7 +357,8 @@ def _covariates(entries: dict[str, Any]) -> dict[str, Covariate]:
             range=tuple(c["range"]) if c.get("range") else None,
             levels=tuple(c["levels"]) if c.get("levels") else None,
             wave=c.get("wave"),
-            event=c.get("event"),
+            event=c.get("event") if isinstance(c.get("event"), (str, type(None)))
+            else tuple(c["event"]),
             first_nonempty=bool(c.get("first_nonempty", False)),
             level_map=dict(c["level_map"]) if c.get("level_map") is not None else None,
         )

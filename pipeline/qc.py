@@ -32,7 +32,8 @@ QC_LOG_COLUMNS = ["file", "row", "pid", "wave", "column", "original_value", "iss
 ROW_DROPPED = "row_dropped"
 SET_MISSING = "set_missing"
 ACTIONS = (ROW_DROPPED, SET_MISSING, "skipped", "flagged", "recoded", "reverse_keyed",
-           "id_normalised", "renamed_column", "kept_unmatched", "score_missing")
+           "id_normalised", "renamed_column", "kept_unmatched", "score_missing",
+           "covariate_source")
 
 
 def empty_log(columns: list[str] = QC_LOG_COLUMNS) -> pd.DataFrame:

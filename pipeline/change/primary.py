@@ -145,7 +145,8 @@ def _stand_ins(t: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
         for m in order:
             if m in set(same["method"]):
                 t.loc[i, "stands_in"] = m
-                t.loc[i, "message"] = (f"{r['message']}; {m} stands in for the primary method "
+                said = str(r["message"]).rstrip(".")
+                t.loc[i, "message"] = (f"{said}; {m} stands in for the primary method "
                                        f"({r['method']})").lstrip("; ")
                 break
     return t

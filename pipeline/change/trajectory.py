@@ -195,6 +195,16 @@ def _unsupported(fr: _Frame, waves_seen: list[str]) -> str | None:
     return None
 
 
+def _too_few_for_model(construct: str, n_obs: int, n_people: int, n_fixed: int) -> str | None:
+    """Why a random-intercept model cannot be estimated from so few scores (None when it can):
+    it needs more observations than fixed effects plus its two variances, from >= 2 people."""
+    if n_obs > n_fixed + 2 and n_people >= 2:
+        return None
+    return (f"too few '{construct}' scores for the mixed model of change: it needs more scores "
+            f"than its {n_fixed} fixed effects (baseline, the waves and the covariates) plus 2 "
+            "variances, from at least 2 people; it cannot be estimated.")
+
+
 def _model_means(fr: _Frame, design, fit: RandomInterceptFit, small_seen: np.ndarray,
                  min_cell: int, conf: float) -> pd.DataFrame:
     """Model-based means per configured wave (blank for small or unobserved waves)."""
@@ -295,12 +305,16 @@ def fit_trajectory(
                  for w in wave_ids if w not in waves_seen]
     design = trajectory_design(d, waves_seen, covariates, time, covariate_weights)
     fr.notes += design.notes
+    too_small = _too_few_for_model(construct, len(d), d["pid"].nunique(), design.X.shape[1])
+    if too_small:
+        return _not_estimable(fr, too_small)
     fit = fit_random_intercept(d[construct].to_numpy(float), design.X, d["pid"].to_numpy(),
                                reml, optimizers, label=f"change/{construct}")
     if not fit.ok:
+        log.warning("change/%s: every optimiser failed: %s", construct, "; ".join(fit.notes))
         return _not_estimable(
-            fr, f"the mixed model for '{construct}' did not converge with any optimiser "
-            f"({'; '.join(fit.notes)}). No estimates are reported; check for extreme values "
+            fr, f"the mixed model for '{construct}' did not converge with any optimiser (details "
+            "in the change rule's log). No estimates are reported; check for extreme values "
             "or very few follow-up responses.", status=Status.FAILED.value)
     fr.notes += fit.notes
     # A wave answered by fewer than min_cell people stays in the fit (it does no harm to the

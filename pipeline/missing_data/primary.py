@@ -227,8 +227,9 @@ def _mark_primary(table: pd.DataFrame, primary: str) -> pd.DataFrame:
             if method in set(ok["method"]):
                 i = ok.index[ok["method"] == method][0]
                 table.loc[i, "stands_in_for"] = primary
+                said = str(table.loc[prow[0], "message"]).rstrip(".")
                 table.loc[prow[0], "message"] = (
-                    f"{table.loc[prow[0], 'message']}; {method.replace('_', ' ')} stands in for "
+                    f"{said}; {method.replace('_', ' ')} stands in for "
                     f"{primary} (its row has stands_in_for = {primary})")
                 break
     return table

@@ -27,7 +27,8 @@ def stand_in_note(primary: str) -> str:
 
 
 def _num(x: float) -> str:
-    return f"{abs(x):.0f}" if abs(x) >= 10 or float(abs(x)).is_integer() else f"{abs(x):.1f}"
+    """A δ on the configured grid, never rounded away (0.25 -> "0.25", 3 -> "3", 12.5 -> "12.5")."""
+    return f"{abs(float(x)):.4g}"
 
 
 def _signed(x: float) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pipeline.report.front import caveat_bullets
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Paragraph, Section
-from pipeline.report.numfmt import fmt_count, fmt_num, fmt_pct, is_missing
+from pipeline.report.numfmt import fmt_count, fmt_pct, in_sentence, is_missing
 
 __all__ = ["limitations_section", "SMALL_LAST_WAVE"]
 
@@ -24,7 +24,7 @@ def _response(inp: ReportInputs) -> list[str]:
         if is_missing(r.get("pct_baseline")) or isinstance(r.get("pct_baseline"), str):
             continue
         out.append(f"{fmt_pct(r['pct_baseline'])} of those who joined answered at "
-                   f"{str(r['label']).lower()}")
+                   f"{in_sentence(r['label'])}")
     if not out:
         return []
     return ["Response rates: " + "; ".join(out) + ". Results at later waves describe the people "
@@ -39,7 +39,7 @@ def _last_wave(inp: ReportInputs) -> list[str]:
     n = last.get("responded")
     if isinstance(n, str) or is_missing(n) or float(n) >= SMALL_LAST_WAVE:
         return []
-    return [f"Only {fmt_count(n, inp.min_cell)} people answered at {str(last['label']).lower()}: "
+    return [f"Only {fmt_count(n, inp.min_cell)} people answered at {in_sentence(last['label'])}: "
             "estimates involving the last wave are imprecise and the cross-lagged models are "
             "exploratory."]
 
@@ -49,8 +49,8 @@ def _missing(inp: ReportInputs) -> list[str]:
     out = []
     neg, pos = imp.get("tipping_delta_negative"), imp.get("tipping_delta_positive")
     if not is_missing(neg) or not is_missing(pos):
-        shifts = [f"{fmt_num(abs(float(v)), 0)} "
-                  f"{'point' if fmt_num(abs(float(v)), 0) == '1' else 'points'} {w}"
+        # a δ on the configured grid, never rounded away (0.25 stays 0.25)
+        shifts = [f"{abs(float(v)):.4g} {'point' if abs(float(v)) == 1 else 'points'} {w}"
                   for v, w in ((neg, "lower"), (pos, "higher")) if not is_missing(v)]
         out.append("The main conclusion about the primary outcome would change if people who "
                    "left had scores " + " or ".join(shifts) + " than similar people who stayed "
@@ -60,6 +60,10 @@ def _missing(inp: ReportInputs) -> list[str]:
 
 def _design(inp: ReportInputs) -> list[str]:
     n = len(inp.waves)
+    if n < 2:
+        return ["Only the first wave has been analysed: the report describes the people who "
+                "joined, and nothing can yet be said about change, about who stayed, or about "
+                "how the measures relate over time."]
     out = [f"The study has {n} waves: change is described at {n - 1} follow-up "
            f"point{'s' if n > 2 else ''} only, and" + (" a random-intercept cross-lagged model "
                                                        "needs at least three." if n < 3 else

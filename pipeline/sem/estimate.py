@@ -67,13 +67,13 @@ def prepare_data(data: pd.DataFrame, ov_names: list[str], missing: str, model: s
         counts[pat.obs] += pat.n
     few = [ov_names[i] for i in np.flatnonzero(counts < 2)]
     if few:
-        raise DataError(f"{model}: variable(s) {few} have fewer than 2 observed values; drop "
-                        "them from the model or check the wave/column mapping.")
+        raise DataError(f"{model}: variable(s) {', '.join(few)} have fewer than 2 observed "
+                        "values; drop them from the model or check the wave/column mapping.")
     spread = np.nanmax(x[pdat.kept_rows], axis=0) - np.nanmin(x[pdat.kept_rows], axis=0)
     constant = [ov_names[i] for i in np.flatnonzero(spread == 0)]
     if constant:
-        raise DataError(f"{model}: variable(s) {constant} are constant in the analysed cases "
-                        "(zero variance); drop them from the model.")
+        raise DataError(f"{model}: variable(s) {', '.join(constant)} are constant in the "
+                        "analysed cases (zero variance); drop them from the model.")
     return pdat
 
 

@@ -65,3 +65,13 @@ def test_sentence_clear_result_holds_over_the_grid():
 def test_sentence_says_one_point_not_one_points():
     assert _unit(1.0, "points") == "point" and _unit(-1, "points") == "point"
     assert _unit(2, "points") == "points" and _unit(1, "mm") == "mm"
+
+
+def test_sentence_keeps_a_fine_delta_grid():
+    """A δ grid of 0.25 on a 1-7 scale: the sentence says 0.25 and 0.5, never '0.2' or '0'
+    (found on a real pre/post Qualtrics study)."""
+    t = _table({-0.5: "negative", -0.25: "negative", 0.0: "uncertain", 0.25: "uncertain",
+                0.5: "positive"})
+    s = tipping_sentence(t, "trust", "points")
+    assert "0.25 points lower" in s and "0.5 points higher" in s
+    assert "0.2 points" not in s and " 0 points" not in s

@@ -150,7 +150,7 @@ def test_collinear_variables_refused_with_their_names(missing):
 
 
 def test_constant_variable_refused(items):
-    with pytest.raises(DataError, match=r"\['cb3'\].*constant"):
+    with pytest.raises(DataError, match=r"variable\(s\) cb3 are constant"):
         fit_sem(CFA, items.assign(cb3=4.0))
 
 

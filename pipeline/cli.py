@@ -3,9 +3,12 @@
 Every stage takes ``--config`` (the effective configuration, YAML or JSON), ``--root`` (project
 root for relative data paths), ``--io`` (JSON of the rule's named inputs and outputs, see
 :class:`pipeline.stage_io.StageIO`) and ``--log`` (the rule's log file). A stage module exposes
-``run(cfg, io)``. A :class:`PipelineError` is
+``run(cfg, io)``. ``socialcure init FILE... --out config/my_study.yaml`` writes a commented
+starter config from the files' headers (:mod:`pipeline.ingest.starter`). A :class:`PipelineError` is
 printed as a plain message (file, column, row or model, and what to do) to the terminal and the
-log, and the process exits with status 2; anything else is a bug and keeps its traceback.
+log, and the process exits with status 2. Anything else is a bug in the pipeline: the user sees
+one plain message saying so, the traceback goes to the log file for the maintainers, and the
+process exits with status 3 (``tests/test_hostile_inputs.py`` hunts for such bugs).
 """
 
 from __future__ import annotations
@@ -19,24 +22,51 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse
+import importlib
 import json
 import logging
 import sys
+import traceback
 from pathlib import Path
 
 import yaml
 
 from pipeline.config import Config, config_from_dict
-from pipeline.errors import PipelineError
+from pipeline.errors import ConfigError, PipelineError
 from pipeline.registry import WINGS, stage_module, wing
 from pipeline.stage_io import StageIO
 
 log = logging.getLogger("pipeline")
 
 def load_effective_config(path: str | Path, root: str | Path) -> Config:
-    text = Path(path).read_text(encoding="utf-8")
-    raw = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+    """The validated config in ``path`` (JSON or YAML); ConfigError when it is missing,
+    unreadable or not a mapping of keys to values."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        raw = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        raise ConfigError(f"config file {path} cannot be read ({type(exc).__name__}: {exc}). "
+                          "Check the path given to --config / --configfile.") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config file {path} is empty or not a mapping of keys to values.")
     return config_from_dict(raw, root=root)
+
+
+def _report_bug(what: str, log_path: str | None) -> int:
+    """An exception that is not a PipelineError is a bug in the pipeline, not in the user's data:
+    say so in one plain message, keep the traceback in the rule's log file (or on the terminal
+    when there is none) for the maintainers, and exit with status 3."""
+    where = f"the full traceback is in {log_path}" if log_path else "the traceback follows"
+    exc = sys.exc_info()[1]
+    log.error("%s stopped on an internal error (%s: %s). This is a bug in the pipeline, not a "
+              "problem with your files or config: please report it, with the log; %s.",
+              what, type(exc).__name__, exc, where)
+    if log_path:
+        with open(log_path, "a", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc())
+    else:
+        traceback.print_exc()
+    return 3
 
 
 def _setup_logging(log_path: str | None) -> None:
@@ -50,8 +80,37 @@ def _setup_logging(log_path: str | None) -> None:
     )
 
 
+def init_main(argv: list[str]) -> int:
+    """``socialcure init FILE... --out config/my_study.yaml``: a commented starter config guessed
+    from the headers of the evaluator's files (``pipeline.ingest.starter``, imported on demand
+    like every wing)."""
+    parser = argparse.ArgumentParser(
+        prog="socialcure init",
+        description="Write a commented starter study config from the headers (and value labels) "
+                    "of the survey exports; then fill its TODOs and check its CHECKs.")
+    parser.add_argument("files", nargs="+", help="the wave exports (CSV, .xlsx, .sav, .dta)")
+    parser.add_argument("--out", default="config/my_study.yaml", help="the config file to write")
+    parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    args = parser.parse_args(argv)
+    _setup_logging(None)
+    try:
+        starter = importlib.import_module("pipeline.ingest.starter_yaml")
+        log.info("%s", starter.write_starter(args.files, args.out, force=args.force))
+    except PipelineError as exc:
+        log.error("%s", exc)
+        return 2
+    except Exception:  # noqa: BLE001 - the safety net: a bug, said plainly (see _report_bug)
+        return _report_bug("socialcure init", None)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="socialcure", description=__doc__.splitlines()[0])
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["init"]:
+        return init_main(argv[1:])
+    parser = argparse.ArgumentParser(
+        prog="socialcure", description=__doc__.splitlines()[0],
+        epilog="Also: socialcure init FILE... --out config/my_study.yaml (a starter config).")
     parser.add_argument("stage", choices=[w.stage for w in WINGS],
                         help="the stage to run (one per wing, see pipeline/registry.py)")
     parser.add_argument("--config", required=True, help="effective configuration (YAML/JSON)")
@@ -66,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as exc:
         log.error("%s", exc)
         return 2
+    except Exception:  # noqa: BLE001 - the safety net: a bug, said plainly (see _report_bug)
+        return _report_bug(f"stage {args.stage}", args.log)
     return 0
 
 

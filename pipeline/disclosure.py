@@ -37,6 +37,14 @@ equivalent: ``sdcTable::protectTable`` with ``method = "SIMPLEHEURISTIC"`` plus 
 attacker check. The attack test ``tests/test_disclosure_attack.py`` runs the same kind of
 audit against the outputs of a full run.
 
+**Tables that describe the same people** (the baseline description of the change wing and
+the retained-vs-lost table of the attrition wing) protect the same whole-sample cells with one
+rule, :func:`protect_described_variable` (entrants = n + missing; n = sum of the levels), so
+that each wing knows what the other publishes (:func:`published_bounds`); ``protect(...,
+guard=...)`` keeps a cell hidden in the other table from being pinned by this one. A range
+that lies below ``min_cell`` ("2-3") is printed as ``"<10"`` (``Protection.text(...,
+cap_small=True)``).
+
 **Helpers for words and figures** (every sentence, label and percentage goes through them):
 
 * :func:`safe_count` -- ``"<10"`` for a small count, ``"[c]"`` for a hidden one, else the count.
@@ -350,13 +358,19 @@ class Protection:
     def hidden(self, key) -> bool:
         return self.status.get(key, "") != ""
 
-    def text(self, key, show_ranges: bool = True):
-        """The published form of a cell: the count, ``"<10"``, a range or ``"[c]"``."""
+    def text(self, key, show_ranges: bool = True, cap_small: bool = False):
+        """The published form of a cell: the count, ``"<10"``, a range or ``"[c]"``.
+
+        ``cap_small``: a range that lies below ``min_cell`` ("2-3") is published as ``"<10"``
+        (or ``"[c]"`` when it reaches 0): it says less, and no printed count is below the
+        threshold."""
         st = self.status[key]
         if st == "primary":
             return small_mark(self.min_cell)
         if st == "secondary":
             lo, hi = self.ranges[key]
+            if cap_small and hi < self.min_cell and hi > lo:
+                return small_mark(self.min_cell) if lo >= 1 else SECONDARY_MARK
             return range_text(lo, hi) if show_ranges and hi > lo else SECONDARY_MARK
         return round(float(self.values[key]))
 
@@ -372,6 +386,7 @@ def protect(
     prefer_hidden: Sequence[Hashable] = (),
     min_values: int = 2,
     limits: Mapping[Hashable, tuple[float, float]] | None = None,
+    guard: Sequence[Hashable] = (),
 ) -> Protection:
     """Audited primary + secondary suppression of the cells ``publish`` (see the module notes).
 
@@ -385,7 +400,9 @@ def protect(
     (e.g. ``(1, 9)`` for a total published elsewhere as "<10"). When nothing is left to hide, a
     pinned small cell is shown as "[c]" instead of "<10" (which says "at least 1": with one
     missing value in all, "<10 of those lost" says it was theirs); a cell that the known totals
-    pin even then is listed in ``Protection.unprotectable`` and logged.
+    pin even then is listed in ``Protection.unprotectable`` and logged. ``guard``: latent
+    cells hidden in another published table (their bounds from ``limits``) that the cells
+    published here must not pin either; they are checked like hidden cells.
     """
     publish = [k for k in publish if not pd.isna(values[k])]
     status = {k: "primary" if is_small(values[k], min_cell) else "" for k in publish}
@@ -404,10 +421,11 @@ def protect(
             bounds[k] = ((float(values[k]),) * 2 if st == "" else
                          (1.0, float(min_cell - 1)) if st == "primary" else (0.0, np.inf))
         hidden = [k for k, st in status.items() if st]
-        ranges = feasible_ranges(equations, bounds, hidden)
-        pinned = [k for k in hidden if ranges[k][1] - ranges[k][0] + 1 < min_values
-                  and k not in lost]
+        ranges = feasible_ranges(equations, bounds, hidden + list(guard))
+        pinned = [k for k in hidden + list(guard)
+                  if ranges[k][1] - ranges[k][0] + 1 < min_values and k not in lost]
         if not pinned:
+            ranges = {k: ranges[k] for k in hidden}
             prot = Protection(dict(values), status, ranges, min_cell)
             prot.unprotectable = sorted(lost, key=str)
             return prot
@@ -419,7 +437,7 @@ def protect(
         if not cand:
             # nothing left to hide: a "<10" (which says "at least 1") may be what pins it, so
             # show such cells as "[c]" (0 or more); else report the cell
-            relax = [k for k in pinned if status[k] == "primary" and _tied(k, p, equations)]
+            relax = [k for k in pinned if status.get(k) == "primary" and _tied(k, p, equations)]
             if relax:
                 for k in relax:
                     status[k] = "secondary"
@@ -465,7 +483,52 @@ def _unpins(p, k, equations, bounds, min_values) -> bool:
     return hi - lo + 1 >= min_values
 
 
+def protect_described_variable(
+    n: float, missing: float, levels: Mapping[Hashable, float], total: float | None,
+    min_cell: int = 10,
+) -> Protection:
+    """Counts of one variable of a published sample description, protected together: ``n``
+    (people with a value), ``missing`` and, for a categorical variable, the ``levels`` counts,
+    with ``total = n + missing`` (the number described, published elsewhere: known exactly
+    unless small) and ``n = sum of the levels``. Cells: ``("n",)``, ``("miss",)``, ``("lvl",
+    level)``; NaN cells are left out. The change wing's baseline description publishes this;
+    the attrition wing recomputes it to know what that description shows of the whole sample.
+    """
+    values: dict = {}
+    if n is not None and not pd.isna(n):
+        values[("n",)] = float(n)
+    if missing is not None and not pd.isna(missing):
+        values[("miss",)] = float(missing)
+    lv = {("lvl", k): float(v) for k, v in levels.items() if not pd.isna(v)}
+    values |= lv
+    eqs, known, limits = [], [], {}
+    if total is not None and {("n",), ("miss",)} <= set(values):
+        values[("N",)] = float(total)
+        eqs.append({("N",): 1, ("n",): -1, ("miss",): -1})
+        if is_small(total, min_cell):
+            limits[("N",)] = (1.0, float(min_cell - 1))
+        else:
+            known.append(("N",))
+    if lv and ("n",) in values:
+        eqs.append({("n",): 1} | {k: -1 for k in lv})
+    publish = [k for k in values if k != ("N",)]
+    return protect(values, eqs, publish, min_cell, known=known, limits=limits,
+                   prefer_shown=[("n",)])
+
+
+def published_bounds(prot: Protection, key, cap_small: bool = True) -> tuple[float, float]:
+    """What a reader learns of a cell from its published text (``Protection.text``): the count
+    itself, (1, min_cell - 1) for "<10", the range, or (0, inf) for "[c]"."""
+    text = prot.text(key, cap_small=cap_small)
+    if not isinstance(text, str):
+        return float(text), float(text)
+    if text == small_mark(prot.min_cell):
+        return 1.0, float(prot.min_cell - 1)
+    return prot.ranges[key] if text != SECONDARY_MARK else (0.0, np.inf)
+
+
 # ----------------------------------------------------------------------------- words and labels
+
 def safe_count(n, min_cell: int = 10, *, hidden: bool = False) -> str:
     """A count for a sentence or label: ``"[c]"`` when hidden, ``"<10"`` when small."""
     if n is None or pd.isna(n):

@@ -1,7 +1,9 @@
 """One vocabulary for the outcome of every model and analysis.
 
 Every result the pipeline writes carries a status. Anything but ``ok`` means no estimates are
-shown; the message says why in words an evaluator can act on. Build status rows only through
+shown; the message says why in words an evaluator can act on. ``waits_for_data`` and
+``not_run`` are not failures: the analysis was not attempted (one wave configured; switched off
+in the config), and :mod:`pipeline.plan` gives the reason. Build status rows only through
 :func:`status_row` so that every status table has the same columns.
 """
 
@@ -23,6 +25,9 @@ class Status(str, Enum):
     NOT_IDENTIFIED = "not_identified"
     IMPROPER_SOLUTION = "improper_solution"  # e.g. a negative variance (SEM)
     FAILED = "failed"  # any other numerical failure
+    # an analysis that did not run at all (see pipeline.plan): not a failure of the data
+    WAITS_FOR_DATA = "waits_for_data"  # needs a wave the study has not configured yet
+    NOT_RUN = "not_run"  # switched off in the config, or nothing configured to run
 
     def __str__(self) -> str:  # so f-strings and CSVs show the plain value
         return self.value

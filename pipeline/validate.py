@@ -4,8 +4,10 @@ Run by the Snakefile (``rules/common.smk``) before any job starts. The core stud
 scales, covariates, ...) is checked by :mod:`pipeline.config`; each analysis section by its
 schema (``pipeline/<wing>/settings.schema.yaml``) and then by its wing's ``settings.from_config``
 (cross-checks such as "this construct is a configured scale"), found through
-:mod:`pipeline.registry`. A typo in a mediation chain therefore stops the run in the first
-second, naming the key, together with every other problem.
+:mod:`pipeline.registry`, for every wing that runs (:mod:`pipeline.plan`): a wing switched off
+or waiting for a later wave has its keys checked by its schema but not its cross-checks. A typo
+in a mediation chain therefore stops the run in the first second, naming the key, together with
+every other problem.
 
 :func:`stage_settings_json` gives each rule its ``params``: exactly what its stage reads from the
 config, so a rule reruns when, and only when, that changes.
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from pipeline.config import Config, config_from_dict, schema_problems
 from pipeline.errors import ConfigError
+from pipeline.plan import study_plan
 from pipeline.registry import WINGS, Wing, settings_module, wing
 
 __all__ = ["validate_config", "validate_analysis_sections", "stage_settings_json"]
@@ -36,15 +39,22 @@ def _check_wing(cfg: Config, w: Wing) -> list[str]:
 
 
 def _section_problems(cfg: Config) -> list[str]:
-    """Schema problems of the analysis sections, then each schema-clean section's cross-checks."""
+    """Schema problems of the analysis sections (every section, running or not: a typo is a
+    typo), then the cross-checks of each schema-clean section whose wing runs. A wing that does
+    not run (switched off, or waiting for a wave: :mod:`pipeline.plan`) is not cross-checked,
+    so a one-wave study is not refused for settings that name its later waves."""
     sections = {w.section for w in WINGS if w.section}
     by_section: dict[str, list[str]] = {}
     for key, msg in schema_problems(cfg.raw):
         if key in sections:
             by_section.setdefault(key, []).append(msg)
+    plan = study_plan(cfg)
     problems: list[str] = []
     for w in WINGS:
-        problems += by_section[w.section] if w.section in by_section else _check_wing(cfg, w)
+        if w.section in by_section:
+            problems += by_section[w.section]
+        elif plan[w.stage].runs or w.stage == "change":
+            problems += _check_wing(cfg, w)  # change: its descriptives run in any case
     return list(dict.fromkeys(problems))  # a shared check (e.g. missing_data) reported once
 
 

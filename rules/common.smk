@@ -4,7 +4,10 @@ import os
 import sys
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
+
 from pipeline.errors import PipelineError
+from pipeline.plan import study_plan
 from pipeline.validate import stage_settings_json, validate_config
 
 try:
@@ -24,6 +27,16 @@ if _missing:
 
 WAVES = CFG.wave_ids
 PY = sys.executable
+
+# Which analyses run (pipeline/plan.py): a wing switched off in the config, or waiting for a
+# wave the study has not configured yet, has no rule in the workflow; the findings table and
+# the report say why. The change rule always runs (without a follow-up wave it writes the
+# baseline descriptives only).
+PLAN = study_plan(CFG)
+RUNS = {stage for stage, p in PLAN.items() if p.runs}
+for _p in PLAN.values():
+    if not _p.runs:
+        sys.stderr.write(f"Not run: {_p.stage}: {_p.reason}\n")
 
 # The effective configuration (config file + any --config overrides) is written once per run
 # for the CLI stages; it is rewritten only when its content changes, so it never triggers reruns
@@ -75,11 +88,21 @@ def settings_params(stage):
     return stage_settings_json(CFG, stage)
 
 
+def rule_outputs(rule_name):
+    """Declared outputs of an included rule; [] for a rule not in the workflow (its wing does
+    not run for this study)."""
+    try:
+        return list(getattr(rules, rule_name).output)
+    except WorkflowError:  # not included: its wing does not run
+        return []
+
+
 def declared_outputs(rule_name, keep):
     """Declared outputs of an already included rule whose file name satisfies ``keep``. Used by
     the rules that read other wings' tables by name (findings, report): a table a wing does not
-    declare is simply not an input (its reader reports it as not estimable)."""
-    return [p for p in getattr(rules, rule_name).output if keep(os.path.basename(p))]
+    declare, or of a wing that does not run, is simply not an input (its reader reports it as
+    not estimable, or the findings table says why the wing did not run)."""
+    return [p for p in rule_outputs(rule_name) if keep(os.path.basename(p))]
 
 
 def declared_output(rule_name, filename):

@@ -7,10 +7,15 @@ IMPUTE_FIGURES = [
 ]
 
 
+# the IPW row of missing_data_primary.csv needs the attrition rule's weights (when it runs)
+IMPUTE_INPUTS = dict(wide=CLEAN["wide"])
+if "attrition" in RUNS:
+    IMPUTE_INPUTS["weights"] = "results/clean/ipw_weights.parquet"
+
+
 rule impute:
     input:
-        wide=CLEAN["wide"],
-        weights="results/clean/ipw_weights.parquet",
+        **IMPUTE_INPUTS,
     output:
         imputations="results/imputed/imputations.parquet",
         log="results/tables/imputation_log.csv",

@@ -7,6 +7,7 @@
 REPORT_TABLE_FILES = {
     "clean": ["reliability.csv", "data_quality.csv"],
     "change": [
+        "descriptives_baseline_public.csv",
         "change_means.csv",
         "change_primary_means.csv",
         "change_status.csv",
@@ -32,9 +33,10 @@ REPORT_FIGURE_PREFIXES = (
 )
 
 
-# every declared output of the rules the report reads, by rule
+# every declared output of the rules the report reads, by rule ([] for a rule not in the
+# workflow: its wing does not run, and the findings table says why)
 REPORT_OUTPUTS = {
-    wing_rule: list(getattr(rules, wing_rule).output)
+    wing_rule: rule_outputs(wing_rule)
     for wing_rule in ("clean", "change", "attrition", "impute", "mediation", "crosslag")
 }
 REPORT_TABLES = [

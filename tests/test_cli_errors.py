@@ -200,3 +200,41 @@ def test_scale_recoded_0_to_6_in_one_wave_is_refused(study, capsys):
     df.to_csv(p, index=False)
     rc, err = _ingest(root, cfg, "T0", capsys)
     assert rc == 2 and "shifted" in err and "belonging" in err
+
+
+def test_missing_or_broken_config_file_is_a_plain_message(tmp_path, capsys):
+    io = json.dumps({"input": {}, "output": {}, "wildcards": {"wave": "T0"}})
+    rc = main(["ingest", "--config", str(tmp_path / "nope.json"), "--io", io])
+    err = capsys.readouterr().err
+    assert rc == 2 and "nope.json cannot be read" in err and "Traceback" not in err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("waves: [unclosed\n")
+    rc = main(["ingest", "--config", str(bad), "--io", io])
+    err = capsys.readouterr().err
+    assert rc == 2 and "bad.yaml cannot be read" in err and "Traceback" not in err
+    bad.write_text("- just a list\n")
+    assert main(["ingest", "--config", str(bad), "--io", io]) == 2
+    assert "not a mapping" in capsys.readouterr().err
+
+
+def test_a_bug_is_said_plainly_and_its_traceback_kept_in_the_log(study, capsys, monkeypatch):
+    """Safety net: an exception that is not a PipelineError is a bug. The terminal gets one
+    plain sentence (exit 3); the traceback goes to the rule's log for the maintainers."""
+    import pipeline.cli as cli
+
+    class Broken:
+        @staticmethod
+        def run(cfg, io):
+            raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(cli, "stage_module", lambda w: Broken)
+    root, cfg = study
+    (root / "effective.json").write_text(json.dumps(cfg))
+    log = root / "logs" / "x.log"
+    rc = main(["change", "--config", str(root / "effective.json"), "--root", str(root),
+               "--io", json.dumps({"input": {}, "output": {}}), "--log", str(log)])
+    err = capsys.readouterr().err
+    assert rc == 3
+    assert "stage change stopped on an internal error (ZeroDivisionError" in err
+    assert "bug in the pipeline" in err and str(log) in err and "Traceback" not in err
+    assert "Traceback" in log.read_text() and "ZeroDivisionError" in log.read_text()

@@ -11,8 +11,12 @@ from hypothesis.extra.numpy import arrays
 
 from pipeline.disclosure import (
     SECONDARY_MARK,
+    feasible_ranges,
     format_count,
     is_small,
+    protect,
+    protect_described_variable,
+    published_bounds,
     suppress_counts,
     suppression_mask,
 )
@@ -217,3 +221,63 @@ def test_safe_helpers():
     assert safe_share_text(11, 63, hidden=True) is None
     assert safe_share_text(4, 63) == "fewer than 10 people"
     assert range_text(116, 124) == "116-124" and range_text(0, np.inf) == "[c]"
+
+
+# ----------------------------------------------------------------------------- small studies
+def test_cap_small_prints_no_range_below_the_threshold():
+    """12 entrants, 3 and 9 in two groups: each is "<10"; a range "2-3" would print a count
+    below the threshold, so with ``cap_small`` it reads "<10" (or "[c]" when it reaches 0)."""
+    values = {"N": 12, "a": 3, "b": 9, "a1": 2, "a2": 1}
+    eqs = [{"N": 1, "a": -1, "b": -1}, {"a": 1, "a1": -1, "a2": -1}]
+    prot = protect(values, eqs, ["a", "b", "a1", "a2"], 10, known=["N"])
+    texts = {k: prot.text(k, cap_small=True) for k in prot.status}
+    assert all(v in ("<10", "[c]") for v in texts.values()), texts
+    assert published_bounds(prot, "a") in ((1.0, 9.0), (0.0, np.inf))
+
+
+def test_guard_keeps_a_cell_hidden_elsewhere_unpinned():
+    """The missing count (1) is hidden in another table ("<10"); here the groups' counts would
+    pin it (10 + 9 of 20 answered, so 1 missing). With ``guard`` one of them is hidden."""
+    values = {"size": 20, "f": 10, "m": 9, "miss": 1}
+    eqs = [{"size": 1, "f": -1, "m": -1, "miss": -1}]
+    plain = protect(values, eqs, ["f", "m"], 5, known=["size"], limits={"miss": (1, 4)})
+    assert not plain.hidden("f") and not plain.hidden("m")  # the leak guard closes
+    prot = protect(values, eqs, ["f", "m"], 5, known=["size"], limits={"miss": (1, 4)},
+                   guard=["miss"])
+    assert prot.hidden("f") or prot.hidden("m")
+    bounds = {"size": (20, 20), "miss": (1, 4)} | {
+        k: published_bounds(prot, k) for k in ("f", "m")}
+    lo, hi = feasible_ranges(eqs, bounds, ["miss"])["miss"]
+    assert hi > lo and "miss" not in prot.ranges  # guard cells are not published here
+
+
+def test_described_variable_hides_n_beside_a_small_missing_count():
+    """716 entrants, 2 with no answer: n 714 beside the known 716 gives the 2 back, so n is
+    shown as the range the others allow, and a level count with it (330 + 384 = n)."""
+    prot = protect_described_variable(714, 2, {"Female": 330, "Male": 384}, 716, 10)
+    assert prot.text(("miss",)) == "<10"
+    assert prot.text(("n",)) == "707-715"
+    assert prot.hidden(("lvl", "Female")) != prot.hidden(("lvl", "Male"))
+    one = protect_described_variable(1, 0, {}, 1, 10)  # one person: "<10", 0 missing
+    assert one.text(("n",)) == "<10" and one.text(("miss",)) == 0
+    full = protect_described_variable(630, 0, {"a": 204, "b": 23, "c": 403}, 630, 10)
+    assert not any(full.hidden(k) for k in full.status)  # nothing small: all shown
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 12), st.integers(0, 40))
+def test_property_described_variable_never_pinned(total, missing, first):
+    """Whatever the counts, no hidden cell of a described variable can be worked out from the
+    published ones and the known total (the LP audit, as an attacker would run it)."""
+    missing = min(missing, total)
+    n = total - missing
+    levels = {"a": min(first, n), "b": n - min(first, n)}
+    prot = protect_described_variable(n, missing, levels, total, 10)
+    eqs = [{"N": 1, "n": -1, "miss": -1}, {"n": 1, "a": -1, "b": -1}]
+    name = {("n",): "n", ("miss",): "miss", ("lvl", "a"): "a", ("lvl", "b"): "b"}
+    bounds = {"N": (1, 9) if is_small(total) else (total, total)}
+    bounds |= {name[k]: published_bounds(prot, k) for k in prot.status}
+    hidden = [name[k] for k in prot.status if prot.hidden(k)]
+    truth = {"n": n, "miss": missing, "a": levels["a"], "b": levels["b"]}
+    for k, (lo, hi) in feasible_ranges(eqs, bounds, hidden).items():
+        assert lo < hi and lo <= truth[k] <= hi, (k, lo, hi, truth)

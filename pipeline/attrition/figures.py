@@ -19,7 +19,9 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from pipeline.disclosure import is_number
 from pipeline.plotting import PALETTE, apply_style, save_figure
 
-REASON_TEXT = {"excluded_duplicate": "duplicate", "excluded_missing_id": "missing id",
+REASON_TEXT = {"excluded_by_rule": "excluded by the study's rules",
+               "excluded_no_answers": "no answers",
+               "excluded_duplicate": "duplicate", "excluded_missing_id": "missing id",
                "excluded_not_in_baseline": "not in baseline", "excluded_other": "other"}
 
 

@@ -17,16 +17,32 @@ import pandas as pd
 
 from pipeline.errors import DataError
 
-__all__ = ["EXCLUSION_REASONS", "responded", "pct", "participant_flow", "pattern_summary",
-           "pattern_waves", "merged_patterns"]
+__all__ = ["in_sentence", "EXCLUSION_REASONS", "responded", "pct", "participant_flow",
+           "pattern_summary", "pattern_waves", "merged_patterns"]
 
 # qc_log ``issue`` text -> exclusion reason (lower-cased substring match, first hit wins).
+# The reasons of real exports (row filters, rows without answers) get a column only when some wave
+# has them, so a study without them keeps its flow table as it was.
+OPTIONAL_REASONS = ("by_rule", "no_answers")
+# Rows of a long file that no wave takes (REDCap events or repeat instances no wave uses): logged
+# once by the first wave reading the file, but not responses to it, so not exclusions of anyone
+# (the same prefixes as pipeline.clean.link.FILE_LEVEL_ISSUES; data_quality.csv counts them).
+FILE_LEVEL_ISSUES = ("event not used (", "instance not used (", "row not used (",
+                     "empty row in a long file")
 EXCLUSION_REASONS: dict[str, tuple[str, ...]] = {
+    "by_rule": ("excluded by rule",),  # before "duplicate": a rule's text may contain any word
+    "no_answers": ("no answers",),
     "duplicate": ("duplicate",),
     "missing_id": ("missing id", "missing_id", "no id", "empty id", "blank id", "id missing"),
     "not_in_baseline": ("not in baseline", "not_in_baseline", "unmatched", "not seen at baseline",
                         "no baseline"),
 }
+
+
+def in_sentence(label: str) -> str:
+    """A wave label inside a sentence, as written except a capitalised first word ("About 4
+    months" -> "about 4 months"; "FU1 (PHQ)" stays as written)."""
+    return label[:1].lower() + label[1:] if len(label) > 1 and not label[1].isupper() else label
 
 
 def responded(wide: pd.DataFrame, wave: str) -> pd.Series:
@@ -59,9 +75,12 @@ def _exclusions(qc_log: pd.DataFrame | None, wave_ids: Sequence[str]) -> pd.Data
     for col in ("wave", "issue", "action"):
         if col not in log.columns:
             raise DataError(f"qc_log: column '{col}' is missing. Re-run the clean stage.")
-    drops = log.loc[log["action"] == "row_dropped", ["wave", "issue"]].copy()
+    file_level = log["issue"].astype(str).str.startswith(FILE_LEVEL_ISSUES)
+    drops = log.loc[(log["action"] == "row_dropped") & ~file_level, ["wave", "issue"]].copy()
     drops["reason"] = drops["issue"].map(_reason)
-    reasons = list(EXCLUSION_REASONS) + ["other"]
+    present = set(drops["reason"])
+    reasons = [r for r in EXCLUSION_REASONS
+               if r not in OPTIONAL_REASONS or r in present] + ["other"]
     if not len(drops):
         return pd.DataFrame(0, index=list(wave_ids), columns=reasons)
     return drops.groupby(["wave", "reason"]).size().unstack(fill_value=0).reindex(
@@ -83,7 +102,8 @@ def participant_flow(
     ``lost_since_previous`` (retained at the previous wave, not at this one), ``rejoined``
     (not at the previous wave, back at this one), and ``excluded_<reason>`` counts of raw rows
     dropped by cleaning (qc_log ``action == "row_dropped"``; reason from the ``issue`` text:
-    duplicate, missing_id, not_in_baseline, other — see ``EXCLUSION_REASONS``).
+    duplicate, missing_id, not_in_baseline, other, and by_rule / no_answers when present — see
+    ``EXCLUSION_REASONS``; rows of a long file no wave takes are not exclusions).
     """
     if isinstance(wave_labels, Mapping):
         labels = [wave_labels.get(w, w) for w in wave_ids]
@@ -177,7 +197,7 @@ def merged_patterns(
         else:
             w = cat.removeprefix("dropped_after_")
             lab = labels.get(w, w)
-            label = f"Dropped out after {lab[:1].lower() + lab[1:]}" if lab != w else \
+            label = f"Dropped out after {in_sentence(lab)}" if lab != w else \
                 f"Dropped out after {w}"
         k = int(n[ms].sum())
         rows.append({"category": cat, "label": label, "n": k, "pct": pct(k, total),

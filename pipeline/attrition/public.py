@@ -12,6 +12,7 @@ allow, e.g. "116-124", so no table or chart is emptied). Checked by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -22,6 +23,8 @@ from pipeline.disclosure import (
     SECONDARY_MARK,
     is_small,
     protect,
+    protect_described_variable,
+    published_bounds,
     round_shown,
     suppress_counts,
 )
@@ -155,23 +158,36 @@ def _is_hidden(frame: pd.DataFrame):
     return frame.map(lambda v: isinstance(v, str)).to_numpy()
 
 
+def _range_low(text: str) -> float:
+    """The lower end of a published range "116-124" (0 for "<10", "[c]")."""
+    m = re.fullmatch(r"\s*(\d+)\s*-\s*\d+\s*", text)
+    return float(m.group(1)) if m else 0.0
+
+
 def _hide_statistics(out: pd.DataFrame, table: pd.DataFrame, min_cell: int) -> None:
     """Hide (in place) the statistics of groups and rows whose counts are small or hidden."""
-    for g in ("retained", "lost"):  # numeric rows: mean and SD of fewer than min_cell people
+    for g in ("retained", "lost"):  # numeric rows: mean and SD of fewer than min_cell people,
+        # or of a hidden n whose published range reaches below min_cell (showing them would
+        # say "at least min_cell")
         few = is_small(pd.to_numeric(table[f"n_{g}"], errors="coerce"), min_cell)
+        few |= out[f"n_{g}"].map(lambda v, g=g: isinstance(v, str)
+                                 and _range_low(v) < min_cell).to_numpy()
         few &= table["level"].eq("")
         for c in (f"mean_{g}", f"sd_{g}"):
             out.loc[few, c] = SECONDARY_MARK
     for _, rows in table.groupby("variable", sort=False):
         idx = list(rows.index)
-        small_group = False
+        small_group, categorical = False, rows["level"].ne("").any()
         for g in ("retained", "lost"):
             n_g = pd.to_numeric(rows[f"n_{g}"], errors="coerce").sum()
             if is_small(n_g, min_cell):
                 small_group = True
                 out.loc[idx, [f"mean_{g}", f"sd_{g}", f"pct_{g}"]] = SECONDARY_MARK
+            if categorical and _is_hidden(out.loc[idx[:1], [f"missing_{g}"]]).any():
+                # the shares' denominator (the group's n with a value) is hidden: a share of a
+                # shown count would give it back, and with it the missing count
+                out.loc[idx, f"pct_{g}"] = SECONDARY_MARK
         counts_hidden = _is_hidden(out.loc[idx, ["n_retained", "n_lost"]]).any()
-        categorical = rows["level"].ne("").any()
         if small_group or (categorical and counts_hidden):
             out.loc[idx, ["smd", "pvalue"]] = SECONDARY_MARK
         pct_hidden = _is_hidden(out.loc[idx, ["pct_retained", "pct_lost"]]).any(axis=1)
@@ -182,36 +198,108 @@ def _hide_statistics(out: pd.DataFrame, table: pd.DataFrame, min_cell: int) -> N
 COMPARISON_COUNTS = ("n_retained", "n_lost", "missing_retained", "missing_lost")
 
 
+def _variable_relations(table: pd.DataFrame, idx: list) -> tuple[dict, list, list, list]:
+    """One variable's counts and relations: per group, level counts (or n) + missing = group
+    size; per level, retained + lost = whole sample; likewise the missing counts, and (a
+    categorical variable) the levels of the whole sample add up to its ``n``. Returns (values,
+    equations, cells to publish, whole-sample cells)."""
+    var = table.at[idx[0], "variable"]
+    values, eqs = {}, []
+    for g in ("retained", "lost"):
+        cells = [(i, f"n_{g}") for i in idx] + [(idx[0], f"missing_{g}")]
+        values |= {k: float(table.at[k]) for k in cells}
+        values[("size", g)] = sum(values[k] for k in cells)
+        eqs.append({("size", g): 1} | {k: -1 for k in cells})
+    for i in idx:
+        values[("all", i)] = values[(i, "n_retained")] + values[(i, "n_lost")]
+        eqs.append({("all", i): 1, (i, "n_retained"): -1, (i, "n_lost"): -1})
+    values[("allmiss", var)] = (values[(idx[0], "missing_retained")]
+                                + values[(idx[0], "missing_lost")])
+    eqs.append({("allmiss", var): 1, (idx[0], "missing_retained"): -1,
+                (idx[0], "missing_lost"): -1})
+    if table.loc[idx, "level"].fillna("").ne("").any():
+        values[("alln", var)] = sum(values[("all", i)] for i in idx)
+        eqs.append({("alln", var): 1} | {("all", i): -1 for i in idx})
+    publish = [k for k in values if k[0] not in ("size", "all", "allmiss", "alln")]
+    whole = [k for k in values if k[0] in ("all", "allmiss", "alln")]
+    return values, eqs, publish, whole
+
+
+def _described(values: dict, whole: list, min_cell: int) -> tuple[list, dict, list]:
+    """What the baseline description (change wing) publishes of this variable's whole-sample
+    counts: the same ``pipeline.disclosure.protect_described_variable`` run on them. Returns
+    the cells it shows exactly (known), the bounds of those it hides (limits), and those
+    (guard: the cells published here must not pin them either)."""
+    var_n = next((k for k in whole if k[0] == "alln"), None) or \
+        next(k for k in whole if k[0] == "all")
+    miss = next(k for k in whole if k[0] == "allmiss")
+    levels = [k for k in whole if k[0] == "all"] if var_n[0] == "alln" else []
+    total = values[var_n] + values[miss]
+    prot = protect_described_variable(values[var_n], values[miss],
+                                      {k: values[k] for k in levels}, total, min_cell)
+    cells = {var_n: ("n",), miss: ("miss",)} | {k: ("lvl", k) for k in levels}
+    known, limits, guard = [], {}, []
+    few = is_small(values[var_n], min_cell)  # the description then shows no level counts
+    for k, d in cells.items():
+        lo, hi = (0.0, np.inf) if few and d[0] == "lvl" else published_bounds(prot, d)
+        if lo == hi:
+            known.append(k)
+        else:
+            limits[k], guard = (lo, hi), guard + [k]
+    return known, limits, guard
+
+
+def _joined(blocks: list) -> tuple:
+    """Several variables' relations as one protection (they share the group sizes)."""
+    values, eqs, publish, known, limits, guard = {}, [], [], [], {}, []
+    for v, e, p, (k, lim, gu) in blocks:
+        values, eqs, publish = values | v, eqs + e, publish + p
+        known, limits, guard = known + k, limits | lim, guard + gu
+    return values, eqs, publish, (known, limits, guard)
+
+
+def _group_sizes(values: dict, eqs: list, publish: list, known: list, limits: dict,
+                 min_cell: int) -> tuple[list, dict, list]:
+    """What readers know of the group sizes: exactly when the flow shows them; a size below
+    ``min_cell`` (shown as "<10" there) is a published small cell here too, tied to the known
+    number of entrants (retained + lost), so that nothing published here narrows it."""
+    size = [("size", "retained"), ("size", "lost")]
+    small = [k for k in size if is_small(values[k], min_cell)]
+    if not small:
+        return known + size, limits, publish
+    values[("N",)] = values[size[0]] + values[size[1]]
+    eqs.append({("N",): 1, size[0]: -1, size[1]: -1})
+    if is_small(values[("N",)], min_cell):
+        limits = limits | {("N",): (1.0, min_cell - 1.0)}
+    else:
+        known = known + [("N",)]
+    return known, limits, small + publish
+
+
 def _protect_comparison_counts(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """Counts of ``retained_vs_lost`` protected per variable (see :func:`suppress_comparison`)."""
+    """Counts of ``retained_vs_lost`` protected (see :func:`suppress_comparison`): per variable
+    when both group sizes are published exactly (the flow shows them), else all variables
+    together, since a group size the flow shows as "<10" is then one unknown they share (each
+    variable's ranges, protected apart, could be intersected to pin it)."""
     out = table.copy()
     for c in COMPARISON_COUNTS:
         out[c] = out[c].astype(object)
+    blocks = []
     for _, rows in table.groupby("variable", sort=False):
-        idx = list(rows.index)
-        values, eqs = {}, []
-        for g in ("retained", "lost"):
-            cells = [(i, f"n_{g}") for i in idx] + [(idx[0], f"missing_{g}")]
-            values |= {k: float(table.at[k]) for k in cells}
-            values[("size", g)] = sum(values[k] for k in cells)
-            eqs.append({("size", g): 1} | {k: -1 for k in cells})
-        for i in idx:  # the whole sample's counts (published in the baseline description)
-            values[("all", i)] = values[(i, "n_retained")] + values[(i, "n_lost")]
-            eqs.append({("all", i): 1, (i, "n_retained"): -1, (i, "n_lost"): -1})
-        values[("all", "missing")] = (values[(idx[0], "missing_retained")]
-                                      + values[(idx[0], "missing_lost")])
-        eqs.append({("all", "missing"): 1, (idx[0], "missing_retained"): -1,
-                    (idx[0], "missing_lost"): -1})
-        publish = [k for k in values if k[0] not in ("size", "all")]
-        # whole-sample counts are published exactly unless small ("<10" gives 1..9)
-        whole = [k for k in values if k[0] == "all"]
-        prot = protect(values, eqs, publish, min_cell,
-                       known=[k for k in values if k[0] == "size"]
-                       + [k for k in whole if not is_small(values[k], min_cell)],
-                       limits={k: (1.0, min_cell - 1.0) for k in whole
-                               if is_small(values[k], min_cell)})
-        for k in publish:
-            out.at[k] = prot.text(k)
+        values, eqs, publish, whole = _variable_relations(table, list(rows.index))
+        blocks.append((values, eqs, publish, _described(values, whole, min_cell)))
+    sizes = [tuple(b[0][("size", g)] for g in ("retained", "lost")) for b in blocks]
+    if len(set(sizes)) == 1 and any(is_small(v, min_cell) for v in sizes[0]):
+        blocks = [_joined(blocks)]  # the group sizes are one shared unknown
+    for values, eqs, publish, (known, limits, guard) in blocks:
+        known, limits, publish = _group_sizes(values, eqs, publish, known, limits, min_cell)
+        prot = protect(values, eqs, publish, min_cell, known=known, limits=limits, guard=guard)
+        shown = [k for k in publish if k[0] != "size" and k in prot.status]
+        for k in shown:
+            out.at[k] = prot.text(k, cap_small=True)
+        for i, k in [(k[0], k) for k in shown if str(k[1]).startswith("missing_")]:
+            rows = table.index[table["variable"] == table.at[i, "variable"]]
+            out.loc[rows, k[1]] = prot.text(k, cap_small=True)  # one cell, on every level row
     for g in ("retained", "lost"):
         hidden = out[f"n_{g}"].map(lambda v: isinstance(v, str))
         out[f"pct_{g}"] = out[f"pct_{g}"].astype(object).where(~hidden, SECONDARY_MARK)
@@ -221,8 +309,9 @@ def _protect_comparison_counts(table: pd.DataFrame, min_cell: int) -> pd.DataFra
 def suppress_comparison(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     """``retained_vs_lost`` output with small counts suppressed for funders.
 
-    Per variable and group, the counts (level counts, or n) plus the missing count add up to the
-    group size published in the flow table, and retained + lost add up to the whole sample,
+    Per variable and group, the counts (level counts, or n) plus the missing count (one cell,
+    repeated with the same text on every level row) add up to the group size published in the
+    flow table, and retained + lost add up to the whole sample,
     whose counts the baseline description publishes; all these relations are protected
     together (``pipeline.disclosure.protect``; a hidden count is shown as the range they allow).
     Percentages go with their counts. Summary statistics of fewer than ``min_cell`` people can
@@ -234,7 +323,17 @@ def suppress_comparison(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     * a row whose percentage is hidden: its SMD (the SMD and the other group's percentage would
       give the hidden one back);
     * a categorical variable with any hidden count: its test p-value (one test per variable;
-      with the margins known, the exact p-value pins down the hidden counts).
+      with the margins known, the exact p-value pins down the hidden counts);
+    * a categorical variable whose missing count is hidden in a group: that group's
+      percentages (a share of a shown count gives its denominator, and so the missing count,
+      back).
+
+    The whole-sample counts are what the baseline description (change wing) publishes of them
+    (``pipeline.disclosure.protect_described_variable``, recomputed here): exact cells are
+    known, hidden ones are bounded by their published form and guarded (nothing here may pin
+    them). When a group is smaller than ``min_cell`` (the flow shows "<10"), its size is not
+    known either, and all variables are protected together; no range below ``min_cell`` is
+    printed ("2-3" reads "<10").
 
     Shown statistics are rounded (``pipeline.disclosure.round_shown``: means and SDs to 2
     decimals, percentages to 1, SMDs to 2, p-values to 2 significant digits).

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.attrition.flow import in_sentence
 from pipeline.attrition.public import suppress_comparison
 from pipeline.disclosure import format_count, is_small
 from pipeline.stats.logistic import MIN_EVENTS, LogisticFit
@@ -149,7 +150,10 @@ def _group_sizes(table: pd.DataFrame, retained: Any, n0: int) -> tuple[float, fl
 
 
 def _when(label: str, wave: str) -> str:
-    return str(label).lower() if label and label != wave else f"wave {wave}"
+    """A wave as written in its label, inside a sentence: only a capitalised first word is
+    lowered ("About 4 months" -> "about 4 months"); acronyms, ids and the rest of the label
+    stay as written ("FU1 (PHQ)", "Month 3 Review" -> "month 3 Review"), as in the findings."""
+    return in_sentence(str(label)) if label and label != wave else f"wave {wave}"
 
 
 def _joined_sentence(flow: pd.DataFrame, min_cell: int) -> str:

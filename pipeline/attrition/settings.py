@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
+from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
+from pipeline.status import Status
 
-__all__ = ["SECTION", "CORE_KEYS", "AttritionSettings", "from_config"]
+__all__ = ["SECTION", "CORE_KEYS", "AttritionSettings", "from_config", "inactive"]
 
 SECTION = "attrition"
 CORE_KEYS = ("waves", "scales", "covariates", "disclosure")
@@ -47,6 +49,14 @@ def _check_names(key: str, names: list[str], cfg: Config) -> None:
             f"of the wide data ({', '.join(known)}). Use a covariate key or <scale>_<wave>, or "
             "null for the default."
         )
+
+
+def inactive(cfg: Config) -> tuple[Status, str] | None:
+    """Why the attrition stage does not run (switched off; one wave), or None (pipeline.plan)."""
+    if not section_settings(cfg.raw, SECTION)["enabled"]:
+        return switched_off(SECTION)
+    return waits_for_waves(2, len(cfg.wave_ids), "attrition compares the people who answered a "
+                           "follow-up wave with those who did not")
 
 
 def from_config(cfg: Config) -> AttritionSettings:

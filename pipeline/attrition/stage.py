@@ -94,7 +94,7 @@ def run(cfg: Config, io: StageIO) -> None:
     write_parquet(weights, io.output("weights"))
 
     mcar_vars = [v for v in s.mcar_variables if v in wide.columns]
-    mcar = little_mcar(wide[mcar_vars])
+    mcar = little_mcar(wide[mcar_vars], variables_key="attrition.mcar_variables")
     write_table(mcar_table(mcar), io.output("mcar"))
     log.info("Little's MCAR test: %s", {k: mcar[k] for k in ("chi2", "df", "pvalue", "status")})
 

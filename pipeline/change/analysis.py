@@ -8,8 +8,9 @@
 - Standardised effect sizes d and d_z: :mod:`pipeline.change.effects`.
 - Individual reliable change: :mod:`pipeline.change.rci`.
 - Sample description: :mod:`pipeline.change.descriptives`.
-- Funder-facing copies with small counts suppressed: :func:`public_baseline`
-  (``disclosure.min_cell``); reliable-change shares: :func:`pipeline.change.rci.public_rci_shares`.
+- Funder-facing copies with small counts suppressed: the baseline description,
+  :func:`pipeline.change.descriptives.public_baseline` (re-exported here); reliable-change
+  shares: :func:`pipeline.change.rci.public_rci_shares`.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from pipeline.change.descriptives import public_baseline
 from pipeline.change.effects import effect_sizes
 from pipeline.change.rci import rci_shares, reliable_change
 from pipeline.change.settings import ChangeSettings
 from pipeline.change.trajectory import trajectories
-from pipeline.disclosure import suppress_within_groups
 
 __all__ = ["TABLES", "change_tables", "public_baseline"]
 
@@ -39,12 +40,14 @@ def change_tables(
     reliability: Mapping[str, float | None] | None = None,
     min_cell: int = 10,
     covariate_waves: Mapping[str, str] | None = None,
+    alpha_problems: Mapping[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """All change tables: means, contrasts, effect_sizes, rci_shares, rci_individual, status.
 
     ``scales`` maps scale key -> configured MID (or None). ``reliability`` maps scale -> alpha
     from the reliability table (:func:`pipeline.change.rci.reliability_from_table`).
     ``covariate_waves`` maps covariate -> source wave (config ``covariates.<key>.wave``).
+    ``alpha_problems`` maps scale -> why its alpha is missing (said in the RCI's status).
     Counts are plain; the public copies suppress them.
     """
     keys = list(scales)
@@ -56,7 +59,7 @@ def change_tables(
     )
     individual, info = reliable_change(
         long, keys, wave_ids, reliability, settings.higher_is_better, dict(scales),
-        settings.reliability, settings.rci_criterion,
+        settings.reliability, settings.rci_criterion, problems=alpha_problems,
     )
     return {
         "means": traj.means,
@@ -67,18 +70,3 @@ def change_tables(
         "rci_individual": individual,
         "status": traj.status,
     }
-
-
-def public_baseline(baseline: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """Baseline table of everyone who entered, category counts below ``min_cell`` suppressed
-    within each variable (numeric rows unchanged). The ``retained_<wave>`` groups are left out
-    of the public copy: with the whole sample they would give back the retained-vs-lost cells
-    that attrition_retained_vs_lost_public.csv hides (that table describes who stayed, its
-    counts protected jointly with the whole-sample ones)."""
-    baseline = baseline[~baseline["group"].astype(str).str.startswith("retained_")]
-    baseline = baseline.reset_index(drop=True)
-    cat = baseline["type"] != "numeric"
-    public = baseline.astype(object)
-    public.loc[cat] = suppress_within_groups(baseline[cat], "count", ["group", "variable"],
-                                             min_cell, share_columns=["percent"])
-    return public

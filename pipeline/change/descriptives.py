@@ -1,6 +1,8 @@
 """Sample description: baseline characteristics by retention, and within-wave correlations.
 
-Counts are plain (not suppressed); the report applies disclosure control.
+Counts of :func:`baseline_table` are plain (the analyst table); :func:`public_baseline` is the
+funder copy, its counts protected by ``pipeline.disclosure.protect`` and the statistics of
+fewer than ``min_cell`` people hidden.
 """
 
 from __future__ import annotations
@@ -10,6 +12,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from pipeline.disclosure import (
+    SECONDARY_MARK,
+    is_small,
+    protect_described_variable,
+    small_mark,
+)
 from pipeline.errors import DataError
 
 BASELINE_COLUMNS = [
@@ -132,3 +140,114 @@ def correlation_tables(
     if not parts:
         return pd.DataFrame(columns=CORRELATION_COLUMNS)
     return pd.concat(parts, ignore_index=True)[CORRELATION_COLUMNS]
+
+
+# ----------------------------------------------------------------------------- the public copy
+def _participants(base: pd.DataFrame) -> float | None:
+    """The number at entry (the ``participants`` row), None when the table has no such row."""
+    row = base[base["variable"].astype(str) == "participants"]
+    return None if row.empty else float(row["count"].iloc[0])
+
+
+def _protect_variable(base: pd.DataFrame, idx: list, total: float | None, min_cell: int):
+    """One variable's counts protected by ``pipeline.disclosure.protect_described_variable``
+    (``n`` and ``n_missing`` are one cell each, repeated on every level row). Returns the
+    protection and its cells ``{"n": key, "miss": key, "levels": {row: key}}``."""
+    first = idx[0]
+    categorical = base.loc[idx, "type"].astype(str).eq("categorical").any()
+    levels = {i: ("lvl", i) for i in idx if categorical and not pd.isna(base.at[i, "count"])}
+    prot = protect_described_variable(
+        base.at[first, "n"] if "n" in base.columns else np.nan,
+        base.at[first, "n_missing"] if "n_missing" in base.columns else np.nan,
+        {i: base.at[i, "count"] for i in levels}, total, min_cell)
+    return prot, {"n": ("n",), "miss": ("miss",), "levels": levels}
+
+
+def _coarse_mean(mean: float, sd: float, n: float, n_lo: float) -> float | str:
+    """A mean beside a hidden n, rounded so that it cannot pin n: values on any grid of step
+    ``s`` give a sum ``n * mean`` on that grid, and a mean printed to ``d`` decimals leaves
+    every n' in the published range possible once ``10**-d * n_lo >= s``. The step is at most
+    the range of the values, and the range at most ``sd * sqrt(2 (n - 1))`` (two extremes
+    alone give a sum of squares of range^2 / 2). "[c]" when even whole numbers would pin it."""
+    if pd.isna(mean):
+        return mean
+    step = 0.0 if pd.isna(sd) else float(sd) * np.sqrt(2 * max(n - 1, 0))
+    for d in (2, 1, 0):
+        if 10.0 ** -d * n_lo >= step:
+            return round(float(mean), d)
+    return SECONDARY_MARK
+
+
+def _statistics(out: pd.DataFrame, base: pd.DataFrame, idx: list, prot, cells: dict,
+                min_cell: int) -> None:
+    """Hide (in place) what a group of fewer than ``min_cell`` people, or a hidden ``n``,
+    would give away, and say why in ``note``: fewer than ``min_cell`` answered -> the mean,
+    SD, shares and level counts (one person's answer; a 0 beside "<10" says what they all
+    answered); ``n`` hidden -> the SD and the shares (a share of a shown count pins n), the
+    mean kept only as coarsely rounded as :func:`_coarse_mean` makes safe, and only when the
+    published range of n lies at or above ``min_cell``."""
+    n = prot.values.get(cells["n"], np.nan)
+    few, n_hidden = is_small(n, min_cell), prot.hidden(cells["n"])
+    notes = {i: [] for i in idx}
+    if few or n_hidden:
+        for c in ("mean", "sd", "percent"):
+            has = out.loc[idx, c].map(lambda v: not pd.isna(v))
+            out.loc[[i for i, h in zip(idx, has) if h], c] = SECONDARY_MARK
+        if few:
+            why = f"fewer than {min_cell} people answered: statistics not shown"
+        else:
+            why = "number answering shown as a range (a few missing): SD and shares not shown"
+            lo = prot.ranges[cells["n"]][0] if prot.status[cells["n"]] == "secondary" else 0
+            for i in idx:  # a mean shown only when its range is all >= min_cell: else showing
+                # it would say "at least min_cell" (statistics are hidden below that)
+                out.at[i, "mean"] = (_coarse_mean(base.at[i, "mean"], base.at[i, "sd"], n, lo)
+                                     if lo >= min_cell else SECONDARY_MARK)
+        for i in idx:
+            notes[i].append(why)
+    if few:
+        out.loc[list(cells["levels"]), "count"] = SECONDARY_MARK
+    else:
+        for i, k in cells["levels"].items():
+            if prot.hidden(k):
+                out.at[i, "percent"] = SECONDARY_MARK
+                notes[i].append("count shown as a range so that a small count cannot be "
+                                "worked out")
+    for i in idx:
+        out.at[i, "note"] = "; ".join(dict.fromkeys(notes[i]))
+
+
+def public_baseline(baseline: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Funder copy of the baseline description: everyone who entered (group ``baseline``).
+
+    The ``retained_<wave>`` groups are left out: with the whole sample they would give back
+    the retained-vs-lost cells that attrition_retained_vs_lost_public.csv hides. Per variable,
+    the counts -- ``n`` and ``n_missing`` (one cell each, the same text on every level row) and
+    the level counts -- are protected together with ``participants = n + n_missing`` and
+    ``n = sum of levels`` (``pipeline.disclosure.protect``: small counts "<10", cells that
+    would give them back shown as the range the others allow, e.g. "621-629"). Statistics of
+    fewer than ``min_cell`` people, or beside a hidden ``n``, are "[c]"; the ``note`` column
+    says why. The participants count itself is "<10" when small.
+    """
+    base = baseline[baseline["group"].astype(str) == "baseline"].reset_index(drop=True)
+    out = base.astype(object)
+    out["note"] = ""
+    if base.empty:
+        return out
+    total = _participants(base)
+    for c in ("mean", "sd", "percent"):
+        if c not in out.columns:
+            out[c] = np.nan
+    for var, rows in base.groupby("variable", sort=False):
+        idx = list(rows.index)
+        if str(var) == "participants":
+            text = small_mark(min_cell) if is_small(total, min_cell) else round(total)
+            out.loc[idx, [c for c in ("n", "count") if c in out.columns]] = text
+            continue
+        prot, cells = _protect_variable(base, idx, total, min_cell)
+        for name, col in (("n", "n"), ("miss", "n_missing")):
+            if cells[name] in prot.status:
+                out.loc[idx, col] = prot.text(cells[name], cap_small=True)
+        for i, k in cells["levels"].items():
+            out.at[i, "count"] = prot.text(k, cap_small=True)
+        _statistics(out, base, idx, prot, cells, min_cell)
+    return out

@@ -197,6 +197,9 @@ def mi_rows(imputations: pd.DataFrame | None, wide: pd.DataFrame, construct: str
                        "wave to missing_data.columns", wide)
     sets = [d for _, d in imputations.groupby("_imp", sort=True)]
     n_all, rows = len(sets[0]), []
+    if n_all < 2:
+        return _failed(construct, waves, "mi", "fewer than 2 people: a mean has no standard "
+                       "error, so multiple imputation cannot be pooled", wide)
     lacking = [a for a in auxiliaries if a not in imputations.columns]
     note = f"m = {len(sets)} imputations" + (
         f"; the imputation model lacks auxiliaries of the FIML model: {', '.join(lacking)} "

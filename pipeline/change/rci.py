@@ -28,8 +28,8 @@ from pipeline.errors import DataError
 from pipeline.stats.rci import CATEGORIES, rci_categories, s_diff, wilson_interval
 from pipeline.status import Status
 
-__all__ = ["reliability_from_table", "resolve_reliability", "reliable_change", "rci_shares",
-           "public_rci_shares"]
+__all__ = ["reliability_from_table", "alpha_problems", "resolve_reliability", "reliable_change",
+           "rci_shares", "public_rci_shares"]
 
 log = logging.getLogger(__name__)
 OK, NOT_ESTIMABLE = Status.OK.value, Status.NOT_ESTIMABLE.value
@@ -63,18 +63,39 @@ def reliability_from_table(table: pd.DataFrame, wave: str) -> dict[str, float | 
     }
 
 
+def alpha_problems(table: pd.DataFrame, wave: str) -> dict[str, str]:
+    """Scale -> why Cronbach's alpha at ``wave`` is not estimable, from the reliability table's
+    ``message`` (e.g. "single-item scale: internal consistency is not defined", too few
+    complete cases); only scales whose alpha is missing."""
+    if not {"scale", "wave", "status", "message"} <= set(table.columns):
+        return {}
+    t = table[(table["wave"] == wave) & (table["status"] != OK)]
+    return {str(r.scale): str(r.message) for r in t.itertuples()
+            if isinstance(r.message, str) and r.message}
+
+
+def _no_reliability(scale: str, why: str | None) -> str:
+    why = f" ({why})" if why else ""
+    return (f"no reliability for '{scale}': Cronbach's alpha at entry is not estimable{why}; set "
+            f"change.reliability.{scale} to a published test-retest reliability to classify "
+            "reliable change")
+
+
 def resolve_reliability(
     scales: Sequence[str],
     alpha: Mapping[str, float | None] | None,
     configured: Mapping[str, float] | None = None,
+    problems: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per scale: reliability used, its source ("configured" | "alpha" | "") and why not.
 
     A configured value (e.g. EQ VAS test-retest) takes precedence over alpha. A reliability must
-    lie strictly between 0 and 1; otherwise the scale's RCI is not estimable.
+    lie strictly between 0 and 1; otherwise the scale's RCI is not estimable. ``problems``:
+    scale -> why its alpha is missing (:func:`alpha_problems`), said in the problem text.
     """
     alpha = dict(alpha or {})
     configured = dict(configured or {})
+    problems = dict(problems or {})
     rows = []
     for s in scales:
         if configured.get(s) is not None:
@@ -83,9 +104,7 @@ def resolve_reliability(
             r, src = float(alpha[s]), "alpha"
         else:
             rows.append({"construct": s, "reliability": np.nan, "reliability_source": "",
-                         "problem": f"no reliability for '{s}' (single-item scales have no alpha); "
-                         f"set change.reliability.{s} to a published test-retest reliability to "
-                         "classify reliable change"})
+                         "problem": _no_reliability(s, problems.get(s))})
             continue
         problem = "" if 0 < r < 1 else (
             f"reliability of '{s}' is {r:.3g} ({src}); the RCI needs 0 < r < 1. Check the "
@@ -105,6 +124,7 @@ def reliable_change(
     mids: Mapping[str, float | None] | None = None,
     configured_reliability: Mapping[str, float] | None = None,
     criterion: float = 1.96,
+    problems: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per participant x construct x follow-up RCI and category, plus a per-scale info table.
 
@@ -122,7 +142,8 @@ def reliable_change(
             f"reliable change: score column(s) {missing} are not in long.parquet. Check the "
             "scale keys in config and that the score stage ran."
         )
-    rel = resolve_reliability(scales, reliability, configured_reliability).set_index("construct")
+    rel = resolve_reliability(scales, reliability, configured_reliability,
+                              problems).set_index("construct")
     base, follow = wave_ids[0], wave_ids[1:]
     parts, info = [], []
     for s in scales:

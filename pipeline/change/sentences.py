@@ -34,6 +34,12 @@ MINUS = "\u2212"
 OK, NOT_ESTIMABLE, FAILED = Status.OK.value, Status.NOT_ESTIMABLE.value, Status.FAILED.value
 
 
+def _in_sentence(label: str) -> str:
+    """A wave label inside a sentence, as written except a capitalised first word ("About 4
+    months" -> "about 4 months"; "FU1" stays "FU1")."""
+    return label[:1].lower() + label[1:] if len(label) > 1 and not label[1].isupper() else label
+
+
 def _lower_first(text: str) -> str:
     """'Quality of life (EQ VAS)' -> 'quality of life (EQ VAS)'; leaves acronyms ('EQ VAS')."""
     if len(text) > 1 and text[0].isupper() and text[1].islower():
@@ -226,7 +232,7 @@ def sentences_table(
     months"). Columns ``construct, kind, wave, sentence``.
     """
     waves = list(wave_labels)
-    phrases = {w: "at " + wave_labels[w][:1].lower() + wave_labels[w][1:] for w in waves[1:]}
+    phrases = {w: "at " + _in_sentence(wave_labels[w]) for w in waves[1:]}
     public = public_rci_shares(shares if "flag" in shares.columns else shares.assign(flag=""),
                                min_cell) if len(shares) else None
     rows = []

@@ -12,12 +12,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from pipeline.attrition.settings import inactive as attrition_inactive
 from pipeline.config import Config
 from pipeline.errors import ConfigError, closest_names
 from pipeline.missing_data.settings import from_config as missing_data_settings
+from pipeline.missing_data.settings import inactive as missing_data_inactive
+from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
+from pipeline.status import Status
 
-__all__ = ["SECTION", "CORE_KEYS", "ChangeSettings", "from_config"]
+__all__ = ["SECTION", "CORE_KEYS", "ChangeSettings", "from_config", "inactive"]
 
 SECTION = "change"
 # core config the change stage reads: wave labels and months, scale labels, ranges and MIDs,
@@ -47,6 +51,9 @@ class ChangeSettings:
     # The rule reads the imputations with ancient(): it reruns when these change, not when the
     # impute stage merely rewrites the same imputations (e.g. after a new tipping-point grid).
     imputation_model: dict = field(default_factory=dict)
+    # True when the change analysis does not run (switched off, or one wave: see inactive());
+    # the stage then writes only the baseline descriptives, which need no follow-up wave.
+    descriptives_only: bool = False
 
     @property
     def change_methods(self) -> tuple[str, ...]:
@@ -90,10 +97,40 @@ def _check_auxiliary(sec: dict, cfg: Config) -> list[str]:
     ]
 
 
+def inactive(cfg: Config) -> tuple[Status, str] | None:
+    """Why the change analysis does not run (switched off; one wave), or None. The change rule
+    still runs then, writing the baseline descriptives only (see ``descriptives_only``)."""
+    if not section_settings(cfg.raw, SECTION)["enabled"]:
+        return switched_off(SECTION)
+    return waits_for_waves(2, len(cfg.wave_ids), "change is measured from entry to a follow-up "
+                           "wave")
+
+
+def _methods(sec: dict, primary: str, cfg: Config) -> tuple[tuple[str, ...], list[str]]:
+    """The configured methods without those whose inputs are not made (impute or attrition
+    not running); a problem when that method is the primary one."""
+    needs = {"mi": ("missing_data", missing_data_inactive(cfg)),
+             "ipw": ("attrition", attrition_inactive(cfg))}
+    methods, problems = list(sec["methods"]), []
+    for method, (section, off) in needs.items():
+        if off is None:
+            continue
+        if method == primary:
+            problems.append(f"config key missing_data.primary: '{primary}' needs the {section} "
+                            f"stage, which does not run ({off[1]}); choose another primary "
+                            f"method or let {section} run.")
+        methods = [m for m in methods if m != method]
+    return tuple(methods), problems
+
+
 def from_config(cfg: Config) -> ChangeSettings:
     """The change settings of ``cfg``; raises ConfigError naming the key and the fix."""
     sec = section_settings(cfg.raw, SECTION)
     problems = _check_scales(sec, list(cfg.scales)) + _check_auxiliary(sec, cfg)
+    md = missing_data_settings(cfg)
+    descriptives_only = inactive(cfg) is not None
+    methods, more = _methods(sec, md.primary, cfg)
+    problems += [] if descriptives_only else more
     if problems:
         raise ConfigError("\n  - ".join(problems))
     return ChangeSettings(
@@ -106,11 +143,12 @@ def from_config(cfg: Config) -> ChangeSettings:
         rci_criterion=float(sec["rci_criterion"]),
         higher_is_better=dict(sec["higher_is_better"]),
         reliability={k: float(v) for k, v in sec["reliability"].items()},
-        primary=(md := missing_data_settings(cfg)).primary,
-        methods=tuple(sec["methods"]),
+        primary=md.primary,
+        methods=methods or (md.primary,),
         auxiliary=sec["auxiliary"] if isinstance(sec["auxiliary"], str) else tuple(
             sec["auxiliary"]),
         fiml_se=sec["fiml_se"],
         funder_effect_size=sec["funder_effect_size"],
         imputation_model={"columns": md.columns, "mice": dataclasses.asdict(md.mice)},
+        descriptives_only=descriptives_only,
     )

@@ -10,7 +10,7 @@ from pipeline.change.analysis import TABLES, change_tables, public_baseline
 from pipeline.change.descriptives import baseline_table, correlation_tables
 from pipeline.change.figures import plot_trajectory
 from pipeline.change.primary import ScaleUnits, change_primary, figure_means
-from pipeline.change.rci import public_rci_shares, reliability_from_table
+from pipeline.change.rci import alpha_problems, public_rci_shares, reliability_from_table
 from pipeline.change.sentences import sentences_table
 from pipeline.change.settings import from_config
 from pipeline.config import Config
@@ -18,30 +18,45 @@ from pipeline.stage_io import StageIO
 from pipeline.tables import write_table
 
 
+def _optional(io: StageIO, name: str) -> pd.DataFrame | None:
+    """An input the rule declares only when its stage runs (imputations, IPW weights)."""
+    return pd.read_parquet(io.input(name)) if name in io.inputs else None
+
+
+def write_descriptives(cfg: Config, io: StageIO, long: pd.DataFrame, wide: pd.DataFrame) -> None:
+    """The sample description (baseline table, its public copy, within-wave correlations): it
+    needs no follow-up wave, so it is written even when the change analysis does not run."""
+    keys, covs = list(cfg.scales), {k: c.type for k, c in cfg.covariates.items()}
+    baseline = baseline_table(wide, covs, keys, cfg.wave_ids)
+    write_table(baseline, io.output("baseline"))
+    write_table(public_baseline(baseline, cfg.min_cell), io.output("baseline_public"))
+    write_table(correlation_tables(long, keys, cfg.wave_ids), io.output("correlations"))
+
+
 def run(cfg: Config, io: StageIO) -> None:
     settings = from_config(cfg)
     long, wide = pd.read_parquet(io.input("long")), pd.read_parquet(io.input("wide"))
-    keys = list(cfg.scales)
+    if settings.descriptives_only:  # the change analysis waits or is switched off
+        return write_descriptives(cfg, io, long, wide)
     covs = {k: c.type for k, c in cfg.covariates.items()}
-    alpha = reliability_from_table(pd.read_csv(io.input("reliability")), cfg.wave_ids[0])
+    rel = pd.read_csv(io.input("reliability"))
+    alpha = reliability_from_table(rel, cfg.wave_ids[0])
     tables = change_tables(long, {k: s.mid for k, s in cfg.scales.items()}, cfg.wave_ids, covs,
                            settings, reliability=alpha, min_cell=cfg.min_cell,
-                           covariate_waves={k: c.wave for k, c in cfg.covariates.items() if c.wave})
+                           covariate_waves={k: c.wave for k, c in cfg.covariates.items() if c.wave},
+                           alpha_problems=alpha_problems(rel, cfg.wave_ids[0]))
     write_table(tables["rci_individual"], io.output("individual"))
     for name in TABLES:
         write_table(tables[name], io.output(name))
     units = {k: ScaleUnits.from_scale(sc) for k, sc in cfg.scales.items()}
     primary, primary_means = change_primary(
         wide, units, cfg.wave_ids, covs, settings, tables,
-        imputations=pd.read_parquet(io.input("imputations")),
-        weights=pd.read_parquet(io.input("weights")), min_cell=cfg.min_cell)
+        imputations=_optional(io, "imputations"), weights=_optional(io, "weights"),
+        min_cell=cfg.min_cell)
     write_table(primary, io.output("primary"))
     write_table(primary_means, io.output("primary_means"))
     write_table(public_rci_shares(tables["rci_shares"], cfg.min_cell), io.output("rci_public"))
-    baseline = baseline_table(wide, covs, keys, cfg.wave_ids)
-    write_table(baseline, io.output("baseline"))
-    write_table(public_baseline(baseline, cfg.min_cell), io.output("baseline_public"))
-    write_table(correlation_tables(long, keys, cfg.wave_ids), io.output("correlations"))
+    write_descriptives(cfg, io, long, wide)
     write_table(
         sentences_table(primary[primary["role"] == "primary"], tables["rci_shares"],
                         {k: sc.label for k, sc in cfg.scales.items()},

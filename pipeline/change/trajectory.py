@@ -149,12 +149,11 @@ def _model_frame(long, construct, wave_ids, covariates, time, covariate_waves, o
     n_rows_dropped = int(
         (long["wave"].isin(wave_ids) & long[construct].notna()).sum() - len(d)
     )
-    if n_rows_dropped:
-        notes.append(
-            f"{n_rows_dropped} observation(s) with a missing covariate left out "
-            f"({dropped} participant(s) lost entirely)"
-        )
-        log.info("change/%s: %s", construct, notes[-1])
+    if n_rows_dropped:  # the counts go to the analyst's log only: the note reaches the report
+        notes.append("observations with a missing covariate left out"
+                     + (" (some participants lost entirely)" if dropped else ""))
+        log.info("change/%s: %d observation(s) with a missing covariate left out (%d "
+                 "participant(s) lost entirely)", construct, n_rows_dropped, dropped)
     n_by_wave = d.groupby("wave")["pid"].nunique().reindex(wave_ids).fillna(0).astype(int)
     base = {"construct": construct, "time": time, "covariates": ",".join(covariates)}
     return _Frame(construct, wave_ids, method, p_adjust, long, d, observed, n_by_wave, notes,

@@ -1,7 +1,8 @@
 """Clean stage: ids, duplicates, labels, ranges, reverse keys, pseudonymisation, linking.
 
 Contract (docs/design.md): every raw row ends up either in the clean data or in the QC log with
-``action == "row_dropped"``; every changed cell is logged; raw ids never leave this module.
+``action == "row_dropped"``; every changed cell is logged; raw ids never leave this module
+except in messages that stop the run (the QC log names rows, see :mod:`pipeline.clean.qc_log`).
 
 The QC log and its conventions are described in :mod:`pipeline.clean.qc_log`; linking waves,
 the wide table and the accounting check live in :mod:`pipeline.clean.link` (re-exported here);
@@ -15,8 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline.clean.coding import wave_range_log
+from pipeline.clean.covariates import clean_covariate
 from pipeline.clean.link import check_accounting, link_waves, to_wide
-from pipeline.clean.pseudonym import normalise_id, pseudonymise
+from pipeline.clean.pseudonym import (
+    ISSUE_REPADDED,
+    PatternIds,
+    apply_id_pattern,
+    normalise_id,
+    pseudonymise,
+)
 from pipeline.clean.qc_log import (
     LOG_COLUMNS,
     ROW_DROPPED,
@@ -29,15 +38,10 @@ from pipeline.clean.qc_log import (
     make_log,
     summary_log,
 )
-from pipeline.clean.values import (
-    cell_text,
-    clean_categorical_covariate,
-    clean_item,
-    clean_numeric_covariate,
-    parse_dates,
-)
+from pipeline.clean.responses import no_answer_issue, resolve_duplicates
+from pipeline.clean.values import Reading, cell_text, clean_item, parse_dates
 from pipeline.config import Covariate, Scale
-from pipeline.errors import InputFileError, closest_names
+from pipeline.errors import ConfigError, InputFileError, closest_names
 
 __all__ = [
     "LOG_COLUMNS",
@@ -81,43 +85,34 @@ def _require_columns(raw: pd.DataFrame, needed: dict[str, str], file: str, wave_
     )
 
 
-def _resolve_duplicates(
-    pid: pd.Series, n_answered: pd.Series, date: pd.Series, row: pd.Series
-) -> tuple[pd.Series, pd.Series]:
-    """Rule "most complete, then latest": per pid keep the row with most answered items; ties
-    -> latest completion date (a missing date counts as earliest); further ties -> the last row
-    in the file. Returns (keep mask, issue text for dropped rows)."""
-    d = pd.DataFrame({"pid": pid, "n": n_answered, "date": date, "row": row})
-    order = d.sort_values(
-        ["pid", "n", "date", "row"], ascending=[True, False, False, False], na_position="last"
-    )
-    first = ~order["pid"].duplicated(keep="first")
-    keep = first.reindex(d.index)
-    winner = order[first].set_index("pid")
-    w = winner.reindex(d["pid"]).set_index(d.index)
-    later = (w["date"] > d["date"]) | (w["date"].notna() & d["date"].isna())
-    reason = np.where(w["n"] > d["n"], "more complete", np.where(later, "later", "last in file"))
-    issue = "duplicate id: kept row " + w["row"].astype(int).astype(str) + " (" + reason + ")"
-    return keep, issue.where(~keep).astype("string")
-
-
-def _id_logs(where: Where, raw_ids: pd.Series, norm: pd.Series, column: str) -> list:
-    """Log rows without an id (dropped) and ids changed by normalisation (never the raw id)."""
-    idx = raw_ids.index
+def _id_logs(where: Where, ids: PatternIds, norm: pd.Series, column: str,
+             pattern: str | None) -> list:
+    """Log rows without an id (dropped), ids changed by normalisation or re-padded to
+    ``id_pattern``, and ids matching the pattern in neither form (flagged). ``original_value``
+    says what happened, never the id (see :mod:`pipeline.clean.qc_log`); ids differing from
+    their normalised form only in case get one summary row per file (it would be every id of an
+    upper-case file)."""
+    idx = ids.as_written.index
     has_id = norm.notna().to_numpy()
-    text = cell_text(raw_ids)
+    text = ids.as_written
     space = has_id & (text.str.replace(r"\s+", "", regex=True) != text).fillna(False).to_numpy(bool)
-    case = has_id & ~space & (text != norm).fillna(False).to_numpy(bool)
+    pad = ids.repadded.to_numpy(bool)
+    case = has_id & ~space & ~pad & (text != norm).fillna(False).to_numpy(bool)
     no_pid = Where(where.file, where.row, None, where.wave)
     return [
         cell_log(no_pid, column, "(blank)", issue_where("missing id", ~has_id, idx), ROW_DROPPED),
+        cell_log(where, column, "(re-padded)", issue_where(ISSUE_REPADDED, pad, idx),
+                 "id_normalised"),
         cell_log(
             where,
             column,
             "case/whitespace differs",
-            issue_where("id normalised (white space removed, case folded)", space, idx),
+            issue_where("id normalised (white space removed, case folded)", space & ~pad, idx),
             "id_normalised",
         ),
+        cell_log(where, column, "(does not match)",
+                 issue_where(f"id does not match id_pattern '{pattern}'", ids.unmatched, idx),
+                 "flagged"),
         summary_log(
             where, pd.Series(case), column, "id normalised (case folded only)", "id_normalised"
         ),
@@ -151,37 +146,15 @@ def _needed_columns(wave_id: str, id_column: str, scales: dict[str, Scale],
     return needed
 
 
-def _clean_covariate(where: Where, kept: pd.DataFrame, cov: Covariate) -> tuple[pd.Series, list]:
-    """One covariate column: numeric range check or categorical level matching; a covariate
-    this wave does not have (read from another wave) is all missing."""
-    if cov.column not in kept.columns:
-        numeric = cov.type == "numeric"
-        return pd.Series(np.nan if numeric else pd.NA, index=kept.index,
-                         dtype=float if numeric else "string"), []
-    raw = kept[cov.column]
-    if cov.type == "numeric":
-        v, issue, p = clean_numeric_covariate(raw, cov)
-        return v, [
-            summary_log(
-                where, p.kind.eq("token"), cov.column, "missing-value text", SET_MISSING, p.text
-            ),
-            cell_log(where, cov.column, p.text, issue, SET_MISSING),
-        ]
-    v, issue, respelled = clean_categorical_covariate(raw, cov)
-    return v, [
-        cell_log(where, cov.column, cell_text(raw), issue, SET_MISSING),
-        summary_log(
-            where, respelled, cov.column, "spelling normalised to configured level", "recoded"
-        ),
-    ]
-
-
-def _clean_scale(where: Where, raw: pd.DataFrame, sc: Scale) -> tuple[pd.DataFrame, list]:
+def _clean_scale(where: Where, raw: pd.DataFrame, sc: Scale,
+                 reading: Reading) -> tuple[pd.DataFrame, list]:
     """All items of one scale (:func:`clean_item`) with their log rows."""
     values, logs = {}, []
     lo, hi = sc.range
     for it in sc.items:
-        v, issue, p = clean_item(raw[it].rename(it), sc)
+        v, issue, p = clean_item(raw[it].rename(it), sc, wave=where.wave,
+                                 missing_words=reading.missing_words)
+        logs.append(wave_range_log(where, it, sc, p))  # range_by_wave: recoded, one row
         idx = raw.index
         label_text = f"label decoded via label map '{sc.label_map_name or sc.key}'"
         logs += [
@@ -202,6 +175,34 @@ def _clean_scale(where: Where, raw: pd.DataFrame, sc: Scale) -> tuple[pd.DataFra
     return pd.DataFrame(values, index=raw.index), logs
 
 
+def _responses(where: Where, out: pd.DataFrame, items: pd.DataFrame, shown: pd.Series,
+               id_column: str, *, duplicates: str, min_answered: int,
+               file: str) -> tuple[np.ndarray, list]:
+    """Which rows are this wave's responses (:mod:`pipeline.clean.responses`): rows with
+    fewer than ``min_answered`` answered items are dropped, then one row per pid is kept by
+    the ``duplicates`` rule. Returns (keep mask, log frames); the log names rows, never ids."""
+    if min_answered > items.shape[1]:
+        raise ConfigError(
+            f"config key cleaning.min_answered: {min_answered} is more than the "
+            f"{items.shape[1]} configured items, so no row could count as a response. Set it "
+            f"to at most {items.shape[1]} (1 = any answer)."
+        )
+    answered = items.notna().sum(axis=1)
+    empty = no_answer_issue(answered, items.shape[1], min_answered)
+    real = empty.isna().to_numpy()
+    dup = resolve_duplicates(
+        where.pid[real], answered[real], out["date"][real], where.row[real], rule=duplicates,
+        shown=shown[real], file=file, wave_id=where.wave,
+    )
+    keep = dup.keep.reindex(out.index, fill_value=False).to_numpy(dtype=bool)
+    logs = [
+        cell_log(where, id_column, "(no answers)", empty, ROW_DROPPED),
+        cell_log(where, id_column, "(duplicate)", dup.dropped.reindex(out.index), ROW_DROPPED),
+        cell_log(where, id_column, "(duplicate)", dup.tie_kept.reindex(out.index), "flagged"),
+    ]
+    return keep, logs
+
+
 def clean_wave(
     raw: pd.DataFrame,
     *,
@@ -214,14 +215,21 @@ def clean_wave(
     date_column: str | None,
     salt: str,
     is_baseline: bool,
+    duplicates: str = "most_complete",
+    min_answered: int = 1,
+    id_pattern: str | None = None,
+    reading: Reading | None = None,
 ) -> CleanWave:
     """Clean one wave as returned by the reader (see the module docstring for the log).
 
-    Steps: drop rows without an id; normalise (:func:`pipeline.clean.pseudonym.normalise_id`) and
+    Steps: re-pad ids to ``id_pattern`` (:func:`pipeline.clean.pseudonym.apply_id_pattern`);
+    drop rows without an id; normalise (:func:`pipeline.clean.pseudonym.normalise_id`) and
     pseudonymise ids; clean item cells (:func:`pipeline.clean.values.clean_item`: labels,
     missing codes, ranges, non-integer Likert values -> missing; reverse keying), covariates
-    and the completion date; resolve within-wave duplicate ids ("most complete, then latest",
-    :func:`_resolve_duplicates`). Covariate columns are required in the baseline wave (or the
+    and the completion date; drop rows with fewer than ``min_answered`` answered items ("no
+    answers") and resolve within-wave duplicate ids by the ``duplicates`` rule
+    (:mod:`pipeline.clean.responses`; config ``cleaning.min_answered``,
+    ``cleaning.duplicates``). Covariate columns are required in the baseline wave (or the
     wave named by ``Covariate.wave``) and filled with missing values elsewhere when absent.
 
     Returns data with columns pid, wave, wave_index, months, date, <covariate keys>,
@@ -234,10 +242,11 @@ def clean_wave(
     _require_columns(raw, needed, file_name, wave_id)
 
     raw = raw.reset_index(drop=True)
-    norm = normalise_id(raw[id_column])
+    ids = apply_id_pattern(raw[id_column], id_pattern)
+    norm = normalise_id(ids.ids)
     pid = pseudonymise(norm, salt)
     file, row = raw["_source_file"].astype("string"), raw["_source_row"].astype(int)
-    logs = _id_logs(Where(file, row, pid, wave_id), raw[id_column], norm, id_column)
+    logs = _id_logs(Where(file, row, pid, wave_id), ids, norm, id_column, id_pattern)
 
     has_id = norm.notna().to_numpy()
     kept = raw[has_id]
@@ -253,21 +262,22 @@ def clean_wave(
     else:
         out["date"] = pd.Series(pd.NaT, index=kept.index, dtype="datetime64[us]")
     for key, cov in covariates.items():
-        out[key], cov_logs = _clean_covariate(where, kept, cov)
+        out[key], cov_logs = clean_covariate(where, kept, cov, reading)
         logs += cov_logs
     item_frames = [pd.DataFrame(index=kept.index)]
     for sc in scales.values():
-        frame, item_logs = _clean_scale(where, kept, sc)
+        frame, item_logs = _clean_scale(where, kept, sc, reading or Reading())
         item_frames.append(frame)
         logs += item_logs
     items = pd.concat(item_frames, axis=1)
     out = pd.concat([out, items], axis=1)
 
-    keep, dup_issue = _resolve_duplicates(
-        out["pid"], items.notna().sum(axis=1), out["date"], where.row
+    keep, response_logs = _responses(
+        where, out, items, ids.as_written[has_id], id_column, duplicates=duplicates,
+        min_answered=min_answered, file=file_name,
     )
-    logs.append(cell_log(where, id_column, "(duplicate)", dup_issue, ROW_DROPPED))
+    logs += response_logs
     out["_source_file"] = where.file
     out["_source_row"] = where.row.astype("int64")
-    data = out[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+    data = out[keep].reset_index(drop=True)
     return CleanWave(data=data, log=concat_logs(logs))

@@ -12,9 +12,17 @@ how well a follow-up wave's participant ids match the baseline's, :func:`id_over
 * after cleaning and linking, on pseudonymous ids: ``1 - overlap >
   cleaning.max_unmatched_share`` -> refused as re-typed ids (:func:`check_unmatched`).
 
+Before any of the id checks, waves whose completion dates say they are swapped are refused
+as "waves swapped?" (:mod:`pipeline.clean.timeorder`): swapped files look like re-typed ids,
+and following the unmatched-id advice would drop the real baseline. With ``id_pattern`` set,
+ids are first re-padded to it (:func:`pipeline.clean.pseudonym.apply_id_pattern`), so ids that
+lost their leading zeros no longer fail the format check, and a wave where most ids match
+the pattern in neither form is refused (:func:`check_id_pattern`).
+
 Each function is pure apart from :func:`check_same_file` (it hashes the files) and raises
 :class:`~pipeline.errors.InputFileError` / :class:`~pipeline.errors.DataError` naming the
-file, the numbers and the fix. Raw ids appear in messages only as examples of a *wrong* file.
+file, the numbers and the fix. Ids in these (analyst-facing) messages are shown as written
+in the file.
 """
 
 from __future__ import annotations
@@ -28,13 +36,16 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.clean.pseudonym import normalise_id
+from pipeline.clean.pseudonym import PatternIds, apply_id_pattern, normalise_id
+from pipeline.clean.timeorder import WaveDates, check_swapped_waves, swapped_waves_problem
+from pipeline.clean.values import parse_dates
 from pipeline.config import Wave
 from pipeline.errors import DataError, InputFileError
 
 __all__ = [
     "IdOverlap",
     "check_id_format",
+    "check_id_pattern",
     "check_id_overlap",
     "check_same_file",
     "check_unmatched",
@@ -88,20 +99,28 @@ def check_id_overlap(
     file: str,
     wave_id: str,
     threshold: float,
+    shown: Iterable[Any] | None = None,
 ) -> float:
     """Refuse a follow-up file whose ids barely overlap the baseline's; return the overlap.
 
     Below ``threshold`` (config ``cleaning.min_id_overlap``) the file is most likely another
-    cohort's or another programme's export.
+    cohort's or another programme's export. ``shown``: the follow-up ids as written, in the
+    order of ``followup_ids`` (the examples show them; the comparison uses ``followup_ids``).
     """
     ov = id_overlap(baseline_ids, followup_ids)
     if ov.share < threshold:
         follow, base = _id_set(followup_ids), _id_set(baseline_ids)
+        written: dict[str, str] = {}
+        if shown is not None:
+            for n, t in zip(followup_ids, shown, strict=True):
+                if not pd.isna(n):
+                    written.setdefault(str(n).strip(), str(t).strip())
+        ex = [written.get(i, i) for i in sorted(follow - base)[:MAX_EXAMPLES]]
         raise InputFileError(
             f"{file}: only {ov.n_shared} of wave {wave_id}'s {ov.n_followup} participant ids "
             f"({ov.share:.0%}) appear at baseline ({ov.n_baseline} ids); at least "
             f"{threshold:.0%} are expected. This looks like another cohort's file. Examples of "
-            f"wave {wave_id} ids: {', '.join(sorted(follow - base)[:MAX_EXAMPLES])}. Check that "
+            f"wave {wave_id} ids: {', '.join(ex)}. Check that "
             "the right export is in data/raw/ (or lower cleaning.min_id_overlap if this is "
             "expected)."
         )
@@ -149,6 +168,21 @@ def _digits(i: str) -> str | None:
     return str(int(d)) if d else None
 
 
+def _pattern_hint(base_shown: set[str], follow: set[str]) -> str:
+    """When only leading zeros were lost (the ids' letters and punctuation still match the
+    baseline's), suggest an ``id_pattern`` written from the commonest baseline id shape."""
+    skeleton = lambda i: re.sub(r"\d+", "#", i).casefold()  # noqa: E731
+    base_sk = {skeleton(i) for i in base_shown}
+    if sum(skeleton(i) in base_sk for i in follow) < len(follow) / 2:
+        return ""
+    example = pd.Series(sorted(base_shown)).map(id_shape).mode().iloc[0]
+    model = next(i for i in sorted(base_shown) if id_shape(i) == example)
+    rx = "".join(f"\\d{{{len(part)}}}" if part.isdigit() else re.escape(part).replace("\\-", "-")
+                 for part in re.split(r"(\d+)", model) if part)
+    return (f" If only leading zeros were lost, setting id_pattern: '{rx}' in "
+            "config/config.yaml re-pads them (each re-padded id is logged).")
+
+
 def check_id_format(
     baseline_ids: Iterable[Any],
     followup_ids: Iterable[Any],
@@ -186,6 +220,7 @@ def check_id_format(
         f" The numbers match ({numeric_match:.0%} of wave {wave_id}'s ids equal a baseline id "
         "once letters, punctuation and leading zeros are ignored), so the id format changed "
         "(e.g. a prefix or leading zeros were lost, often by Excel)."
+        + _pattern_hint(show_b, follow)
         if numeric_match >= min_share
         else ""
     )
@@ -195,9 +230,45 @@ def check_id_format(
         f"baseline ids look like {ex_b}, wave {wave_id} ids look like {ex_f} (only "
         f"{same} of {len(follow)} share a baseline id pattern).{hint} Re-export wave {wave_id} "
         f"with the ids exactly as at baseline (format the id column{column} as Text), or fix "
-        "the ids in "
-        "the export, then run again."
+        "the ids in the export, then run again."
     )
+
+
+def check_id_pattern(
+    ids: PatternIds, pattern: str, *, file: str, wave_id: str, id_column: str,
+    max_share: float = 0.5,
+) -> None:
+    """Refuse a wave where more than ``max_share`` of the distinct present ids match
+    ``id_pattern`` neither as written nor re-padded (:func:`apply_id_pattern`): the pattern
+    or the id column is wrong. Fewer are left to the cleaner, which flags them per row."""
+    present = normalise_id(ids.as_written).notna()
+    n = int(ids.as_written[present].nunique())
+    bad = pd.unique(ids.as_written[ids.unmatched].astype(str))
+    if not n or len(bad) / n <= max_share:
+        return
+    ex = ", ".join(f"'{i}'" for i in bad[:MAX_EXAMPLES])
+    raise InputFileError(
+        f"{file} (wave {wave_id}): {len(bad)} of the {n} participant ids in column "
+        f"'{id_column}' ({len(bad) / n:.0%}) do not match id_pattern '{pattern}', even with "
+        f"leading zeros restored; e.g. {ex}. Fix id_pattern in config/config.yaml to describe "
+        f"these ids (or remove it), or check that '{id_column}' is the id column of this "
+        "export."
+    )
+
+
+def _wave_dates(raw: dict[str, pd.DataFrame], waves: Sequence[Wave],
+                ids: dict[str, pd.Series]) -> list[WaveDates | None]:
+    """Every wave's (normalised ids, parsed completion dates); None for a wave without a date
+    column (pairs with such a wave are not judged)."""
+    out: list[WaveDates | None] = []
+    for w in waves:
+        frame = raw[w.id]
+        if not w.date_column or w.date_column not in frame.columns:
+            out.append(None)
+            continue
+        out.append(WaveDates(w.id, Path(w.file).name, ids[w.id],
+                             parse_dates(frame[w.date_column])[0]))
+    return out
 
 
 def cross_wave_checks(
@@ -207,19 +278,48 @@ def cross_wave_checks(
     wave_paths: dict[str, Path],
     id_column: str,
     min_id_overlap: float,
+    id_pattern: str | None = None,
 ) -> None:
-    """Refuse follow-up files that cannot belong to this cohort (same file twice, ids that
-    barely overlap baseline, a changed id format). ``raw``: wave id -> the reader's data;
+    """Refuse follow-up files that cannot belong to this cohort, in this order: the same file
+    twice; ids not matching ``id_pattern`` (when set; ids are re-padded to it first); waves
+    whose completion dates say they are swapped (:mod:`pipeline.clean.timeorder`); a changed
+    id format; ids that barely overlap baseline. ``raw``: wave id -> the reader's data;
     ``wave_paths``: wave id -> its export (waves read from one long file are left out)."""
-    check_same_file([(w.id, wave_paths[w.id]) for w in waves if not w.event])
-    base_raw = raw[waves[0].id][id_column].dropna()
-    base_ids = normalise_id(raw[waves[0].id][id_column]).dropna()
+    check_same_file([(w.id, wave_paths[w.id]) for w in waves
+                     if not (w.event or w.wave_column or w.instance is not None)])
+    written, ids = {}, {}
+    for w in waves:
+        fixed = apply_id_pattern(raw[w.id][id_column], id_pattern)
+        if id_pattern:
+            check_id_pattern(fixed, id_pattern, file=Path(w.file).name, wave_id=w.id,
+                             id_column=id_column)
+        written[w.id], ids[w.id] = fixed.as_written, normalise_id(fixed.ids)
+    dated = _wave_dates(raw, waves, ids)
+    for pair in zip(dated, dated[1:]):
+        if None not in pair:
+            check_swapped_waves(pair)
+    base = waves[0].id
+    keep_b = ids[base].notna()
     for w in waves[1:]:
-        ids = normalise_id(raw[w.id][id_column]).dropna()
+        keep = ids[w.id].notna()
         file = Path(w.file).name
-        check_id_format(base_ids, ids, file=file, wave_id=w.id, id_column=id_column,
-                        shown=(base_raw, raw[w.id][id_column].dropna()))
-        check_id_overlap(base_ids, ids, file=file, wave_id=w.id, threshold=min_id_overlap)
+        check_id_format(ids[base][keep_b], ids[w.id][keep], file=file, wave_id=w.id,
+                        id_column=id_column,
+                        shown=(written[base][keep_b], written[w.id][keep]))
+        check_id_overlap(ids[base][keep_b], ids[w.id][keep], file=file, wave_id=w.id,
+                         threshold=min_id_overlap, shown=written[w.id][keep])
+
+
+def _refuse_if_swapped(cleaned: Sequence[pd.DataFrame], waves: Sequence[Wave], i: int) -> None:
+    """Say "waves swapped?" (not "re-typed ids") when the dates of wave ``i`` and the wave
+    before it say so (cleaned waves with ``date``)."""
+    if not all("date" in c.columns for c in cleaned[i - 1: i + 1]):
+        return
+    prev, cur = (WaveDates(waves[k].id, Path(waves[k].file).name, cleaned[k]["pid"],
+                           cleaned[k]["date"]) for k in (i - 1, i))
+    problem = swapped_waves_problem(prev, cur)
+    if problem:
+        raise InputFileError(problem)
 
 
 def check_unmatched(
@@ -236,13 +336,15 @@ def check_unmatched(
 
     ``cleaned``: the cleaned waves (``pid``, ``_source_row``) in the order of ``waves``;
     ``raw``: wave id -> the reader's data (for the id patterns of the unmatched rows; the
-    message shows patterns, never raw ids).
+    message shows patterns, never raw ids). When the completion dates say wave ``k`` and the
+    wave before it are swapped, that is said instead (:func:`_refuse_if_swapped`).
     """
     base_pids = cleaned[0]["pid"]
     for i, w in enumerate(waves[1:], start=1):
         ov = id_overlap(base_pids, cleaned[i]["pid"])
         if ov.n_followup == 0 or ov.unmatched_share <= limit:
             continue
+        _refuse_if_swapped(cleaned, waves, i)
         bad = cleaned[i][~cleaned[i]["pid"].isin(set(base_pids.dropna()))]
         src = raw[w.id].set_index("_source_row")[id_column]
         shapes = src.reindex(bad["_source_row"].astype(int)).dropna().astype(str).map(id_shape)

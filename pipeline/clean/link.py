@@ -65,7 +65,9 @@ def to_wide(
 ) -> pd.DataFrame:
     """Wide table: one row per baseline participant (first of ``wave_ids``) with covariates
     (from baseline, or from ``covariate_waves[key]``), ``<scale>_<wave>`` scores and
-    ``responded_<wave>`` booleans (True when the participant has a row in that wave)."""
+    ``responded_<wave>`` booleans (True when the participant has a row in that wave; a row is
+    kept only when it answered at least ``cleaning.min_answered`` items,
+    :mod:`pipeline.clean.responses`, so an empty event row is not a response)."""
     missing = [k for k in [*scale_keys, *covariate_keys] if k not in long.columns]
     if missing:
         raise DataError(
@@ -94,10 +96,28 @@ def to_wide(
     return wide
 
 
+FILE_LEVEL_ISSUES = ("event not used (", "instance not used (", "row not used (",
+                     "empty row in a long file")
+"""Issue texts of the rows of a long file that belong to no wave (written by
+``pipeline.ingest.filerows`` / ``reader`` in the ingest of the first wave reading the file)."""
+
+
+def file_level_rows(log: pd.DataFrame) -> pd.Series:
+    """Log rows standing for rows of a long file that no wave takes: unused events or
+    instances (``row_dropped``), covariate sources (``covariate_source``) and empty rows
+    (``skipped``). They are counted once per file, not in any wave's rows read."""
+    issue = log["issue"].astype("string").fillna("")
+    return (issue.str.startswith(FILE_LEVEL_ISSUES) & log["action"].isin([ROW_DROPPED, "skipped"])
+            | log["action"].eq("covariate_source"))
+
+
 def check_accounting(raw_counts: dict[str, int], kept: pd.DataFrame, log: pd.DataFrame) -> None:
     """Invariant: for every raw file, rows read = rows kept + rows logged ``row_dropped``,
-    and no (file, row) is both kept and dropped. Raises DataError naming the file otherwise."""
-    dropped = log[log["action"] == ROW_DROPPED]
+    and no (file, row) is both kept and dropped. Raises DataError naming the file otherwise.
+    Rows of a long file that no wave takes (:func:`file_level_rows`) are not counted here:
+    they belong to the file, not to the wave whose ingest logged them (see
+    ``pipeline.clean.quality`` for the per-file identity)."""
+    dropped = log[(log["action"] == ROW_DROPPED) & ~file_level_rows(log)]
     n_kept = kept["_source_file"].astype(str).value_counts()
     n_drop = dropped["file"].astype(str).value_counts()
     unknown = sorted(set(n_kept.index) - set(raw_counts))

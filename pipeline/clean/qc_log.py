@@ -16,9 +16,18 @@ the log small for bulk, rule-based changes that are not errors:
 Per-cell rows (``row`` = number) record every value set to missing because of a problem
 (text not in label map, missing code, out of range, non-integer Likert value, unknown category,
 unparseable date), each blank completion date (``flagged``: it weakens the duplicate rule),
-each id whose white space was removed (``id_normalised``; ``original_value`` is
-"case/whitespace differs", never the raw id) and each dropped row (``row_dropped``: missing id,
-duplicate id, follow-up id not at baseline). ``pid`` is the pseudonymous id where known.
+each id whose white space was removed or whose leading zeros were restored to ``id_pattern``
+(``id_normalised``), each id matching ``id_pattern`` in neither form (``flagged``), each kept
+row that won a duplicate tie (``flagged``), each follow-up completed before baseline under
+``cleaning.time_order: log`` (``flagged``) and each dropped row (``row_dropped``: missing id,
+no answers, duplicate id, follow-up id not at baseline). ``pid`` is the pseudonymous id where
+known.
+
+Ids: the log names the file and row of every action and carries the pseudonymous ``pid``; it
+never holds a raw id (beside the pid it would be a key from pseudonyms back to people).
+``original_value`` of rows about the id says what happened instead ("(blank)", "(duplicate)",
+"(re-padded)", ...). Messages that stop the run name ids as written, so an analyst can fix the
+export. The data quality table made from the log (:mod:`pipeline.clean.quality`) holds no ids.
 """
 
 from __future__ import annotations
@@ -32,7 +41,8 @@ from pipeline.qc import QC_LOG_COLUMNS as LOG_COLUMNS
 from pipeline.qc import ROW_DROPPED, SET_MISSING, concat_logs, empty_log
 
 __all__ = ["LOG_COLUMNS", "ROW_DROPPED", "SET_MISSING", "Where", "cell_log", "concat_logs",
-           "empty_log", "issue_where", "make_log", "reader_log", "summary_log", "with_pids"]
+           "empty_log", "issue_where", "make_log", "reader_log", "summary_log",
+           "with_pids"]
 
 
 def _obj(values, n: int) -> np.ndarray:

@@ -21,10 +21,13 @@ def run(cfg: Config, io: StageIO) -> None:
     waves = s.wave_ids
     raw = {w: pd.read_parquet(p) for w, p in zip(waves, io.inputs_of("data"), strict=True)}
     read_logs = [pd.read_csv(p, dtype=object) for p in io.inputs_of("logs")]
-    rows_read = {w: int(json.loads(p.read_text(encoding="utf-8"))["n_rows_read"])
-                 for w, p in zip(waves, io.inputs_of("meta"), strict=True)}
+    metas = {w: json.loads(p.read_text(encoding="utf-8"))
+             for w, p in zip(waves, io.inputs_of("meta"), strict=True)}
+    rows_read = {w: int(m["n_rows_read"]) for w, m in metas.items()}
+    value_labels = {w: m.get("value_labels") or {} for w, m in metas.items()}
     wave_paths = dict(zip(waves, io.inputs_of("waves"), strict=True))
-    out = clean_study(s, raw, read_logs, rows_read, salt=cfg.salt, wave_paths=wave_paths)
+    out = clean_study(s, raw, read_logs, rows_read, salt=cfg.salt, wave_paths=wave_paths,
+                      value_labels=value_labels)
     write_parquet(out.long, io.output("long"))
     write_parquet(out.wide, io.output("wide"))
     write_table(out.qc, io.output("qc"))

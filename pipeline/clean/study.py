@@ -2,8 +2,13 @@
 
 Steps (each a function of its own module):
 
-1. cross-wave checks on the readers' data (:func:`pipeline.clean.crosswave.cross_wave_checks`);
+1. cross-wave checks on the readers' data (:func:`pipeline.clean.crosswave.cross_wave_checks`:
+   ids against ``id_pattern``, swapped waves, id format, id overlap); follow-up scales coded
+   a whole code off the baseline refused (:func:`pipeline.clean.coding.check_coding_shifts`);
 2. each wave cleaned (:func:`pipeline.clean.cleaner.clean_wave`), its reader log given pids;
+   follow-ups completed before the participant's baseline refused or logged
+   (:func:`pipeline.clean.timeorder.check_time_order`, ``cleaning.time_order``); a covariate
+   left with no usable value refused (:func:`pipeline.clean.covariates.check_covariates_present`);
 3. follow-up waves linked to baseline (:func:`pipeline.clean.link.link_waves`) and too many
    unmatched ids refused (:func:`pipeline.clean.crosswave.check_unmatched`);
 4. scales scored (:func:`pipeline.clean.score.score_scales`);
@@ -20,12 +25,16 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.clean.cleaner import clean_wave
+from pipeline.clean.coding import check_coding_shifts
+from pipeline.clean.covariates import check_covariates_present
 from pipeline.clean.crosswave import check_unmatched, cross_wave_checks
 from pipeline.clean.link import check_accounting, link_waves, to_wide
 from pipeline.clean.qc_log import concat_logs, reader_log, with_pids
 from pipeline.clean.quality import quality_summary
 from pipeline.clean.score import score_scales
 from pipeline.clean.settings import CleanSettings
+from pipeline.clean.timeorder import check_time_order
+from pipeline.clean.values import Reading
 from pipeline.errors import DataError
 from pipeline.stats.reliability import reliability_table
 
@@ -53,8 +62,8 @@ def report_changes(qc: pd.DataFrame, limit: int = 25) -> None:
     acted = qc[qc["action"].isin(["set_missing", "row_dropped"])]
     if acted.empty:
         return
-    acted = acted.assign(issue=acted["issue"].astype(str).str.replace(r": kept row.*", "",
-                                                                     regex=True))
+    acted = acted.assign(issue=acted["issue"].astype(str).str.replace(r"^duplicate id:.*",
+                                                                     "duplicate id", regex=True))
     counts = acted.groupby(["wave", "action", "column", "issue"], dropna=False).size()
     log.warning("cleaning changed %d cell(s)/row(s); see results/clean/qc_log.csv:", len(acted))
     for (wave, action, column, issue), n in list(counts.items())[:limit]:
@@ -65,14 +74,19 @@ def report_changes(qc: pd.DataFrame, limit: int = 25) -> None:
 
 
 def _clean_waves(s: CleanSettings, raw: dict[str, pd.DataFrame], read_logs: list[pd.DataFrame],
-                 salt: str) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+                 salt: str, value_labels: dict[str, dict] | None = None,
+                 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Step 2: (cleaned waves, their QC logs: reader log with pids, then the cleaner's)."""
     cleaned, logs = [], []
     for i, w in enumerate(s.waves):
+        reading = Reading(missing_words=s.cleaning.missing_words,
+                          value_labels=(value_labels or {}).get(w.id) or {})
         cw = clean_wave(
             raw[w.id], wave_id=w.id, wave_index=i, months=w.months, id_column=s.id_column,
             scales=s.scales, covariates=s.covariates, date_column=w.date_column,
-            salt=salt, is_baseline=i == 0,
+            salt=salt, is_baseline=i == 0, duplicates=s.cleaning.duplicates,
+            min_answered=s.cleaning.min_answered, id_pattern=s.cleaning.id_pattern,
+            reading=reading,
         )
         cleaned.append(cw.data)
         logs.append(with_pids(reader_log(read_logs[i], w.id, s.id_column), cw.data, cw.log))
@@ -82,9 +96,28 @@ def _clean_waves(s: CleanSettings, raw: dict[str, pd.DataFrame], read_logs: list
     return cleaned, logs
 
 
+def _refuse_empty_baseline(s: CleanSettings, raw: dict[str, pd.DataFrame], baseline: pd.DataFrame,
+                           qc: pd.DataFrame) -> None:
+    """A baseline wave with nobody left after cleaning cannot start a study: say why (rows
+    without an id, rows without an answer, ...) instead of writing analyses of nobody."""
+    if len(baseline):
+        return
+    w = s.waves[0]
+    file = (str(raw[w.id]["_source_file"].iloc[0]) if len(raw[w.id]) else Path(w.file).name)
+    dropped = qc[(qc["wave"] == w.id) & (qc["action"] == "row_dropped")]
+    why = dropped["issue"].astype(str).str.replace(r" \(.*", "", regex=True).value_counts()
+    reasons = "; ".join(f"{n} {issue}" for issue, n in why.items()) or "no rows were read"
+    raise DataError(
+        f"{file} (wave {w.id}, baseline): none of its {len(raw[w.id])} row(s) is left after "
+        f"cleaning ({reasons}). Check id_column ('{s.id_column}'), the scales' items and the "
+        "export; every dropped row is listed in results/clean/qc_log.csv."
+    )
+
+
 def _check_accounting(s: CleanSettings, raw: dict[str, pd.DataFrame], rows_read: dict[str, int],
                       long: pd.DataFrame, qc: pd.DataFrame) -> None:
-    """Invariant: per (file, wave), rows read = rows kept + rows logged as dropped."""
+    """Invariant: per (file, wave), rows read = rows kept + rows logged as dropped (rows of a
+    long file that no wave takes are the file's: ``link.file_level_rows``, ``quality``)."""
     for w in s.waves:
         f = str(raw[w.id]["_source_file"].iloc[0]) if len(raw[w.id]) else Path(w.file).name
         check_accounting({f: rows_read[w.id]}, long[long["wave"] == w.id], qc[qc["wave"] == w.id])
@@ -100,16 +133,25 @@ def clean_study(
     *,
     salt: str,
     wave_paths: dict[str, Path],
+    value_labels: dict[str, dict] | None = None,
 ) -> CleanStudy:
     """Steps 1-5 of the module docstring.
 
     ``raw``: wave id -> the reader's data; ``read_logs``: the readers' logs in wave order;
     ``rows_read``: wave id -> ``n_rows_read`` of its read meta; ``wave_paths``: wave id -> its
-    export (for the same-file check).
+    export (for the same-file check); ``value_labels``: wave id -> its read meta's
+    ``value_labels`` (SPSS/Stata; for categorical covariates).
     """
     cross_wave_checks(raw, waves=s.waves, wave_paths=wave_paths, id_column=s.id_column,
-                      min_id_overlap=s.cleaning.min_id_overlap)
-    cleaned, logs = _clean_waves(s, raw, read_logs, salt)
+                      min_id_overlap=s.cleaning.min_id_overlap, id_pattern=s.cleaning.id_pattern)
+    check_coding_shifts(raw, waves=s.waves, scales=s.scales,
+                        missing_words=s.cleaning.missing_words)
+    cleaned, logs = _clean_waves(s, raw, read_logs, salt, value_labels)
+    _refuse_empty_baseline(s, raw, cleaned[0], concat_logs(logs))
+    check_covariates_present(cleaned, raw, waves=s.waves, covariates=s.covariates,
+                             value_labels=value_labels)
+    logs.append(check_time_order(cleaned, raw, waves=s.waves, id_column=s.id_column,
+                                 mode=s.cleaning.time_order))
     long, link_log = link_waves(cleaned, unmatched_followup=s.cleaning.unmatched_followup)
     check_unmatched(cleaned, raw, waves=s.waves, id_column=s.id_column,
                     limit=s.cleaning.max_unmatched_share)
@@ -123,7 +165,7 @@ def clean_study(
     report_changes(qc)
     _check_accounting(s, raw, rows_read, long, qc)
 
-    raw_counts = {Path(w.file).name: rows_read[w.id] for w in s.waves}
+    raw_counts = {(w.id, Path(w.file).name): rows_read[w.id] for w in s.waves}  # per wave
     cov_waves = {k: c.wave for k, c in s.covariates.items() if c.wave}
     wide = to_wide(long, list(s.scales), list(s.covariates), s.wave_ids, cov_waves)
     return CleanStudy(

@@ -6,28 +6,35 @@ names the problem where the cell was set to missing. ``pipeline.clean.cleaner`` 
 into QC-log rows.
 
 Parsing rule (all columns): a number (from XLSX/SPSS) is kept as is; text is stripped, and is
-*blank* if empty or one of :data:`MISSING_TOKENS` (``"n/a"``, ``"NA"``, ``"."``, ...; compared
+*blank* if empty or one of the "no answer" words (config ``cleaning.missing_words``, default
+:data:`pipeline.text.MISSING_TOKENS`: ``"n/a"``, ``"NA"``, ``"."``, ...; compared
 case-insensitively) -- blank cells are missing, not errors. Other text is read as a number
 (``" 7"``, ``"3.0"``) or else looked up in the label map with case and white space ignored
 (``"strongly AGREE "`` -> 7): :func:`pipeline.text.norm_text`.
+
+A wave exported on other codes (``scales.<k>.range_by_wave``, e.g. ``{T1: [0, 6]}`` for a 1-7
+scale) has its numbers shifted onto the scale's range (``x - wave_lo + lo``) before the range
+check and reverse keying; text labels are decoded by the label map straight to the configured
+codes and are not shifted. Categorical covariates: :mod:`pipeline.clean.covariates`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pipeline.config import Covariate, Scale
-from pipeline.text import MISSING_TOKENS, norm_label, norm_text, number_texts
+from pipeline.text import missing_keys, norm_label, norm_text, number_texts
 
 ISSUE_LABEL = "text not in label map"
 ISSUE_NOT_NUMBER = "not a number"
 ISSUE_MISSING_CODE = "missing code"
 ISSUE_RANGE = "out of range"
 ISSUE_NON_INTEGER = "non-integer value on integer-coded scale"
-ISSUE_LEVEL = "not a configured level"
 ISSUE_DATE = "unparseable date"
 
 
@@ -43,6 +50,19 @@ class ParsedCells:
     value: pd.Series
     kind: pd.Series
     text: pd.Series
+    shifted: pd.Series | None = None
+    """Set by :func:`clean_item` when the wave has its own range: the cells shifted onto the
+    scale's range (numbers that are not missing codes)."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one wave's answers are read: the "no answer" words (``None``: the default
+    :data:`pipeline.text.MISSING_TOKENS`) and the file's SPSS/Stata value labels (column ->
+    {code: label}, as in the ingest read meta; used for categorical covariates)."""
+
+    missing_words: tuple[str, ...] | None = None
+    value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
 
 
 def cell_text(raw: pd.Series) -> pd.Series:
@@ -53,7 +73,8 @@ def cell_text(raw: pd.Series) -> pd.Series:
     return raw.astype("string")
 
 
-def parse_cells(raw: pd.Series, label_map: dict[str, float] | None = None) -> ParsedCells:
+def parse_cells(raw: pd.Series, label_map: dict[str, float] | None = None,
+                missing_words: tuple[str, ...] | None = None) -> ParsedCells:
     """Parse one raw column to floats (see module docstring for the rule)."""
     text = cell_text(raw)
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
@@ -63,7 +84,8 @@ def parse_cells(raw: pd.Series, label_map: dict[str, float] | None = None) -> Pa
     key = norm_text(text)
     # labels mapped to null in the config mean "no answer" (e.g. "Prefer not to say")
     null_labels = [norm_label(k) for k, v in (label_map or {}).items() if v is None]
-    blank = key.isna() | key.isin(list(MISSING_TOKENS) + null_labels).fillna(False)
+    words = list(missing_keys(missing_words))
+    blank = key.isna() | key.isin(words + null_labels).fillna(False)
     is_token = blank & key.notna() & (key != "")
     num = pd.to_numeric(text.str.strip().where(~blank), errors="coerce").astype(float)
     lm = {norm_label(k): float(v) for k, v in (label_map or {}).items() if v is not None}
@@ -94,23 +116,32 @@ def _first_issue(conds: list[tuple[pd.Series, str]], index: pd.Index) -> pd.Seri
     return out
 
 
-def clean_item(raw: pd.Series, scale: Scale) -> tuple[pd.Series, pd.Series, ParsedCells]:
-    """Clean one item column of ``scale``: returns (values, issues, parsed).
+def clean_item(raw: pd.Series, scale: Scale, *, wave: str | None = None,
+               missing_words: tuple[str, ...] | None = None
+               ) -> tuple[pd.Series, pd.Series, ParsedCells]:
+    """Clean one item column of ``scale`` in wave ``wave``: returns (values, issues, parsed).
 
     Set to missing (with an issue): text neither a number nor a label; a configured
-    ``missing_codes`` value; a value outside ``scale.range``; a non-whole number on an
-    integer-coded scale (see :func:`is_integer_coded`). Items in ``scale.reverse`` are reverse
-    keyed afterwards as ``lo + hi - x`` (the usual reflection about the scale midpoint).
+    ``missing_codes`` value (as written in the file); a value outside ``scale.range`` (after the
+    wave's own range, ``scale.range_by_wave[wave]``, is shifted onto it: ``parsed.shifted``
+    marks those cells); a non-whole number on an integer-coded scale
+    (see :func:`is_integer_coded`). Items in ``scale.reverse`` are reverse keyed afterwards as
+    ``lo + hi - x`` (the usual reflection about the scale midpoint).
     """
-    p = parse_cells(raw, scale.label_map)
+    p = parse_cells(raw, scale.label_map, missing_words)
     lo, hi = scale.range
     v = p.value
     codes = list(scale.missing_codes)
+    is_code = v.isin(codes) if codes else pd.Series(False, index=v.index)
+    if wave is not None and wave in scale.range_by_wave:
+        shifted = p.kind.eq("number") & v.notna() & ~is_code
+        v = v.where(~shifted, v - scale.range_by_wave[wave][0] + lo)
+        p = replace(p, shifted=shifted)
     lm_name = f" '{scale.label_map_name}'" if scale.label_map_name else ""
     unparsed_issue = f"{ISSUE_LABEL}{lm_name}" if scale.label_map else ISSUE_NOT_NUMBER
     conds = [
         (p.kind.eq("unparsed"), unparsed_issue),
-        (v.isin(codes) if codes else pd.Series(False, index=v.index), ISSUE_MISSING_CODE),
+        (is_code, ISSUE_MISSING_CODE),
         ((v < lo) | (v > hi), f"{ISSUE_RANGE} [{lo:g}, {hi:g}]"),
     ]
     if is_integer_coded(scale):
@@ -123,11 +154,11 @@ def clean_item(raw: pd.Series, scale: Scale) -> tuple[pd.Series, pd.Series, Pars
 
 
 def clean_numeric_covariate(
-    raw: pd.Series, cov: Covariate
+    raw: pd.Series, cov: Covariate, *, missing_words: tuple[str, ...] | None = None
 ) -> tuple[pd.Series, pd.Series, ParsedCells]:
     """Numeric covariate: parse; text that is not a number or a value outside ``cov.range``
     becomes missing (with an issue)."""
-    p = parse_cells(raw, None)
+    p = parse_cells(raw, None, missing_words)
     v = p.value
     conds = [(p.kind.eq("unparsed"), ISSUE_NOT_NUMBER)]
     if cov.range is not None:
@@ -137,29 +168,8 @@ def clean_numeric_covariate(
     return v.where(issue.isna()).astype(float), issue, p
 
 
-def clean_categorical_covariate(
-    raw: pd.Series, cov: Covariate
-) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Categorical covariate: match to ``cov.levels`` ignoring case and white space and return
-    the configured spelling; unknown answers become missing (with an issue).
-
-    Returns (values as ``string``, issues, respelled) where ``respelled`` marks cells whose
-    text differed from the configured spelling only in case/white space.
-    """
-    text = cell_text(raw)
-    key = norm_text(text)
-    blank = key.isna() | key.isin(list(MISSING_TOKENS)).fillna(False)
-    levels = {norm_label(lv): str(lv) for lv in (cov.levels or ())}
-    value = key.where(~blank).map(levels).astype("string")
-    unknown = ~blank & value.isna()
-    issue = _first_issue(
-        [(unknown, f"{ISSUE_LEVEL} (levels: {', '.join(cov.levels or ())})")], raw.index
-    )
-    respelled = (value.notna() & (text.str.strip() != value)).fillna(False).astype(bool)
-    return value, issue, respelled
-
-
-def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_dates(raw: pd.Series, missing_words: tuple[str, ...] | None = None
+                ) -> tuple[pd.Series, pd.Series]:
     """Completion dates: datetimes are kept (time zone dropped); text is parsed as ISO 8601
     first, then any other format with day first (UK convention, ``05/03/2024`` = 5 March).
     Ambiguity checks belong to the reader. Unparseable non-blank text -> NaT with an issue."""
@@ -168,7 +178,7 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         return raw, pd.Series(pd.NA, index=raw.index, dtype="string")
     text = cell_text(raw).str.strip()
-    blank = text.isna() | norm_text(text).isin(list(MISSING_TOKENS)).fillna(False)
+    blank = text.isna() | norm_text(text).isin(list(missing_keys(missing_words))).fillna(False)
     txt = text.where(~blank).astype(object).where(~blank, None)
     iso = pd.to_datetime(txt, errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
     other = pd.to_datetime(

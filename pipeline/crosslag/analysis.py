@@ -41,6 +41,8 @@ FIT_KEYS = ["npar", "logl", "unrestricted.logl", "chisq", "df", "pvalue", "cfi",
             "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "srmr", "aic", "bic", "ntotal"]
 STATUS_COLUMNS = ["analysis", "model", "constraint", "method", "status", "exploratory",
                   "message", "note", "role"]
+COMPARISON_COLUMNS = ["analysis", "model", "test", "chisq_diff", "df_diff", "pvalue",
+                      "pvalue_chi2", "reference", "status", "message"]
 LAGGED_COLUMNS = ["analysis", "role", "model", "constraint", "stationary", "from", "to",
                   "from_wave", "to_wave", "type", "label", "est", "se", "z", "pvalue",
                   "pvalue_holm", "holm_m", "finding", "ci_lower", "ci_upper", "std_all",
@@ -94,7 +96,10 @@ class CrosslagResults:
         return {"estimates": concat(self.estimates), "fit": pd.DataFrame(self.fit),
                 "lagged": lagged[LAGGED_COLUMNS] if len(lagged) else lagged,
                 "status": status[STATUS_COLUMNS] if len(status) else status,
-                "comparison": pd.DataFrame(self.comparison)}
+                # no test to make (e.g. two waves: no stationarity test, no RI-CLPM): the
+                # header only, so that readers find the columns
+                "comparison": pd.DataFrame(self.comparison) if self.comparison
+                else pd.DataFrame(columns=COMPARISON_COLUMNS)}
 
 
 def wave_spacing(waves: tuple[str, ...], months: dict[str, float]) -> pd.DataFrame:
@@ -251,10 +256,9 @@ def analyse(wide: pd.DataFrame, s: CrosslagSettings, months: dict[str, float]) -
         models: dict[str, _ModelFits] = {}
         for model in a.models:
             if model not in fitted:
-                row = _status(name, model, "free", Status.NOT_ESTIMABLE,
-                              sentences.RICLPM_NEEDS_3_WAVES)
-                row.update(role="headline", note=sentences.no_headline_note(
-                    sentences.RICLPM_NEEDS_3_WAVES + "."))
+                status, why = s.riclpm_wait
+                row = _status(name, model, "free", status, why)
+                row.update(role="headline", note=sentences.no_headline_note(why + "."))
                 out.status.append(row)
                 continue
             models[model] = _analyse_model(wide, s, name, model, months, out)

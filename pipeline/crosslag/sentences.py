@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pipeline.crosslag.settings import RICLPM_NEEDS_3_WAVES  # re-exported: one wording
+
 __all__ = ["RICLPM_NEEDS_3_WAVES", "FIT_MISSING", "CLPM_COMPARISON_ONLY", "WHAT_HELPS",
            "unequal_spacing_note", "join_notes", "clpm_vs_riclpm_message", "headline_note",
            "no_headline_note", "alternative_note", "holm_note", "figure_title", "not_estimable",
            "syntax_header"]
 
-RICLPM_NEEDS_3_WAVES = "an RI-CLPM needs at least 3 waves (Hamaker et al. 2015)"
 CLPM_COMPARISON_ONLY = ("for comparison only: mixes stable differences with within-person "
                         "change (Hamaker, Kuiper & Grasman 2015)")
 WHAT_HELPS = ("What can help: fewer constructs per model (e.g. pairs of constructs), equality "

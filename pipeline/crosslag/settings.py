@@ -13,9 +13,15 @@ from dataclasses import dataclass
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
+from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
+from pipeline.status import Status
 
-__all__ = ["SECTION", "CORE_KEYS", "CrosslagAnalysis", "CrosslagSettings", "from_config"]
+# the wording of why an RI-CLPM is not fitted (shared with the stage's status rows)
+RICLPM_NEEDS_3_WAVES = "an RI-CLPM needs at least 3 waves (Hamaker et al. 2015)"
+
+__all__ = ["SECTION", "CORE_KEYS", "CrosslagAnalysis", "CrosslagSettings", "from_config",
+           "inactive", "RICLPM_NEEDS_3_WAVES"]
 
 SECTION = "crosslag"
 CORE_KEYS = ("waves", "scales", "covariates")
@@ -45,6 +51,7 @@ class CrosslagSettings:
     exploratory_min_df: int
     exploratory_min_n_last_wave: int
     analyses: dict[str, CrosslagAnalysis]
+    configured_waves: int = 0  # waves in the study config (crosslag.waves may select fewer)
 
     @property
     def constraints(self) -> tuple[str, ...]:
@@ -59,6 +66,17 @@ class CrosslagSettings:
         (Hamaker et al. 2015); with fewer it is only reported as not estimable."""
         return tuple(m for m in self.analyses[name].models
                      if m != "riclpm" or len(self.waves) >= 3)
+
+    @property
+    def riclpm_wait(self) -> tuple[Status, str]:
+        """Status and reason of an RI-CLPM that is not fitted (fewer than 3 modelled waves):
+        it waits for a third wave when every configured wave is modelled, else it is not
+        estimable on the waves selected in ``crosslag.waves``."""
+        if len(self.waves) >= self.configured_waves:
+            return Status.WAITS_FOR_DATA, ("waits for a third wave (an RI-CLPM needs at least 3 "
+                                           "waves; Hamaker et al. 2015)")
+        return Status.NOT_ESTIMABLE, (f"{RICLPM_NEEDS_3_WAVES}; crosslag.waves selects "
+                                      f"{len(self.waves)}")
 
     @property
     def figure_stems(self) -> list[str]:
@@ -104,6 +122,14 @@ def _analysis(cfg: Config, name: str, a: dict, section: dict) -> CrosslagAnalysi
     return CrosslagAnalysis(tuple(constructs), tuple(models), tuple(covariates))
 
 
+def inactive(cfg: Config) -> tuple[Status, str] | None:
+    """Why the crosslag stage does not run (switched off; one wave), or None (pipeline.plan)."""
+    if not section_settings(cfg.raw, SECTION)["enabled"]:
+        return switched_off(SECTION)
+    return waits_for_waves(2, len(cfg.wave_ids), "a cross-lagged model relates each construct "
+                           "at one wave to the others at the next")
+
+
 def from_config(cfg: Config) -> CrosslagSettings:
     """The ``crosslag`` section, validated and resolved.
 
@@ -128,4 +154,5 @@ def from_config(cfg: Config) -> CrosslagSettings:
         exploratory_min_df=s["exploratory_min_df"],
         exploratory_min_n_last_wave=s["exploratory_min_n_last_wave"],
         analyses=analyses,
+        configured_waves=len(cfg.wave_ids),
     )

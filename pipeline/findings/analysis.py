@@ -5,7 +5,8 @@ sensitivity rows, then the tipping-point row of the tipping outcome); per mediat
 total, direct, total indirect and serial effects; the headline cross-lagged paths (and the
 CLPM's beside them). Then agreement (:mod:`~pipeline.findings.agreement`), the question,
 estimand and sentence of every row (:mod:`~pipeline.findings.sentences`) and its short
-headline (:mod:`~pipeline.findings.headlines`).
+headline (:mod:`~pipeline.findings.headlines`). Last, one row per analysis that does not run
+(switched off, or waiting for a wave: :mod:`~pipeline.findings.not_run`), with the reason.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pipeline.findings.change import change_findings, not_available_rows, topup_
 from pipeline.findings.crosslag import crosslag_findings
 from pipeline.findings.headlines import headline
 from pipeline.findings.mediation import mediation_findings
+from pipeline.findings.not_run import not_run_rows
 from pipeline.findings.participation import participation_findings
 from pipeline.findings.robustness import tipping_result, tipping_row
 from pipeline.findings.sentences import describe_row, sentence
@@ -60,18 +62,21 @@ def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping |
     change = topup_from_missing_data(t("change"), t("md_primary"), s)
     sds = baseline_sds(change, t("baseline"), s.baseline.id)
     tip = tipping_result(t("tipping"), summary, sds, s)
-    rows = participation_findings(t("flow"), t("flow_public"), s)
-    if change is None:
+    rows = participation_findings(t("flow"), t("flow_public"), s) if s.runs("attrition") else []
+    if not s.runs("change"):
+        pass  # a not_run row says why (below)
+    elif change is None:
         rows += not_available_rows(s, "change_primary.csv was not produced by the change rule")
     else:
         rows += change_findings(change, s, {(s.tipping_outcome, s.tipping_wave): tip["fragile"]})
-    if s.tipping_wave:
+    if s.tipping_wave and s.runs("impute") and s.runs("change"):
         tr = tipping_row(tip, s)
         same = [i for i, r in enumerate(rows) if claim_id(r["finding_id"]) ==
                 claim_id(tr["finding_id"])]
         rows.insert(same[-1] + 1 if same else len(rows), tr)
     rows += mediation_findings(t("mediation"), t("mediation_status"), s, sds)
-    rows += crosslag_findings(t("crosslag"), t("crosslag_status"), s)
+    if s.runs("crosslag"):
+        rows += crosslag_findings(t("crosslag"), t("crosslag_status"), s)
     apply_agreement(rows, keep=lambda r: r["method"] != "mi_delta_adjusted")
     primaries = {r["finding_id"]: r for r in rows if r["role"] == "primary"}
     for r in rows:
@@ -83,4 +88,4 @@ def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping |
         r["estimand"] = r["estimand"] or e
         r["sentence"] = sentence(r, p, s, {"tipping": tip})
         r["headline"] = headline(r, p, s) if r["sentence"] else ""
-    return frame(rows)
+    return frame(rows + not_run_rows(s))

@@ -31,6 +31,7 @@ import math
 
 import pandas as pd
 
+from pipeline.findings.sentences import plain_why
 from pipeline.findings.settings import FindingsSettings
 from pipeline.findings.table import finding_row, flag, missing_columns, num, text
 from pipeline.status import Status
@@ -155,6 +156,8 @@ def change_findings(change: pd.DataFrame, s: FindingsSettings,
                 row["message"] = (f"{s.primary} could not give this estimate ({why}); "
                                   f"{chosen['method']} stands in")
                 row["_why"] = why
+                pstat = cell.loc[cell["method"] == s.primary, "status"]
+                row["_why_plain"] = plain_why(pstat.iloc[0] if len(pstat) else "", why)
             rows.append(row)
         for _, r in cell.iterrows():
             if chosen is not None and r.name == chosen.name:

@@ -128,9 +128,10 @@ def _not_estimable(lagged: pd.DataFrame, head: pd.DataFrame,
                          & (status["status"] != Status.OK.value)]
             if not hit.empty:
                 st, why = text(hit.iloc[0], "status"), text(hit.iloc[0], "message") or why
+        waits = st == Status.WAITS_FOR_DATA.value  # an RI-CLPM with two waves so far
         row = finding_row(finding_id=f"crosslag.{a}", kind="crosslag", role="primary",
-                          analysis=a, term="riclpm", method="fiml", evidence="not_estimable",
-                          status=st, message=why)
+                          analysis=a, term="riclpm", method="fiml",
+                          evidence="" if waits else "not_estimable", status=st, message=why)
         row["_from"] = ""
         out.append(row)
     return out

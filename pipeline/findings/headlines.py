@@ -155,6 +155,9 @@ def _crosslag(row: dict, s: FindingsSettings) -> str:
     src = str(row.get("_from") or
               text(row, "finding_id").split("~", 1)[-1].split("@")[0].split(".")[0])
     ev = text(row, "evidence")
+    if text(row, "status") == "waits_for_data" and not to:
+        return (f"Within-person cross-lagged model ({text(row, 'analysis').replace('_', ' ')}): "
+                f"{text(row, 'message').split(' (')[0]} (see Mechanisms).")
     if ev == "not_estimable" and not to:
         return (f"Within-person cross-lagged model ({text(row, 'analysis').replace('_', ' ')}): "
                 "could not be estimated (see Mechanisms).")

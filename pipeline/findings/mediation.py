@@ -22,6 +22,7 @@ import re
 
 import pandas as pd
 
+from pipeline.findings.sentences import plain_why
 from pipeline.findings.settings import ChainWords, FindingsSettings
 from pipeline.findings.table import finding_row, missing_columns, num, text
 from pipeline.status import Status
@@ -169,6 +170,7 @@ def mediation_findings(est: pd.DataFrame | None, status: pd.DataFrame | None,
                 r["message"] = f"{s.primary} could not give this estimate ({why}); {chosen} " \
                                "stands in"
                 r["_why"] = why
+                r["_why_plain"] = plain_why(st, why)
         out += prim
         for m in methods:
             if m != chosen:

@@ -55,6 +55,22 @@ WHY_NOT = {
     "not_estimable": "the data cannot support the model",
     "failed": "the model could not be fitted",
 }
+PLAIN_WHY = {  # funder words for why the primary method gave no estimate
+    "not_identified": "the model could not be fitted to these data",
+    "not_converged": "the model's estimation did not settle on an answer",
+    "improper_solution": "the model gave an impossible value, such as a variance below zero",
+    "failed": "the model could not be fitted",
+}
+
+
+def plain_why(status: str, message: str) -> str:
+    """Why a method gave no estimate, in plain words for a funder sentence. Engine statuses get a
+    fixed phrase (their messages name model parameters and give advice to analysts, and stay in
+    the tables' ``message``); other reasons ("too few people answered at T2") are already plain
+    and are kept."""
+    return PLAIN_WHY.get(str(status), message)
+
+
 DESIGN_WORDS = ("There was no comparison group, so this change cannot be attributed to the "
                 "programme.")
 
@@ -112,7 +128,7 @@ def _extras(row: dict, s: FindingsSettings, where: str, ctx: dict) -> list[str]:
     out = []
     for c in cav:
         if c.startswith("stands_in:"):
-            why = row.get("_why") or text(row, "message")
+            why = row.get("_why_plain") or row.get("_why") or text(row, "message")
             out.append(f"{upper_first(_mname(s.primary))}, the primary method, could not give "
                        f"this estimate ({why.rstrip('.')}), so {_mname(c.split(':', 1)[1])} "
                        "stands in.")
@@ -204,6 +220,9 @@ def _crosslag(row: dict, s: FindingsSettings, ctx: dict) -> str:
     fl = lower_first(s.scales[src].label) if src in s.scales else src
     ev, dec = text(row, "evidence"), _dec(row)
     model = text(row, "term").split(":")[0]
+    if text(row, "status") == "waits_for_data" and not text(row, "construct"):
+        return (f"The within-person cross-lagged model (RI-CLPM) '{text(row, 'analysis')}' "
+                f"{text(row, 'message').rstrip('.')}.")
     if ev == "not_estimable" and not text(row, "construct"):
         return (f"The within-person cross-lagged model (RI-CLPM) '{text(row, 'analysis')}' could "
                 f"not be estimated: {WHY_NOT.get(text(row, 'status'), 'see the crosslag status')}"

@@ -18,11 +18,13 @@ import yaml
 from pipeline.config import Config
 from pipeline.mediation.settings import from_config as mediation_settings
 from pipeline.missing_data.settings import from_config as missing_data_settings
+from pipeline.plan import study_plan, switched_off
 from pipeline.settings import apply_defaults, section_settings
+from pipeline.status import Status
 from pipeline.wording import score_range, units_text
 
 __all__ = ["SECTION", "CORE_KEYS", "ScaleWords", "WaveWords", "ChainWords", "FindingsSettings",
-           "from_config"]
+           "InactiveAnalysis", "ANALYSIS_TITLES", "from_config", "inactive"]
 
 SECTION = "findings"
 CORE_KEYS = ("waves", "scales", "disclosure")
@@ -61,6 +63,28 @@ class ChainWords:
     y_wave: str
 
 
+# the analyses of the findings table, by stage, as a reader names them (report headings)
+ANALYSIS_TITLES = {
+    "attrition": "Participant flow and attrition",
+    "change": "Change over time",
+    "impute": "Missing data and the tipping point",
+    "mediation": "Mediation",
+    "crosslag": "Cross-lagged models",
+}
+
+
+@dataclass(frozen=True)
+class InactiveAnalysis:
+    """An analysis that does not run: its stage, title, status (waits_for_data | not_run) and
+    the plain reason ("waits for a second wave: ...", "switched off in the config ...")."""
+
+    stage: str
+    title: str
+    status: str
+    reason: str
+    analysis: str = ""  # one analysis of the stage (e.g. a mediation chain); "": the whole stage
+
+
 @dataclass(frozen=True)
 class FindingsSettings:
     """Resolved ``findings`` section plus what the sentences need from the rest of the config."""
@@ -74,8 +98,15 @@ class FindingsSettings:
     scales: dict[str, ScaleWords]
     waves: tuple[WaveWords, ...]
     chains: tuple[ChainWords, ...]
-    tipping_outcome: str
+    tipping_outcome: str | None
     tipping_wave: str | None
+    # analyses that do not run (pipeline.plan): one findings row each, with the reason
+    not_running: tuple[InactiveAnalysis, ...] = ()
+    tipping_skip: str = ""  # why there is no tipping point although the impute stage runs
+
+    def runs(self, stage: str) -> bool:
+        """Whether analysis ``stage`` (change, attrition, impute, mediation, crosslag) runs."""
+        return all(a.stage != stage or a.analysis for a in self.not_running)
 
     @property
     def baseline(self) -> WaveWords:
@@ -106,6 +137,19 @@ def _schema() -> dict:
         return yaml.safe_load(fh)
 
 
+def inactive(cfg: Config) -> tuple[Status, str] | None:
+    """Why the findings stage does not run (switched off), or None (see pipeline.plan)."""
+    return switched_off(SECTION) if not section_settings(cfg.raw, SECTION)["enabled"] else None
+
+
+def _not_running(cfg: Config) -> tuple[InactiveAnalysis, ...]:
+    """The analyses the findings table reports on that do not run, with status and reason."""
+    plan = study_plan(cfg)
+    return tuple(InactiveAnalysis(stage, ANALYSIS_TITLES[stage], plan[stage].status.value,
+                                  plan[stage].reason)
+                 for stage in ANALYSIS_TITLES if stage in plan and not plan[stage].runs)
+
+
 def from_config(cfg: Config) -> FindingsSettings:
     """The ``findings`` section of ``cfg`` as settings (ConfigError naming a bad key)."""
     try:
@@ -119,11 +163,19 @@ def from_config(cfg: Config) -> FindingsSettings:
         label = sc.label or k
         scales[k] = ScaleWords(label, lo, hi, sc.score, units_text(label, lo, hi, sc.score))
     waves = tuple(WaveWords(w.id, _lower(w.label or w.id), float(w.months)) for w in cfg.waves)
+    not_running = _not_running(cfg)
+    med = mediation_settings(cfg) if all(a.stage != "mediation" for a in not_running) else None
+    if med is not None:  # chains that wait for a wave (half-longitudinal with two waves)
+        not_running += tuple(InactiveAnalysis("mediation", f"Mediation: {label}",
+                                              Status.WAITS_FOR_DATA.value, why, name)
+                             for name, label, why in med.waiting)
     return FindingsSettings(
         primary=md.primary, fragile_sd=float(md.sensitivity.fragile_sd), small_n=int(s["small_n"]),
         alpha=float(s["alpha"]),
         crosslag_comparison=bool(s["crosslag_comparison"]), min_cell=cfg.min_cell,
         scales=scales, waves=waves,
-        chains=tuple(_chain(spec) for spec in mediation_settings(cfg).analyses),
-        tipping_outcome=md.sensitivity.outcome, tipping_wave=md.sensitivity.wave,
+        chains=tuple(_chain(spec) for spec in med.analyses) if med is not None else (),
+        tipping_outcome=md.sensitivity.outcome,
+        tipping_wave=md.sensitivity.wave if md.sensitivity.runs else None,
+        not_running=not_running, tipping_skip=md.sensitivity.skip_reason,
     )

@@ -14,7 +14,7 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.findings.analysis import build_findings
 from pipeline.findings.public import public_findings
-from pipeline.findings.settings import from_config
+from pipeline.findings.settings import FindingsSettings, from_config
 from pipeline.stage_io import StageIO
 from pipeline.tables import write_table
 
@@ -24,17 +24,27 @@ TABLES = ("change", "md_primary", "tipping", "mediation", "mediation_status", "c
           "crosslag_status", "flow", "flow_public", "baseline")
 
 
-def _read(io: StageIO, name: str) -> pd.DataFrame | None:
+# the stage whose rule declares each input (an input of a stage that does not run is absent)
+SOURCE = {"change": "change", "baseline": "change", "md_primary": "impute", "tipping": "impute",
+          "mediation": "mediation", "mediation_status": "mediation", "crosslag": "crosslag",
+          "crosslag_status": "crosslag", "flow": "attrition", "flow_public": "attrition"}
+
+
+def _read(io: StageIO, name: str, s: FindingsSettings) -> pd.DataFrame | None:
     if name not in io.inputs:
-        log.warning("findings: input '%s' is not declared by the rule; its rows are "
-                    "not_estimable", name)
+        if s.runs(SOURCE[name]):
+            log.warning("findings: input '%s' is not declared by the rule; its rows are "
+                        "not_estimable", name)
         return None
-    return pd.read_csv(io.input(name), keep_default_na=True)
+    try:
+        return pd.read_csv(io.input(name), keep_default_na=True)
+    except pd.errors.EmptyDataError:  # an empty file: a table without rows (or columns)
+        return pd.DataFrame()
 
 
 def run(cfg: Config, io: StageIO) -> None:
     s = from_config(cfg)
-    tables = {name: _read(io, name) for name in TABLES}
+    tables = {name: _read(io, name, s) for name in TABLES}
     summary = (json.loads(io.input("summary").read_text(encoding="utf-8"))
                if "summary" in io.inputs else {})
     table = build_findings(tables, summary, s)

@@ -2,7 +2,8 @@
 
 The header row is the first row that contains the id column (title rows above it are skipped
 and noted); the sheet is the configured one, else the only sheet holding the id column. Values
-are the stored cell values (numbers, text, dates); row numbers are Excel's.
+are the stored cell values (numbers, text, dates); row numbers are Excel's. A legacy Qualtrics
+workbook (row 1 ``V1``..``V10``, row 2 ``ResponseID``...) has row 1 as its header, as the CSV.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 from pipeline.errors import InputFileError, closest_names
 
 from .columns import refuse_duplicates
+from .qualtrics import looks_legacy_rows
 from .result import RawTable
 
 
@@ -95,7 +97,8 @@ def read_xlsx_table(path: Path, *, id_column: str, sheet: str | int | None = Non
         raise InputFileError(
             f"{file}: sheet '{name}' is empty (no header, no data). Export the wave again."
         )
-    h = _header_row(rows, id_column)
+    legacy = len(nonempty) > 1 and looks_legacy_rows(rows[nonempty[0]], rows[nonempty[1]])
+    h = nonempty[0] if legacy else _header_row(rows, id_column)  # legacy: row 2 names the id
     if h is None:
         h = nonempty[0]  # no id column: the caller's id check names the problem
     elif h > 0:
@@ -132,4 +135,6 @@ def read_xlsx_table(path: Path, *, id_column: str, sheet: str | int | None = Non
         "header_row": h + 1,
         "notes": notes,
     }
+    if legacy:
+        meta["qualtrics_legacy"] = True
     return RawTable(data=df, rows=np.arange(h + 2, last + 2), log=[], meta=meta)

@@ -82,7 +82,8 @@ def lost_zeros_message(id_column: str, ids: Iterable[Any]) -> str:
         f"id column '{id_column}': ids such as {ex} look like ids that lost their leading "
         f"zeros (others are written {pad}); Excel does this when the column is a number. "
         f"Format the '{id_column}' column as Text in the workbook (or export as CSV) and check "
-        "that these ids match the other waves."
+        "that these ids match the other waves, or set id_pattern in config/config.yaml (e.g. "
+        f"'\\d{{{max(width, 1)}}}') to have them re-padded and logged."
     )
 
 

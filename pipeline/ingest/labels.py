@@ -29,13 +29,16 @@ def compare_value_labels(
     label_map: dict[str, float],
     *,
     missing_codes: dict[str, list[Any]] | None = None,
+    offset: float = 0.0,
 ) -> list[str]:
     """Labels in a file that differ from the config's label map, one message each.
 
     Reports labels the map does not know and labels whose code differs from the map's code
     (matching ignores case and white space, as the cleaner does: :func:`pipeline.text.norm_label`).
     Codes listed in
-    ``missing_codes[column]`` (user-missing) are skipped. Returns [] when everything agrees.
+    ``missing_codes[column]`` (user-missing) are skipped. ``offset`` is added to the file's codes
+    before comparing (a wave declared on its own range, ``range_by_wave``: ``lo - wave_lo``).
+    Returns [] when everything agrees.
     """
     norm_map = {norm_label(k): v for k, v in label_map.items()}
     problems = []
@@ -50,17 +53,20 @@ def compare_value_labels(
                     f"column '{col}': value label '{label}' (code {show_code(code)}) is not in the "
                     "config label map"
                 )
-            elif not _same_code(norm_map[key], code):
+            elif not _same_code(norm_map[key], code, offset):
+                shifted = f" ({show_code(float(code) + offset)} after range_by_wave)" if offset \
+                    else ""
                 problems.append(
-                    f"column '{col}': value label '{label}' has code {show_code(code)} in the file "
-                    f"but {show_code(norm_map[key])} in the config label map"
+                    f"column '{col}': value label '{label}' has code {show_code(code)} in the file"
+                    f"{shifted} but {show_code(norm_map[key])} in the config label map"
                 )
     return problems
 
 
-def _same_code(a: Any, b: Any) -> bool:
+def _same_code(a: Any, b: Any, offset: float = 0.0) -> bool:
+    """``a`` (the config's code) equals ``b`` (the file's code) + ``offset``."""
     try:
-        return float(a) == float(b)
+        return float(a) == float(b) + offset
     except (TypeError, ValueError):
         return str(a).strip() == str(b).strip()
 
@@ -98,9 +104,11 @@ def value_label_problems(
     value_labels: dict[str, dict[Any, str]],
     user_missing: dict[str, list[Any]],
     scales: dict[str, Scale],
+    wave: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """(conflicts, unknown): labels whose code differs from the scale's label map, and labels
-    the map does not know (:func:`compare_value_labels`, per scale with a label map)."""
+    the map does not know (:func:`compare_value_labels`, per scale with a label map). A scale
+    declared on its own range in ``wave`` (``range_by_wave``) is compared after the shift."""
     conflicts, unknown = [], []
     for sc in scales.values():
         if not sc.label_map:
@@ -111,23 +119,28 @@ def value_label_problems(
         missing = {it: [_code(c) for c in value_labels[it]
                         if _is_user_missing(_code(c), user_missing.get(it))]
                    for it in labels}
-        for problem in compare_value_labels(labels, codes, missing_codes=missing):
-            (conflicts if "in the file but" in problem else unknown).append(problem)
+        wave_range = sc.range_by_wave.get(wave) if wave is not None else None
+        offset = sc.range[0] - wave_range[0] if wave_range else 0.0
+        for problem in compare_value_labels(labels, codes, missing_codes=missing, offset=offset):
+            (unknown if problem.endswith("is not in the config label map") else conflicts
+             ).append(problem)
     return conflicts, unknown
 
 
-def check_value_labels(result: ReadResult, scales: dict[str, Scale], *, file: str) -> None:
+def check_value_labels(result: ReadResult, scales: dict[str, Scale], *, file: str,
+                       wave: str | None = None) -> None:
     """Compare the value labels stored in an SPSS/Stata file with the config's label maps.
 
     A label whose code in the file differs from the config's code: refused, all such labels
-    listed. Labels the map does not know: logged in the read log (action "flagged") and the rule
+    listed (codes of a wave declared on its own range, ``range_by_wave``, are compared after the
+    shift). Labels the map does not know: logged in the read log (action "flagged") and the rule
     log, not silently dropped.
     """
     value_labels = result.meta.get("value_labels") or {}
     if not value_labels:
         return
     conflicts, unknown = value_label_problems(
-        value_labels, result.meta.get("user_missing") or {}, scales)
+        value_labels, result.meta.get("user_missing") or {}, scales, wave)
     raise_problems(
         conflicts, file=file, what="value labels whose codes differ from the config",
         advice="The numbers in this file are coded differently from the other waves. Recode "

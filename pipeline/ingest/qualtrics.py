@@ -4,11 +4,12 @@ A Qualtrics CSV/XLSX export has two extra header rows (question text; ``{"Import
 metadata columns, possibly "Survey Preview" test responses, and personal data (IP address,
 names, e-mail, location) that must never enter the pipeline.
 
-The legacy CSV format (before 2017/18) has one extra row instead: row 1 names the metadata
-columns ``V1``..``V10`` and the questions by their ids (``Q1``), row 2 holds the metadata names
-(``ResponseID``, ``ResponseSet``, ``Name``, ``ExternalDataReference``, ``EmailAddress``,
-``IPAddress``, ``Status``, ``StartDate``, ``EndDate``, ``Finished``) and the question texts.
-Its ``V`` columns are renamed to their row-2 names, so the same rules apply to both formats.
+The legacy CSV and XLSX formats (before 2017/18) have one extra row instead: row 1 names the
+metadata columns ``V1``..``V10`` and the questions by their ids (``Q1``), row 2 holds the
+metadata names (``ResponseID``, ``ResponseSet``, ``Name``, ``ExternalDataReference``,
+``EmailAddress``, ``IPAddress``, ``Status``, ``StartDate``, ``EndDate``, ``Finished``) and the
+question texts. Its ``V`` columns are renamed to their row-2 names, so the same rules apply to
+both formats.
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ def looks_legacy(buf: bytes) -> bool:
     if len(lines) < 2 or not _LEGACY_HEAD.match(lines[0].strip()):
         return False
     return lines[1].strip().lstrip(b'"').lower().startswith(b"responseid")
+
+
+def looks_legacy_rows(first: tuple | list, second: tuple | list) -> bool:
+    """True when two rows of cells (a workbook's first two non-empty rows) start like a legacy
+    Qualtrics export: ``V1`` .. ``V5``, then ``ResponseID`` (the legacy ``.xlsx`` export has the
+    same two rows as the CSV)."""
+    head = [str(v).strip() if v is not None else "" for v in list(first)[:5]]
+    lead = str(second[0]).strip().lower() if len(second) and second[0] is not None else ""
+    return head == ["V1", "V2", "V3", "V4", "V5"] and lead == "responseid"
 
 
 def private_columns(meta: dict[str, Any]) -> tuple[str, ...]:

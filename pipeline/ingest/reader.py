@@ -7,6 +7,8 @@ other events' rows, unconfigured and personal columns) and refuses files that ca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,12 @@ from . import qualtrics
 from .columns import match_columns, refuse_missing_id, refuse_missing_items
 from .csv_reader import convert_decimal_commas, read_csv_table
 from .excel_reader import read_xlsx_table
+from .filerows import FilePlan, carry_covariates, log_file_rows
 from .formats import check_exists, resolve_format
 from .ids import detect_lost_leading_zeros, ids_as_text, lost_zeros_message
-from .longfile import REDCAP_EVENT, REDCAP_REPEAT, select_event
+from .longfile import REDCAP_EVENT, REDCAP_REPEAT, Selection, select_rows
 from .result import SOURCE_FILE, SOURCE_ROW, RawTable, ReadResult, log_entry, log_frame
+from .rowfilter import Condition, apply_filters
 from .stat_reader import apply_user_missing, read_stat_table
 
 
@@ -34,43 +38,51 @@ def read_wave(
     expected_columns: list[str],
     format: str = "auto",
     sheet: str | int | None = None,
-    event: str | None = None,
+    event: str | Sequence[str] | None = None,
     wave_column: str | None = None,
     event_column: str | None = None,
     column_map: dict[str, str] | None = None,
+    repeat_instrument: str | None = None,
+    instance: int | None = None,
+    exclude_if: tuple[Condition, ...] = (),
+    file_plan: FilePlan | None = None,
 ) -> ReadResult:
     """Read one wave's export. See pipeline/ingest/README.md for every situation handled.
 
     ``expected_columns``: configured columns this wave must have (items, covariates, date
     column); the id column is added. ``column_map``: raw name -> configured name.
-    ``event``: value of ``wave_column`` / ``event_column`` (default ``redcap_event_name``)
-    whose rows form this wave in a long file; with ``wave_column`` and no ``event`` the wave id
-    is the value. Raises :class:`InputFileError` for files that cannot be used.
+    ``event``: value(s) of ``wave_column`` / ``event_column`` (default ``redcap_event_name``)
+    whose rows form this wave in a long file (several: arms pooled); with ``wave_column`` and no
+    ``event`` the wave id is the value. ``instance`` (+ ``repeat_instrument``): the REDCap repeat
+    instance forming the wave. ``exclude_if``: parsed row filters
+    (:func:`pipeline.ingest.rowfilter.parse_condition`). ``file_plan``: the other waves read
+    from the same file and the covariates taken from other rows (:mod:`.filerows`); without it,
+    rows of other events are only counted. Raises :class:`InputFileError` for files that cannot
+    be used.
     """
     path = Path(path)
     file = path.name
-    check_exists(path, wave_id=wave_id)
-    reader, kind = resolve_format(path, format, wave_id=wave_id)
-    table = _read_table(path, reader, kind, id_column=id_column, sheet=sheet)
-    table = _handle_qualtrics(table, format, file=file)
-    expected = [c for c in dict.fromkeys(expected_columns) if c != id_column]
-    table, renames = _rename(table, column_map or {}, [id_column] + expected, file=file)
-    available = [str(c) for c in table.data.columns]
-    if id_column not in available:
-        refuse_missing_id(id_column, available, file=file, wave_id=wave_id)
-    refuse_missing_items(
-        [c for c in expected if c not in available], available, file=file, wave_id=wave_id,
-        configured=[id_column, *expected],
+    table, renames, expected = _read_checked(
+        path, wave_id=wave_id, id_column=id_column, expected_columns=expected_columns,
+        format=format, sheet=sheet, column_map=column_map or {},
     )  # fmt: skip
-    _refuse_private(expected, id_column, qualtrics.private_columns(table.meta), wave_id=wave_id)
+    events = (event,) if isinstance(event, str) else tuple(event or ())
     long_column = _long_column(
-        table, event, wave_column, event_column, format, file=file, wave_id=wave_id
+        table, events, wave_column, event_column, format, instance, file=file, wave_id=wave_id
     )
-    if long_column is not None:
-        table = _drop_empty_rows(table, file=file, long_file=True)
-        table = select_event(
-            table, column=long_column, event=event or wave_id, file=file, wave_id=wave_id
-        )
+    sel = Selection(wave_id, long_column, (events or (wave_id,)) if long_column else (),
+                    repeat_instrument, instance)  # fmt: skip
+    plan = file_plan or FilePlan((sel,), first=False)
+    plan = replace(plan, selections=tuple(sel if x.wave_id == wave_id else x
+                                          for x in plan.selections))  # what is applied here
+    full = None
+    if sel.is_long:
+        table = _drop_empty_rows(table, file=file, long_file=True, log=file_plan is None
+                                 or plan.first)  # fmt: skip
+        full = table
+        if plan.first:
+            full = log_file_rows(table, plan, id_column=id_column, file=file)
+        table = select_rows(RawTable(full.data, full.rows, full.log, full.meta), sel, file=file)
     n_rows_read = len(table.data)
     if n_rows_read == 0:
         raise InputFileError(
@@ -79,14 +91,21 @@ def read_wave(
         )
     if qualtrics.is_qualtrics_meta(table.meta):
         table = qualtrics.drop_preview_rows(table, file=file)
-    if long_column is None:
+    if not sel.is_long:
         table = _drop_empty_rows(table, file=file, long_file=False)
+    table = apply_filters(table, exclude_if, file=file, wave_id=wave_id)
+    if instance is None:
+        table = _drop_redcap_repeat_rows(table, expected, file=file)
+        _refuse_repeats_without_instance(table, id_column, file=file, wave_id=wave_id)
+    if full is not None:
+        table = carry_covariates(table, full, plan, wave_id=wave_id, id_column=id_column,
+                                 event_column=long_column)  # fmt: skip
     keep = _kept_columns(table, id_column, expected, long_column)
-    table = _drop_redcap_repeat_rows(table, expected, file=file)
     if len(table.data) == 0:
         raise InputFileError(
             f"{file}: wave {wave_id} file has {n_rows_read} row(s) but none is a participant's "
-            "response (all empty or previews; see the log). Export again including responses."
+            "response (all empty, previews or excluded by exclude_if; see the log). Export "
+            "again including responses, or check the wave's exclude_if rules."
         )
     data, extra_log, meta_add = _finish_columns(table, keep, id_column, expected, file=file)
     meta = _meta(table, meta_add, keep, renames, n_rows_read, file=file, wave_id=wave_id)
@@ -94,6 +113,30 @@ def read_wave(
     data[SOURCE_ROW] = np.asarray(table.rows, dtype=np.int64)
     log = log_frame([*table.log, *extra_log])
     return ReadResult(data=data.reset_index(drop=True), log=log, meta=meta)
+
+
+def _read_checked(
+    path: Path, *, wave_id: str, id_column: str, expected_columns: list[str], format: str,
+    sheet: Any, column_map: dict[str, str],
+) -> tuple[RawTable, dict[str, str], list[str]]:
+    """The file's table (Qualtrics header rows handled, columns renamed) once the id column and
+    every expected column are there and none of them is personal data."""
+    file = path.name
+    check_exists(path, wave_id=wave_id)
+    reader, kind = resolve_format(path, format, wave_id=wave_id)
+    table = _read_table(path, reader, kind, id_column=id_column, sheet=sheet)
+    table = _handle_qualtrics(table, format, file=file)
+    expected = [c for c in dict.fromkeys(expected_columns) if c != id_column]
+    table, renames = _rename(table, column_map, [id_column] + expected, file=file)
+    available = [str(c) for c in table.data.columns]
+    if id_column not in available:
+        refuse_missing_id(id_column, available, file=file, wave_id=wave_id)
+    refuse_missing_items(
+        [c for c in expected if c not in available], available, file=file, wave_id=wave_id,
+        configured=[id_column, *expected],
+    )  # fmt: skip
+    _refuse_private(expected, id_column, qualtrics.private_columns(table.meta), wave_id=wave_id)
+    return table, renames, expected
 
 
 def _read_table(path: Path, reader: str, kind: str, *, id_column: str, sheet: Any) -> RawTable:
@@ -156,15 +199,17 @@ def _refuse_private(
 
 def _long_column(
     table: RawTable,
-    event: str | None,
+    events: tuple[str, ...],
     wave_column: str | None,
     event_column: str | None,
     format: str,
+    instance: int | None,
     *,
     file: str,
     wave_id: str,
 ) -> str | None:
-    if wave_column or event is not None or format == "redcap":
+    """The column naming the wave/event of each row, or None for a one-wave file."""
+    if wave_column or events or format == "redcap":
         return wave_column or event_column or REDCAP_EVENT
     if REDCAP_EVENT in table.data.columns:
         events = sorted(str(v) for v in table.data[REDCAP_EVENT].dropna().unique())
@@ -177,14 +222,22 @@ def _long_column(
     return None
 
 
-def _drop_empty_rows(table: RawTable, *, file: str, long_file: bool) -> RawTable:
-    """Remove rows with every cell empty: logged as dropped (or skipped in a long file)."""
+def _drop_empty_rows(
+    table: RawTable, *, file: str, long_file: bool, log: bool = True
+) -> RawTable:
+    """Remove rows with every cell empty: logged as dropped (or skipped in a long file; there
+    only by the wave that logs the file's rows, ``log``)."""
     df = table.data
     empty = df.isna().all(axis=1).to_numpy()
     if not empty.any():
         return table
-    log = list(table.log)
     rows = np.asarray(table.rows)
+    meta = dict(table.meta)
+    if long_file:
+        meta["n_empty_rows_file"] = int(empty.sum())
+    if not log:
+        return RawTable(df[~empty].reset_index(drop=True), rows[~empty], list(table.log), meta)
+    log = list(table.log)
     issue = (
         "empty row in a long file (belongs to no wave)"
         if long_file
@@ -192,9 +245,6 @@ def _drop_empty_rows(table: RawTable, *, file: str, long_file: bool) -> RawTable
     )
     action = "skipped" if long_file else "row_dropped"
     log.extend(log_entry(file, int(r), None, None, issue, action) for r in rows[empty])
-    meta = dict(table.meta)
-    if long_file:
-        meta["n_empty_rows_file"] = int(empty.sum())
     return RawTable(df[~empty].reset_index(drop=True), rows[~empty], log, meta)
 
 
@@ -222,6 +272,31 @@ def _drop_redcap_repeat_rows(table: RawTable, expected: list[str], *, file: str)
         for r, v in zip(rows[drop], df.loc[drop, col])
     )
     return RawTable(df[~drop].reset_index(drop=True), rows[~drop], log, table.meta)
+
+
+def _refuse_repeats_without_instance(
+    table: RawTable, id_column: str, *, file: str, wave_id: str
+) -> None:
+    """A record with several repeat instances holding this wave's answers: which one is the
+    wave cannot be guessed (and must not become 'duplicates'); the wave needs its ``instance``."""
+    df = table.data
+    col = REDCAP_REPEAT[1]
+    if col not in df.columns or id_column not in df.columns:
+        return
+    rep = df[df[col].notna() & df[id_column].notna()]
+    several = rep[id_column].astype(str)[rep[id_column].astype(str).duplicated(keep=False)]
+    if several.empty:
+        return
+    inst = pd.to_numeric(rep[col], errors="coerce").dropna()
+    instr = (sorted({str(v) for v in rep[REDCAP_REPEAT[0]].dropna()})
+             if REDCAP_REPEAT[0] in df.columns else [])
+    raise InputFileError(
+        f"{file}: wave {wave_id} has {several.nunique()} record(s) with several REDCap repeat "
+        f"instances holding its items (instrument {', '.join(instr) or '?'}, instances "
+        f"{int(inst.min())}-{int(inst.max())}). Say which instance forms each wave: add "
+        "'instance: 1' (and 'repeat_instrument: <name>') to this wave in config/config.yaml, "
+        "and one wave entry per further instance, all with this file."
+    )
 
 
 def _kept_columns(

@@ -24,7 +24,9 @@ class ReadResult:
     ``data``: one row per kept raw data row, configured columns as read plus ``_source_file``
     and ``_source_row``. ``log``: one row per action (``LOG_COLUMNS``). ``meta``: facts about the
     file (format, encoding, delimiter, header row, value labels, ...).
-    Invariant: ``meta['n_rows_read'] == len(data) + (log.action == 'row_dropped').sum()``.
+    Invariant: ``meta['n_rows_read'] + meta.get('n_rows_unused', 0) == len(data) +
+    (log.action == 'row_dropped').sum()`` (``n_rows_unused``: rows of a long file no wave takes,
+    logged by the first wave reading it; :mod:`pipeline.ingest.filerows`).
     """
 
     data: pd.DataFrame

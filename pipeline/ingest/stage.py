@@ -34,11 +34,16 @@ def ingest_wave(settings: IngestSettings, wave_id: str, path: Path) -> ReadResul
         wave_column=wave.wave_column,
         event_column=wave.event_column,
         column_map=wave.column_map or None,
+        repeat_instrument=wave.repeat_instrument,
+        instance=wave.instance,
+        exclude_if=settings.conditions(wave_id),
+        file_plan=settings.file_plan(wave_id),
     )
     file = path.name
-    check_scale_coding(result.data, settings.scales, file=file)
-    check_label_answers(result.data, settings.scales, file=file)
-    check_value_labels(result, settings.scales, file=file)
+    check_scale_coding(result.data, settings.scales, file=file, wave=wave_id)
+    check_label_answers(result.data, settings.scales, file=file,
+                        missing_words=settings.missing_words)
+    check_value_labels(result, settings.scales, file=file, wave=wave_id)
     read_wave_dates(result, wave, file=file)
     result.data, result.meta["mixed_type_columns_as_text"] = parquet_safe(result.data)
     return result
@@ -54,3 +59,5 @@ def run(cfg: Config, io: StageIO) -> None:
     )
     log.info("wave %s: %d rows kept, %d dropped (see %s)", wave, len(result.data),
              result.n_dropped, io.output("log"))
+    for rule, n in (result.meta.get("excluded_by_rule") or {}).items():
+        log.info("wave %s: %d row(s) excluded by rule '%s'", wave, n, rule)

@@ -8,9 +8,11 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from pipeline.mediation.sentences import describe_mediation
+from pipeline.mediation.settings import MediationSettings
 from pipeline.mediation.spec import MediationSpec
+from pipeline.status import Status, status_row
 
-__all__ = ["FIGURE_ORDER", "stack", "sentences_table", "figure_tables"]
+__all__ = ["FIGURE_ORDER", "stack", "sentences_table", "figure_tables", "waiting_rows"]
 
 #: methods in the figures: the path diagram shows the first one with estimates.
 FIGURE_ORDER = ("fiml", "mi", "complete_case")
@@ -42,3 +44,11 @@ def figure_tables(tables: Mapping[str, pd.DataFrame], spec: MediationSpec
     by_method = {m: tables[m][tables[m]["analysis"] == spec.name]
                  for m in FIGURE_ORDER if m in tables}
     return {m: t for m, t in by_method.items() if len(t)}
+
+
+def waiting_rows(settings: MediationSettings) -> pd.DataFrame:
+    """Status rows (one per method) of the analyses that wait for a wave (``waits_for_data``,
+    the reason as message); they have no estimates, sentences or figures."""
+    return pd.DataFrame([status_row(name, method, Status.WAITS_FOR_DATA, why,
+                                    primary=(method == settings.primary))
+                         for name, _, why in settings.waiting for method in settings.methods])

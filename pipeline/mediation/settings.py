@@ -16,11 +16,13 @@ from dataclasses import dataclass, replace
 from pipeline.config import Config
 from pipeline.mediation.spec import MediationSpec, build_specs
 from pipeline.missing_data.settings import from_config as missing_data_settings
+from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
+from pipeline.status import Status
 from pipeline.wording import score_range
 
 __all__ = ["SECTION", "CORE_KEYS", "BootstrapSettings", "BootMISettings", "MediationSettings",
-           "from_config"]
+           "from_config", "inactive", "outcome_constructs"]
 
 SECTION = "mediation"
 CORE_KEYS = ("seed", "waves", "scales", "covariates")
@@ -70,11 +72,56 @@ class MediationSettings:
     warn_n: int
     analyses: tuple[MediationSpec, ...]
     fiml_se: str = "robust"
+    # analyses that wait for a wave (a half-longitudinal design with two waves so far):
+    # (name, label, reason); not in ``analyses``, reported with status waits_for_data
+    waiting: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
         """The configured analysis names (figure file names use them)."""
         return tuple(spec.name for spec in self.analyses)
+
+
+HALF_LONGITUDINAL_WAITS = ("the half-longitudinal design measures X, the mediators and Y at "
+                           "three successive waves")
+
+
+def _waiting(analyses: dict, n_waves: int) -> dict[str, tuple[str, str]]:
+    """Analyses that wait for a third wave: half-longitudinal designs on the configured waves
+    (``waves`` not given) while fewer than three are configured -> (label, reason)."""
+    out = {}
+    for name, a in analyses.items():
+        wait = waits_for_waves(3, n_waves, HALF_LONGITUDINAL_WAITS)
+        if a.get("design") == "half_longitudinal" and not a.get("waves") and wait:
+            out[name] = (a.get("label") or name, wait[1])
+    return out
+
+
+def outcome_constructs(cfg: Config) -> tuple[str, ...]:
+    """The outcome (y) construct of every configured analysis, or () when the wing does not run.
+    Used by the missing_data settings to derive the primary outcome; reads no other section."""
+    if inactive(cfg) is not None:
+        return ()
+    ys = (a["y"] for a in section_settings(cfg.raw, SECTION)["analyses"].values())
+    return tuple(str(y if isinstance(y, str) else y["construct"]) for y in ys)
+
+
+def inactive(cfg: Config) -> tuple[Status, str] | None:
+    """Why the mediation stage does not run, or None (see :mod:`pipeline.plan`): switched off,
+    no analyses configured (never a built-in chain: the study's own chains or none), or a
+    single wave."""
+    s = section_settings(cfg.raw, SECTION)
+    if not s["enabled"]:
+        return switched_off(SECTION)
+    if not s["analyses"]:
+        return Status.NOT_RUN, ("no mediation analyses configured (mediation.analyses is empty); "
+                                "add a chain there to run one")
+    waits = waits_for_waves(2, len(cfg.wave_ids), "the chains relate change or later scores to "
+                            "earlier ones")
+    waiting = _waiting(s["analyses"], len(cfg.wave_ids))
+    if waits is None and len(waiting) == len(s["analyses"]):  # every analysis waits
+        return Status.WAITS_FOR_DATA, next(iter(waiting.values()))[1]
+    return waits
 
 
 def from_config(cfg: Config) -> MediationSettings:
@@ -83,8 +130,9 @@ def from_config(cfg: Config) -> MediationSettings:
     md = missing_data_settings(cfg)
     covariates = {k: {"column": c.column, "type": c.type, "levels": list(c.levels or [])}
                   for k, c in cfg.covariates.items()}
-    specs = build_specs(s["analyses"], {k: sc.label for k, sc in cfg.scales.items()},
-                        cfg.wave_ids, covariates)
+    waiting = _waiting(s["analyses"], len(cfg.wave_ids))
+    specs = build_specs({k: a for k, a in s["analyses"].items() if k not in waiting},
+                        {k: sc.label for k, sc in cfg.scales.items()}, cfg.wave_ids, covariates)
     ranges = {k: (*score_range(sc.range, len(sc.items), sc.score), sc.score)
               for k, sc in cfg.scales.items()}
     specs = tuple(replace(spec, scale_ranges=ranges) for spec in specs)
@@ -101,4 +149,5 @@ def from_config(cfg: Config) -> MediationSettings:
         warn_n=s["warn_n"],
         analyses=specs,
         fiml_se=s["fiml"]["se"],
+        waiting=tuple((k, label, why) for k, (label, why) in waiting.items()),
     )

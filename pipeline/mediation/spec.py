@@ -147,28 +147,6 @@ def _check_wave(wave: Any, where: str, waves: Sequence[str]) -> None:
         )
 
 
-def default_analyses(waves: Sequence[str]) -> dict[str, Any]:
-    """The published chain (Wakefield et al. 2022): change in group memberships (first to second
-    wave) -> belonging -> support -> loneliness -> quality of life, all at the second wave; age.
-    Used when ``mediation.analyses`` is empty (its schema default)."""
-    w0, w1 = waves[0], waves[1]
-    return {
-        "social_cure_chain": {
-            "label": "Group memberships -> belonging -> support -> loneliness -> quality of life",
-            "design": "custom",
-            "x": {"construct": "group_memberships", "change": [w0, w1]},
-            "mediators": [
-                {"construct": "belonging", "wave": w1},
-                {"construct": "support", "wave": w1},
-                {"construct": "loneliness", "wave": w1},
-            ],
-            "y": {"construct": "qol", "wave": w1},
-            "covariates": ["age"],
-            "adjust_baseline": False,
-        }
-    }
-
-
 def _design_waves(a: Mapping[str, Any], where: str, waves: list[str]) -> dict[str, str | None]:
     """Default wave of X, the mediators and Y: none (custom) or the three half-longitudinal
     waves."""
@@ -251,13 +229,12 @@ def build_specs(
     covariates: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[MediationSpec, ...]:
     """One :class:`MediationSpec` per entry of ``mediation.analyses`` (schema defaults filled in;
-    empty: the published chain, :func:`default_analyses`).
+    empty: no analyses; no chain is built in, so nothing of another study leaks into this one).
 
     ``scales``: scale key -> label (in config order); ``waves``: wave ids in time order;
     ``covariates``: configured covariates (``{key: {column, type, levels}}``). Raises ConfigError
     naming the key, the problem and the valid names.
     """
     waves = list(waves)
-    analyses = analyses or default_analyses(waves)
     return tuple(build_spec(name, a, scales, waves, dict(covariates or {}))
                  for name, a in analyses.items())

@@ -10,7 +10,7 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.mediation.analysis import run_analyses
 from pipeline.mediation.figures import plot_indirect_forest, plot_no_estimates, plot_path_diagram
-from pipeline.mediation.outputs import figure_tables, sentences_table, stack
+from pipeline.mediation.outputs import figure_tables, sentences_table, stack, waiting_rows
 from pipeline.mediation.settings import from_config
 from pipeline.stage_io import StageIO
 from pipeline.tables import write_table
@@ -22,7 +22,8 @@ def run(cfg: Config, io: StageIO) -> None:
     settings = from_config(cfg)
     wide = pd.read_parquet(io.input("wide"))
     tables, statuses = run_analyses(wide, settings, cfg.seed)
-    status = stack(statuses)
+    status = pd.concat([stack(statuses), waiting_rows(settings)], ignore_index=True) \
+        if settings.waiting else stack(statuses)
     for _, row in status.iterrows():
         log.info("mediation %s [%s]: %s %s", row["analysis"], row["method"], row["status"],
                  row.get("message", ""))

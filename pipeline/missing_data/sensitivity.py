@@ -23,15 +23,21 @@ __all__ = ["sensitivity_table"]
 def sensitivity_table(wide: pd.DataFrame, result: MICEResult, e: Estimand,
                       sens: SensitivitySettings, mice_settings: MiceSettings,
                       columns: Sequence[str], seed: int, all_missing: str,
-                      bounds: tuple[float, float], mi_reason: str | None) -> pd.DataFrame:
+                      bounds: tuple[float, float], mi_reason: str | None,
+                      min_cell: int = 1) -> pd.DataFrame:
     """Tipping-point table of the mean change ``e`` (one not-estimable row when impossible).
 
-    Not estimable when the MI estimate is not (``mi_reason``), when the outcome has no missing
+    Not estimable when the MI estimate is not (``mi_reason``), when fewer than ``min_cell``
+    people were observed at the wave (the change wing publishes no estimate for so few, so
+    neither does this; disclosure), when the outcome has no missing
     values (nothing to shift) or when :func:`pipeline.stats.tipping.tipping_point` refuses the
     data. In ``chain`` mode the imputation model is re-run with ``result``'s m and iterations and
     the configured sampler settings, so delta is the only difference between runs.
     """
     reason = mi_reason
+    if reason is None and int(wide[e.outcome].notna().sum()) < min_cell:
+        reason = (f"fewer than {min_cell} people have {e.outcome} at this wave, so no estimate "
+                  "of change is published and there is nothing to test for robustness")
     if reason is None and not wide[e.outcome].isna().any():
         reason = (f"{e.outcome} has no missing values, so there are no imputed values to "
                   "shift (a tipping-point analysis is not needed)")

@@ -3,9 +3,9 @@
 Types, ranges and defaults live in ``settings.schema.yaml`` next to this file; here the section
 (validated, defaults filled) becomes :class:`MissingDataSettings`, with the checks that need the
 rest of the configuration (the sensitivity outcome is a scale, its wave a follow-up wave) and the
-defaults derived from it (the alphabetically last scale key, the second wave). Both the start-up
-check and the ``impute`` stage call :func:`from_config`; other wings may call it for ``primary``
-and the MICE settings (e.g. mediation's bootstrap-then-impute).
+defaults derived from it (the mediation analyses' shared outcome, else none; the second wave).
+Both the start-up check and the ``impute`` stage call :func:`from_config`; other wings may call
+it for ``primary`` and the MICE settings (e.g. mediation's bootstrap-then-impute).
 """
 
 from __future__ import annotations
@@ -17,15 +17,17 @@ import numpy as np
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError, closest_names
+from pipeline.plan import switched_off, waits_for_waves
 from pipeline.registry import wing
 from pipeline.settings import section_settings, wing_schema
 from pipeline.stats.mice import MiceSettings
+from pipeline.status import Status
 
 __all__ = ["SECTION", "CORE_KEYS", "PRIMARY_METHODS", "SensitivitySettings",
-           "MissingDataSettings", "from_config", "delta_grid"]
+           "MissingDataSettings", "from_config", "delta_grid", "inactive"]
 
 SECTION = "missing_data"
-CORE_KEYS = ("seed", "waves", "scales", "covariates")
+CORE_KEYS = ("seed", "waves", "scales", "covariates", "disclosure")
 #: the values of ``missing_data.primary`` (read from the schema's enum).
 PRIMARY_METHODS: tuple[str, ...] = tuple(
     wing_schema(wing("missing_data"))["properties"]["primary"]["enum"])
@@ -36,17 +38,25 @@ class SensitivitySettings:
     """The delta-adjusted tipping-point analysis of the primary estimand.
 
     Estimand: mean change in scale ``outcome`` from the first wave ``baseline_wave`` to
-    ``wave``. ``wave`` is None only when the study has a single wave and none was configured
-    (the stage then refuses, naming the key). ``deltas``: the grid of shifts, expanded.
+    ``wave``. ``outcome`` is None when none is configured and none can be derived from the
+    study's own config (``skip_reason`` says why; the stage then writes status rows instead of
+    estimates). ``wave`` is None only when the study has a single wave and none was configured
+    (the wing then waits for a second wave). ``deltas``: the grid of shifts, expanded.
     """
 
-    outcome: str
+    outcome: str | None
     baseline_wave: str
     wave: str | None
     units: str
     deltas: tuple[float, ...]
     mode: str
     fragile_sd: float = 0.2
+    skip_reason: str = ""
+
+    @property
+    def runs(self) -> bool:
+        """Whether the primary estimand (and so its tipping point) is defined."""
+        return self.outcome is not None and self.wave is not None
 
 
 @dataclass(frozen=True)
@@ -79,12 +89,34 @@ def _hint(name: str, candidates: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _derived_outcome(cfg: Config) -> tuple[str | None, str]:
+    """The primary outcome when ``sensitivity.outcome`` is null: the one outcome (y) of the
+    mediation analyses, if they share one; else None and the reason. Never a scale name baked
+    into the code, and never the order of keys (stages read the config with sorted keys)."""
+    # imported here: the mediation settings import this module (for ``primary``)
+    from pipeline.mediation.settings import outcome_constructs
+
+    ys = sorted(set(outcome_constructs(cfg)))
+    if len(ys) == 1:
+        return ys[0], ""
+    why = ("the mediation analyses name different outcomes (" + ", ".join(ys) + ")" if ys
+           else "no mediation analysis names an outcome")
+    return None, (f"no primary outcome: missing_data.sensitivity.outcome is not set and {why}; "
+                  "name the scale whose change is the primary estimand there")
+
+
 def _sensitivity(cfg: Config, sens: dict[str, Any]) -> SensitivitySettings:
     scales, followups = list(cfg.scales), list(cfg.wave_ids[1:])
-    # sorted: the stages read the effective config written with sorted keys, the start-up check
-    # reads it in file order; the derived default must be the same for both.
-    outcome = sens["outcome"] if sens["outcome"] is not None else sorted(scales)[-1]
-    if outcome not in cfg.scales:
+    outcome, skip = sens["outcome"], ""
+    off = inactive(cfg)
+    if off is not None:  # not checked against waves the study does not have (yet)
+        return SensitivitySettings(outcome=None, baseline_wave=cfg.wave_ids[0], wave=None,
+                                   units=sens["units"], deltas=delta_grid(sens["deltas"]),
+                                   mode=sens["mode"], fragile_sd=float(sens["fragile_sd"]),
+                                   skip_reason=off[1])
+    if outcome is None:
+        outcome, skip = _derived_outcome(cfg)
+    if outcome is not None and outcome not in cfg.scales:
         raise ConfigError(
             f"config key missing_data.sensitivity.outcome: '{outcome}' is not a scale"
             f"{_hint(outcome, scales)}; use one of {', '.join(scales)}."
@@ -103,7 +135,16 @@ def _sensitivity(cfg: Config, sens: dict[str, Any]) -> SensitivitySettings:
                           "'to'.")
     return SensitivitySettings(outcome=outcome, baseline_wave=cfg.wave_ids[0], wave=wave,
                                units=sens["units"], deltas=deltas, mode=sens["mode"],
-                               fragile_sd=float(sens["fragile_sd"]))
+                               fragile_sd=float(sens["fragile_sd"]), skip_reason=skip)
+
+
+def inactive(cfg: Config) -> tuple[Status, str] | None:
+    """Why the impute stage does not run (switched off; one wave), or None (see pipeline.plan).
+    ``primary`` is read by other wings either way."""
+    if not section_settings(cfg.raw, SECTION)["enabled"]:
+        return switched_off(SECTION)
+    return waits_for_waves(2, len(cfg.wave_ids), "multiple imputation and the primary estimand "
+                           "concern answers missing at a follow-up wave")
 
 
 def from_config(cfg: Config) -> MissingDataSettings:

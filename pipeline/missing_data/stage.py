@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipeline.attrition.settings import from_config as attrition_settings
 from pipeline.config import Config
-from pipeline.errors import ConfigError, DataError
+from pipeline.errors import DataError
 from pipeline.missing_data import imputation
 from pipeline.missing_data.figures import (
     plot_chains,
@@ -23,6 +23,7 @@ from pipeline.missing_data.primary import Estimand, impute_columns, primary_tabl
 from pipeline.missing_data.sensitivity import sensitivity_table
 from pipeline.missing_data.sentences import stand_in_note, tipping_sentence
 from pipeline.missing_data.settings import MissingDataSettings, from_config
+from pipeline.missing_data.skipped import write_without_estimand
 from pipeline.seeds import seed_for
 from pipeline.stage_io import StageIO
 from pipeline.stats.tipping import tipping_in_sd
@@ -30,15 +31,12 @@ from pipeline.tables import write_parquet, write_table
 
 log = logging.getLogger("pipeline.stats.mice")
 
-def _estimand(cfg: Config, s: MissingDataSettings, wide: pd.DataFrame, source: str) -> Estimand:
-    """The primary estimand; its wave must be a follow-up wave and its columns in the data."""
+def _estimand(s: MissingDataSettings, wide: pd.DataFrame, source: str) -> Estimand | None:
+    """The primary estimand (None: none configured or derivable, see ``skip_reason``); its
+    columns must be in the data."""
     sens = s.sensitivity
-    if sens.wave is None:
-        raise ConfigError(
-            "config key missing_data.sensitivity.wave: the primary estimand is a change from the "
-            "first wave to a follow-up wave, but the config has only one wave "
-            f"({sens.baseline_wave}): add a follow-up wave."
-        )
+    if not sens.runs:
+        return None
     e = Estimand(sens.outcome, sens.baseline_wave, sens.wave)
     for c in (e.outcome, e.baseline):
         if c not in wide.columns:
@@ -80,16 +78,17 @@ def run(cfg: Config, io: StageIO) -> None:
     write_parquet(imputation.stacked_imputations(result, cols), io.output("imputations"))
     log_table = imputation.imputation_log(result)
     write_table(log_table, io.output("log"))
-    e = _estimand(cfg, s, wide, str(io.input("wide")))
+    e = _estimand(s, wide, str(io.input("wide")))
     retention = [p for p in attrition_settings(cfg).predictors if p in wide.columns]
-    roles = imputation.variable_roles(cols, (e.baseline, e.outcome), list(cfg.scales),
+    roles = imputation.variable_roles(cols, (e.baseline, e.outcome) if e else (), list(cfg.scales),
                                       cfg.wave_ids, list(cfg.covariates), retention)
     model_text = imputation.model_check(cols, retention, excluded)
     write_table(imputation.settings_table(result, cols, roles), io.output("settings"))
     plot_chains(imputation.chain_traces(result), io.member("figures", "imputation_chains.png"))
     plot_observed_vs_imputed(imputation.observed_and_imputed(result),
                              io.member("figures", "imputation_observed_vs_imputed.png"))
-
+    if e is None:
+        return write_without_estimand(io, s, result, excluded, log_table, model_text)
     weights, source = _weights(io)
     fiml = fiml_row(wide, e.baseline, e.outcome, [c for c in cols if c not in excluded],
                     e.term, se=s.fiml_se)
@@ -104,7 +103,7 @@ def run(cfg: Config, io: StageIO) -> None:
     scale = cfg.scales[e.scale]
     table = sensitivity_table(wide, result, e, s.sensitivity, s.mice, cols, seed,
                               imputation.all_missing_rule(user_columns), tuple(scale.range),
-                              mi_reason)
+                              mi_reason, min_cell=cfg.min_cell)
     table, tips = tipping_in_sd(table, float(wide[e.baseline].std(ddof=1)),
                                 s.sensitivity.fragile_sd)
     table["stands_in_for"] = "" if s.primary == "mi" else s.primary

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.report.numfmt import digits_for, fmt_ci, fmt_count, fmt_num, fmt_pct
+from pipeline.report.numfmt import (
+    digits_for,
+    fmt_ci,
+    fmt_count,
+    fmt_num,
+    fmt_pct,
+    in_sentence,
+)
 
 __all__ = ["nice_variable", "change_alt", "flow_alt", "mediation_path_alt", "forest_alt",
            "crosslag_alt",
@@ -29,7 +36,7 @@ def change_alt(label: str, means: pd.DataFrame, wave_labels: dict[str, str], lo:
                hi: float) -> str:
     """Line chart of model-based means per wave: "... was 61.2 at Pathway entry, ..."."""
     d = digits_for(lo, hi)
-    at = [f"{fmt_num(r.est, d)} at {wave_labels.get(r.wave, r.wave).lower()}"
+    at = [f"{fmt_num(r.est, d)} at {in_sentence(wave_labels.get(r.wave, r.wave))}"
           for r in means.itertuples()]
     first, last = means["est"].iloc[0], means["est"].iloc[-1]
     trend = "rose" if last > first else "fell" if last < first else "stayed level"
@@ -40,7 +47,7 @@ def change_alt(label: str, means: pd.DataFrame, wave_labels: dict[str, str], lo:
 
 def flow_alt(flow: pd.DataFrame, min_cell: int) -> str:
     """Participant-flow diagram from the public flow table."""
-    steps = [f"{fmt_count(r.responded, min_cell)} answered at {str(r.label).lower()}"
+    steps = [f"{fmt_count(r.responded, min_cell)} answered at {in_sentence(r.label)}"
              + ("" if i == 0 else f" ({fmt_pct(r.pct_baseline)} of those who joined)")
              for i, r in enumerate(flow.itertuples())]
     return ("Flow diagram of participants from entry to the last wave: " + series(steps)

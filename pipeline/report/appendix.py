@@ -5,6 +5,8 @@ wave, small counts suppressed by :func:`pipeline.disclosure.suppress_within_grou
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from pipeline.disclosure import suppress_within_groups
@@ -21,6 +23,7 @@ from pipeline.report.inputs import ReportInputs
 from pipeline.report.mechanisms_section import MAX_ROWS_IN_TEXT, lagged_table
 from pipeline.report.model import Code, Paragraph, Section, Table
 from pipeline.report.numfmt import fmt_ci, fmt_count, fmt_num, fmt_p, is_missing
+from pipeline.wording import decimals_for
 
 __all__ = ["technical_appendix", "quality_appendix"]
 
@@ -42,7 +45,11 @@ def _reliability(inp: ReportInputs) -> Table | Paragraph:
         return not_estimable("Reliability", "the clean stage wrote no reliability table")
     rows = []
     for r in rel.to_dict("records"):
-        ok = r["status"] == "ok"
+        # a statistic of fewer than min_cell people is not published (disclosure)
+        small = not is_missing(r["n"]) and float(r["n"]) < inp.min_cell
+        ok = r["status"] == "ok" and not small
+        if small:
+            r["message"] = f"fewer than {inp.min_cell} people: not shown"
         rows.append((inp.scale_label(r["scale"]), inp.wave_label(r["wave"]),
                      fmt_count(r["n"], inp.min_cell),
                      f"{fmt_num(r['alpha'])} ({fmt_ci(r['alpha_ci_lower'], r['alpha_ci_upper'])})"
@@ -52,6 +59,16 @@ def _reliability(inp: ReportInputs) -> Table | Paragraph:
                          "omega", header=("Measure", "Wave", "People", "Alpha (95% CI)", "Omega",
                                           "Note"), rows=tuple(rows), key="reliability",
                  counts=(2,), widths=(2.6, 1.8, 1, 2.2, 1, 3))
+
+
+def _estimand_decimals(inp: ReportInputs, prim) -> int:
+    """Decimals for the primary estimand's rows: as the findings print that outcome (2 on a
+    1-7 scale, 1 on 0-100; more for small values), from the scale named in ``term``."""
+    m = re.match(r"mean change (\S+) ", str(prim["term"].iloc[0])) if len(prim) else None
+    sc = inp.scales.get(m.group(1)) if m else None
+    lo, hi = sc.score_range if sc is not None else (None, None)
+    values = prim[["estimate", "ci_lower", "ci_upper"]].to_numpy(float).ravel()
+    return decimals_for(lo, hi, values)
 
 
 def _missing_methods(inp: ReportInputs) -> list:
@@ -64,9 +81,10 @@ def _missing_methods(inp: ReportInputs) -> list:
             f"{imp.get('primary_estimand', '')}.", strong_lead="Missing data."))
     prim = inp.table("missing_data_primary")
     if prim is not None:
+        dp = _estimand_decimals(inp, prim)
         rows = tuple((str(r["method"]).replace("_", " "), "yes" if str(r["primary"]) == "True"
-                      else "no", fmt_est(r["estimate"], 1),
-                      fmt_interval(r["ci_lower"], r["ci_upper"], 1),
+                      else "no", fmt_est(r["estimate"], dp),
+                      fmt_interval(r["ci_lower"], r["ci_upper"], dp),
                       fmt_p(r["pvalue"]), fmt_count(r["n"], inp.min_cell))
                      for r in prim.to_dict("records"))
         ch = inp.findings[(inp.findings["kind"] == "change") & (inp.findings["role"] == "primary")]
@@ -101,9 +119,11 @@ def technical_appendix(inp: ReportInputs) -> Section:
     fit = _fit(inp)
     if fit is not None:
         blocks.append(fit)
-    blocks.append(Table(caption="Every finding (the findings table)", header=FINDINGS_HEADER,
-                        rows=findings_rows(inp.findings, inp.min_cell), key="findings_all",
-                        note=findings_note(inp.findings), counts=(5, 6), widths=FINDINGS_WIDTHS))
+    found = inp.findings[inp.findings["kind"] != "not_run"]  # analyses that ran (the others
+    if not found.empty:  # are said in their sections)
+        blocks.append(Table(caption="Every finding (the findings table)", header=FINDINGS_HEADER,
+                            rows=findings_rows(found, inp.min_cell), key="findings_all",
+                            note=findings_note(found), counts=(5, 6), widths=FINDINGS_WIDTHS))
     lag = inp.table("crosslag_lagged_effects")
     for analysis in ([] if lag is None else list(dict.fromkeys(lag["analysis"]))):
         t = lagged_table(lag[lag["analysis"] == analysis], inp, analysis)

@@ -14,8 +14,9 @@ from pipeline.wording import decimals_for
 from pipeline.wording import fmt_num as _wfmt
 
 __all__ = ["method_words", "METHOD_WORDS", "findings_rows", "findings_note", "FINDINGS_HEADER",
-           "FINDINGS_WIDTHS", "not_estimable", "figure", "row_digits", "fmt_est", "fmt_interval",
-           "scrub_counts", "scrub_section"]
+           "FINDINGS_WIDTHS", "not_estimable", "not_run", "figure", "row_digits", "fmt_est",
+           "evidence_words",
+           "fmt_interval", "scrub_counts", "scrub_section"]
 
 FINDINGS_HEADER = ("Finding", "Method", "Role", "Estimate", "CI", "People in the estimate",
                    "Observed on the outcome", "How sure")
@@ -39,6 +40,14 @@ def method_words(method: object) -> str:
 
 _EVIDENCE = {"clear": "clear", "likely": "likely", "may": "may", "no_clear": "no clear",
              "not_estimable": "not estimable"}
+
+
+def evidence_words(r: object) -> str:
+    """How sure, in words; a result that waits for a wave says so (it has no evidence yet)."""
+    if getattr(r, "status", "") == "waits_for_data":
+        return "waits for data"
+    ev = getattr(r, "evidence", "")
+    return "" if is_missing(ev) else _EVIDENCE.get(ev, str(ev))
 
 
 def row_digits(r: object) -> int:
@@ -86,7 +95,7 @@ def findings_rows(f: pd.DataFrame, min_cell: int) -> tuple[tuple[str, ...], ...]
         out.append((str(r.finding_id), str(r.method).replace("_", " "), str(r.role),
                     "" if is_missing(r.estimate) else fmt_est(r.estimate, d), ci,
                     fmt_count(r.n_contributing, min_cell), fmt_count(r.n_observed, min_cell),
-                    _EVIDENCE.get(r.evidence, str(r.evidence))))
+                    evidence_words(r)))
     return tuple(out)
 
 
@@ -94,6 +103,20 @@ def not_estimable(what: str, why: str) -> Notice:
     """The paragraph printed instead of a result: "<what>: not estimable because <why>"."""
     why = why.strip().rstrip(".")
     return Notice(f"{what}: not estimable because {why[0].lower() + why[1:] if why else why}.")
+
+
+def not_run(inp_findings: pd.DataFrame, stages: tuple[str, ...],
+            parts: bool = False) -> list[Notice]:
+    """The findings table's ``not_run`` rows of ``stages`` (analyses switched off or waiting
+    for a wave) as notices, in the table's words ("Change over time: waits for a second wave
+    (...)"). Empty when they all ran. ``parts``: also the rows of single analyses of a stage
+    that runs (a mediation chain waiting for a third wave: ``term`` = the stage)."""
+    f = inp_findings[inp_findings["kind"] == "not_run"]
+    term = f["term"].fillna("").astype(str)
+    whole = f["analysis"].astype(str).isin(stages) & (term == "")
+    f = f[whole | (term.isin(stages) if parts else False)]
+    return [Notice(str(r.sentence), kind="not_run") for r in f.itertuples()
+            if not is_missing(r.sentence)]
 
 
 def figure(key: str, svg: Path | None, caption: str, alt: str) -> Figure | Notice:

@@ -22,13 +22,23 @@ SECTION_ORDER = ("summary", "flow", "change", "mechanisms", "limitations",
                  "appendix_technical", "appendix_checklist", "appendix_quality")
 
 
+NO_DATE = "1970-01-01"
+"""The PDF's internal timestamp when neither ``report.date`` nor a response date exists (fixed, so
+the same inputs give the same bytes); never shown to a reader."""
+
+
 def report_date(settings: ReportSettings, inp: ReportInputs) -> str:
-    """The configured date, else the latest response date in the data, else 1970-01-01 (so
-    the same inputs always give the same date and the same PDF bytes)."""
+    """The configured date, else the latest response date in the data, else :data:`NO_DATE`
+    (so the same inputs always give the same date and the same PDF bytes)."""
     if settings.date:
         return settings.date
     lasts = [w.last for w in inp.waves if w.last]
-    return max(lasts) if lasts else "1970-01-01"
+    return max(lasts) if lasts else NO_DATE
+
+
+def shown_date(date: str) -> str:
+    """The date as the title page shows it: a real date, or what to set when there is none."""
+    return date if date != NO_DATE else "not set (no completion dates; set report.date)"
 
 
 def build_report(inp: ReportInputs, settings: ReportSettings, root: Path) -> Report:
@@ -42,7 +52,7 @@ def build_report(inp: ReportInputs, settings: ReportSettings, root: Path) -> Rep
         title=settings.title,
         language=settings.language,
         date=date,
-        meta=title_meta(inp, date, settings.organisation, settings.programme,
+        meta=title_meta(inp, shown_date(date), settings.organisation, settings.programme,
                         settings.config_hash),
         sections=tuple(scrub_section(s, inp.min_cell) for s in body),
         programme=settings.programme,

@@ -15,10 +15,12 @@ from pipeline.report.blocks import (
     findings_note,
     findings_rows,
     not_estimable,
+    not_run,
 )
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
-from pipeline.report.numfmt import fmt_count, fmt_pct, is_missing
+from pipeline.report.numfmt import fmt_count, fmt_num, fmt_pct, is_missing
+from pipeline.wording import decimals_for, fmt_range, score_range
 
 __all__ = ["change_section"]
 
@@ -116,8 +118,60 @@ def _construct(inp: ReportInputs, key: str) -> Section:
     return Section(f"change_{key}", label, tuple(blocks), new_page=False)
 
 
+def _entry_stat(v: object, digits: int, coarse: bool = False) -> str:
+    """A mean or SD of the public baseline table: a mark ("[c]") as it is; a value to
+    ``digits`` decimals, or (``coarse``: the number of people is hidden) to no more decimals
+    than the public table gives (it rounds a mean beside a hidden n coarsely; printing "4.10"
+    for "4.1" would claim a precision it hides)."""
+    if isinstance(v, str):
+        try:
+            v = float(v)
+        except ValueError:
+            return v.strip() or "NA"
+    if is_missing(v):
+        return "NA"
+    frac = repr(round(float(v), digits)).partition(".")[2].rstrip("0")
+    return fmt_num(v, min(digits, len(frac)) if coarse else digits)
+
+
+def _entry_table(inp: ReportInputs) -> Table | None:
+    """Scores at entry (mean, SD, people) per scale from the public baseline descriptives: what
+    a one-wave study can say before change can be measured."""
+    base = inp.table("descriptives_baseline_public")
+    if base is None or not {"group", "variable", "n", "mean", "sd"} <= set(base.columns):
+        return None
+    first = inp.waves[0]
+    b = base[base["group"].astype(str) == "baseline"].set_index("variable")
+    rows = []
+    for key, sc in inp.scales.items():
+        col = f"{key}_{first.id}"
+        if col not in b.index:
+            continue
+        r = b.loc[col]
+        lo, hi = score_range(sc.range, len(sc.items), sc.score)
+        d = decimals_for(lo, hi)
+        people = fmt_count(r["n"], inp.min_cell)
+        hidden = not people.isdigit()
+        rows.append((inp.scale_label(key), fmt_range(lo, hi),
+                     people, _entry_stat(r["mean"], d, hidden), _entry_stat(r["sd"], d, hidden)))
+    if not rows:
+        return None
+    note = "" if all(r[2].isdigit() for r in rows) else (
+        f"<{inp.min_cell}: fewer than {inp.min_cell} people; a range of people: the exact number "
+        "is hidden so that a small number missing cannot be worked out; [c]: not shown, because "
+        f"fewer than {inp.min_cell} people answered or the number answering is hidden.")
+    return Table(caption=f"Scores at entry ({first.id}, {first.label})",
+                 header=("Measure", "Score range", "People", "Mean", "SD"), rows=tuple(rows),
+                 key="entry_scores", counts=(2,), widths=(4.0, 1.4, 1.2, 1.2, 1.2), note=note)
+
+
 def change_section(inp: ReportInputs) -> Section:
-    """One subsection per configured scale, in config order."""
+    """One subsection per configured scale, in config order; when the change analysis did not
+    run (one wave; switched off), why, and the scores at entry."""
+    waiting = not_run(inp.findings, ("change",))
+    if waiting:
+        entry = _entry_table(inp)
+        return Section("change", "Change over time", tuple(waiting) + ((entry,) if entry else ()))
     intro = Paragraph(
         "For each measure: the estimated mean at each wave (a mixed model using everyone's "
         "answers), the change since entry with its confidence interval by the primary method and "

@@ -8,7 +8,7 @@ Counts come from the attrition wing's public tables (already suppressed by
 from __future__ import annotations
 
 from pipeline.report.alt_text import flow_alt, tipping_alt
-from pipeline.report.blocks import figure, method_words, not_estimable
+from pipeline.report.blocks import figure, method_words, not_estimable, not_run
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Paragraph, Section, Table
 from pipeline.report.numfmt import fmt_count, fmt_pct, is_missing
@@ -18,6 +18,8 @@ __all__ = ["flow_section"]
 _FLOW_COLUMNS = (
     ("responded", "Answered"), ("pct_baseline", "% of entrants"),
     ("lost_since_previous", "Not seen since previous wave"), ("rejoined", "Returned"),
+    ("excluded_by_rule", "Excluded by the study's rules"),
+    ("excluded_no_answers", "Excluded: no answers"),
     ("excluded_duplicate", "Excluded: duplicate"), ("excluded_missing_id", "Excluded: no id"),
     ("excluded_not_in_baseline", "Excluded: not at entry"), ("excluded_other", "Excluded: other"),
 )
@@ -56,7 +58,12 @@ def _handling(inp: ReportInputs) -> list:
                 strong_lead="What was done about it."))
     mcar = inp.table("attrition_mcar")
     if mcar is not None and not is_missing(mcar["message"].iloc[0]):
-        blocks.append(Paragraph(str(mcar["message"].iloc[0])))
+        # why the test failed names analyst details (rows, variables; "on the 2 rows where
+        # both are answered" is a count below the disclosure threshold): the analyst table
+        # keeps them; funders read that it could not be computed
+        ok = "status" not in mcar.columns or str(mcar["status"].iloc[0]) == "ok"
+        blocks.append(Paragraph(str(mcar["message"].iloc[0]) if ok else
+                                "Little's MCAR test could not be computed from these data."))
     tip = inp.table("sensitivity_tipping_point")
     if imp.get("sensitivity_status") == "ok" and tip is not None:
         blocks.append(Paragraph(str(imp.get("tipping_sentence", "")),
@@ -64,15 +71,36 @@ def _handling(inp: ReportInputs) -> list:
         blocks.append(figure("sensitivity_tipping_point", inp.figure("sensitivity_tipping_point"),
                              "Tipping-point analysis for the main outcome",
                              tipping_alt(tip, "points")))
+    elif imp.get("sensitivity_status") == "not_run":
+        blocks += not_run(inp.findings, ("tipping",))
     else:
         blocks.append(not_estimable("Tipping-point analysis", str(
             imp.get("primary_message") or "the missing-data stage gave no sensitivity result")))
     return blocks
 
 
+def _entry(inp: ReportInputs) -> list:
+    """Who entered, from the baseline descriptives (public copy), when there is no flow table
+    (one wave): the number of people at entry, suppressed when small."""
+    base = inp.table("descriptives_baseline_public")
+    if base is None or not {"group", "variable", "count"} <= set(base.columns):
+        return []
+    b = base[(base["group"].astype(str) == "baseline")
+             & (base["variable"].astype(str) == "participants")]
+    if b.empty:
+        return []
+    n, wave = b["count"].iloc[0], inp.waves[0]
+    return [Paragraph(f"{fmt_count(n, inp.min_cell)} people answered the first survey "
+                      f"({wave.id}, {wave.label}).")]
+
+
 def flow_section(inp: ReportInputs) -> Section:
-    """Participant flow diagram, the flow table, retained vs lost, handling and tipping point."""
+    """Participant flow diagram, the flow table, retained vs lost, handling and tipping point.
+    Analyses that did not run (one wave; switched off) are said so, in the findings' words."""
+    waiting = not_run(inp.findings, ("attrition", "impute"))
     flow = inp.table("attrition_flow_public")
+    if flow is None and waiting:
+        return Section("flow", "Participant flow and attrition", tuple(_entry(inp) + waiting))
     if flow is None:
         return Section("flow", "Participant flow and attrition", (not_estimable(
             "Participant flow", "the attrition stage produced no flow table"),
@@ -88,5 +116,5 @@ def flow_section(inp: ReportInputs) -> Section:
     blocks.append(Paragraph(str(sentence) if sentence else
                             "No comparison of those who stayed with those who left was made.",
                             strong_lead="Who stayed and who left."))
-    blocks += _handling(inp)
+    blocks += _handling(inp) if not waiting else waiting
     return Section("flow", "Participant flow and attrition", tuple(blocks))

@@ -12,6 +12,7 @@ import re
 
 import pandas as pd
 
+from pipeline.report.blocks import not_run
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
 from pipeline.report.numfmt import is_missing
@@ -59,6 +60,11 @@ _GROUPS = (
 )
 
 
+# the analyses (stages) behind each question of the summary: said when they did not run
+_GROUP_STAGES = {"participation": ("attrition",), "change": ("change",),
+                 "mechanism": ("mediation", "crosslag")}
+
+
 def title_meta(inp: ReportInputs, date: str, organisation: str | None, programme: str,
                config_hash: str) -> tuple[tuple[str, str], ...]:
     """Title-page rows: programme, organisation, waves with their dates, date, versions, hash."""
@@ -98,6 +104,7 @@ def _sure(evidence: object) -> str:
 def _found_rows(f: pd.DataFrame) -> tuple[tuple[str, str], ...]:
     """(headline, how sure); a participation count is counted, not estimated."""
     return tuple((h, "Counted" if r.kind == "participation" and r.evidence == "clear"
+                  else "Waits for data" if r.status == "waits_for_data"
                   else _sure(r.evidence)) for r in f.itertuples() if (h := headline_of(r)))
 
 
@@ -144,13 +151,23 @@ def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
     blocks: list = []
     if foreword:
         blocks.append(Notice(foreword, kind="foreword"))
-    blocks.append(Paragraph(
-        "The main findings in one line each. \u201cHow sure\u201d follows the strength of the "
-        "evidence (clear, likely, may, no clear evidence); changes are differences from "
-        "entry, with their 95% confidence intervals (CI). Each finding is given in full, with "
-        "its caveats, in the sections that follow."))
+    if (inp.findings["kind"] == "not_run").all():  # e.g. only the first wave so far
+        blocks.append(Paragraph(
+            "No analysis has a result yet: below, each question says what it is waiting for "
+            "or why it was not run. The sections that follow describe the data collected so "
+            "far."))
+    else:
+        blocks.append(Paragraph(
+            "The main findings in one line each. \u201cHow sure\u201d follows the strength of "
+            "the evidence (clear, likely, may, no clear evidence); changes are differences from "
+            "entry, with their 95% confidence intervals (CI). Each finding is given in full, "
+            "with its caveats, in the sections that follow."))
     for key, title in _GROUPS:
         f = _group(inp.findings, key)
+        waiting = not_run(inp.findings, _GROUP_STAGES[key], parts=True)
+        if f.empty and waiting:
+            blocks += waiting
+            continue
         if f.empty:
             blocks.append(Notice(f"{title}: not estimable because the findings table holds no "
                                  "result for this question (see the sections below)."))
@@ -158,9 +175,14 @@ def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
         rows = _mechanism_rows(f) if key == "mechanism" else _found_rows(f)
         blocks.append(Table(caption=title, header=("What we found", "How sure"), rows=rows,
                             key=f"summary_{key}", widths=(10.0, 1.9), compact=True))
+        blocks += waiting  # e.g. mediation switched off beside cross-lags that ran
         if key == "change" and (rob := _robustness(inp.findings)):
             blocks.append(Bullets(rob, compact=True))
     cannot = caveat_bullets(inp.findings)
+    if not cannot and (inp.findings["status"] == "waits_for_data").any():
+        cannot = ("With only the first wave so far, this report describes the people who joined; "
+                  "change, attrition and the mechanism analyses follow when later waves are "
+                  "added.",)
     blocks.append(Paragraph("", strong_lead="What this evaluation cannot tell."))
     blocks.append(Bullets(cannot or ("The findings table lists no design caveats.",),
                           compact=True))

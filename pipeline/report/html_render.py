@@ -30,7 +30,8 @@ from pipeline.report.settings import TEMPLATE_DIR
 
 __all__ = ["to_html", "inline_svg"]
 
-_NOTICE_LEAD = {"not_estimable": "Not estimable. ", "caveat": "Caveat. ", "foreword": ""}
+_NOTICE_LEAD = {"not_estimable": "Not estimable. ", "caveat": "Caveat. ", "foreword": "",
+                "not_run": ""}
 
 
 def inline_svg(path: Path, key: str, title: str, desc: str) -> str:

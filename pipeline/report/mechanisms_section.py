@@ -18,6 +18,7 @@ from pipeline.report.blocks import (
     fmt_est,
     fmt_interval,
     not_estimable,
+    not_run,
 )
 from pipeline.report.front import caveat_bullets
 from pipeline.report.inputs import ReportInputs
@@ -56,6 +57,13 @@ def _effects_table(est: pd.DataFrame, analysis: str) -> Table:
 def _mediation(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section:
     blocks: list = []
     st = status[status["analysis"] == analysis]
+    if (st["status"] == "waits_for_data").all():  # e.g. half-longitudinal, two waves so far
+        f = inp.findings
+        f = f[(f["kind"] == "not_run") & (f["analysis"] == analysis)]
+        text = (str(f["sentence"].iloc[0]) if not f.empty else
+                f"Mediation: {analysis.replace('_', ' ')}: {st['message'].iloc[0]}.")
+        return Section(f"mediation_{analysis}", f"Mediation: {analysis.replace('_', ' ')}",
+                       (Notice(text, kind="not_run"),), new_page=False)
     for r in st[st["status"] != "ok"].itertuples():
         blocks.append(not_estimable(f"Mediation by {r.method.replace('_', ' ')}", str(r.message)))
     est = inp.table("mediation_estimates")
@@ -140,6 +148,10 @@ def _crosslag(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section
         if s.empty:
             continue
         name = _MODEL_NAMES[model]
+        if s["status"].iloc[0] == "waits_for_data":  # e.g. an RI-CLPM with two waves so far
+            blocks.append(Notice(f"{name}: {str(s['message'].iloc[0]).rstrip('.')}.",
+                                 kind="not_run"))
+            continue
         if s["status"].iloc[0] != "ok":
             blocks.append(not_estimable(name, _plain_reason(st, s)))
             continue
@@ -176,13 +188,17 @@ def mechanisms_section(inp: ReportInputs) -> Section:
     """Mediation analyses, then cross-lagged analyses, in the order of their status tables."""
     subs: list[Section] = []
     med = inp.table("mediation_status")
-    if med is None:
+    if (waiting := not_run(inp.findings, ("mediation",))):
+        subs.append(Section("mediation", "Mediation", tuple(waiting), new_page=False))
+    elif med is None:
         subs.append(Section("mediation", "Mediation", (not_estimable(
             "Mediation", "the mediation stage wrote no status table"),), new_page=False))
     else:
         subs += [_mediation(inp, a, med) for a in dict.fromkeys(med["analysis"])]
     cl = inp.table("crosslag_status")
-    if cl is None:
+    if (waiting := not_run(inp.findings, ("crosslag",))):
+        subs.append(Section("crosslag", "Cross-lagged models", tuple(waiting), new_page=False))
+    elif cl is None:
         subs.append(Section("crosslag", "Cross-lagged models", (not_estimable(
             "Cross-lagged models", "the crosslag stage wrote no status table"),), new_page=False))
     else:

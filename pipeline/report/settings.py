@@ -15,9 +15,12 @@ from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
+from pipeline.findings.settings import inactive as findings_inactive
+from pipeline.plan import switched_off
 from pipeline.settings import section_settings
+from pipeline.status import Status
 
-__all__ = ["SECTION", "CORE_KEYS", "ReportSettings", "from_config", "TEMPLATE_DIR"]
+__all__ = ["SECTION", "CORE_KEYS", "ReportSettings", "from_config", "inactive", "TEMPLATE_DIR"]
 
 SECTION = "report"
 # the report prints the study id/title, wave labels and months, scale labels and ranges, the
@@ -62,6 +65,17 @@ def _existing(cfg: Config, key: str, value: str | None) -> str | None:
         raise ConfigError(f"config key {SECTION}.{key}: file '{value}' does not exist (looked at "
                           f"{path}); correct the path (relative to the project root) or set null.")
     return value
+
+
+def inactive(cfg: Config) -> tuple[Status, str] | None:
+    """Why the report is not built (switched off; the findings table it is built from is
+    switched off), or None (see pipeline.plan)."""
+    if not section_settings(cfg.raw, SECTION)["enabled"]:
+        return switched_off(SECTION)
+    if findings_inactive(cfg) is not None:
+        return Status.NOT_RUN, ("not built: the report is built from the findings table, which "
+                                "is switched off (findings.enabled: false)")
+    return None
 
 
 def from_config(cfg: Config) -> ReportSettings:

@@ -45,8 +45,16 @@ def wave_infos(cfg: Config, long: Path | None) -> tuple[WaveInfo, ...]:
                  for w in cfg.waves)
 
 
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A declared table; an empty file (a stage with nothing to report) is a table without rows."""
+    try:
+        return pd.read_csv(path, keep_default_na=True)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
 def _read_csvs(paths: list[Path]) -> dict[str, pd.DataFrame]:
-    return {p.stem: pd.read_csv(p, keep_default_na=True) for p in paths if p.exists()}
+    return {p.stem: _read_csv(p) for p in paths if p.exists()}
 
 
 def gather(cfg: Config, io: StageIO) -> ReportInputs:

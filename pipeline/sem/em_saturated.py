@@ -1,12 +1,49 @@
 """The saturated (h1) model under missing data: ML means and covariance matrix.
 
-EM algorithm for the multivariate normal (Dempster, Laird & Rubin 1977; Little & Rubin 2002,
-ch. 11): the E-step replaces each case's missing values by their regression on its observed
-values and adds the conditional covariance; the M-step takes the completed sample moments.
-EM is run to a moderate tolerance and then polished by Fisher scoring on (mu, vech Sigma) with
-the FIML gradient and expected information (quadratic convergence), so that
-``unrestricted.logl`` (and hence chi-square) is exact to machine precision. lavaan's
-``lav_mvnorm_missing_h1_estimate_moments`` solves the same problem.
+The one saturated-model solver in the house: the SEM engine's h1 model (``fit_sem``'s
+chi-square and fit measures, the baseline model's ``ov.x`` block) and Little's MCAR test
+(:mod:`pipeline.stats.mcar`) both call :func:`fit_saturated`.
+
+Method (issue 14: the old EM-then-Fisher-scoring polish needed 50-100 EM iterations and ~30
+scoring steps, because under MAR the expected information is not the Hessian, so scoring
+converges only linearly):
+
+1. **Start** from the pairwise-available moments (available-case means; covariances from the
+   rows that observe both variables, centred at those means), which are often close to the ML
+   estimate; if that matrix is not positive definite, from the available-case diagonal.
+2. **Newton-Raphson** on ``theta = (mu, vech Sigma)`` with the exact analytic Hessian of the
+   FIML log-likelihood, built pattern by pattern from the sufficient statistics (``n_g``,
+   ``ybar_g``, ``S_g``). For pattern ``g`` (``W = Sigma_oo^-1``, ``d = ybar - mu_o``,
+   ``z = W d``, ``Q = W (S_g + d d') W``):
+
+       d2l/dmu dmu'          = -n_g W
+       d2l/dmu_i dsigma_ab   = -n_g (W_ia z_b + W_ib z_a) h_ab
+       d2l/dsigma_ab dsigma_cd = -n_g (Q_ac W_bd + Q_bd W_ac + Q_ad W_bc + Q_bc W_ad
+                                       - W_ac W_bd - W_ad W_bc) h_ab h_cd
+
+   with ``h = 1/2`` on the diagonal of ``Sigma`` and 1 off it; at ``Q = W`` this is minus the
+   expected information. Where ``-H`` is not positive definite (far from the maximum) the step
+   is a Fisher-scoring step (expected information) instead. Each step is halved until the
+   log-likelihood does not decrease. Convergence is quadratic: 3-8 steps from the pairwise start.
+3. **Stop** when the Newton decrement ``g' H^-1 g`` (about twice the distance to the maximum in
+   log-likelihood) is below ``tol``; the last step is then taken as well, so the estimates are
+   exact to rounding. lavaan solves the same problem by EM
+   (``lav_mvnorm_missing_h1_estimate_moments``), which can need 10^4-10^5 iterations when much
+   information is missing (its default cap then leaves chi-square too low).
+
+Bounded: at most ``max_iter`` (:data:`MAX_ITER`) steps; no wall-clock cap, because results must
+not depend on the speed of the machine. Covariances of variables never observed together do not
+enter the likelihood: they are not estimated by the steps; at the end they are filled so that
+the two variables are conditionally independent given the others (:func:`complete_covariance`).
+Singular data (a variable that is an exact linear combination of others where they are observed
+together, or too few people in the patterns that observe a variable) have no ML estimate: the
+likelihood grows without bound as ``Sigma`` approaches a singular matrix. The fit stops as soon
+as some pattern's covariance matrix has a conditional variance below :data:`SINGULAR_TOL` of the
+variance, or when no step can be taken below :data:`NEAR_SINGULAR` (``singular = True``), and
+returns that nearly singular ``Sigma`` so that the caller can name the dependent variables.
+
+:func:`em_step` (one EM iteration, Dempster, Laird & Rubin 1977; Little & Rubin 2002, ch. 11)
+is kept as the textbook reference the tests check the solver against.
 """
 
 from __future__ import annotations
@@ -15,28 +52,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.sem.fiml import (
-    PatternData,
-    available_case_moments,
-    expected_information,
-    loglik,
-    loglik_and_gradient,
-)
+from pipeline.sem.fiml import LOG2PI, PatternData, available_case_moments
+
+MAX_ITER = 200
+"""Cap on Newton / scoring steps (a regular fit needs 3-8; singular data ~40 halvings)."""
+SINGULAR_TOL = 1e-10
+"""Relative conditional variance (1 - R^2 of a variable on the others) below which a pattern's
+covariance matrix counts as singular."""
+NEAR_SINGULAR = 1e-6
+"""When no step can be computed or taken and the relative conditional variance is below this,
+the data are taken as singular too (the information matrix fails first)."""
 
 
 @dataclass(frozen=True)
 class SaturatedFit:
+    """Result of :func:`fit_saturated`; ``iterations`` counts Newton / scoring steps."""
+
     mu: np.ndarray
     sigma: np.ndarray
     loglik: float
     iterations: int
     converged: bool
-
-
-def _available_case_start(data: PatternData) -> tuple[np.ndarray, np.ndarray]:
-    _, mu, var = available_case_moments(data)
-    var = np.maximum(var, 1e-8)
-    return mu, np.diag(var)
+    singular: bool = False
+    message: str = ""
 
 
 def em_step(mu: np.ndarray, sigma: np.ndarray, data: PatternData) -> tuple[np.ndarray, np.ndarray]:
@@ -71,50 +109,220 @@ def em_step(mu: np.ndarray, sigma: np.ndarray, data: PatternData) -> tuple[np.nd
     return mu_new, t2 / n - np.outer(mu_new, mu_new)
 
 
-def _unpack(theta: np.ndarray, p: int, vr: np.ndarray, vc: np.ndarray):
-    sig = np.zeros((p, p))
+def pairwise_start(data: PatternData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Available-case means, pairwise covariances (centred at those means, divisor = rows
+    observing both) and the boolean matrix of pairs observed together. The covariance matrix
+    falls back to the available-case diagonal when it is not positive definite."""
+    p = data.p
+    _, mean, var = available_case_moments(data)
+    cross = np.zeros((p, p))
+    count = np.zeros((p, p))
+    for pat in data.patterns:
+        dev = pat.ybar - mean[pat.obs]
+        cross[pat.ix_oo] += pat.n * (pat.scov + np.outer(dev, dev))
+        count[pat.ix_oo] += pat.n
+    joint = count > 0
+    sigma = np.where(joint, cross / np.maximum(count, 1), 0.0)
+    np.fill_diagonal(sigma, np.maximum(np.diag(sigma), 1e-8))
+    try:
+        np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
+        sigma = np.diag(np.maximum(var, 1e-8))
+    return mean, sigma, joint
+
+
+@dataclass(frozen=True)
+class _Stacked:
+    """All patterns stacked in the full ``p``-variable space (missing rows/columns padded)."""
+
+    obs: np.ndarray       # (G, p) observed mask
+    block: np.ndarray     # (G, p, p) True where both variables are observed
+    pad: np.ndarray       # (G, p, p) identity on the missing diagonal, else 0
+    n: np.ndarray         # (G,) cases
+    k_log2pi: float       # sum_g n_g k_g log(2 pi)
+    ybar: np.ndarray      # (G, p) pattern means, 0 where missing
+    scov: np.ndarray      # (G, p, p) pattern ML covariances, 0 where missing
+    vech: tuple           # (vr, vc): vech rows / columns of Sigma (rows >= columns)
+    half: np.ndarray      # 1/2 on the vech diagonal, 1 off it
+    pairs: tuple          # flat p x p positions ac, bd, ad, bc of the vech x vech pairs
+
+
+def _stack(data: PatternData) -> _Stacked:
+    p, big = data.p, len(data.patterns)
+    obs = np.zeros((big, p), bool)
+    ybar, scov = np.zeros((big, p)), np.zeros((big, p, p))
+    for g, pat in enumerate(data.patterns):
+        obs[g, pat.obs] = True
+        ybar[g, pat.obs] = pat.ybar
+        scov[g][pat.ix_oo] = pat.scov
+    n = np.array([pat.n for pat in data.patterns], float)
+    block = obs[:, :, None] & obs[:, None, :]
+    pad = np.where(~obs[:, :, None], np.eye(p), 0.0)
+    cols, rows = np.triu_indices(p)
+    vr, vc = rows, cols
+    pairs = (vr[:, None] * p + vr[None, :], vc[:, None] * p + vc[None, :],
+             vr[:, None] * p + vc[None, :], vc[:, None] * p + vr[None, :])
+    return _Stacked(obs, block, pad, n, float(n @ obs.sum(axis=1)) * LOG2PI, ybar, scov,
+                    (vr, vc), np.where(vr == vc, 0.5, 1.0), pairs)
+
+
+def _derivatives(sigma: np.ndarray, mu: np.ndarray, st: _Stacked, expected: bool = False):
+    """Log-likelihood, gradient with respect to ``(mu, vech Sigma)``, minus the Hessian (or,
+    if ``expected``, the expected information) and the smallest relative conditional variance
+    of any pattern's ``Sigma_oo``; ``(-inf, None, None, 0.0)`` when some ``Sigma_oo`` is not
+    positive definite.
+
+    Every pattern is padded to the full ``p`` variables (``Sigma_oo`` with an identity block
+    for the missing ones, ``W`` and ``d`` zero there), so the sums over patterns of the
+    Hessian formulas in the module docstring are matrix products over the pattern axis,
+    whatever the number of patterns: ``T[ac, bd] = sum_g n_g Q_g[a, c] W_g[b, d]``.
+    """
+    p, n = len(mu), st.n
+    s_pad = np.where(st.block, sigma, st.pad)
+    try:
+        chol = np.linalg.cholesky(s_pad)
+    except np.linalg.LinAlgError:
+        return -np.inf, None, None, 0.0
+    ldiag = np.diagonal(chol, axis1=1, axis2=2)
+    cond = float(np.min(ldiag ** 2 / np.diagonal(s_pad, axis1=1, axis2=2)))
+    inv_l = np.linalg.inv(chol)
+    w = np.where(st.block, np.swapaxes(inv_l, 1, 2) @ inv_l, 0.0)
+    d = np.where(st.obs, st.ybar - mu, 0.0)
+    z = np.einsum("gij,gj->gi", w, d)
+    q = w @ (st.scov + d[:, :, None] * d[:, None, :]) @ w
+    ll = -0.5 * (st.k_log2pi + float(n @ (2.0 * np.log(ldiag).sum(axis=1)
+                                            + np.einsum("gij,gij->g", w, st.scov)
+                                            + np.einsum("gi,gi->g", d, z))))
+    vr, vc = st.vech
+    g_sig = -0.5 * np.einsum("g,gij->ij", n, w - q)
+    grad = np.concatenate([n @ z, g_sig[vr, vc] * 2.0 * st.half])
+    nw = np.einsum("g,gij->ij", n, w)
+    wf = w.reshape(len(n), p * p)
+    t_ww = (n[:, None] * wf).T @ wf
+    ac, bd, ad, bc = st.pairs
+    hh = np.outer(st.half, st.half)
+    nm = p + len(vr)
+    info = np.zeros((nm, nm))
+    info[:p, :p] = nw
+    if expected:
+        info[p:, p:] = (t_ww[ac, bd] + t_ww[ad, bc]) * hh
+        return float(ll), grad, info, cond
+    t_qw = (n[:, None] * q.reshape(len(n), p * p)).T @ wf
+    info[p:, p:] = (t_qw[ac, bd] + t_qw[bd, ac] + t_qw[ad, bc] + t_qw[bc, ad]
+                    - t_ww[ac, bd] - t_ww[ad, bc]) * hh
+    wz = ((n[:, None] * wf).T @ z).reshape(p, p, p)           # sum_g n_g W_g[i, a] z_g[b]
+    info[:p, p:] = (wz[:, vr, vc] + wz[:, vc, vr]) * st.half
+    info[p:, :p] = info[:p, p:].T
+    return float(ll), grad, info, cond
+
+
+def _cholesky_solve(mat: np.ndarray, g: np.ndarray) -> np.ndarray | None:
+    """``mat^-1 g`` for a positive definite ``mat`` (scaled to unit diagonal first, which keeps
+    the Cholesky factorisation stable when ``Sigma`` nears singularity); None if it is not."""
+    diag = np.diag(mat)
+    if not np.all(diag > 0):
+        return None
+    scale = 1.0 / np.sqrt(diag)
+    try:
+        chol = np.linalg.cholesky(mat * np.outer(scale, scale))
+    except np.linalg.LinAlgError:
+        return None
+    return scale * np.linalg.solve(chol.T, np.linalg.solve(chol, scale * g))
+
+
+def _unpack(theta: np.ndarray, sigma0: np.ndarray, vr: np.ndarray, vc: np.ndarray):
+    p = sigma0.shape[0]
+    sig = sigma0.copy()
     sig[vr, vc] = theta[p:]
     sig[vc, vr] = theta[p:]
     return sig, theta[:p]
 
 
-def fit_saturated(data: PatternData, *, em_tol: float = 1e-5, max_em: int = 2000,
-                  tol: float = 1e-10) -> SaturatedFit:
-    """ML estimates of the unrestricted means and covariances from incomplete data."""
+def fit_saturated(data: PatternData, *, tol: float = 1e-10,
+                  max_iter: int = MAX_ITER) -> SaturatedFit:
+    """ML estimates of the unrestricted means and covariances from incomplete data.
+
+    See the module docstring: Newton-Raphson (Fisher scoring far from the maximum) from the
+    pairwise-available moments, at most ``max_iter`` steps, stopping when the Newton decrement
+    is below ``tol``. ``converged`` is False when the cap is reached or no step can increase
+    the log-likelihood; ``singular`` when the data make ``Sigma`` singular (no ML estimate).
+    ``message`` says which, in words.
+    """
     p = data.p
-    mu, sigma = _available_case_start(data)
-    ll_old = loglik(sigma, mu, data)
-    it = 0
-    for it in range(1, max_em + 1):
-        mu, sigma = em_step(mu, sigma, data)
-        ll = loglik(sigma, mu, data)
-        if abs(ll - ll_old) < em_tol * max(1.0, abs(ll)):
-            break
-        ll_old = ll
+    nm = p + p * (p + 1) // 2
+    mu, sigma, joint = pairwise_start(data)
     cols, rows = np.triu_indices(p)
     vr, vc = rows, cols
+    keep = np.flatnonzero(np.concatenate([np.diag(joint), joint[vr, vc]]))  # identified
+    sub = np.ix_(keep, keep)
+    st = _stack(data)
     theta = np.concatenate([mu, sigma[vr, vc]])
-    converged = False
-    for _ in range(50):  # Fisher scoring polish
-        sig, m = _unpack(theta, p, vr, vc)
-        ll, grad = loglik_and_gradient(sig, m, data)
-        info = expected_information(sig, m, data)
-        try:
-            step = np.linalg.solve(info, grad)
-        except np.linalg.LinAlgError:
+    ll, grad, neg_h, cond = _derivatives(sigma, mu, st)
+    it, converged, singular, message = 0, False, False, ""
+    while True:
+        if cond < SINGULAR_TOL:
+            singular = True
+            message = "the covariance matrix is singular (no maximum-likelihood estimate)"
             break
-        if grad @ step < tol:
-            converged = True
+        if it >= max_iter:
+            message = f"no convergence in {max_iter} steps"
             break
-        t = 1.0
-        while t > 1e-4:
+        direction = _cholesky_solve(neg_h[sub], grad[keep])
+        if direction is None:  # far from the maximum: a Fisher-scoring step
+            info = _derivatives(sigma, mu, st, expected=True)[2]
+            direction = _cholesky_solve(info[sub], grad[keep])
+        if direction is None:
+            message = "the information matrix is singular"
+            break
+        step = np.zeros(nm)
+        step[keep] = direction
+        decrement = float(grad @ step)
+        t, moved = 1.0, False
+        while t > 1e-10:
             cand = theta + t * step
-            if loglik(*_unpack(cand, p, vr, vc), data) >= ll - 1e-12:
-                theta = cand
+            sig_c, mu_c = _unpack(cand, sigma, vr, vc)
+            res = _derivatives(sig_c, mu_c, st)
+            if res[0] >= ll - 1e-12 * max(1.0, abs(ll)):
+                theta, sigma, mu = cand, sig_c, mu_c
+                ll, grad, neg_h, cond = res
+                moved = True
                 break
             t /= 2
-        else:
-            break
         it += 1
-    sigma, mu = _unpack(theta, p, vr, vc)
-    return SaturatedFit(mu, sigma, loglik(sigma, mu, data), it, converged)
+        if decrement < tol:
+            converged = True
+            break
+        if not moved:
+            message = "no step increases the log-likelihood"
+            break
+    if not converged and not singular and cond < NEAR_SINGULAR:
+        singular = True  # the steps failed on a covariance matrix running to singular
+        message = "the covariance matrix is singular (no maximum-likelihood estimate)"
+    if not joint.all():
+        sigma = complete_covariance(sigma, joint)
+    return SaturatedFit(mu, sigma, ll, it, converged, singular, message)
+
+
+def complete_covariance(sigma: np.ndarray, known: np.ndarray, sweeps: int = 50) -> np.ndarray:
+    """Fill the covariances of variable pairs never observed together (``known`` False): they
+    do not enter the likelihood, so any value is an ML estimate; the one chosen makes the
+    inverse zero there (the maximum-determinant positive definite completion, i.e. the two
+    variables are conditionally independent given the others; Grone et al. 1984), by
+    coordinate sweeps ``sigma_ij = sigma_iR sigma_RR^-1 sigma_Rj``. Left as it is if a sweep
+    meets a singular block."""
+    sigma = sigma.copy()
+    todo = [(i, j) for i, j in zip(*np.nonzero(np.triu(~known, 1)))]
+    p = sigma.shape[0]
+    for _ in range(sweeps):
+        change = 0.0
+        for i, j in todo:
+            rest = np.setdiff1d(np.arange(p), (i, j))
+            try:
+                new = sigma[i, rest] @ np.linalg.solve(sigma[np.ix_(rest, rest)], sigma[rest, j])
+            except np.linalg.LinAlgError:
+                return sigma
+            change = max(change, abs(new - sigma[i, j]))
+            sigma[i, j] = sigma[j, i] = new
+        if change < 1e-12 * max(1.0, float(np.abs(sigma).max())):
+            break
+    return sigma

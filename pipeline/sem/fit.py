@@ -23,8 +23,11 @@ from pipeline.sem.information import (
     information_expected,
     information_first_order,
     information_observed,
+    invert_information,
+    jacobian_null_directions,
     null_directions,
     sandwich,
+    vcov_warning,
 )
 from pipeline.sem.partable import ParTable, build_partable
 from pipeline.sem.ram import build_ram
@@ -41,7 +44,8 @@ Z975 = stats.norm.ppf(0.975)
 #   3. counting rule: free parameters <= sample moments  (_not_identified_message)
 #   4. h1: saturated moments, refuse singular data        (_check_h1)
 #   5. estimate: start values + Fisher scoring            (fisher_scoring)
-#   6. vcov: information matrix, identification, SEs      (_vcov_step)
+#   6. vcov: identification on analytic matrices,         (_vcov_step,
+#      information matrix, SEs, lavaan's check.vcov note   _identification_problem)
 #   7. improper-solution checks                           (_problems, _improper_message)
 #   8. estimates table (+ standardized, defined params)   (_estimates_table)
 #   9. fit measures; assemble the SEMResult               (_fit_step)
@@ -55,27 +59,29 @@ def _free_names(pt: ParTable) -> list[str]:
     return [names[k] for k in sorted(names)]
 
 
-def _h1(pdat: PatternData) -> tuple[np.ndarray, np.ndarray, float]:
-    """Saturated-model means, covariances and log-likelihood (closed form if complete)."""
+def _h1(pdat: PatternData) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """Saturated-model means, covariances, log-likelihood (closed form if complete, else
+    :func:`pipeline.sem.em_saturated.fit_saturated`) and whether the data make the covariance
+    matrix singular (no ML estimate)."""
     if pdat.n_patterns == 1 and len(pdat.patterns[0].obs) == pdat.p:
         pat = pdat.patterns[0]
         sign, logdet = np.linalg.slogdet(pat.scov)
         ll = -0.5 * pat.n * (pdat.p * LOG2PI + logdet + pdat.p) if sign > 0 else -np.inf
-        return pat.ybar, pat.scov, float(ll)
+        return pat.ybar, pat.scov, float(ll), bool(sign <= 0)
     sat = fit_saturated(pdat)
-    return sat.mu, sat.sigma, sat.loglik
+    return sat.mu, sat.sigma, sat.loglik, sat.singular
 
 
 def _check_h1(pdat: PatternData, ov_names: list[str], name: str
               ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Saturated moments; refuse data whose (EM) covariance matrix is singular."""
+    """Saturated moments; refuse data whose ML covariance matrix is singular."""
     try:
-        mu_h1, sig_h1, ll_h1 = _h1(pdat)
+        mu_h1, sig_h1, ll_h1, singular = _h1(pdat)
         sd = np.sqrt(np.diag(sig_h1))
         vals, vecs = np.linalg.eigh(sig_h1 / np.outer(sd, sd))
     except (np.linalg.LinAlgError, FloatingPointError, ValueError):
-        vals, vecs = np.array([0.0]), np.ones((len(ov_names), 1))
-    if not np.isfinite(vals).all() or vals[0] < 1e-10:
+        singular, vals, vecs = True, np.array([0.0]), np.ones((len(ov_names), 1))
+    if singular or not np.isfinite(vals).all() or vals[0] < 1e-10:
         v = np.abs(vecs[:, 0])
         involved = [ov_names[i] for i in np.flatnonzero(v > 0.1 * v.max())]
         raise DataError(
@@ -193,14 +199,57 @@ def _not_identified_message(name: str, npar: int, n_moments: int) -> str | None:
     return None
 
 
-def _vcov_step(ram, theta: np.ndarray, pdat: PatternData, info_kind: str, se: str,
-               free_names: list[str]) -> tuple[np.ndarray | None, str | None]:
-    """Step 6: information matrix and covariance matrix of the estimates.
+def _groups_text(groups: list[list[str]]) -> str:
+    return "; ".join("{" + ", ".join(g) + "}" for g in groups)
 
-    Returns ``(vcov, problem)``: ``vcov`` is ``None`` when the information matrix is singular
-    (``problem`` names the parameters involved) or cannot be inverted.
+
+def _identification_problem(ram, theta: np.ndarray, pdat: PatternData,
+                            free_names: list[str]) -> str | None:
+    """Step 6a: is the model identified, and do the data identify it? (``None`` if so)
+
+    Decided on analytic matrices with lavaan's zero tolerance (see
+    :mod:`pipeline.sem.information`): the Jacobian of the implied moments (the model), then
+    the expected information (the data). Nearly collinear variables pass.
     """
-    vcov = None
+    groups = jacobian_null_directions(ram.jacobian(theta), free_names)
+    if groups:
+        return ("the model is not identified: some parameters can change together without "
+                f"changing the model's means and covariances (parameters involved: "
+                f"{_groups_text(groups)}); fix a parameter, add equality constraints, or drop "
+                "the offending paths")
+    groups = null_directions(information_expected(ram, theta, pdat), free_names)
+    if groups:
+        return ("the information matrix is singular: these data cannot identify some "
+                f"parameters (parameters involved: {_groups_text(groups)}), e.g. the "
+                "covariance of two variables never observed together, or variables that are "
+                "exact linear combinations of each other; drop one of the variables involved")
+    return None
+
+
+def _vcov_note(vcov: np.ndarray, se: str, n_obs: int) -> list[str]:
+    """Step 6c: lavaan's ``check.vcov`` warning as a note (the estimates stand)."""
+    low = vcov_warning(vcov)
+    if low is None:
+        return []
+    why = ("robust (sandwich) standard errors from fewer cases than free parameters give a "
+           "singular covariance matrix; each standard error is still valid, a joint test of "
+           "all parameters is not" if se == "robust" and n_obs < vcov.shape[0] else
+           "this may be a symptom that the model is not identified")
+    return [f"the covariance matrix of the estimates is not positive definite (smallest "
+            f"eigenvalue {low:.3g}; lavaan warns the same): {why}"]
+
+
+def _vcov_step(ram, theta: np.ndarray, pdat: PatternData, info_kind: str, se: str,
+               free_names: list[str]) -> tuple[np.ndarray | None, str | None, list[str]]:
+    """Step 6: identification, information matrix and covariance matrix of the estimates.
+
+    Returns ``(vcov, problem, notes)``: ``vcov`` is ``None`` when the model or the data do not
+    identify it (``problem`` names the parameters involved) or when the information cannot be
+    inverted (R's ``solve()`` rule, as lavaan); ``notes`` holds lavaan's ``check.vcov`` warning.
+    """
+    problem = _identification_problem(ram, theta, pdat, free_names)
+    if problem:
+        return None, problem, []
     try:
         if info_kind == "observed":
             info = information_observed(ram, theta, pdat)
@@ -208,21 +257,15 @@ def _vcov_step(ram, theta: np.ndarray, pdat: PatternData, info_kind: str, se: st
             info = information_expected(ram, theta, pdat)
         if not np.all(np.isfinite(info)):
             raise np.linalg.LinAlgError
-        groups = null_directions(info, free_names)
-        if groups:
-            involved = "; ".join("{" + ", ".join(g) + "}" for g in groups)
-            return None, (f"the information matrix is singular: the model is not identified "
-                          f"(parameters involved: {involved}); fix a parameter, add equality "
-                          "constraints, or drop the offending paths")
-        vcov = np.linalg.inv(info)
+        vcov = invert_information(info)
         if se == "robust":
             vcov = sandwich(info, information_first_order(ram, theta, pdat))
         if np.any(np.diag(vcov) < 0):
             raise np.linalg.LinAlgError
     except np.linalg.LinAlgError:
         return None, ("the information matrix could not be inverted (model probably not "
-                      "identified); simplify the model")
-    return vcov, None
+                      "identified); simplify the model"), []
+    return vcov, None, _vcov_note(vcov, se, pdat.n_obs)
 
 
 def _improper_message(problems: list[str]) -> str:
@@ -298,9 +341,10 @@ def fit_sem(model: str, data: pd.DataFrame, *, mode: str = "sem", missing: str =
         msgs.append(f"the optimiser did not converge ({opt.message or 'iteration limit'}); "
                     "check the model specification and starting values, or simplify the model")
     # 6. vcov (standard errors) and identification
-    vcov = None
+    vcov, notes = None, []
     if np.isfinite(opt.loglik):
-        vcov, problem = _vcov_step(ram, theta, pdat, options["information"], se, free_names)
+        vcov, problem, notes = _vcov_step(ram, theta, pdat, options["information"], se,
+                                          free_names)
         if problem:
             status = "not_identified" if status == "ok" else status
             msgs.append(problem)
@@ -320,7 +364,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, mode: str = "sem", missing: str =
     return SEMResult(status=status, message=message, estimates=est, fit=fit,
                      converged=opt.converged, vcov=vcov, theta=theta,
                      implied=_implied_tables(pt, ram, theta), iterations=opt.iterations,
-                     warnings=_dropped_warnings(pdat, missing), **base)
+                     warnings=_dropped_warnings(pdat, missing) + notes, **base)
 
 
 def lr_test(restricted: SEMResult, free: SEMResult) -> dict[str, float]:

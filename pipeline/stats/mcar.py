@@ -9,8 +9,10 @@ Laird & Rubin, 1977), and for each missing-data pattern ``j`` (``n_j`` rows, obs
     df = sum_j p_j - p,
 
 and ``d2`` is referred to chi-square(df). ML (divide-by-n) ``Sigma`` is used, as in Little (1988)
-and naniar::mcar_test. The EM steps are the SEM engine's (``pipeline.sem.em_saturated``): one EM
-for the multivariate normal with missing data in the whole package.
+and naniar::mcar_test. ``mu`` and ``Sigma`` come from the SEM engine's saturated-model solver
+(``pipeline.sem.em_saturated.fit_saturated``, Newton-Raphson from the pairwise-available moments,
+at most 200 steps): one solver for the multivariate normal with missing data in the whole
+package, bounded where a plain EM can run for 10^5 iterations.
 
 In R: ``naniar::mcar_test(data)`` (or ``misty::na.test``).
 
@@ -28,8 +30,8 @@ import pandas as pd
 from scipy import stats
 
 from pipeline.errors import DataError
-from pipeline.sem.em_saturated import em_step
-from pipeline.sem.fiml import PatternData, available_case_moments, split_patterns
+from pipeline.sem.em_saturated import MAX_ITER, fit_saturated
+from pipeline.sem.fiml import PatternData, split_patterns
 from pipeline.status import Status, status_row
 
 __all__ = ["DESCRIPTIVE_NOTE", "little_mcar", "mcar_table"]
@@ -41,31 +43,23 @@ DESCRIPTIVE_NOTE = (
 
 
 def _em_moments(
-    data: PatternData, tol: float = 1e-11, max_iter: int = 100_000
+    data: PatternData, max_iter: int = MAX_ITER
 ) -> tuple[np.ndarray, np.ndarray, int, bool]:
-    """ML mean and covariance of a multivariate normal with missing values, by EM.
+    """ML mean and covariance of a multivariate normal with missing values.
 
-    Each iteration is the SEM engine's EM step (``pipeline.sem.em_saturated.em_step``: E-step =
-    regression of the missing on the observed values plus the conditional covariance; M-step =
-    completed moments), from the engine's available-case start (observed means, diagonal ML
-    variances). Stops when the largest change in any mean or covariance element, relative to
-    ``1 + |value|``, is below ``tol``. Returns ``(mu, sigma, iterations, converged)``.
+    The SEM engine's saturated-model solver (``pipeline.sem.em_saturated.fit_saturated``, the
+    h1 model of ``fit_sem``): Newton-Raphson on the FIML log-likelihood from the
+    pairwise-available moments, exact to rounding in 3-10 steps where EM needs hundreds to
+    100,000 iterations when much information is missing. Returns ``(mu, sigma, iterations,
+    converged)``. Bounded: at most ``max_iter`` steps (``MAX_ITER`` = 200), then
+    ``converged = False``. On singular data (collinear variables) it stops when some
+    pattern's covariance matrix is singular to 1e-10 and returns that nearly singular
+    ``sigma`` with ``converged = False``, so that the caller can name the culprits.
 
     In R: ``norm::em.norm`` or lavaan's ``lav_mvnorm_missing_h1_estimate_moments``.
     """
-    _, mu, var = available_case_moments(data)
-    sigma = np.diag(var)
-    for it in range(1, max_iter + 1):
-        new_mu, new_sigma = em_step(mu, sigma, data)
-        new_sigma = (new_sigma + new_sigma.T) / 2
-        delta = max(
-            np.max(np.abs(new_mu - mu) / (1 + np.abs(mu))),
-            np.max(np.abs(new_sigma - sigma) / (1 + np.abs(sigma))),
-        )
-        mu, sigma = new_mu, new_sigma
-        if delta < tol:
-            return mu, sigma, it, True
-    return mu, sigma, max_iter, False
+    sat = fit_saturated(data, max_iter=max_iter)
+    return sat.mu, sat.sigma, sat.iterations, sat.converged
 
 
 def _numeric_frame(data: pd.DataFrame) -> pd.DataFrame:
@@ -81,6 +75,67 @@ def _numeric_frame(data: pd.DataFrame) -> pd.DataFrame:
             "variable by numeric indicator columns before testing."
         )
     return data.astype(float)
+
+
+def _extreme_columns(x: pd.DataFrame, limit: float = 1e100) -> list[str]:
+    """Columns holding infinite values or values so large (over ``limit``) that their squares
+    overflow: ``inf`` from a huge number or an ``inf`` text left in the data."""
+    with np.errstate(invalid="ignore"):
+        return [str(c) for c in x.columns if (np.abs(x[c].to_numpy()) > limit).any()]
+
+
+def _identical_pairs(x: pd.DataFrame) -> list[tuple[str, str, int]]:
+    """Pairs of columns that are perfectly collinear where both are observed (a duplicated
+    column, a scale total and its only item, a variable and its rescaling).
+
+    Such a pair makes the ML covariance matrix singular (the likelihood has no maximum), so the
+    EM and the test are undefined. Pairs observed together on at least 2 rows with variation in
+    both are judged; returns ``(x, y, rows answered together)``.
+    """
+    arr = x.to_numpy()
+    pairs = []
+    for i, j in zip(*np.triu_indices(arr.shape[1], 1)):
+        both = ~np.isnan(arr[:, i]) & ~np.isnan(arr[:, j])
+        a, b = arr[both, i], arr[both, j]
+        if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+            continue
+        a, b = a - a.mean(), b - b.mean()
+        r = float(a @ b) / float(np.sqrt((a @ a) * (b @ b)))
+        if abs(r) >= 1 - 1e-10:
+            pairs.append((str(x.columns[i]), str(x.columns[j]), int(both.sum())))
+    return pairs
+
+
+def _dependent_variables(sigma: np.ndarray, names: list[str], rel_tol: float = 1e-8) -> list[str]:
+    """Words for the variables that are linear combinations of earlier ones in ``sigma``.
+
+    Variables are taken in order; one whose residual variance given the variables kept so far
+    is below ``rel_tol`` of its variance is reported with the kept variables it depends on.
+    """
+    kept: list[int] = []
+    found: list[str] = []
+    for j in range(len(names)):
+        resid, coef = sigma[j, j], np.zeros(0)
+        if kept:
+            coef = np.linalg.lstsq(sigma[np.ix_(kept, kept)], sigma[kept, j], rcond=None)[0]
+            resid = sigma[j, j] - sigma[kept, j] @ coef
+        if resid > rel_tol * max(sigma[j, j], 1e-300):
+            kept.append(j)
+            continue
+        scale = np.sqrt(np.abs(np.diag(sigma)[kept]) / max(sigma[j, j], 1e-300))
+        on = [names[k] for k, c in zip(kept, np.abs(coef) * scale) if c > 1e-6]
+        found.append(f"{names[j]} (from {', '.join(on)})" if on else names[j])
+    return found
+
+
+def _singular_reason(sigma: np.ndarray, names: list[str], where: str) -> str:
+    """Why a singular covariance matrix: the variables that are linear combinations."""
+    culprits = _dependent_variables(sigma, names)
+    named = ("; ".join(culprits) + " " + ("is" if len(culprits) == 1 else "are")
+             + " a linear combination of other variables" if culprits else
+             "a variable is a linear combination of others")
+    return (f"the estimated covariance matrix is singular ({named}, or too few people answered "
+            f"some pairs of variables). Drop redundant variables {where}.")
 
 
 def _usable(x: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
@@ -104,18 +159,25 @@ def _usable(x: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
     return x.loc[~empty], excluded, notes
 
 
-def little_mcar(data: pd.DataFrame) -> dict[str, Any]:
+def little_mcar(data: pd.DataFrame, variables_key: str | None = None) -> dict[str, Any]:
     """Little's (1988) MCAR chi-square test on the numeric columns of ``data``.
 
     Returns ``dict(chi2, df, pvalue, n_patterns, n, status, message, variables, excluded,
     em_iterations)``; ``status`` is "ok" or "not_estimable" (then chi2/df/pvalue are NaN and
     ``message`` says why). Columns missing for everyone or constant are excluded (noted in
     ``excluded`` and ``message``); rows with no observed value carry no information and are
-    dropped (counted in the message). See the module docstring for the definition and caveats.
+    dropped (counted in the message). Collinear variables (two identical columns, a total and
+    its only item, any exact linear combination) make the covariance matrix singular: the result
+    is not estimable, naming the variables; ``variables_key`` (e.g. the config key listing the
+    tested variables) is named in that advice. Infinite or huge values (over 1e100) make it not
+    estimable, naming the columns. See the module docstring for the definition and caveats.
 
     In R: ``naniar::mcar_test(data)`` (``statistic``, ``df``, ``p.value``, ``missing.patterns``).
     """
-    x, excluded, notes = _usable(_numeric_frame(data))
+    numeric = _numeric_frame(data)
+    extreme = _extreme_columns(numeric)
+    x, excluded, notes = _usable(numeric.drop(columns=extreme))
+    where = f"from {variables_key}" if variables_key else "from the variables tested"
     out: dict[str, Any] = {
         "chi2": float("nan"), "df": float("nan"), "pvalue": float("nan"),
         "n_patterns": 0, "n": len(x), "status": Status.NOT_ESTIMABLE.value, "message": "",
@@ -126,6 +188,9 @@ def little_mcar(data: pd.DataFrame) -> dict[str, Any]:
         out["message"] = " ".join([f"Little's MCAR test not estimable: {why}"] + notes)
         return out
 
+    if extreme:
+        return fail(f"column(s) {extreme} hold infinite or huge values (over 1e100); correct "
+                    "them at the source or set them missing.")
     if x.shape[1] < 1:
         return fail("no usable variables.")
     arr = x.to_numpy()
@@ -142,15 +207,23 @@ def little_mcar(data: pd.DataFrame) -> dict[str, Any]:
     if never:
         notes.append("Never answered together (their covariance is not identified and does not "
                      "enter the test): " + "; ".join(never) + ".")
+    same = _identical_pairs(x)
+    if same:
+        return fail("; ".join(f"variables {a} and {b} are identical (or perfectly collinear) "
+                              f"on the {k} rows where both are answered" for a, b, k in same)
+                    + f"; drop one of each pair {where}.")
     mu, sigma, iters, converged = _em_moments(data)
     out["em_iterations"] = iters
-    if not converged:
-        return fail(f"the EM algorithm did not converge in {iters} iterations.")
+    if not (np.isfinite(mu).all() and np.isfinite(sigma).all()):
+        return fail("the EM algorithm overflowed (values too large to square); check the "
+                    "variables' values and units.")
     if np.linalg.eigvalsh(sigma).min() <= 1e-10 * max(1.0, np.abs(np.diag(sigma)).max()):
-        return fail(
-            "the estimated covariance matrix is singular (a variable is a linear combination of "
-            "others, or too few people answered some pairs of variables). Drop redundant variables."
-        )
+        return fail(_singular_reason(sigma, [str(c) for c in x.columns], where))
+    if not converged:
+        return fail(f"the maximum-likelihood means and covariances did not converge in "
+                    f"{iters} Newton steps (the cap is {MAX_ITER}); too few people share some "
+                    "missing-data patterns or variables are nearly collinear. Test fewer "
+                    f"variables {where}.")
     d2 = 0.0
     df = -x.shape[1]
     for pat in data.patterns:

@@ -23,14 +23,17 @@ Algorithm (van Buuren 2018, *Flexible Imputation of Missing Data*, 2nd ed., §3.
   levels this is PMM on the 0/1 code. Donors give observed categories, so imputations are always
   valid levels.
 
-Everything inside one variable's update is vectorised (one regression draw, then a sorted
-nearest-donor search); the loops are over imputations x iterations x variables only.
+The chains run in lockstep (:mod:`pipeline.stats.mice_chains`): one design array for all
+chains, built once and rewritten in place on the imputed rows; each update is a handful of
+stacked matrix operations over the chains (the collinearity screen from the update's X'X, one
+sort of the donors with a random tie-break, sorted recipients located by binary search). Each
+chain draws from its own generator in the order a chain run alone would, so results are the
+same for any m, block size or number of cores. The loops are over iterations x variables.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -38,18 +41,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import ConfigError, DataError, closest_names
-from pipeline.stats.pmm import (
-    DONORS,
-    RIDGE,
-    Var,
-    decode,
-    design,
-    encode,
-    match_donors,
-    norm_draw,
-    quantify,
-    remove_lindep,
-)
+from pipeline.stats.mice_chains import EventLog, Model, run_chains
+from pipeline.stats.pmm import DONORS, RIDGE, decode, encode
 
 __all__ = ["MICEResult", "MiceSettings", "default_m", "mice", "complete_cases"]
 
@@ -214,10 +207,10 @@ def mice(
     t = len(model.targets)
     chain_means = np.full((m, iterations, t), np.nan)
     chain_sds = np.full((m, iterations, t), np.nan)
+    finals = run_chains(model, np.random.SeedSequence(seed).spawn(m), iterations, ridge, donors,
+                        delta, chain_means, chain_sds)
     imputations = []
-    for i, ss in enumerate(np.random.SeedSequence(seed).spawn(m)):
-        rng = np.random.default_rng(ss)
-        cur = _chain(model, iterations, rng, ridge, donors, delta, chain_means[i], chain_sds[i])
+    for cur in finals:
         done = wide.copy()
         for name in model.targets:
             done[name] = decode(model.vars[name], cur[name], wide.index)
@@ -274,42 +267,12 @@ def _check_delta(delta: Mapping[str, float] | None, columns: list[str]) -> dict[
     return delta
 
 
-class _EventLog:
-    """Events of one run, counted per (variable, event), in the order first seen."""
-
-    def __init__(self) -> None:
-        self.counts: Counter = Counter()
-        self.messages: dict[tuple[str, str], str] = {}
-
-    def note(self, var: str, event: str, msg: str) -> None:
-        self.counts[(var, event)] += 1
-        self.messages[(var, event)] = msg
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [(v, e, cnt, self.messages[(v, e)]) for (v, e), cnt in self.counts.items()],
-            columns=["variable", "event", "count", "message"],
-        )
-
-
-@dataclass
-class _Model:
-    """The imputation model: encoded variables, missingness, targets and their predictors."""
-
-    vars: dict[str, Var]
-    miss: dict[str, np.ndarray]
-    targets: list[str]
-    predictors: dict[str, list[str]]
-    method: dict[str, str]
-    log: _EventLog
-
-
 def _model(wide: pd.DataFrame, columns: list[str], empty: list[str], predictors,
-           delta: dict[str, float]) -> _Model:
+           delta: dict[str, float]) -> Model:
     """Encode the columns, leave out all-missing and constant ones (logged), resolve predictors."""
     vars_ = {c: encode(wide, c) for c in columns}
     miss = {c: np.isnan(v.values) for c, v in vars_.items()}
-    log = _EventLog()
+    log = EventLog()
     constant = [c for c in columns
                 if c not in empty and np.unique(vars_[c].values[~miss[c]]).size < 2]
     bad_delta = [c for c in delta if vars_[c].categorical]
@@ -334,50 +297,7 @@ def _model(wide: pd.DataFrame, columns: list[str], empty: list[str], predictors,
         if not pred_map[t]:
             log.note(t, "no_predictors", "no predictors: imputed by PMM on the intercept only "
                      "(random draws from observed values)")
-    return _Model(vars_, miss, targets, pred_map, method_map, log)
-
-
-def _chain(model: _Model, iterations: int, rng: np.random.Generator, ridge: float, donors: int,
-           delta: dict[str, float], means: np.ndarray, sds: np.ndarray) -> dict[str, np.ndarray]:
-    """One chain: start from random observed values, then ``iterations`` sweeps of PMM updates.
-
-    Fills ``means`` / ``sds`` (iterations x targets) with the mean / SD of the imputed values
-    after each update; returns the final values of every variable.
-    """
-    cur = {c: v.values.copy() for c, v in model.vars.items()}
-    for t in model.targets:  # start: random draw from the observed values
-        miss = model.miss[t]
-        obs = model.vars[t].values[~miss]
-        cur[t][miss] = obs[rng.integers(0, obs.size, size=int(miss.sum()))]
-    for it in range(iterations):
-        for j, t in enumerate(model.targets):
-            imp = _update(model, t, cur, rng, ridge, donors) + delta.get(t, 0.0)
-            cur[t][model.miss[t]] = imp
-            means[it, j] = imp.mean()
-            sds[it, j] = imp.std(ddof=1) if imp.size > 1 else np.nan
-    return cur
-
-
-def _update(model: _Model, t: str, cur: dict[str, np.ndarray], rng: np.random.Generator,
-            ridge: float, donors: int) -> np.ndarray:
-    """One PMM update of target ``t`` given the current values: its new imputed values."""
-    ry = ~model.miss[t]
-    var = model.vars[t]
-    x, names = design(model.vars, cur, model.predictors[t])
-    yobs_raw = var.values[ry]
-    xobs = x[ry]
-    ynum = quantify(yobs_raw, len(var.levels), xobs) if var.categorical else yobs_raw
-    keep = np.concatenate([[True], remove_lindep(xobs[:, 1:], ynum)])
-    if not keep[1:].all():
-        dropped = [nm for nm, k in zip(names, keep, strict=True) if not k]
-        model.log.note(t, "predictor_removed", "predictor(s) removed as constant or collinear "
-                       f"in some updates: {', '.join(dropped)}")
-    coef, beta, ridged = norm_draw(xobs[:, keep], ynum, rng, ridge)
-    if ridged:
-        model.log.note(t, "ridge", f"(nearly) collinear predictors: ridge penalty {ridge:g} "
-                       "applied (mice's fallback)")
-    idx = match_donors(xobs[:, keep] @ coef, x[~ry][:, keep] @ beta, donors, rng)
-    return yobs_raw[idx]
+    return Model(vars_, miss, targets, pred_map, method_map, log, active)
 
 
 def complete_cases(wide: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, int]:

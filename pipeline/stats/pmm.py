@@ -5,8 +5,9 @@ The pieces of ``mice::mice.impute.pmm`` (van Buuren 2018, *Flexible Imputation o
 (:func:`remove_lindep`, ``mice:::remove.lindep``), draw the regression parameters from their
 posterior (:func:`norm_draw`, ``mice:::.norm.draw``), match each recipient to one of the d donors
 closest in predicted mean (:func:`match_donors`, ``mice:::matchindex``), and optimal scores for a
-categorical target (:func:`quantify`, ``mice``'s ``quantify``). The sampler that loops over
-them is :func:`pipeline.stats.mice.mice`.
+categorical target (:func:`quantify`, ``mice``'s ``quantify``). :func:`pmm_update` strings them
+together sharing one X'X (:func:`lindep_from_gram` reads the screen's covariances from it); the
+sampler is :func:`pipeline.stats.mice.mice` (chains in :mod:`pipeline.stats.mice_chains`).
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DONORS", "RIDGE", "LINDEP_EPS", "MAXCOR", "Var", "encode", "decode", "design",
-           "remove_lindep", "norm_draw", "match_donors", "quantify"]
+           "pmm_update", "remove_lindep", "lindep_from_gram", "norm_draw",
+           "norm_draw_from", "match_donors", "quantify"]
 
 #: mice's defaults.
 DONORS = 5
 RIDGE = 1e-5
 LINDEP_EPS = 1e-4
 MAXCOR = 0.99
-
 
 
 def remove_lindep(x: np.ndarray, y: np.ndarray, eps: float = LINDEP_EPS,
@@ -40,18 +41,52 @@ def remove_lindep(x: np.ndarray, y: np.ndarray, eps: float = LINDEP_EPS,
     if k == 0:
         return np.zeros(0, dtype=bool)
     cov = np.cov(np.column_stack([x, y]), rowvar=False)
-    var, vy = np.diag(cov)[:k], cov[k, k]
+    return _screen(cov[:k, :k], cov[:k, k], cov[k, k], eps, maxcor)
+
+
+def lindep_from_gram(xtx: np.ndarray, xty: np.ndarray, yty: float,
+                     xtx_inv: np.ndarray | None = None, eps: float = LINDEP_EPS,
+                     maxcor: float = MAXCOR) -> np.ndarray:
+    """:func:`remove_lindep` of the predictors ``X[:, 1:]`` from the cross-products of an update.
+
+    ``xtx = X'X``, ``xty = X'y``, ``yty = y'y`` for a design X whose column 0 is the intercept
+    (so ``xtx[0] `` holds n and the column sums): the covariances are
+    ``(X'X - s s' / n) / (n - 1)``, the same matrix as ``np.cov``, without another pass over the
+    data. With ``xtx_inv = (X'X)^-1`` the eigenvalue test is skipped when a bound already passes
+    it: ``lambda_max <= k`` and ``lambda_min >= 1 / trace(R^-1)`` for the correlation matrix R,
+    and ``diag(R^-1)_j = var_j (n - 1) [(X'X)^-1]_jj`` (Schur complement of the intercept).
+    """
+    k = xtx.shape[0] - 1
+    if k == 0:
+        return np.zeros(0, dtype=bool)
+    n = xtx[0, 0]
+    s, sy = xtx[0, 1:], xty[0]
+    cov_xx = (xtx[1:, 1:] - np.outer(s, s) / n) / (n - 1)
+    cov_xy = (xty[1:] - s * (sy / n)) / (n - 1)
+    vy = (yty - sy * sy / n) / (n - 1)
+    return _screen(cov_xx, cov_xy, vy, eps, maxcor, xtx_inv, n)
+
+
+def _screen(cov_xx: np.ndarray, cov_xy: np.ndarray, vy: float, eps: float, maxcor: float,
+            xtx_inv: np.ndarray | None = None, n: float = 0.0) -> np.ndarray:
+    """The three steps of ``remove.lindep`` on the covariances (see :func:`remove_lindep`)."""
+    k = cov_xy.size
     if vy < eps:
         return np.zeros(k, dtype=bool)
+    var = np.diagonal(cov_xx)
     keep = var > eps
     with np.errstate(divide="ignore", invalid="ignore"):
-        cor = cov[:k, k] / np.sqrt(var * vy)
+        cor = cov_xy / np.sqrt(var * vy)
     keep &= ~(cor >= maxcor)
+    if xtx_inv is not None and keep.all():
+        d = np.diagonal(xtx_inv)[1:]
+        if (d > 0).all() and k * float(var @ d) * (n - 1) * eps <= 1.0:
+            return keep
     idx = np.flatnonzero(keep)
     if idx.size <= 1:
         return keep
     sd = np.sqrt(var[idx])
-    cx = cov[np.ix_(idx, idx)] / np.outer(sd, sd)
+    cx = cov_xx[np.ix_(idx, idx)] / np.outer(sd, sd)
     while idx.size > 1:
         vals, vecs = np.linalg.eigh(cx)  # ascending
         if vals[0] / vals[-1] >= eps:
@@ -64,27 +99,47 @@ def remove_lindep(x: np.ndarray, y: np.ndarray, eps: float = LINDEP_EPS,
 
 
 def norm_draw(xobs: np.ndarray, yobs: np.ndarray, rng: np.random.Generator,
-              ridge: float = RIDGE) -> tuple[np.ndarray, np.ndarray, bool]:
+              ridge: float = RIDGE, xtx: np.ndarray | None = None,
+              xty: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
     """Least squares coefficients and one Bayesian posterior draw (``mice:::.norm.draw``).
 
     Returns (coef, beta_star, ridged). sigma* = sqrt(RSS / chi2(df)), df = max(n - p, 1);
     beta* = coef + chol((X'X)^-1) z sigma*; a ridge penalty ``ridge`` x diag(X'X) is added to X'X
-    when it is not invertible to working precision (van Buuren 2018, Algorithm 3.1).
+    when it is not invertible to working precision (smallest / largest eigenvalue <= 1e-13; van
+    Buuren 2018, Algorithm 3.1). ``xtx`` / ``xty``: X'X and X'y when the caller has them.
     """
-    n, p = xobs.shape
-    xtx = xobs.T @ xobs
-    xty = xobs.T @ yobs
+    xtx = xobs.T @ xobs if xtx is None else xtx
+    xty = xobs.T @ yobs if xty is None else xty
+    coef, v, ridged = _ls(xtx, xty, ridge)
+    return norm_draw_from(xobs, yobs, rng, ridge, coef, v, ridged)
+
+
+def _ls(xtx: np.ndarray, xty: np.ndarray, ridge: float,
+        v: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(X'X)^-1 X'y and (X'X)^-1, ridged when X'X is not invertible to working precision.
+
+    With ``v = (X'X)^-1`` given, the eigenvalues are computed only when the bound
+    ``lambda_min / lambda_max >= 1 / (trace(X'X) trace(v))`` does not already show the ratio
+    above 1e-13 (the decision is the same; the eigenvalues cost more than the inverse).
+    """
     ridged = False
     try:
-        ev = np.linalg.eigvalsh(xtx)
-        if not ev[0] > 1e-13 * ev[-1]:  # not invertible to working precision
-            raise np.linalg.LinAlgError
-        v = np.linalg.inv(xtx)
-        coef = v @ xty
+        if v is None or not float(np.trace(xtx)) * float(np.trace(v)) * 1e-13 < 1.0:
+            ev = np.linalg.eigvalsh(xtx)
+            if not ev[0] > 1e-13 * ev[-1]:  # not invertible to working precision
+                raise np.linalg.LinAlgError
+            v = np.linalg.inv(xtx) if v is None else v
     except np.linalg.LinAlgError:
         ridged = True
         v = np.linalg.inv(xtx + np.diag(ridge * np.diag(xtx)))
-        coef = v @ xty
+    return v @ xty, v, ridged
+
+
+def norm_draw_from(xobs: np.ndarray, yobs: np.ndarray, rng: np.random.Generator, ridge: float,
+                   coef: np.ndarray, v: np.ndarray, ridged: bool
+                   ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The draw of :func:`norm_draw` given the least squares fit ``coef`` and ``v = (X'X)^-1``."""
+    n, p = xobs.shape
     resid = yobs - xobs @ coef
     df = max(n - p, 1)
     sigma = math.sqrt(float(resid @ resid) / rng.chisquare(df))
@@ -104,25 +159,29 @@ def match_donors(yhat_obs: np.ndarray, yhat_mis: np.ndarray, donors: int,
 
     For each recipient, the ``donors`` observed rows with predicted means closest to its own are
     found and one is drawn at random; ties are broken at random by shuffling before sorting.
-    Vectorised: sort once, locate each recipient by binary search, search a window of 2d
-    neighbours (which always contains the d nearest) with ``argpartition``.
+    Vectorised: one sort of the donors (a random permutation, then a stable sort, so equal
+    predicted means come in random order), each recipient located by binary search, and a
+    window of 2d neighbours (which always contains the d nearest; a strided view of the sorted
+    means, no index matrix) searched with ``argpartition``.
     """
-    n_obs = yhat_obs.size
+    n_obs, n_mis = yhat_obs.size, yhat_mis.size
     d = int(min(donors, n_obs))
     perm = rng.permutation(n_obs)
     order = perm[np.argsort(yhat_obs[perm], kind="stable")]
     s = yhat_obs[order]
     w = min(2 * d, n_obs)
-    pos = np.searchsorted(s, yhat_mis)
-    start = np.clip(pos - d, 0, n_obs - w)
-    window = start[:, None] + np.arange(w)[None, :]
-    dist = np.abs(s[window] - yhat_mis[:, None])
+    start = np.searchsorted(s, yhat_mis)
+    start -= d
+    np.clip(start, 0, n_obs - w, out=start)
+    windows = np.ndarray((n_obs - w + 1, w), dtype=s.dtype, buffer=s, strides=(s.itemsize,) * 2)
+    dist = windows.take(start, axis=0)
+    dist -= yhat_mis[:, None]
+    np.abs(dist, out=dist)
+    pick = rng.integers(0, d, size=n_mis)
     if d < w:
-        nearest = np.argpartition(dist, d - 1, axis=1)[:, :d]
-    else:
-        nearest = np.broadcast_to(np.arange(w), (yhat_mis.size, w))
-    pick = nearest[np.arange(yhat_mis.size), rng.integers(0, d, size=yhat_mis.size)]
-    return order[window[np.arange(yhat_mis.size), pick]]
+        nearest = np.argpartition(dist, d - 1, axis=1)
+        pick = nearest[np.arange(n_mis), pick]
+    return order[start + pick]
 
 
 def quantify(codes_obs: np.ndarray, n_levels: int, xobs: np.ndarray) -> np.ndarray:
@@ -148,6 +207,38 @@ def quantify(codes_obs: np.ndarray, n_levels: int, xobs: np.ndarray) -> np.ndarr
     score = qy @ u[:, 0]
     sd = score.std(ddof=1)
     return (score - score.mean()) / sd if sd > 0 else codes_obs.astype(float)
+
+
+def pmm_update(xo: np.ndarray, xm: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+               ridge: float = RIDGE, donors: int = DONORS
+               ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """One PMM update from the design rows of the donors (``xo``, column 0 the intercept) and of
+    the recipients (``xm``) and the donors' (numeric) y: (donor index of each recipient,
+    predictor columns kept, ridged).
+
+    The steps of :func:`remove_lindep`, :func:`norm_draw` and :func:`match_donors` with the same
+    random draws, sharing one X'X and its inverse: the collinearity screen reads its
+    covariances from X'X (:func:`lindep_from_gram`), and the eigenvalue tests run only when the
+    bounds from the inverse do not already decide them. The products are formed on
+    column-major copies, the layout ``x[:, keep]`` gives (BLAS rounds a product differently for
+    the two layouts, and a last-digit difference can swap two equally close donors).
+    """
+    xo, xm = np.asfortranarray(xo), np.asfortranarray(xm)  # the layout x[:, keep] has
+    xtx = xo.T @ xo
+    xty = xo.T @ y
+    try:
+        v = np.linalg.inv(xtx)
+    except np.linalg.LinAlgError:
+        v = None
+    keep = lindep_from_gram(xtx, xty, float(y @ y), v)
+    if keep.all():
+        coef, v, ridged = _ls(xtx, xty, ridge, v)
+    else:
+        cols = np.concatenate([[True], keep])
+        xo, xm = np.asfortranarray(xo[:, cols]), np.asfortranarray(xm[:, cols])
+        coef, v, ridged = _ls(xo.T @ xo, xo.T @ y, ridge)
+    coef, beta, ridged = norm_draw_from(xo, y, rng, ridge, coef, v, ridged)
+    return match_donors(xo @ coef, xm @ beta, donors, rng), keep, ridged
 
 
 # Encoding of the variables and the design matrix of one update
@@ -207,3 +298,4 @@ def design(vars_: dict[str, Var], current: dict[str, np.ndarray], preds: list[st
             cols.append(current[p])
             names.append(p)
     return np.column_stack(cols), names
+

@@ -189,7 +189,7 @@ def _not_estimable_reason(x: pd.DataFrame, items: list[str], wave: str) -> str |
     if k < 2:
         return "single-item scale: internal consistency is not defined"
     if n < 3:
-        return f"only {n} participant(s) answered; need at least 3"
+        return "fewer than 3 participants answered; need at least 3"
     var = x.var()
     flat = [c for c in items if not (var[c] > 0)]
     if flat:

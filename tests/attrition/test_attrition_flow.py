@@ -81,3 +81,23 @@ def test_merged_patterns_categories():
     assert m["n"].tolist() == [1, 1, 1, 1, 2] and m["n"].sum() == len(wide)
     assert m.loc[2, "label"] == "Dropped out after about 4 months"
     assert set(m.loc[4, "members"].split(";")) == {"T0+T2", "T0+T3", "T0+T1+T3", "T0+T2+T3"}
+
+
+def test_flow_counts_rules_and_empty_rows_but_not_rows_no_wave_takes():
+    """Issue 13: rows dropped by exclude_if rules and rows without answers get their own reasons;
+    rows of REDCap events no wave uses are not people excluded at entry."""
+    from pipeline.attrition.flow import FILE_LEVEL_ISSUES, _exclusions
+    from pipeline.clean.link import FILE_LEVEL_ISSUES as CLEAN_FILE_LEVEL
+
+    assert FILE_LEVEL_ISSUES == CLEAN_FILE_LEVEL
+    log = pd.DataFrame({
+        "wave": ["T0"] * 4 + ["T1"],
+        "issue": ["excluded by rule 'Finished == 0' (Finished = 0)",
+                  "event not used (dose_1_arm_1)", "event not used (dose_2_arm_1)",
+                  "no answers (0 of 12 items answered)", "duplicate id: kept row 3 (later)"],
+        "action": ["row_dropped"] * 5})
+    ex = _exclusions(log, ["T0", "T1"])
+    assert ex.loc["T0", "by_rule"] == 1 and ex.loc["T0", "no_answers"] == 1
+    assert ex.loc["T0", "other"] == 0 and ex.loc["T1", "duplicate"] == 1
+    plain = _exclusions(log.iloc[[4]], ["T0", "T1"])
+    assert "by_rule" not in plain.columns and "no_answers" not in plain.columns

@@ -106,7 +106,7 @@ def test_suppress_comparison_hides_smd_and_test_of_hidden_counts(wide):
     assert g.loc["Non-binary / other", "smd"] == "[c]"
     assert (g["pvalue"] == "[c]").all()
     age = t.set_index("variable").loc["age"]
-    assert out.loc[("age", ""), "n_lost"] == "563-570"  # the range the others allow
+    assert out.loc[("age", ""), "n_lost"] == "562-570"  # the range the others allow
     assert out.loc[("age", ""), "smd"] == round(age["smd"], 2)
     assert out.loc[("age", ""), "pvalue"] == float(f"{age['pvalue']:.2g}")
     assert out.loc[("age", ""), "mean_lost"] == round(age["mean_lost"], 2)
@@ -121,3 +121,45 @@ def test_one_retained_public_comparison_shows_nothing_about_that_person(wide):
     age = out[out["variable"] == "age"].iloc[0]
     assert age["mean_retained"] != w.iloc[0]["age"] and age["n_retained"] in ("<10", "0-1")
     assert np.isfinite(float(age["mean_lost"]))  # the lost group (629 people) is described
+
+
+def _comparison(rows, sizes):
+    """A retained-vs-lost table for one follow-up: rows (variable, level, n_r, n_l, miss_r,
+    miss_l), numeric rows with level "" and a mean; ``sizes`` = (retained, lost)."""
+    out = []
+    for var, lev, nr, nl, mr, ml in rows:
+        out.append({"followup_wave": "T1", "wave": "T1", "variable": var, "level": lev,
+                    "n_retained": nr, "mean_retained": np.nan if lev else 50.0,
+                    "sd_retained": np.nan if lev else 10.0,
+                    "pct_retained": 100.0 * nr / (sizes[0] - mr) if lev else np.nan,
+                    "n_lost": nl, "mean_lost": np.nan if lev else 52.0,
+                    "sd_lost": np.nan if lev else 11.0,
+                    "pct_lost": 100.0 * nl / (sizes[1] - ml) if lev and sizes[1] > ml
+                    else np.nan, "smd": 0.1, "test": "chi2" if lev else "welch_t",
+                    "pvalue": 0.5, "missing_retained": mr, "missing_lost": ml})
+    return pd.DataFrame(out)
+
+
+def test_missing_counts_are_one_cell_on_every_level_row():
+    """Issue h6 (vacc_prepost): the missing counts repeat on each level row; the protection
+    hid one copy and published the other. Every copy now reads the same."""
+    t = _comparison([("sex", "Female", 229, 101, 1, 1), ("sex", "Male", 286, 98, 1, 1),
+                     ("age", "", 516, 200, 0, 0)], (516, 200))
+    out = suppress_comparison(t, 10)
+    sex = out[out["variable"] == "sex"]
+    for g in ("retained", "lost"):
+        assert sex[f"missing_{g}"].nunique() == 1 and sex[f"missing_{g}"].iloc[0] != 1
+        # the shares' denominator (people with a value) is hidden with its missing count
+        assert (sex[f"pct_{g}"] == "[c]").all()
+
+
+def test_small_groups_share_one_protection():
+    """12 entrants, 3 retained (the flow shows "<10"): no count below 10 is printed, as a
+    number or as a range ("2-3"), and the missing counts read the same on every row."""
+    t = _comparison([("age", "", 2, 9, 1, 0), ("gender", "Man", 1, 3, 0, 0),
+                     ("gender", "Woman", 2, 6, 0, 0), ("gm_T0", "", 2, 9, 1, 0)], (3, 9))
+    out = suppress_comparison(t, 10)
+    for c in ("n_retained", "n_lost", "missing_retained", "missing_lost"):
+        for v in out[c]:
+            assert v in ("<10", "[c]", 0) or (not isinstance(v, str) and v >= 10), (c, v)
+    assert (out["mean_retained"] == "[c]").all() and (out["mean_lost"] == "[c]").all()

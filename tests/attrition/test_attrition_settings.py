@@ -40,7 +40,7 @@ def test_demo_config_resolves_the_documented_defaults():
 
 def test_defaults_live_in_the_schema():
     d = section_defaults("attrition")
-    assert d == {"predictors": None, "categorical": None, "notable_smd": 0.2,
+    assert d == {"enabled": True, "predictors": None, "categorical": None, "notable_smd": 0.2,
                  "firth_on_separation": True, "mcar_variables": None,
                  "ipw": {"stabilised": True, "truncate": [0.01, 0.99],
                          "sequential": True}}
@@ -67,3 +67,17 @@ def test_partial_ipw_section_keeps_other_defaults():
 def test_bad_values_are_refused_naming_the_key(section, match):
     with pytest.raises(ConfigError, match=match):
         _settings(section)
+
+
+def test_enabled_and_one_wave_decide_whether_attrition_runs():
+    from pipeline.attrition.settings import inactive
+
+    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    assert inactive(config_from_dict(raw, root=ROOT)) is None
+    raw["attrition"]["enabled"] = False
+    status, why = inactive(config_from_dict(raw, root=ROOT))
+    assert status == "not_run" and "attrition.enabled: false" in why
+    raw["attrition"]["enabled"] = True
+    raw["waves"] = raw["waves"][:1]
+    status, why = inactive(config_from_dict(raw, root=ROOT))
+    assert status == "waits_for_data" and why.startswith("waits for a second wave")

@@ -62,8 +62,8 @@ def test_change_tables_with_one_person_at_follow_up():
                          {"age": "numeric", "gender": "categorical"}, s,
                          reliability={"loneliness": 0.8}, min_cell=10)
     assert (tabs["status"]["status"] == "ok").all()  # the model is fitted (T2 kept in the fit)
-    assert tabs["status"]["message"].str.contains("only 1 person answered at T2").all()
-    msg = "only 1 person answered at T2 (fewer than 10); change is not estimated"
+    assert tabs["status"]["message"].str.contains("too few people answered at T2").all()
+    msg = "too few people answered at T2 (fewer than 10); change is not estimated"
     c = tabs["contrasts"].set_index(["construct", "wave"])
     for k in ("qol", "loneliness"):
         t2 = c.loc[(k, "T2")]
@@ -93,7 +93,7 @@ def test_public_copies_suppress_small_counts():
                          "n": [50, 50, 50], "count": [3.0, 47.0, np.nan],
                          "percent": [6.0, 94.0, np.nan], "mean": [np.nan, np.nan, 40.0]})
     pub = public_baseline(base, 10)
-    assert pub.loc[0, "count"] == "<10" and pub.loc[1, "count"] == "[c]"
+    assert pub.loc[0, "count"] == "<10" and pub.loc[1, "count"] == "41-49"
     assert pub.loc[2, "mean"] == 40.0 and pd.isna(pub.loc[2, "count"])
 
 

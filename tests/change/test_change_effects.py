@@ -32,7 +32,7 @@ def test_standardised_change_hand_case():
     dz = es.set_index("measure").loc["d_z"]
     assert dz["status"] == "not_estimable" and dz["flag"] == "small_n" and dz["n"] == 5
     assert dz[["est", "ci_lower", "ci_upper"]].isna().all()
-    assert dz["message"] == ("only 5 people answered at both T0 and T1 (fewer than 10); change "
+    assert dz["message"] == ("too few people answered at both T0 and T1 (fewer than 10); change "
                              "is not estimated")
     assert es.set_index("measure").loc["d", "status"] == "ok"
 
@@ -50,7 +50,7 @@ def test_effect_size_d_not_reported_for_a_small_wave():
     for m in ("d", "d_z"):
         assert es.loc[m, "status"] == "not_estimable" and np.isnan(es.loc[m, "est"])
         assert np.isnan(es.loc[m, "ci_lower"]) and np.isnan(es.loc[m, "ci_upper"])
-    assert es.loc["d", "message"] == ("only 1 person answered at T1 (fewer than 10); change is "
+    assert es.loc["d", "message"] == ("too few people answered at T1 (fewer than 10); change is "
                                       "not estimated")
 
 

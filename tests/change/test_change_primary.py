@@ -197,7 +197,7 @@ def test_wave_with_fewer_than_min_cell_is_withheld(wide):
                               EMPTY_LMM, min_cell=10)
     t2 = table[table["wave"] == "T2"]
     assert (t2["status"] == "not_estimable").all() and t2["est"].isna().all()
-    assert t2["message"].str.startswith("only 6 people answered at T2 (fewer than 10)").all()
+    assert t2["message"].str.startswith("too few people answered at T2 (fewer than 10)").all()
     assert (table.loc[table["wave"] == "T1", "status"] == "ok").all()
 
 
@@ -254,3 +254,13 @@ def test_mi_says_when_its_imputation_model_lacks_fiml_auxiliaries(wide):
     table, _ = change_primary(wide, UNITS, WAVES, COVS, _settings(methods=("mi",), primary="mi"),
                               EMPTY_LMM, imputations=_imputations(wide), min_cell=10)
     assert (table["message"] == "m = 5 imputations").all()
+
+
+def test_mi_with_one_person_is_not_estimable_not_a_crash():
+    """One participant: a mean has no standard error, so Rubin's rules cannot pool; the rows say
+    so instead of stopping the stage (found on a real one-response Qualtrics export)."""
+    wide = pd.DataFrame({"q_T0": [2.0], "q_T1": [3.0]})
+    imps = pd.concat([wide.assign(_imp=i) for i in (1, 2, 3)], ignore_index=True)
+    rows = mth.mi_rows(imps, wide, "q", ["T0", "T1"])
+    assert rows and all(r["status"] == "not_estimable" for r in rows)
+    assert "cannot be pooled" in rows[0]["message"]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.change.rci import (
+    alpha_problems,
     public_rci_shares,
     rci_shares,
     reliability_from_table,
@@ -73,7 +74,7 @@ def test_shares_of_fewer_than_min_cell_people_are_not_estimable(hand):
     assert (sh["status"] == "not_estimable").all() and (sh["flag"] == "small_n").all()
     assert sh[["count", "share", "ci_lower", "ci_upper"]].isna().all().all()
     assert (sh["n"] == 5).all()  # the analyst table keeps the plain n
-    assert (sh["message"] == "only 5 people answered at both T0 and T1 (fewer than 10); "
+    assert (sh["message"] == "too few people answered at both T0 and T1 (fewer than 10); "
                              "reliable change is not estimated").all()
     s = rci_sentence(sh, "s", "T1", label="Community belonging", wave_phrase="at about 4 months")
     assert s == ("Too few people answered at about 4 months to describe individual change in "
@@ -81,7 +82,7 @@ def test_shares_of_fewer_than_min_cell_people_are_not_estimable(hand):
     # also when the reliability is missing (single item) the reason given is the small number
     ind, info = reliable_change(long, ["s"], WAVES, {})
     sh = rci_shares(ind, info, WAVES, min_cell=10)
-    assert (sh["status"] == "not_estimable").all() and "only 5 people" in sh["message"].iloc[0]
+    assert (sh["status"] == "not_estimable").all() and "too few people" in sh["message"].iloc[0]
     assert rci_sentence(sh, "s", "T1", label="EQ VAS", wave_phrase="at 7 months").startswith(
         "Too few people answered at 7 months")
 
@@ -96,7 +97,7 @@ def test_rci_sentence_ok_and_not_assessable(hand):
     ind, info = reliable_change(long, ["s"], WAVES, {})
     sh = rci_shares(ind, info, WAVES, min_cell=2)
     s = rci_sentence(sh, "s", "T1", label="Belonging", wave_phrase="at 4 months", min_cell=2)
-    assert "could not be assessed" in s and "single-item" in s
+    assert "could not be assessed" in s and "alpha at entry is not estimable" in s
 
 
 def test_reliability_sources_and_problems():
@@ -116,9 +117,23 @@ def test_single_item_without_reliability_is_not_estimable(hand):
     sh = rci_shares(ind, info, WAVES, min_cell=5).set_index("category")
     rel_rows = sh.loc[["reliably_improved", "no_reliable_change", "reliably_deteriorated"]]
     assert (rel_rows["status"] == "not_estimable").all() and rel_rows["count"].isna().all()
-    assert "single-item" in rel_rows["message"].iloc[0]
+    # the real reason, not "single-item scales have no alpha" (issue 13: said of a 6-item scale)
+    assert "alpha at entry is not estimable" in rel_rows["message"].iloc[0]
+    assert "single-item" not in rel_rows["message"].iloc[0]
     # the MID share does not need a reliability
     assert sh.loc["mid_improved", "status"] == "ok" and sh.loc["mid_improved", "count"] == 3
+
+
+def test_reliability_problem_says_why_alpha_is_missing():
+    table = pd.DataFrame({"scale": ["six", "qol"], "wave": ["T0", "T0"], "alpha": [np.nan] * 2,
+                          "status": ["not_estimable"] * 2,
+                          "message": ["fewer than 3 complete cases", "single-item scale: "
+                                      "internal consistency is not defined"]})
+    why = alpha_problems(table, "T0")
+    rel = resolve_reliability(["six", "qol"], reliability_from_table(table, "T0"), {},
+                              why).set_index("construct")
+    assert "fewer than 3 complete cases" in rel.loc["six", "problem"]
+    assert "single-item scale" in rel.loc["qol", "problem"]
 
 
 def test_missing_score_column_raises(hand):

@@ -110,3 +110,33 @@ def test_auxiliary_must_name_wide_columns(raw):
         _settings(raw, {"auxiliary": ["qol_T9"]})
     with pytest.raises(ConfigError):
         _settings(raw, {"auxiliary": "sometimes"})
+
+
+def test_enabled_defaults_to_true_and_switches_to_descriptives(raw):
+    assert not _settings(raw, raw["change"]).descriptives_only
+    off = _settings(raw, {**raw["change"], "enabled": False})
+    assert off.descriptives_only  # the baseline descriptives are still written
+
+
+def test_one_wave_gives_descriptives_only(raw):
+    r = copy.deepcopy(raw)
+    r["waves"] = r["waves"][:1]
+    assert from_config(config_from_dict(r, root=ROOT)).descriptives_only
+
+
+def test_methods_whose_stage_does_not_run_are_left_out(raw):
+    r = copy.deepcopy(raw)
+    r["missing_data"]["enabled"] = False
+    r["attrition"]["enabled"] = False
+    s = from_config(config_from_dict(r, root=ROOT))
+    assert "mi" not in s.methods and "ipw" not in s.methods and "fiml" in s.methods
+
+
+@pytest.mark.parametrize("primary, section", [("mi", "missing_data"), ("ipw", "attrition")])
+def test_primary_method_needs_its_stage(raw, primary, section):
+    r = copy.deepcopy(raw)
+    r["missing_data"]["primary"] = primary
+    r[section]["enabled"] = False
+    with pytest.raises(ConfigError, match=f"missing_data.primary: '{primary}' needs the "
+                                          f"{section} stage"):
+        from_config(config_from_dict(r, root=ROOT))

@@ -152,7 +152,7 @@ def _small_panel(n=80, n_t1=40, n_t2=6, seed=1) -> pd.DataFrame:
 def test_small_wave_is_fitted_but_not_reported():
     d = _small_panel()
     res = cm.fit_trajectory(d, "s", WAVES, {"age": "numeric"}, min_cell=10)
-    msg = "only 6 people answered at T2 (fewer than 10)"
+    msg = "too few people answered at T2 (fewer than 10)"
     m = res.means.query("method == 'lmm_reml'").set_index("wave")
     assert m.loc["T2", "flag"] == "small_n" and m.loc["T2", "status"] == "not_estimable"
     assert m.loc["T2", ["est", "se", "ci_lower", "ci_upper"]].isna().all()
@@ -178,7 +178,7 @@ def test_small_wave_is_fitted_but_not_reported():
     assert t2["status"] == "not_estimable" and t2[["est", "se", "sd", "ci_lower"]].isna().all()
     comp = obs.loc["observed_completers"]  # the 6 people seen at every wave
     assert (comp["status"] == "not_estimable").all() and comp["est"].isna().all()
-    assert comp["message"].str.startswith("only 6 people answered at every wave").all()
+    assert comp["message"].str.startswith("too few people answered at every wave").all()
     assert obs.loc[("observed_all", "T1"), "status"] == "ok"
 
 
@@ -188,7 +188,7 @@ def test_one_person_at_follow_up_gives_no_numbers():
     res = cm.fit_trajectory(d, "s", WAVES, {"age": "numeric"}, min_cell=10)
     c = res.contrasts.set_index("wave").loc["T2"]
     assert c["status"] == "not_estimable" and np.isnan(c["est"]) and np.isnan(c["pvalue"])
-    assert c["message"] == "only 1 person answered at T2 (fewer than 10); change is not estimated"
+    assert c["message"] == "too few people answered at T2 (fewer than 10); change is not estimated"
     t2 = res.means.query("wave == 'T2'")
     assert (t2["status"] == "not_estimable").all() and t2["est"].isna().all()
 

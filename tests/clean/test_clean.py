@@ -16,7 +16,7 @@ from pipeline.clean.cleaner import (
 )
 from pipeline.clean.pseudonym import normalise_id, pseudonymise
 from pipeline.config import Covariate, Scale
-from pipeline.errors import DataError, InputFileError
+from pipeline.errors import ConfigError, DataError, InputFileError
 
 AGREE = {"Strongly disagree": 1, "Disagree": 2, "Agree": 6, "Strongly agree": 7}
 SCALES = {
@@ -54,7 +54,7 @@ def raw_wave(ids, a, b=None, c=None, dates=None, file="w.csv", age=None, gender=
     )
 
 
-def clean(raw, wave="T0", index=0, baseline=True):
+def clean(raw, wave="T0", index=0, baseline=True, **rules):
     return clean_wave(
         raw,
         wave_id=wave,
@@ -66,6 +66,7 @@ def clean(raw, wave="T0", index=0, baseline=True):
         date_column="done",
         salt=SALT,
         is_baseline=baseline,
+        **rules,
     )
 
 
@@ -104,42 +105,43 @@ def test_missing_id_rows_dropped_and_logged():
     assert (dropped["issue"] == "missing id").all()
 
 
-def test_id_changes_logged_without_raw_id():
+def test_id_changes_logged_by_row_never_with_the_id():
+    """The QC log names the file and row of a changed id, never the id: beside the pid it would
+    be a key from pseudonyms back to raw ids (messages name ids as written; the log does not)."""
     cw = clean(raw_wave(["Ab 12", "XY99", "zz1"], ["1"] * 3))
     ids = cw.log[cw.log["column"] == "pid_raw"]
     per_row = ids[ids["row"] != "all"]
     assert per_row["row"].tolist() == [2]
     assert per_row["original_value"].tolist() == ["case/whitespace differs"]
+    assert "Ab 12" not in cw.log.astype(str).to_string()
     assert per_row["pid"].tolist() == [pid("ab12")]
     summary = ids[ids["row"] == "all"]
     assert summary["original_value"].tolist() == ["1 cells"]  # XY99 case-folded
-    text = cw.log.astype(str).to_string() + cw.data.astype(str).to_string()
+    assert "xy99" not in cw.log.astype(str).to_string()
+    data = cw.data.astype(str).to_string()
     for raw_id in ["Ab 12", "XY99", "xy99", "ab12", "zz1"]:
-        assert raw_id not in text
+        assert raw_id not in data
 
 
-def test_cell_problems_logged_with_original_value():
-    cw = clean(
-        raw_wave(
-            ["A", "B", "C"],
-            ["99", "junk", "3.5"],
-            age=["200", "x", "30"],
-            gender=["alien", "man", " WOMAN"],
-            dates=["bad", "2024-01-01", ""],
-        )
-    )
-    lg = cw.log.set_index(["row", "column"])
-    assert lg.loc[(2, "a"), "issue"] == "out of range [1, 7]"
-    assert lg.loc[(3, "a"), "original_value"] == "junk"
-    assert lg.loc[(4, "a"), "issue"] == "non-integer value on integer-coded scale"
-    assert lg.loc[(2, "age"), "issue"].startswith("out of range")
-    assert lg.loc[(2, "gender"), "original_value"] == "alien"
-    assert lg.loc[(2, "done"), "issue"] == "unparseable date"
-    assert lg.loc[(4, "done"), "issue"] == "completion date missing"
-    assert lg.loc[(4, "done"), "action"] == "flagged"
-    assert cw.data["gender"].tolist()[1:] == ["Man", "Woman"]
-    assert cw.data["a"].isna().all()
-    assert set(cw.log.loc[cw.log["row"] != "all", "action"]) == {"set_missing", "flagged"}
+def test_missing_id_words_are_missing_ids():
+    cw = clean(raw_wave(["A1", "n/a", "  "], ["1"] * 3))
+    dropped = cw.log[cw.log["action"] == "row_dropped"]
+    assert dropped["original_value"].tolist() == ["(blank)", "(blank)"]
+    assert (dropped["issue"] == "missing id").all()
+
+
+def test_id_pattern_repads_lost_zeros_and_flags_ids_matching_neither():
+    cw = clean(raw_wave(["SP0012", "sp12", "SP 7", "XX1"], ["1"] * 4), id_pattern=r"SP\d{4}")
+    assert cw.data["pid"].tolist() == [pid("sp0012"), pid("SP0007"), pid("XX1")]
+    lg = cw.log[cw.log["column"] == "pid_raw"]
+    by = {(r, i): (o, a) for r, i, o, a in lg[["row", "issue", "original_value", "action"]]
+          .itertuples(index=False)}
+    assert by[(3, "id re-padded to id_pattern")] == ("(re-padded)", "id_normalised")
+    assert by[(4, "id re-padded to id_pattern")] == ("(re-padded)", "id_normalised")
+    assert by[(5, "id does not match id_pattern 'SP\\d{4}'")] == ("(does not match)", "flagged")
+    # rows 2 and 3 are one participant once re-padded: a duplicate, resolved by the rule
+    assert by[(3, "duplicate id: tie, kept")] == ("(duplicate)", "flagged")
+    assert [k for k in by if k[0] == 2][0][1].startswith("duplicate id: tie with row 3")
 
 
 def test_reverse_keying_logged_once_per_column():
@@ -150,21 +152,79 @@ def test_reverse_keying_logged_once_per_column():
 
 
 @pytest.mark.parametrize(
-    "ids, a, b, dates, kept_row, reason",
+    "rule, ids, b, dates, kept_row, reason",
     [
-        (["X", "x"], ["1", "1"], ["1", ""], ["2024-01-01", "2024-02-01"], 2, "more complete"),
-        (["X", "x "], ["1", "1"], ["1", "1"], ["2024-03-01", "2024-02-01"], 2, "later"),
-        (["X", "X"], ["1", "1"], ["1", "1"], ["", "2024-02-01"], 3, "later"),
-        (["X", "X"], ["1", "1"], ["1", "1"], ["2024-02-01", "2024-02-01"], 3, "last in file"),
+        ("most_complete", ["X", "x"], ["1", ""], ["2024-01-01", "2024-02-01"], 2,
+         "more complete"),
+        ("most_complete", ["X", "x "], ["1", "1"], ["2024-03-01", "2024-02-01"], 2, "later"),
+        ("most_complete", ["X", "X"], ["1", "1"], ["", "2024-02-01"], 3, "later"),
+        ("latest", ["X", "x"], ["1", ""], ["2024-01-01", "2024-02-01"], 3, "later"),
+        ("latest", ["X", "X"], ["1", "1"], ["2024-02-01", ""], 2, "later"),
+        ("first", ["X", "x"], ["", "1"], ["2024-01-01", "2024-02-01"], 2, "first in file"),
     ],
 )
-def test_duplicate_rule(ids, a, b, dates, kept_row, reason):
-    cw = clean(raw_wave(ids, a, b=b, dates=dates))
+def test_duplicate_rule(rule, ids, b, dates, kept_row, reason):
+    cw = clean(raw_wave(ids, ["1", "1"], b=b, dates=dates), duplicates=rule)
     assert cw.data["_source_row"].tolist() == [kept_row]
     d = cw.log[(cw.log["action"] == "row_dropped")]
     assert len(d) == 1
     assert d["row"].iloc[0] == 5 - kept_row
     assert d["issue"].iloc[0] == f"duplicate id: kept row {kept_row} ({reason})"
+    assert d["original_value"].iloc[0] == "(duplicate)"  # the row, never the id
+    assert "tie" not in " ".join(cw.log["issue"].astype(str))
+
+
+def test_duplicate_tie_logs_both_rows_and_keeps_the_last():
+    dates = ["2024-03-01 10:00", "2024-03-01 10:00"]
+    cw = clean(raw_wave(["X", "X"], ["1", "1"], dates=dates), duplicates="latest")
+    assert cw.data["_source_row"].tolist() == [3]
+    lg = cw.log[cw.log["column"] == "pid_raw"].set_index("row")
+    assert lg.loc[2, "issue"] == (
+        "duplicate id: tie with row 3 (same completion date 2024-03-01 10:00); kept row 3 "
+        "(last in file)")
+    assert lg.loc[2, "action"] == "row_dropped"
+    assert lg.loc[3, "issue"] == "duplicate id: tie, kept" and lg.loc[3, "action"] == "flagged"
+    mc = clean(raw_wave(["X", "X"], ["1", "1"], dates=dates))
+    issue = mc.log.loc[mc.log["action"] == "row_dropped", "issue"].iloc[0]
+    assert issue == ("duplicate id: tie with row 3 (same number of answers (3) and completion "
+                     "date 2024-03-01 10:00); kept row 3 (last in file)")
+
+
+def test_duplicate_rule_error_lists_ids_as_written_with_rows():
+    raw = raw_wave(["Ab1", "ab1", "C", "C", "D"], ["1"] * 5, file="t1.csv")
+    with pytest.raises(InputFileError) as exc:
+        clean(raw, "T1", 1, False, duplicates="error")
+    msg = str(exc.value)
+    assert "t1.csv (wave T1): 2 participant id(s)" in msg
+    assert "'Ab1' (rows 2, 3)" in msg and "'C' (rows 4, 5)" in msg
+    assert "cleaning.duplicates" in msg
+    clean(raw_wave(["A", "B"], ["1", "2"]), duplicates="error")  # no duplicates: fine
+
+
+def test_rows_without_answers_are_dropped_before_duplicates():
+    """Issue 13.3: an empty row (REDCap event, empty Qualtrics partial) is not a response,
+    and an empty duplicate never beats a real submission (here: the later, empty one)."""
+    raw = raw_wave(["A", "A", "B", "C"], ["2", "", "n/a", "99"], b=["2", "", "", ""],
+                   c=["2", "", "", ""], dates=["2024-01-01", "2024-05-01", "2024-01-01",
+                                                "2024-01-01"])
+    cw = clean(raw, duplicates="latest")
+    assert cw.data["_source_row"].tolist() == [2]
+    d = cw.log[cw.log["action"] == "row_dropped"].set_index("row")
+    assert d.loc[3, "issue"] == "no answers (0 of 3 items answered)"
+    assert d.loc[4, "issue"] == "no answers (0 of 3 items answered)"  # 'n/a' is no answer
+    assert d.loc[5, "issue"] == "no answers (0 of 3 items answered)"  # out of range
+    assert d.loc[3, "original_value"] == "(no answers)"
+    assert len(d) == 3
+
+
+def test_min_answered_is_configurable():
+    raw = raw_wave(["A", "B"], ["2", "2"], b=["2", ""], c=["2", ""])
+    cw = clean(raw, min_answered=2)
+    assert cw.data["_source_row"].tolist() == [2]
+    issue = cw.log.loc[cw.log["action"] == "row_dropped", "issue"].iloc[0]
+    assert issue == "no answers (1 of 3 items answered; cleaning.min_answered = 2)"
+    with pytest.raises(ConfigError, match="cleaning.min_answered: 4 is more than the 3"):
+        clean(raw, min_answered=4)
 
 
 def test_missing_configured_column_names_file_and_suggestion():

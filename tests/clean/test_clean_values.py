@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean.values import (
-    clean_categorical_covariate,
     clean_item,
     clean_numeric_covariate,
     is_integer_coded,
@@ -16,6 +15,7 @@ from pipeline.clean.values import (
     parse_dates,
 )
 from pipeline.config import Covariate, Scale
+from pipeline.text import MISSING_TOKENS
 
 AGREE = {"Strongly disagree": 1, "Disagree": 2, "Neither": 4, "Agree": 6, "Strongly agree": 7}
 LIKERT = Scale(
@@ -87,11 +87,6 @@ def test_covariates():
     assert v.iloc[0] == 34 and v.iloc[1:].isna().all()
     assert issue.iloc[[0, 3]].isna().all()
     assert issue.iloc[1] == "out of range [16, 110]" and issue.iloc[2] == "not a number"
-    g = Covariate(key="gender", column="gender", type="categorical", levels=("Woman", "Man"))
-    v, issue, respelled = clean_categorical_covariate(pd.Series([" woman", "Man", "x", None]), g)
-    assert v.iloc[0] == "Woman" and v.iloc[1] == "Man" and v.iloc[2:].isna().all()
-    assert issue.iloc[2].startswith("not a configured level")
-    assert respelled.tolist() == [True, False, False, False]
 
 
 def test_parse_dates_iso_and_dayfirst():
@@ -145,3 +140,68 @@ def test_cell_text_never_invents_digits_beyond_int64():
     out = cell_text(pd.Series([1.7e38, -1.797e308, 99.0, 1001.0, np.nan]))
     assert list(out[:4]) == ["1.7e+38", "-1.797e+308", "99", "1001"]
     assert pd.isna(out.iloc[4])
+
+
+# --- configurable "no answer" words (cleaning.missing_words) ------------------------------------
+
+
+def test_default_missing_words_are_the_old_fixed_set():
+    raw = pd.Series(["n/a", " NA ", "-", "#N/A", "missing", "refused", ""], dtype=object)
+    default = parse_cells(raw, AGREE)
+    explicit = parse_cells(raw, AGREE, tuple(sorted(MISSING_TOKENS)))
+    assert default.kind.tolist() == explicit.kind.tolist()
+    assert default.kind.tolist() == ["token"] * 5 + ["unparsed", "blank"]
+
+
+def test_configured_missing_words_replace_the_default():
+    raw = pd.Series(["Refused", "n/a", "", "don't  KNOW"], dtype=object, name="a")
+    words = ("refused", "Don't know")
+    p = parse_cells(raw, AGREE, words)
+    # the configured words are "no answer"; "n/a" is not one any more; empty stays blank
+    assert p.kind.tolist() == ["token", "unparsed", "blank", "token"]
+    v, issue, _ = clean_item(raw, LIKERT, missing_words=words)
+    assert v.isna().all() and issue.notna().tolist() == [False, True, False, False]
+    c, cissue, _ = clean_numeric_covariate(raw, Covariate(key="age", column="age", type="numeric"),
+                                           missing_words=words)
+    assert cissue.notna().tolist() == [False, True, False, False]
+    d, dissue = parse_dates(raw, missing_words=words)
+    assert dissue.notna().tolist() == [False, True, False, False]
+
+
+# --- a wave exported on its own range (scales.<k>.range_by_wave) -------------------------------
+
+SHIFTED = Scale(key="gm", items=("a", "b"), range=(1.0, 7.0), reverse=("b",), label_map=AGREE,
+                missing_codes=(-99.0,), range_by_wave={"T1": (0.0, 6.0)})
+
+
+def test_range_by_wave_shifts_numbers_before_range_check_and_reverse_keying():
+    raw = pd.Series([0, 6, 3, 7, -99, np.nan], dtype=float, name="a")
+    v, issue, p = clean_item(raw, SHIFTED, wave="T1")
+    assert v.tolist()[:3] == [1, 7, 4]
+    assert issue.iloc[3] == "out of range [1, 7]"  # 7 on a 0-6 export is 8: out of range
+    assert issue.iloc[4] == "missing code"  # a missing code as written is not shifted
+    assert p.shifted.tolist() == [True, True, True, True, False, False]
+    rev, _, _ = clean_item(raw.rename("b"), SHIFTED, wave="T1")
+    assert rev.tolist()[:3] == [7, 1, 4]  # 1 + 7 - (x + 1)
+
+
+def test_range_by_wave_leaves_labels_and_other_waves_alone():
+    raw = pd.Series(["Strongly agree", "0", "6"], dtype=object, name="a")
+    v, issue, p = clean_item(raw, SHIFTED, wave="T1")
+    assert v.tolist() == [7, 1, 7]  # the label is decoded to the configured code, not shifted
+    assert p.shifted.tolist() == [False, True, True]
+    v0, issue0, p0 = clean_item(raw, SHIFTED, wave="T0")
+    assert p0.shifted is None and v0.iloc[0] == 7 and issue0.iloc[1] == "out of range [1, 7]"
+    assert clean_item(raw, SHIFTED)[2].shifted is None  # no wave given: no shift
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.integers(-2, 9), st.none()), min_size=1, max_size=30))
+def test_range_by_wave_maps_the_wave_range_exactly_onto_the_scale(xs):
+    raw = pd.Series([np.nan if x is None else float(x) for x in xs], name="a")
+    v, issue, _ = clean_item(raw, SHIFTED, wave="T1")
+    for x, out, why in zip(xs, v, issue, strict=True):
+        if x is not None and 0 <= x <= 6:
+            assert out == x + 1 and pd.isna(why)
+        elif x is not None:
+            assert np.isnan(out) and why == "out of range [1, 7]"

@@ -165,3 +165,96 @@ def test_id_format_refusal_names_the_column_and_shows_ids_as_written():
                         id_column="participant_id", shown=(base, follow))
     msg = str(exc.value)
     assert "column 'participant_id'" in msg and "'SP-0001'" in msg and "sp-0001" not in msg
+
+
+def test_another_cohorts_ids_are_shown_as_written():
+    """Issue 13.11: examples keep the case of the file, not the case-folded form."""
+    from pipeline.clean.pseudonym import normalise_id
+
+    other = pd.Series([f"AB-{k:04d}" for k in range(500, 560)])
+    with pytest.raises(InputFileError) as exc:
+        check_id_overlap(BASE, normalise_id(other), file="T1.csv", wave_id="T1",
+                         threshold=0.2, shown=other)
+    assert "AB-0500" in str(exc.value) and "ab-0500" not in str(exc.value)
+
+
+def _raw_wave(ids, dates=None):
+    n = len(ids)
+    return pd.DataFrame({"participant_id": ids, "done": dates if dates is not None else
+                         ["2024-01-01"] * n, "_source_row": range(2, n + 2)})
+
+
+DATED = (Wave("T0", "data/raw/t0.csv", 0, date_column="done"),
+         Wave("T1", "data/raw/t1.xlsx", 4, date_column="done"))
+
+
+def test_id_pattern_repairs_lost_leading_zeros_so_the_format_check_passes(tmp_path):
+    """Issue 13.11: ids that Excel turned from 0012 into 12 are re-padded to id_pattern and
+    no longer refused as a changed id format; without the pattern they are."""
+    from pipeline.clean.crosswave import cross_wave_checks
+
+    raw = {"T0": _raw_wave([f"{k:04d}" for k in range(1, 41)]),
+           "T1": _raw_wave([str(k) for k in range(1, 31)])}
+    paths = {"T0": tmp_path / "no0.csv", "T1": tmp_path / "no1.csv"}
+    kwargs = dict(waves=DATED, wave_paths=paths, id_column="participant_id", min_id_overlap=0.2)
+    with pytest.raises(InputFileError, match="written differently from baseline"):
+        cross_wave_checks(raw, **kwargs)
+    cross_wave_checks(raw, **kwargs, id_pattern=r"\d{4}")
+
+
+def test_a_wave_where_most_ids_miss_the_pattern_is_refused_naming_ids_as_written():
+    from pipeline.clean.crosswave import check_id_pattern
+    from pipeline.clean.pseudonym import apply_id_pattern
+
+    ids = pd.Series(["Ab-1", "Ab-2", "Ab-3", "SP0001", None])
+    with pytest.raises(InputFileError) as exc:
+        check_id_pattern(apply_id_pattern(ids, r"SP\d{4}"), r"SP\d{4}", file="t1.csv",
+                         wave_id="T1", id_column="participant_id")
+    msg = str(exc.value)
+    assert "t1.csv (wave T1): 3 of the 4 participant ids in column 'participant_id'" in msg
+    assert "'Ab-1'" in msg and "id_pattern 'SP\\d{4}'" in msg
+    few = pd.Series(["Ab-1", "SP0001", "SP0002", "sp3"])
+    check_id_pattern(apply_id_pattern(few, r"SP\d{4}"), r"SP\d{4}", file="t1.csv",
+                     wave_id="T1", id_column="participant_id")  # 1 of 4: flagged per row only
+
+
+def test_swapped_waves_are_said_before_any_id_overlap_advice(tmp_path):
+    """Issue 13.8: the follow-up export given as baseline and vice versa. The ids overlap too
+    little for the overlap check, yet the message is "waves swapped?"."""
+    from pipeline.clean.crosswave import cross_wave_checks
+
+    real_t0 = [f"SP-{k:04d}" for k in range(1, 201)]
+    t0_dates = [f"2023-{1 + k % 6:02d}-{1 + k % 28:02d}" for k in range(200)]
+    real_t1, t1_dates = real_t0[:30], [f"2023-{8 + k % 4:02d}-10" for k in range(30)]
+    raw = {"T0": _raw_wave(real_t1, t1_dates), "T1": _raw_wave(real_t0, t0_dates)}
+    paths = {"T0": tmp_path / "no0.csv", "T1": tmp_path / "no1.csv"}
+    with pytest.raises(InputFileError) as exc:
+        cross_wave_checks(raw, waves=DATED, wave_paths=paths, id_column="participant_id",
+                          min_id_overlap=0.2)
+    msg = str(exc.value)
+    assert msg.startswith("waves swapped? t1.xlsx (wave T1") and "t0.csv (wave T0" in msg
+    assert "30 of the 30 participants in both waves (100%)" in msg
+
+
+def test_unmatched_check_says_swapped_when_the_dates_say_so():
+    """Issue 13.8: on the unmatched-id path (cleaned waves), swapped dates are named first."""
+    cleaned, raw = _unmatched_setup(20)
+    late, early = pd.Timestamp("2024-06-01"), pd.Timestamp("2024-01-01")
+    cleaned[0] = cleaned[0].assign(date=late)
+    cleaned[1] = cleaned[1].assign(date=early)
+    cleaned[2] = cleaned[2].assign(date=pd.Series([], dtype="datetime64[ns]"))
+    with pytest.raises(InputFileError, match="waves swapped"):
+        check_unmatched(cleaned, raw, waves=WAVES, id_column="participant_id", limit=0.1)
+    cleaned[1] = cleaned[1].assign(date=late + pd.Timedelta(days=120))
+    with pytest.raises(DataError, match="never seen at baseline"):
+        check_unmatched(cleaned, raw, waves=WAVES, id_column="participant_id", limit=0.1)
+
+
+def test_lost_zeros_refusal_suggests_an_id_pattern_only_when_it_would_repair():
+    base = [f"SP-{i:04d}" for i in range(1, 41)]
+    with pytest.raises(InputFileError) as exc:
+        check_id_format(base, [f"SP-{i}" for i in range(1, 31)], file="t1.xlsx", wave_id="T1")
+    assert "id_pattern: 'SP-\\d{4}'" in str(exc.value)
+    with pytest.raises(InputFileError) as exc:
+        check_id_format(base, [str(i) for i in range(1, 31)], file="t1.xlsx", wave_id="T1")
+    assert "id_pattern" not in str(exc.value)  # the prefix is gone too: re-padding cannot help

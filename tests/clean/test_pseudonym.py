@@ -72,3 +72,38 @@ def test_missing_value_words_are_not_ids():
 
     out = normalise_id(pd.Series(["NA", " n/a ", "-", ".", "None", "SP-0001", "nan1"]))
     assert out.isna().tolist() == [True, True, True, True, True, False, False]
+
+
+def test_apply_id_pattern_repads_flags_and_leaves_missing_ids_alone():
+    from pipeline.clean.pseudonym import apply_id_pattern
+
+    ids = pd.Series(["SP0012", "sp12", " SP 7", "AB1", "NA", None, "SP12345"])
+    r = apply_id_pattern(ids, r"SP\d{4}")
+    assert r.ids.tolist()[:4] == ["SP0012", "sp0012", "SP0007", "AB1"]
+    assert r.as_written.tolist()[1] == "sp12"
+    assert r.repadded.tolist() == [False, True, True, False, False, False, False]
+    assert r.unmatched.tolist() == [False, False, False, True, False, False, True]
+    numbers = apply_id_pattern(pd.Series([12.0, 1234, 5]), r"\d{4}")
+    assert numbers.ids.tolist() == ["0012", "1234", "0005"]
+
+
+def test_apply_id_pattern_without_a_pattern_changes_nothing():
+    from pipeline.clean.pseudonym import apply_id_pattern
+
+    r = apply_id_pattern(pd.Series(["a 1", None]), None)
+    assert r.ids.tolist()[0] == "a 1" and not r.repadded.any() and not r.unmatched.any()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["SP", "sp", "Sp"]), st.integers(0, 9999),
+                          st.booleans()), min_size=1, max_size=20))
+def test_ids_that_lost_leading_zeros_are_restored_to_the_padded_id(rows):
+    """Property: an id written with or without its leading zeros normalises to the same id
+    once re-padded, and every present id then matches the pattern."""
+    from pipeline.clean.pseudonym import apply_id_pattern
+
+    written = [f"{p}{k}" if lost else f"{p}{k:04d}" for p, k, lost in rows]
+    r = apply_id_pattern(pd.Series(written), r"SP\d{4}")
+    assert normalise_id(r.ids).tolist() == [f"sp{k:04d}" for _, k, _ in rows]
+    assert not r.unmatched.any()
+    assert r.repadded.tolist() == [lost and k < 1000 for _, k, lost in rows]

@@ -118,6 +118,18 @@ def test_cli_refuses_an_undeclared_figure(raw_cfg, wide_path, tmp_path, capsys):
     io = _io(cfg, wide_path, tmp_path)
     io["output"]["figures"] = [p for p in io["output"]["figures"] if "collinear" not in p]
     (tmp_path / "cfg.json").write_text(json.dumps(raw_cfg))
-    with pytest.raises(KeyError, match="crosslag_collinear_clpm.png"):
-        main(["crosslag", "--config", str(tmp_path / "cfg.json"), "--root", str(ROOT),
-              "--io", json.dumps(io)])
+    log = tmp_path / "crosslag.log"
+    rc = main(["crosslag", "--config", str(tmp_path / "cfg.json"), "--root", str(ROOT),
+               "--io", json.dumps(io), "--log", str(log)])
+    assert rc == 3  # a bug in the wiring, not the user's data: exit 3, traceback in the log
+    assert "crosslag_collinear_clpm.png" in capsys.readouterr().err
+    assert "KeyError" in log.read_text() and "Traceback" in log.read_text()
+
+
+def test_no_comparison_still_writes_the_header():
+    # two waves: no stationarity test and no RI-CLPM to compare with; readers (findings,
+    # report) must still find the columns (issue 13: a two-wave study broke the report)
+    from pipeline.crosslag.analysis import COMPARISON_COLUMNS, CrosslagResults
+
+    table = CrosslagResults().tables()["comparison"]
+    assert table.empty and list(table.columns) == COMPARISON_COLUMNS

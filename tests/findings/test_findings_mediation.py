@@ -49,7 +49,9 @@ def test_stand_in_when_fiml_not_estimable(settings):
     t = _build(settings, est, status)
     p = t.loc["mediation.social_cure_chain.total"]
     assert p["method"] == "mi" and "stands_in:mi" in p["caveats"]
-    assert "could not give this estimate (FIML did not converge)" in p["sentence"]
+    assert "could not give this estimate (the model's estimation did not settle on an answer)" \
+        in p["sentence"]
+    assert "FIML did not converge" in p["message"]  # the technical reason stays in the table
 
 
 def test_missing_table_names_it(settings):

@@ -52,3 +52,16 @@ def test_mar_caveat_with_every_fiml_row(settings):
     assert len(fiml) > 3
     assert fiml["sentence"].str.contains("missing at random").all()
     assert fiml["caveats"].str.contains("mar_assumption").all()
+
+
+def test_engine_reasons_are_plain_words_for_funders():
+    """A not-identified FIML fit: the funder sentence says the model could not be fitted, not
+    the engine's parameter names and advice (those stay in the tables' message)."""
+    from pipeline.findings.sentences import plain_why
+
+    engine = ("the information matrix is singular: the model is not identified (parameters "
+              "involved: {a ~~ b}); fix a parameter, add equality constraints")
+    assert plain_why("not_identified", engine) == "the model could not be fitted to these data"
+    assert "~~" not in plain_why("failed", engine)
+    assert plain_why("not_estimable", "too few people answered at T2") == (
+        "too few people answered at T2")

@@ -21,5 +21,5 @@ def test_settings_from_the_demo_config(settings):
 
 
 def test_defaults_live_in_the_schema():
-    assert section_defaults("findings") == {"small_n": 30, "alpha": 0.05,
+    assert section_defaults("findings") == {"enabled": True, "small_n": 30, "alpha": 0.05,
                                             "crosslag_comparison": True}

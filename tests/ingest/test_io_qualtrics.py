@@ -152,3 +152,42 @@ def test_plain_csv_starting_with_v_columns_is_not_legacy_qualtrics(tmp_path):
     f.write_text("participant_id,V1,V2\nSP1,1,2\nSP2,3,4\n")
     r = read_wave(f, wave_id="T1", id_column="participant_id", expected_columns=["V1", "V2"])
     assert r.meta["format"] == "csv" and len(r.data) == 2
+
+
+def _legacy_xlsx(tmp_path):
+    """The legacy CSV fixture saved as a workbook (the legacy .xlsx export: same two rows)."""
+    import csv
+
+    import openpyxl
+
+    with open(FIXTURES / "qualtrics_legacy.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    wb = openpyxl.Workbook()
+    for r in rows:
+        wb.active.append([v if v != "" else None for v in r])
+    path = tmp_path / "legacy.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("id_column", ["participant_id", "ResponseID"])
+def test_legacy_xlsx_recognised_like_the_csv(tmp_path, id_column):
+    r = read_wave(_legacy_xlsx(tmp_path), wave_id="T1", id_column=id_column,
+                  expected_columns=LEGACY_ITEMS)  # fmt: skip
+    assert r.meta["format"] == "qualtrics_xlsx" and r.meta["header_row"] == 1
+    skipped = r.log[r.log["action"] == "skipped"]
+    assert list(skipped["row"]) == [2] and "legacy" in skipped["issue"].iloc[0]
+    assert list(r.data["_source_row"]) == [3, 4, 6]  # row 5 is a preview
+    assert r.meta["question_text"]["cb1"] == "I feel I belong in my community"
+    expected_ids = {"participant_id": "SP-0001", "ResponseID": "R_0000legacy"}
+    assert r.data[id_column].iloc[0] == expected_ids[id_column]
+    flat = r.data.astype(str).to_numpy().ravel().tolist()
+    assert not any("example.org" in v or v.startswith(("81.2.70", "Doe")) for v in flat)
+    assert set(r.meta["private_columns_removed"]) == LEGACY_PRIVATE
+
+
+@pytest.mark.parametrize("private", ["Name", "EmailAddress", "IPAddress"])
+def test_legacy_xlsx_private_columns_cannot_be_configured(tmp_path, private):
+    with pytest.raises(ConfigError, match=private):
+        read_wave(_legacy_xlsx(tmp_path), wave_id="T1", id_column="participant_id",
+                  expected_columns=[*LEGACY_ITEMS, private], format="qualtrics_xlsx")

@@ -42,9 +42,7 @@ def test_defaults_come_from_the_schema(raw):
     s = settings_of(raw)
     assert s.bootstrap.B == 5000 and s.mi.B == 1000 and s.mi.M == 2 and s.mc_draws == 20000
     assert s.fiml_se == "robust"
-    (spec,) = s.analyses  # the published chain, unadjusted
-    assert spec.name == "social_cure_chain" and not spec.adjust_baseline
-    assert spec.covariates == ("age",)
+    assert s.analyses == () and s.names == ()  # no built-in chain (issue 13)
 
 
 def test_primary_and_imputation_model_come_from_missing_data(raw):
@@ -107,3 +105,42 @@ def test_rule_params_ignore_other_wings_settings(raw):
     assert stage_settings_json(config_from_dict(raw, root=ROOT), "mediation") == before
     raw["missing_data"]["primary"] = "complete_case"
     assert stage_settings_json(config_from_dict(raw, root=ROOT), "mediation") != before
+
+
+HALF = {"design": "half_longitudinal", "x": "group_memberships", "mediators": ["belonging"],
+        "y": "qol"}
+
+
+def test_half_longitudinal_chain_waits_for_a_third_wave(raw):
+    from pipeline.mediation.settings import inactive
+    from pipeline.plan import study_plan
+
+    r = copy.deepcopy(raw)
+    r["waves"] = r["waves"][:2]
+    r["mediation"]["analyses"]["half"] = HALF
+    cfg = config_from_dict(r, root=ROOT)
+    s = from_config(cfg)  # not refused: it waits, and the custom chain still runs
+    assert s.names == ("social_cure_chain",)
+    ((name, label, why),) = s.waiting
+    assert name == label == "half" and why.startswith("waits for a third wave")
+    assert inactive(cfg) is None
+    r["mediation"]["analyses"] = {"half": HALF}  # every chain waits: the stage waits
+    plan = study_plan(config_from_dict(r, root=ROOT))["mediation"]
+    assert plan.status == "waits_for_data" and plan.reason.startswith("waits for a third wave")
+    r["waves"] = raw["waves"]
+    assert from_config(config_from_dict(r, root=ROOT)).names == ("half",)
+
+
+def test_switched_off_or_one_wave_mediation_does_not_run(raw):
+    from pipeline.mediation.settings import inactive, outcome_constructs
+
+    r = copy.deepcopy(raw)
+    cfg = config_from_dict(r, root=ROOT)
+    assert inactive(cfg) is None and outcome_constructs(cfg) == ("qol",)
+    r["mediation"]["enabled"] = False
+    cfg = config_from_dict(r, root=ROOT)
+    assert inactive(cfg)[1] == "switched off in the config (mediation.enabled: false)"
+    assert outcome_constructs(cfg) == ()
+    r["mediation"]["enabled"] = True
+    r["waves"] = r["waves"][:1]
+    assert inactive(config_from_dict(r, root=ROOT))[0] == "waits_for_data"

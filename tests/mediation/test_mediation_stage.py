@@ -68,3 +68,16 @@ def test_no_estimates_still_gives_every_declared_figure(tmp_path):
     svg = (tmp_path / "figures" / "mediation_social_cure_chain_path.svg").read_text()
     assert "No estimates" in svg
 
+
+
+def test_waiting_chain_gets_status_rows_only():
+    from types import SimpleNamespace
+
+    from pipeline.mediation.outputs import waiting_rows
+
+    s = SimpleNamespace(primary="fiml", methods=("fiml", "mi"),
+                        waiting=(("half", "half", "waits for a third wave (x)"),))
+    rows = waiting_rows(s)
+    assert rows[["analysis", "method", "status"]].values.tolist() == [
+        ["half", "fiml", "waits_for_data"], ["half", "mi", "waits_for_data"]]
+    assert rows["primary"].tolist() == [True, False]

@@ -20,12 +20,14 @@ BASE = {
 }
 
 
-def test_default_analysis_is_the_published_chain():
-    (spec,) = build_specs({}, SCALES, WAVES, COVARIATES)
+def test_no_analyses_configured_gives_no_chain():
+    # issue 13: an empty mediation.analyses is no analysis, never the demo's published chain
+    assert build_specs({}, SCALES, WAVES, COVARIATES) == ()
+
+
+def test_change_binding_columns():
+    spec = one(BASE)
     assert spec.x == Binding("group_memberships", change=("T0", "T1"))
-    assert [m.column for m in spec.mediators] == ["belonging_T1", "support_T1", "loneliness_T1"]
-    assert spec.y.column == "qol_T1"
-    assert spec.covariates == ("age",) and not spec.adjust_baseline
     assert spec.x.column == "group_memberships_change_T0_T1"
     assert spec.x.source_columns == ("group_memberships_T0", "group_memberships_T1")
 

@@ -45,18 +45,46 @@ def test_defaults_live_in_the_schema_and_derive_from_the_study(raw):
     d = section_defaults("missing_data")
     assert d["m"] == "auto" and d["primary"] == "fiml" and d["sensitivity"]["outcome"] is None
     s = from_config(_cfg(raw, None))
-    # null outcome / wave: the alphabetically last scale key and the second wave of this study
-    assert s.sensitivity.outcome == sorted(raw["scales"])[-1]
+    # null outcome / wave: the one outcome of the study's mediation analyses (the demo's chain
+    # ends in qol) and the second wave of this study
+    assert s.sensitivity.outcome == "qol" and s.sensitivity.runs
     assert s.sensitivity.wave == raw["waves"][1]["id"]
     assert s == from_config(_cfg(raw, {"sensitivity": {}}))
 
 
 def test_derived_outcome_is_not_hard_coded(raw):
     r = copy.deepcopy(raw)
-    r["scales"] = {"wellbeing": r["scales"]["qol"]}
+    r["scales"]["wellbeing"] = r["scales"].pop("qol")
+    r["mediation"]["analyses"]["social_cure_chain"]["y"]["construct"] = "wellbeing"
+    r["crosslag"]["analyses"] = None
     r.pop("missing_data", None)
     s = from_config(config_from_dict(r, root=ROOT))
     assert s.sensitivity.outcome == "wellbeing"
+
+
+def test_no_outcome_without_one_mediation_outcome_skips_the_tipping_point(raw):
+    # issue 13: no scale name is guessed; the tipping point is skipped and the reason names
+    # the key to set
+    r = copy.deepcopy(raw)
+    r["mediation"]["analyses"] = {}
+    r["missing_data"]["sensitivity"].pop("outcome", None)
+    s = from_config(config_from_dict(r, root=ROOT)).sensitivity
+    assert s.outcome is None and not s.runs
+    assert "missing_data.sensitivity.outcome" in s.skip_reason
+    r["mediation"]["analyses"] = {
+        "a": {"x": "support", "mediators": ["belonging"], "y": "qol", "design": "custom"},
+        "b": {"x": "support", "mediators": ["belonging"], "y": "loneliness"}}
+    s = from_config(config_from_dict(r, root=ROOT)).sensitivity
+    assert s.outcome is None and "different outcomes (loneliness, qol)" in s.skip_reason
+
+
+def test_one_wave_study_is_not_checked_against_later_waves(raw):
+    # the wing waits for a second wave: sensitivity.wave T1 names a wave not configured yet
+    r = copy.deepcopy(raw)
+    r["waves"] = r["waves"][:1]
+    r["missing_data"]["sensitivity"]["wave"] = "T1"
+    s = from_config(config_from_dict(r, root=ROOT))
+    assert not s.sensitivity.runs and "waits for a second wave" in s.sensitivity.skip_reason
 
 
 @pytest.mark.parametrize("section, match", [

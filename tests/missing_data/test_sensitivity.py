@@ -53,3 +53,15 @@ def test_complete_outcome_needs_no_tipping_point(wide):
     t = sensitivity_table(full, res, E, _sens(), MICE, list(full.columns), 2, "raise",
                           (0.0, 100.0), None)
     assert t["status"].tolist() == ["not_estimable"] and "no missing values" in t["message"][0]
+
+
+def test_fewer_than_min_cell_at_the_wave_is_not_estimable():
+    """3 people at the follow-up (min_cell 10): the change wing publishes no change for so few,
+    so the tipping point is not estimable either (found on a 12-person small study)."""
+    wide = pd.DataFrame({"y_T0": np.arange(12.0), "y_T1": [1.0, 2.0, 3.0] + [np.nan] * 9})
+    from types import SimpleNamespace
+
+    table = sensitivity_table(wide, None, E, SimpleNamespace(mode="post"), None, [], 1, "",
+                              (0.0, 10.0), None, min_cell=10)
+    assert (table["status"] == "not_estimable").all()
+    assert "fewer than 10 people" in table["message"].iloc[0]

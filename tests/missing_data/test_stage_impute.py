@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from pipeline.config import config_from_dict
-from pipeline.errors import ConfigError, DataError
+from pipeline.errors import DataError
 from pipeline.missing_data import stage
 from pipeline.stage_io import StageIO
 
@@ -266,11 +266,34 @@ def test_chain_mode_reimputes_with_the_same_model(raw_cfg, tmp_path):
     assert (tip["m"] == 3).all()
 
 
-def test_single_wave_study_is_refused_naming_the_key(raw_cfg, tmp_path):
+def test_single_wave_study_waits_for_the_second_wave(raw_cfg, tmp_path):
+    # issue 13: the impute rule is not in a one-wave workflow (pipeline.plan); run anyway, the
+    # stage says why in every declared output instead of refusing
+    from pipeline.missing_data.settings import inactive
+
     raw = copy.deepcopy(raw_cfg)
     raw["waves"] = raw["waves"][:1]
     raw["missing_data"] = {"m": 3, "iterations": 2}
     cfg = config_from_dict(raw, root=ROOT)
+    assert inactive(cfg)[0] == "waits_for_data"
     wide = _wide()[["pid", "age", "gender", *[f"{s}_T0" for s in SCALES]]]
-    with pytest.raises(ConfigError, match="missing_data.sensitivity.wave.*only one wave"):
-        _run(cfg, wide, tmp_path)
+    primary, tip, _, summary = _run(cfg, wide, tmp_path)
+    assert primary["status"].tolist() == ["not_run"] and tip["status"].tolist() == ["not_run"]
+    assert "waits for a second wave" in primary["message"].iloc[0]
+    assert summary["sensitivity_status"] == "not_run"
+
+
+def test_no_primary_outcome_skips_estimand_and_tipping_point(raw_cfg, tmp_path):
+    # no outcome configured and no mediation chain to take it from: nothing is guessed; the
+    # imputations are still made (the change wing's MI rows use them)
+    raw = copy.deepcopy(raw_cfg)
+    raw["mediation"]["analyses"] = {}
+    raw["missing_data"] = {"m": 3, "iterations": 2, "sensitivity": {"wave": "T1"}}
+    cfg = config_from_dict(raw, root=ROOT)
+    primary, tip, log_table, summary = _run(cfg, _wide(), tmp_path)
+    assert primary["status"].tolist() == ["not_run"] and tip["status"].tolist() == ["not_run"]
+    assert "missing_data.sensitivity.outcome" in tip["message"].iloc[0]
+    assert summary["primary_estimand"] is None and summary["m"] == 3
+    assert len(pd.read_parquet(tmp_path / "imp" / "i.parquet")) > 0
+    roles = pd.read_csv(tmp_path / "t" / "imputation_settings.csv")["role"]
+    assert "estimand" not in set(roles)

@@ -138,3 +138,96 @@ def test_ml_and_reml_differ_as_expected():
     reml, ml = mx.fit_random_intercept(y, X, g), mx.fit_random_intercept(y, X, g, reml=False)
     np.testing.assert_allclose(reml.beta, ml.beta, atol=1e-3)  # balanced: same fixed effects
     assert ml.sigma2 + ml.tau2 < reml.sigma2 + reml.tau2  # ML variances are biased downward
+
+
+# --- the profiled, vectorised fit (issue 14) ---
+
+def _dense_deviance(y, X, g, lam, reml):
+    """-2 log-likelihood of the random-intercept model at lam = tau^2 / sigma^2, profiled over
+    beta and sigma^2, from the dense n x n covariance (the textbook formula, for small n)."""
+    n, p = X.shape
+    V = np.eye(n) + lam * (g[:, None] == g[None, :])
+    Vi = np.linalg.inv(V)
+    A = X.T @ Vi @ X
+    beta = np.linalg.solve(A, X.T @ Vi @ y)
+    e = y - X @ beta
+    df = n - p if reml else n
+    dev = df * (1 + np.log(2 * np.pi * (e @ Vi @ e) / df)) + np.linalg.slogdet(V)[1]
+    return dev + (np.linalg.slogdet(A)[1] if reml else 0.0)
+
+
+def _unbalanced(seed=4, n=25):
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 5, n)
+    g = np.repeat(np.arange(n), sizes)
+    X = np.column_stack([np.ones(g.size), rng.normal(size=g.size), rng.integers(0, 2, g.size)])
+    y = X @ [50.0, 2.0, -1.0] + rng.normal(0, 3, n)[g] + rng.normal(0, 2, g.size)
+    return y, X, g
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_profiled_deviance_and_gradient_match_the_dense_formula(reml):
+    y, X, g = _unbalanced()
+    prof = mx._Profile(y, X, g, reml)
+    for lam in [0.0, 0.3, 1.0, 4.0, 25.0]:
+        dev, grad = prof.deviance(lam, grad=True)
+        assert dev == pytest.approx(_dense_deviance(y, X, g, lam, reml), abs=1e-8)
+        h = 1e-6 * max(lam, 1e-3)
+        numeric = (prof.deviance(lam + h) - prof.deviance(max(lam - h, 0.0))) / (
+            lam + h - max(lam - h, 0.0))
+        assert grad == pytest.approx(numeric, rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_fit_is_the_minimum_of_the_dense_likelihood(reml):
+    from scipy.optimize import minimize_scalar
+
+    y, X, g = _unbalanced()
+    fit = mx.fit_random_intercept(y, X, g, reml=reml)
+    best = minimize_scalar(lambda t: _dense_deviance(y, X, g, t * t, reml), bounds=(0, 20),
+                           method="bounded", options={"xatol": 1e-10})
+    assert np.sqrt(fit.tau2 / fit.sigma2) == pytest.approx(best.x, rel=1e-5)
+    assert -2 * fit.loglik == pytest.approx(best.fun, abs=1e-8)
+
+
+@pytest.mark.parametrize("opt", ["lbfgs", "bfgs", "powell", "cg", "ncg", "newton", "nm",
+                                 "basinhopping"])
+def test_every_configurable_optimiser_reaches_the_lme4_fit(opt):
+    ref = pd.read_csv(FIX / "ref_varcomp.csv").set_index("model").loc["wave_age"]
+    fixef = pd.read_csv(FIX / "ref_fixef.csv").query("model == 'wave_age'")
+    d, design = model_data("wave_age")
+    fit = mx.fit_random_intercept(d["score"].to_numpy(float), design.X, d["pid"].to_numpy(),
+                                  optimizers=(opt,))
+    assert fit.ok and fit.optimizer == opt and not fit.notes
+    assert np.sqrt(fit.tau2) == pytest.approx(ref["sd_pid"], rel=1e-6)
+    assert fit.loglik == pytest.approx(ref["reml_loglik"], abs=1e-6)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.vcov)), fixef["se"], rtol=1e-6)
+
+
+def test_boundary_fit_is_exactly_zero_and_equals_ols():
+    """No between-person variance: theta = 0 as lme4 reports it; beta and SEs are OLS's."""
+    rng = np.random.default_rng(2)
+    g = np.repeat(np.arange(40), 3)
+    X = np.column_stack([np.ones(120), np.tile([0.0, 1.0, 2.0], 40)])
+    e = rng.normal(size=120)
+    y = 1 + 0.5 * X[:, 1] + e - np.bincount(g, e)[g] / 3  # centred within person: tau^2 < 0
+    fit = mx.fit_random_intercept(y, X, g)
+    assert fit.ok and fit.tau2 == 0.0 and any("singular fit" in n for n in fit.notes)
+    b, *_ = np.linalg.lstsq(X, y, rcond=None)
+    s2 = np.sum((y - X @ b) ** 2) / (120 - 2)
+    np.testing.assert_allclose(fit.beta, b, rtol=1e-12)
+    np.testing.assert_allclose(fit.vcov, s2 * np.linalg.inv(X.T @ X), rtol=1e-10)
+
+
+def test_fit_is_reproducible_to_the_bit():
+    y, X, g = _unbalanced(seed=9, n=200)
+    a, b = mx.fit_random_intercept(y, X, g), mx.fit_random_intercept(y, X, g.astype(str))
+    np.testing.assert_array_equal(a.beta, b.beta)
+    np.testing.assert_array_equal(a.vcov, b.vcov)
+    assert (a.sigma2, a.tau2, a.loglik) == (b.sigma2, b.tau2, b.loglik)
+
+
+def test_unknown_optimiser_is_a_failed_attempt_not_a_crash():
+    fit = mx.fit_random_intercept(*_panel(), optimizers=("simplex", "lbfgs"))
+    assert fit.ok and fit.optimizer == "lbfgs"
+    assert any("optimiser simplex failed" in n and "unknown optimiser" in n for n in fit.notes)

@@ -18,10 +18,10 @@ __all__ = ["flow_section"]
 _FLOW_COLUMNS = (
     ("responded", "Answered"), ("pct_baseline", "% of entrants"),
     ("lost_since_previous", "Not seen since previous wave"), ("rejoined", "Returned"),
-    ("excluded_by_rule", "Excluded by the study's rules"),
-    ("excluded_no_answers", "Excluded: no answers"),
-    ("excluded_duplicate", "Excluded: duplicate"), ("excluded_missing_id", "Excluded: no id"),
-    ("excluded_not_in_baseline", "Excluded: not at entry"), ("excluded_other", "Excluded: other"),
+    # rows removed in cleaning, by reason (the caption says so; short headers fit the columns)
+    ("excluded_by_rule", "By the study's rules"), ("excluded_no_answers", "No answers"),
+    ("excluded_duplicate", "Duplicate"), ("excluded_missing_id", "No id"),
+    ("excluded_not_in_baseline", "Not at entry"), ("excluded_other", "Other reason"),
 )
 
 
@@ -39,7 +39,8 @@ def _flow_table(inp: ReportInputs) -> Table:
     counts = tuple(i + 1 for i, (c, _) in enumerate(cols) if c != "pct_baseline")
     return Table(caption="Participant flow by wave (counts below the disclosure threshold are "
                          f"shown as <{inp.min_cell}; [c] marks a cell hidden so that a small one "
-                         "cannot be worked out)",
+                         "cannot be worked out; the columns after 'Returned' count rows removed "
+                         "in cleaning, by reason)",
                  header=("Wave",) + tuple(h for _, h in cols), rows=tuple(rows),
                  key="flow_table", counts=counts, widths=(2.2,) + (1,) * len(cols))
 

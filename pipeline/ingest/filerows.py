@@ -177,9 +177,11 @@ def log_file_rows(full: RawTable, plan: FilePlan, *, id_column: str, file: str) 
 
 
 def carry_covariates(table: RawTable, full: RawTable, plan: FilePlan, *, wave_id: str,
-                     id_column: str, event_column: str | None) -> RawTable:
+                     id_column: str, event_column: str | None, file: str = "") -> RawTable:
     """Fill this wave's covariate columns from the other rows of the record (see the module
-    docstring); notes in ``meta['notes']``."""
+    docstring); notes in ``meta['notes']``. A wave's row whose record has no row of the
+    covariate's event(s) is logged (``flagged``): with two arms and one event named, the other
+    arm's participants would otherwise lose the covariate without a word."""
     sources = [cs for cs in plan.covariates if cs.wave_id == wave_id
                and cs.column in table.data.columns]
     if not sources or table.data.empty:
@@ -188,6 +190,7 @@ def carry_covariates(table: RawTable, full: RawTable, plan: FilePlan, *, wave_id
     ids = _ids(data, id_column)
     fids = _ids(full.data, id_column)
     notes = list(table.meta.get("notes", []))
+    log = list(table.log)
     for cs in sources:
         before = int((~_blank(data[cs.column])).sum())
         if cs.events:
@@ -197,6 +200,12 @@ def carry_covariates(table: RawTable, full: RawTable, plan: FilePlan, *, wave_id
             carried = baseline_carry(data.assign(_k=ids), base.assign(_k=key.to_numpy()), "_k",
                                      [cs.column])
             data[cs.column] = carried[cs.column].to_numpy()
+            lacking = (ids.notna() & ~ids.isin(set(key.dropna()))).to_numpy()
+            rows = np.asarray(table.rows)[lacking]
+            issue = (f"covariate {cs.key}: this record has no row of event "
+                     f"{' or '.join(cs.events)} (list every arm's event, or use "
+                     "first_nonempty: true)")
+            log.extend(log_entry(file, int(r), cs.column, None, issue, "flagged") for r in rows)
             if len(dup):
                 notes.append(f"covariate {cs.key}: {len(dup)} record(s) have several rows of "
                              f"event {', '.join(cs.events)}; their value is not carried")
@@ -212,4 +221,4 @@ def carry_covariates(table: RawTable, full: RawTable, plan: FilePlan, *, wave_id
         notes.append(f"covariate {cs.key} ('{cs.column}'): {cs.reason.split('(', 1)[1][:-1]}; "
                      f"{after} of {len(data)} row(s) have a value ({before} on the wave's rows)")
     meta = {**table.meta, "notes": notes}
-    return RawTable(data, table.rows, list(table.log), meta)
+    return RawTable(data, table.rows, log, meta)

@@ -99,7 +99,7 @@ def read_wave(
         _refuse_repeats_without_instance(table, id_column, file=file, wave_id=wave_id)
     if full is not None:
         table = carry_covariates(table, full, plan, wave_id=wave_id, id_column=id_column,
-                                 event_column=long_column)  # fmt: skip
+                                 event_column=long_column, file=file)  # fmt: skip
     keep = _kept_columns(table, id_column, expected, long_column)
     if len(table.data) == 0:
         raise InputFileError(

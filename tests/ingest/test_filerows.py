@@ -88,6 +88,10 @@ def test_arms_pooled_covariates_carried_and_every_row_accounted(tmp_path):
     sexes = dict(zip(t0.data["record_id"], t0.data["sex"].fillna("-")))
     assert sexes == {"1": "1", "2": "1", "3": "-", "4": "-"}  # event of arm 1 only
     log = t0.log
+    # ... and the arm-2 records' missing sex is said, per row (not silently missing)
+    gap = log[log["issue"].astype(str).str.startswith("covariate sex: this record has no row")]
+    assert len(gap) == 2 and (gap["action"] == "flagged").all()
+    assert "enrolment_arm_1" in gap["issue"].iloc[0] and "first_nonempty" in gap["issue"].iloc[0]
     unused = log[log["issue"].astype(str).str.startswith("event not used")]
     assert sorted(unused["issue"].unique()) == ["event not used (dose_arm_1)",
                                                 "event not used (dose_arm_2)"]

@@ -260,8 +260,11 @@ def fmt_ci(lo: float, hi: float, decimals: int, label: str = "95% CI") -> str:
 
 
 def lower_first(text: str) -> str:
-    """'Quality of life (EQ VAS)' -> 'quality of life (EQ VAS)'; acronyms ('EQ VAS') kept."""
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+    """A label inside a sentence, as written except a capitalised first word: 'Quality of life
+    (EQ VAS)' -> 'quality of life (EQ VAS)', 'About 4 months' -> 'about 4 months'; acronyms and
+    ids ('EQ VAS', 'FU1 (PHQ)', 'T2') stay as written."""
+    text = str(text)
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
         return text[0].lower() + text[1:]
     return text
 

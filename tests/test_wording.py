@@ -120,3 +120,14 @@ def test_caveat_cells():
 def test_p_values():
     assert [w.fmt_p(p) for p in (0.0004, 0.0042, 0.042, 0.2, float("nan"))] == [
         "p < 0.001", "p = 0.004", "p = 0.04", "p = 0.20", "p = NA"]
+
+
+def test_label_in_a_sentence_lowers_only_a_capitalised_word():
+    """One rule for every wing (attrition, change, findings, report): 'About 4 months' ->
+    'about 4 months'; acronyms and wave ids stay as written."""
+    from pipeline.wording import lower_first
+
+    assert lower_first("About 4 months") == "about 4 months"
+    assert lower_first("Quality of life (EQ VAS)") == "quality of life (EQ VAS)"
+    for kept in ("FU1 (PHQ)", "T2", "EQ VAS", "6-9 months", "x"):
+        assert lower_first(kept) == kept

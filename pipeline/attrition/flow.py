@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import DataError
+from pipeline.wording import lower_first as in_sentence  # a label inside a sentence
 
 __all__ = ["in_sentence", "EXCLUSION_REASONS", "responded", "pct", "participant_flow",
            "pattern_summary", "pattern_waves", "merged_patterns"]
@@ -38,11 +39,6 @@ EXCLUSION_REASONS: dict[str, tuple[str, ...]] = {
                         "no baseline"),
 }
 
-
-def in_sentence(label: str) -> str:
-    """A wave label inside a sentence, as written except a capitalised first word ("About 4
-    months" -> "about 4 months"; "FU1 (PHQ)" stays as written)."""
-    return label[:1].lower() + label[1:] if len(label) > 1 and not label[1].isupper() else label
 
 
 def responded(wide: pd.DataFrame, wave: str) -> pd.Series:

@@ -27,17 +27,13 @@ from pipeline.change.rci import public_rci_shares
 from pipeline.errors import DataError
 from pipeline.status import Status
 from pipeline.wording import change_verb, ci_label, evidence_grade, fmt_ci
+from pipeline.wording import lower_first as _in_sentence
 
 __all__ = ["change_sentence", "rci_sentence", "sentences_table"]
 
 MINUS = "\u2212"
 OK, NOT_ESTIMABLE, FAILED = Status.OK.value, Status.NOT_ESTIMABLE.value, Status.FAILED.value
 
-
-def _in_sentence(label: str) -> str:
-    """A wave label inside a sentence, as written except a capitalised first word ("About 4
-    months" -> "about 4 months"; "FU1" stays "FU1")."""
-    return label[:1].lower() + label[1:] if len(label) > 1 and not label[1].isupper() else label
 
 
 def _lower_first(text: str) -> str:

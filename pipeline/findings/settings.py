@@ -21,6 +21,7 @@ from pipeline.missing_data.settings import from_config as missing_data_settings
 from pipeline.plan import study_plan, switched_off
 from pipeline.settings import apply_defaults, section_settings
 from pipeline.status import Status
+from pipeline.wording import lower_first as _lower
 from pipeline.wording import score_range, units_text
 
 __all__ = ["SECTION", "CORE_KEYS", "ScaleWords", "WaveWords", "ChainWords", "FindingsSettings",
@@ -118,9 +119,6 @@ class FindingsSettings:
                 return w
         return WaveWords(str(wave_id), str(wave_id), float("nan"))
 
-
-def _lower(text: str) -> str:
-    return text[:1].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text
 
 
 def _chain(spec) -> ChainWords:

@@ -14,6 +14,7 @@ import math
 import pandas as pd
 
 from pipeline.disclosure import format_count
+from pipeline.wording import lower_first as in_sentence  # a label inside a sentence
 
 __all__ = ["MINUS", "digits_for", "fmt_num", "fmt_ci", "fmt_p", "fmt_count", "fmt_pct",
            "parse_num", "is_missing", "in_sentence"]
@@ -91,9 +92,3 @@ def parse_num(text: str) -> float:
     """Inverse of :func:`fmt_num` for tests and checks (minus sign U+2212 accepted)."""
     return float(text.replace(MINUS, "-"))
 
-
-def in_sentence(label: object) -> str:
-    """A label (wave, scale) inside a sentence, as written except a capitalised first word:
-    "About 4 months" -> "about 4 months"; "FU1 (PHQ)" and "T2" stay as written."""
-    text = str(label)
-    return text[:1].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text

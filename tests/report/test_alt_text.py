@@ -13,7 +13,7 @@ def test_change_alt_reads_the_means_in_order():
     alt = change_alt("quality of life", means, {"T0": "Entry", "T1": "4 months"}, 0, 100)
     assert alt.startswith("Line chart: the estimated mean of quality of life rose from 61.2 to "
                           "64.5 on the 0 to 100 scale")
-    assert "61.2 at entry, 64.7 at 4 months and 64.5 at t2" in alt
+    assert "61.2 at entry, 64.7 at 4 months and 64.5 at T2" in alt
 
 
 def test_flow_alt_never_names_a_small_count():

@@ -27,6 +27,7 @@ import json
 import logging
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -117,11 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", default=".", help="project root for relative paths")
     parser.add_argument("--log", default=None, help="log file")
     parser.add_argument("--io", required=True, help="JSON of the rule's named inputs and outputs")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="the rule's threads (worker processes; results never depend on it)")
     args = parser.parse_args(argv)
     _setup_logging(args.log)
     try:
         cfg = load_effective_config(args.config, args.root)
-        stage_module(wing(args.stage)).run(cfg, StageIO.from_json(args.io))  # imports one wing
+        io = replace(StageIO.from_json(args.io), threads=max(1, args.threads))
+        stage_module(wing(args.stage)).run(cfg, io)  # imports one wing
     except PipelineError as exc:
         log.error("%s", exc)
         return 2

@@ -19,6 +19,7 @@ import yaml
 
 from pipeline.config_rules import cross_key_problems
 from pipeline.errors import ConfigError, closest_names
+from pipeline.instruments import resolve_scales
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.yaml"
 
@@ -63,10 +64,21 @@ class Scale:
     score: str = "mean"
     mid: float | None = None
     range_by_wave: dict[str, tuple[float, float]] = field(default_factory=dict)
+    instrument: str | None = None
+    value_set: str | None = None
+    proration: str = "mean"
 
     @property
     def score_range(self) -> tuple[float, float]:
-        """Range of the scale score: the item range for a mean, k times it for a sum."""
+        """Range of the scale score: the item range for a mean, k times it for a sum, the
+        published table's range for a lookup or index score (``pipeline.instruments``)."""
+        if self.score in ("lookup", "index") and self.instrument:
+            from pipeline.instruments import INSTRUMENTS
+            from pipeline.instruments.scoring import table_score_range
+
+            r = table_score_range(INSTRUMENTS[self.instrument], self.score, self.value_set)
+            if r is not None:
+                return r
         k = len(self.items) if self.score == "sum" else 1
         return (self.range[0] * k, self.range[1] * k)
 
@@ -180,6 +192,10 @@ def validate_dict(cfg: dict[str, Any], with_sections: bool = True) -> list[str]:
     problems = [msg for _, msg in schema_problems(cfg, with_sections)]
     if problems:
         return problems
+    scales, problems = resolve_scales(cfg["scales"])  # instrument presets filled in
+    if problems:
+        return problems
+    cfg = {**cfg, "scales": scales}
     waves = cfg["waves"]
     ids = [w["id"] for w in waves]
     dup = sorted({i for i in ids if ids.count(i) > 1})
@@ -269,6 +285,7 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".",
         )
     from pipeline.settings import apply_defaults
 
+    cfg["scales"] = resolve_scales(cfg["scales"])[0]  # presets filled in, overrides kept
     raw = cfg
     cfg = apply_defaults(_core_schema(), cfg)  # the core defaults live in the schema only
     pseudo = cfg["pseudonymisation"]
@@ -343,6 +360,9 @@ def _scales(entries: dict[str, Any], label_maps: dict[str, Any]) -> dict[str, Sc
             mid=sc.get("mid"),
             range_by_wave={w: (float(r[0]), float(r[1]))
                            for w, r in (sc.get("range_by_wave") or {}).items()},
+            instrument=sc.get("instrument"),
+            value_set=sc.get("value_set"),
+            proration=sc.get("proration", "mean"),
         )
         for key, sc in entries.items()
     }

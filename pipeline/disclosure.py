@@ -45,6 +45,24 @@ guard=...)`` keeps a cell hidden in the other table from being pinned by this on
 that lies below ``min_cell`` ("2-3") is printed as ``"<10"`` (``Protection.text(...,
 cap_small=True)``).
 
+**Counts that differ by a few** (:func:`published_counts`). Every count of people an output
+prints is the size of a group nested in groups whose size a reader can see (the entrants; the
+people who answered at a wave, in the flow), and counts of nested groups sit side by side (the
+people with a score at entry and at a follow-up; those in an estimate). The difference of two
+published counts is itself a count of people ("12 entered", "n = 11" with a score: the one
+person without a score, whom the baseline description shows as "<10"). So within one output
+(a figure, the findings table and every sentence built from it, a report table), together with
+the counts shown exactly elsewhere (``shown``: entrants, answered per wave), no two counts
+printed exactly differ by 1 to ``min_cell - 1``. Going from the largest count down, a count
+that would differ by so little from one already printed is printed as the range that "fewer
+than ``min_cell`` short of it" allows: ``a - (min_cell - 1)`` to ``a - 1`` below the group
+``a`` it belongs to (``groups``) or the count it sits closest above, e.g. "621-629" (a
+count just above the printed one, which is not nested in it, as ``a + 1`` to
+``a + min_cell - 1``). The range follows from the printed count and "<10" alone, invents no
+number, and for a score at entry it is the range the baseline description prints (entrants =
+n + missing). Counts below ``min_cell`` stay "<10"; a zero is shown. Within an output the
+same count is printed the same way everywhere, since the rule depends only on the counts.
+
 **Helpers for words and figures** (every sentence, label and percentage goes through them):
 
 * :func:`safe_count` -- ``"<10"`` for a small count, ``"[c]"`` for a hidden one, else the count.
@@ -565,3 +583,134 @@ def safe_share_text(count, n, min_cell: int = 10, *, ci: tuple[float, float] | N
     if ci is not None and all(np.isfinite(ci)):
         text += f" ({ci_label} {100 * ci[0]:.0f}% to {100 * ci[1]:.0f}%)"
     return text
+
+
+# ----------------------------------------------------------------------------- counts that differ
+def published_counts(
+    counts: Mapping[Hashable, float],
+    min_cell: int = 10,
+    *,
+    shown: Iterable[float] = (),
+    groups: Mapping[Hashable, Iterable[float]] | None = None,
+) -> dict[Hashable, int | str | None]:
+    """The printed form of every count of people of one output (see the module notes, "Counts
+    that differ by a few"): the count (an int), ``"<10"``, or a range ``"621-629"``; None for a
+    missing count (NaN).
+
+    ``shown``: counts printed exactly elsewhere that a reader can set beside these (the
+    entrants, the people who answered at each wave as the flow shows them); they stay as they
+    are. ``groups[key]``: sizes of the shown groups the people of ``key`` belong to (entrants,
+    answered at its wave); a range sits below the smallest of them that is close, else below
+    (or above) the closest printed count. Deterministic: the same counts give the same texts.
+    """
+    groups = groups or {}
+    gap = min_cell - 1
+    kept = sorted({float(v) for v in shown if v is not None and not pd.isna(v)
+                   and not is_small(v, min_cell)})
+    out: dict[Hashable, int | str | None] = {}
+    order = sorted(counts, key=lambda k: -float(counts[k]) if not pd.isna(counts[k]) else 0.0)
+    for key in order:
+        c = counts[key]
+        if c is None or pd.isna(c):
+            out[key] = None
+            continue
+        c = float(c)
+        if is_small(c, min_cell):
+            out[key] = small_mark(min_cell)
+            continue
+        near = [v for v in kept if 1 <= abs(v - c) <= gap]
+        if c == 0 or not near:
+            out[key] = round(c)
+            if c not in kept:
+                kept.append(c)
+            continue
+        own = [float(v) for v in groups.get(key, ()) if not pd.isna(v) and 1 <= v - c <= gap
+               and float(v) in kept]
+        above = [v for v in near if v > c]
+        if own or above:
+            a = min(own or above)
+            out[key] = range_text(max(a - gap, 0), a - 1)
+        else:
+            a = max(near)
+            out[key] = range_text(a + 1, a + gap)
+    return out
+
+
+def count_text(v: int | str | None, missing: str = "") -> str:
+    """A published count (:func:`published_counts`) as text: ``"630"``, ``"<10"``,
+    ``"621-629"``; ``missing`` for None."""
+    return missing if v is None else str(v)
+
+
+def flow_shown(flow_public: pd.DataFrame | None) -> tuple[dict[str, float], dict[str, str]]:
+    """What the public attrition flow prints of the number who answered at each wave (the
+    first wave's is the number who entered): (wave -> count, for those printed exactly;
+    wave -> the printed text)."""
+    exact: dict[str, float] = {}
+    printed: dict[str, str] = {}
+    if flow_public is None or not {"wave", "responded"} <= set(flow_public.columns):
+        return exact, printed
+    for w, v in zip(flow_public["wave"].astype(str), flow_public["responded"]):
+        t = "" if pd.isna(v) else str(v).strip()
+        try:
+            x = float(t)
+        except ValueError:
+            printed[w] = t
+            continue
+        exact[w], printed[w] = x, f"{x:.0f}"
+    return exact, printed
+
+
+def nested_counts(items: Sequence[tuple[float, Sequence[str]]], min_cell: int = 10,
+                  flow_public: pd.DataFrame | None = None) -> list[int | str | None]:
+    """:func:`published_counts` for the counts of one output, each given as ``(count, waves)``:
+    the people counted are among those who answered at each of ``waves`` (the first wave's
+    answerers are the entrants). Beside them: the number who answered at every wave as the
+    public flow prints it (``flow_public``; a count printed exactly there stays exact)."""
+    exact, _ = flow_shown(flow_public)
+    counts = {i: c for i, (c, _) in enumerate(items)}
+    groups = {i: [exact[w] for w in ws if w in exact] for i, (_, ws) in enumerate(items)}
+    shown = published_counts(counts, min_cell, shown=exact.values(), groups=groups)
+    return [shown[i] for i in range(len(items))]
+
+
+FINDINGS_COUNTS = ("n_contributing", "n_observed")
+
+
+def findings_counts(rows: Sequence[Mapping], min_cell: int = 10,
+                    flow_public: pd.DataFrame | None = None,
+                    extra: Sequence[tuple[float, Sequence[str]]] = ()
+                    ) -> tuple[list[dict[str, str]], list[str]]:
+    """The counts of the findings table (``n_contributing``: the people in an estimate, among
+    the entrants -- and among those who answered at the row's wave for complete cases;
+    ``n_observed``: those with the outcome, among those who answered at the row's wave) as
+    published, by :func:`nested_counts` over all of them and ``extra`` (other counts printed
+    beside them, e.g. by the report) together. Participation rows print the flow as the public
+    flow prints it. Returns (per row ``{column: text}``, the texts of ``extra``); "" for a
+    missing count. The findings wing publishes these (table and sentences) and the report
+    prints them."""
+    exact, printed = flow_shown(flow_public)
+    first = next(iter(printed), "")
+    items: list[tuple[float, Sequence[str]]] = []
+    where: dict[tuple[int, str], int] = {}
+    for i, r in enumerate(rows):
+        if str(r.get("kind", "")) == "participation":
+            continue
+        wave = "" if pd.isna(r.get("wave", "")) else str(r.get("wave", ""))
+        cc = str(r.get("method", "")) == "complete_case"
+        for c, ws in (("n_contributing", [first] + ([wave] if cc else [])),
+                      ("n_observed", [wave])):
+            where[(i, c)] = len(items)
+            items.append((pd.to_numeric(r.get(c), errors="coerce"), ws))
+    base = len(items)
+    shown = nested_counts(items + list(extra), min_cell, flow_public)
+    out = []
+    for i, r in enumerate(rows):
+        if str(r.get("kind", "")) == "participation":
+            own = {"n_contributing": first, "n_observed": str(r.get("wave", ""))}
+            out.append({c: printed.get(w) or count_text(
+                nested_counts([(pd.to_numeric(r.get(c), errors="coerce"), [])], min_cell)[0])
+                for c, w in own.items()})
+            continue
+        out.append({c: count_text(shown[where[(i, c)]]) for c in FINDINGS_COUNTS})
+    return out, [count_text(v) for v in shown[base:]]

@@ -201,8 +201,9 @@ def score_range(item_range: tuple[float, float], n_items: int, score: str) -> tu
 
 
 def fmt_range(lo: float, hi: float) -> str:
-    """``3–9`` (en dash, no trailing zeros)."""
-    return f"{float(lo):g}{EN_DASH}{float(hi):g}"
+    """``3–9`` (en dash, no trailing zeros); a negative end with a minus sign (``−0.285–1``,
+    an EQ-5D index)."""
+    return f"{float(lo):g}{EN_DASH}{float(hi):g}".replace("-", "\u2212")
 
 
 def units_text(label: str, lo: float, hi: float, score: str = "mean", unit: str = "points") -> str:
@@ -211,25 +212,37 @@ def units_text(label: str, lo: float, hi: float, score: str = "mean", unit: str 
     An instrument named in brackets in the label is used as the name: "Loneliness (UCLA-3)",
     sum -> "points on the 3–9 UCLA-3 sum"; "Quality of life (EQ VAS)" -> "points on the 0–100
     EQ VAS"; otherwise the label: "Community belonging", mean -> "points on the 1–7 community
-    belonging scale (item mean)".
+    belonging scale (item mean)". A score read from a published table says so: ``lookup``
+    (SWEMWBS's Rasch conversion) -> "points on the 7–35 SWEMWBS metric score"; ``index`` (an
+    EQ-5D value set) -> "points on the −0.285–1 EQ-5D-5L index".
     """
     m = re.search(r"\(([^)]*)\)\s*$", label or "")
     rng = fmt_range(lo, hi)
     if m:
         name = m.group(1).strip()
+        if score == "lookup":  # "SWEMWBS, metric score" -> "SWEMWBS metric score"
+            name = re.sub(r",?\s*metric score$", "", name)
+            return f"{unit} on the {rng} {name} metric score"
+        if score == "index":
+            kind = "" if name.lower().endswith("index") else " index"
+            return f"{unit} on the {rng} {name}{kind}"
         kind = " sum" if score == "sum" else ""
         return f"{unit} on the {rng} {name}{kind}"
     name = lower_first((label or "").strip()) or "the"
-    kind = " (item sum)" if score == "sum" else " (item mean)"
-    return f"{unit} on the {rng} {name} scale{kind}"
+    kind = {"sum": " scale (item sum)", "lookup": " metric score",
+            "index": " index"}.get(score, " scale (item mean)")
+    return f"{unit} on the {rng} {name}{kind}"
 
 
 def decimals_for(scale_min: float | None, scale_max: float | None,
-                 values: Iterable[float] = ()) -> int:
-    """2 decimals for scales spanning under 20 points (1-7, 3-9), else 1 (0-100); more (at most
-    3) when the largest of ``values`` (estimate and bounds) is small, so that it keeps two
-    significant digits (0.19 on the EQ VAS, not 0.2; 0.004 per point, not 0.00)."""
+                 values: Iterable[float] = (), score: str | None = None) -> int:
+    """2 decimals for scales spanning under 20 points (1-7, 3-9), else 1 (0-100); 3 for an
+    ``index`` score (an EQ-5D value-set index: changes of 0.05 matter, and value sets are
+    published to 3 decimals); more (at most 3) when the largest of ``values`` (estimate and
+    bounds) is small, so that it keeps two significant digits (0.19 on the EQ VAS, not 0.2;
+    0.004 per point, not 0.00)."""
     base = 2 if _finite(scale_min, scale_max) and float(scale_max) - float(scale_min) < 20 else 1
+    base = 3 if score == "index" else base
     mags = [abs(float(v)) for v in values if _finite(v) and float(v) != 0]
     if not mags:
         return base

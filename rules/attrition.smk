@@ -34,6 +34,7 @@ rule attrition:
         ),
     log:
         "results/logs/attrition.log",
+    priority: 20
     params:
         cfg=lambda w: settings_params("attrition"),
         io=stage_io,

@@ -59,6 +59,7 @@ rule change:
         **CHANGE_OUTPUTS,
     log:
         "results/logs/change.log",
+    priority: 20
     params:
         cfg=lambda w: settings_params("change"),
         io=stage_io,

@@ -20,6 +20,7 @@ rule clean:
         ),
     log:
         "results/logs/clean.log",
+    priority: 20
     params:
         cfg=lambda w: settings_params("clean"),
         io=stage_io,

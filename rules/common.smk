@@ -78,7 +78,7 @@ def stage_io(wildcards, input, output):
 
 def run_stage(stage):
     """Shell command of a rule whose stage takes its files by name (``params.io``)."""
-    return cli(stage) + " --io {params.io:q} --log {log}"
+    return cli(stage) + " --io {params.io:q} --threads {threads} --log {log}"
 
 
 def settings_params(stage):

@@ -5,6 +5,7 @@
 from pipeline.crosslag.settings import from_config as crosslag_settings
 
 CROSSLAG = crosslag_settings(CFG)
+CROSSLAG_THREADS = 2 if CROSSLAG.se == "bootstrap" else 1  # the FIML bootstrap only
 
 
 rule crosslag:
@@ -27,6 +28,7 @@ rule crosslag:
         models=expand("results/models/{stem}.lav", stem=CROSSLAG.syntax_stems),
     log:
         "results/logs/crosslag.log",
+    threads: CROSSLAG_THREADS
     params:
         cfg=lambda w: settings_params("crosslag"),
         io=stage_io,

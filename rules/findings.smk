@@ -29,6 +29,7 @@ rule findings:
         public="results/tables/findings_public.csv",
     log:
         "results/logs/findings.log",
+    priority: 20
     params:
         cfg=lambda w: settings_params("findings"),
         io=stage_io,

@@ -2,6 +2,9 @@
 from pipeline.mediation.settings import from_config as mediation_settings
 
 MEDIATION_ANALYSES = mediation_settings(CFG).names
+# two processes only for the FIML bootstrap; otherwise one core stays free for the
+# clean -> attrition -> impute -> change -> findings -> report chain
+MEDIATION_THREADS = 2 if mediation_settings(CFG).fiml_se == "bootstrap" else 1
 
 
 rule mediation:
@@ -21,6 +24,7 @@ rule mediation:
         ),
     log:
         "results/logs/mediation.log",
+    threads: MEDIATION_THREADS
     params:
         cfg=lambda w: settings_params("mediation"),
         io=stage_io,

@@ -30,6 +30,7 @@ rule impute:
         ),
     log:
         "results/logs/impute.log",
+    priority: 20
     params:
         cfg=lambda w: settings_params("impute"),
         io=stage_io,

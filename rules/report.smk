@@ -71,6 +71,7 @@ rule report:
         html=f"results/report/{CFG.study_id}_report.html",
     log:
         "results/logs/report.log",
+    priority: 20
     params:
         cfg=lambda w: settings_params("report"),
         io=stage_io,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -368,3 +370,142 @@ def html_text(path: Path) -> str:
     parser.feed(Path(path).read_text(encoding="utf-8"))
     parser.close()
     return "".join(parser.parts)
+
+
+# ----------------------------------------------------------------------------- counts that differ
+# Every count of people an output prints, read as a funder reads it; two of them that differ by
+# 1 to min_cell - 1 give back a small group (entrants 12, "n = 11" with a score: the one
+# missing), whatever the cells are called (pipeline.disclosure.published_counts).
+# group sizes (how many people answered, had a score, were in an estimate); the counts of the
+# categories of a group (levels, reliable-change classes, flow reasons) are read by the
+# Attacker's equations instead (their differences are no group)
+SIZE_COLUMN = re.compile(r"^(n|n_contributing|n_observed|responded|retained)$")
+SIZE_HEADER = re.compile(r"^(People.*|Answered|Observed.*|n|N)$")
+COUNT_PHRASE = [
+    re.compile(r"\bn\s*=\s*([^\s,;)]+)"),
+    re.compile(r"(?<![\w.\-])([^\s(]+)\s+(?:people|persons?|participants|respondents|entrants|"
+               r"individuals)\b"),
+    re.compile(r"(?<![\w.\-])([^\s(]+)\s+(?:answered|joined)\b"),
+    re.compile(r"\bof\s+([^\s,;]+)\s+(?:answered|people)\b"),
+    re.compile(r"(?<![\w.\-])([^\s(]+)\s+of them\b"),
+]
+
+
+class _Tables(HTMLParser):
+    """The tables of an HTML page: per table its header and rows of cell texts."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.cell, self.row, self.head, self.cap = [], None, None, False, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "caption" and self.tables:
+            self.cap = []
+        elif tag == "table":
+            self.tables.append({"header": [], "rows": [], "caption": ""})
+        elif tag == "tr" and self.tables:
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell, self.head = [], tag == "th"
+
+    def handle_endtag(self, tag):
+        if tag == "caption" and self.cap is not None:
+            self.tables[-1]["caption"] = _norm("".join(self.cap))
+            self.cap = None
+        elif tag in ("td", "th") and self.cell is not None:
+            self.row.append(_norm("".join(self.cell)).strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None and self.tables:
+            t = self.tables[-1]
+            (t["header"].extend if self.head and not t["header"] else t["rows"].append)(self.row)
+            self.row = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+        if self.cap is not None:
+            self.cap.append(data)
+
+
+def _exact(token) -> int | None:
+    t = str(token).strip().rstrip(".,;:")
+    return int(t) if re.fullmatch(r"\d+", t) else None
+
+
+def counts_in_text(text: str) -> list[int]:
+    """Every count of people a text prints exactly ("12 people", "n = 11", "Of 630 people",
+    "178 answered"); "<10", ranges ("621-629") and "[c]" print none."""
+    flat = re.sub(r"\s+", " ", _norm(text))
+    out = []
+    for rx in COUNT_PHRASE:
+        for m in rx.finditer(flat):
+            if re.search(r"(?:than|least|most|under|of the|\d-)\s*$", flat[:m.start(1)]):
+                continue  # "fewer than 10 people", "at least 10"
+            if (v := _exact(m.group(1))) is not None:
+                out.append(v)
+    return out
+
+
+def counts_in_html_tables(path: Path, skip=()) -> list[int]:
+    """Every exact group size ("People", "Answered", ... columns) of an HTML page's tables,
+    but those of the tables whose caption contains one of ``skip``."""
+    parser = _Tables()
+    parser.feed(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for t in parser.tables:
+        if any(k in t.get("caption", "") for k in skip):
+            continue
+        cols = [i for i, h in enumerate(t["header"]) if SIZE_HEADER.match(h)]
+        for row in t["rows"]:
+            out += [v for i in cols if i < len(row) and (v := _exact(row[i])) is not None]
+    return out
+
+
+def counts_in_public_tables(tables: Path, text_columns=("sentence", "headline", "message",
+                                                        "note", "estimand", "caveats")) -> dict:
+    """file -> every exact group size of ``*_public.csv``: size columns and the counts
+    their sentences print."""
+    out = {}
+    for p in sorted(Path(tables).glob("*_public.csv")):
+        t = pd.read_csv(p, dtype=str, keep_default_na=False)
+        got = [v for c in t.columns if SIZE_COLUMN.match(c) for x in t[c]
+               if (v := _exact(x)) is not None]
+        got += [v for c in t.columns if c in text_columns for x in t[c]
+                for v in counts_in_text(x)]
+        out[p.name] = got
+    return out
+
+
+def small_differences(counts: dict, min_cell: int = 10) -> list[tuple]:
+    """Pairs of exact published counts (``counts``: where -> counts) that differ by 1 to
+    ``min_cell - 1``: each difference is a small group given back."""
+    seen: dict[int, str] = {}
+    for where, values in counts.items():
+        for v in values:
+            seen.setdefault(int(v), where)
+    vals = sorted(seen)
+    return [(seen[a], a, seen[b], b) for i, a in enumerate(vals) for b in vals[i + 1:]
+            if 1 <= b - a <= min_cell - 1]
+
+
+def published_count_sets(results: Path, skip_tables=(), skip_text=None,
+                         skip_captions=()) -> dict:
+    """where -> exact counts of people, from every output a funder reads: the public tables
+    (size columns and sentences), the SVG figures' text and the report (HTML text and tables,
+    PDF text). ``skip_*`` leave out a known, reported leak (public table names; a regex of
+    text; report table captions) so that the rest is still checked."""
+    def read(text):
+        return counts_in_text(re.sub(skip_text, " ", _norm(text)) if skip_text else text)
+    out = {f"tables/{k}": v for k, v in counts_in_public_tables(results / "tables").items()
+           if k not in skip_tables}
+    for svg in sorted((results / "figures").rglob("*.svg")):
+        out[f"figures/{svg.name}"] = read(html_text(svg))
+    for page in sorted((results / "report").glob("*.html")):
+        out[f"report/{page.name}"] = read(html_text(page))
+        out[f"report/{page.name} (tables)"] = counts_in_html_tables(page, skip_captions)
+    for pdf in sorted((results / "report").glob("*.pdf")):
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                                  text=True, check=True).stdout
+            out[f"report/{pdf.name}"] = read(text)
+    return out

@@ -12,11 +12,15 @@ from hypothesis.extra.numpy import arrays
 from pipeline.disclosure import (
     SECONDARY_MARK,
     feasible_ranges,
+    findings_counts,
+    flow_shown,
     format_count,
     is_small,
+    nested_counts,
     protect,
     protect_described_variable,
     published_bounds,
+    published_counts,
     suppress_counts,
     suppression_mask,
 )
@@ -281,3 +285,85 @@ def test_property_described_variable_never_pinned(total, missing, first):
     truth = {"n": n, "miss": missing, "a": levels["a"], "b": levels["b"]}
     for k, (lo, hi) in feasible_ranges(eqs, bounds, hidden).items():
         assert lo < hi and lo <= truth[k] <= hi, (k, lo, hi, truth)
+
+
+# ----------------------------------------------------------------------------- counts that differ
+def test_published_counts_by_hand():
+    """12 entrants: n = 11 with a score is the range the baseline description prints (3-11);
+    630 entrants and 178 at T1: 629 and 176 become 621-629 and 169-177; 619 and 60 stay."""
+    got = published_counts({"a": 11, "b": 3, "c": 12, "d": 0, "e": np.nan}, 10, shown=[12],
+                           groups={"a": [12]})
+    assert got == {"a": "3-11", "b": "<10", "c": 12, "d": 0, "e": None}
+    desc = protect_described_variable(11, 1, {}, 12, 10)
+    assert desc.text(("n",)) == got["a"]  # one cell, one printed form
+    got = published_counts({"g0": 629, "q0": 619, "g1": 176, "cc": 60, "o2": 61}, 10,
+                           shown=[630, 178, 63], groups={"g0": [630], "g1": [178], "o2": [63]})
+    assert got == {"g0": "621-629", "q0": 619, "g1": "169-177", "o2": "54-62", "cc": "54-62"}
+    # a count just above a printed one it is not part of: the range above it
+    assert published_counts({"x": 181}, 10, shown=[178]) == {"x": "179-187"}
+    # nothing printed beside it: the count as it is
+    assert published_counts({"x": 629}, 10) == {"x": 629}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 80), min_size=1, max_size=12),
+       st.lists(st.integers(0, 80), max_size=4), st.integers(2, 12))
+def test_property_no_two_printed_counts_differ_by_a_few(counts, shown, min_cell):
+    """Whatever the counts: no count printed exactly differs from another printed here or
+    elsewhere (``shown``, protected there) by 1 to min_cell - 1; every range holds the true
+    count and spans min_cell - 1 values (fewer only where it meets 0) next to a count printed
+    exactly, so it says no more than "<min_cell" does; small counts are "<min_cell"; same
+    counts, same texts."""
+    got = published_counts(dict(enumerate(counts)), min_cell, shown=shown,
+                           groups={i: shown for i in range(len(counts))})
+    ours = [v for v in got.values() if isinstance(v, int)]
+    exact = [v for v in shown if not is_small(v, min_cell)] + ours
+    assert not [(a, b) for a in exact for b in ours if 1 <= abs(a - b) <= min_cell - 1]
+    for i, c in enumerate(counts):
+        v = got[i]
+        if is_small(c, min_cell):
+            assert v == f"<{min_cell}"
+        elif isinstance(v, str):
+            lo, hi = map(int, v.split("-"))
+            assert lo <= c <= hi and (hi - lo + 1 == min_cell - 1 or lo == 0), (c, v)
+            # it follows from a printed count and "<min_cell" alone: a - (min_cell - 1) .. a - 1
+            # or a + 1 .. a + min_cell - 1 for a count a printed exactly
+            assert hi + 1 in exact or lo - 1 in exact, (c, v, exact)
+        else:
+            assert v == c
+    assert got == published_counts(dict(enumerate(counts)), min_cell, shown=shown,
+                                   groups={i: shown for i in range(len(counts))})
+
+
+FLOW_PUB = pd.DataFrame({"wave": ["T0", "T1", "T2"], "responded": ["630", "178", "<10"]})
+
+
+def test_flow_shown_and_nested_counts():
+    assert flow_shown(FLOW_PUB) == ({"T0": 630.0, "T1": 178.0},
+                                   {"T0": "630", "T1": "178", "T2": "<10"})
+    assert flow_shown(None) == ({}, {})
+    got = nested_counts([(629, ["T0"]), (176, ["T1"]), (5, ["T2"]), (150, ["T1"])], 10, FLOW_PUB)
+    assert got == ["621-629", "169-177", "<10", 150]
+
+
+def test_findings_counts_one_output_with_extra():
+    """The findings' counts and the report's other counts as one output: the participation
+    rows print the flow; an estimate of 625 beside 630 entrants, its 176 observed beside 178
+    at T1, and an extra 176 (the report's table) print the same ranges."""
+    rows = [{"kind": "participation", "wave": "T0", "n_contributing": 630, "n_observed": 630},
+            {"kind": "participation", "wave": "T2", "n_contributing": 630, "n_observed": 8},
+            {"kind": "change", "wave": "T1", "method": "fiml", "n_contributing": 625,
+             "n_observed": 176},
+            {"kind": "change", "wave": "T1", "method": "complete_case", "n_contributing": 160,
+             "n_observed": 160},
+            {"kind": "not_run", "wave": "", "n_contributing": np.nan, "n_observed": np.nan}]
+    texts, extra = findings_counts(rows, 10, FLOW_PUB, extra=[(176, ["T1"]), (630, ["T0"])])
+    assert texts[0] == {"n_contributing": "630", "n_observed": "630"}
+    assert texts[1] == {"n_contributing": "630", "n_observed": "<10"}
+    assert texts[2] == {"n_contributing": "621-629", "n_observed": "169-177"}
+    assert texts[3] == {"n_contributing": "160", "n_observed": "160"}
+    assert texts[4] == {"n_contributing": "", "n_observed": ""}
+    assert extra == ["169-177", "630"]
+    # no public flow: small counts only
+    texts, _ = findings_counts(rows[2:3], 10, None)
+    assert texts[0] == {"n_contributing": "625", "n_observed": "176"}

@@ -47,12 +47,16 @@ from disclosure_helpers import (
     _merged_truth,
     _norm,
     _wilson,
+    counts_in_html_tables,
+    counts_in_text,
     mean_candidates,
     means_pin,
+    published_count_sets,
     read_attrition_summary,
     read_flow_patterns,
     read_rci,
     read_who,
+    small_differences,
 )
 
 from pipeline.attrition.public import public_flow_and_patterns
@@ -370,7 +374,7 @@ def read_report_text(att: Attacker, text: str, flow: pd.DataFrame, labels: dict,
     for m in re.finditer(r"Of \S+ people who joined, [^.]*\.", flat):
         read_attrition_summary(att, m.group(0), flow)
         got["sentences"] += 1
-    for k, w, p in re.findall(r"(?<![(\w])(\d+) answered at " + ph
+    for k, w, p in re.findall(r"(?<![(\w\-])(\d+) answered at " + ph
                               + r"(?: \((\d+)% of those who joined\))?", flat):
         att.read(resp(phrase[w]), k)
         if p:
@@ -544,3 +548,49 @@ def test_attack_on_the_rendered_report(demo):
         assert flow_key in leaks, (kind, row)
         leaks, _, _ = attack_report(demo, text + "\n" + rci_line + "\n")
         assert rci_key in leaks, (kind, rci_line)
+
+
+# ----------------------------------------------------------------------------- counts that differ
+def test_count_reader_and_differences_can_fail(tmp_path):
+    """The pairwise attack reads what a funder reads and finds "12 entered" beside "n = 11"
+    (a small group given back); ranges, "<10" and "fewer than" print no count."""
+    text = ("12 people entered the evaluation. Of the 12 people who entered, <10 answered at "
+            "T1. n = 11. Among 630 people (169-177 of them with qol measured); fewer than 10 "
+            "people; Only 621-629 people answered; it changes by only 1 point; 178 answered")
+    assert sorted(counts_in_text(text)) == [11, 12, 12, 178, 630]
+    assert small_differences({"flow": [12, 630, 178], "figure": [11]}) == [
+        ("figure", 11, "flow", 12)]
+    assert small_differences({"a": [630, 619, 178, 0], "b": [60, 178]}) == []
+    page = tmp_path / "p.html"
+    page.write_text("<table><caption>Flow</caption><thead><tr><th>Wave</th><th>Answered</th>"
+                    "<th>Count</th></tr></thead><tbody><tr><td>T0</td><td>12</td><td>633</td>"
+                    "</tr><tr><td>T1</td><td>3-11</td><td>5</td></tr></tbody></table>")
+    assert counts_in_html_tables(page) == [12]
+    assert counts_in_html_tables(page, skip=("Flow",)) == []
+
+
+# the reliable-change counts ("people with both scores") are the change wing's public table,
+# its sentences and the report's reliable-change tables: printed exactly (request
+# /tmp/refactor/requests/E-rci-n.md); left out of the pairwise attack below, and checked alone
+RCI_SKIP = dict(skip_tables=("change_rci_shares_public.csv",),
+                skip_text=r"Of the \S+ people with [^,]* scores at entry and",
+                skip_captions=("reliable change since entry",))
+
+
+@pytest.mark.e2e
+def test_no_two_published_counts_differ_by_a_few_in_the_demo(demo):
+    """Every exact count of people in the demo's public tables (size columns and sentences),
+    SVG figures and report (HTML text and tables, PDF text), set against every other: no two
+    differ by 1 to min_cell - 1 (the difference is a small group given back)."""
+    counts = published_count_sets(demo, **RCI_SKIP)
+    assert sum(map(len, counts.values())) > 20, counts
+    assert small_differences(counts) == []
+
+
+@pytest.mark.e2e
+@pytest.mark.xfail(strict=True, reason="known leak for the lead (E-rci-n.md): the reliable-"
+                   "change table prints the number with both scores exactly (177 beside 178 "
+                   "who answered at T1)")
+def test_reliable_change_counts_do_not_differ_by_a_few(demo):
+    counts = published_count_sets(demo)
+    assert small_differences(counts) == []

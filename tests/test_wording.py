@@ -131,3 +131,23 @@ def test_label_in_a_sentence_lowers_only_a_capitalised_word():
     assert lower_first("Quality of life (EQ VAS)") == "quality of life (EQ VAS)"
     for kept in ("FU1 (PHQ)", "T2", "EQ VAS", "6-9 months", "x"):
         assert lower_first(kept) == kept
+
+
+@pytest.mark.parametrize("label,lo,hi,score,text", [
+    ("Mental wellbeing (SWEMWBS, metric score)", 7, 35, "lookup",
+     "points on the 7\u201335 SWEMWBS metric score"),
+    ("Wellbeing", 7, 35, "lookup", "points on the 7\u201335 wellbeing metric score"),
+    ("Health-related quality of life (EQ-5D-5L index)", -0.285, 1, "index",
+     "points on the \u22120.285\u20131 EQ-5D-5L index"),
+    ("Health (EQ-5D-5L)", -0.285, 1, "index", "points on the \u22120.285\u20131 EQ-5D-5L index"),
+    ("Health status", 0, 1, "index", "points on the 0\u20131 health status index"),
+])
+def test_units_text_for_table_scores(label, lo, hi, score, text):
+    assert w.units_text(label, lo, hi, score) == text
+
+
+def test_an_index_gets_three_decimals():
+    assert w.decimals_for(-0.285, 1, score="index") == 3
+    assert w.decimals_for(-0.285, 1, [0.052, 0.01, 0.09], score="index") == 3
+    assert w.decimals_for(-0.285, 1) == 2  # without the score kind: as before
+    assert w.decimals_for(7, 35, score="lookup") == 1

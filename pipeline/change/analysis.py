@@ -33,7 +33,7 @@ TABLES = ("means", "contrasts", "effect_sizes", "rci_shares", "status")
 
 def change_tables(
     long: pd.DataFrame,
-    scales: Mapping[str, float | None],
+    scales: Mapping[str, object],
     wave_ids: Sequence[str],
     covariates: Mapping[str, str],
     settings: ChangeSettings,
@@ -44,8 +44,10 @@ def change_tables(
 ) -> dict[str, pd.DataFrame]:
     """All change tables: means, contrasts, effect_sizes, rci_shares, rci_individual, status.
 
-    ``scales`` maps scale key -> configured MID (or None). ``reliability`` maps scale -> alpha
-    from the reliability table (:func:`pipeline.change.rci.reliability_from_table`).
+    ``scales`` maps scale key -> its MID: a number, a ``MeaningfulChange``
+    (:func:`pipeline.clean.settings.meaningful_change`: with its source and reference) or None.
+    ``reliability`` maps scale -> alpha from the reliability table
+    (:func:`pipeline.change.rci.reliability_from_table`).
     ``covariate_waves`` maps covariate -> source wave (config ``covariates.<key>.wave``).
     ``alpha_problems`` maps scale -> why its alpha is missing (said in the RCI's status).
     Counts are plain; the public copies suppress them.

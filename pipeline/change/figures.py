@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.disclosure import published_counts, small_mark
 from pipeline.errors import DataError
 from pipeline.plotting import PALETTE, apply_style, save_figure
 from pipeline.status import Status
 
-__all__ = ["plot_trajectory", "axis_start", "MIN_DATA_SHARE"]
+__all__ = ["plot_trajectory", "axis_start", "answered_per_wave", "MIN_DATA_SHARE"]
 
 #: the y axis starts at the scale's minimum unless the data would then fill less than this share
 #: of its height; then the axis is cut and marked as broken (see :func:`axis_start`).
@@ -32,10 +33,34 @@ _MODEL_LABEL = {
 }
 
 
-def _count_label(n: float, min_cell: int) -> str:
-    if not np.isfinite(n) or n <= 0:
+def _count_label(shown: int | str | None, min_cell: int) -> str:
+    """"n = 178", "n < 10", or the range a count close to a group's size is printed as
+    ("n = 169-177": :func:`pipeline.disclosure.published_counts`)."""
+    if shown is None or shown == 0:
         return "n = 0"
-    return f"n < {min_cell}" if n < min_cell else f"n = {int(n)}"
+    return f"n < {min_cell}" if shown == small_mark(min_cell) else f"n = {shown}"
+
+
+def _wave_counts(waves: pd.DataFrame, min_cell: int,
+                 group_sizes: Mapping[str, float] | None) -> dict:
+    """wave -> the printed n (people with a score at the wave). Beside the number who entered
+    and who answered at each wave (``group_sizes``, as the flow prints them) and beside each
+    other, no two of them differ by 1 to ``min_cell - 1``: ``n = 11`` under 12 entrants would
+    give back the one missing score (:func:`pipeline.disclosure.published_counts`)."""
+    sizes = {str(w): float(v) for w, v in (group_sizes or {}).items()}
+    n = {str(r["wave"]): float(pd.to_numeric(r["n"], errors="coerce"))
+         for _, r in waves.iterrows()}
+    n = {w: (v if np.isfinite(v) and v > 0 else 0.0) for w, v in n.items()}
+    return published_counts(n, min_cell, shown=sizes.values(),
+                            groups={w: [sizes[w]] for w in n if w in sizes})
+
+
+def answered_per_wave(wide: pd.DataFrame, waves: list[str]) -> dict[str, float]:
+    """wave -> the number who answered (``responded_<wave>`` of the wide table; the first
+    wave's is the number who entered): the group sizes the flow prints, for
+    :func:`plot_trajectory`'s ``group_sizes``."""
+    return {w: float(wide[f"responded_{w}"].fillna(False).astype(bool).sum())
+            for w in waves if f"responded_{w}" in wide.columns}
 
 
 def _wave_positions(m: pd.DataFrame, wave_months: Mapping[str, float] | None) -> tuple:
@@ -74,6 +99,7 @@ def plot_trajectory(
     model_methods: tuple[str, ...] = ("lmm_reml", "lmm_ml"),
     model_label: str | None = None,
     score_name: str = "score",
+    group_sizes: Mapping[str, float] | None = None,
 ) -> list[Path]:
     """Model-based means with 95% CIs per wave (x = months since entry), observed completer
     means as a dashed second line, n per wave annotated (counts below ``min_cell`` as "n < 10").
@@ -95,7 +121,9 @@ def plot_trajectory(
     ``scale_range`` is the *score's* range (a 3-item sum of 1-3 items: 3-9); the y axis starts at
     its minimum, or, when the means would then fill less than :data:`MIN_DATA_SHARE` of the
     height, is cut, marked as broken on the axis and said so in the label. ``score_name``
-    ("sum score", "mean item score") names the units in the y label.
+    ("sum score", "mean item score") names the units in the y label. ``group_sizes`` (wave ->
+    the number who answered, the first wave's the number who entered) keeps the n per wave from
+    differing from those by a few (:func:`_wave_counts`).
     """
     import matplotlib.pyplot as plt
 
@@ -111,7 +139,7 @@ def plot_trajectory(
     _draw_model(ax, p, model_label or _MODEL_LABEL.get(covariate_weights,
                                                         _MODEL_LABEL["proportional"]))
     _draw_completers(ax, p, min_cell)
-    _annotate_counts(ax, p["waves"], min_cell)
+    _annotate_counts(ax, p["waves"], min_cell, group_sizes)
     broken = _set_axes(ax, p, scale_range, wave_labels)
     better = "higher is better" if higher_is_better else "lower is better"
     kind = "scale" if score_name == "score" else score_name
@@ -187,14 +215,17 @@ def _draw_completers(ax, p: dict, min_cell: int) -> None:
             label="Observed mean, people who answered at every wave")
 
 
-def _annotate_counts(ax, waves: pd.DataFrame, min_cell: int) -> None:
-    """n per wave (model sample) along the bottom of the plot area; small waves "not shown"."""
+def _annotate_counts(ax, waves: pd.DataFrame, min_cell: int,
+                     group_sizes: Mapping[str, float] | None = None) -> None:
+    """n per wave (model sample) along the bottom of the plot area (:func:`_wave_counts`);
+    small waves "not shown"."""
     trans = ax.get_xaxis_transform()
+    shown = _wave_counts(waves, min_cell, group_sizes)
     for _, r in waves.iterrows():
         if not np.isfinite(r["_x"]):
             continue
         n = float(pd.to_numeric(r["n"], errors="coerce"))
-        ax.text(r["_x"], 0.03, _count_label(n, min_cell), transform=trans,
+        ax.text(r["_x"], 0.03, _count_label(shown[str(r["wave"])], min_cell), transform=trans,
                 ha="center", va="bottom", fontsize=8, color="#444444")
         if np.isfinite(n) and 0 < n < min_cell:
             ax.text(r["_x"], 0.10, f"too few people\n(fewer than {min_cell}):\nnot shown",

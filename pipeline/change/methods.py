@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import DataError, ModelError
 from pipeline.stats.fiml_means import fiml_wave_means
 from pipeline.stats.pooling import pool_estimator
 from pipeline.stats.weighted import hajek_mean
@@ -147,9 +148,17 @@ def fiml_rows(frame: pd.DataFrame, construct: str, waves: Sequence[str], aux: Se
     rows = _withheld(construct, waves, used, frame, min_obs)
     if len(used) < 2:
         return rows + _failed(construct, waves[:1], "fiml", "no follow-up wave to compare")
-    t = fiml_wave_means(frame, {construct: [f"{construct}_{w}" for w in used]}, aux, se=se,
-                        conf=conf, name=f"change_fiml[{construct}]")
+    try:
+        t = fiml_wave_means(frame, {construct: [f"{construct}_{w}" for w in used]}, aux, se=se,
+                            conf=conf, name=f"change_fiml[{construct}]")
+    except (DataError, ModelError) as exc:  # e.g. a singular model on a small study
+        return rows + _failed(construct, used, "fiml", _not_estimable_why(exc), frame)
     return _fiml_table_rows(t, ", ".join(aux) if aux else "none") + rows
+
+
+def _not_estimable_why(exc: Exception) -> str:
+    """The status message of a FIML change model the data cannot support."""
+    return f"the FIML model could not be estimated on these data: {exc}"
 
 
 def fiml_rows_joint(frame: pd.DataFrame, constructs: Sequence[str], waves: Sequence[str],
@@ -166,7 +175,12 @@ def fiml_rows_joint(frame: pd.DataFrame, constructs: Sequence[str], waves: Seque
              for r in _failed(k, waves[:1], "fiml", "no follow-up wave to compare")]
     if not outcomes:
         return rows
-    t = fiml_wave_means(frame, outcomes, covariate_cols, se=se, conf=conf, name="change_fiml")
+    try:
+        t = fiml_wave_means(frame, outcomes, covariate_cols, se=se, conf=conf,
+                            name="change_fiml")
+    except (DataError, ModelError) as exc:  # e.g. a singular model on a small study
+        return rows + [r for k in outcomes
+                       for r in _failed(k, used[k], "fiml", _not_estimable_why(exc), frame)]
     for k in outcomes:
         others = [c for o in outcomes if o != k for c in outcomes[o]] + list(covariate_cols)
         rows += _fiml_table_rows(t[t["outcome"] == k], ", ".join(others))
@@ -180,37 +194,67 @@ def _mean_estimator(col: str, base: str | None):
     return estimate
 
 
-def mi_rows(imputations: pd.DataFrame | None, wide: pd.DataFrame, construct: str,
+def _imputed_fits(imputations, cols: Sequence[str]) -> tuple[list, list[list], list[list]]:
+    """(items, fits, sds): per (wave column, baseline column or None) item, the mean
+    estimator's (estimate, variance, df) and the SD of individual change on each completed data
+    set, reading one completed data set at a time (``imputations``: the stacked data sets with
+    ``_imp``, or :class:`pipeline.stage_io.ImputedSets`)."""
+    items = [(col, None) for col in cols] + [(col, cols[0]) for col in cols[1:]]
+    frames = ((d for _, d in imputations.groupby("_imp", sort=True))
+              if isinstance(imputations, pd.DataFrame) else imputations.column_sets(list(cols)))
+    fits: list[list] = [[] for _ in items]
+    sds: list[list] = [[] for _ in items]
+    for d in frames:
+        for k, (col, base) in enumerate(items):
+            fits[k].append(_mean_estimator(col, base)(d))
+            if base:
+                sds[k].append((d[col] - d[base]).std(ddof=1))
+    return items, fits, sds
+
+
+def _still_missing(imputations, cols: Sequence[str]) -> bool:
+    if isinstance(imputations, pd.DataFrame):
+        return bool(imputations[list(cols)].isna().any().any())
+    return imputations.has_missing(cols)
+
+
+def mi_rows(imputations, wide: pd.DataFrame, construct: str,
             waves: Sequence[str], source: str = "the imputations",
             auxiliaries: Sequence[str] = ()) -> list[dict]:
-    """Rubin-pooled means and mean changes over the completed data sets (``_imp`` = imputation
-    number). Not estimable when there are no imputations or the construct was not imputed.
+    """Rubin-pooled means and mean changes over the completed data sets. ``imputations``: the
+    imputations file read by :func:`pipeline.stage_io.read_imputed` (one completed data set
+    built at a time), or the stacked data sets with ``_imp`` = imputation number. Not
+    estimable when there are no imputations or the construct was not imputed.
     ``auxiliaries`` (wide columns the FIML model conditions on) that the imputation model lacks
     are named in the message: MI then rests on less information than FIML."""
     cols = [f"{construct}_{w}" for w in waves]
     if imputations is None or imputations.empty:
         return _failed(construct, waves, "mi", f"no imputations ({source} is empty)", wide)
     absent = [c for c in cols if c not in imputations.columns]
-    if absent or imputations[cols].isna().any().any():
+    if absent or _still_missing(imputations, cols):
         what = f"{absent} are not in {source}" if absent else f"{source} still have missing values"
         return _failed(construct, waves, "mi", f"not imputed: {what}; add {construct} at every "
                        "wave to missing_data.columns", wide)
-    sets = [d for _, d in imputations.groupby("_imp", sort=True)]
-    n_all, rows = len(sets[0]), []
+    n_sets = (imputations["_imp"].nunique() if isinstance(imputations, pd.DataFrame)
+              else len(imputations))
+    n_all, rows = len(wide), []
+    if isinstance(imputations, pd.DataFrame):
+        n_all = int((imputations["_imp"] == imputations["_imp"].min()).sum())
     if n_all < 2:
         return _failed(construct, waves, "mi", "fewer than 2 people: a mean has no standard "
                        "error, so multiple imputation cannot be pooled", wide)
     lacking = [a for a in auxiliaries if a not in imputations.columns]
-    note = f"m = {len(sets)} imputations" + (
+    note = f"m = {n_sets} imputations" + (
         f"; the imputation model lacks auxiliaries of the FIML model: {', '.join(lacking)} "
         "(add them to missing_data.columns)" if lacking else "")
+    items, fits, sds = _imputed_fits(imputations, cols)
     for k, (w, col) in enumerate(zip(waves, cols)):
         for kind, base in (("mean", None), ("contrast", cols[0])):
             if kind == "contrast" and not k:
                 continue
-            p = pool_estimator(sets, _mean_estimator(col, base), terms=[col]).iloc[0]
-            sd = (float(np.mean([(d[col] - d[base]).std(ddof=1) for d in sets]))
-                  if base else np.nan)
+            j = items.index((col, base))
+            p = pool_estimator(fits[j], lambda f: f, terms=[col]).iloc[0]
+            sd = float(np.mean(sds[j])) if base else np.nan
             n_obs = int(wide[col].notna().sum()) if base is None else _n_pairs(
                 wide, construct, waves[0], w)
             rows.append(_row(construct, w, kind, "mi", est=p["estimate"], se=p["se"],

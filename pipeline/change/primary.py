@@ -181,15 +181,16 @@ def _raw_rows(construct: str, waves: Sequence[str], settings: ChangeSettings, *,
 def change_primary(wide: pd.DataFrame, units: Mapping[str, ScaleUnits], waves: Sequence[str],
                    covariates: Mapping[str, str], settings: ChangeSettings,
                    lmm: Mapping[str, pd.DataFrame], *,
-                   imputations: pd.DataFrame | None = None,
+                   imputations=None,
                    weights: pd.DataFrame | None = None, min_cell: int = 10
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(change_primary table, wave-means table) for every construct of ``units``.
 
     ``wide``: one row per entrant (``pid``, covariates, ``<scale>_<wave>``); ``lmm``: the mixed
     model's tables (``means``, ``contrasts``, ``status`` of :func:`pipeline.change.analysis.
-    change_tables`); ``imputations``: stacked completed
-    data sets with ``_imp``; ``weights``: ``pid`` + ``ipw_<wave>``; ``covariates``: key -> type.
+    change_tables`); ``imputations``: the completed data sets
+    (:func:`pipeline.stage_io.read_imputed`, or stacked with ``_imp``); ``weights``: ``pid`` +
+    ``ipw_<wave>``; ``covariates``: key -> type.
     """
     waves, scales = list(waves), list(units)
     frame = mth.model_frame(wide, covariates)

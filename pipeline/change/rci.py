@@ -9,14 +9,17 @@ with SD_0 the sample SD (ddof=1) of everyone's baseline score and r_xx the scale
 (Cronbach's alpha from the reliability table, or a configured test-retest reliability, e.g. for
 the single-item EQ VAS). "Reliably improved" is |RCI| > criterion (1.96) in the scale's good
 direction (``higher_is_better``; for loneliness lower is better). With a configured minimal
-important difference (scale ``mid``), "meaningfully improved" is a change of at least ``mid``
-points in the good direction. Shares carry Wilson (1927) score intervals. Their sentences are
-in :mod:`pipeline.change.sentences`.
+important difference (scale ``mid``, from the study config or the instrument preset:
+:func:`pipeline.clean.settings.meaningful_change`), "meaningfully improved" is a change of at
+least ``mid`` points in the good direction; the shares table says where the MID came from
+(``mid_source``: "preset" | "config"; ``mid_reference``: the paper, or the config key). Shares
+carry Wilson (1927) score intervals. Their sentences are in :mod:`pipeline.change.sentences`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -29,7 +32,7 @@ from pipeline.stats.rci import CATEGORIES, rci_categories, s_diff, wilson_interv
 from pipeline.status import Status
 
 __all__ = ["reliability_from_table", "alpha_problems", "resolve_reliability", "reliable_change",
-           "rci_shares", "public_rci_shares"]
+           "rci_shares", "public_rci_shares", "short_citation"]
 
 log = logging.getLogger(__name__)
 OK, NOT_ESTIMABLE = Status.OK.value, Status.NOT_ESTIMABLE.value
@@ -42,9 +45,32 @@ INDIVIDUAL_COLUMNS = [
 ]
 SHARE_COLUMNS = [
     "analysis", "construct", "wave", "category", "count", "n", "share", "ci_lower", "ci_upper",
-    "reliability", "reliability_source", "sd_baseline", "s_diff", "criterion", "mid", "flag",
-    "status", "message",
+    "reliability", "reliability_source", "sd_baseline", "s_diff", "criterion", "mid",
+    "mid_source", "mid_reference", "flag", "status", "message",
 ]
+
+
+def _mid_parts(m: object) -> tuple[float | None, str, str]:
+    """(mid, source, reference) of a MID given as a number (source unknown: "") or as a
+    :class:`pipeline.clean.settings.MeaningfulChange` (``mid``, ``source``, ``reference``)."""
+    if m is None:
+        return None, "", ""
+    if hasattr(m, "mid"):
+        return float(m.mid), str(getattr(m, "source", "")), str(getattr(m, "reference", ""))
+    return float(m), "", ""
+
+
+def short_citation(reference: str) -> str:
+    """"Maheswaran et al. 2012" from "Maheswaran H, Weich S, ... 2012;10:156 (...)": the first
+    author's surname, "et al." when the author list has more than one name, and the first
+    year (19xx/20xx); "" when no year is found (a config key, not a paper)."""
+    year = re.search(r"\b(19|20)\d{2}\b", reference or "")
+    if year is None:
+        return ""
+    authors = reference.split(". ", 1)[0]
+    first = authors.split(",", 1)[0].strip()
+    surname = first.split(" ")[0] if re.fullmatch(r"\S+ [A-Z]{1,3}", first) else first
+    return f"{surname}{' et al.' if ',' in authors else ''} {year.group(0)}"
 
 
 def reliability_from_table(table: pd.DataFrame, wave: str) -> dict[str, float | None]:
@@ -75,10 +101,13 @@ def alpha_problems(table: pd.DataFrame, wave: str) -> dict[str, str]:
 
 
 def _no_reliability(scale: str, why: str | None) -> str:
+    fix = (f"set change.reliability.{scale} to a published test-retest reliability to classify "
+           "reliable change")
+    if why and why.startswith("not applicable"):  # an index score: alpha does not apply
+        return (f"no reliability for '{scale}': Cronbach's alpha does not apply to an index "
+                f"score; {fix}")
     why = f" ({why})" if why else ""
-    return (f"no reliability for '{scale}': Cronbach's alpha at entry is not estimable{why}; set "
-            f"change.reliability.{scale} to a published test-retest reliability to classify "
-            "reliable change")
+    return f"no reliability for '{scale}': Cronbach's alpha at entry is not estimable{why}; {fix}"
 
 
 def resolve_reliability(
@@ -121,7 +150,7 @@ def reliable_change(
     wave_ids: Sequence[str],
     reliability: Mapping[str, float | None] | None,
     higher_is_better: Mapping[str, bool] | None = None,
-    mids: Mapping[str, float | None] | None = None,
+    mids: Mapping[str, object] | None = None,
     configured_reliability: Mapping[str, float] | None = None,
     criterion: float = 1.96,
     problems: Mapping[str, str] | None = None,
@@ -131,7 +160,10 @@ def reliable_change(
     Returns ``(individual, info)``. ``individual`` holds only pairs with both scores; for a
     scale without a usable reliability ``rci``/``category`` are missing (the change and
     ``mid_improved`` are still given). ``info`` has ``construct, reliability,
-    reliability_source, sd_baseline, s_diff, mid, higher_is_better, problem``.
+    reliability_source, sd_baseline, s_diff, mid, mid_source, mid_reference, higher_is_better,
+    problem``. ``mids``: scale -> its MID as a number or a ``MeaningfulChange`` (which also
+    gives the source and reference); ``higher_is_better`` as resolved by the change settings
+    (config, else the instrument preset; true for a scale not named).
     """
     wave_ids = list(wave_ids)
     hib = {s: True for s in scales} | dict(higher_is_better or {})
@@ -160,10 +192,11 @@ def reliable_change(
             log.warning("change/rci/%s: %s", s, problem)
             sdiff = np.nan
         sign = 1.0 if hib[s] else -1.0
-        mid = mids.get(s)
+        mid, mid_source, mid_reference = _mid_parts(mids.get(s))
         info.append({"construct": s, "reliability": r,
                      "reliability_source": rel.loc[s, "reliability_source"], "sd_baseline": sd0,
                      "s_diff": sdiff, "mid": mid if mid is not None else np.nan,
+                     "mid_source": mid_source, "mid_reference": mid_reference,
                      "higher_is_better": hib[s], "problem": problem})
         for w in follow:
             pair = x[[base, w]].dropna()
@@ -211,6 +244,8 @@ def rci_shares(
                       "reliability_source": sc["reliability_source"],
                       "sd_baseline": sc["sd_baseline"], "s_diff": sc["s_diff"],
                       "criterion": criterion, "mid": sc["mid"],
+                      "mid_source": sc.get("mid_source", ""),
+                      "mid_reference": sc.get("mid_reference", ""),
                       "flag": "small_n" if 0 < n < min_cell else ""}
             if n == 0:
                 status, msg = NOT_ESTIMABLE, f"nobody has '{s}' at both {wave_ids[0]} and {w}"
@@ -250,9 +285,11 @@ def public_rci_shares(shares: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     count ("<10") needs a second hidden cell: "no reliable change" first, the least
     informative (``pipeline.disclosure.protect`` with ``prefer_hidden``), shown as the range
     the other numbers allow ("43-51"). The share and CI of any hidden count are "[c]" (a share
-    or its CI times n gives the count back). "Meaningfully improved" (MID) is its own count:
-    primary suppression only. n is shown banded ("<10") when small; a plain message says why
-    nothing is estimated.
+    or its CI times n gives the count back). "Meaningfully improved" (MID) is its own count
+    with the same rule: with n shown, its complement (n minus it, the people who did not
+    improve by the MID) is a latent cell that must not be small either, so a count within
+    ``min_cell`` of n is shown as a range too. n is shown banded ("<10") when small; a plain
+    message says why nothing is estimated.
     """
     public = shares.copy()
     for c in ("count", "share", "ci_lower", "ci_upper"):
@@ -264,10 +301,15 @@ def public_rci_shares(shares: pd.DataFrame, min_cell: int) -> pd.DataFrame:
         if len(cats) > 1:
             values["n"] = float(rows["n"].iloc[0])
             eqs = [{"n": 1} | {i: -1 for i in cats.index}]
+        for i in rows.index[rows["category"].eq("mid_improved") & rows["count"].notna()]:
+            # the people not meaningfully improved: never printed, but n - count gives them
+            values["n"] = float(rows["n"].iloc[0])
+            values[("not", i)] = values["n"] - float(rows.at[i, "count"])
+            eqs.append({"n": 1, i: -1, ("not", i): -1})
         soft = [i for i in cats.index if shares.at[i, "category"] == "no_reliable_change"]
         prot = protect(values, eqs, [i for i in values if i != "n"], min_cell,
                        known=["n"] if eqs else [], prefer_hidden=soft)
-        for i in prot.status:
+        for i in (k for k in prot.status if not isinstance(k, tuple)):
             public.at[i, "count"] = prot.text(i)
             if prot.hidden(i):
                 public.loc[i, ["share", "ci_lower", "ci_upper"]] = SECONDARY_MARK

@@ -23,13 +23,13 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from pipeline.change.rci import public_rci_shares
+from pipeline.change.rci import public_rci_shares, short_citation
 from pipeline.errors import DataError
 from pipeline.status import Status
 from pipeline.wording import change_verb, ci_label, evidence_grade, fmt_ci
 from pipeline.wording import lower_first as _in_sentence
 
-__all__ = ["change_sentence", "rci_sentence", "sentences_table"]
+__all__ = ["change_sentence", "rci_sentence", "mid_words", "sentences_table"]
 
 MINUS = "\u2212"
 OK, NOT_ESTIMABLE, FAILED = Status.OK.value, Status.NOT_ESTIMABLE.value, Status.FAILED.value
@@ -176,7 +176,11 @@ def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
     fewer than ``min_cell`` people have both scores (flag "small_n", whatever the status): "Too
     few people answered <wave> to describe individual change in X.". ``public``: the
     disclosure-controlled shares (:func:`pipeline.change.rci.public_rci_shares`); a count it
-    hides is not given as a percentage ("a number not shown, to protect a small group")."""
+    hides is not given as a percentage ("a number not shown, to protect a small group").
+    With a minimal important difference (a ``mid_improved`` row), the share that improved by
+    at least it follows, with where the MID came from (:func:`mid_words`): "...; 30% (95% CI
+    22% to 39%) improved by at least the minimal important difference (3 points; Maheswaran et
+    al. 2012)."; when reliable change cannot be assessed, that share still is."""
     rows = shares[(shares["construct"] == construct) & (shares["wave"] == wave)]
     name = label[:1].lower() + label[1:] if label[:2] != label[:2].upper() else label
     n_rows = pd.to_numeric(rows.get("n", pd.Series(dtype=float)), errors="coerce")
@@ -206,9 +210,32 @@ def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
         return (f"{100 * r['share']:.0f}% (95% CI {100 * r['ci_lower']:.0f}% to "
                 f"{100 * r['ci_upper']:.0f}%)")
 
+    mid = mid_words(by.loc["mid_improved"]) if "mid_improved" in by.index else ""
+    mid = f"{part('mid_improved')} {mid}" if mid else ""
+    if (rows.loc[rows["category"] != "mid_improved", "status"] != OK).all():  # MID share only
+        why = rows["message"].dropna()
+        why = f" ({why.iloc[0].rstrip('.')})" if len(why) and why.iloc[0] else ""
+        return (f"Reliable change in {name} {wave_phrase} could not be assessed{why}. Of the "
+                f"{n} people with {name} scores at entry and {wave_phrase}, {mid}.")
     return (f"Of the {n} people with {name} scores at entry and {wave_phrase}, "
             f"{part('reliably_improved')} reliably improved and "
-            f"{part('reliably_deteriorated')} reliably deteriorated.")
+            f"{part('reliably_deteriorated')} reliably deteriorated{'; ' + mid if mid else ''}.")
+
+
+def mid_words(row: pd.Series) -> str:
+    """"improved by at least the minimal important difference (3 points; Maheswaran et al.
+    2012)" for a ``mid_improved`` shares row: the MID and its source -- the preset's paper
+    (:func:`pipeline.change.rci.short_citation` of ``mid_reference``), "set by the study" for
+    a MID from the study config, nothing more when the source is not given. "" when the row
+    is not ``ok`` (no share to give) or has no MID."""
+    mid = pd.to_numeric(pd.Series([row.get("mid")]), errors="coerce").iloc[0]
+    if row.get("status") != OK or not np.isfinite(mid):
+        return ""
+    source = str(row.get("mid_source", "") or "")
+    cite = short_citation(str(row.get("mid_reference", "") or "")) if source == "preset" else ""
+    where = f"; {cite}" if cite else ", set by the study" if source == "config" else ""
+    return (f"improved by at least the minimal important difference "
+            f"({mid:g} point{'' if mid == 1 else 's'}{where})")
 
 
 def sentences_table(

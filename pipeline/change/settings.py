@@ -5,6 +5,14 @@ start-up with the whole configuration); :func:`from_config` adds the checks that
 the configuration (the scales named under ``higher_is_better`` and ``reliability`` exist, the
 ``auxiliary`` columns are wide-data columns). The primary missing-data method is read from
 ``missing_data.primary`` through that wing's settings (the one allowed cross-wing import).
+
+Direction of "improved": ``higher_is_better`` holds, per scale, the explicit
+``change.higher_is_better.<k>`` when the study wrote one, else the instrument preset's direction
+(``scales.<k>.instrument``; UCLA-3, ULS-8 and ONS anxiety: lower is better), read through the
+clean wing's settings (:func:`pipeline.clean.settings.preset_higher_is_better`); a scale with
+neither is absent and reads as higher-is-better (:meth:`ChangeSettings.is_higher_better`).
+Without the preset default, a study writing ``instrument: ucla3`` would get "reliably improved"
+for people whose loneliness rose.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from pipeline.attrition.settings import inactive as attrition_inactive
+from pipeline.clean.settings import preset_higher_is_better
 from pipeline.config import Config
 from pipeline.errors import ConfigError, closest_names
 from pipeline.missing_data.settings import from_config as missing_data_settings
@@ -21,7 +30,8 @@ from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
 from pipeline.status import Status
 
-__all__ = ["SECTION", "CORE_KEYS", "ChangeSettings", "from_config", "inactive"]
+__all__ = ["SECTION", "CORE_KEYS", "ChangeSettings", "from_config", "inactive",
+           "resolved_directions"]
 
 SECTION = "change"
 # core config the change stage reads: wave labels and months, scale labels, ranges and MIDs,
@@ -61,7 +71,8 @@ class ChangeSettings:
         return (self.primary,) + tuple(m for m in self.methods if m != self.primary)
 
     def is_higher_better(self, scale: str) -> bool:
-        """Whether higher scores of ``scale`` are better (true unless configured otherwise)."""
+        """Whether higher scores of ``scale`` are better: the config's or the preset's direction
+        (see the module docstring); true for a scale with neither."""
         return self.higher_is_better.get(scale, True)
 
 
@@ -95,6 +106,15 @@ def _check_auxiliary(sec: dict, cfg: Config) -> list[str]:
         + "; use covariate keys or <scale>_<wave> columns, or auto / none."
         for a in aux if a not in valid
     ]
+
+
+def resolved_directions(cfg: Config, explicit: dict[str, bool]) -> dict[str, bool]:
+    """Scale -> higher is better: the preset's direction where a scale has a preset, then the
+    explicit ``change.higher_is_better`` entries over it (the study's word wins). Scales with
+    neither are left out (they default to true), so a study without presets reads as before."""
+    preset = {k: hib for k, sc in cfg.scales.items()
+              if (hib := preset_higher_is_better(sc)) is not None}
+    return preset | {k: bool(v) for k, v in explicit.items()}
 
 
 def inactive(cfg: Config) -> tuple[Status, str] | None:
@@ -141,7 +161,7 @@ def from_config(cfg: Config) -> ChangeSettings:
         covariate_weights=sec["covariate_weights"],
         conf_level=float(sec["conf_level"]),
         rci_criterion=float(sec["rci_criterion"]),
-        higher_is_better=dict(sec["higher_is_better"]),
+        higher_is_better=resolved_directions(cfg, dict(sec["higher_is_better"])),
         reliability={k: float(v) for k, v in sec["reliability"].items()},
         primary=md.primary,
         methods=methods or (md.primary,),

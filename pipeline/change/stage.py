@@ -8,19 +8,26 @@ import pandas as pd
 
 from pipeline.change.analysis import TABLES, change_tables, public_baseline
 from pipeline.change.descriptives import baseline_table, correlation_tables
-from pipeline.change.figures import plot_trajectory
+from pipeline.change.figures import answered_per_wave, plot_trajectory
 from pipeline.change.primary import ScaleUnits, change_primary, figure_means
 from pipeline.change.rci import alpha_problems, public_rci_shares, reliability_from_table
 from pipeline.change.sentences import sentences_table
 from pipeline.change.settings import from_config
+from pipeline.clean.settings import meaningful_change
 from pipeline.config import Config
-from pipeline.stage_io import StageIO
+from pipeline.stage_io import ImputedSets, StageIO, read_imputed
 from pipeline.tables import write_table
 
 
 def _optional(io: StageIO, name: str) -> pd.DataFrame | None:
-    """An input the rule declares only when its stage runs (imputations, IPW weights)."""
+    """An input the rule declares only when its stage runs (IPW weights)."""
     return pd.read_parquet(io.input(name)) if name in io.inputs else None
+
+
+def _imputations(io: StageIO, wide: pd.DataFrame) -> ImputedSets | None:
+    """The imputations (when the impute rule runs): completed data sets built one at a time
+    from the clean wide table and the imputed cells."""
+    return read_imputed(io.input("imputations"), wide) if "imputations" in io.inputs else None
 
 
 def write_descriptives(cfg: Config, io: StageIO, long: pd.DataFrame, wide: pd.DataFrame) -> None:
@@ -41,7 +48,8 @@ def run(cfg: Config, io: StageIO) -> None:
     covs = {k: c.type for k, c in cfg.covariates.items()}
     rel = pd.read_csv(io.input("reliability"))
     alpha = reliability_from_table(rel, cfg.wave_ids[0])
-    tables = change_tables(long, {k: s.mid for k, s in cfg.scales.items()}, cfg.wave_ids, covs,
+    tables = change_tables(long, {k: meaningful_change(s) for k, s in cfg.scales.items()},
+                           cfg.wave_ids, covs,
                            settings, reliability=alpha, min_cell=cfg.min_cell,
                            covariate_waves={k: c.wave for k, c in cfg.covariates.items() if c.wave},
                            alpha_problems=alpha_problems(rel, cfg.wave_ids[0]))
@@ -51,7 +59,7 @@ def run(cfg: Config, io: StageIO) -> None:
     units = {k: ScaleUnits.from_scale(sc) for k, sc in cfg.scales.items()}
     primary, primary_means = change_primary(
         wide, units, cfg.wave_ids, covs, settings, tables,
-        imputations=_optional(io, "imputations"), weights=_optional(io, "weights"),
+        imputations=_imputations(io, wide), weights=_optional(io, "weights"),
         min_cell=cfg.min_cell)
     write_table(primary, io.output("primary"))
     write_table(primary_means, io.output("primary_means"))
@@ -74,4 +82,5 @@ def run(cfg: Config, io: StageIO) -> None:
                         scale_range=(units[k].lo, units[k].hi),
                         wave_months={w.id: w.months for w in cfg.waves},
                         model_methods=(method,), model_label=legend,
-                        score_name=units[k].score)
+                        score_name=units[k].score,
+                        group_sizes=answered_per_wave(wide, cfg.wave_ids))

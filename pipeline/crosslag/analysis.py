@@ -1,8 +1,10 @@
 """The cross-lagged analysis of the configured sets of constructs, as plain tables.
 
 For every analysis and model (CLPM, RI-CLPM; Hamaker, Kuiper & Grasman 2015) the model is fitted
-by FIML (robust MLR standard errors by default, config ``crosslag.se``) with free and, when
-asked, stationary lagged effects (:func:`models.fit_crosslag`); the two are compared by an LR
+by FIML (robust MLR standard errors by default, config ``crosslag.se``; with ``se: bootstrap``
+bootstrap SEs and percentile intervals, seeded per model with ``seed_for(seed,
+"crosslag/<analysis>/<model>/<constraint>/bootstrap")``) with free and, when asked, stationary
+lagged effects (:func:`models.fit_crosslag`); the two are compared by an LR
 test and, when both are fitted without covariates, the free CLPM against the free RI-CLPM by the
 chi-bar-square test (:mod:`comparison`). The headline model is the RI-CLPM (stationary where the
 stationarity test allows it; :mod:`roles`), the CLPM is for comparison only, and cross-lagged
@@ -28,6 +30,7 @@ from pipeline.crosslag.models import fit_crosslag, lagged_effects, model_syntax
 from pipeline.crosslag.roles import Headline, add_roles, choose_headline, role_of
 from pipeline.crosslag.settings import CrosslagSettings
 from pipeline.errors import DataError, ModelError
+from pipeline.seeds import seed_for
 from pipeline.sem import SEMResult
 from pipeline.status import Status, status_row
 
@@ -116,15 +119,19 @@ def _status(name: str, model: str, constraint: str, status: Status | str, messag
 
 
 def _fit(wide: pd.DataFrame, s: CrosslagSettings, name: str, model: str, constraint: str,
-         months: dict[str, float]) -> tuple[SEMResult | None, dict[str, Any]]:
+         months: dict[str, float], processes: int = 1) -> tuple[SEMResult | None, dict[str, Any]]:
     """One fit and its status row; ``None`` when the data cannot support the model."""
     a, waves = s.analyses[name], list(s.waves)
     stationary = constraint == "stationary"
     covs = list(a.covariates) if model == "riclpm" else None
+    boot = {}
+    if s.se == "bootstrap":
+        boot = dict(bootstrap_B=s.bootstrap_B, processes=processes,
+                    seed=seed_for(s.seed, f"crosslag/{name}/{model}/{constraint}/bootstrap"))
     try:
         res = fit_crosslag(wide, list(a.constructs), waves, model, stationary, covariates=covs,
                            se=s.se, information=s.information, min_df=s.exploratory_min_df,
-                           min_n_last=s.exploratory_min_n_last_wave)
+                           min_n_last=s.exploratory_min_n_last_wave, **boot)
     except (DataError, ModelError) as exc:
         # the data cannot support this model: record why, go on with the others
         log.warning("%s %s %s: not estimable: %s", name, model, constraint, exc)
@@ -132,6 +139,8 @@ def _fit(wide: pd.DataFrame, s: CrosslagSettings, name: str, model: str, constra
     log.info("%s %s %s: %s %s", name, model, constraint, res.status, res.message)
     lags = np.diff([months[w] for w in waves])
     note = res.note
+    if res.ok and s.se == "bootstrap":
+        note = sentences.join_notes(note, sentences.bootstrap_note(s.bootstrap_B))
     if stationary and len(set(lags)) > 1:
         note = sentences.join_notes(note, sentences.unequal_spacing_note(lags))
     return res, _status(name, model, constraint, res.status, res.message, res.exploratory, note)
@@ -145,7 +154,8 @@ def _report(out: CrosslagResults, res: SEMResult, key: dict[str, str],
     for k, v in reversed(key.items()):
         est.insert(0, k, v)
     est["method"] = METHOD
-    est["se_type"] = res.options.get("se", "")
+    se_type = sentences.se_kind(res.options.get("se", ""), res.options.get("bootstrap"))
+    est["se_type"] = se_type
     est["n"] = res.n_obs
     out.estimates.append(est)
     out.fit.append({**key, "n": res.n_obs, "n_patterns": res.n_patterns,
@@ -154,12 +164,13 @@ def _report(out: CrosslagResults, res: SEMResult, key: dict[str, str],
     for i, (k, v) in enumerate(key.items()):
         lag.insert(i, k, v)
     lag["lag_months"] = lag["to_wave"].map(months) - lag["from_wave"].map(months)
-    lag["method"], lag["se_type"], lag["n"] = METHOD, res.options.get("se", ""), res.n_obs
+    lag["method"], lag["se_type"], lag["n"] = METHOD, se_type, res.n_obs
     return lag
 
 
 def _analyse_model(wide: pd.DataFrame, s: CrosslagSettings, name: str, model: str,
-                   months: dict[str, float], out: CrosslagResults) -> _ModelFits:
+                   months: dict[str, float], out: CrosslagResults,
+                   processes: int = 1) -> _ModelFits:
     """Fit one model of one analysis under each constraint (estimates, fit, syntax and the
     stationarity comparison go to ``out``; status rows and lagged tables are returned)."""
     a, waves = s.analyses[name], list(s.waves)
@@ -167,10 +178,10 @@ def _analyse_model(wide: pd.DataFrame, s: CrosslagSettings, name: str, model: st
     for constraint in s.constraints:
         covs = list(a.covariates) if model == "riclpm" else None
         out.syntax[f"crosslag_{name}_{model}_{constraint}"] = (
-            sentences.syntax_header(name, model, constraint, s.se)
+            sentences.syntax_header(name, model, constraint, s.se, s.bootstrap_B)
             + model_syntax(model, list(a.constructs), waves,
                            stationary=constraint == "stationary", covariates=covs))
-        res, m.rows[constraint] = _fit(wide, s, name, model, constraint, months)
+        res, m.rows[constraint] = _fit(wide, s, name, model, constraint, months, processes)
         m.fits[constraint] = res
         if res is None or not res.ok:
             continue  # estimates of a failed fit are never reported
@@ -245,10 +256,13 @@ def _figure(name: str, a_constructs: tuple[str, ...], model: str, m: _ModelFits,
                       highlight=role == "headline")
 
 
-def analyse(wide: pd.DataFrame, s: CrosslagSettings, months: dict[str, float]) -> CrosslagResults:
+def analyse(wide: pd.DataFrame, s: CrosslagSettings, months: dict[str, float],
+            processes: int = 1) -> CrosslagResults:
     """Every configured cross-lagged analysis of the wide data.
 
-    ``months``: wave id -> months since baseline (for lag lengths and the unequal-spacing note).
+    ``months``: wave id -> months since baseline (for lag lengths and the unequal-spacing note);
+    ``processes``: worker processes of the bootstrap (the rule's threads; results do not
+    depend on it).
     """
     out = CrosslagResults()
     for name, a in s.analyses.items():
@@ -261,7 +275,7 @@ def analyse(wide: pd.DataFrame, s: CrosslagSettings, months: dict[str, float]) -
                 row.update(role="headline", note=sentences.no_headline_note(why + "."))
                 out.status.append(row)
                 continue
-            models[model] = _analyse_model(wide, s, name, model, months, out)
+            models[model] = _analyse_model(wide, s, name, model, months, out, processes)
         headline = _headline(models, s.alpha)
         for model, m in models.items():
             _assign_roles(name, model, m, headline, s.alpha, out)

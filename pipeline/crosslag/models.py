@@ -11,7 +11,9 @@ Observed columns follow the wide data contract: ``<construct>_<wave>`` (e.g. ``b
   ``meanstructure = TRUE, int.ov.free = TRUE``.
 
 Exogenous observed variables are random (lavaan ``fixed.x = FALSE``), so FIML uses cases with
-missing covariates.
+missing covariates. With ``se="bootstrap"`` the model is fitted by ML and its SEs and intervals
+come from a case-resampling bootstrap refitted by FIML (:func:`bootstrapped`; lavaan
+``se = "bootstrap"``, ``parameterEstimates(fit, boot.ci.type = "perc")``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ import pandas as pd
 
 from pipeline.errors import DataError, ModelError
 from pipeline.sem import SEMResult, fit_sem
+from pipeline.sem.bootstrap import bootstrap_sem
 
 __all__ = ["MODELS", "clpm_syntax", "riclpm_syntax", "model_syntax", "fit_crosslag",
-           "lagged_effects"]
+           "bootstrapped", "lagged_effects"]
 
 MODELS = ("clpm", "riclpm")
 
@@ -206,6 +209,9 @@ def fit_crosslag(
     se: str = "standard",
     information: str | None = None,
     missing: str = "ml",
+    bootstrap_B: int = 2000,
+    seed: int | None = None,
+    processes: int = 1,
 ) -> SEMResult:
     """Fit a CLPM or RI-CLPM by FIML to wide data (``<construct>_<wave>`` columns).
 
@@ -215,6 +221,8 @@ def fit_crosslag(
     The result is flagged ``exploratory`` (with a ``note``) when the model has fewer than
     ``min_df`` degrees of freedom or fewer than ``min_n_last`` participants have a score at the
     last wave (config ``crosslag.exploratory_min_df`` / ``exploratory_min_n_last_wave``).
+    ``se="bootstrap"``: an ML fit, then :func:`bootstrapped` with ``bootstrap_B`` resamples
+    drawn from ``seed`` (a ``seed_for`` seed naming the model) in ``processes`` processes.
     """
     syntax = model_syntax(model, constructs, waves, stationary=stationary, covariates=covariates)
     cols = [_col(c, t) for c in constructs for t in waves]
@@ -225,14 +233,36 @@ def fit_crosslag(
             "columns from the score stage. Check the scale keys and wave ids in the config."
         )
     name = f"{model}{'_stationary' if stationary else ''}[{','.join(constructs)}]"
+    fit_se = "standard" if se == "bootstrap" else se
     if model == "clpm":
-        res = fit_sem(syntax, wide, mode="sem", missing=missing, se=se,
+        res = fit_sem(syntax, wide, mode="sem", missing=missing, se=fit_se,
                       information=information, name=name)
     else:
-        res = fit_sem(syntax, wide, mode="lavaan", missing=missing, se=se,
+        res = fit_sem(syntax, wide, mode="lavaan", missing=missing, se=fit_se,
                       information=information, meanstructure=True, int_ov_free=True, name=name)
+    if se == "bootstrap" and res.ok:
+        if seed is None:
+            raise ValueError("fit_crosslag: se='bootstrap' needs a seed")
+        res = bootstrapped(syntax, wide, res, B=bootstrap_B, seed=seed, processes=processes)
     exploratory, note = _exploratory_note(res, wide, constructs, waves, min_df, min_n_last)
     return replace(res, exploratory=exploratory, note=note)
+
+
+def bootstrapped(syntax: str, data: pd.DataFrame, res: SEMResult, *, B: int, seed: int,
+                 processes: int = 1) -> SEMResult:
+    """``res`` with bootstrap SEs, z, p-values and percentile intervals
+    (:func:`pipeline.sem.bootstrap.bootstrap_sem`), the bootstrap covariance as ``vcov``,
+    ``options["se"] = "bootstrap"`` and ``options["bootstrap"] = B``; failed or improper
+    resamples are named in ``message``. More than half of the resamples failing raises
+    :class:`ModelError` (the model is then not estimable) naming the config key."""
+    try:
+        b = bootstrap_sem(syntax, data, res, B=B, seed=seed, processes=processes)
+    except ModelError as exc:
+        raise ModelError(f"{str(exc).rstrip('.')} (config key crosslag.se).") from None
+    vcov = np.cov(b.draws, rowvar=False, ddof=0) if b.B_ok > 1 else None
+    message = " ".join(m for m in (res.message, b.message) if m)
+    return replace(res, estimates=b.estimates, vcov=vcov, message=message,
+                   options={**res.options, "se": "bootstrap", "bootstrap": B})
 
 
 def lagged_effects(res: SEMResult, constructs: list[str], waves: list[str]) -> pd.DataFrame:

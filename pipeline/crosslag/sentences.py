@@ -9,7 +9,7 @@ from pipeline.crosslag.settings import RICLPM_NEEDS_3_WAVES  # re-exported: one 
 __all__ = ["RICLPM_NEEDS_3_WAVES", "FIT_MISSING", "CLPM_COMPARISON_ONLY", "WHAT_HELPS",
            "unequal_spacing_note", "join_notes", "clpm_vs_riclpm_message", "headline_note",
            "no_headline_note", "alternative_note", "holm_note", "figure_title", "not_estimable",
-           "syntax_header"]
+           "syntax_header", "se_kind", "bootstrap_note"]
 
 CLPM_COMPARISON_ONLY = ("for comparison only: mixes stable differences with within-person "
                         "change (Hamaker, Kuiper & Grasman 2015)")
@@ -97,10 +97,27 @@ def not_estimable(status: str, message: str) -> str:
             + ("" if "What can help" in message else f" {WHAT_HELPS}"))
 
 
-def syntax_header(analysis: str, model: str, constraint: str, se: str = "robust") -> str:
+def se_kind(se: str, B: int | None = None) -> str:
+    """The SE kind as the tables name it: ``robust``, ``standard`` or "bootstrap (B = 2000,
+    percentile)"."""
+    return f"bootstrap (B = {B}, percentile)" if se == "bootstrap" else se
+
+
+def bootstrap_note(B: int) -> str:
+    """What a bootstrapped model's status note says about its SEs and intervals."""
+    return (f"Standard errors and intervals: {se_kind('bootstrap', B)}, case resamples refitted "
+            "by FIML.")
+
+
+def syntax_header(analysis: str, model: str, constraint: str, se: str = "robust",
+                  B: int | None = None) -> str:
     """Comment lines on top of a saved lavaan syntax file: what it is and how to refit it in R
-    (``estimator = "MLR"`` for robust standard errors)."""
-    call = LAVAAN_CALL[model].format(est=', estimator = "MLR"' if se == "robust" else "")
+    (``estimator = "MLR"`` for robust standard errors, ``se = "bootstrap"`` for the bootstrap)."""
+    est = {"robust": ', estimator = "MLR"',
+           "bootstrap": f', se = "bootstrap", bootstrap = {B}'}.get(se, "")
+    call = LAVAAN_CALL[model].format(est=est)
+    if se == "bootstrap":
+        call += '; parameterEstimates(fit, boot.ci.type = "perc")'
     role = f"\n# {CLPM_COMPARISON_ONLY}" if model == "clpm" else ""
     return (f"# {model.upper()} '{analysis}' ({constraint} lagged effects), as fitted by the "
             f"pipeline.{role}\n# Reproduce in R with lavaan: fit <- {call}\n")

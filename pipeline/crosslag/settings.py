@@ -39,7 +39,12 @@ class CrosslagAnalysis:
 
 @dataclass(frozen=True)
 class CrosslagSettings:
-    """Resolved ``crosslag`` section (defaults filled in, cross-checked against the config)."""
+    """Resolved ``crosslag`` section (defaults filled in, cross-checked against the config).
+
+    ``se``: robust | standard | bootstrap; ``bootstrap_B``: case resamples per model and
+    ``seed``: the config seed, both only with ``se == "bootstrap"`` (else None, so the rule's
+    params, and hence its reruns, do not depend on them).
+    """
 
     waves: tuple[str, ...]
     models: tuple[str, ...]
@@ -52,6 +57,8 @@ class CrosslagSettings:
     exploratory_min_n_last_wave: int
     analyses: dict[str, CrosslagAnalysis]
     configured_waves: int = 0  # waves in the study config (crosslag.waves may select fewer)
+    bootstrap_B: int | None = None
+    seed: int | None = None
 
     @property
     def constraints(self) -> tuple[str, ...]:
@@ -155,4 +162,6 @@ def from_config(cfg: Config) -> CrosslagSettings:
         exploratory_min_n_last_wave=s["exploratory_min_n_last_wave"],
         analyses=analyses,
         configured_waves=len(cfg.wave_ids),
+        bootstrap_B=s["bootstrap_B"] if s["se"] == "bootstrap" else None,
+        seed=cfg.seed if s["se"] == "bootstrap" else None,
     )

@@ -21,7 +21,8 @@ def run(cfg: Config, io: StageIO) -> None:
     path diagram (.png and .svg, ``figures``) per fitted model."""
     s = from_config(cfg)
     months = {w.id: w.months for w in cfg.waves}
-    results = analyse(pd.read_parquet(io.input("wide")), s, months)
+    results = analyse(pd.read_parquet(io.input("wide")), s, months,
+                      processes=io.threads)
     write_table(wave_spacing(s.waves, months), io.output("spacing"))
     for name, table in results.tables().items():
         write_table(table, io.output(name))

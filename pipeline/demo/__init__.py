@@ -9,6 +9,12 @@ imports ``pipeline.demo``.
 Usage::
 
     python -m pipeline.demo --out data/raw --seed 20220201
+    python -m pipeline.demo --out /tmp/big --n 100000 --waves 5 --schemes 3   # scale studies
+
+``--waves W`` continues the study past T2 (the same people; the latent process, dropout and
+dates continuing; T3, T4, ... as CSV files); ``--schemes S`` writes S schemes, each with its own
+seed and slightly different effects, to ``<out>/scheme_<k>/`` (:mod:`pipeline.demo.schemes`).
+The defaults (3 waves, 1 scheme) write the committed files byte for byte.
 
 One module per job, in the order the simulation runs:
 
@@ -26,6 +32,7 @@ One module per job, in the order the simulation runs:
 ``checks``          realised alpha and means (the pipeline's cleaner and alpha)
 ``readme``          data/raw/README.md
 ``write``           :func:`write_demo`: all files, byte-reproducible
+``schemes``         :func:`write_schemes`: several schemes, own seeds and effects
 ``__main__``        the command line
 ==================  ==========================================================================
 
@@ -60,6 +67,7 @@ from pipeline.demo.layout import (
     XLSX_SHEET,
 )
 from pipeline.demo.params import TRUE_PARAMS, DemoParams
+from pipeline.demo.schemes import write_schemes
 from pipeline.demo.simulate import DemoStudy, simulate_demo, simulate_study
 from pipeline.demo.write import write_demo
 
@@ -84,4 +92,5 @@ __all__ = [
     "simulate_demo",
     "simulate_study",
     "write_demo",
+    "write_schemes",
 ]

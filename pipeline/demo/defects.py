@@ -32,7 +32,15 @@ from pipeline.demo.layout import (
     item_labels,
 )
 
-__all__ = ["DEFECT_PLAN", "WaveRows", "extra_roles", "add_extras", "plant_defects"]
+__all__ = [
+    "DEFECT_PLAN",
+    "LATER_WAVE_PLAN",
+    "WaveRows",
+    "wave_plan",
+    "extra_roles",
+    "add_extras",
+    "plant_defects",
+]
 
 # Planted defects per wave. Counts are fixed; rows (and hence ids) are drawn from the seed.
 DEFECT_PLAN: dict[str, dict] = {
@@ -65,6 +73,14 @@ DEFECT_PLAN: dict[str, dict] = {
         "unmatched_followup": 1,
         "user_missing": [("eq_vas", 2), ("lon1", 1)],  # SPSS user-missing -99 "Refused"
     },
+}
+#: Defects of every wave after T2 (``--waves`` > 3; CSV files, so no SPSS user-missing codes).
+LATER_WAVE_PLAN: dict = {
+    "duplicate_submission": 1,
+    "id_format": 2,
+    "out_of_range": [("cb3", 8)],
+    "unmatched_followup": 1,
+    "missing_date": 1,
 }
 ID_VARIANTS = ("{lo} ", " {id}", "Sp-{num}", "{lo}", "{id}  ", " {lo}")
 LABEL_VARIANTS = ("same", "lower", "upper", "padded", "title")
@@ -118,16 +134,23 @@ class WaveRows:
         )
 
 
-def extra_roles(extras: list[int]) -> dict[int, tuple[str, str]]:
+def wave_plan(wave: str) -> dict:
+    """The defect plan of ``wave``: :data:`DEFECT_PLAN` for T0-T2, else :data:`LATER_WAVE_PLAN`."""
+    return DEFECT_PLAN.get(wave, LATER_WAVE_PLAN)
+
+
+def extra_roles(
+    extras: list[int], later_waves: tuple[str, ...] = ()
+) -> dict[int, tuple[str, str]]:
     """Role (wave, defect) of each extra person: missing ids at T0, T1, then unmatched
-    follow-up ids at T1, T2 (in the order of ``extras``)."""
+    follow-up ids at T1, T2 and at each of ``later_waves`` (in the order of ``extras``)."""
     it = iter(extras)
     roles: dict[int, tuple[str, str]] = {}
     for w in ("T0", "T1"):
         for _ in range(DEFECT_PLAN[w]["missing_id"]):
             roles[next(it)] = (w, "missing_id")
-    for w in ("T1", "T2"):
-        for _ in range(DEFECT_PLAN[w]["unmatched_followup"]):
+    for w in ("T1", "T2", *later_waves):
+        for _ in range(wave_plan(w)["unmatched_followup"]):
             roles[next(it)] = (w, "unmatched_followup")
     return roles
 
@@ -253,7 +276,7 @@ def plant_defects(rng: np.random.Generator, wv: WaveRows, panel_set: set[int]) -
     """
     ordinary = [r for r in wv.rows if r["_person"] in panel_set]
     pick = _Picker(rng, ordinary)
-    spec = DEFECT_PLAN[wv.wave]
+    spec = wave_plan(wv.wave)
     _plant_duplicates(rng, wv, pick, spec.get("duplicate_submission", 0))
     _plant_cells(wv, pick, spec)
     _plant_ids_and_dates(wv, pick, spec)

@@ -7,6 +7,15 @@
     logit P(T2 | responded T1)   = alpha2 + 0.02 (age - 55) + 0.25 (GM mean_T1 - 4)
     logit P(T2 | no T1 response) = alpha3 + 0.02 (age - 55) - 0.25 (UCLA sum_T0 - 6)
 
+Waves after T2 (``--waves`` > 3) continue the same mechanism, for t >= 3::
+
+    logit P(T_t | answered T_t-1) = alpha + 0.02 (age - 55) + 0.25 (GM mean_t-1 - 4)
+    logit P(T_t | skipped T_t-1)  = alpha + 0.02 (age - 55) - 0.25 (UCLA sum_T0 - 6)
+
+calibrated to ``cont_retention`` (70%) of the previous wave's responders and a number of
+returners equal to ``cont_return`` (5%) of them, among panel members who skipped the previous
+wave.
+
 Older, less lonely people with more groups stay, as in the attrition analysis of Wakefield et
 al. (2022). The UCLA sum is prorated from answered items and the GM mean taken over answered
 items (the sample mean if none). The intercepts are calibrated on the realised sample so that
@@ -27,7 +36,7 @@ from scipy.special import expit
 from pipeline.demo.layout import SCALE_ITEMS, UCLA_ITEMS
 from pipeline.demo.params import DemoParams
 
-__all__ = ["calibrated_draw", "draw_response"]
+__all__ = ["calibrated_draw", "draw_response", "draw_later_responses"]
 
 
 def _prorated(items: dict[str, np.ndarray], cols: tuple[str, ...], times: int) -> np.ndarray:
@@ -99,3 +108,32 @@ def draw_response(
     lin3 = p.resp_age * (age - 55) + p.resp_t2_skip_ucla * (ucla0 - 6)
     resp2[grp] = calibrated_draw(rng, lin3[grp], round(p.expected_n2_skip_t1 * scale_n))
     return resp1, resp2
+
+
+def draw_later_responses(
+    rng: np.random.Generator,
+    items: list[dict[str, np.ndarray]],
+    age: np.ndarray,
+    panel: np.ndarray,
+    responded: list[np.ndarray],
+    p: DemoParams,
+) -> list[np.ndarray]:
+    """Response masks at waves ``len(responded)`` ... ``len(items) - 1`` (after T2), each
+    continuing the wave before: responders stay with ``cont_retention``, people who skipped it
+    return at ``cont_return`` of its responder count. Draw order per wave: stayers, returners.
+    """
+    n_all = len(age)
+    ucla0 = observed_ucla_sum(items[0])
+    out: list[np.ndarray] = []
+    for t in range(len(responded), len(items)):
+        prev = (responded + out)[t - 1]
+        n_prev = int(prev[panel].sum())
+        resp = np.zeros(n_all, dtype=bool)
+        grp = panel[prev[panel]]
+        lin = p.resp_age * (age - 55) + p.resp_t2_gm * (observed_gm_mean(items[t - 1]) - 4)
+        resp[grp] = calibrated_draw(rng, lin[grp], round(p.cont_retention * n_prev))
+        grp = panel[~prev[panel]]
+        lin = p.resp_age * (age - 55) + p.resp_t2_skip_ucla * (ucla0 - 6)
+        resp[grp] = calibrated_draw(rng, lin[grp], round(p.cont_return * n_prev))
+        out.append(resp)
+    return out

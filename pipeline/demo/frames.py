@@ -4,18 +4,18 @@ Rows are ordered as a survey export would list them: by completion date, then id
 duplicate sits just before (or, if submitted later, after) its complete copy; a row whose date
 was blanked keeps the position of its true date. Column types follow the file format: T0 CSV
 holds ISO text dates and object item cells (numbers or text labels), T1 Excel date and integer
-cells, T2 SPSS dates and doubles (NaN = system missing).
+cells, T2 SPSS dates and doubles (NaN = system missing); later waves (``--waves`` > 3) are
+follow-up CSV files: ISO text dates and integer cells.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
 from pipeline.demo.defects import WaveRows
-from pipeline.demo.layout import DATE_COLUMN, FILES, ID_COLUMN, ITEM_COLUMNS, T2_HAS_GENDER
+from pipeline.demo.layout import DATE_COLUMN, ID_COLUMN, ITEM_COLUMNS, T2_HAS_GENDER, wave_file
 
 __all__ = ["finish_wave"]
 
@@ -49,7 +49,7 @@ def finish_wave(wv: WaveRows) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = typed(raw, wv.wave)
     man = pd.DataFrame(wv.defects)
     man.insert(0, "wave", wv.wave)
-    man.insert(1, "file", FILES[wv.wave])
+    man.insert(1, "file", wave_file(wv.wave))
     man.insert(2, "data_row", [data_row[k] for k in man["_key"]])
     man.insert(3, "participant_id", [by_key[k][ID_COLUMN] for k in man["_key"]])
     man = man.drop(columns="_key").sort_values(["data_row", "defect", "column"], kind="stable")
@@ -62,12 +62,16 @@ def typed(raw: pd.DataFrame, wave: str) -> pd.DataFrame:
     out[ID_COLUMN] = pd.Series(raw[ID_COLUMN].tolist(), dtype=object).where(
         raw[ID_COLUMN].notna(), None
     )
-    if wave == "T0":  # CSV: ISO text dates; item columns may hold text labels
+    if wave not in ("T1", "T2"):  # CSV (T0 and waves after T2): ISO text dates
         out[DATE_COLUMN] = pd.Series(
             [d.isoformat() if d is not None else None for d in raw[DATE_COLUMN]],
             index=raw.index,
             dtype=object,
         )
+    if wave not in ("T0", "T1", "T2"):  # later-wave CSV: integer cells
+        for col in ITEM_COLUMNS:
+            out[col] = pd.array([_cell(v) for v in raw[col]], dtype="Int64")
+    elif wave == "T0":  # item columns may hold text labels
         out["age"] = raw["age"].astype("Int64")
         out["gender"] = pd.Series(raw["gender"].tolist(), index=raw.index, dtype=object)
         for col in ITEM_COLUMNS:
@@ -89,8 +93,10 @@ def typed(raw: pd.DataFrame, wave: str) -> pd.DataFrame:
 
 def _cell(v):
     """A cell as the CSV/Excel file holds it: text kept, missing -> None, numbers -> int."""
+    if isinstance(v, float):  # the common case first (NaN is the only value unequal to itself)
+        return None if v != v else int(v)
     if isinstance(v, str):
         return v
-    if v is None or (isinstance(v, float) and np.isnan(v)):
+    if v is None:
         return None
     return int(v)

@@ -1,7 +1,8 @@
 """Latent panel scores: a random-intercept cross-lagged panel model with a recursive
 contemporaneous chain (RI-CLPM; Hamaker, Kuiper & Grasman 2015, Psychol Methods 20(1):102-116).
 
-Five constructs per person and wave t = 0, 1, 2 (order :data:`~pipeline.demo.layout.CONSTRUCTS`:
+Five constructs per person and wave t = 0, 1, 2, ... (order
+:data:`~pipeline.demo.layout.CONSTRUCTS`:
 GM group memberships, CB community belonging, SS social support, LON loneliness, QOL quality of
 life)::
 
@@ -76,51 +77,50 @@ def fill_disturbances(b: np.ndarray, base: np.ndarray, target: float) -> np.ndar
     return psi
 
 
-def latent_moments(p: DemoParams = TRUE_PARAMS) -> dict[str, np.ndarray]:
+def latent_moments(p: DemoParams = TRUE_PARAMS, n_waves: int = 3) -> dict[str, np.ndarray]:
     """Implied moments: disturbance variances, means per wave, within covariances per wave.
 
-    Keys: ``B``, ``A``, ``psi_between``, ``psi_within_T0/T1/T2``, ``between_cov``,
-    ``within_cov`` (3 x 5 x 5), ``means`` (3 waves x 5 constructs).
+    Keys: ``B``, ``A``, ``psi_between``, ``psi_within_T0`` ... ``psi_within_T<n_waves-1>``,
+    ``between_cov``, ``within_cov`` (n_waves x 5 x 5), ``means`` (n_waves x 5 constructs).
+    Each wave's within disturbances are solved from the previous wave's covariance, so later
+    waves (``--waves`` > 3) continue the same stationary-variance process.
     """
     b = contemporaneous_paths(p)
     a = lagged_paths(p)
     inv = np.linalg.inv(np.eye(5) - b)
     psi_between = fill_disturbances(b, np.zeros((5, 5)), p.ri_share)
-    psi_within0 = fill_disturbances(b, np.zeros((5, 5)), 1.0 - p.ri_share)
-    sigma_w0 = inv @ np.diag(psi_within0) @ inv.T
-    lag_cov = a @ sigma_w0 @ a.T
-    psi_within1 = fill_disturbances(b, lag_cov, 1.0 - p.ri_share)
-    sigma_w1 = inv @ (lag_cov + np.diag(psi_within1)) @ inv.T
-    psi_within2 = fill_disturbances(b, a @ sigma_w1 @ a.T, 1.0 - p.ri_share)
-    sigma_w2 = inv @ (a @ sigma_w1 @ a.T + np.diag(psi_within2)) @ inv.T
-    means = np.array([inv @ np.array([s, 0, 0, 0, 0]) for s in p.gm_shift])
+    psi_within = [fill_disturbances(b, np.zeros((5, 5)), 1.0 - p.ri_share)]
+    sigma = [inv @ np.diag(psi_within[0]) @ inv.T]
+    for _t in range(1, n_waves):
+        lag_cov = a @ sigma[-1] @ a.T
+        psi_within.append(fill_disturbances(b, lag_cov, 1.0 - p.ri_share))
+        sigma.append(inv @ (lag_cov + np.diag(psi_within[-1])) @ inv.T)
+    means = np.array([inv @ np.array([p.gm_shift_at(t), 0, 0, 0, 0]) for t in range(n_waves)])
     return {
         "B": b,
         "A": a,
         "psi_between": psi_between,
-        "psi_within_T0": psi_within0,
-        "psi_within_T1": psi_within1,
-        "psi_within_T2": psi_within2,
+        **{f"psi_within_T{t}": psi for t, psi in enumerate(psi_within)},
         "between_cov": inv @ np.diag(psi_between) @ inv.T,
-        "within_cov": np.stack([sigma_w0, sigma_w1, sigma_w2]),
+        "within_cov": np.stack(sigma),
         "means": means,
     }
 
 
 def latent_scores(
-    rng: np.random.Generator, n: int, p: DemoParams = TRUE_PARAMS
+    rng: np.random.Generator, n: int, p: DemoParams = TRUE_PARAMS, n_waves: int = 3
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw eta (n, 3 waves, 5 constructs) and the random intercepts RI (n, 5).
+    """Draw eta (n, n_waves, 5 constructs) and the random intercepts RI (n, 5).
 
     Draw order (fixed; the demo files depend on it): RI disturbances, within disturbances at
-    T0, then the innovations at T1 and T2, each an (n, 5) standard normal block.
+    T0, then the innovations at T1, T2, ..., each an (n, 5) standard normal block.
     """
-    m = latent_moments(p)
+    m = latent_moments(p, n_waves)
     inv = np.linalg.inv(np.eye(5) - m["B"])
     ri = (rng.standard_normal((n, 5)) * np.sqrt(m["psi_between"])) @ inv.T
-    w = np.zeros((n, 3, 5))
+    w = np.zeros((n, n_waves, 5))
     w[:, 0] = (rng.standard_normal((n, 5)) * np.sqrt(m["psi_within_T0"])) @ inv.T
-    for t in (1, 2):
+    for t in range(1, n_waves):
         psi = m[f"psi_within_T{t}"]
         u = w[:, t - 1] @ m["A"].T + rng.standard_normal((n, 5)) * np.sqrt(psi)
         w[:, t] = u @ inv.T

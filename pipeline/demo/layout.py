@@ -19,6 +19,10 @@ FILES = {
     "T1": "demo_T1_4months.xlsx",
     "T2": "demo_T2_7months.sav",
 }
+#: months after entry of each wave (the config's ``waves[].months``); waves after T2 (the
+#: ``--waves`` extension) follow every 3 months.
+MONTHS = {"T0": 0, "T1": 4, "T2": 7}
+LATER_WAVE_GAP_MONTHS = 3
 MANIFEST_FILE = "demo_planted_defects.csv"
 README_FILE = "README.md"
 XLSX_SHEET = "Responses"
@@ -69,6 +73,22 @@ AGREE7 = (
 UCLA3 = ("Hardly ever", "Some of the time", "Often")
 USER_MISSING_CODE = -99.0
 USER_MISSING_LABEL = "Refused"
+
+
+def wave_ids(n_waves: int = len(WAVES)) -> tuple[str, ...]:
+    """Wave ids of an ``n_waves`` study: T0, T1, ... (the demo's three, then T3, T4, ...)."""
+    return tuple(f"T{t}" for t in range(n_waves))
+
+
+def wave_months(wave: str) -> int:
+    """Months after entry of ``wave`` (0, 4, 7, then every 3 months)."""
+    t = int(wave[1:])
+    return MONTHS.get(wave, MONTHS["T2"] + (t - 2) * LATER_WAVE_GAP_MONTHS)
+
+
+def wave_file(wave: str) -> str:
+    """File name of ``wave``: the demo's three as :data:`FILES`; later waves are CSV files."""
+    return FILES.get(wave) or f"demo_{wave}_{wave_months(wave)}months.csv"
 
 
 def item_labels(item: str) -> tuple[str, ...]:

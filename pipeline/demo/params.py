@@ -56,6 +56,15 @@ class DemoParams:
     resp_t1_gm: float = 0.15
     resp_t2_gm: float = 0.25
     resp_t2_skip_ucla: float = -0.25
+    # waves after T2 (``--waves`` > 3): of the previous wave's responders this share answers
+    # again (logit on the previous GM mean), and people who skipped the previous wave return
+    # in a number equal to this share of the previous wave's responders (logit on UCLA at T0)
+    cont_retention: float = 0.70
+    cont_return: float = 0.05
+
+    def gm_shift_at(self, t: int) -> float:
+        """GM intercept shift at wave ``t``; waves after the last listed keep the last value."""
+        return self.gm_shift[min(t, len(self.gm_shift) - 1)]
 
 
 TRUE_PARAMS = DemoParams()

@@ -7,7 +7,8 @@ Steps, in the order the random stream is used (one ``numpy`` Generator seeded wi
 2. item answers per wave (:func:`pipeline.demo.items.item_responses`), then MCAR item
    missingness (:func:`pipeline.demo.items.add_item_missingness`);
 3. covariates, panel membership, ids, dates (:func:`pipeline.demo.population.draw_population`);
-4. response at T1 / T2, MAR on observed answers (:func:`pipeline.demo.dropout.draw_response`);
+4. response at T1 / T2, MAR on observed answers (:func:`pipeline.demo.dropout.draw_response`),
+   then at each later wave (``waves`` > 3: :func:`pipeline.demo.dropout.draw_later_responses`);
 5. per wave: the respondents' rows, the extra respondents, planted defects
    (:mod:`pipeline.demo.defects`), then ordering and typing (:mod:`pipeline.demo.frames`).
 """
@@ -19,8 +20,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipeline.demo.defects import DEFECT_PLAN, WaveRows, add_extras, extra_roles, plant_defects
-from pipeline.demo.dropout import draw_response
+from pipeline.demo.defects import (
+    DEFECT_PLAN,
+    WaveRows,
+    add_extras,
+    extra_roles,
+    plant_defects,
+    wave_plan,
+)
+from pipeline.demo.dropout import draw_later_responses, draw_response
 from pipeline.demo.frames import finish_wave
 from pipeline.demo.items import add_item_missingness, item_responses
 from pipeline.demo.latent import latent_scores
@@ -34,6 +42,7 @@ from pipeline.demo.layout import (
     ITEM_COLUMNS,
     T2_HAS_GENDER,
     WAVES,
+    wave_ids,
 )
 from pipeline.demo.params import TRUE_PARAMS, DemoParams
 from pipeline.demo.population import Population, draw_population
@@ -53,10 +62,10 @@ class DemoStudy:
     seed: int = DEFAULT_SEED
 
 
-def _n_extra() -> int:
-    """Extra (non-panel) people needed by the defect plan."""
+def _n_extra(waves: tuple[str, ...] = WAVES) -> int:
+    """Extra (non-panel) people needed by the defect plan of ``waves``."""
     plan = DEFECT_PLAN
-    n_unmatched = plan["T1"]["unmatched_followup"] + plan["T2"]["unmatched_followup"]
+    n_unmatched = sum(wave_plan(w)["unmatched_followup"] for w in waves[1:])
     return plan["T0"]["missing_id"] + plan["T1"]["missing_id"] + n_unmatched
 
 
@@ -84,7 +93,7 @@ def _latent_table(
     """Ground truth: one row per simulated person and wave (latent scores, response flags)."""
     is_panel = pop.is_panel
     parts = []
-    for t, w in enumerate(WAVES):
+    for t, w in enumerate(wave_ids(len(responded))):
         parts.append(
             pd.DataFrame(
                 {
@@ -104,25 +113,37 @@ def _latent_table(
 
 
 def simulate_demo(
-    seed: int = DEFAULT_SEED, n: int = DEFAULT_N, params: DemoParams = TRUE_PARAMS
+    seed: int = DEFAULT_SEED, n: int = DEFAULT_N, params: DemoParams = TRUE_PARAMS, waves: int = 3
 ) -> DemoStudy:
-    """Simulate the demo study: raw frames (defects included) plus the ground truth."""
+    """Simulate the demo study: raw frames (defects included) plus the ground truth.
+
+    ``waves`` > 3 continues the study (same people, the latent process, dropout and dates
+    continuing; random stream keyed ``.../waves=<W>``, so the demo's three waves are unchanged
+    only for ``waves`` = 3); ``waves`` < 3 keeps the first waves of the three-wave study.
+    """
     if n < 100:
         raise ValueError("the demo study needs n >= 100 baseline participants")
+    if waves < 1:
+        raise ValueError("the demo study needs at least one wave")
+    if waves < 3:
+        return _first_waves(simulate_demo(seed, n, params, 3), waves)
     p = params
-    rng = np.random.default_rng(seed_for(seed, f"demo/simulate/n={n}"))
-    n_extra = _n_extra()
-    eta, ri = latent_scores(rng, n + n_extra, p)
-    items = [item_responses(rng, eta[:, t], p) for t in range(3)]
+    key = f"demo/simulate/n={n}" + (f"/waves={waves}" if waves != 3 else "")
+    rng = np.random.default_rng(seed_for(seed, key))
+    wids = wave_ids(waves)
+    n_extra = _n_extra(wids)
+    eta, ri = latent_scores(rng, n + n_extra, p, waves)
+    items = [item_responses(rng, eta[:, t], p) for t in range(waves)]
     add_item_missingness(rng, items, p)
-    pop = draw_population(rng, n, n_extra)
+    pop = draw_population(rng, n, n_extra, waves)
     resp1, resp2 = draw_response(rng, items, pop.age, pop.panel, n, p)
     responded = [pop.is_panel, resp1, resp2]
-    roles = extra_roles(pop.extras)
+    responded += draw_later_responses(rng, items, pop.age, pop.panel, responded, p)
+    roles = extra_roles(pop.extras, wids[3:])
     panel_set = set(pop.panel.tolist())
     frames: dict[str, pd.DataFrame] = {}
     manifests = []
-    for t, w in enumerate(WAVES):
+    for t, w in enumerate(wids):
         wv = WaveRows(w)
         for person in np.flatnonzero(responded[t]):
             wv.add(_base_row(pop, items, int(person), t))
@@ -133,6 +154,18 @@ def simulate_demo(
     defects = pd.concat(manifests, ignore_index=True)
     latent = _latent_table(pop, eta, ri, responded)
     return DemoStudy(frames=frames, latent=latent, defects=defects, params=p, seed=seed)
+
+
+def _first_waves(study: DemoStudy, waves: int) -> DemoStudy:
+    """The first ``waves`` waves of a simulated study (frames, ground truth, defects)."""
+    keep = wave_ids(waves)
+    return DemoStudy(
+        frames={w: study.frames[w] for w in keep},
+        latent=study.latent[study.latent["wave"].isin(keep)].reset_index(drop=True),
+        defects=study.defects[study.defects["wave"].isin(keep)].reset_index(drop=True),
+        params=study.params,
+        seed=study.seed,
+    )
 
 
 def simulate_study(seed: int, n: int = DEFAULT_N) -> dict[str, pd.DataFrame]:

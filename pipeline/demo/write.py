@@ -1,7 +1,8 @@
 """Write the demo study: the three wave files named in ``config/config.yaml`` (T0 CSV, T1 XLSX,
-T2 SPSS .sav), the manifest of planted defects and README.md. Byte-identical for the same seed
-(and the same pandas, openpyxl and pyreadstat versions): the only time written into the files
-is a stamp derived from the data (09:00 on the day after the last completion date)."""
+T2 SPSS .sav; with ``waves`` > 3 one CSV per later wave), the manifest of planted defects and
+README.md (for the demo's three waves only: its text describes them). Byte-identical for the
+same seed (and the same pandas, openpyxl and pyreadstat versions): the only time written into
+the files is a stamp derived from the data (09:00 on the day after the last completion date)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from pipeline.demo.layout import (
     DATE_COLUMN,
     DEFAULT_N,
     DEFAULT_SEED,
-    FILES,
     MANIFEST_FILE,
     README_FILE,
-    WAVES,
+    wave_file,
 )
+from pipeline.demo.params import TRUE_PARAMS, DemoParams
 from pipeline.demo.readme import render_readme
 from pipeline.demo.simulate import simulate_demo
 
@@ -35,23 +36,32 @@ def file_stamp(frames: dict[str, pd.DataFrame]) -> dt.datetime:
 
 
 def write_demo(
-    out_dir: str | Path, seed: int = DEFAULT_SEED, n: int = DEFAULT_N, readme: bool = True
+    out_dir: str | Path,
+    seed: int = DEFAULT_SEED,
+    n: int = DEFAULT_N,
+    readme: bool = True,
+    waves: int = 3,
+    params: DemoParams = TRUE_PARAMS,
 ) -> dict[str, Path]:
-    """Write the three wave files, the defect manifest and (optionally) README.md to ``out_dir``.
+    """Write the wave files, the defect manifest and (optionally, three waves only) README.md.
 
-    Returns the paths by key: ``T0``, ``T1``, ``T2``, ``defects`` and ``readme``.
+    Returns the paths by key: one per wave (``T0``, ``T1``, ...), ``defects`` and ``readme``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    study = simulate_demo(seed, n)
-    paths = {w: out / FILES[w] for w in WAVES}
+    study = simulate_demo(seed, n, params, waves)
+    paths = {w: out / wave_file(w) for w in study.frames}
     stamp = file_stamp(study.frames)
-    paths["T0"].write_bytes(csv_bytes(study.frames["T0"]))
-    paths["T1"].write_bytes(xlsx_bytes(study.frames["T1"], stamp))
-    write_sav(study.frames["T2"], paths["T2"], stamp)
+    for w, frame in study.frames.items():
+        if w == "T1":
+            paths[w].write_bytes(xlsx_bytes(frame, stamp))
+        elif w == "T2":
+            write_sav(frame, paths[w], stamp)
+        else:
+            paths[w].write_bytes(csv_bytes(frame))
     paths["defects"] = out / MANIFEST_FILE
     paths["defects"].write_bytes(csv_bytes(study.defects))
-    if readme:
+    if readme and waves == 3:
         paths["readme"] = out / README_FILE
         paths["readme"].write_text(render_readme(study), encoding="utf-8")
     return paths

@@ -23,6 +23,7 @@ from pipeline.findings.headlines import headline
 from pipeline.findings.mediation import mediation_findings
 from pipeline.findings.not_run import not_run_rows
 from pipeline.findings.participation import participation_findings
+from pipeline.findings.public import count_texts
 from pipeline.findings.robustness import tipping_result, tipping_row
 from pipeline.findings.sentences import describe_row, sentence
 from pipeline.findings.settings import FindingsSettings
@@ -78,6 +79,8 @@ def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping |
     if s.runs("crosslag"):
         rows += crosslag_findings(t("crosslag"), t("crosslag_status"), s)
     apply_agreement(rows, keep=lambda r: r["method"] != "mi_delta_adjusted")
+    for r, shown in zip(rows, count_texts(rows, s.min_cell, t("flow_public"))):
+        r["_shown_counts"] = shown  # the counts as findings_public.csv prints them
     primaries = {r["finding_id"]: r for r in rows if r["role"] == "primary"}
     for r in rows:
         p = primaries.get(r.get("_claim") or claim_id(r["finding_id"]))

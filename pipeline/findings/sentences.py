@@ -6,8 +6,9 @@ grade (GRADE guidance 26: :func:`~pipeline.wording.change_verb`,
 :func:`~pipeline.wording.association_phrase`); never causal in this single-group design;
 MAR-based methods say so; a stand-in method says which method could not give the number and
 why; mediation sentences name the n with the outcome and that mediators and outcome were
-measured at the same wave (associations, not effects); counts go through
-:func:`pipeline.disclosure.format_count` (never a count below ``disclosure.min_cell``).
+measured at the same wave (associations, not effects); counts are printed as the public table
+prints them (:func:`pipeline.findings.public.count_texts`: never a count below
+``disclosure.min_cell``, nor one a few short of another printed count).
 Sensitivity rows get a sentence only when they disagree with the primary row.
 """
 
@@ -83,6 +84,14 @@ def _n(x: float, s: FindingsSettings) -> str:
     return format_count(x, s.min_cell) if math.isfinite(x) else "an unknown number of"
 
 
+def _count(row: dict, col: str, s: FindingsSettings) -> str:
+    """A count of the row as the public table prints it (``_shown_counts``, set by
+    :func:`pipeline.findings.public.count_texts`: "<10", or a range where it would differ from
+    another printed count by a few); else :func:`_n`."""
+    shown = (row.get("_shown_counts") or {}).get(col)
+    return shown if shown else _n(num(row, col), s)
+
+
 def _ci(row: dict, dec: int) -> str:
     return fmt_ci(num(row, "ci_lower"), num(row, "ci_upper"), dec, text(row, "ci_label"))
 
@@ -96,12 +105,14 @@ def _how(row: dict, s: FindingsSettings, where: str) -> str:
     """Who contributes and under which assumption, e.g. "Estimated by FIML from all 630 people
     with any answers (178 answered at about 4 months); this assumes ..."."""
     m, n, n_obs = text(row, "method"), num(row, "n_contributing"), num(row, "n_observed")
-    obs = f" ({_n(n_obs, s)} answered {where})" if math.isfinite(n_obs) else ""
+    obs = f" ({_count(row, 'n_observed', s)} answered {where})" if math.isfinite(n_obs) else ""
     if m == "complete_case":
-        return (f"Based on the {_n(n if math.isfinite(n) else n_obs, s)} people who answered at "
+        cnt = _count(row, "n_contributing" if math.isfinite(n) else "n_observed", s)
+        return (f"Based on the {cnt} people who answered at "
                 "both times; people who left may differ from those who stayed.")
     mar = "; " + MAR_WORDS if "mar_assumption" in split_caveats(text(row, "caveats")) else ""
-    return f"Estimated by {_mname(m)} from {_n(n, s)} people with any answers{obs}{mar}."
+    return (f"Estimated by {_mname(m)} from {_count(row, 'n_contributing', s)} people with any "
+            f"answers{obs}{mar}.")
 
 
 def _fragile_words(t: dict, s: FindingsSettings) -> str:
@@ -133,7 +144,7 @@ def _extras(row: dict, s: FindingsSettings, where: str, ctx: dict) -> list[str]:
                        f"this estimate ({why.rstrip('.')}), so {_mname(c.split(':', 1)[1])} "
                        "stands in.")
     if "small_n" in cav:
-        out.append(f"Only {_n(num(row, 'n_observed'), s)} people answered {where}, so the "
+        out.append(f"Only {_count(row, 'n_observed', s)} people answered {where}, so the "
                    "estimate is imprecise.")
     if "fragile_to_mnar" in cav and ctx.get("tipping"):
         out.append(_fragile_words(ctx["tipping"], s))
@@ -195,10 +206,11 @@ def _mediation(row: dict, s: FindingsSettings, ctx: dict) -> str:
     if ev == "not_estimable":
         return (f"The {what.split(',')[0]} of the mediation analysis could not be estimated: "
                 f"{text(row, 'message').rstrip('.') or 'no result'}.")
-    n, n_out = num(row, "n_contributing"), num(row, "n_observed")
+    n_out = num(row, "n_observed")
     y_plain = re.sub(r"\s*\([^)]*\)", "", y.split(" at ")[0])
-    who = (f"Among {_n(n, s)} people ({_n(n_out, s)} of them with {y_plain} measured)"
-           if math.isfinite(n_out) else f"Among {_n(n, s)} people")
+    n_all, n_y = _count(row, "n_contributing", s), _count(row, "n_observed", s)
+    who = (f"Among {n_all} people ({n_y} of them with {y_plain} measured)"
+           if math.isfinite(n_out) else f"Among {n_all} people")
     est = num(row, "estimate")
     head = (f"{who}, {x} {association_phrase(ev, est)} {y} ({what}: {fmt_num(est, dec)} "
             f"{units}, {_ci(row, dec)}).")
@@ -331,7 +343,7 @@ def describe_row(row: dict, s: FindingsSettings) -> tuple[str, str]:
     label = lower_first(s.scales[c].label) if c in s.scales else c
     m = _mname(text(row, "method"))
     n = num(row, "n_contributing")
-    n_txt = f", {format_count(n, s.min_cell)} people" if math.isfinite(n) else ""
+    n_txt = f", {_count(row, 'n_contributing', s)} people" if math.isfinite(n) else ""
     if kind == "change":
         return (f"Did {label} change between {s.baseline.phrase} and {s.wave(w).phrase}?",
                 f"difference in mean {label}, {w} \u2212 {s.baseline.id}{n_txt}, {m}")

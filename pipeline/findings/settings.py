@@ -22,7 +22,7 @@ from pipeline.plan import study_plan, switched_off
 from pipeline.settings import apply_defaults, section_settings
 from pipeline.status import Status
 from pipeline.wording import lower_first as _lower
-from pipeline.wording import score_range, units_text
+from pipeline.wording import units_text
 
 __all__ = ["SECTION", "CORE_KEYS", "ScaleWords", "WaveWords", "ChainWords", "FindingsSettings",
            "InactiveAnalysis", "ANALYSIS_TITLES", "from_config", "inactive"]
@@ -157,7 +157,7 @@ def from_config(cfg: Config) -> FindingsSettings:
     md = missing_data_settings(cfg)
     scales = {}
     for k, sc in cfg.scales.items():
-        lo, hi = score_range(sc.range, len(sc.items), sc.score)
+        lo, hi = sc.score_range
         label = sc.label or k
         scales[k] = ScaleWords(label, lo, hi, sc.score, units_text(label, lo, hi, sc.score))
     waves = tuple(WaveWords(w.id, _lower(w.label or w.id), float(w.months)) for w in cfg.waves)

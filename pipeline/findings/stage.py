@@ -49,5 +49,5 @@ def run(cfg: Config, io: StageIO) -> None:
                if "summary" in io.inputs else {})
     table = build_findings(tables, summary, s)
     write_table(table, io.output("table"))
-    write_table(public_findings(table, s.min_cell), io.output("public"))
+    write_table(public_findings(table, s.min_cell, tables["flow_public"]), io.output("public"))
     log.info("findings: %d rows (%d primary)", len(table), int((table["role"] == "primary").sum()))

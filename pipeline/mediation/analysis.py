@@ -19,10 +19,11 @@ from pipeline.stats.mice import mice
 __all__ = ["estimators", "run_analyses"]
 
 
-def estimators(settings: MediationSettings, seed: int,
-               impute_fn: ImputeFn | None = None) -> dict[str, MediationEstimator]:
+def estimators(settings: MediationSettings, seed: int, impute_fn: ImputeFn | None = None,
+               processes: int = 1) -> dict[str, MediationEstimator]:
     """Method -> estimator, in the configured order. ``impute_fn`` (default: MICE with the
-    study's imputation model) imputes the bootstrap samples of the ``mi`` method."""
+    study's imputation model) imputes the bootstrap samples of the ``mi`` method;
+    ``processes`` (the rule's threads) run the FIML bootstrap (``fiml.se: bootstrap``)."""
     common = {"seed": seed, "conf": settings.bootstrap.conf, "min_df": settings.min_df,
               "warn_n": settings.warn_n}
     b, mi = settings.bootstrap, settings.mi
@@ -34,18 +35,20 @@ def estimators(settings: MediationSettings, seed: int,
                                                        **common),
         "mi": lambda: BootMI(B=mi.B, M=mi.M, impute_fn=impute_fn, **common),
         "fiml": lambda: FIMLMonteCarlo(mc_draws=settings.mc_draws, se=settings.fiml_se,
-                                       **common),
+                                       bootstrap_B=settings.fiml_bootstrap_B,
+                                       processes=processes, **common),
     }
     return {m: make[m]() for m in settings.methods}
 
 
 def run_analyses(wide: pd.DataFrame, settings: MediationSettings, seed: int,
-                 impute_fn: ImputeFn | None = None
+                 impute_fn: ImputeFn | None = None, processes: int = 1
                  ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
     """Method -> stacked result tables, method -> stacked status rows (every analysis), each
-    with a ``primary`` column (True for ``settings.primary``)."""
+    with a ``primary`` column (True for ``settings.primary``). ``processes``: worker processes
+    of the FIML bootstrap (results do not depend on it)."""
     tables, statuses = {}, {}
-    for method, est in estimators(settings, seed, impute_fn).items():
+    for method, est in estimators(settings, seed, impute_fn, processes).items():
         table, status = est.fit_all(wide, settings.analyses)
         tables[method] = table.assign(primary=(method == settings.primary))
         statuses[method] = status.assign(primary=(method == settings.primary))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from pipeline.mediation.bootstrap import (
     IndexPlan,
@@ -20,13 +21,19 @@ from pipeline.mediation.bootstrap import (
     bca_ci,
     bootstrap_draws,
     jackknife_effects,
-    percentile_ci,
-    quantile_mc_se,
+    percentile_ci_mcse,
 )
 from pipeline.mediation.effects import effect_definitions, effect_values
 from pipeline.mediation.estimator import MediationEstimator, MediationResult, job_key
 from pipeline.mediation.frame import ChainData, chain_data, check_design
-from pipeline.mediation.ols import Layout, chain_coefficients, gram, ols_equations, standardise
+from pipeline.mediation.ols import (
+    Layout,
+    OLSEquation,
+    chain_coefficients,
+    gram,
+    ols_equations,
+    standardise,
+)
 from pipeline.mediation.spec import MediationSpec
 from pipeline.mediation.table import build_table
 from pipeline.seeds import seed_for
@@ -39,43 +46,61 @@ PATH_TYPES = ("a", "d", "b", "direct", "covariate", "total")
 def fit_chain(data: ChainData, plan: ResamplePlan | IndexPlan, *, ci: str, conf: float,
               analysis: str = "mediation", method: str = "complete_case",
               chunk_draws: int | None = None) -> tuple[pd.DataFrame, np.ndarray, int]:
-    """Estimate the chain on a complete design; return (table, bootstrap draws, failed draws)."""
+    """Estimate the chain on a complete design; return (table, bootstrap draws, failed draws).
+
+    Bootstrap SEs and intervals are computed only for the rows that report them (indirect
+    effects, their total, contrasts, standardised effects); path rows take the OLS t results.
+    Percentile intervals and the Monte Carlo SEs of their bounds come from one partition
+    (:func:`percentile_ci_mcse`), the one rule for percentile intervals in the package."""
     layout = Layout(n_cov=data.n_cov, k=data.k)
     Zs, scaling = standardise(data.Z)
     defs = effect_definitions(data.names, layout)
     est = effect_values(chain_coefficients(gram(Zs), layout, scaling), layout)
     draws, n_failed = bootstrap_draws(Zs, layout, scaling, plan, chunk_draws, analysis)
-    se = draws.std(axis=0, ddof=1)
+    size = len(defs)
+    se, stat, pval, df, lo, hi, mc_lo, mc_hi = (np.full(size, np.nan) for _ in range(8))
+    boot = np.array([d.effect_type not in PATH_TYPES for d in defs])
+    sel = draws[:, boot]
+    se[boot] = sel.std(axis=0, ddof=1)
     if ci == "bca":
-        lo, hi = bca_ci(est, draws, jackknife_effects(Zs, layout, scaling), conf)
-        mc_lo = mc_hi = np.full(len(defs), np.nan)
+        jack = jackknife_effects(Zs, layout, scaling)[:, boot]
+        lo[boot], hi[boot] = bca_ci(est[boot], sel, jack, conf)
     else:
-        lo, hi = percentile_ci(draws, conf)
-        mc_lo, mc_hi = (quantile_mc_se(draws, p) for p in ((1 - conf) / 2, (1 + conf) / 2))
-    df = np.full(len(defs), np.nan)
-    stat = np.full(len(defs), np.nan)
-    pval = np.full(len(defs), np.nan)
-    ci_method = np.array([ci] * len(defs), dtype=object)
-    eqs = ols_equations(Zs, layout, scaling)
-    col = {name: i + 1 for i, name in enumerate(data.names)}
-    by_outcome = {e.outcome: e for e in eqs[:-1]}
-    for r, d in enumerate(defs):
-        if d.effect_type not in PATH_TYPES:
-            continue
-        if d.effect_type == "total":
-            eq, pos = eqs[-1], 0
-        else:
-            eq = by_outcome[col[d.lhs]]
-            pos = eq.regressors.index(col[d.rhs])
-        lo_t, hi_t = eq.ci(conf)
-        est[r], se[r], stat[r], pval[r] = eq.est[pos], eq.se[pos], eq.t[pos], eq.pvalue[pos]
-        lo[r], hi[r] = lo_t[pos], hi_t[pos]
-        df[r], mc_lo[r], mc_hi[r] = eq.df, 0.0, 0.0
-        ci_method[r] = "ols_t"
+        lo[boot], hi[boot], mc_lo[boot], mc_hi[boot] = percentile_ci_mcse(sel, conf)
+    ci_method = np.where(boot, ci, "ols_t").astype(object)
+    rows = _path_rows(defs, data.names, ols_equations(Zs, layout, scaling), conf)
+    for r, (e, s_, t, p, lo_t, hi_t, d) in rows.items():
+        est[r], se[r], stat[r], pval[r], lo[r], hi[r], df[r] = e, s_, t, p, lo_t, hi_t, d
+        mc_lo[r] = mc_hi[r] = 0.0
     table = build_table(defs, est, se, stat, pval, lo, hi, ci_method, analysis, method,
                         data.n, draws.shape[0], df=df, conf=conf, mcse_lower=mc_lo,
                         mcse_upper=mc_hi)
     return table, draws, n_failed
+
+
+def _path_rows(defs: list, names: tuple[str, ...], eqs: list[OLSEquation], conf: float
+               ) -> dict[int, tuple[float, ...]]:
+    """``row -> (est, se, t, p, ci_lower, ci_upper, df)`` of every path row from its OLS
+    equation (t statistics, p values and intervals computed once per equation)."""
+    col = {name: i + 1 for i, name in enumerate(names)}
+    start = np.cumsum([0] + [len(e.est) for e in eqs])
+    est, se = np.concatenate([e.est for e in eqs]), np.concatenate([e.se for e in eqs])
+    dfs = np.repeat([e.df for e in eqs], np.diff(start))
+    t = est / se
+    pval = 2 * stats.t.sf(np.abs(t), dfs)          # one SciPy call per statistic, not per row
+    half = stats.t.ppf(0.5 + conf / 2, dfs) * se
+    by_outcome = {e.outcome: i for i, e in enumerate(eqs[:-1])}
+    out = {}
+    for r, d in enumerate(defs):
+        if d.effect_type not in PATH_TYPES:
+            continue
+        if d.effect_type == "total":
+            i = start[-2]
+        else:
+            e = by_outcome[col[d.lhs]]
+            i = start[e] + eqs[e].regressors.index(col[d.rhs])
+        out[r] = (est[i], se[i], t[i], pval[i], est[i] - half[i], est[i] + half[i], dfs[i])
+    return out
 
 
 class CompleteCaseBootstrap(MediationEstimator):

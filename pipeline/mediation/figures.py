@@ -20,6 +20,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import transforms
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.transforms import Bbox
 
@@ -288,12 +289,18 @@ def plot_indirect_forest(tables_by_method: Mapping[str, pd.DataFrame], path: str
     y_units = str(first["y_units"].iloc[0]) if "y_units" in first else "outcome units"
     level = float(first["ci_level"].iloc[0]) if "ci_level" in first else 0.95
     x_name = spec.describe("x") if spec is not None else "X"
-    ax.set_xlabel(_wrap(f"effect in {y_units} per point of {x_name}, with {100 * level:g}% CI "
-                        "(bold: serial indirect effect)", 95))
+    xlabel = _wrap(f"effect in {y_units} per point of {x_name}, with {100 * level:g}% CI "
+                   "(bold: serial indirect effect)", 95)
+    ax.set_xlabel(xlabel)
     if spec is not None:
         ax.set_title(_wrap(f"Effects of {spec.describe('x')} on {spec.describe('y')}", 90),
                      fontsize=10)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.1), fontsize=8, ncol=1)
+    # below the tick labels and the (up to two-line) axis label, a fixed distance in inches, so
+    # it never overlaps the label however tall the figure is (two methods make a short figure)
+    below = transforms.ScaledTranslation(0, -0.45 - 0.2 * (xlabel.count("\n") + 1),
+                                         fig.dpi_scale_trans)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, 0), bbox_transform=ax.transAxes + below,
+              fontsize=8, ncol=1)
     ax.grid(axis="x", color="0.92", lw=0.6)
     return save_figure(fig, path)
 

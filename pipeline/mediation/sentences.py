@@ -36,7 +36,12 @@ from pipeline.wording import (
     units_text,
 )
 
-__all__ = ["fmt", "describe_mediation"]
+__all__ = ["fmt", "describe_mediation", "bootstrap_se_text"]
+
+
+def bootstrap_se_text(B: int, ci: str = "percentile") -> str:
+    """The name of bootstrap standard errors and intervals: "bootstrap (B = 2000, percentile)"."""
+    return f"bootstrap (B = {B}, {ci})"
 
 
 def fmt(v: float) -> str:

@@ -19,7 +19,6 @@ from pipeline.missing_data.settings import from_config as missing_data_settings
 from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
 from pipeline.status import Status
-from pipeline.wording import score_range
 
 __all__ = ["SECTION", "CORE_KEYS", "BootstrapSettings", "BootMISettings", "MediationSettings",
            "from_config", "inactive", "outcome_constructs"]
@@ -59,7 +58,8 @@ class MediationSettings:
 
     ``methods``: estimated in this order; ``primary``: ``missing_data.primary`` (the method
     flagged ``primary`` in the tables); ``mc_draws``: Monte Carlo draws of the FIML intervals;
-    ``fiml_se``: ``robust`` (MLR, default) or ``standard`` FIML standard errors;
+    ``fiml_se``: ``robust`` (MLR, default), ``standard`` or ``bootstrap`` FIML standard errors;
+    ``fiml_bootstrap_B``: case resamples of the FIML bootstrap (``fiml_se == "bootstrap"``);
     ``min_df``/``warn_n``: estimability rules; ``analyses``: one spec per configured chain.
     """
 
@@ -72,6 +72,7 @@ class MediationSettings:
     warn_n: int
     analyses: tuple[MediationSpec, ...]
     fiml_se: str = "robust"
+    fiml_bootstrap_B: int = 2000
     # analyses that wait for a wave (a half-longitudinal design with two waves so far):
     # (name, label, reason); not in ``analyses``, reported with status waits_for_data
     waiting: tuple[tuple[str, str, str], ...] = ()
@@ -133,7 +134,7 @@ def from_config(cfg: Config) -> MediationSettings:
     waiting = _waiting(s["analyses"], len(cfg.wave_ids))
     specs = build_specs({k: a for k, a in s["analyses"].items() if k not in waiting},
                         {k: sc.label for k, sc in cfg.scales.items()}, cfg.wave_ids, covariates)
-    ranges = {k: (*score_range(sc.range, len(sc.items), sc.score), sc.score)
+    ranges = {k: (*sc.score_range, sc.score)
               for k, sc in cfg.scales.items()}
     specs = tuple(replace(spec, scale_ranges=ranges) for spec in specs)
     b, m = s["bootstrap"], s["mi"]
@@ -149,5 +150,6 @@ def from_config(cfg: Config) -> MediationSettings:
         warn_n=s["warn_n"],
         analyses=specs,
         fiml_se=s["fiml"]["se"],
+        fiml_bootstrap_B=s["fiml"]["bootstrap_B"],
         waiting=tuple((k, label, why) for k, (label, why) in waiting.items()),
     )

@@ -21,7 +21,7 @@ log = logging.getLogger("pipeline.mediation")
 def run(cfg: Config, io: StageIO) -> None:
     settings = from_config(cfg)
     wide = pd.read_parquet(io.input("wide"))
-    tables, statuses = run_analyses(wide, settings, cfg.seed)
+    tables, statuses = run_analyses(wide, settings, cfg.seed, processes=io.threads)
     status = pd.concat([stack(statuses), waiting_rows(settings)], ignore_index=True) \
         if settings.waiting else stack(statuses)
     for _, row in status.iterrows():

@@ -7,7 +7,9 @@ enter the estimate: complete cases, everyone with any data for FIML, every recor
 ``n_outcome`` (people with the outcome observed), the units and score ranges of X and Y
 (:mod:`pipeline.mediation.units`) and ``caveats`` (';'-separated codes of the findings table:
 ``mar_assumption`` for FIML and MI, ``concurrent_mediators`` when a mediator is measured at the
-outcome's wave, ``small_n`` below ``warn_n``).
+outcome's wave, ``small_n`` below ``warn_n``). ``B``: the resamples or draws behind the
+simulation-based intervals (bootstrap resamples; Monte Carlo draws for FIML, or its bootstrap
+resamples with ``fiml.se: bootstrap``, whose ``ci_method`` is then ``percentile``).
 """
 
 from __future__ import annotations
@@ -50,13 +52,13 @@ def build_table(defs: Sequence[EffectDef], est, se, stat, pvalue, lo, hi, ci_met
         "rhs": [d.rhs for d in defs],
         "label": [d.label for d in defs],
         "path": [d.path for d in defs],
-        "est": arr(est), "se": arr(se), "z_or_t": arr(stat), "pvalue": arr(pvalue),
-        "df": arr(df), "ci_lower": arr(lo), "ci_upper": arr(hi), "ci_level": arr(conf),
+        "est": arr(est), "se": arr(se), "z_or_t": arr(stat), "df": arr(df),
+        "pvalue": arr(pvalue), "ci_lower": arr(lo), "ci_upper": arr(hi), "ci_level": arr(conf),
         "ci_method": arr(ci_method, dtype=object),
         "ci_lower_mcse": arr(mcse_lower), "ci_upper_mcse": arr(mcse_upper),
         "n": int(n), "B": int(B),
     })
-    return df[TABLE_COLUMNS]
+    return df  # built in TABLE_COLUMNS order (no reselection copy)
 
 
 def empty_table() -> pd.DataFrame:

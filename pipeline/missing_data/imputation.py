@@ -2,8 +2,8 @@
 
 The sampler is :func:`pipeline.stats.mice.mice` (MICE with predictive mean matching, van Buuren
 2018; in R ``mice::mice(data, method = "pmm")``). Here: which columns enter it, what happens to
-columns nobody answered, and the tables that document the run (settings per variable, the stacked
-imputations, the stage summary).
+columns nobody answered, and the tables that document the run (settings per variable, the
+imputed cells written to the imputations file, the stage summary).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pipeline.stage_io import imp_column
 from pipeline.stats.convergence import RHAT_WARN, trace_rhat
 from pipeline.stats.mice import MICEResult, MiceSettings, mice
 
-__all__ = ["impute", "excluded_variables", "stacked_imputations", "settings_table",
+__all__ = ["impute", "excluded_variables", "imputed_cells", "settings_table",
            "chain_traces", "observed_and_imputed", "summary_record", "METHOD_TEXT",
            "convergence_rows", "imputation_log", "LOG_COLUMNS"]
 
@@ -103,12 +104,29 @@ def max_rhat(log_table: pd.DataFrame) -> float | None:
     return float(np.nanmax(vals)) if np.isfinite(vals).any() else None
 
 
-def stacked_imputations(result: MICEResult, columns: Sequence[str]) -> pd.DataFrame:
-    """The m completed data sets stacked (pid, the imputation columns, ``_imp`` = 0..m-1)."""
-    return pd.concat(
-        [imp[["pid", *columns]].assign(_imp=i) for i, imp in enumerate(result.imputations)],
-        ignore_index=True,
-    )
+def imputed_cells(result: MICEResult) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """(cells, levels): one row per missing cell of every imputed variable (``variable``,
+    ``pid``) with its value in each imputation (``imp_0`` ... ``imp_<m-1>``; the category code
+    of a categorical variable, whose categories as text are ``levels[variable]``). With the
+    clean wide table they give back every completed data set
+    (:func:`pipeline.stage_io.read_imputed`): m x (missing cells), not m x (the wide table)
+    (issue 15)."""
+    sets = result.imputations
+    pid = sets.data["pid"].to_numpy(dtype=object)
+    parts, levels = [], {}
+    for name in result.variables:
+        mask = np.asarray(result.missing_mask[name], dtype=bool)
+        values = sets.cells[name]
+        part = pd.DataFrame({"variable": name, "pid": pid[mask]})
+        part = pd.concat([part, pd.DataFrame(values.T, columns=[imp_column(i) for i in
+                                                                range(result.m)])], axis=1)
+        parts.append(part)
+        if sets.vars[name].categorical:
+            levels[name] = [str(v) for v in sets.vars[name].levels]
+    if not parts:
+        return pd.DataFrame(columns=["variable", "pid", *map(imp_column, range(result.m))]
+                            ).astype({"variable": object, "pid": object}), levels
+    return pd.concat(parts, ignore_index=True), levels
 
 
 def variable_roles(columns: Sequence[str], estimand: Sequence[str], scales: Sequence[str],
@@ -184,16 +202,17 @@ def chain_traces(result: MICEResult) -> pd.DataFrame:
 
 def observed_and_imputed(result: MICEResult, max_imputations: int = 20
                          ) -> dict[str, pd.DataFrame]:
-    """Imputed variable -> its observed values (rows of the first completed data set) and its
-    imputed values in the first ``max_imputations`` imputations, as one table with columns
-    ``value`` (the variable's own dtype), ``imputed`` (bool) and ``imputation`` (-1: observed)."""
-    first = result.imputations[0] if result.imputations else None
-    sets = result.imputations[:max_imputations]
+    """Imputed variable -> its observed values and its imputed values in the first
+    ``max_imputations`` imputations, as one table with columns ``value`` (the variable's own
+    dtype), ``imputed`` (bool) and ``imputation`` (-1: observed). Built from the imputed
+    cells, one variable at a time (no completed data set is made)."""
+    sets = result.imputations
+    k = min(len(sets), max_imputations)
     out = {}
     for name in result.variables:
         mask = result.missing_mask[name].to_numpy()
-        parts = [first.loc[~mask, name]] + [d.loc[mask, name] for d in sets]
-        labels = [-1] + list(range(len(sets)))
+        parts = [sets.column(name, 0)[~mask]] + [sets.column(name, i)[mask] for i in range(k)]
+        labels = [-1] + list(range(k))
         out[name] = pd.DataFrame({
             "value": pd.concat(parts, ignore_index=True),
             "imputed": np.repeat([i >= 0 for i in labels], [len(p) for p in parts]),

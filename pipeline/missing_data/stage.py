@@ -25,9 +25,9 @@ from pipeline.missing_data.sentences import stand_in_note, tipping_sentence
 from pipeline.missing_data.settings import MissingDataSettings, from_config
 from pipeline.missing_data.skipped import write_without_estimand
 from pipeline.seeds import seed_for
-from pipeline.stage_io import StageIO
+from pipeline.stage_io import StageIO, write_imputed_cells
 from pipeline.stats.tipping import tipping_in_sd
-from pipeline.tables import write_parquet, write_table
+from pipeline.tables import write_table
 
 log = logging.getLogger("pipeline.stats.mice")
 
@@ -75,7 +75,8 @@ def run(cfg: Config, io: StageIO) -> None:
     user_columns = s.columns is not None
     result = imputation.impute(wide, cols, s.mice, seed, user_columns)
     excluded = imputation.excluded_variables(result)
-    write_parquet(imputation.stacked_imputations(result, cols), io.output("imputations"))
+    cells, levels = imputation.imputed_cells(result)
+    write_imputed_cells(cells, result.m, list(cols), levels, io.output("imputations"))
     log_table = imputation.imputation_log(result)
     write_table(log_table, io.output("log"))
     e = _estimand(s, wide, str(io.input("wide")))

@@ -19,6 +19,7 @@ from pipeline.report.blocks import (
     fmt_interval,
     not_estimable,
 )
+from pipeline.report.counts import quality_counts
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.mechanisms_section import MAX_ROWS_IN_TEXT, lagged_table
 from pipeline.report.model import Code, Paragraph, Section, Table
@@ -51,7 +52,7 @@ def _reliability(inp: ReportInputs) -> Table | Paragraph:
         if small:
             r["message"] = f"fewer than {inp.min_cell} people: not shown"
         rows.append((inp.scale_label(r["scale"]), inp.wave_label(r["wave"]),
-                     fmt_count(r["n"], inp.min_cell),
+                     fmt_count(r.get("n_shown", r["n"]), inp.min_cell),
                      f"{fmt_num(r['alpha'])} ({fmt_ci(r['alpha_ci_lower'], r['alpha_ci_upper'])})"
                      if ok else "not estimable", fmt_num(r["omega"]) if ok else "not estimable",
                      "" if ok or is_missing(r["message"]) else str(r["message"])))
@@ -85,7 +86,7 @@ def _missing_methods(inp: ReportInputs) -> list:
         rows = tuple((str(r["method"]).replace("_", " "), "yes" if str(r["primary"]) == "True"
                       else "no", fmt_est(r["estimate"], dp),
                       fmt_interval(r["ci_lower"], r["ci_upper"], dp),
-                      fmt_p(r["pvalue"]), fmt_count(r["n"], inp.min_cell))
+                      fmt_p(r["pvalue"]), fmt_count(r.get("n_shown", r["n"]), inp.min_cell))
                      for r in prim.to_dict("records"))
         ch = inp.findings[(inp.findings["kind"] == "change") & (inp.findings["role"] == "primary")]
         adjusted = ch["ci_label"].astype(str).str.contains("adjusted").any()
@@ -160,6 +161,7 @@ def quality_appendix(inp: ReportInputs) -> Section:
     g = dq.fillna({"reason": ""}).groupby(["wave", "measure", "reason"], sort=False,
                                            as_index=False)["n"].sum()
     shown = _hide_rows_read(suppress_within_groups(g, "n", ["wave", "measure"], inp.min_cell))
+    shown = quality_counts(shown, inp.min_cell, inp.table("attrition_flow_public"))
     rows = tuple((inp.wave_label(r["wave"]), str(r["measure"]).replace("_", " "),
                   str(r["reason"]), fmt_count(r["n"], inp.min_cell))
                  for r in shown.to_dict("records"))

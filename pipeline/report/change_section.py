@@ -20,7 +20,7 @@ from pipeline.report.blocks import (
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
 from pipeline.report.numfmt import fmt_count, fmt_num, fmt_pct, is_missing
-from pipeline.wording import decimals_for, fmt_range, score_range
+from pipeline.wording import decimals_for, fmt_range
 
 __all__ = ["change_section"]
 
@@ -82,9 +82,7 @@ def _rci_table(inp: ReportInputs, construct: str, label: str) -> Table | Notice 
 def _construct(inp: ReportInputs, key: str) -> Section:
     scale = inp.scales[key]
     label = inp.scale_label(key)
-    lo, hi = scale.range
-    if scale.score == "sum":  # the score's range, not the item's
-        lo, hi = lo * len(scale.items), hi * len(scale.items)
+    lo, hi = scale.score_range  # the score's range, not the item's
     blocks: list = []
     f = inp.findings[(inp.findings["kind"] == "change") & (inp.findings["construct"] == key)]
     status = inp.table("change_status")
@@ -148,7 +146,7 @@ def _entry_table(inp: ReportInputs) -> Table | None:
         if col not in b.index:
             continue
         r = b.loc[col]
-        lo, hi = score_range(sc.range, len(sc.items), sc.score)
+        lo, hi = sc.score_range
         d = decimals_for(lo, hi)
         people = fmt_count(r["n"], inp.min_cell)
         hidden = not people.isdigit()

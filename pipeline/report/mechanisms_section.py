@@ -34,6 +34,14 @@ _MODEL_NAMES = {"riclpm": "Random-intercept cross-lagged panel model (headline)"
                 "clpm": "Classic cross-lagged panel model (comparison only)"}
 
 
+def _fiml_ci_kind(e: pd.DataFrame) -> str:
+    """"; FIML: bootstrap (B = 2000, percentile)" when the FIML intervals are bootstrap ones."""
+    if "ci_method" not in e.columns or "B" not in e.columns:
+        return ""
+    f = e[(e["method"] == "fiml") & (e["ci_method"] == "percentile")]
+    return f"; FIML: bootstrap (B = {int(f['B'].iloc[0])}, percentile)" if len(f) else ""
+
+
 def _effects_table(est: pd.DataFrame, analysis: str) -> Table:
     e = est[est["effect_type"].isin(_EFFECTS)]
     methods = list(dict.fromkeys(e["method"]))
@@ -49,7 +57,8 @@ def _effects_table(est: pd.DataFrame, analysis: str) -> Table:
             val, ci = _est_ci(*(r[k].iloc[0] for k in ("est", "ci_lower", "ci_upper")))
             cells.append(f"{val} ({ci})")
         rows.append(tuple(cells))
-    return Table(caption="Effects (estimate and 95% CI) by method; the primary method first",
+    return Table(caption="Effects (estimate and 95% CI) by method; the primary method first"
+                 + _fiml_ci_kind(e),
                  header=("Effect",) + tuple(m.replace("_", " ") for m in methods),
                  rows=tuple(rows), key=f"effects_{analysis}")
 

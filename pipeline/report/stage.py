@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.report.build import build_report
+from pipeline.report.counts import print_counts
 from pipeline.report.html_render import to_html
 from pipeline.report.inputs import FINDINGS_COLUMNS, ReportInputs, WaveInfo
 from pipeline.report.settings import from_config
@@ -60,6 +61,8 @@ def _read_csvs(paths: list[Path]) -> dict[str, pd.DataFrame]:
 def gather(cfg: Config, io: StageIO) -> ReportInputs:
     """The report's inputs from the rule's declared input files."""
     findings = pd.read_csv(io.input("findings")).reindex(columns=FINDINGS_COLUMNS)
+    tables = _read_csvs(io.inputs_of("tables"))
+    findings = print_counts(findings, tables, cfg.min_cell, cfg.wave_ids[0])
     summaries = {name: json.loads(p.read_text(encoding="utf-8"))
                  for name in ("attrition", "impute") if name in io.inputs
                  for p in io.inputs_of(name)[:1]}
@@ -68,7 +71,7 @@ def gather(cfg: Config, io: StageIO) -> ReportInputs:
         waves=wave_infos(cfg, io.input("long") if "long" in io.inputs else None),
         scales=cfg.scales,
         min_cell=cfg.min_cell,
-        tables=_read_csvs(io.inputs_of("tables")),
+        tables=tables,
         summaries=summaries,
         models={p.stem: p.read_text(encoding="utf-8") for p in io.inputs_of("models")},
         figures={p.stem: p for p in io.inputs_of("figures") if p.suffix == ".svg"},

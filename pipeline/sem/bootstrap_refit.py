@@ -13,14 +13,12 @@ then refitted together in lock step, each with its own parameters, curvature and
    :func:`pipeline.sem.estimate.fisher_scoring` does; a draw not converged after ``ROUNDS``
    rounds (150 steps in all) has failed (lavaan: "no convergence"). Such draws sit on a nearly
    flat ridge (the model is empirically not identified in that resample: in the RI-CLPM
-   fixture, scoring + BFGS either never converges on them or wanders to estimates of +-100 for a
-   gain of 1e-3 in log-likelihood).
+   on ``panel_proper.csv``, scoring + BFGS either never converges on them or wanders to
+   estimates of +-100 for a gain of 1e-3 in log-likelihood).
 
-The gradient is computed in matrix form, without the Jacobian: with the moment gradients ``G``
-(of Sigma, observed block of the RAM matrices) and ``g`` (of mu), ``dL/dA = 2 B'G Omega +
-(B'g) mu_all'``, ``dL/dS = B'GB`` (off-diagonal elements twice), ``dL/dm = B'g``. Every array
-operation is per draw (batched linear algebra, einsum), so a draw's result does not depend on
-which other draws share its batch.
+The log-likelihood and gradient of a stack of draws come from :mod:`pipeline.sem.fiml_batch`
+(matrix form, per-draw batched linear algebra, so a draw's result does not depend on which
+other draws share its batch).
 """
 
 from __future__ import annotations
@@ -29,7 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.sem.fiml import LOG2PI, PatternData
+from pipeline.sem.fiml import PatternData
+from pipeline.sem.fiml_batch import chol_inv, free_rows, implied_batch
+from pipeline.sem.fiml_batch import loglik_grad as _loglik_grad
 from pipeline.sem.ram import RAMModel
 
 __all__ = ["RefitModel", "pattern_stats", "loglik_grad", "observed_information",
@@ -39,6 +39,7 @@ TOL = 1e-10        # Newton decrement at convergence (as fisher_scoring)
 FIRST_STEPS = 30   # quasi-Newton steps from the sample's curvature
 ROUNDS = 12        # then rounds restarted at the draw's expected information ...
 ROUND_STEPS = 10   # ... of this many quasi-Newton steps each
+STATS_ROWS = 50    # draws per matrix product of the pattern statistics (= bootstrap.BLOCK)
 
 
 @dataclass
@@ -59,13 +60,18 @@ class RefitModel:
             yc = pat.y - pat.ybar
             r, c = np.triu_indices(len(pat.obs))
             pats.append((pat.rows, yc, yc[:, r] * yc[:, c], pat.ybar))
-        scale = np.where((ram.kind == 1) & (ram.row_i != ram.row_j), 2.0, 1.0)
-        mod = cls(ram, pdat, np.asarray(theta, dtype=float),
-                  (ram.kind, ram.row_i, ram.row_j, scale), pats)
+        mod = cls(ram, pdat, np.asarray(theta, dtype=float), free_rows(ram), pats)
         info = observed_information(mod)
         if np.all(np.isfinite(info)) and np.linalg.eigvalsh(info).min() > 0:
             mod.metric = np.linalg.inv(info)
         return mod
+
+
+def _by_rows(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``w @ x`` in blocks of ``STATS_ROWS`` rows of ``w``: BLAS may round a row's product
+    differently with the number of rows (its kernels block the matrix), so a fixed block size
+    keeps each draw's statistics, and hence its refit, independent of the chunk it is in."""
+    return np.concatenate([w[i:i + STATS_ROWS] @ x for i in range(0, len(w), STATS_ROWS)])
 
 
 def pattern_stats(mod: RefitModel, counts: np.ndarray) -> list:
@@ -75,8 +81,8 @@ def pattern_stats(mod: RefitModel, counts: np.ndarray) -> list:
         w = counts[:, rows]
         n_b = w.sum(axis=1)
         safe = np.maximum(n_b, 1.0)[:, None]
-        d = (w @ yc) / safe
-        m2 = (w @ cross) / safe
+        d = _by_rows(w, yc) / safe
+        m2 = _by_rows(w, cross) / safe
         k = len(pat.obs)
         r, c = np.triu_indices(k)
         S = np.empty((len(n_b), k, k))
@@ -87,87 +93,11 @@ def pattern_stats(mod: RefitModel, counts: np.ndarray) -> list:
     return out
 
 
-def implied_batch(ram: RAMModel, theta: np.ndarray):
-    """Batched RAM: (B, Omega, mu_all) for a stack of parameter vectors (A, n_free)."""
-    A, m = theta.shape[0], len(ram.names)
-    vals = theta[:, ram.row_par]
-    a = np.repeat(ram.a0[None], A, axis=0)
-    s = np.repeat(ram.s0[None], A, axis=0)
-    mm = np.repeat(ram.m0[None], A, axis=0)
-    ka, ks, km = ram.kind == 0, ram.kind == 1, ram.kind == 2
-    a[:, ram.row_i[ka], ram.row_j[ka]] = vals[:, ka]
-    s[:, ram.row_i[ks], ram.row_j[ks]] = vals[:, ks]
-    s[:, ram.row_j[ks], ram.row_i[ks]] = vals[:, ks]
-    mm[:, ram.row_i[km]] = vals[:, km]
-    b = np.linalg.inv(np.eye(m) - a)
-    omega = b @ s @ b.transpose(0, 2, 1)
-    return b, omega, (b @ mm[:, :, None])[:, :, 0]
-
-
-def _chol_inv(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Inverse, log-determinant and positive-definiteness of a stack of covariance matrices
-    (Cholesky, then the triangular inverse by forward substitution: numpy's general ``inv``
-    costs several times more on small stacked matrices)."""
-    ok = np.ones(len(sig), dtype=bool)
-    try:
-        L = np.linalg.cholesky(sig)
-    except np.linalg.LinAlgError:  # some are not positive definite: screen, then factor the rest
-        L = np.repeat(np.eye(sig.shape[-1])[None], len(sig), axis=0)
-        ok = np.linalg.eigvalsh(sig)[:, 0] > 0
-        try:
-            L[ok] = np.linalg.cholesky(sig[ok])
-        except np.linalg.LinAlgError:
-            for a in np.flatnonzero(ok):
-                try:
-                    L[a] = np.linalg.cholesky(sig[a])
-                except np.linalg.LinAlgError:
-                    ok[a] = False
-    dinv = 1.0 / np.diagonal(L, axis1=-2, axis2=-1)
-    li = np.zeros_like(L)
-    for i in range(L.shape[-1]):
-        li[:, i, i] = dinv[:, i]
-        if i:
-            li[:, i, :i] = -(L[:, i:i + 1, :i] @ li[:, :i, :i])[:, 0, :] * dinv[:, i, None]
-    logdet = -2.0 * np.log(dinv).sum(axis=-1)
-    return li.transpose(0, 2, 1) @ li, logdet, ok
-
-
 def loglik_grad(mod: RefitModel, st: list, theta: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+                ) -> tuple[np.ndarray, np.ndarray]:
     """FIML log-likelihood (``-inf`` where an implied covariance is not positive definite) and
     its gradient with respect to the free parameters, for every draw of the stack."""
-    ram = mod.ram
-    b, omega, mu_all = implied_batch(ram, theta)
-    A, m = theta.shape[0], len(ram.names)
-    ll = np.zeros(A)
-    ok = np.ones(A, dtype=bool)
-    G = np.zeros((A, m, m))
-    gm = np.zeros((A, m))
-    for pat, (n_b, ybar, S) in zip(mod.pdat.patterns, st):
-        if not n_b.any():  # pattern absent from every draw of the batch
-            continue
-        o = pat.obs
-        w, logdet, okg = _chol_inv(omega[:, o[:, None], o[None, :]])
-        ok &= okg | (n_b == 0)
-        d = ybar - mu_all[:, o]
-        M = S + d[:, :, None] * d[:, None, :]
-        ll -= 0.5 * n_b * (len(o) * LOG2PI + logdet + np.einsum("aij,aij->a", w, M))
-        wd = (w @ d[:, :, None])[:, :, 0]
-        gm[:, o] += n_b[:, None] * wd
-        G[:, o[:, None], o[None, :]] -= 0.5 * n_b[:, None, None] * (w - w @ M @ w)
-    bt = b.transpose(0, 2, 1)
-    btg = bt @ G
-    btgm = (bt @ gm[:, :, None])[:, :, 0]
-    d_a = 2.0 * btg @ omega + btgm[:, :, None] * mu_all[:, None, :]
-    d_s = btg @ b
-    kind, ri, rj, scale = mod.free_rows
-    rowvals = np.where(kind == 0, d_a[:, ri, rj], np.where(kind == 1, d_s[:, ri, rj] * scale,
-                                                           btgm[:, ri]))
-    grad = np.zeros_like(theta)
-    np.add.at(grad, (slice(None), ram.row_par), rowvals)
-    ll[~ok] = -np.inf
-    return ll, grad
-
+    return _loglik_grad(mod.ram, mod.pdat, st, theta, mod.free_rows)
 
 
 def _subset(st: list, rows: np.ndarray) -> list:
@@ -223,7 +153,7 @@ def expected_information(mod: RefitModel, st: list, theta: np.ndarray) -> np.nda
     info = np.zeros((A, nm, nm))
     for pat, (n_b, _, _) in zip(mod.pdat.patterns, st):
         o, vr, vc, mv = pat.obs, pat.vr, pat.vc, pat.mom_vech
-        w, _, _ = _chol_inv(omega[:, o[:, None], o[None, :]])
+        w, _, _ = chol_inv(omega[:, o[:, None], o[None, :]])
         info[:, o[:, None], o[None, :]] += n_b[:, None, None] * w
         half = np.where(vr == vc, 0.5, 1.0)
         vi = (w[:, vr[:, None], vr[None, :]] * w[:, vc[:, None], vc[None, :]]
@@ -288,7 +218,7 @@ def refit_draws(mod: RefitModel, st: list) -> tuple[np.ndarray, np.ndarray]:
         rest = np.flatnonzero(~done)
         if rest.size == 0:
             break
-        H, _, ok = _chol_inv(expected_information(mod, _subset(st, rest), theta[rest]))
+        H, _, ok = chol_inv(expected_information(mod, _subset(st, rest), theta[rest]))
         rest, H = rest[ok], H[ok]
         if rest.size == 0:
             break

@@ -34,7 +34,7 @@ same for any m, block size or number of cores. The loops are over iterations x v
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,19 +42,63 @@ import pandas as pd
 
 from pipeline.errors import ConfigError, DataError, closest_names
 from pipeline.stats.mice_chains import EventLog, Model, run_chains
-from pipeline.stats.pmm import DONORS, RIDGE, decode, encode
+from pipeline.stats.pmm import DONORS, RIDGE, Var, decode, encode
 
-__all__ = ["MICEResult", "MiceSettings", "default_m", "mice", "complete_cases"]
+__all__ = ["CompletedSets", "MICEResult", "MiceSettings", "default_m", "mice", "complete_cases"]
+
+
+class CompletedSets(Sequence):
+    """The m completed data sets of a MICE run, held lean: one copy of the input data and, per
+    imputed variable, its imputed cells (m x missing rows); a completed data set is built only
+    when asked for (``sets[i]``, iteration), so a run holds one copy of the wide table, not m
+    (issue 15). ``sets[i]`` is a new DataFrame on every call, equal to the input with the
+    missing cells of imputation i filled (the column's own dtype, as :func:`pmm.decode` gives).
+    """
+
+    def __init__(self, data: pd.DataFrame, vars_: Mapping[str, Var],
+                 cells: Mapping[str, np.ndarray], miss: Mapping[str, np.ndarray], m: int) -> None:
+        self.data, self.vars, self.cells, self.miss, self.m = data, vars_, cells, miss, m
+
+    def __len__(self) -> int:
+        return self.m
+
+    def column(self, name: str, i: int) -> pd.Series:
+        """Column ``name`` of completed data set ``i`` (its observed values and imputation i's
+        values in the missing cells)."""
+        if name not in self.cells:
+            return self.data[name].copy()
+        v = self.vars[name]
+        values = v.values.copy()
+        values[self.miss[name]] = self.cells[name][i]
+        return decode(v, values, self.data.index)
+
+    def _one(self, i: int) -> pd.DataFrame:
+        done = self.data.copy()
+        for name in self.cells:
+            done[name] = self.column(name, i)
+        return done
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._one(j) for j in range(*i.indices(self.m))]
+        j = i + self.m if i < 0 else i
+        if not 0 <= j < self.m:
+            raise IndexError(f"imputation {i} of {self.m}")
+        return self._one(j)
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        return (self._one(i) for i in range(self.m))
 
 
 @dataclass
 class MICEResult:
     """Output of :func:`mice`.
 
-    ``imputations``: m completed copies of the input DataFrame (all its columns; imputed ones
-    filled). ``chain_means`` / ``chain_sds``: arrays (m, iterations, len(variables)) of the mean /
-    SD (ddof = 1) of the imputed values of each imputed variable after each iteration (category
-    codes for categorical variables), for convergence trace plots. ``missing_mask``: True where a
+    ``imputations``: the m completed data sets (all columns of the input DataFrame; imputed ones
+    filled), a :class:`CompletedSets` that builds each one when asked for. ``chain_means`` /
+    ``chain_sds``: arrays (m, iterations, len(variables)) of the mean / SD (ddof = 1) of the
+    imputed values of each imputed variable after each iteration (category codes for
+    categorical variables), for convergence trace plots. ``missing_mask``: True where a
     value was missing in the input (columns = ``columns``). ``method``: variable -> "pmm" or ""
     (complete, used only as predictor) or "excluded" (constant, or missing for everyone with
     ``all_missing="exclude"``: not a predictor, not imputed, its missing values stay missing in
@@ -62,7 +106,7 @@ class MICEResult:
     (``variable, event, count, message``).
     """
 
-    imputations: list[pd.DataFrame]
+    imputations: Sequence[pd.DataFrame]
     chain_means: np.ndarray
     chain_sds: np.ndarray
     variables: list[str]
@@ -207,16 +251,10 @@ def mice(
     t = len(model.targets)
     chain_means = np.full((m, iterations, t), np.nan)
     chain_sds = np.full((m, iterations, t), np.nan)
-    finals = run_chains(model, np.random.SeedSequence(seed).spawn(m), iterations, ridge, donors,
-                        delta, chain_means, chain_sds)
-    imputations = []
-    for cur in finals:
-        done = wide.copy()
-        for name in model.targets:
-            done[name] = decode(model.vars[name], cur[name], wide.index)
-        imputations.append(done)
+    cells = run_chains(model, np.random.SeedSequence(seed).spawn(m), iterations, ridge, donors,
+                       delta, chain_means, chain_sds)
     return MICEResult(
-        imputations=imputations,
+        imputations=CompletedSets(wide.copy(), model.vars, cells, model.miss, m),
         chain_means=chain_means,
         chain_sds=chain_sds,
         variables=model.targets,

@@ -2,7 +2,7 @@
 
 The m chains are independent Gibbs samplers that share the data and the missingness pattern,
 so a block of chains is updated together: the design of every chain is one array
-(chains x rows x columns) built once and rewritten in place on the imputed rows only, and the
+(chains x columns x rows) built once and rewritten in place on the imputed rows only, and the
 regression, the posterior draw and the donor matching of one update are stacked matrix
 operations over the chains (``matmul``, ``inv``, ``cholesky``, ``argsort``, ``argpartition`` act
 on each chain's slice exactly as on a single matrix). Each chain keeps its own random generator
@@ -71,7 +71,9 @@ class Model:
 
 class _Design:
     """Intercept, numeric columns and treatment dummies of the active variables for a block of
-    chains (``X``: chains x rows x columns), in the column order of ``pmm.design``."""
+    chains, in the column order of ``pmm.design``. ``X`` is stored column by column (chains x
+    columns x rows), so gathering an update's predictors on its observed or missing rows reads
+    each column's rows in order (issue 14's profile: the gather was a fifth of the sampler)."""
 
     def __init__(self, vars_: dict[str, Var], current: dict[str, np.ndarray]) -> None:
         self.vars, self.cols, self.names = vars_, {}, ["(Intercept)"]
@@ -82,24 +84,24 @@ class _Design:
             self.names += [f"{name}{lev}" for lev in v.levels[1:]] if v.categorical else [name]
             j += k
         b, n = next(iter(current.values())).shape
-        self.X = np.empty((b, n, j))
-        self.X[:, :, 0] = 1.0
+        self.X = np.empty((b, j, n))
+        self.X[:, 0, :] = 1.0
         for name, v in vars_.items():
             c = self.cols[name]
             if v.categorical:
-                self.X[:, :, c[0]:c[-1] + 1] = current[name][..., None] == np.arange(
-                    1, len(v.levels))
+                self.X[:, c[0]:c[-1] + 1, :] = current[name][:, None, :] == np.arange(
+                    1, len(v.levels))[:, None]
             else:
-                self.X[:, :, c[0]] = current[name]
+                self.X[:, c[0], :] = current[name]
 
     def set(self, name: str, rows: np.ndarray, values: np.ndarray) -> None:
         """Write ``values`` (chains x rows; codes for a categorical) of ``name`` on ``rows``."""
         v, c = self.vars[name], self.cols[name]
         if v.categorical:
-            self.X[:, rows[:, None], c[None, :]] = values[..., None] == np.arange(
-                1, len(v.levels))
+            self.X[:, c[:, None], rows[None, :]] = values[:, None, :] == np.arange(
+                1, len(v.levels))[:, None]
         else:
-            self.X[:, rows, c[0]] = values
+            self.X[:, c[0], rows] = values
 
     def columns(self, preds: list[str]) -> tuple[np.ndarray, list[str]]:
         idx = np.concatenate([[0], *(self.cols[p] for p in preds)]).astype(np.intp)
@@ -115,31 +117,36 @@ class _Target:
         self.mis = np.flatnonzero(model.miss[t])
         self.cols, self.names = des.columns(model.predictors[t])
         self.yobs = self.var.values[self.obs]
-        width = des.X.shape[2]  # flat positions of (column, row) in a chain's design
-        self.flat_obs = self.cols[:, None] + self.obs[None, :] * width
-        self.flat_mis = self.cols[:, None] + self.mis[None, :] * width
+        n = des.X.shape[2]  # flat positions of (column, row) in a chain's design
+        self.flat_obs = self.cols[:, None] * n + self.obs[None, :]
+        self.flat_mis = self.cols[:, None] * n + self.mis[None, :]
 
 
 def run_chains(model: Model, seeds: list[np.random.SeedSequence], iterations: int,
                ridge: float, donors: int, delta: dict[str, float], means: np.ndarray,
-               sds: np.ndarray) -> list[dict[str, np.ndarray]]:
-    """Final values of every variable for each chain (one per seed); fills ``means`` / ``sds``
-    (chains x iterations x targets) with the mean / SD (ddof 1) of each update's imputations."""
+               sds: np.ndarray) -> dict[str, np.ndarray]:
+    """The final imputed values of every target: target -> (chains x its missing rows), one
+    chain per seed; fills ``means`` / ``sds`` (chains x iterations x targets) with the mean / SD
+    (ddof 1) of each update's imputations. Only a block's design and current values are held
+    at a time; of a finished block only its imputed cells are kept (issue 15)."""
     n = len(next(iter(model.vars.values())).values)
     width = 1 + sum(len(v.levels) - 1 if v.categorical else 1 for v in model.vars.values())
     size = max(1, _BLOCK_BYTES // (3 * 8 * max(n, 1) * width))
-    out: list[dict[str, np.ndarray]] = []
+    parts: dict[str, list[np.ndarray]] = {t: [] for t in model.targets}
     for b0 in range(0, len(seeds), size):
         rngs = [np.random.default_rng(ss) for ss in seeds[b0:b0 + size]]
-        out += _block(model, rngs, b0, iterations, ridge, donors, delta,
-                      means[b0:b0 + size], sds[b0:b0 + size])
-    return out
+        cur = _block(model, rngs, b0, iterations, ridge, donors, delta,
+                     means[b0:b0 + size], sds[b0:b0 + size])
+        for t in model.targets:
+            parts[t].append(cur[t][:, model.miss[t]])
+    return {t: np.concatenate(p, axis=0) for t, p in parts.items()}
 
 
 def _block(model: Model, rngs: list[np.random.Generator], b0: int, iterations: int,
            ridge: float, donors: int, delta: dict[str, float], means: np.ndarray,
-           sds: np.ndarray) -> list[dict[str, np.ndarray]]:
-    """Run a block of chains: random observed start values, then ``iterations`` sweeps."""
+           sds: np.ndarray) -> dict[str, np.ndarray]:
+    """Run a block of chains: random observed start values, then ``iterations`` sweeps; returns
+    the current values (chains x rows) of every variable."""
     cur = {c: np.repeat(v.values[None, :], len(rngs), axis=0) for c, v in model.vars.items()}
     for i, rng in enumerate(rngs):  # start: random draw from the observed values
         for t in model.targets:
@@ -155,7 +162,7 @@ def _block(model: Model, rngs: list[np.random.Generator], b0: int, iterations: i
             cur[t][:, pt.mis] = imp
             des.set(t, pt.mis, imp)
             means[:, it, j], sds[:, it, j] = _mean_sd(imp)
-    return [{c: v[i] for c, v in cur.items()} for i in range(len(rngs))]
+    return cur
 
 
 def _mean_sd(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,6 +20,12 @@ Both follow the R package psych (Revelle, v2.2.9) exactly, so numbers agree with
   1 - SMC), loadings = first eigenvector of R - diag(psi) x sqrt(eigenvalue). We optimise more
   tightly than psych's optim() defaults; measured agreement <= 2e-8 (tests use 1e-4).
 
+**Not applicable.** Alpha and omega describe a score built from parallel items. A value-set
+index (``score: index``, e.g. the EQ-5D-5L index: five dimensions weighted by a country's
+preference tariff) is not such a score, so its row is ``not_run`` with the message "not
+applicable (index score): ..." and nothing is computed; a single-item scale is
+``not_estimable`` ("single-item scale: internal consistency is not defined").
+
 In R::
 
     psych::alpha(x)$total$raw_alpha; psych::alpha.ci(alpha, n, items = k)   # Feldt CI
@@ -219,6 +225,19 @@ def scale_reliability(x: pd.DataFrame, scale: str, wave: str, ci_method: str = "
                 message="; ".join(msg))
 
 
+NOT_APPLICABLE_INDEX = (
+    "not applicable (index score): a value-set index weighs its items by a preference tariff, "
+    "so internal consistency does not describe its reliability; use a published test-retest "
+    "reliability (change.reliability) for reliable change"
+)
+
+
+def _index_row(items: pd.DataFrame, scale: str, wave: str) -> dict:
+    """The row of an index score: respondents and items counted, no alpha or omega."""
+    n, k = _respondents(items).shape
+    return _row(scale, wave, n, k, status=Status.NOT_RUN.value, message=NOT_APPLICABLE_INDEX)
+
+
 def reliability_table(
     long: pd.DataFrame, scales: Mapping[str, Scale], wave_ids: list[str], ci_method: str = "feldt"
 ) -> pd.DataFrame:
@@ -226,13 +245,17 @@ def reliability_table(
     and wave. ``scales`` maps scale key -> an object with the scale's ``items`` (column names
     in ``long``). ``status`` is "not_estimable" (all estimates NaN, reason in ``message``) for
     single-item scales, fewer than 3 respondents, an item with no variance, or a pair of items
-    never answered together. Omega is NaN (status ok, reason in message) for 2-item scales.
+    never answered together; "not_run" for a value-set index (``score == "index"``: not
+    applicable, see the module notes). Omega is NaN (status ok, reason in message) for 2-item
+    scales.
 
     In R: per scale and wave, ``psych::alpha(x)`` and ``psych::omega(x, nfactors = 1)``.
     """
     if ci_method not in ("feldt", "duhachek"):
         raise ValueError(f"ci_method must be 'feldt' or 'duhachek', got {ci_method!r}")
     rows = [
+        _index_row(long.loc[long["wave"] == w, list(sc.items)], key, w)
+        if getattr(sc, "score", "mean") == "index" else
         scale_reliability(long.loc[long["wave"] == w, list(sc.items)], key, w, ci_method)
         for key, sc in scales.items()
         for w in wave_ids

@@ -120,7 +120,12 @@ def not_imputed_reason(wide: pd.DataFrame, result: MICEResult, column: str) -> s
         shown = f"{value:g}" if isinstance(value, (int, float, np.number)) else repr(value)
         return (f"{column} could not be imputed: it does not vary (every observed value is "
                 f"{shown}), so its {k} missing values stay missing")
-    if any(d[column].isna().any() for d in result.imputations):
+    cells = getattr(result.imputations, "cells", None)
+    if cells is not None and column in cells:  # lean sets: look at the imputed cells only
+        still = bool(np.isnan(cells[column]).any())
+    else:
+        still = any(d[column].isna().any() for d in result.imputations)
+    if still:
         return f"{column} still has missing values in the imputed data sets"
     return None
 
@@ -147,9 +152,15 @@ def _conclusion(lo: float, hi: float) -> str:
 
 def _pool_one(datasets: Sequence[pd.DataFrame], estimator: Estimator, level: float) -> dict:
     try:
-        res = np.array([estimator(d) for d in datasets], dtype=float)
+        fits = [estimator(d) for d in datasets]
     except PipelineError as err:
         return {"status": Status.FAILED.value, "message": str(err)}
+    return _pool_fits(fits, level)
+
+
+def _pool_fits(fits: Sequence[tuple[float, float, float]], level: float) -> dict:
+    """Rubin-pooled row of the estimator's (estimate, variance, df) on each completed set."""
+    res = np.array(fits, dtype=float)
     if res.ndim != 2 or res.shape[1] != 3:
         raise ConfigError("tipping_point: estimator must return (estimate, variance, df_complete).")
     if not np.isfinite(res[:, :2]).all():
@@ -165,6 +176,35 @@ def _pool_one(datasets: Sequence[pd.DataFrame], estimator: Estimator, level: flo
         "conclusion": _conclusion(pooled["ci_lower"], pooled["ci_upper"]),
         "status": Status.OK.value, "message": "",
     }
+
+
+def _shifted_rows(imputations: Sequence[pd.DataFrame], mask: np.ndarray, column: str,
+                  grid: np.ndarray, estimator: Estimator, bounds: tuple[float, float] | None,
+                  level: float) -> list[dict]:
+    """The "post" mode rows: the same numbers as pooling :func:`delta_adjust`'s copies for
+    each delta, but one completed data set at a time (built once, its ``column`` overwritten
+    for each delta), so memory holds one copy of the data, not m per delta (issue 15). A
+    delta whose estimator refuses a data set is ``failed`` with the first refusal's message."""
+    fits: list[list] = [[] for _ in grid]
+    errors: list[str | None] = [None] * len(grid)
+    for d in imputations:
+        d = d.copy(deep=False)  # copy-on-write: the caller's data set is never changed
+        base = d[column].to_numpy(dtype=float).copy()
+        for k, delta in enumerate(grid):
+            if errors[k] is not None:
+                continue
+            values = base.copy()
+            values[mask] += delta
+            if bounds is not None:
+                values[mask] = np.clip(values[mask], bounds[0], bounds[1])
+            d[column] = values
+            try:
+                fits[k].append(estimator(d))
+            except PipelineError as err:
+                errors[k] = str(err)
+    return [{"delta": delta, **({"status": Status.FAILED.value, "message": errors[k]}
+                                if errors[k] is not None else _pool_fits(fits[k], level))}
+            for k, delta in enumerate(grid)]
 
 
 def tipping_point(
@@ -249,11 +289,8 @@ def _delta_rows(wide: pd.DataFrame, estimator: Estimator, grid: np.ndarray, colu
         reason = not_imputed_reason(wide, result, column)
         if reason:
             return reason
-        mask = result.missing_mask[column]
-        for d in grid:
-            sets = delta_adjust(result.imputations, mask, column, d, bounds)
-            rows.append({"delta": d, **_pool_one(sets, estimator, level)})
-        return rows
+        mask = np.asarray(result.missing_mask[column], dtype=bool)
+        return _shifted_rows(result.imputations, mask, column, grid, estimator, bounds, level)
     for d in grid:
         res = impute(d)
         reason = not_imputed_reason(wide, res, column)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.change.figures import plot_trajectory
+from pipeline.change.figures import answered_per_wave, plot_trajectory
 from pipeline.errors import DataError
 
 LABEL = "Quality of life"
@@ -121,3 +121,25 @@ def test_plot_trajectory_direction_without_range(tmp_path, monkeypatch):
                         lambda self, s, *a, **k: (ylabels.append(s), real_ylabel(self, s))[1])
     plot_trajectory(_means(), "qol", tmp_path / "t", label=LABEL)
     assert ylabels == ["Mean score\n(higher is better)"]
+
+
+def test_n_per_wave_a_few_short_of_the_number_who_answered(tmp_path, monkeypatch):
+    """601 with a score beside 605 entrants and 195 beside 199 who answered at T1 would give
+    back the 4 without a score: the labels print the ranges the "<10" allows."""
+    texts = []
+    real_text = plt.Axes.text
+    monkeypatch.setattr(plt.Axes, "text", lambda self, x, y, s, *a, **k:
+                        texts.append(s) or real_text(self, x, y, s, *a, **k))
+    plot_trajectory(_means(), "qol", tmp_path / "traj.png", label=LABEL,
+                    group_sizes={"T0": 605, "T1": 199, "T2": 8})
+    assert "n = 596-604" in texts and "n = 190-198" in texts and "n < 10" in texts
+    assert "n = 601" not in (tmp_path / "traj.svg").read_text()
+    texts.clear()
+    plot_trajectory(_means(), "qol", tmp_path / "traj2.png", label=LABEL,
+                    group_sizes={"T0": 601, "T1": 230})
+    assert "n = 601" in texts and "n = 195" in texts  # nothing a few short: exact
+
+
+def test_answered_per_wave():
+    wide = pd.DataFrame({"responded_T0": [True] * 12, "responded_T1": [True] * 3 + [False] * 9})
+    assert answered_per_wave(wide, ["T0", "T1", "T2"]) == {"T0": 12.0, "T1": 3.0}

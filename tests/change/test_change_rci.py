@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.change.rci import (
     alpha_problems,
@@ -15,6 +17,7 @@ from pipeline.change.rci import (
     reliability_from_table,
     reliable_change,
     resolve_reliability,
+    short_citation,
 )
 from pipeline.change.sentences import rci_sentence
 from pipeline.errors import DataError
@@ -179,3 +182,113 @@ def test_public_rci_mid_row_is_not_in_the_line():
                   ignore_index=True)
     pub = public_rci_shares(t, 10)
     assert pub.loc[3, "count"] == "<10" and pub.loc[0, "count"] == 11
+
+
+# --- minimal important difference: source, reference, disclosure; direction from presets ---
+
+def test_mid_source_and_reference_reach_the_shares(hand):
+    from pipeline.clean.settings import MeaningfulChange
+    long, r, _ = hand
+    mc = MeaningfulChange("s", 2.5, "preset", "Maheswaran H, Weich S. Title. HQLO 2012;10:156.")
+    ind, info = reliable_change(long, ["s"], WAVES, {"s": r}, mids={"s": mc})
+    assert info.loc[0, "mid"] == 2.5 and info.loc[0, "mid_source"] == "preset"
+    sh = rci_shares(ind, info, WAVES, min_cell=2).set_index("category")
+    assert sh.loc["mid_improved", "count"] == 3  # same as with the plain number 2.5
+    assert (sh["mid_source"] == "preset").all()
+    assert sh.loc["mid_improved", "mid_reference"].startswith("Maheswaran H")
+    ind, info = reliable_change(long, ["s"], WAVES, {"s": r}, mids={"s": 2.5})
+    assert info.loc[0, "mid_source"] == "" and info.loc[0, "mid_reference"] == ""
+    assert list(rci_shares(ind, info, WAVES).columns)[14:17] == ["mid", "mid_source",
+                                                                  "mid_reference"]
+
+
+@pytest.mark.parametrize("ref, short", [
+    ("Maheswaran H, Weich S, Powell J, Stewart-Brown S. Evaluating the responsiveness of the "
+     "WEMWBS. Health Qual Life Outcomes 2012;10:156 (standard error 2.4-3.1 points).",
+     "Maheswaran et al. 2012"),
+    ("Pickard AS, Neary MP, Cella D. Estimation of MIDs. HQLO 2007;5:70 (VAS: 8 to 12).",
+     "Pickard et al. 2007"),
+    ("Hughes ME. A short scale for measuring loneliness. Res Aging 2004;26:655-672.",
+     "Hughes 2004"),
+    ("set in the study config (scales.k.mid)", ""),
+    ("", ""),
+])
+def test_short_citation(ref, short):
+    assert short_citation(ref) == short
+
+
+def test_preset_references_all_cite_short():
+    from pipeline.instruments import INSTRUMENTS
+    for inst in INSTRUMENTS.values():
+        if inst.mid is not None:
+            cite = short_citation(inst.mid.reference)
+            assert cite.endswith(("2007", "2012", "2018")) and len(cite) < 30, (inst.name, cite)
+
+
+def _mid_shares(count, n, status="ok"):
+    return pd.concat([_shares([11, n - 19, 8], n),
+                      _shares([0, 0, 0], n).iloc[[0]].assign(
+                          category="mid_improved", count=count, share=count / n)],
+                     ignore_index=True).assign(status=status)
+
+
+def test_public_mid_count_near_n_is_a_range():
+    """40 of 43 meaningfully improved: printing 40 beside n = 43 tells that 3 did not."""
+    pub = public_rci_shares(_mid_shares(40, 43), 10)
+    assert pub.loc[3, "count"] == "34-42"  # 3 not improved: 1-9 -> 34-42 improved
+    assert (pub.loc[3, ["share", "ci_lower", "ci_upper"]] == "[c]").all()
+    pub = public_rci_shares(_mid_shares(30, 43), 10)
+    assert pub.loc[3, "count"] == 30 and pub.loc[3, "share"] == pytest.approx(30 / 43)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(20, 80), frac=st.floats(0, 1), min_cell=st.integers(3, 12))
+def test_public_mid_never_shows_a_small_cell(n, frac, min_cell):
+    """Property: a MID count printed exactly leaves neither it nor n minus it in 1..min_cell-1."""
+    count = round(frac * n)
+    pub = public_rci_shares(_mid_shares(count, n), min_cell)
+    shown = pub.loc[3, "count"]
+    if isinstance(shown, (int, float)):
+        assert not (0 < shown < min_cell) and not (0 < n - shown < min_cell)
+
+
+def test_a_ucla3_preset_reads_a_rise_as_worse(tmp_path):
+    """The bug of issue 16's follow-up: with instrument: ucla3 and no change.higher_is_better,
+    loneliness rising from 3 to 9 was "reliably improved" (and meaningfully improved)."""
+    import copy
+
+    import yaml
+
+    from pipeline.change.settings import from_config
+    from pipeline.config import config_from_dict
+    root = Path(__file__).resolve().parents[2]
+    raw = yaml.safe_load((root / "config" / "config.yaml").read_text())
+    raw = copy.deepcopy(raw)
+    raw["scales"]["loneliness"] = {"instrument": "ucla3", "items": ["lon1", "lon2", "lon3"],
+                                   "label_map": "ucla3", "mid": 1}
+    raw["change"].pop("higher_is_better")
+    s = from_config(config_from_dict(raw, root=root))
+    rng = np.random.default_rng(3)
+    base = rng.integers(3, 7, 30).astype(float)
+    base[0] = 3.0
+    later = base + rng.integers(-1, 2, 30)
+    later[0] = 9.0  # person 0: far lonelier
+    long = pd.DataFrame({"pid": [f"p{i}" for i in range(30)] * 2, "wave": ["T0"] * 30 + ["T1"] * 30,
+                         "loneliness": np.r_[base, later]})
+    ind, _ = reliable_change(long, ["loneliness"], WAVES, {"loneliness": 0.8},
+                             s.higher_is_better, {"loneliness": 1.0})
+    p0 = ind.set_index("pid").loc["p0"]
+    assert p0["category"] == "deteriorated" and not bool(p0["mid_improved"])
+
+
+def test_an_index_score_says_alpha_does_not_apply():
+    table = pd.DataFrame({"scale": ["eq5d"], "wave": ["T0"], "alpha": [np.nan],
+                          "status": ["not_run"],
+                          "message": ["not applicable (index score): a value-set index ..."]})
+    rel = resolve_reliability(["eq5d"], reliability_from_table(table, "T0"), {},
+                              alpha_problems(table, "T0")).set_index("construct")
+    assert "alpha does not apply to an index score" in rel.loc["eq5d", "problem"]
+    assert "change.reliability.eq5d" in rel.loc["eq5d", "problem"]
+    rel = resolve_reliability(["eq5d"], reliability_from_table(table, "T0"), {"eq5d": 0.7},
+                              alpha_problems(table, "T0")).set_index("construct")
+    assert rel.loc["eq5d", "problem"] == "" and rel.loc["eq5d", "reliability"] == 0.7

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.change.rci import public_rci_shares
 from pipeline.change.sentences import change_sentence, rci_sentence, sentences_table
 from pipeline.errors import DataError
 
@@ -187,3 +188,57 @@ def test_sentences_table_rows_per_construct_and_wave():
     assert "between entry and 6-9 months" in t["sentence"].iloc[0]
     assert t["sentence"].iloc[1].startswith("Of the 177 people with quality of life scores at "
                                             "entry and at about 4 months")
+
+
+MAHESWARAN = ("Maheswaran H, Weich S, Powell J, Stewart-Brown S. Evaluating the responsiveness "
+              "of the WEMWBS. Health Qual Life Outcomes 2012;10:156.")
+
+
+def _with_mid(count=53, source="preset", reference=MAHESWARAN, rci_status="ok", n=177,
+              message=""):
+    t = _shares(n=n, status=rci_status, message=message).assign(
+        mid=3.0, mid_source=source, mid_reference=reference)
+    mid = t.iloc[[0]].assign(category="mid_improved", count=count, share=count / n,
+                             ci_lower=0.24, ci_upper=0.37, status="ok", message="")
+    return pd.concat([t, mid], ignore_index=True)
+
+
+def test_meaningful_change_follows_reliable_change_with_its_source():
+    s = rci_sentence(_with_mid(), "belonging", "T1", label="Wellbeing (WEMWBS)",
+                     wave_phrase="at about 4 months")
+    assert s.endswith("fewer than 10 people reliably deteriorated; 30% (95% CI 24% to 37%) "
+                      "improved by at least the minimal important difference (3 points; "
+                      "Maheswaran et al. 2012).")
+    s = rci_sentence(_with_mid(source="config", reference="set in the study config "
+                               "(scales.belonging.mid)"), "belonging", "T1", label="Belonging",
+                     wave_phrase="at about 4 months")
+    assert s.endswith("(3 points, set by the study).")
+    s = rci_sentence(_with_mid(source="", reference=""), "belonging", "T1", label="Belonging",
+                     wave_phrase="at about 4 months")
+    assert s.endswith("minimal important difference (3 points).")
+
+
+def test_meaningful_change_without_reliable_change():
+    # a single-item scale with no test-retest reliability: no RCI, the MID share still given
+    s = rci_sentence(_with_mid(rci_status="not_estimable", message="no reliability for 'qol'."),
+                     "belonging", "T1", label="Quality of life (EQ VAS)",
+                     wave_phrase="at about 4 months")
+    assert s == ("Reliable change in quality of life (EQ VAS) at about 4 months could not be "
+                 "assessed (no reliability for 'qol'). Of the 177 people with quality of life "
+                 "(EQ VAS) scores at entry and at about 4 months, 30% (95% CI 24% to 37%) "
+                 "improved by at least the minimal important difference (3 points; "
+                 "Maheswaran et al. 2012).")
+
+
+def test_a_hidden_meaningful_change_count_is_not_a_percentage():
+    # 170 of 177 improved by the MID: 7 did not, so the public table prints a range
+    t = _with_mid(count=170)
+    s = rci_sentence(t, "belonging", "T1", label="Belonging", wave_phrase="at about 4 months",
+                     public=public_rci_shares(t.assign(flag=""), 10))
+    assert "a number of people not shown (to protect a small group) improved by at least" in s
+    assert "96%" not in s
+    t = sentences_table(_con(1.0, -1.0, 3.0).assign(construct="belonging"), t,
+                        {"belonging": "Belonging"}, {"belonging": (1, 7)},
+                        {"T0": "Entry", "T1": "About 4 months"})
+    rci = t["sentence"].iloc[1]
+    assert "a number of people not shown (to protect a small group) improved" in rci

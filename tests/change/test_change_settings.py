@@ -140,3 +140,35 @@ def test_primary_method_needs_its_stage(raw, primary, section):
     with pytest.raises(ConfigError, match=f"missing_data.primary: '{primary}' needs the "
                                           f"{section} stage"):
         from_config(config_from_dict(r, root=ROOT))
+
+
+def _with_presets(raw: dict, change: dict) -> ChangeSettings:
+    """The shipped config with loneliness as the UCLA-3 preset (lower is better) and the
+    study's own direction line removed unless ``change`` writes one."""
+    cfg = copy.deepcopy(raw)
+    cfg["scales"]["loneliness"] = {"instrument": "ucla3", "items": ["lon1", "lon2", "lon3"],
+                                   "label_map": "ucla3", "label": "Loneliness (UCLA-3)"}
+    cfg["change"] = change
+    return from_config(config_from_dict(cfg, root=ROOT))
+
+
+def test_a_preset_sets_the_direction_when_the_study_does_not(raw):
+    # the bug this guards: instrument: ucla3 without change.higher_is_better read a rise in
+    # loneliness as "reliably improved"
+    s = _with_presets(raw, {})
+    assert s.higher_is_better == {"loneliness": False}
+    assert not s.is_higher_better("loneliness") and s.is_higher_better("qol")
+
+
+def test_the_study_direction_wins_over_the_preset(raw):
+    s = _with_presets(raw, {"higher_is_better": {"loneliness": True, "qol": False}})
+    assert s.higher_is_better == {"loneliness": True, "qol": False}
+    assert s.is_higher_better("loneliness") and not s.is_higher_better("qol")
+
+
+def test_a_preset_that_is_higher_better_is_said_so(raw):
+    cfg = copy.deepcopy(raw)
+    cfg["scales"]["qol"] = {"instrument": "eq_vas", "items": ["eq_vas"]}
+    cfg.pop("change", None)
+    s = from_config(config_from_dict(cfg, root=ROOT))
+    assert s.higher_is_better == {"qol": True}

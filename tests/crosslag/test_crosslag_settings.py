@@ -90,8 +90,33 @@ def test_bad_cross_reference_is_named(raw_cfg, bad, match):
     ({"exploratory_min_df": "five"}, "crosslag.exploratory_min_df"),
     ({"exploratory_min_n_last_wave": -1}, "crosslag.exploratory_min_n_last_wave"),
     ({"se": "sandwich"}, "crosslag.se"),
+    ({"se": "bootstrap", "bootstrap_B": 10}, "crosslag.bootstrap_B"),
+    ({"bootstrap_B": "many"}, "crosslag.bootstrap_B"),
+    ({"bootstrap_b": 2000}, "did you mean 'bootstrap_B'"),
     ({"analyses": {"a b": {"constructs": ["qol"]}}}, "crosslag.analyses"),
 ])
 def test_schema_refuses_at_load(raw_cfg, bad, match):
     with pytest.raises(ConfigError, match=match):
         _cfg(raw_cfg, bad)
+
+
+def test_bootstrap_settings_and_what_the_rule_reruns_on(raw_cfg):
+    """B and the seed enter the settings (the rule's params) only with se: bootstrap, so a new
+    seed reruns the bootstrapped models and nothing else."""
+    from pipeline.validate import stage_settings_json
+
+    s = from_config(_cfg(raw_cfg, {"se": "bootstrap"}))
+    assert (s.se, s.bootstrap_B, s.seed) == ("bootstrap", 2000, raw_cfg["seed"])
+    assert section_defaults("crosslag")["bootstrap_B"] == 2000
+    plain = from_config(_cfg(raw_cfg, {"bootstrap_B": 500}))
+    assert (plain.bootstrap_B, plain.seed) == (None, None)
+
+    def params(seed, section):
+        raw = copy.deepcopy(raw_cfg)
+        raw["seed"] = seed
+        raw["crosslag"] = section
+        return stage_settings_json(config_from_dict(raw, root=ROOT), "crosslag")
+
+    assert params(1, {}) == params(2, {})
+    assert params(1, {"se": "bootstrap"}) != params(2, {"se": "bootstrap"})
+    assert params(1, {"se": "bootstrap"}) != params(1, {"se": "bootstrap", "bootstrap_B": 300})

@@ -2,10 +2,11 @@
 
 - counts drawn and counted block by block (``ResamplePlan.iter_counts``) equal the counts of the
   plan's index matrix, for any chunk size;
-- the Cholesky path (:func:`cholesky_coefficients`) equals the LU path
-  (:func:`pipeline.mediation.ols.chain_coefficients`) and flags the same singular draws;
+- the batched Cholesky path (:func:`cholesky_coefficients`, packed batch-last Gram matrices)
+  equals the LU path (:func:`pipeline.mediation.ols.chain_coefficients`) and flags the same
+  singular draws;
 - :func:`column_percentiles` is ``np.percentile(..., axis=0)`` exactly (property test), so
-  intervals did not move when the partition path replaced it.
+  intervals did not move when the sort path replaced it.
 """
 
 from __future__ import annotations
@@ -47,12 +48,18 @@ def test_counts_block_by_block_equal_counts_of_the_index_matrix(chunk):
     np.testing.assert_array_equal(np.concatenate(list(idx_plan.iter_counts(chunk))), want)
 
 
-def test_draws_do_not_depend_on_the_chunk_size():
+@pytest.mark.parametrize("block", [0, 20])
+def test_draws_do_not_depend_on_the_chunk_size(block):
     Zs, scaling = standardise(chain_design())
-    plan = ResamplePlan(len(Zs), 260, 4)
+    plan = ResamplePlan(len(Zs), 260, 4, block)
     a, _ = bootstrap_draws(Zs, LAYOUT, scaling, plan, chunk_draws=50)
     b, _ = bootstrap_draws(Zs, LAYOUT, scaling, plan, chunk_draws=260)
+    c, _ = bootstrap_draws(Zs, LAYOUT, scaling, plan)
     np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+    if block == 0:   # an explicit index matrix of the same draws gives the same numbers
+        d, _ = bootstrap_draws(Zs, LAYOUT, scaling, IndexPlan(plan.indices()), chunk_draws=70)
+        np.testing.assert_array_equal(a, d)
 
 
 def test_cholesky_path_equals_lu_path():

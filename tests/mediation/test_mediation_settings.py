@@ -41,7 +41,7 @@ def test_defaults_come_from_the_schema(raw):
     del raw["mediation"]
     s = settings_of(raw)
     assert s.bootstrap.B == 5000 and s.mi.B == 1000 and s.mi.M == 2 and s.mc_draws == 20000
-    assert s.fiml_se == "robust"
+    assert s.fiml_se == "robust" and s.fiml_bootstrap_B == 2000
     assert s.analyses == () and s.names == ()  # no built-in chain (issue 13)
 
 
@@ -58,6 +58,10 @@ def test_primary_and_imputation_model_come_from_missing_data(raw):
     (("bootstrap", "conf"), 1.5, "mediation.bootstrap.conf"),
     (("mi", "M"), 0, "mediation.mi.M"),
     (("fiml", "mc_draws"), 500, "mediation.fiml.mc_draws"),
+    (("fiml", "se"), "bootsrap", "mediation.fiml.se"),
+    (("fiml", "bootstrap_B"), 50, "mediation.fiml.bootstrap_B"),
+    (("fiml", "bootstrap_B"), 2000.5, "mediation.fiml.bootstrap_B"),
+    (("fiml", "bootstrap_b"), 2000, "did you mean 'bootstrap_B'"),
     (("min_df",), "ten", "mediation.min_df"),
     (("methods",), ["fiml", "ipw"], "mediation.methods"),
     (("bootstrap", "Bs"), 10, "did you mean 'B'"),
@@ -144,3 +148,12 @@ def test_switched_off_or_one_wave_mediation_does_not_run(raw):
     r["mediation"]["enabled"] = True
     r["waves"] = r["waves"][:1]
     assert inactive(config_from_dict(r, root=ROOT))[0] == "waits_for_data"
+
+
+def test_fiml_bootstrap_is_configured_by_se_and_bootstrap_B(raw):
+    raw["mediation"]["fiml"] = {"se": "bootstrap", "bootstrap_B": 300}
+    s = settings_of(raw)
+    assert (s.fiml_se, s.fiml_bootstrap_B) == ("bootstrap", 300)
+    before = stage_settings_json(config_from_dict(raw, root=ROOT), "mediation")
+    raw["mediation"]["fiml"]["bootstrap_B"] = 400  # the rule reruns when B changes
+    assert stage_settings_json(config_from_dict(raw, root=ROOT), "mediation") != before

@@ -81,3 +81,17 @@ def test_waiting_chain_gets_status_rows_only():
     assert rows[["analysis", "method", "status"]].values.tolist() == [
         ["half", "fiml", "waits_for_data"], ["half", "mi", "waits_for_data"]]
     assert rows["primary"].tolist() == [True, False]
+
+
+def test_stage_with_the_fiml_bootstrap(tmp_path):
+    """fiml.se: bootstrap through the stage: every declared output, FIML rows with percentile
+    intervals from fiml.bootstrap_B resamples, and the status naming the bootstrap."""
+    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw["mediation"].update(fiml={"se": "bootstrap", "bootstrap_B": 100}, methods=["fiml"])
+    run(config_from_dict(raw, root=ROOT), _io(tmp_path, wide_from_chain()))
+    assert len(_written(tmp_path)) == 7
+    est = pd.read_csv(tmp_path / "tables" / "mediation_estimates.csv")
+    ind = est[est["effect_type"].isin(["indirect_specific", "total", "a", "b"])]
+    assert set(ind["ci_method"]) == {"percentile"} and set(est["B"]) == {100}
+    status = pd.read_csv(tmp_path / "tables" / "mediation_status.csv")
+    assert "bootstrap (B = 100, percentile)" in status["message"].iloc[0]

@@ -10,9 +10,9 @@ from pipeline.missing_data.imputation import (
     all_missing_rule,
     chain_traces,
     excluded_variables,
+    imputed_cells,
     observed_and_imputed,
     settings_table,
-    stacked_imputations,
 )
 from pipeline.stats.mice import mice
 
@@ -52,9 +52,6 @@ def test_settings_stacked_and_excluded(result):
     s = settings_table(res, ["x", "y", "c", "g"]).set_index("variable")
     assert s.loc["c", "method"] == "excluded" and s.loc["y", "n_missing"] == 8
     assert (s["m"] == 3).all() and (s["iterations"] == 2).all()
-    st = stacked_imputations(res, ["x", "y"])
-    assert len(st) == 3 * 40 and sorted(st["_imp"].unique()) == [0, 1, 2]
-    assert st["y"].notna().all()
     assert "c" in excluded_variables(res)
     assert all_missing_rule(True) == "raise" and all_missing_rule(False) == "exclude"
 
@@ -104,3 +101,20 @@ def test_model_check_names_a_missing_retention_predictor(caplog):
     assert "not the retention predictor(s) x_T0" in bad and "x_T0" in caplog.text
     # excluded (all missing / constant) columns do not count as in the model
     assert "y_T0" in model_check(["age", "y_T0"], ["y_T0"], {"y_T0": "constant"})
+
+
+def test_imputed_cells_hold_only_the_missing_cells(result):
+    """Issue 15: the imputations file holds m x (missing cells), not m copies of the table:
+    one row per missing cell of each imputed variable, one column per imputation, category
+    codes with their labels; the excluded (constant) variable has no cells."""
+    df, res = result
+    cells, levels = imputed_cells(res)
+    assert list(cells.columns) == ["variable", "pid", "imp_0", "imp_1", "imp_2"]
+    assert cells["variable"].value_counts().to_dict() == {"y": 8, "g": 3}
+    y = cells[cells["variable"] == "y"]
+    assert y["pid"].tolist() == [f"p{i}" for i in range(8)]
+    for i, d in enumerate(res.imputations):
+        np.testing.assert_array_equal(y[f"imp_{i}"], d.loc[:7, "y"])
+        g = cells.loc[cells["variable"] == "g", f"imp_{i}"].astype(int)
+        assert [levels["g"][c] for c in g] == d.loc[8:10, "g"].astype(str).tolist()
+    assert set(levels) == {"g"}

@@ -123,3 +123,40 @@ def test_nothing_to_impute_says_so(tmp_path, monkeypatch):
     plot_chains(chain_traces(res), tmp_path / "c")
     plot_observed_vs_imputed(observed_and_imputed(res), tmp_path / "o")
     assert texts == ["No variable needed imputation."] * 2
+
+
+def test_kde_is_scotts_gaussian_kde():
+    from scipy import stats
+
+    from pipeline.missing_data.figures import _kde
+
+    rng = np.random.default_rng(3)
+    grid = np.linspace(-4, 4, 200)
+    for n in (3, 250, 5000):
+        v = rng.normal(size=n)
+        np.testing.assert_allclose(_kde(v, grid), stats.gaussian_kde(v)(grid), rtol=1e-12,
+                                   atol=1e-15)
+
+
+def test_observed_vs_imputed_svg_does_not_grow_with_m_and_says_it_subsamples(tmp_path,
+                                                                             monkeypatch):
+    """Issue 14/15: the strips are a subsample of at most STRIP_MAX values per group (said on
+    the figure), so the SVG stays small however many imputations and missing cells there are."""
+    import matplotlib.pyplot as plt
+
+    from pipeline.missing_data import figures
+
+    rng = np.random.default_rng(9)
+    df = pd.DataFrame({"x": rng.normal(size=2000), "y": rng.normal(size=2000)})
+    df.loc[:1199, "y"] = np.nan
+    small = mice(df, ["x", "y"], m=2, iterations=1, seed=1)
+    large = mice(df, ["x", "y"], m=20, iterations=1, seed=1)
+    texts = []
+    real = plt.Figure.text
+    monkeypatch.setattr(plt.Figure, "text", lambda self, x, y, s, *a, **k: (
+        texts.append(s), real(self, x, y, s, *a, **k))[1])
+    svg = [figures.plot_observed_vs_imputed(observed_and_imputed(r), tmp_path / name)[1]
+           for r, name in ((small, "s"), (large, "l"))]
+    assert svg[1].stat().st_size < 1.3 * svg[0].stat().st_size
+    assert svg[1].stat().st_size < 400_000
+    assert any(f"at most {figures.STRIP_MAX} values per group" in t for t in texts)

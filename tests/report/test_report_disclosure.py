@@ -57,7 +57,9 @@ def test_no_hidden_qc_count_can_be_recovered_by_subtraction(doc):
             hidden = sum(c in MARKS for c in cells)
             assert hidden != 1 or len(cells) == 1, (wave, action, cells)
         for c in (r[3] for r in rows if r[0] == wave):
-            assert c in MARKS or c == "0" or int(c) >= 10, (wave, c)
+            # a range ("631-639"): a count a few off the entrants (pipeline.report.counts)
+            assert c in MARKS or c == "0" or re.fullmatch(r"\d+-\d+", c) or int(c) >= 10, \
+                (wave, c)
 
 
 def test_extracted_pdf_text_has_no_small_count_next_to_people(built):

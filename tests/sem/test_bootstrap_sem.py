@@ -3,6 +3,8 @@ reproducibility (seed, chunking, processes), failures counted, honest errors."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -130,3 +132,33 @@ def test_refuses_what_cannot_be_bootstrapped(serial3):
     tiny = fit_sem("y ~ x", data, name="tiny")                 # y observed in 3 of 50 cases
     with pytest.raises(ModelError, match="could not be estimated"):
         bootstrap_sem("y ~ x", data, tiny, B=60, seed=1)
+
+
+def test_crosslag_models_from_the_wing_syntax_bootstrap(monkeypatch):
+    """The crosslag wing's models (``riclpm_syntax`` / ``clpm_syntax``): RI-CLPM random
+    intercepts with fixed loadings, stationary lagged effects (equal labels = one free
+    parameter), lavaan() mode; every labelled row carries its parameter's draws, fixed rows
+    have no SE, and the result does not depend on the chunking."""
+    from pipeline.crosslag.models import model_syntax
+
+    data = pd.read_csv(Path(__file__).resolve().parents[1] / "fixtures" / "lavaan"
+                       / "panel_moderate.csv")
+    waves = ["T0", "T1", "T2"]
+    for model, kw in (("riclpm", {"mode": "lavaan", "meanstructure": True, "int_ov_free": True}),
+                      ("clpm", {"mode": "sem"})):
+        syntax = model_syntax(model, ["belonging", "loneliness"], waves, stationary=True)
+        fit = fit_sem(syntax, data, missing="ml", name=model, **kw)
+        res = bootstrap_sem(syntax, data, fit, B=100, seed=3)
+        assert res.n_failed == 0 and res.draws.shape == (100, fit.theta.size)
+        est = res.estimates
+        lagged = est[(est["op"] == "~") & est["rhs"].str.contains("belonging_T")]
+        by_dst = lagged.groupby(lagged["lhs"].str.replace(r"_T\d$", "", regex=True))
+        for _, rows in by_dst:      # the same source construct: one label over both lags
+            assert rows["se"].nunique() == 1 and rows["ci_lower"].nunique() == 1
+            assert rows["se"].iloc[0] > 0
+        loadings = est[est["op"] == "=~"]
+        assert model == "clpm" or ((loadings["se"] == 0).all() and len(loadings) == 12)
+        monkeypatch.setattr(boot, "MAX_CHUNK_BLOCKS", 1)
+        again = bootstrap_sem(syntax, data, fit, B=100, seed=3, processes=2)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(again.draws, res.draws)

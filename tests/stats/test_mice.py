@@ -267,3 +267,27 @@ def test_settings_kwargs_drive_mice():
     df = pd.DataFrame({"a": [1.0, 2.0] * 5, "b": [np.nan] + [1.0, 2.0] * 4 + [3.0]})
     res = mice(df, ["a", "b"], seed=1, **kw)
     assert res.m == 12 and res.iterations == 3 and res.predictors["b"] == ["a"]
+
+
+def test_completed_sets_are_built_on_demand_from_the_imputed_cells():
+    """Issue 15: a run holds one copy of the data plus m x (missing cells), and builds a
+    completed data set only when asked; each build is equal, fresh and independent."""
+    from pipeline.stats.mice import CompletedSets
+
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60),
+                       "g": rng.choice(["a", "b"], 60).astype(object), "z": np.arange(60.0)})
+    df.loc[:9, "y"], df.loc[20:24, "g"] = np.nan, None
+    res = mice(df, ["x", "y", "g"], m=4, iterations=2, seed=3)
+    sets = res.imputations
+    assert isinstance(sets, CompletedSets) and len(sets) == 4
+    assert sets.cells["y"].shape == (4, 10) and sets.cells["g"].shape == (4, 5)
+    first = sets[0]
+    first.loc[0, "y"] = 999.0  # a caller changing its copy does not change the result
+    assert sets[0].loc[0, "y"] != 999.0
+    pd.testing.assert_frame_equal(sets[-1], sets[3])
+    assert [d.loc[:9, "y"].tolist() for d in sets[1:3]] == sets.cells["y"][1:3].tolist()
+    assert [d["y"].isna().sum() for d in sets] == [0] * 4
+    pd.testing.assert_series_equal(sets[2]["z"], df["z"])
+    with pytest.raises(IndexError):
+        sets[4]

@@ -90,3 +90,21 @@ def test_reliability_table_statuses():
     assert bad[["alpha", "alpha_ci_lower", "alpha_ci_upper", "omega"]].isna().all().all()
     d = reliability_table(long, {"four": scales["four"]}, ["T0"], ci_method="duhachek")
     assert d["alpha_ci_upper"].iloc[0] == pytest.approx(ref["duhachek_upper"], abs=1e-6)
+
+
+def test_an_index_score_gets_no_alpha():
+    """A value-set index (EQ-5D-5L) is not parallel items: alpha would be computed from the five
+    dimension codes and read as the index's reliability. Its row is not_run, not applicable."""
+    rng = np.random.default_rng(5)
+    dims = {f"d{i}": rng.integers(1, 6, 40).astype(float) for i in range(1, 6)}
+    long = _long("T0", **dims)
+    scales = {
+        "eq5d": Scale(key="eq5d", items=tuple(dims), range=(1.0, 5.0), score="index"),
+        "dims": Scale(key="dims", items=tuple(dims), range=(1.0, 5.0), score="sum"),
+    }
+    t = reliability_table(long, scales, ["T0"]).set_index("scale")
+    assert t.loc["eq5d", "status"] == "not_run" and t.loc["eq5d", "n"] == 40
+    assert t.loc["eq5d", "n_items"] == 5
+    assert t.loc["eq5d", "message"].startswith("not applicable (index score)")
+    assert t.loc["eq5d", ["alpha", "alpha_ci_lower", "alpha_ci_upper", "omega"]].isna().all()
+    assert t.loc["dims", "status"] == "ok" and np.isfinite(t.loc["dims", "alpha"])

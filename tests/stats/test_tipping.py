@@ -250,3 +250,37 @@ def test_tipping_sentence_says_sd_and_fragile():
     out, s = tipping_in_sd(_crafted({-8.0: "negative", 0.0: "uncertain", 8.0: "positive"}), 20.0)
     text = tipping_sentence(out, "Quality of life", "points", s)
     assert "0.40 standard deviations" in text and "fragile" not in text
+
+
+def test_post_mode_equals_pooling_delta_adjusted_copies(imputed, study):
+    """The post-mode table is built one completed data set at a time (issue 15), and must be
+    exactly what pooling delta_adjust's copies gives, clipping included; the imputations
+    themselves are left unchanged."""
+    from pipeline.stats.tipping import _pool_one
+
+    before = [d.copy() for d in imputed.imputations]
+    for bounds in (None, (20.0, 80.0)):
+        table = tipping_point(study, mean_change, [-6.0, -2.5, 3.0], column="y_T1",
+                              result=imputed, bounds=bounds)
+        for row in table.itertuples():
+            sets = delta_adjust(imputed.imputations, imputed.missing_mask, "y_T1", row.delta,
+                                bounds)
+            want = _pool_one(sets, mean_change, 0.95)
+            assert (row.estimate, row.se, row.df, row.ci_lower) == (
+                want["estimate"], want["se"], want["df"], want["ci_lower"])
+    for a, b in zip(before, imputed.imputations, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_post_mode_estimator_refusal_fails_only_that_delta(imputed, study):
+    from pipeline.errors import DataError as DE
+
+    def picky(d):
+        if d["y_T1"].max() > 150:
+            raise DE("implausible scores")
+        return mean_change(d)
+
+    table = tipping_point(study, picky, [-5.0, 90.0], column="y_T1", result=imputed)
+    bad = table.set_index("delta")
+    assert bad.loc[90.0, "status"] == "failed" and "implausible" in bad.loc[90.0, "message"]
+    assert (bad.loc[[-5.0, 0.0], "status"] == "ok").all()

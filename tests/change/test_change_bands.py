@@ -1,0 +1,72 @@
+"""Tests for pipeline.change.bands: shares per published band, Wilson CIs, the funder copy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.change.bands import BAND_COLUMNS, band_shares, public_band_shares
+from pipeline.instruments.model import Band
+
+UCLA = (Band("not lonely", 3, 5), Band("lonely", 6, 9))
+
+
+def _long(t0, t1):
+    return pd.DataFrame({"pid": [f"p{i}" for i in range(len(t0))] + [f"p{i}" for i in
+                                                                       range(len(t1))],
+                         "wave": ["T0"] * len(t0) + ["T1"] * len(t1),
+                         "lon": np.r_[t0, t1].astype(float), "other": 1.0})
+
+
+def test_counts_shares_and_wilson_by_hand():
+    # T0: 12 not lonely (3-5, one prorated 5.5), 8 lonely; T1: 5 and 15; one missing at T1
+    t0 = [3, 4, 5, 5.5] + [4] * 8 + [6, 7, 8, 9] * 2
+    t1 = [3, 4, 5, 5] + [6, 7, 8, 9] * 3 + [7, 7, 8] + [np.nan]
+    t = band_shares(_long(t0, t1), {"lon": UCLA, "other": ()}, ["T0", "T1"], min_cell=5)
+    assert list(t.columns) == BAND_COLUMNS and set(t["construct"]) == {"lon"}
+    by = t.set_index(["wave", "band"])
+    assert by.loc[("T0", "not lonely"), "count"] == 12 and by.loc[("T0", "lonely"), "count"] == 8
+    assert by.loc[("T1", "not lonely"), "count"] == 4 and by.loc[("T1", "lonely"), "n"] == 19
+    # Wilson 95% for 8/20, as R prop.test(8, 20, correct = FALSE)$conf.int
+    assert by.loc[("T0", "lonely"), "share"] == pytest.approx(0.4)
+    assert by.loc[("T0", "lonely"), "ci_lower"] == pytest.approx(0.2188, abs=1e-4)
+    assert by.loc[("T0", "lonely"), "ci_upper"] == pytest.approx(0.6134, abs=1e-4)
+    assert (t["status"] == "ok").all()
+
+
+def test_too_few_people_gives_no_shares():
+    t = band_shares(_long([3, 7, 8], [4, 4]), {"lon": UCLA}, ["T0", "T1"], min_cell=10)
+    assert (t["status"] == "not_estimable").all() and t["count"].isna().all()
+    assert "too few people answered at T0 (fewer than 10)" in t["message"].iloc[0]
+    assert "3" not in t["message"].iloc[0]  # the small n is not said
+
+
+def test_no_bands_no_rows():
+    t = band_shares(_long([3] * 12, [3] * 12), {"lon": ()}, ["T0", "T1"])
+    assert t.empty and list(t.columns) == BAND_COLUMNS
+
+
+def test_public_copy_hides_a_small_band_and_its_partner():
+    t = band_shares(_long([3] * 40 + [7] * 4, [3] * 20 + [7] * 20), {"lon": UCLA},
+                    ["T0", "T1"], min_cell=10)
+    pub = public_band_shares(t, 10).set_index(["wave", "band"])
+    assert pub.loc[("T0", "lonely"), "count"] == "<10"
+    assert pub.loc[("T0", "not lonely"), "count"] == "35-43"
+    assert pub.loc[("T0", "not lonely"), "share"] == "[c]"
+    assert pub.loc[("T1", "lonely"), "count"] == 20
+    assert pub.loc[("T1", "lonely"), "share"] == pytest.approx(0.5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(k=st.integers(0, 60), m=st.integers(0, 60), min_cell=st.integers(3, 12))
+def test_public_never_shows_a_small_band(k, m, min_cell):
+    """Property: a band printed exactly is 0 or at least min_cell, and so is n minus it."""
+    t = band_shares(_long([3] * k + [8] * m, []), {"lon": UCLA}, ["T0"], min_cell=min_cell)
+    pub = public_band_shares(t, min_cell)
+    n = k + m
+    for c in pub["count"]:
+        if isinstance(c, (int, float)) and not pd.isna(c):
+            assert not (0 < c < min_cell) and not (0 < n - c < min_cell)

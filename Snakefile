@@ -1,8 +1,10 @@
 # Social Cure evaluation pipeline.
 #   snakemake -n          show what would run
-#   snakemake --cores 2   run everything on the study in config/config.yaml
+#   snakemake --cores 2   run every study listed in config/config.yaml (results/<study>/)
+#   snakemake --cores 2 --configfile my_study.yaml   run one study file on its own
 # Rules are thin: each calls `python -m pipeline.cli <stage>`; one rule file per wing of
-# pipeline/ (docs/design.md is the map).
+# pipeline/, defining the wing's rule once per study ("<stage>_<study>", e.g. change_demo);
+# docs/design.md is the map.
 
 import os
 
@@ -11,8 +13,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-# The demo study's config, unless the command line names the study's own:
-# `snakemake --configfile my_study.yaml` runs exactly that study (nothing merged from the demo).
+# The studies listed in config/config.yaml (each in config/studies/<name>.yaml), unless the
+# command line names a config of its own: `snakemake --configfile my_study.yaml` runs exactly
+# that config (one study file, or a list of studies; nothing merged from config/config.yaml).
 if not workflow.overwrite_configfiles:
     workflow.configfile(os.path.join(workflow.basedir, "config", "config.yaml"))
 
@@ -23,34 +26,35 @@ include: "rules/clean.smk"
 include: "rules/change.smk"
 
 
-# Analyses that do not run for this study (switched off, or waiting for a wave: see
-# pipeline/plan.py and the start-up message "Not run: ...") have no rule.
-if "attrition" in RUNS:
+# Analyses that do not run for any study (switched off, or waiting for a wave: see
+# pipeline/plan.py and the start-up message "Not run: ...") have no rule; a rule file defines
+# its wing's rule only for the studies it runs for.
+if "attrition" in RUNS_ANY:
 
     include: "rules/attrition.smk"
 
 
-if "impute" in RUNS:
+if "impute" in RUNS_ANY:
 
     include: "rules/missing_data.smk"
 
 
-if "mediation" in RUNS:
+if "mediation" in RUNS_ANY:
 
     include: "rules/mediation.smk"
 
 
-if "crosslag" in RUNS:
+if "crosslag" in RUNS_ANY:
 
     include: "rules/crosslag.smk"
 
 
-if "findings" in RUNS:
+if "findings" in RUNS_ANY:
 
     include: "rules/findings.smk"
 
 
-if "report" in RUNS:
+if "report" in RUNS_ANY:
 
     include: "rules/report.smk"
 
@@ -59,8 +63,9 @@ rule all:
     default_target: True
     input:
         [
-            rule_outputs(name)
-            for name in (
+            rule_outputs(stage, study)
+            for study in STUDIES.values()
+            for stage in (
                 "clean",
                 "change",
                 "attrition",

@@ -5,7 +5,7 @@ Run from the project root:  .venv/bin/python benchmarks/bench_report.py [--resul
 Times what the rule runs: a fresh Python process that loads the configuration, imports the
 report wing, reads the inputs, builds the content model, compiles the PDF/UA-1 with Typst and
 writes the HTML (wall clock, best of ``--repeat``); and, in-process, build / PDF / HTML apart.
-Inputs: ``DIR`` (default results/, after a demo run) if it holds tables/findings.csv, else the
+Inputs: ``DIR`` (default results/demo/, after a demo run) if it holds tables/findings.csv, else the
 committed demo result tree in tests/fixtures/report/demo.
 """
 
@@ -65,13 +65,13 @@ stage.run(load_config(sys.argv[1], sys.argv[2]), StageIO.from_json(sys.argv[3]))
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--results", type=Path, default=ROOT / "results")
+    ap.add_argument("--results", type=Path, default=ROOT / "results" / "demo")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         io = io_for(args.results, Path(tmp))
-        cmd = [sys.executable, "-c", SNIPPET, str(ROOT / "config" / "config.yaml"), str(ROOT),
-               json.dumps(io)]
+        cmd = [sys.executable, "-c", SNIPPET, str(ROOT / "config" / "studies" / "demo.yaml"),
+               str(ROOT), json.dumps(io)]
         walls = []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
@@ -83,7 +83,7 @@ def main() -> None:
         from pipeline.report.stage import gather
         from pipeline.report.typst_render import compile_pdf
 
-        cfg = load_config(ROOT / "config" / "config.yaml", ROOT)
+        cfg = load_config(ROOT / "config" / "studies" / "demo.yaml", ROOT)
         settings, sio = from_config(cfg), StageIO.from_json(json.dumps(io))
         t0 = time.perf_counter()
         rep = build_report(gather(cfg, sio), settings, ROOT)
@@ -93,7 +93,7 @@ def main() -> None:
         to_html(rep)
         t3 = time.perf_counter()
         size = Path(io["output"]["pdf"]).stat().st_size
-    src = "results/" if "results" in io["input"]["findings"] and FIXTURE.name not in \
+    src = "results/demo/" if "results" in io["input"]["findings"] and FIXTURE.name not in \
         io["input"]["findings"] else "tests/fixtures/report/demo"
     print(f"report rule on the demo study ({src}): best of {args.repeat} = {min(walls):.2f} s "
           f"wall clock (fresh process; target <= 5 s)")

@@ -59,7 +59,7 @@ POLL_S = 0.2
 
 
 def write_study_config(
-    dest: Path, scheme: str, files: dict[str, Path], base: Path = ROOT / "config" / "config.yaml"
+    dest: Path, scheme: str, files: dict[str, Path], base: Path | None = None
 ) -> Path:
     """Config of one generated scheme: the demo's config (``base``) with its study id and waves
     replaced.
@@ -68,6 +68,7 @@ def write_study_config(
     study per config file with top-level ``waves:``; with per-study files this writes
     ``config/studies/<scheme>.yaml`` instead (the only change needed here).
     """
+    base = base_config(ROOT) if base is None else base
     cfg = yaml.safe_load(base.read_text(encoding="utf-8"))
     cfg["study"]["id"] = scheme
     cfg["study"]["title"] = f"Synthetic scheme {scheme} (bench_scale)"

@@ -179,7 +179,8 @@ def _format_schema_error(err: jsonschema.ValidationError, schema: dict) -> str:
             f"Allowed keys here: {', '.join(allowed)}."
         )
     if err.validator == "required":
-        return f"config key {key}: {err.message}. Add it (see config/config.yaml for an example)."
+        return (f"config key {key}: {err.message}. Add it (see config/studies/demo.yaml for an "
+                "example).")
     return f"config key {key}: {err.message}."
 
 
@@ -259,11 +260,13 @@ def load_config(path: str | Path, root: str | Path | None = None) -> Config:
     """Read, validate and return the configuration at ``path``.
 
     ``root`` is the directory relative to which data paths are resolved (default: the parent of
-    the ``config/`` folder holding the file, i.e. the project root).
+    the ``config/`` folder holding the file, i.e. the project root, also for a study file in
+    ``config/studies/``).
     """
     path = Path(path)
     if not path.exists():
-        raise ConfigError(f"config file {path} not found. Copy config/config.yaml and edit it.")
+        raise ConfigError(f"config file {path} not found. Copy config/studies/demo.yaml and "
+                          "edit it.")
     try:
         with open(path, encoding="utf-8") as fh:
             cfg = yaml.safe_load(fh)
@@ -271,7 +274,10 @@ def load_config(path: str | Path, root: str | Path | None = None) -> Config:
         raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
     if not isinstance(cfg, dict):
         raise ConfigError(f"config file {path} is empty or not a mapping of keys to values.")
-    return config_from_dict(cfg, root=root if root is not None else path.resolve().parent.parent)
+    if root is None:
+        found = [p.parent for p in path.resolve().parents if p.name == "config"]
+        root = found[0] if found else path.resolve().parent.parent
+    return config_from_dict(cfg, root=root)
 
 
 def config_from_dict(cfg: dict[str, Any], root: str | Path = ".",

@@ -24,10 +24,10 @@ __all__ = [
 ]
 
 READ_LOG_COLUMNS = ["file", "row", "column", "original_value", "issue", "action"]
-"""Columns of a reader's log (``results/interim/read_log_<wave>.csv``)."""
+"""Columns of a reader's log (``results/<study>/interim/read_log_<wave>.csv``)."""
 
 QC_LOG_COLUMNS = ["file", "row", "pid", "wave", "column", "original_value", "issue", "action"]
-"""Columns of the clean stage's QC log (``results/clean/qc_log.csv``)."""
+"""Columns of the clean stage's QC log (``results/<study>/clean/qc_log.csv``)."""
 
 ROW_DROPPED = "row_dropped"
 SET_MISSING = "set_missing"

@@ -34,7 +34,7 @@ def _check_wing(cfg: Config, w: Wing) -> list[str]:
         return [str(exc)]
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         return [f"config section {w.section or w.name}: a value has the wrong type or form "
-                f"({exc}); compare with config/config.yaml."]
+                f"({exc}); compare with config/studies/demo.yaml."]
     return []
 
 

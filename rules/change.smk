@@ -1,67 +1,83 @@
 # The change wing (pipeline/change/): see docs/design.md.
-# With the change analysis running, every table below; when it does not run (switched off, or a
-# single wave: pipeline/plan.py) the stage writes the baseline descriptives only, which need no
-# follow-up wave, and the rule declares exactly those. The imputations and the IPW weights are
-# inputs only when the impute and attrition rules are in the workflow.
+# With the change analysis running, every table below; when it does not run for a study
+# (switched off, or a single wave: pipeline/plan.py) the stage writes the baseline descriptives
+# only, which need no follow-up wave, and the rule declares exactly those. The imputations and
+# the IPW weights are inputs only when the study's impute and attrition rules are in the
+# workflow.
 from pipeline.change.settings import from_config as change_settings
 
-CHANGE_RUNS = not change_settings(CFG).descriptives_only
-CHANGE_DESCRIPTIVES = dict(
-    baseline="results/tables/descriptives_baseline.csv",
-    baseline_public="results/tables/descriptives_baseline_public.csv",
-    correlations="results/tables/descriptives_correlations.csv",
-)
-CHANGE_INPUTS = dict(
-    long=CLEAN["long"],
-    wide=CLEAN["wide"],
-    reliability="results/tables/reliability.csv",
-)
-if CHANGE_RUNS and "impute" in RUNS:
-    # ancient: rerun when the imputation model changes (in params), not when the impute
-    # stage rewrites the same imputations (e.g. for a new tipping-point grid)
-    CHANGE_INPUTS["imputations"] = ancient("results/imputed/imputations.parquet")
-if CHANGE_RUNS and "attrition" in RUNS:
-    CHANGE_INPUTS["weights"] = "results/clean/ipw_weights.parquet"
-CHANGE_OUTPUTS = (
-    dict(
-        primary=in_report(
-            "results/tables/change_primary.csv", "change_table", "Change"
-        ),
-        primary_means="results/tables/change_primary_means.csv",
-        means="results/tables/change_means.csv",
-        contrasts="results/tables/change_contrasts.csv",
-        effect_sizes="results/tables/change_effect_sizes.csv",
-        rci_shares="results/tables/change_rci_shares.csv",
-        rci_public="results/tables/change_rci_shares_public.csv",
-        status="results/tables/change_status.csv",
-        **CHANGE_DESCRIPTIVES,
-        individual="results/change/rci_individual.csv",
-        sentences="results/tables/change_sentences.csv",
+
+def change_inputs(study, runs):
+    inputs = dict(
+        long=out(study, "clean/long.parquet"),
+        wide=out(study, "clean/wide.parquet"),
+        reliability=out(study, "tables/reliability.csv"),
+    )
+    if runs and "impute" in study.runs:
+        # ancient: rerun when the imputation model changes (in params), not when the impute
+        # stage rewrites the same imputations (e.g. for a new tipping-point grid)
+        inputs["imputations"] = ancient(out(study, "imputed/imputations.parquet"))
+    if runs and "attrition" in study.runs:
+        inputs["weights"] = out(study, "clean/ipw_weights.parquet")
+    return inputs
+
+
+def change_outputs(study, runs):
+    descriptives = dict(
+        baseline=out(study, "tables/descriptives_baseline.csv"),
+        baseline_public=out(study, "tables/descriptives_baseline_public.csv"),
+        correlations=out(study, "tables/descriptives_correlations.csv"),
+    )
+    if not runs:
+        return descriptives
+
+    def t(name):
+        return out(study, f"tables/{name}.csv")
+
+    return dict(
+        primary=in_report(t("change_primary"), "change_table", "Change", study),
+        primary_means=t("change_primary_means"),
+        means=t("change_means"),
+        contrasts=t("change_contrasts"),
+        effect_sizes=t("change_effect_sizes"),
+        rci_shares=t("change_rci_shares"),
+        rci_public=t("change_rci_shares_public"),
+        status=t("change_status"),
+        **descriptives,
+        individual=out(study, "change/rci_individual.csv"),
+        sentences=t("change_sentences"),
         figures=in_report(
             expand(
-                "results/figures/change_{scale}.{ext}",
-                scale=list(CFG.scales),
+                out(study, "figures/change_{scale}.{ext}"),
+                scale=list(study.cfg.scales),
                 ext=["png", "svg"],
             ),
             "change_figure",
             "Change",
+            study,
         ),
     )
-    if CHANGE_RUNS
-    else CHANGE_DESCRIPTIVES
-)
 
 
-rule change:
-    input:
-        **CHANGE_INPUTS,
-    output:
-        **CHANGE_OUTPUTS,
-    log:
-        "results/logs/change.log",
-    priority: 20
-    params:
-        cfg=lambda w: settings_params("change"),
-        io=stage_io,
-    shell:
-        run_stage("change")
+# every study has a change rule (descriptives only when the analysis does not run)
+for S in STUDIES.values():
+    _runs = not change_settings(S.cfg).descriptives_only
+
+    rule:
+        name:
+            rule_name("change", S)
+        input:
+            **change_inputs(S, _runs),
+        output:
+            **change_outputs(S, _runs),
+        log:
+            out(S, "logs/change.log"),
+        priority: 20  # the critical chain clean -> ... -> report starts first
+        threads: 1
+        resources:
+            **RESOURCES["change"],
+        params:
+            cfg=settings_params("change", S),
+            io=stage_io,
+        shell:
+            run_stage("change", S)

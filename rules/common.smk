@@ -1,67 +1,108 @@
 # Validate the configuration once, at start-up, and expose helpers to the rule files.
+# The run covers one or more studies (pipeline/studies.py): each rule file defines its wing's
+# rule once per study for which the wing runs, named "<stage>_<study>" (e.g. change_demo),
+# reading and writing under results/<study>/. One rule per study, not one rule with a {study}
+# wildcard: a rule's outputs are fixed patterns, and a study's output list depends on its own
+# config (its scales, waves, mediation chains, cross-lag models).
 import json
 import os
+import re
 import sys
-from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
 from pipeline.errors import PipelineError
-from pipeline.plan import study_plan
-from pipeline.validate import stage_settings_json, validate_config
+from pipeline.studies import effective_config_path, load_studies, results_path
+from pipeline.validate import stage_settings_json
 
 try:
-    CFG = validate_config(config, root=workflow.basedir)
+    STUDIES = {s.name: s for s in load_studies(config, root=workflow.basedir)}
 except PipelineError as exc:
     sys.stderr.write(f"\nConfiguration problem: {exc}\n\n")
     raise SystemExit(2)
 
-_missing = [w for w in CFG.waves if not CFG.path(w.file).exists()]
+_missing = [
+    (s, w)
+    for s in STUDIES.values()
+    for w in s.cfg.waves
+    if not s.cfg.path(w.file).exists()
+]
 if _missing:
     sys.stderr.write(
         "\nInput problem: these wave files named in config 'waves' do not exist:\n"
-        + "".join(f"  - wave {w.id}: {w.file}\n" for w in _missing)
-        + "Put each wave's export in data/raw/ or correct 'file' in config/config.yaml.\n\n"
+        + "".join(f"  - study {s.name}, wave {w.id}: {w.file}\n" for s, w in _missing)
+        + "Put each wave's export in data/raw/ or correct 'file' in the study's config"
+        + "".join(sorted({f" ({s.source})" for s, _ in _missing if s.source}))
+        + ".\n\n"
     )
     raise SystemExit(2)
 
-WAVES = CFG.wave_ids
 PY = sys.executable
 
-# Which analyses run (pipeline/plan.py): a wing switched off in the config, or waiting for a
-# wave the study has not configured yet, has no rule in the workflow; the findings table and
-# the report say why. The change rule always runs (without a follow-up wave it writes the
-# baseline descriptives only).
-PLAN = study_plan(CFG)
-RUNS = {stage for stage, p in PLAN.items() if p.runs}
-for _p in PLAN.values():
-    if not _p.runs:
-        sys.stderr.write(f"Not run: {_p.stage}: {_p.reason}\n")
+# Which analyses run for each study (pipeline/plan.py): a wing switched off in the config, or
+# waiting for a wave the study has not configured yet, has no rule for that study; the findings
+# table and the report say why. The change rule always runs (without a follow-up wave it writes
+# the baseline descriptives only). A wing's rule file is included when it runs for any study.
+RUNS_ANY = set().union(*(s.runs for s in STUDIES.values()))
+for _s in STUDIES.values():
+    for _p in _s.plan.values():
+        if not _p.runs:
+            _who = f" (study {_s.name})" if len(STUDIES) > 1 else ""
+            sys.stderr.write(f"Not run: {_p.stage}{_who}: {_p.reason}\n")
 
-# The effective configuration (config file + any --config overrides) is written once per run
-# for the CLI stages; it is rewritten only when its content changes, so it never triggers reruns
-# by itself (each rule declares the config it reads as params instead). It lives beside
-# Snakemake's own state, not under results/, whose every file is a declared output.
-EFFECTIVE_CONFIG = Path(".snakemake/socialcure/effective_config.json")
-EFFECTIVE_CONFIG.parent.mkdir(parents=True, exist_ok=True)
-_text = json.dumps(config, sort_keys=True, indent=1, default=str)
-if not EFFECTIVE_CONFIG.exists() or EFFECTIVE_CONFIG.read_text() != _text:
-    EFFECTIVE_CONFIG.write_text(_text)
+# Each study's effective configuration (defaults <- study file <- --config overrides) is
+# written once per run for the CLI stages; it is rewritten only when its content changes, so it
+# never triggers reruns by itself (each rule declares the config it reads as params instead).
+# It lives beside Snakemake's own state, not under results/, whose every file is a declared
+# output.
+for _s in STUDIES.values():
+    _path = effective_config_path(_s.name)
+    _path.parent.mkdir(parents=True, exist_ok=True)
+    _text = json.dumps(_s.raw, sort_keys=True, indent=1, default=str)
+    if not _path.exists() or _path.read_text() != _text:
+        _path.write_text(_text)
+
+# What each rule asks of a scheduler (helper for SLURM and friends; a local run ignores mem_mb
+# and runtime unless --resources caps them). Stages are single-threaded (one BLAS thread,
+# pipeline/cli.py); runtime in minutes, generous for a study of a few thousand participants.
+RESOURCES = {
+    "ingest": dict(mem_mb=2000, runtime=15),
+    "clean": dict(mem_mb=2000, runtime=20),
+    "change": dict(mem_mb=2000, runtime=30),
+    "attrition": dict(mem_mb=2000, runtime=20),
+    "impute": dict(mem_mb=4000, runtime=120),
+    "mediation": dict(mem_mb=4000, runtime=180),
+    "crosslag": dict(mem_mb=3000, runtime=120),
+    "findings": dict(mem_mb=1000, runtime=10),
+    "report": dict(mem_mb=2000, runtime=20),
+}
 
 
-def section(*keys):
-    """JSON of config sections a rule depends on (used as params => reruns when they change)."""
-    return json.dumps({k: config.get(k) for k in keys}, sort_keys=True, default=str)
+def studies_running(stage):
+    """The studies for which ``stage`` runs, in the order configured."""
+    return [s for s in STUDIES.values() if stage in s.runs]
 
 
-def wave_entry(wave_id):
-    """JSON of one wave's config entry."""
-    entry = next(w for w in config["waves"] if w["id"] == wave_id)
-    return json.dumps(entry, sort_keys=True, default=str)
+def out(study, relative):
+    """``results/<study>/<relative>``."""
+    return results_path(study.name, relative)
 
 
-def cli(stage):
-    return f'"{PY}" -m pipeline.cli {stage} --config {EFFECTIVE_CONFIG} --root "{workflow.basedir}"'
+def rule_name(stage, study):
+    """The name of ``stage``'s rule for ``study`` (e.g. ``change_demo``)."""
+    return f"{stage}_{study.name}"
+
+
+def wave_constraint(study):
+    """Regex of the study's wave ids (the {wave} wildcard matches nothing else)."""
+    return "|".join(re.escape(w) for w in study.cfg.wave_ids)
+
+
+def cli(stage, study):
+    return (
+        f'"{PY}" -m pipeline.cli {stage} --config {effective_config_path(study.name)} '
+        f'--root "{workflow.basedir}"'
+    )
 
 
 def stage_io(wildcards, input, output):
@@ -76,55 +117,120 @@ def stage_io(wildcards, input, output):
     )
 
 
-def run_stage(stage):
+def run_stage(stage, study):
     """Shell command of a rule whose stage takes its files by name (``params.io``)."""
-    return cli(stage) + " --io {params.io:q} --threads {threads} --log {log}"
+    return cli(stage, study) + " --io {params.io:q} --threads {threads} --log {log}"
 
 
-def settings_params(stage):
-    """JSON of what a stage reads from the config: its wing's resolved settings (defaults filled)
-    and the core keys it declares. Used as the rule's params, so a rule reruns when, and only
-    when, something it reads changes."""
-    return stage_settings_json(CFG, stage)
+def settings_params(stage, study):
+    """JSON of what a stage reads from the study's config: its wing's resolved settings
+    (defaults filled) and the core keys it declares. Used as the rule's params, so a rule reruns
+    when, and only when, something it reads changes."""
+    return stage_settings_json(study.cfg, stage)
 
 
-def rule_outputs(rule_name):
-    """Declared outputs of an included rule; [] for a rule not in the workflow (its wing does
-    not run for this study)."""
+def rule_outputs(stage, study):
+    """Declared outputs of ``stage``'s rule for ``study``; [] for a rule not in the workflow
+    (its wing does not run for this study)."""
     try:
-        return list(getattr(rules, rule_name).output)
-    except WorkflowError:  # not included: its wing does not run
+        return list(getattr(rules, rule_name(stage, study)).output)
+    except (WorkflowError, AttributeError):  # not defined: its wing does not run
         return []
 
 
-def declared_outputs(rule_name, keep):
-    """Declared outputs of an already included rule whose file name satisfies ``keep``. Used by
+def declared_outputs(stage, study, keep):
+    """Declared outputs of an already defined rule whose file name satisfies ``keep``. Used by
     the rules that read other wings' tables by name (findings, report): a table a wing does not
     declare, or of a wing that does not run, is simply not an input (its reader reports it as
     not estimable, or the findings table says why the wing did not run)."""
-    return [p for p in rule_outputs(rule_name) if keep(os.path.basename(p))]
+    return [p for p in rule_outputs(stage, study) if keep(os.path.basename(p))]
 
 
-def declared_output(rule_name, filename):
-    """The declared output of ``rule_name`` named ``filename``, or None."""
-    found = declared_outputs(rule_name, lambda b: b == filename)
+def declared_output(stage, study, filename):
+    """The declared output of ``stage``'s rule for ``study`` named ``filename``, or None."""
+    found = declared_outputs(stage, study, lambda b: b == filename)
     return found[0] if found else None
 
 
-def in_report(paths, caption, category):
+def in_report(paths, caption, category, study):
     """Mark PNG figures and CSV tables for Snakemake's provenance report (``snakemake --report
-    results/report/workflow_report.html``); other files (SVG twins, ...) are left as they are.
+    results/workflow_report.html``), grouped by study; other files (SVG twins, ...) are left as
+    they are.
     """
     paths = [paths] if isinstance(paths, str) else paths
-    opts = dict(caption=f"captions/{caption}.rst", category=category)
+    opts = dict(
+        caption=f"captions/{caption}.rst", category=category, subcategory=study.name
+    )
     mark = globals()[
         "report"
     ]  # Snakemake's report(); the bare word is a directive here
     return [mark(p, **opts) if p.endswith((".png", ".csv")) else p for p in paths]
 
 
-CLEAN = dict(
-    long="results/clean/long.parquet",
-    wide="results/clean/wide.parquet",
-    qc="results/clean/qc_log.csv",
+def clean_files(study):
+    """The clean data of ``study`` (outputs of its clean rule, inputs of the analyses)."""
+    return dict(
+        long=out(study, "clean/long.parquet"),
+        wide=out(study, "clean/wide.parquet"),
+        qc=out(study, "clean/qc_log.csv"),
+    )
+
+
+# The report reads the findings table and, by file name, the declared outputs of the study's
+# other rules (rules/report.smk).
+REPORT_TABLE_FILES = {
+    "clean": ["reliability.csv", "data_quality.csv"],
+    "change": [
+        "descriptives_baseline_public.csv",
+        "change_means.csv",
+        "change_primary_means.csv",
+        "change_status.csv",
+        "change_rci_shares_public.csv",
+    ],
+    "attrition": ["attrition_flow_public.csv", "attrition_mcar.csv"],
+    "impute": ["missing_data_primary.csv", "sensitivity_tipping_point.csv"],
+    "mediation": ["mediation_estimates.csv", "mediation_status.csv"],
+    "crosslag": [
+        "crosslag_lagged_effects.csv",
+        "crosslag_status.csv",
+        "crosslag_fit.csv",
+        "crosslag_comparison.csv",
+    ],
+}
+# figures the report shows (SVG twins; the PNGs are for other uses)
+REPORT_FIGURE_PREFIXES = (
+    "attrition_flow",
+    "change_",
+    "sensitivity_tipping_point",
+    "mediation_",
+    "crosslag_",
 )
+
+
+def report_inputs(study):
+    """The study's findings table and every declared output of its rules the report reads
+    ([] for a wing that does not run for the study; the findings table says why)."""
+    outputs = {
+        stage: rule_outputs(stage, study)
+        for stage in ("clean", "change", "attrition", "impute", "mediation", "crosslag")
+    }
+    return dict(
+        findings=out(study, "tables/findings.csv"),
+        tables=[
+            p
+            for stage, names in REPORT_TABLE_FILES.items()
+            for p in outputs[stage]
+            if os.path.basename(p) in names
+        ],
+        attrition=[p for p in outputs["attrition"] if p.endswith("summary.json")],
+        impute=[p for p in outputs["impute"] if p.endswith("summary.json")],
+        long=clean_files(study)["long"],
+        models=[p for p in outputs["crosslag"] if p.endswith(".lav")],
+        figures=[
+            p
+            for stage in ("attrition", "change", "impute", "mediation", "crosslag")
+            for p in outputs[stage]
+            if p.endswith(".svg")
+            and os.path.basename(p).startswith(REPORT_FIGURE_PREFIXES)
+        ],
+    )

@@ -4,33 +4,40 @@
 # placeholder saying why when the free model is not estimable).
 from pipeline.crosslag.settings import from_config as crosslag_settings
 
-CROSSLAG = crosslag_settings(CFG)
-CROSSLAG_THREADS = 2 if CROSSLAG.se == "bootstrap" else 1  # the FIML bootstrap only
+for S in studies_running("crosslag"):
+    _crosslag = crosslag_settings(S.cfg)
 
-
-rule crosslag:
-    input:
-        wide=CLEAN["wide"],
-    output:
-        estimates="results/tables/crosslag_estimates.csv",
-        fit="results/tables/crosslag_fit.csv",
-        lagged=in_report(
-            "results/tables/crosslag_lagged_effects.csv", "crosslag", "Cross-lagged"
-        ),
-        status="results/tables/crosslag_status.csv",
-        comparison="results/tables/crosslag_comparison.csv",
-        spacing="results/tables/crosslag_wave_spacing.csv",
-        figures=expand(
-            "results/figures/{stem}.{ext}",
-            stem=CROSSLAG.figure_stems,
-            ext=["png", "svg"],
-        ),
-        models=expand("results/models/{stem}.lav", stem=CROSSLAG.syntax_stems),
-    log:
-        "results/logs/crosslag.log",
-    threads: CROSSLAG_THREADS
-    params:
-        cfg=lambda w: settings_params("crosslag"),
-        io=stage_io,
-    shell:
-        run_stage("crosslag")
+    rule:
+        name:
+            rule_name("crosslag", S)
+        input:
+            wide=clean_files(S)["wide"],
+        output:
+            estimates=out(S, "tables/crosslag_estimates.csv"),
+            fit=out(S, "tables/crosslag_fit.csv"),
+            lagged=in_report(
+                out(S, "tables/crosslag_lagged_effects.csv"),
+                "crosslag",
+                "Cross-lagged",
+                S,
+            ),
+            status=out(S, "tables/crosslag_status.csv"),
+            comparison=out(S, "tables/crosslag_comparison.csv"),
+            spacing=out(S, "tables/crosslag_wave_spacing.csv"),
+            figures=expand(
+                out(S, "figures/{stem}.{ext}"),
+                stem=_crosslag.figure_stems,
+                ext=["png", "svg"],
+            ),
+            models=expand(out(S, "models/{stem}.lav"), stem=_crosslag.syntax_stems),
+        log:
+            out(S, "logs/crosslag.log"),
+        # two processes only for the FIML bootstrap (results never depend on it)
+        threads: 2 if crosslag_settings(S.cfg).se == "bootstrap" else 1
+        resources:
+            **RESOURCES["crosslag"],
+        params:
+            cfg=settings_params("crosslag", S),
+            io=stage_io,
+        shell:
+            run_stage("crosslag", S)

@@ -1,37 +1,48 @@
 # The findings wing (pipeline/findings/): one row per funder-facing claim, read from the
-# declared tables of the change, attrition, impute, mediation and crosslag rules. An input is
-# named only when its rule declares it (so a table a wing has not produced yet gives
+# declared tables of the study's change, attrition, impute, mediation and crosslag rules. An
+# input is named only when its rule declares it (so a table a wing has not produced yet gives
 # not-estimable rows naming it, instead of a missing-input error). Include after those rules.
-FINDINGS_INPUTS = {
-    name: path
-    for name, path in {
-        "change": declared_output("change", "change_primary.csv"),
-        "baseline": declared_output("change", "descriptives_baseline.csv"),
-        "flow": declared_output("attrition", "attrition_flow.csv"),
-        "flow_public": declared_output("attrition", "attrition_flow_public.csv"),
-        "md_primary": declared_output("impute", "missing_data_primary.csv"),
-        "tipping": declared_output("impute", "sensitivity_tipping_point.csv"),
-        "summary": declared_output("impute", "summary.json"),
-        "mediation": declared_output("mediation", "mediation_estimates.csv"),
-        "mediation_status": declared_output("mediation", "mediation_status.csv"),
-        "crosslag": declared_output("crosslag", "crosslag_lagged_effects.csv"),
-        "crosslag_status": declared_output("crosslag", "crosslag_status.csv"),
-    }.items()
-    if path is not None
+FINDINGS_SOURCES = {
+    "change": ("change", "change_primary.csv"),
+    "baseline": ("change", "descriptives_baseline.csv"),
+    "flow": ("attrition", "attrition_flow.csv"),
+    "flow_public": ("attrition", "attrition_flow_public.csv"),
+    "md_primary": ("impute", "missing_data_primary.csv"),
+    "tipping": ("impute", "sensitivity_tipping_point.csv"),
+    "summary": ("impute", "summary.json"),
+    "mediation": ("mediation", "mediation_estimates.csv"),
+    "mediation_status": ("mediation", "mediation_status.csv"),
+    "crosslag": ("crosslag", "crosslag_lagged_effects.csv"),
+    "crosslag_status": ("crosslag", "crosslag_status.csv"),
 }
 
 
-rule findings:
-    input:
-        **FINDINGS_INPUTS,
-    output:
-        table=in_report("results/tables/findings.csv", "findings", "Findings"),
-        public="results/tables/findings_public.csv",
-    log:
-        "results/logs/findings.log",
-    priority: 20
-    params:
-        cfg=lambda w: settings_params("findings"),
-        io=stage_io,
-    shell:
-        run_stage("findings")
+def findings_inputs(study):
+    found = {
+        name: declared_output(stage, study, filename)
+        for name, (stage, filename) in FINDINGS_SOURCES.items()
+    }
+    return {name: path for name, path in found.items() if path is not None}
+
+
+for S in studies_running("findings"):
+
+    rule:
+        name:
+            rule_name("findings", S)
+        input:
+            **findings_inputs(S),
+        output:
+            table=in_report(out(S, "tables/findings.csv"), "findings", "Findings", S),
+            public=out(S, "tables/findings_public.csv"),
+        log:
+            out(S, "logs/findings.log"),
+        priority: 20  # the critical chain clean -> ... -> report starts first
+        threads: 1
+        resources:
+            **RESOURCES["findings"],
+        params:
+            cfg=settings_params("findings", S),
+            io=stage_io,
+        shell:
+            run_stage("findings", S)

@@ -41,7 +41,8 @@ def run_workflow(workdir: Path, *extra: str, quiet: bool = True):
 @pytest.fixture(scope="session")
 def demo_workflow_run(tmp_path_factory) -> Path:
     """One full run of the workflow on the demo study, shared by every end-to-end test
-    (``results/`` of a temporary working directory). Checks that data/raw/ is only read."""
+    (``results/demo/`` of a temporary working directory: the default config lists the demo
+    study, config/studies/demo.yaml). Checks that data/raw/ is only read."""
     work = tmp_path_factory.mktemp("demo_run")
     raw = ROOT / "data" / "raw"
     before = {p.name: p.read_bytes() for p in raw.iterdir() if p.is_file()}
@@ -49,4 +50,4 @@ def demo_workflow_run(tmp_path_factory) -> Path:
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     after = {p.name: p.read_bytes() for p in raw.iterdir() if p.is_file()}
     assert before == after, "raw files must never be modified"
-    return work / "results"
+    return work / "results" / "demo"

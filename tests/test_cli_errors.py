@@ -21,7 +21,7 @@ def study(tmp_path):
     (tmp_path / "data" / "raw").mkdir(parents=True)
     for p in (ROOT / "data" / "raw").glob("demo_*"):
         shutil.copy(p, tmp_path / "data" / "raw" / p.name)
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     return tmp_path, cfg
 
 

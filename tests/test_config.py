@@ -13,12 +13,12 @@ from pipeline.errors import ConfigError
 
 @pytest.fixture
 def raw(project_root):
-    with open(project_root / "config" / "config.yaml", encoding="utf-8") as fh:
+    with open(project_root / "config" / "studies" / "demo.yaml", encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
 def test_shipped_config_is_valid(project_root):
-    cfg = load_config(project_root / "config" / "config.yaml")
+    cfg = load_config(project_root / "config" / "studies" / "demo.yaml")
     assert cfg.wave_ids == ["T0", "T1", "T2"]
     assert cfg.scales["support"].reverse == ("ss4",)
     assert cfg.scales["support"].label_map["Strongly agree"] == 7

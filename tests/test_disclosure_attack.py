@@ -64,6 +64,7 @@ from pipeline.change.rci import public_rci_shares
 from pipeline.disclosure import safe_percent, safe_share_text
 
 ROOT = Path(__file__).resolve().parent.parent
+DEMO_CONFIG = ROOT / "config" / "studies" / "demo.yaml"
 
 # ----------------------------------------------------------------------------- crafted cases
 ISSUE_SHARES = pd.DataFrame({
@@ -261,8 +262,8 @@ def test_findings_reader_finds_a_participation_leak():
 @pytest.mark.e2e
 def test_attack_with_the_findings_table(demo):
     """findings_public.csv (findings wing) beside the attrition and reliable-change outputs."""
-    work = demo.parent
-    cmd = [sys.executable, "-m", "snakemake", "results/tables/findings_public.csv", "-s",
+    work = demo.parent.parent
+    cmd = [sys.executable, "-m", "snakemake", "results/demo/tables/findings_public.csv", "-s",
            str(ROOT / "Snakefile"), "-d", str(work), "--cores", "2", "--quiet"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3000)
     if proc.returncode != 0:
@@ -483,7 +484,7 @@ def attack_report(results: Path, text: str) -> tuple[dict, dict, dict]:
     flow, patterns = pd.read_csv(t / "attrition_flow.csv"), pd.read_csv(
         t / "attrition_patterns.csv")
     pats_pub = pd.read_csv(t / "attrition_patterns_public.csv", dtype={"n": str})
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    cfg = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text(encoding="utf-8"))
     labels = {c: s.get("label", c) for c, s in cfg["scales"].items()}
     att = Attacker()
     flow_structure(att, flow, patterns, pats_pub["category"])
@@ -519,7 +520,7 @@ def _crafted_lines(results: Path) -> tuple[str, str, tuple, tuple]:
         p = round(100 * k / n)
         if (not _is_hidden(cnt["reliably_improved"]) and _is_hidden(cnt["reliably_deteriorated"])
                 and [j for j in range(n + 1) if round(100 * j / n) == p] == [k]):
-            cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+            cfg = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
             lab = cfg["scales"][c].get("label", c)
             rci_line = (f"{lab}: reliable change since entry\n  {labels[w]}  {n}  "
                         f"{cnt['reliably_improved']}  {p}%  {cnt['reliably_deteriorated']}")

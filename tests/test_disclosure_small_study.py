@@ -3,10 +3,10 @@ follow-up), 3 people (1 at the follow-up) and a one-wave study of 1 person, then
 output is scanned (non-negotiable 4: no count below ``disclosure.min_cell`` and no value of a
 group below it in anything published; nothing suppressed recoverable):
 
-* every count column of ``results/tables/*_public.csv`` (``findings_public.csv`` included):
+* every count column of ``results/<study>/tables/*_public.csv`` (``findings_public.csv`` included):
   no number 1..min_cell-1;
 * every sentence and message those tables publish, the report's text (HTML, with the SVG text
-  of the figures it shows inline) and the SVG figures under ``results/figures``: no small
+  of the figures it shows inline) and the SVG figures under ``results/<study>/figures``: no small
   number next to a word that makes it a count ("3 people", "n = 3", "only 1");
 * statistics of a group below ``min_cell`` (means and SDs in the baseline description and the
   retained-vs-lost table) are "[c]";
@@ -116,7 +116,7 @@ def run(request, tmp_path_factory) -> Path:
            "--configfile", str(config), "--cores", "2", "--quiet"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return d / "results"
+    return d / "results" / "small"
 
 
 def _public_tables(results: Path) -> dict[str, pd.DataFrame]:

@@ -2,7 +2,9 @@
 
 The workflow runs from the project's Snakefile with a temporary working directory, so the raw
 files in data/raw/ are only read. A second run into another directory must give byte-identical
-tables (same inputs + config + seed).
+tables (same inputs + config + seed). The default config (config/config.yaml) lists the demo
+study (config/studies/demo.yaml): its results are under results/demo/ and its rules are named
+<stage>_demo.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+DEMO_CONFIG = ROOT / "config" / "studies" / "demo.yaml"
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +63,7 @@ def test_clean_outputs_and_accounting(demo_run):
 def test_tables_are_reproducible(demo_run, tmp_path):
     proc = _run(tmp_path)
     assert proc.returncode == 0, proc.stderr[-4000:]
-    first, second = _digest(demo_run), _digest(tmp_path / "results")
+    first, second = _digest(demo_run), _digest(tmp_path / "results" / "demo")
     assert first and first == second
 
 
@@ -70,14 +73,14 @@ def test_adding_a_wave_rereads_only_that_wave(demo_run, tmp_path):
 
     import yaml
 
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg = yaml.safe_load(DEMO_CONFIG.read_text())
     extra = tmp_path / "wave_T3.sav"
     shutil.copy(ROOT / "data" / "raw" / "demo_T2_7months.sav", extra)
     cfg["waves"].append({"id": "T3", "label": "12 months", "file": str(extra), "months": 12,
                          "date_column": "completed_at"})
     cfg_path = tmp_path / "config_T3.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg))
-    proc = _run(demo_run.parent, "-n", "--configfile", str(cfg_path), quiet=False)
+    proc = _run(demo_run.parent.parent, "-n", "--configfile", str(cfg_path), quiet=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     plan = proc.stdout + proc.stderr
     assert "wave=T3" in plan
@@ -131,7 +134,7 @@ def test_figures_are_written(demo_run):
 def test_analysis_config_typo_stops_at_start_up(tmp_path):
     import yaml
 
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg = yaml.safe_load(DEMO_CONFIG.read_text())
     cfg["mediation"]["analyses"]["social_cure_chain"]["y"]["construct"] = "qoll"
     cfg_path = tmp_path / "bad.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg))
@@ -149,12 +152,13 @@ def _workdir_copy(demo_run: Path, tmp_path: Path) -> Path:
     import shutil
 
     work = tmp_path / "copy"
-    shutil.copytree(demo_run.parent, work, symlinks=True)
+    shutil.copytree(demo_run.parent.parent, work, symlinks=True)
     return work
 
 
 def _planned_rules(workdir: Path, *extra: str) -> dict[str, int]:
-    """Rules `snakemake -n` would run in ``workdir``, with their job counts."""
+    """Stages `snakemake -n` would run in ``workdir`` for the demo study (rule <stage>_demo),
+    with their job counts."""
     proc = _run(workdir, "-n", *extra, quiet=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = proc.stdout + proc.stderr
@@ -165,7 +169,7 @@ def _planned_rules(workdir: Path, *extra: str) -> dict[str, int]:
     for line in table.splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
+            counts[parts[0].removesuffix("_demo")] = int(parts[1])
     return counts
 
 
@@ -182,7 +186,7 @@ def test_own_configfile_is_not_merged_with_the_demo(tmp_path):
     and the study's file lacks must not come back from the demo."""
     import yaml
 
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg = yaml.safe_load(DEMO_CONFIG.read_text())
     del cfg["crosslag"]["analyses"]["social_cure"]
     cfg_path = tmp_path / "study.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
@@ -193,7 +197,7 @@ def test_own_configfile_is_not_merged_with_the_demo(tmp_path):
 
 
 def test_nothing_under_results_is_untracked(demo_run):
-    proc = _run(demo_run.parent, "--list-untracked", quiet=False)
+    proc = _run(demo_run.parent.parent, "--list-untracked", quiet=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     listed = [line.strip() for line in (proc.stdout + proc.stderr).splitlines()]
     untracked = [line for line in listed if line.startswith("results/")]
@@ -201,23 +205,23 @@ def test_nothing_under_results_is_untracked(demo_run):
 
 
 def test_a_finished_run_has_nothing_to_do(demo_run):
-    assert _planned_rules(demo_run.parent) == {}
+    assert _planned_rules(demo_run.parent.parent) == {}
 
 
 @pytest.mark.parametrize(
     ("relpath", "rule"),
     [
-        ("results/figures/attrition_flow.svg", "attrition"),
-        ("results/tables/change_sentences.csv", "change"),
-        ("results/tables/attrition_flow_public.csv", "attrition"),
-        ("results/tables/attrition_ipw_balance_T2.csv", "attrition"),
-        ("results/figures/mediation_social_cure_chain_forest.png", "mediation"),
-        ("results/models/crosslag_connections_health_riclpm_free.lav", "crosslag"),
-        ("results/figures/sensitivity_tipping_point.svg", "impute"),
-        ("results/tables/reliability.csv", "clean"),
-        ("results/tables/change_primary.csv", "change"),
-        ("results/tables/findings_public.csv", "findings"),
-        ("results/report/demo_report.html", "report"),
+        ("results/demo/figures/attrition_flow.svg", "attrition"),
+        ("results/demo/tables/change_sentences.csv", "change"),
+        ("results/demo/tables/attrition_flow_public.csv", "attrition"),
+        ("results/demo/tables/attrition_ipw_balance_T2.csv", "attrition"),
+        ("results/demo/figures/mediation_social_cure_chain_forest.png", "mediation"),
+        ("results/demo/models/crosslag_connections_health_riclpm_free.lav", "crosslag"),
+        ("results/demo/figures/sensitivity_tipping_point.svg", "impute"),
+        ("results/demo/tables/reliability.csv", "clean"),
+        ("results/demo/tables/change_primary.csv", "change"),
+        ("results/demo/tables/findings_public.csv", "findings"),
+        ("results/demo/report/demo_report.html", "report"),
     ],
 )
 def test_deleting_a_result_plans_its_rebuild(demo_run, tmp_path, relpath, rule):
@@ -244,7 +248,7 @@ def test_a_settings_change_reruns_only_its_analysis(demo_run, tmp_path, override
     import yaml
 
     work = _workdir_copy(demo_run, tmp_path)
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg = yaml.safe_load(DEMO_CONFIG.read_text())
     for section, values in override.items():
         _deep_update(cfg[section], values)
     cfg_path = tmp_path / "override.yaml"
@@ -256,8 +260,8 @@ def test_a_settings_change_reruns_only_its_analysis(demo_run, tmp_path, override
 def test_snakemake_provenance_report(demo_run, tmp_path):
     """Analysts' view: Snakemake's own report of the main tables and figures (report())."""
     work = _workdir_copy(demo_run, tmp_path)
-    out = work / "results" / "report" / "workflow_report.html"
-    proc = _run(work, "--report", "results/report/workflow_report.html", quiet=False)
+    out = work / "results" / "workflow_report.html"
+    proc = _run(work, "--report", "results/workflow_report.html", quiet=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = out.read_text(errors="replace")
     for name in ("findings.csv", "change_primary.csv", "demo_report.pdf"):

@@ -45,7 +45,7 @@ def _raw_files(dest: Path) -> Path:
 
 
 def _config(tmp: Path, waves: int, **changes) -> Path:
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     cfg["waves"] = cfg["waves"][:waves]
     for w in cfg["waves"]:
         w["file"] = str(tmp / Path(w["file"]).name)
@@ -61,10 +61,12 @@ def _config(tmp: Path, waves: int, **changes) -> Path:
 
 
 def _planned(work: Path, config: Path) -> set[str]:
+    """The stages planned for the demo study (its rules are named <stage>_demo)."""
     proc = run_workflow(work, "--configfile", str(config), "-n", quiet=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return {line.split("rule ", 1)[1].rstrip(":") for line in proc.stdout.splitlines()
-            if line.startswith(("rule ", "localrule "))}
+    rules = {line.split("rule ", 1)[1].rstrip(":") for line in proc.stdout.splitlines()
+             if line.startswith(("rule ", "localrule "))}
+    return {r.removesuffix("_demo") for r in rules}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,7 @@ def first_wave(tmp_path_factory):
 
 def test_first_wave_builds_the_descriptive_outputs(first_wave):
     _, work = first_wave
-    res = work / "results"
+    res = work / "results" / "demo"
     for rel in ("clean/long.parquet", "clean/wide.parquet", "clean/qc_log.csv",
                 "tables/reliability.csv", "tables/data_quality.csv",
                 "tables/descriptives_baseline.csv", "tables/descriptives_baseline_public.csv",
@@ -97,7 +99,7 @@ def test_first_wave_builds_the_descriptive_outputs(first_wave):
 
 def test_findings_and_report_say_what_waits(first_wave):
     _, work = first_wave
-    res = work / "results"
+    res = work / "results" / "demo"
     f = pd.read_csv(res / "tables/findings.csv")
     waiting = f[f["status"] == "waits_for_data"]
     assert set(waiting["analysis"]) == set(ANALYSIS_RULES)

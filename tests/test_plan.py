@@ -24,7 +24,7 @@ SECTION = {"change": "change", "attrition": "attrition", "impute": "missing_data
 
 @pytest.fixture
 def raw():
-    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    return yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
 
 
 def _one_wave(raw: dict) -> dict:

@@ -80,7 +80,7 @@ def reliability_from_table(table: pd.DataFrame, wave: str) -> dict[str, float | 
     if not need <= set(table.columns):
         raise DataError(
             f"reliability table lacks column(s) {sorted(need - set(table.columns))}; it should be "
-            "results/tables/reliability.csv from the clean stage. Re-run the clean stage."
+            "results/<study>/tables/reliability.csv from the clean stage. Re-run the clean stage."
         )
     t = table[table["wave"] == wave]
     return {

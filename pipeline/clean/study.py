@@ -65,7 +65,8 @@ def report_changes(qc: pd.DataFrame, limit: int = 25) -> None:
     acted = acted.assign(issue=acted["issue"].astype(str).str.replace(r"^duplicate id:.*",
                                                                      "duplicate id", regex=True))
     counts = acted.groupby(["wave", "action", "column", "issue"], dropna=False).size()
-    log.warning("cleaning changed %d cell(s)/row(s); see results/clean/qc_log.csv:", len(acted))
+    log.warning("cleaning changed %d cell(s)/row(s); see results/<study>/clean/qc_log.csv:",
+                len(acted))
     for (wave, action, column, issue), n in list(counts.items())[:limit]:
         what = "rows dropped" if action == "row_dropped" else f"cells of '{column}' set missing"
         log.warning("  wave %s: %d %s (%s)", wave, n, what, issue)
@@ -110,7 +111,7 @@ def _refuse_empty_baseline(s: CleanSettings, raw: dict[str, pd.DataFrame], basel
     raise DataError(
         f"{file} (wave {w.id}, baseline): none of its {len(raw[w.id])} row(s) is left after "
         f"cleaning ({reasons}). Check id_column ('{s.id_column}'), the scales' items and the "
-        "export; every dropped row is listed in results/clean/qc_log.csv."
+        "export; every dropped row is listed in results/<study>/clean/qc_log.csv."
     )
 
 

@@ -61,7 +61,7 @@ def _header(st: Starter, out: Path) -> list[str]:
         "filled, naming its key); (2) check every line marked CHECK; (3) run "
         f"`snakemake -n --configfile {out}`: the start-up check lists every key still wrong. "
         "This file holds no participant data: only column names, codes, value labels, answer "
-        "options and event names. Every key is explained in config/config.yaml (the demo).")
+        "options and event names. Every key is explained in config/studies/demo.yaml.")
     return lines + [""]
 
 
@@ -171,8 +171,8 @@ def _num(v: float) -> int | float:
 
 def _covariates(st: Starter) -> list[str]:
     if not st.covariates:
-        return ["# covariates: none recognised (age, gender); add them as in config/config.yaml",
-                ""]
+        return ["# covariates: none recognised (age, gender); add them as in "
+                "config/studies/demo.yaml", ""]
     lines = ["# Covariates read from the first wave.", "covariates:"]
     for key, c in st.covariates.items():
         lines.append(f"  {key}:")
@@ -209,7 +209,8 @@ def _footer(st: Starter) -> list[str]:
         notes.append("columns that look personal (never read unless configured): "
                      + ", ".join(st.personal))
     lines = ["# Cleaning, disclosure and the analyses use their defaults; copy a section from",
-             "# config/config.yaml to change one (e.g. mediation chains, cross-lagged models).",
+             "# config/studies/demo.yaml to change one (e.g. mediation chains, cross-lagged "
+             "models).",
              "# The primary outcome (the change the report leads with, and its tipping point) is",
              "# not guessed; name it, e.g.:"]
     scale = st.scales[0].key if st.scales else "<scale>"

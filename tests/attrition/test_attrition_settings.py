@@ -14,7 +14,7 @@ from pipeline.errors import ConfigError
 from pipeline.settings import section_defaults
 
 ROOT = Path(__file__).resolve().parents[2]
-RAW = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+RAW = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
 
 
 def _settings(section) -> AttritionSettings:
@@ -72,7 +72,7 @@ def test_bad_values_are_refused_naming_the_key(section, match):
 def test_enabled_and_one_wave_decide_whether_attrition_runs():
     from pipeline.attrition.settings import inactive
 
-    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     assert inactive(config_from_dict(raw, root=ROOT)) is None
     raw["attrition"]["enabled"] = False
     status, why = inactive(config_from_dict(raw, root=ROOT))

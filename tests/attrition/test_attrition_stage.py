@@ -26,7 +26,7 @@ TABLES = dict(flow="attrition_flow.csv", flow_public="attrition_flow_public.csv"
 
 
 def _config(**attrition):
-    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     raw = copy.deepcopy(raw)
     raw["scales"] = {k: v for k, v in raw["scales"].items() if k in ("belonging", "qol")}
     raw["attrition"] = {**raw["attrition"], **attrition}

@@ -40,7 +40,7 @@ EMPTY_LMM = {"means": pd.DataFrame(columns=["construct", "method", "wave"]),
 
 
 def _settings(**kw):
-    base = from_config(load_config(ROOT / "config" / "config.yaml"))
+    base = from_config(load_config(ROOT / "config" / "studies" / "demo.yaml"))
     return dataclasses.replace(base, **{"methods": ("fiml", "mi", "ipw", "complete_case"), **kw})
 
 

@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def cfg():
-    return load_config(ROOT / "config" / "config.yaml")
+    return load_config(ROOT / "config" / "studies" / "demo.yaml")
 
 
 def _panel(seed: int = demo.DEFAULT_SEED, n: int = demo.DEFAULT_N):

@@ -12,7 +12,7 @@ from pipeline.clean.settings import CORE_KEYS, SECTION, from_config
 from pipeline.config import config_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
-RAW = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+RAW = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
 
 
 def test_cleaning_rules_from_the_config_with_schema_defaults():

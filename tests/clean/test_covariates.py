@@ -177,7 +177,7 @@ def _study(tmp_path, gender_t0, gm_t1):
     from pipeline.clean.settings import from_config
     from pipeline.config import config_from_dict
 
-    raw_cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw_cfg = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     raw_cfg = {k: raw_cfg[k] for k in ("study", "seed", "pseudonymisation", "id_column",
                                        "label_maps", "cleaning", "disclosure")}
     raw_cfg["waves"] = [{"id": "T0", "file": "t0.sav", "months": 0},

@@ -20,7 +20,7 @@ N = 30
 
 
 def _settings(tmp_path, **cleaning):
-    raw_cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw_cfg = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     raw_cfg = {k: raw_cfg[k] for k in ("study", "seed", "pseudonymisation", "id_column",
                                        "label_maps", "disclosure")}
     raw_cfg["cleaning"] = {k: v for k, v in cleaning.items() if k != "id_pattern"}

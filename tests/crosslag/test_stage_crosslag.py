@@ -25,7 +25,7 @@ TABLES = {"estimates": "crosslag_estimates.csv", "fit": "crosslag_fit.csv",
 
 @pytest.fixture
 def raw_cfg():
-    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     raw["crosslag"] = {"analyses": {
         "ok_pair": {"constructs": ["belonging", "qol"]},
         "collinear": {"constructs": ["support", "loneliness"], "models": ["clpm"]},

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def demo_cfg():
-    return load_config(ROOT / "config" / "config.yaml")
+    return load_config(ROOT / "config" / "studies" / "demo.yaml")
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +34,7 @@ def written(tmp_path_factory):
 
 def _config_clean(frame: pd.DataFrame, cfg) -> pd.DataFrame:
     """Independent of pipeline.demo and pipeline.clean: map labels (case and spaces ignored),
-    drop out-of-range / -99, reverse-key, all driven by config/config.yaml."""
+    drop out-of-range / -99, reverse-key, all driven by config/studies/demo.yaml."""
     out = {}
     for sc in cfg.scales.values():
         lm = {k.strip().lower(): float(v) for k, v in (sc.label_map or {}).items()}

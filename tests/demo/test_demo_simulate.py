@@ -1,4 +1,4 @@
-"""pipeline.demo.simulate: reproducibility, agreement with config/config.yaml, Ns, MAR
+"""pipeline.demo.simulate: reproducibility, agreement with config/studies/demo.yaml, Ns, MAR
 attrition, item missingness and the signs of the planted serial mediation chain (checked with
 an independent, config-driven cleaner)."""
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def cfg():
-    return load_config(ROOT / "config" / "config.yaml", ROOT)
+    return load_config(ROOT / "config" / "studies" / "demo.yaml", ROOT)
 
 
 @pytest.fixture(scope="session")

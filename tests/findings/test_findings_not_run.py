@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _settings(**edit):
-    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     raw = copy.deepcopy(raw)
     if "waves" in edit:
         raw["waves"] = raw["waves"][:edit.pop("waves")]
@@ -68,7 +68,7 @@ def test_tipping_point_without_an_outcome_is_said():
 def test_waiting_mediation_chain_is_one_row_and_the_stage_still_runs():
     half = {"design": "half_longitudinal", "x": "group_memberships", "mediators": ["belonging"],
             "y": "qol", "label": "Half-longitudinal chain"}
-    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     raw["waves"] = raw["waves"][:2]
     raw["mediation"]["analyses"]["half"] = half
     s = from_config(config_from_dict(raw, root=ROOT))

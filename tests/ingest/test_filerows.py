@@ -20,7 +20,7 @@ from pipeline.ingest.settings import from_config, wave_params
 from pipeline.ingest.stage import ingest_wave
 
 ROOT = Path(__file__).resolve().parents[2]
-RAW = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+RAW = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
 LONG_HEADER = ["record_id", "redcap_event_name", "redcap_repeat_instrument",
                "redcap_repeat_instance", "age", "sex", "q1", "q2"]
 

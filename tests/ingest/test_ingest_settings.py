@@ -14,7 +14,7 @@ from pipeline.errors import ConfigError
 from pipeline.ingest.settings import CORE_KEYS, SECTION, from_config, wave_params
 
 ROOT = Path(__file__).resolve().parents[2]
-RAW = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+RAW = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
 
 
 def _cfg(raw=RAW):

@@ -20,7 +20,7 @@ from pipeline.ingest.rowfilter import Condition, parse_condition
 from pipeline.ingest.settings import from_config, wave_params
 
 ROOT = Path(__file__).resolve().parents[2]
-RAW = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+RAW = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
 
 HEADER = ["ResponseId", "Status", "Progress", "Finished", "DistributionChannel", "attn1", "gm1"]
 QROWS = [

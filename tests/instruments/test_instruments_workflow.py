@@ -57,9 +57,9 @@ def test_a_preset_study_is_cleaned_and_scored(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d",
          str(tmp_path / "work"), "--configfile", str(config), "--cores", "2",
-         "results/clean/long.parquet"], capture_output=True, text=True, timeout=1800)
+         "results/presets/clean/long.parquet"], capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    long = pd.read_parquet(tmp_path / "work" / "results" / "clean" / "long.parquet")
+    long = pd.read_parquet(tmp_path / "work" / "results" / "presets" / "clean" / "long.parquet")
     assert {"ons_life_satisfaction", "ons_worthwhile", "ons_happiness",
             "ons_anxiety"} <= set(long.columns)
     t0 = long[long["wave"] == "T0"].reset_index(drop=True)

@@ -55,7 +55,7 @@ def test_all_methods_from_the_project_config_side_by_side():
     from pipeline.mediation.outputs import figure_tables, sentences_table, stack
     from pipeline.mediation.settings import BootMISettings, from_config
 
-    cfg = load_config(Path(__file__).parents[2] / "config" / "config.yaml")
+    cfg = load_config(Path(__file__).parents[2] / "config" / "studies" / "demo.yaml")
     settings = from_config(cfg)
     settings = replace(settings, bootstrap=replace(settings.bootstrap, B=200), mc_draws=2000,
                        mi=BootMISettings(B=100, M=2, iterations=10, method="pmm", donors=5,

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cfg():
-    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     raw["mediation"].update(bootstrap={"B": 200}, mi={"B": 100, "M": 2, "iterations": 2},
                             fiml={"mc_draws": 1000}, methods=["complete_case", "fiml"])
     return config_from_dict(raw, root=ROOT)

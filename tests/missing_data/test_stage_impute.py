@@ -30,7 +30,7 @@ FIGURES = ["imputation_chains", "imputation_observed_vs_imputed", "sensitivity_t
 
 @pytest.fixture(scope="module")
 def raw_cfg():
-    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    return yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
 
 
 def _cfg(raw, **missing_data):

@@ -26,7 +26,7 @@ PLANTED_IDS = ("pid-9f2c1e7a55d0", "SCP-000417", "P0123")
 
 
 def demo_config():
-    return load_config(ROOT / "config" / "config.yaml", ROOT)
+    return load_config(ROOT / "config" / "studies" / "demo.yaml", ROOT)
 
 
 def make_tree(dst: Path) -> Path:

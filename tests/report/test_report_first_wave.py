@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cfg():
-    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     raw = copy.deepcopy(raw)
     raw["waves"] = raw["waves"][:1]
     return config_from_dict(raw, root=ROOT)

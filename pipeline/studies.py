@@ -1,0 +1,186 @@
+"""The studies (schemes) one workflow run covers, each with its own validated configuration.
+
+An evaluator may run several schemes through the same pipeline; each is data, not code: a study
+is one config file, and adding a scheme is adding a file. The Snakemake config comes in two forms:
+
+* **Several studies** (``config/config.yaml``)::
+
+      studies: [demo, pilot]   # config/studies/demo.yaml, config/studies/pilot.yaml
+      defaults: {...}          # optional: merged under every study file
+
+  An entry is a study name (its file is ``config/studies/<name>.yaml`` under the project root)
+  or the path of a YAML file (``.yaml``/``.yml``; the file's stem is the name). Each study's
+  configuration is ``defaults`` <- its file <- any other top-level key (what ``snakemake
+  --config key=value`` adds, e.g. ``--config seed=7`` for every study), merged deeply: mappings
+  key by key, anything else (lists included) replaced whole. ``--config "studies=[pilot]"``
+  runs one of the listed studies.
+* **One study** (the study file itself, top-level ``waves:``), e.g. ``snakemake --configfile
+  config/studies/demo.yaml`` or an evaluator's own ``my_study.yaml``: exactly that study,
+  nothing merged into it.
+
+A study's name is its ``study.id`` (a file that omits it gets its name; one that names another
+id is refused, so a copied file cannot overwrite another study's results). Each study's
+results live in ``results/<name>/`` (:func:`results_path`) and its effective configuration,
+which its stages read, in ``.snakemake/socialcure/<name>/effective_config.json``
+(:func:`effective_config_path`). Each study is validated on its own
+(:func:`pipeline.validate.validate_config`); every problem of every study comes in one message.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.config import Config
+from pipeline.errors import ConfigError
+from pipeline.plan import WingPlan, study_plan
+from pipeline.validate import validate_config
+
+__all__ = ["Study", "deep_merge", "study_configs", "load_studies", "results_path",
+           "effective_config_path", "STUDIES_DIR", "NAME_PATTERN"]
+
+STUDIES_DIR = Path("config") / "studies"
+"""Where a study named in ``studies`` has its file (under the project root)."""
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+"""A study name: a short id usable in folder, file and rule names (``study.id``)."""
+
+MULTI_KEYS = ("studies", "defaults")
+
+
+@dataclass(frozen=True)
+class Study:
+    """One study of the run: its name, merged raw config, where it came from ("" for a
+    single-study config), typed config and plan."""
+
+    name: str
+    raw: dict[str, Any]
+    source: str
+    cfg: Config
+    plan: dict[str, WingPlan] = field(default_factory=dict)
+
+    @property
+    def runs(self) -> set[str]:
+        """The stages that run for this study (:mod:`pipeline.plan`)."""
+        return {stage for stage, p in self.plan.items() if p.runs}
+
+
+def results_path(study: str, relative: str) -> str:
+    """``results/<study>/<relative>``: where the study's outputs live."""
+    return f"results/{study}/{relative}"
+
+
+def effective_config_path(study: str) -> Path:
+    """The study's effective configuration, beside Snakemake's own state (not under results/,
+    whose every file is a declared output)."""
+    return Path(".snakemake") / "socialcure" / study / "effective_config.json"
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """``over`` merged into ``base``: mappings key by key (recursively), anything else replaced
+    by ``over``. Neither argument is changed."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = copy.deepcopy(base)
+        for key, value in over.items():
+            out[key] = deep_merge(base.get(key), value) if key in base else copy.deepcopy(value)
+        return out
+    return copy.deepcopy(over)
+
+
+def _study_file(entry: Any, root: Path) -> tuple[str, Path]:
+    if not isinstance(entry, str) or not entry.strip():
+        raise ConfigError(
+            f"config key studies: entry {entry!r} is not a study name or a file path. List "
+            "names (config/studies/<name>.yaml) or paths of study YAML files.")
+    if entry.endswith((".yaml", ".yml")):
+        path = Path(entry) if Path(entry).is_absolute() else root / entry
+        return path.stem, path
+    return entry, root / STUDIES_DIR / f"{entry}.yaml"
+
+
+def _read_study(name: str, path: Path) -> dict[str, Any]:
+    if not NAME_PATTERN.match(name):
+        raise ConfigError(
+            f"config key studies: study name '{name}' ({path}) may hold only "
+            "letters, digits, '_' and '-' (it names the folder results/<name>/). Rename "
+            "the file.")
+    if not path.is_file():
+        raise ConfigError(
+            f"config key studies: the file of study '{name}' ({path}) does not exist. Create it "
+            f"(copy {STUDIES_DIR / 'demo.yaml'}) or remove '{name}' from 'studies'.")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"study file {path} cannot be read as YAML ({exc}).") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"study file {path} is empty or not a mapping of keys to values.")
+    return raw
+
+
+def _with_name(raw: dict[str, Any], name: str, source: str) -> dict[str, Any]:
+    study = raw.get("study")
+    if study is None:
+        return {**raw, "study": {"id": name}}
+    if isinstance(study, dict) and "id" not in study:
+        return {**raw, "study": {"id": name, **study}}
+    if isinstance(study, dict) and study["id"] != name:
+        raise ConfigError(
+            f"{source}: study.id is '{study['id']}' but the study is named '{name}' (the file "
+            f"name). Set study.id to '{name}' or leave it out (each study writes to "
+            "results/<name>/).")
+    return raw
+
+
+def study_configs(config: dict[str, Any], root: str | Path) -> dict[str, tuple[str, dict]]:
+    """Study name -> (source, merged raw config), in the order listed (see the module doc).
+
+    ``config`` is Snakemake's config; ``root`` the project root (study files and data paths are
+    relative to it). Raises one ConfigError for a malformed ``studies`` list or study file.
+    """
+    if "studies" not in config:
+        study = config.get("study")
+        name = study.get("id") if isinstance(study, dict) else None
+        return {str(name or "study"): ("", copy.deepcopy(config))}
+    if "waves" in config:
+        raise ConfigError(
+            "the config has both 'studies' (several studies, each in its own file) and "
+            "'waves' (one study). Move the study's keys into config/studies/<name>.yaml and "
+            "list it under 'studies', or drop 'studies' to run this one study.")
+    entries, defaults = config["studies"], config.get("defaults") or {}
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError("config key studies: must be a non-empty list of study names or "
+                          "study files, e.g. 'studies: [demo]'.")
+    if not isinstance(defaults, dict):
+        raise ConfigError("config key defaults: must be a mapping of config keys (merged "
+                          "under every study file).")
+    overrides = {k: v for k, v in config.items() if k not in MULTI_KEYS}
+    out: dict[str, tuple[str, dict]] = {}
+    for entry in entries:
+        name, path = _study_file(entry, Path(root))
+        if name in out:
+            raise ConfigError(f"config key studies: study '{name}' is listed twice.")
+        source = f"study '{name}' ({path})"
+        merged = deep_merge(deep_merge(defaults, _read_study(name, path)), overrides)
+        out[name] = (source, _with_name(merged, name, source))
+    return out
+
+
+def load_studies(config: dict[str, Any], root: str | Path) -> list[Study]:
+    """Every study of the run, validated, with its plan; one ConfigError listing every problem
+    of every study (each prefixed with the study's name and file)."""
+    studies, problems = [], []
+    for name, (source, raw) in study_configs(config, root).items():
+        try:
+            cfg = validate_config(raw, root=root)
+        except ConfigError as exc:
+            problems.append(f"{source}: {exc}" if source else str(exc))
+            continue
+        studies.append(Study(name, raw, source, cfg, study_plan(cfg)))
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return studies

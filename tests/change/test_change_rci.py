@@ -262,7 +262,7 @@ def test_a_ucla3_preset_reads_a_rise_as_worse(tmp_path):
     from pipeline.change.settings import from_config
     from pipeline.config import config_from_dict
     root = Path(__file__).resolve().parents[2]
-    raw = yaml.safe_load((root / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((root / "config" / "studies" / "demo.yaml").read_text())
     raw = copy.deepcopy(raw)
     raw["scales"]["loneliness"] = {"instrument": "ucla3", "items": ["lon1", "lon2", "lon3"],
                                    "label_map": "ucla3", "mid": 1}

@@ -17,7 +17,7 @@ from pipeline.errors import ConfigError
 from pipeline.instruments import INSTRUMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
-RAW = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+RAW = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
 nan = np.nan
 
 

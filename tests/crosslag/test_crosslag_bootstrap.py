@@ -30,7 +30,7 @@ PAIR = ["belonging", "qol"]
 
 @pytest.fixture(scope="module")
 def raw_cfg():
-    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    return yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -83,7 +83,7 @@ def test_another_seed_gives_other_draws(wide, boot_result):
 
 
 def _settings(B_: int):
-    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     s = from_config(config_from_dict(raw, root=ROOT))
     return replace(s, methods=("fiml",), primary="fiml", fiml_se="bootstrap",
                    fiml_bootstrap_B=B_, analyses=(reference_spec(),))

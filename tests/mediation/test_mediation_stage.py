@@ -86,7 +86,7 @@ def test_waiting_chain_gets_status_rows_only():
 def test_stage_with_the_fiml_bootstrap(tmp_path):
     """fiml.se: bootstrap through the stage: every declared output, FIML rows with percentile
     intervals from fiml.bootstrap_B resamples, and the status naming the bootstrap."""
-    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     raw["mediation"].update(fiml={"se": "bootstrap", "bootstrap_B": 100}, methods=["fiml"])
     run(config_from_dict(raw, root=ROOT), _io(tmp_path, wide_from_chain()))
     assert len(_written(tmp_path)) == 7

@@ -63,12 +63,20 @@ class Attacker:
         self.bound(key, math.ceil(share * n - 1e-6), math.floor(share * n + 1e-6))
 
     def share_with_ci(self, key, n, pct, lo, hi, conf=0.95):
-        """"pct% (95% CI lo% to hi%)": only the counts whose rounded Wilson CI matches."""
-        ok = [k for k in range(n + 1)
-              if round(100 * k / n) == pct and tuple(round(100 * x) for x in _wilson(k, n, conf))
+        """"pct% (95% CI lo% to hi%)": only the counts whose rounded Wilson CI matches; ``n``
+        a number or the (lo, hi) of a printed range ("169-177": any n in it)."""
+        ns = range(n[0], n[1] + 1) if isinstance(n, tuple) else [n]
+        ok = [k for m in ns for k in range(m + 1)
+              if round(100 * k / m) == pct and tuple(round(100 * x) for x in _wilson(k, m, conf))
               == (lo, hi)]
         if ok:
             self.bound(key, min(ok), max(ok))
+
+    def percent_of_range(self, key, pct, n_lo, n_hi, decimals=0):
+        """A percentage of a denominator known only as a range: any n in it."""
+        half = 0.5 * 10 ** -decimals
+        self.bound(key, math.ceil((pct - half) * n_lo / 100 - 1e-9),
+                   math.floor((pct + half) * n_hi / 100 + 1e-9))
 
     def total(self, total, parts):
         """sum(parts) = total (a key or a number)."""
@@ -135,26 +143,34 @@ def read_rci(att: Attacker, public: pd.DataFrame, private: pd.DataFrame,
     for (c, w), rows in public.groupby(["construct", "wave"], sort=False):
         truth = private[(private["construct"] == c) & (private["wave"] == w)].set_index("category")
         n = pd.to_numeric(rows["n"], errors="coerce").iloc[0]
+        span = RANGE.match(str(rows["n"].iloc[0]))  # n printed as a range: any n in it
+        n_key = ("rci", c, w, "n")
+        att.read(n_key, rows["n"].iloc[0])
         cats = []
         for _, r in rows.iterrows():
             key = ("rci", c, w, r["category"])
             att.read(key, r["count"])
             if not _is_hidden(r["share"]) and pd.notna(r["share"]) and np.isfinite(n):
                 att.share_value(key, float(r["share"]), int(n))
+            elif not _is_hidden(r["share"]) and pd.notna(r["share"]) and span:
+                att.percent_of_range(key, 100 * float(r["share"]), int(span.group(1)),
+                                     int(span.group(2)))
             if _is_hidden(r["count"]):
                 secrets[key] = float(truth.loc[r["category"], "count"])
             if r["category"] in RCI_CATS and pd.notna(truth.loc[r["category"], "count"]):
                 cats.append(key)
-        if np.isfinite(n) and len(cats) == 3:
-            att.total(float(n), cats)
+        if (np.isfinite(n) or span) and len(cats) == 3:
+            att.total(n_key, cats)
         if sentences is None:
             continue
         for s in sentences.loc[(sentences["construct"] == c) & (sentences["wave"] == w)
                                & (sentences["kind"] == "reliable_change"), "sentence"]:
-            m_n = re.search(r"Of the (\d+) people", s)
+            m_n = re.search(r"Of the (\d+)(?:-(\d+))? people", s)
+            if m_n is None:  # "could not be assessed": no share to read
+                continue
+            sn = (int(m_n.group(1)), int(m_n.group(2) or m_n.group(1)))
             for p, lo, hi, what in SENT.findall(s):
-                att.share_with_ci(("rci", c, w, CAT_OF[what]), int(m_n.group(1)), int(p),
-                                  int(lo), int(hi))
+                att.share_with_ci(("rci", c, w, CAT_OF[what]), sn, int(p), int(lo), int(hi))
     return secrets
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.change.messages import too_few_message
-from pipeline.disclosure import SECONDARY_MARK, format_count, protect
+from pipeline.disclosure import SECONDARY_MARK, protect, published_counts
 from pipeline.errors import DataError
 from pipeline.stats.rci import CATEGORIES, rci_categories, s_diff, wilson_interval
 from pipeline.status import Status
@@ -277,24 +277,52 @@ def rci_shares(
     return out[SHARE_COLUMNS]
 
 
-def public_rci_shares(shares: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+def _printed_n(shares: pd.DataFrame, min_cell: int,
+               group_sizes: Mapping[str, float] | None) -> dict[tuple, int | str | None]:
+    """(construct, wave) -> the number with both scores as printed
+    (:func:`pipeline.disclosure.published_counts` over every n of the table together, beside
+    the number who answered at each wave, ``group_sizes``: those with both scores are among
+    the answerers at entry and at the wave, so "177" beside 178 who entered would give back
+    the one person without a score; it is printed "169-177")."""
+    sizes = {str(w): float(v) for w, v in (group_sizes or {}).items()}
+    first = next(iter(sizes), None)
+    firsts = shares.groupby(["construct", "wave"], sort=False)["n"].first()
+    counts = {k: pd.to_numeric(v, errors="coerce") for k, v in firsts.items()}
+    groups = {k: [sizes[w] for w in (first, str(k[1])) if w in sizes] for k in counts}
+    return published_counts(counts, min_cell, shown=sizes.values(), groups=groups)
+
+
+def _range(text: object) -> tuple[float, float] | None:
+    """(lo, hi) of a printed range ("169-177"); None for an exact count or a mark."""
+    m = re.fullmatch(r"(\d+)-(\d+)", str(text))
+    return (float(m.group(1)), float(m.group(2))) if m else None
+
+
+def public_rci_shares(shares: pd.DataFrame, min_cell: int,
+                      group_sizes: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Funder copy of :func:`rci_shares`: no hidden count recoverable from the table, its
     shares, CIs or the sentences that quote the shown ones.
 
-    Within a construct and wave, improved + unchanged + deteriorated = n (shown), so a small
+    Within a construct and wave, improved + unchanged + deteriorated = n, so a small
     count ("<10") needs a second hidden cell: "no reliable change" first, the least
     informative (``pipeline.disclosure.protect`` with ``prefer_hidden``), shown as the range
     the other numbers allow ("43-51"). The share and CI of any hidden count are "[c]" (a share
     or its CI times n gives the count back). "Meaningfully improved" (MID) is its own count
-    with the same rule: with n shown, its complement (n minus it, the people who did not
-    improve by the MID) is a latent cell that must not be small either, so a count within
-    ``min_cell`` of n is shown as a range too. n is shown banded ("<10") when small; a plain
+    with the same rule: its complement (n minus it, the people who did not improve by the
+    MID) is a latent cell that must not be small either, so a count within ``min_cell`` of n
+    is shown as a range too. n is printed by :func:`_printed_n` (``group_sizes``: wave -> the
+    number who answered, as the flow prints it): "<10" when small, a range ("169-177") when
+    it is within ``min_cell`` of a group size or another n. A range n is not known to
+    readers: the cells are protected against its range, and the shares and CIs of shown
+    counts are rounded to whole per cent (count / a precise share gives n back). A plain
     message says why nothing is estimated.
     """
     public = shares.copy()
-    for c in ("count", "share", "ci_lower", "ci_upper"):
+    for c in ("n", "count", "share", "ci_lower", "ci_upper"):
         public[c] = public[c].astype(object)
-    for _, rows in shares.groupby(["construct", "wave"], sort=False):
+    printed = _printed_n(shares, min_cell, group_sizes)
+    for key, rows in shares.groupby(["construct", "wave"], sort=False):
+        n_span = _range(printed.get(key))
         cats = rows[rows["category"].isin(SHARE_LABELS.values()) & rows["count"].notna()]
         values = {i: float(r["count"]) for i, r in rows.iterrows() if pd.notna(r["count"])}
         eqs = []
@@ -307,13 +335,18 @@ def public_rci_shares(shares: pd.DataFrame, min_cell: int) -> pd.DataFrame:
             values[("not", i)] = values["n"] - float(rows.at[i, "count"])
             eqs.append({"n": 1, i: -1, ("not", i): -1})
         soft = [i for i in cats.index if shares.at[i, "category"] == "no_reliable_change"]
-        prot = protect(values, eqs, [i for i in values if i != "n"], min_cell,
-                       known=["n"] if eqs else [], prefer_hidden=soft)
+        known = ["n"] if eqs and n_span is None else []
+        prot = protect(values, eqs, [i for i in values if i != "n"], min_cell, known=known,
+                       prefer_hidden=soft, limits={"n": n_span} if eqs and n_span else None)
         for i in (k for k in prot.status if not isinstance(k, tuple)):
             public.at[i, "count"] = prot.text(i)
             if prot.hidden(i):
                 public.loc[i, ["share", "ci_lower", "ci_upper"]] = SECONDARY_MARK
-    public["n"] = public["n"].map(lambda v: format_count(v, min_cell) if pd.notna(v) else v)
+            elif n_span is not None:
+                for c in ("share", "ci_lower", "ci_upper"):
+                    if pd.notna(shares.at[i, c]):
+                        public.at[i, c] = round(float(shares.at[i, c]), 2)
+        public.loc[rows.index, "n"] = printed.get(key)
     few = shares["flag"].eq("small_n")
     public.loc[few, "message"] = (f"fewer than {min_cell} people answered at both waves; "
                                   "reliable change is not estimated")

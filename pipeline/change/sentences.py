@@ -166,6 +166,15 @@ def _public_count(public: pd.DataFrame | None, construct: str, wave: str, cat: s
     return str(hit["count"].iloc[0]) if len(hit) else ""
 
 
+def _public_n(public: pd.DataFrame | None, construct: str, wave: str) -> str | None:
+    """The number with both scores as the public table prints it ("177", "169-177"); None
+    without a public table."""
+    if public is None:
+        return None
+    hit = public[(public["construct"] == construct) & (public["wave"] == wave)]
+    return None if hit.empty or pd.isna(hit["n"].iloc[0]) else str(hit["n"].iloc[0])
+
+
 def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
                  wave_phrase: str, min_cell: int = 10, public: pd.DataFrame | None = None
                  ) -> str:
@@ -176,7 +185,9 @@ def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
     fewer than ``min_cell`` people have both scores (flag "small_n", whatever the status): "Too
     few people answered <wave> to describe individual change in X.". ``public``: the
     disclosure-controlled shares (:func:`pipeline.change.rci.public_rci_shares`); a count it
-    hides is not given as a percentage ("a number not shown, to protect a small group").
+    hides is not given as a percentage ("a number not shown, to protect a small group"), and
+    the number with both scores is printed as it prints it (a range, "169-177", when the exact
+    number would give back a small group beside the number who answered).
     With a minimal important difference (a ``mid_improved`` row), the share that improved by
     at least it follows, with where the MID came from (:func:`mid_words`): "...; 30% (95% CI
     22% to 39%) improved by at least the minimal important difference (3 points; Maheswaran et
@@ -193,9 +204,9 @@ def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
         reason = f" ({msg.rstrip('.')})" if msg else ""
         return (f"Reliable change in {name} {wave_phrase} could not be assessed{reason}.")
     by = rows.set_index("category")
-    n = int(by["n"].iloc[0])
-    if n < min_cell:
+    if int(by["n"].iloc[0]) < min_cell:
         return f"Too few people answered {wave_phrase} to describe individual change in {name}."
+    n = _public_n(public, construct, wave) or str(int(by["n"].iloc[0]))
 
     def part(cat: str) -> str:
         if cat not in by.index:
@@ -246,18 +257,21 @@ def sentences_table(
     wave_labels: Mapping[str, str],
     min_cell: int = 10,
     units: Mapping[str, str] | None = None,
+    group_sizes: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """One row per construct with its group-change sentence (:func:`change_sentence`), then one
     per follow-up wave with its reliable-change sentence (:func:`rci_sentence`).
 
     ``wave_labels`` maps wave id -> label in wave order (the first is the baseline); a
     follow-up's phrase is "at " + its label with a lower-case first letter ("at about 4
-    months"). Columns ``construct, kind, wave, sentence``.
+    months"). ``group_sizes``: wave -> the number who answered (the public table's n,
+    :func:`pipeline.change.rci.public_rci_shares`). Columns ``construct, kind, wave,
+    sentence``.
     """
     waves = list(wave_labels)
     phrases = {w: "at " + _in_sentence(wave_labels[w]) for w in waves[1:]}
     public = public_rci_shares(shares if "flag" in shares.columns else shares.assign(flag=""),
-                               min_cell) if len(shares) else None
+                               min_cell, group_sizes) if len(shares) else None
     rows = []
     for k, label in scale_labels.items():
         rows.append({"construct": k, "kind": "group_change", "wave": "",

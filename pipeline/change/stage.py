@@ -63,14 +63,16 @@ def run(cfg: Config, io: StageIO) -> None:
         min_cell=cfg.min_cell)
     write_table(primary, io.output("primary"))
     write_table(primary_means, io.output("primary_means"))
-    write_table(public_rci_shares(tables["rci_shares"], cfg.min_cell), io.output("rci_public"))
+    sizes = answered_per_wave(wide, cfg.wave_ids)
+    write_table(public_rci_shares(tables["rci_shares"], cfg.min_cell, sizes),
+                io.output("rci_public"))
     write_descriptives(cfg, io, long, wide)
     write_table(
         sentences_table(primary[primary["role"] == "primary"], tables["rci_shares"],
                         {k: sc.label for k, sc in cfg.scales.items()},
                         {k: (u.lo, u.hi) for k, u in units.items()},
                         {w.id: w.label for w in cfg.waves}, cfg.min_cell,
-                        units={k: u.units for k, u in units.items()}),
+                        units={k: u.units for k, u in units.items()}, group_sizes=sizes),
         io.output("sentences"))
     for k, sc in cfg.scales.items():
         fig_table, method, legend = figure_means(primary_means, tables["means"], k,
@@ -83,4 +85,4 @@ def run(cfg: Config, io: StageIO) -> None:
                         wave_months={w.id: w.months for w in cfg.waves},
                         model_methods=(method,), model_label=legend,
                         score_name=units[k].score,
-                        group_sizes=answered_per_wave(wide, cfg.wave_ids))
+                        group_sizes=sizes)

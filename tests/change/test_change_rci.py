@@ -292,3 +292,34 @@ def test_an_index_score_says_alpha_does_not_apply():
     rel = resolve_reliability(["eq5d"], reliability_from_table(table, "T0"), {"eq5d": 0.7},
                               alpha_problems(table, "T0")).set_index("construct")
     assert rel.loc["eq5d", "problem"] == "" and rel.loc["eq5d", "reliability"] == 0.7
+
+
+def test_public_n_beside_the_number_who_answered_is_a_range():
+    """E-rci-n: 177 with both scores beside 178 who answered at entry gives back the one
+    person without a score; n is printed as the range below the group it belongs to, the
+    cells are protected against that range and shown shares are whole per cent."""
+    pub = public_rci_shares(_shares([17, 152, 8], 177), 10, {"T0": 178.0, "T2": 190.0})
+    assert set(pub["n"]) == {"169-177"}
+    assert pub.loc[0, "count"] == 17 and pub.loc[0, "share"] == round(17 / 177, 2)
+    assert pub.loc[2, "count"] == "<10"
+    # n is not known: 17 + 152 + (1-9) lies in 169-177 without hiding 152; its share is whole
+    assert pub.loc[1, "count"] == 152 and pub.loc[1, "share"] == round(152 / 177, 2)
+    assert pub.loc[2, ["share", "ci_lower", "ci_upper"]].tolist() == ["[c]"] * 3
+    far = public_rci_shares(_shares([17, 152, 8], 177), 10, {"T0": 250.0, "T2": 190.0})
+    assert set(far["n"]) == {177} and far.loc[0, "share"] == pytest.approx(17 / 177)
+
+
+def test_public_n_of_two_constructs_do_not_differ_by_a_few():
+    """Two constructs at one wave, 60 and 62 with both scores: printing both exact gives 2."""
+    two = pd.concat([_shares([20, 30, 12], 62),
+                     _shares([20, 30, 10], 60).assign(construct="r")], ignore_index=True)
+    pub = public_rci_shares(two, 10, {"T0": 178.0, "T2": 63.0})
+    texts = pub.groupby("construct")["n"].first().to_dict()
+    assert texts == {"q": "54-62", "r": "54-62"}
+
+
+def test_sentence_prints_n_as_the_public_table():
+    t = _shares([17, 152, 8], 177).assign(construct="q")
+    pub = public_rci_shares(t, 10, {"T0": 178.0, "T2": 190.0})
+    s = rci_sentence(t, "q", "T2", label="Mood", wave_phrase="at 4 months", public=pub)
+    assert s.startswith("Of the 169-177 people with mood scores") and "Of the 177 " not in s

@@ -242,3 +242,17 @@ def test_a_hidden_meaningful_change_count_is_not_a_percentage():
                         {"T0": "Entry", "T1": "About 4 months"})
     rci = t["sentence"].iloc[1]
     assert "a number of people not shown (to protect a small group) improved" in rci
+
+
+def test_meaningful_change_only_prints_n_as_the_public_table():
+    # the MID-only branch: 177 with both scores beside 178 who entered prints "169-177"
+    t = _with_mid(rci_status="not_estimable", message="no reliability for 'qol'.")
+    public = public_rci_shares(t.assign(flag=""), 10, {"T0": 178.0, "T1": 180.0})
+    s = rci_sentence(t, "belonging", "T1", label="Quality of life (EQ VAS)",
+                     wave_phrase="at about 4 months", public=public)
+    assert "Of the 169-177 people with quality of life (EQ VAS) scores" in s
+    assert "Of the 177 " not in s and "30% (95% CI 24% to 37%) improved" in s
+    t = sentences_table(_con(1.0, -1.0, 3.0).assign(construct="belonging"), t,
+                        {"belonging": "Belonging"}, {"belonging": (1, 7)},
+                        {"T0": "Entry", "T1": "About 4 months"}, group_sizes={"T0": 178.0})
+    assert "Of the 169-177 people with belonging scores" in t["sentence"].iloc[1]

@@ -221,12 +221,16 @@ def _annotate_counts(ax, waves: pd.DataFrame, min_cell: int,
     small waves "not shown"."""
     trans = ax.get_xaxis_transform()
     shown = _wave_counts(waves, min_cell, group_sizes)
+    xs = waves["_x"][np.isfinite(waves["_x"])]
     for _, r in waves.iterrows():
         if not np.isfinite(r["_x"]):
             continue
         n = float(pd.to_numeric(r["n"], errors="coerce"))
+        # the outer labels grow inwards, so a range ("n = 621-629") never crosses the axis
+        ha = ("center" if len(xs) < 2 else "left" if r["_x"] == xs.min()
+              else "right" if r["_x"] == xs.max() else "center")
         ax.text(r["_x"], 0.03, _count_label(shown[str(r["wave"])], min_cell), transform=trans,
-                ha="center", va="bottom", fontsize=8, color="#444444")
+                ha=ha, va="bottom", fontsize=8, color="#444444")
         if np.isfinite(n) and 0 < n < min_cell:
             ax.text(r["_x"], 0.10, f"too few people\n(fewer than {min_cell}):\nnot shown",
                     transform=trans, ha="center", va="bottom", fontsize=7, color="#444444")

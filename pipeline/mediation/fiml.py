@@ -160,12 +160,7 @@ class FIMLMonteCarlo(MediationEstimator):
         ci_method = np.empty(len(defs), dtype=object)
         for r, d in enumerate(defs):
             if d.effect_type == "std_indirect":
-                row = dfd.loc[d.label[4:]]
-                est_, se_ = row["std_all"], row["std_all_se"]
-                z = est_ / se_ if se_ > 0 else np.nan
-                vals = (est_, se_, z, 2 * stats.norm.sf(abs(z)), est_ - q * se_, est_ + q * se_,
-                        0.0, 0.0)
-                ci_method[r] = "delta"
+                vals, ci_method[r] = _std_indirect(dfd, d.label, q), "delta"
             else:
                 op = "~" if d.op == "~" else ":="
                 row = reg.loc[(d.lhs, d.rhs)] if op == "~" else dfd.loc[d.label]
@@ -202,12 +197,7 @@ class FIMLMonteCarlo(MediationEstimator):
                         row["ci_upper"], 0.0, 0.0)
                 ci_method[r] = "wald"
             elif d.effect_type == "std_indirect":
-                row = dfd.loc[d.label[4:]]  # std_ind_12 -> ind_12: lavaan std.all of the effect
-                est_, se_ = row["std_all"], row["std_all_se"]
-                z = est_ / se_ if se_ > 0 else np.nan
-                vals = (est_, se_, z, 2 * stats.norm.sf(abs(z)), est_ - q * se_, est_ + q * se_,
-                        0.0, 0.0)
-                ci_method[r] = "delta"
+                vals, ci_method[r] = _std_indirect(dfd, d.label, q), "delta"
             else:
                 row = dfd.loc[d.label]
                 j = mc_col[d.label]
@@ -219,3 +209,12 @@ class FIMLMonteCarlo(MediationEstimator):
         return build_table(defs, out["est"], out["se"], out["stat"], out["p"], out["lo"],
                            out["hi"], ci_method, spec.name, self.method, res.n_obs, self.mc_draws,
                            conf=self.conf, mcse_lower=out["mc_lo"], mcse_upper=out["mc_hi"])
+
+
+def _std_indirect(dfd: pd.DataFrame, label: str, q: float) -> tuple:
+    """Row values of a standardised indirect effect: lavaan's std.all of the defined effect
+    (``std_ind_12`` -> ``ind_12``) with its delta-method SE, z, p and Wald interval."""
+    row = dfd.loc[label[4:]]
+    est_, se_ = row["std_all"], row["std_all_se"]
+    z = est_ / se_ if se_ > 0 else np.nan
+    return (est_, se_, z, 2 * stats.norm.sf(abs(z)), est_ - q * se_, est_ + q * se_, 0.0, 0.0)

@@ -33,11 +33,20 @@ from pathlib import Path
 import yaml
 
 from pipeline.config import Config, config_from_dict
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import ConfigError, PipelineError, set_config_name
 from pipeline.registry import WINGS, stage_module, wing
 from pipeline.stage_io import StageIO
 
 log = logging.getLogger("pipeline")
+
+def _sidecar_config_name(config: str) -> str | None:
+    """The study's config file as the Snakefile named it (``config_name.txt`` beside the
+    effective config), if there."""
+    try:
+        return (Path(config).parent / "config_name.txt").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+
 
 def load_effective_config(path: str | Path, root: str | Path) -> Config:
     """The validated config in ``path`` (JSON or YAML); ConfigError when it is missing,
@@ -120,8 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--io", required=True, help="JSON of the rule's named inputs and outputs")
     parser.add_argument("--threads", type=int, default=1,
                         help="the rule's threads (worker processes; results never depend on it)")
+    parser.add_argument("--config-name", default=None,
+                        help="the study's config file as messages should name it (default: "
+                             "config_name.txt beside --config, written by the Snakefile)")
     args = parser.parse_args(argv)
     _setup_logging(args.log)
+    set_config_name(args.config_name or _sidecar_config_name(args.config))
     try:
         cfg = load_effective_config(args.config, args.root)
         io = replace(StageIO.from_json(args.io), threads=max(1, args.threads))

@@ -28,6 +28,22 @@ class ModelError(PipelineError):
     """A statistical model failed (non-convergence, not identified, not positive definite)."""
 
 
+#: how messages name the file an evaluator edits; the CLI sets it per run (``--config-name``:
+#: the study's own file, e.g. ``config/studies/demo.yaml``), so a message says where to fix it
+_CONFIG_NAME = ["your study's config file"]
+
+
+def set_config_name(name: str | None) -> None:
+    """Name the study's config file in every later message (None or "" keeps the default)."""
+    if name:
+        _CONFIG_NAME[0] = name
+
+
+def config_name() -> str:
+    """The study's config file as messages name it (see :func:`set_config_name`)."""
+    return _CONFIG_NAME[0]
+
+
 def closest_names(name: str, candidates: list[str], n: int = 3) -> list[str]:
     """Return up to ``n`` candidates most similar to ``name`` (case-insensitive)."""
     import difflib

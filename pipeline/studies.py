@@ -63,6 +63,7 @@ class Study:
     source: str
     cfg: Config
     plan: dict[str, WingPlan] = field(default_factory=dict)
+    file: str = ""  # the study's own file relative to the root ("" for a single-study config)
 
     @property
     def runs(self) -> set[str]:
@@ -170,6 +171,18 @@ def study_configs(config: dict[str, Any], root: str | Path) -> dict[str, tuple[s
     return out
 
 
+def _display_path(source: str, root: Path) -> str:
+    """The study file named in ``source`` ("study 'x' (<path>)"), relative to ``root`` when
+    inside it; "" for a single-study config."""
+    if not source.endswith(")") or " (" not in source:
+        return ""
+    path = Path(source[source.index(" (") + 2:-1])
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def load_studies(config: dict[str, Any], root: str | Path) -> list[Study]:
     """Every study of the run, validated, with its plan; one ConfigError listing every problem
     of every study (each prefixed with the study's name and file)."""
@@ -180,7 +193,8 @@ def load_studies(config: dict[str, Any], root: str | Path) -> list[Study]:
         except ConfigError as exc:
             problems.append(f"{source}: {exc}" if source else str(exc))
             continue
-        studies.append(Study(name, raw, source, cfg, study_plan(cfg)))
+        studies.append(Study(name, raw, source, cfg, study_plan(cfg),
+                             _display_path(source, Path(root))))
     if problems:
         raise ConfigError("\n".join(problems))
     return studies

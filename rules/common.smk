@@ -50,6 +50,18 @@ for _s in STUDIES.values():
             _who = f" (study {_s.name})" if len(STUDIES) > 1 else ""
             sys.stderr.write(f"Not run: {_p.stage}{_who}: {_p.reason}\n")
 
+
+def config_name(study):
+    """The file an evaluator edits for ``study``, as the stages' messages name it: the study's
+    own file, else the --configfile(s) given on the command line."""
+    if study.file:
+        return study.file
+    files = [
+        os.path.relpath(f, workflow.basedir) for f in workflow.overwrite_configfiles
+    ]
+    return " / ".join(files) or "the config file"
+
+
 # Each study's effective configuration (defaults <- study file <- --config overrides) is
 # written once per run for the CLI stages; it is rewritten only when its content changes, so it
 # never triggers reruns by itself (each rule declares the config it reads as params instead).
@@ -61,6 +73,16 @@ for _s in STUDIES.values():
     _text = json.dumps(_s.raw, sort_keys=True, indent=1, default=str)
     if not _path.exists() or _path.read_text() != _text:
         _path.write_text(_text)
+
+# Beside it, the name of the file an evaluator edits for the study, which the stages' messages
+# use ("set id_column in config/studies/demo.yaml"); not a rule input, so naming it never
+# reruns anything.
+for _s in STUDIES.values():
+    _name_path = effective_config_path(_s.name).with_name("config_name.txt")
+    _name_path.parent.mkdir(parents=True, exist_ok=True)
+    if not _name_path.exists() or _name_path.read_text() != config_name(_s):
+        _name_path.write_text(config_name(_s))
+
 
 # What each rule asks of a scheduler (helper for SLURM and friends; a local run ignores mem_mb
 # and runtime unless --resources caps them). Stages are single-threaded (one BLAS thread,

@@ -123,6 +123,27 @@ def test_missing_id_column(study, capsys):
     assert rc == 2 and "record_id" in err and "id_column" in err
 
 
+def test_messages_name_the_studys_own_config_file(study, capsys, monkeypatch):
+    """The Snakefile passes --config-name (the study's file, e.g. config/studies/<name>.yaml);
+    a message that says where to fix something names that file, not config/config.yaml."""
+    import pipeline.errors as errors
+
+    monkeypatch.setattr(errors, "_CONFIG_NAME", ["your study's config file"])
+    root, cfg = study
+    cfg["id_column"] = "record_id"
+    cfg_path = root / "effective.json"
+    cfg_path.write_text(json.dumps(cfg))
+    out = root / "out"
+    io = {"input": {"wave": str(root / cfg["waves"][0]["file"])}, "wildcards": {"wave": "T0"},
+          "output": {"data": str(out / "d.parquet"), "log": str(out / "l.csv"),
+                     "meta": str(out / "m.json")}}
+    rc = main(["ingest", "--config", str(cfg_path), "--root", str(root), "--io", json.dumps(io),
+               "--log", str(out / "i.log"), "--config-name", "config/studies/pilot.yaml"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "set 'id_column' in config/studies/pilot.yaml" in err
+    assert "config/config.yaml" not in err
+
+
 def test_unknown_text_answers_listed_together(study, capsys):
     root, cfg = study
     p = root / "data" / "raw" / "demo_T0_entry.csv"

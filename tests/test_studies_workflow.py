@@ -146,3 +146,21 @@ def test_a_study_setting_reruns_only_that_study(two_studies):
                            disclosure={"min_cell": 5})
     assert set(_planned(work, config)) - {"all"} == {"change_beta", "findings_beta",
                                                       "report_beta"}
+
+
+def test_stages_name_the_study_file_an_evaluator_edits(two_studies):
+    """Beside each study's effective config the Snakefile writes the file an evaluator edits
+    (config_name.txt, read by the stages for their messages): the study's own file in a
+    multi-study run, the --configfile for a single study, never config/config.yaml. It is not
+    a rule input, so it never replans anything."""
+    tmp, work, config = two_studies
+    name = work / ".snakemake" / "socialcure" / "alpha" / "config_name.txt"
+    _snakemake(work, config, "-n")
+    assert name.read_text() == str(tmp / "alpha.yaml")
+    alpha = yaml.safe_load((tmp / "alpha.yaml").read_text(encoding="utf-8"))
+    alpha["study"]["id"] = "alpha"
+    alpha["disclosure"] = {"min_cell": 10}
+    single = tmp / "alpha_named.yaml"
+    single.write_text(yaml.safe_dump(alpha, sort_keys=False), encoding="utf-8")
+    assert _planned(work, single) == {}
+    assert name.read_text().endswith("alpha_named.yaml")

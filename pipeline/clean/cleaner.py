@@ -41,7 +41,7 @@ from pipeline.clean.qc_log import (
 from pipeline.clean.responses import no_answer_issue, resolve_duplicates
 from pipeline.clean.values import Reading, cell_text, clean_item, parse_dates
 from pipeline.config import Covariate, Scale
-from pipeline.errors import ConfigError, InputFileError, closest_names
+from pipeline.errors import ConfigError, InputFileError, closest_names, config_name
 
 __all__ = [
     "LOG_COLUMNS",
@@ -81,7 +81,7 @@ def _require_columns(raw: pd.DataFrame, needed: dict[str, str], file: str, wave_
         f"{file} (wave {wave_id}): configured column(s) not found: "
         + "; ".join(lines)
         + f". Columns in the file: {', '.join(have[:40])}. Rename the column in the export or "
-        "fix the name in config/config.yaml."
+        f"fix the name in {config_name()}."
     )
 
 

@@ -40,7 +40,7 @@ from pipeline.clean.pseudonym import PatternIds, apply_id_pattern, normalise_id
 from pipeline.clean.timeorder import WaveDates, check_swapped_waves, swapped_waves_problem
 from pipeline.clean.values import parse_dates
 from pipeline.config import Wave
-from pipeline.errors import DataError, InputFileError
+from pipeline.errors import DataError, InputFileError, config_name
 
 __all__ = [
     "IdOverlap",
@@ -180,7 +180,7 @@ def _pattern_hint(base_shown: set[str], follow: set[str]) -> str:
     rx = "".join(f"\\d{{{len(part)}}}" if part.isdigit() else re.escape(part).replace("\\-", "-")
                  for part in re.split(r"(\d+)", model) if part)
     return (f" If only leading zeros were lost, setting id_pattern: '{rx}' in "
-            "config/config.yaml re-pads them (each re-padded id is logged).")
+            f"{config_name()} re-pads them (each re-padded id is logged).")
 
 
 def check_id_format(
@@ -250,7 +250,7 @@ def check_id_pattern(
     raise InputFileError(
         f"{file} (wave {wave_id}): {len(bad)} of the {n} participant ids in column "
         f"'{id_column}' ({len(bad) / n:.0%}) do not match id_pattern '{pattern}', even with "
-        f"leading zeros restored; e.g. {ex}. Fix id_pattern in config/config.yaml to describe "
+        f"leading zeros restored; e.g. {ex}. Fix id_pattern in {config_name()} to describe "
         f"these ids (or remove it), or check that '{id_column}' is the id column of this "
         "export."
     )

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from pipeline.config import Scale
-from pipeline.errors import InputFileError
+from pipeline.errors import InputFileError, config_name
 from pipeline.text import missing_keys, norm_label, norm_text
 
 LIKERT_MAX_SPAN = 10
@@ -167,6 +167,6 @@ def check_label_answers(data: pd.DataFrame, scales: dict[str, Scale], *, file: s
     raise_problems(
         check_text_answers(data, label_maps, missing_words=missing_words), file=file,
         what="text answers that are not in the label map",
-        advice="Add each label to the scale's label map in config/config.yaml (with its "
+        advice=f"Add each label to the scale's label map in {config_name()} (with its "
         "code, or null if it means 'no answer'), or correct the export, then run again.",
     )

@@ -6,7 +6,7 @@ import difflib
 import re
 from collections import Counter
 
-from pipeline.errors import InputFileError, closest_names
+from pipeline.errors import InputFileError, closest_names, config_name
 
 
 def duplicate_names(names: list[str]) -> list[str]:
@@ -73,7 +73,7 @@ def refuse_missing_id(id_column: str, available: list[str], *, file: str, wave_i
     hint = f" Closest column names: {', '.join(repr(c) for c in close)}." if close else ""
     raise InputFileError(
         f"{file}: wave {wave_id} file has no id column '{id_column}'.{hint} Either rename the "
-        f"column in the export or set 'id_column' in config/config.yaml (or map it for this wave "
+        f"column in the export or set 'id_column' in {config_name()} (or map it for this wave "
         f"with waves[{wave_id}].column_map: {{<name in file>: {id_column}}})."
     )
 
@@ -141,6 +141,6 @@ def refuse_missing_items(
         f"{file}: wave {wave_id} file lacks {len(missing)} configured column(s): "
         + "; ".join(lines)
         + ". If a column was renamed in this wave's export, add it to the wave's 'column_map' in "
-        "config/config.yaml (e.g. column_map: {<name in file>: <configured name>}); if an item "
+        f"{config_name()} (e.g. column_map: {{<name in file>: <configured name>}}); if an item "
         "was not asked in this wave, remove it from the scale or export it as an empty column."
     )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Wave
-from pipeline.errors import InputFileError
+from pipeline.errors import InputFileError, config_name
 
 from .result import SOURCE_ROW, ReadResult, log_entry
 
@@ -172,7 +172,7 @@ def _slash_order(
             f"{file}, column '{column}': dates such as "
             f"{', '.join(shown(pd.Series(True, index=text.index))[:3])} could be "
             "day/month or month/day (no day is above 12). Set the wave's date_order "
-            "(dmy or mdy) in config/config.yaml, or re-export the dates as YYYY-MM-DD."
+            f"(dmy or mdy) in {config_name()}, or re-export the dates as YYYY-MM-DD."
         )
     order = "dmy" if dayfirst else "mdy"
     return dayfirst, [

@@ -15,7 +15,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from pipeline.errors import InputFileError, closest_names
+from pipeline.errors import InputFileError, closest_names, config_name
 
 from .columns import refuse_duplicates
 from .qualtrics import looks_legacy_rows
@@ -68,7 +68,7 @@ def choose_sheet(
         raise InputFileError(
             f"{file}: no sheet named '{sheet}'. Sheets: {', '.join(names)}"
             + (f" (did you mean '{close[0]}'?)" if close else "")
-            + ". Fix the wave's 'sheet' in config/config.yaml."
+            + f". Fix the wave's 'sheet' in {config_name()}."
         )
     with_id = [n for n in names if _header_row(sheets[n], id_column) is not None]
     if len(with_id) == 1:
@@ -77,7 +77,7 @@ def choose_sheet(
         return names[0]  # the id check later names the missing column
     raise InputFileError(
         f"{file}: several sheets contain the id column '{id_column}': {', '.join(with_id)}. Set "
-        "'sheet' for this wave in config/config.yaml to the sheet holding the responses."
+        f"'sheet' for this wave in {config_name()} to the sheet holding the responses."
     )
 
 

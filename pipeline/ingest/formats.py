@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.errors import ConfigError, InputFileError, closest_names
+from pipeline.errors import ConfigError, InputFileError, closest_names, config_name
 
 from .sniff import EXTENSION_KIND, describe, sniff_kind
 
@@ -38,7 +38,7 @@ def check_exists(path: Path, *, wave_id: str) -> None:
     if path.is_dir():
         raise InputFileError(
             f"{path}: wave {wave_id} file is a folder, not a file. Point waves[{wave_id}].file "
-            "in config/config.yaml at the export inside it."
+            f"in {config_name()} at the export inside it."
         )
     folder = path.parent
     others = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
@@ -54,7 +54,7 @@ def check_exists(path: Path, *, wave_id: str) -> None:
     )
     raise InputFileError(
         f"{path}: wave {wave_id} file not found.{hint} Put the export there or fix "
-        f"waves[{wave_id}].file in config/config.yaml."
+        f"waves[{wave_id}].file in {config_name()}."
     )
 
 
@@ -87,7 +87,7 @@ def resolve_format(path: Path, configured: str, *, wave_id: str) -> tuple[str, s
         if need != base_kind:
             raise InputFileError(
                 f"{file}: waves[{wave_id}].format is '{configured}' but the file is really "
-                f"{describe(kind)}. Fix the format in config/config.yaml or point at the right "
+                f"{describe(kind)}. Fix the format in {config_name()} or point at the right "
                 "file."
             )
     else:
@@ -97,7 +97,7 @@ def resolve_format(path: Path, configured: str, *, wave_id: str) -> tuple[str, s
             raise InputFileError(
                 f"{file}: the name says {describe(ext_kind)} but the file is really "
                 f"{describe(kind)} (it was probably renamed). Give it the right extension and "
-                f"update waves[{wave_id}].file in config/config.yaml, or export it again in the "
+                f"update waves[{wave_id}].file in {config_name()}, or export it again in the "
                 "intended format."
             )
     reader = {"text": "csv", "xlsx": "xlsx", "sav": "sav", "dta": "dta"}[base_kind]

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import config_name
 from pipeline.text import number_text
 
 _DIGITS = re.compile(r"^\d+$")
@@ -82,7 +83,7 @@ def lost_zeros_message(id_column: str, ids: Iterable[Any]) -> str:
         f"id column '{id_column}': ids such as {ex} look like ids that lost their leading "
         f"zeros (others are written {pad}); Excel does this when the column is a number. "
         f"Format the '{id_column}' column as Text in the workbook (or export as CSV) and check "
-        "that these ids match the other waves, or set id_pattern in config/config.yaml (e.g. "
+        f"that these ids match the other waves, or set id_pattern in {config_name()} (e.g. "
         f"'\\d{{{max(width, 1)}}}') to have them re-padded and logged."
     )
 

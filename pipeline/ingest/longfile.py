@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import InputFileError, closest_names
+from pipeline.errors import InputFileError, closest_names, config_name
 
 from .result import RawTable
 
@@ -73,7 +73,7 @@ def _missing_column(column: str, df: pd.DataFrame, what: str, *, file: str) -> I
     return InputFileError(
         f"{file}: {what}, but the file has no column '{column}'"
         + (f" (closest: {', '.join(repr(c) for c in close)})" if close else "")
-        + ". Fix the wave's entry in config/config.yaml (event, wave_column/event_column, "
+        + f". Fix the wave's entry in {config_name()} (event, wave_column/event_column, "
         "instance) or export the file with that column."
     )
 
@@ -102,7 +102,7 @@ def _check_events(df: pd.DataFrame, sel: Selection, *, file: str, rows) -> dict[
                 f"{file}: wave {sel.wave_id} is configured as {column} = '{event}', but no row "
                 f"has that value. Values present: {', '.join(present)}"
                 + (f" (did you mean '{close[0]}'?)" if close else "")
-                + ". Fix the wave's 'event' in config/config.yaml."
+                + f". Fix the wave's 'event' in {config_name()}."
             )
     return counts
 
@@ -121,7 +121,7 @@ def _check_instance(df: pd.DataFrame, sel: Selection, *, file: str) -> None:
             f"{REDCAP_REPEAT[0]} = '{sel.instrument}'. Instruments present: "
             f"{', '.join(present) or '(none)'}"
             + (f" (did you mean '{close[0]}'?)" if close else "")
-            + ". Fix the wave's 'repeat_instrument' in config/config.yaml."
+            + f". Fix the wave's 'repeat_instrument' in {config_name()}."
         )
     if not selection_mask(df, sel).any():
         present = sorted({int(i) for i in _instances(df).dropna()})
@@ -131,7 +131,7 @@ def _check_instance(df: pd.DataFrame, sel: Selection, *, file: str) -> None:
             + (f" in event(s) {_events_text(sel.events)}" if sel.events else "")
             + ", but no row has it. Instances present: "
             + (f"{present[0]}-{present[-1]}" if present else "(none)")
-            + ". Fix the wave's 'instance' in config/config.yaml."
+            + f". Fix the wave's 'instance' in {config_name()}."
         )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import ConfigError, InputFileError
+from pipeline.errors import ConfigError, InputFileError, config_name
 
 from . import qualtrics
 from .columns import match_columns, refuse_missing_id, refuse_missing_items
@@ -217,7 +217,7 @@ def _long_column(
             raise InputFileError(
                 f"{file}: this is a REDCap longitudinal export holding {len(events)} events "
                 f"({', '.join(events)}), but wave {wave_id} has no 'event'. Add event: <name> to "
-                "each wave taken from this file in config/config.yaml."
+                f"each wave taken from this file in {config_name()}."
             )
     return None
 
@@ -294,7 +294,7 @@ def _refuse_repeats_without_instance(
         f"{file}: wave {wave_id} has {several.nunique()} record(s) with several REDCap repeat "
         f"instances holding its items (instrument {', '.join(instr) or '?'}, instances "
         f"{int(inst.min())}-{int(inst.max())}). Say which instance forms each wave: add "
-        "'instance: 1' (and 'repeat_instrument: <name>') to this wave in config/config.yaml, "
+        f"'instance: 1' (and 'repeat_instrument: <name>') to this wave in {config_name()}, "
         "and one wave entry per further instance, all with this file."
     )
 

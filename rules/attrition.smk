@@ -49,5 +49,6 @@ for S in studies_running("attrition"):
         params:
             cfg=settings_params("attrition", S),
             io=stage_io,
+            effective=effective(S),
         shell:
             run_stage("attrition", S)

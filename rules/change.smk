@@ -79,5 +79,6 @@ for S in STUDIES.values():
         params:
             cfg=settings_params("change", S),
             io=stage_io,
+            effective=effective(S),
         shell:
             run_stage("change", S)

@@ -28,5 +28,6 @@ for S in studies_running("clean"):
         params:
             cfg=settings_params("clean", S),
             io=stage_io,
+            effective=effective(S),
         shell:
             run_stage("clean", S)

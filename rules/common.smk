@@ -120,11 +120,20 @@ def wave_constraint(study):
     return "|".join(re.escape(w) for w in study.cfg.wave_ids)
 
 
-def cli(stage, study):
+def cli(stage, study=None):
+    """The stage's command. It names nothing of the study: Snakemake evaluates a rule's
+    ``shell:`` expression again when the job runs, when the loop variable of the rule files
+    (``for S in ...``) holds the last study, so the study's effective config comes from the
+    rule's own ``params.effective`` (bound when the rule is defined: :func:`effective`)."""
     return (
-        f'"{PY}" -m pipeline.cli {stage} --config {effective_config_path(study.name)} '
+        f'"{PY}" -m pipeline.cli {stage} --config {{params.effective:q}} '
         f'--root "{workflow.basedir}"'
     )
+
+
+def effective(study):
+    """The study's effective config file, for a rule's ``params.effective``."""
+    return str(effective_config_path(study.name))
 
 
 def stage_io(wildcards, input, output):
@@ -139,8 +148,9 @@ def stage_io(wildcards, input, output):
     )
 
 
-def run_stage(stage, study):
-    """Shell command of a rule whose stage takes its files by name (``params.io``)."""
+def run_stage(stage, study=None):
+    """Shell command of a rule whose stage takes its files by name (``params.io``) and its
+    config from ``params.effective`` (``study`` is not used: see :func:`cli`)."""
     return cli(stage, study) + " --io {params.io:q} --threads {threads} --log {log}"
 
 

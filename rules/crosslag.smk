@@ -39,5 +39,6 @@ for S in studies_running("crosslag"):
         params:
             cfg=settings_params("crosslag", S),
             io=stage_io,
+            effective=effective(S),
         shell:
             run_stage("crosslag", S)

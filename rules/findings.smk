@@ -44,5 +44,6 @@ for S in studies_running("findings"):
         params:
             cfg=settings_params("findings", S),
             io=stage_io,
+            effective=effective(S),
         shell:
             run_stage("findings", S)

@@ -34,5 +34,6 @@ for S in studies_running("ingest"):
         params:
             cfg=wave_settings(S),
             io=stage_io,
+            effective=effective(S),
         shell:
             run_stage("ingest", S)

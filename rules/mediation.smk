@@ -29,5 +29,6 @@ for S in studies_running("mediation"):
         params:
             cfg=settings_params("mediation", S),
             io=stage_io,
+            effective=effective(S),
         shell:
             run_stage("mediation", S)

@@ -47,5 +47,6 @@ for S in studies_running("impute"):
         params:
             cfg=settings_params("impute", S),
             io=stage_io,
+            effective=effective(S),
         shell:
             run_stage("impute", S)

@@ -29,5 +29,6 @@ for S in studies_running("report"):
         params:
             cfg=settings_params("report", S),
             io=stage_io,
+            effective=effective(S),
         shell:
             run_stage("report", S)

@@ -164,3 +164,20 @@ def test_stages_name_the_study_file_an_evaluator_edits(two_studies):
     single.write_text(yaml.safe_dump(alpha, sort_keys=False), encoding="utf-8")
     assert _planned(work, single) == {}
     assert name.read_text().endswith("alpha_named.yaml")
+
+
+def test_each_job_runs_with_its_own_studys_config(two_studies):
+    """A job must read its own study's config, not the last study's: Snakemake evaluates a
+    rule's shell expression again when the job runs, when the rule files' loop variable holds
+    the last study (beta, two waves). Running alpha's T2 ingest for real fails with beta's
+    config ("wave 'T2' is not in config 'waves'")."""
+    tmp, work, config = two_studies
+    target = "results/alpha/interim/raw_T2.parquet"
+    _snakemake(work, config, "--forcerun", "ingest_alpha", "--allowed-rules", "ingest_alpha",
+               target)
+    import pandas as pd
+
+    assert len(pd.read_parquet(work / target)) > 0
+    effective = json.loads((work / ".snakemake/socialcure/alpha/effective_config.json")
+                           .read_text())
+    assert [w["id"] for w in effective["waves"]] == ["T0", "T1", "T2"]

@@ -14,12 +14,16 @@ from pipeline.report.inputs import ReportInputs
 from pipeline.report.limitations import limitations_section
 from pipeline.report.mechanisms_section import mechanisms_section
 from pipeline.report.model import Report
+from pipeline.report.more_sections import more_sections
 from pipeline.report.settings import ReportSettings
 
 __all__ = ["build_report", "report_date", "SECTION_ORDER"]
 
 SECTION_ORDER = ("summary", "flow", "change", "mechanisms", "limitations",
                  "appendix_technical", "appendix_checklist", "appendix_quality")
+"""The sections every report has, in order. A study with a comparison arm, a count outcome or a
+moderation analysis also has those sections (:mod:`pipeline.report.more_sections`): the
+comparison after the change section, healthcare use and moderation after the mechanisms."""
 
 
 NO_DATE = "1970-01-01"
@@ -44,8 +48,11 @@ def shown_date(date: str) -> str:
 def build_report(inp: ReportInputs, settings: ReportSettings, root: Path) -> Report:
     """The whole report from the inputs (pure: no file is read or written here)."""
     date = report_date(settings, inp)
+    more = {sec.key: sec for sec in more_sections(inp)}
     body = [summary_section(inp, settings.foreword), flow_section(inp), change_section(inp),
-            mechanisms_section(inp), limitations_section(inp), technical_appendix(inp)]
+            *[more[k] for k in ("comparison",) if k in more], mechanisms_section(inp),
+            *[more[k] for k in ("healthcare", "moderation") if k in more],
+            limitations_section(inp), technical_appendix(inp)]
     keys = {"title"} | {s.key for s in body} | {"appendix_checklist", "appendix_quality"}
     body += [checklist_section(keys), quality_appendix(inp)]
     return Report(

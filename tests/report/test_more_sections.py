@@ -1,0 +1,65 @@
+"""The sections beyond the single-group chain (pipeline/report/more_sections.py): shown only
+when the findings table has rows of their kind; sentences of the primary rows; one table of
+every ok row with small counts suppressed; a notice for a primary row without a result."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.findings.table import finding_row, frame
+from pipeline.report.inputs import ReportInputs, WaveInfo
+from pipeline.report.model import Bullets, Notice, Table
+from pipeline.report.more_sections import MORE_SPECS, more_section, more_sections
+
+
+def _inputs(rows) -> ReportInputs:
+    return ReportInputs(findings=frame(rows), waves=(WaveInfo("T0", "Entry", 0.0),
+                                                     WaveInfo("T1", "4 months", 4.0)),
+                        scales={}, min_cell=10)
+
+
+def _row(kind, fid, role="primary", **kw):
+    base = dict(finding_id=fid, kind=kind, role=role, method="fiml", estimate=-0.61,
+                ci_lower=-0.95, ci_upper=-0.27, ci_label="95% CI", n_contributing=742,
+                n_observed=400, evidence="clear",
+                sentence=f"Sentence of {fid}." if role == "primary" else "")
+    return finding_row(**{**base, **kw})
+
+
+def test_no_rows_of_a_kind_no_section():
+    inp = _inputs([_row("change", "change.loneliness.T1")])
+    assert more_sections(inp) == []
+
+
+def test_comparison_section_shows_sentences_table_and_suppresses_small_counts():
+    rows = [_row("comparison", "comparison.loneliness.T1"),
+            _row("comparison", "comparison.loneliness.T1@complete_case", role="sensitivity",
+                 method="complete_case", n_contributing=7, n_observed=7)]
+    sec = more_section(_inputs(rows), MORE_SPECS[0])
+    assert sec is not None and sec.key == "comparison"
+    bullets = [b for b in sec.blocks if isinstance(b, Bullets)]
+    assert bullets and bullets[0].items == ("Sentence of comparison.loneliness.T1.",)
+    table = next(b for b in sec.blocks if isinstance(b, Table))
+    assert [r[0] for r in table.rows] == ["comparison.loneliness.T1",
+                                          "comparison.loneliness.T1@complete_case"]
+    assert table.rows[0][3] == "−0.61" and table.rows[0][5] == "742"
+    assert "7" not in table.rows[1][5:7]  # a count under min_cell is never printed
+
+
+def test_a_primary_row_without_a_result_is_a_notice_not_a_table_row():
+    rows = [_row("healthcare", "healthcare.gp_visits.T1", status="not_estimable",
+                 message="too few people with a count at both waves", estimate=float("nan"))]
+    sec = more_section(_inputs(rows), MORE_SPECS[1])
+    notices = [b for b in sec.blocks if isinstance(b, Notice)]
+    assert notices and "too few people" in notices[0].text
+    assert not [b for b in sec.blocks if isinstance(b, Table)]
+
+
+def test_sections_follow_the_spec_order():
+    rows = [_row("moderation", "moderation.a"), _row("comparison", "comparison.b")]
+    assert [s.key for s in more_sections(_inputs(rows))] == ["comparison", "moderation"]
+
+
+def test_findings_frame_is_what_the_report_reads():
+    inp = _inputs([_row("comparison", "comparison.x")])
+    assert isinstance(inp.findings, pd.DataFrame) and len(inp.findings_of("comparison")) == 1

@@ -36,6 +36,22 @@ One module per job, in the order the simulation runs:
 ``__main__``        the command line
 ==================  ==========================================================================
 
+The controlled study ``demo_controlled`` (``python -m pipeline.demo --study controlled`` writes
+``data/raw/demo_controlled/``; config ``config/studies/demo_controlled.yaml``): a
+social-prescribing arm and a usual-care arm, not randomised, with identification,
+compatibility, EXITS groups maintained / new groups and GP visits, reusing the demo's chain,
+items, dropout, defects, frames and writers:
+
+==========================  ==================================================================
+``controlled_layout``       arms, files, columns, items, ranges, the defect plan
+``controlled_params``       the true parameters (:class:`ControlledParams`)
+``controlled_model``        arm means, moderators, moderation, EXITS, GP-visit counts
+``controlled_population``   arm, covariates, ids, dates; response (MAR plus an arm term)
+``controlled_simulate``     :func:`simulate_controlled`: frames plus ground truth
+``controlled_write``        :func:`write_controlled` (CSV, Excel, SPSS with value labels)
+``controlled_readme``       data/raw/demo_controlled/README.md
+==========================  ==================================================================
+
 ``simulate_study(seed, n)`` is pure: it returns one raw DataFrame per wave (``{"T0": ..., "T1":
 ..., "T2": ...}``) exactly as it is written to the file, planted defects included.
 ``simulate_demo(seed, n)`` returns the same frames plus the ground truth (latent scores,

@@ -11,7 +11,9 @@ Per wave (counts fixed in :data:`DEFECT_PLAN`, rows drawn from the seed):
 * ``unmatched_followup``: an extra respondent whose follow-up id was never seen at baseline;
 * ``id_format``: a follow-up id differing from the baseline id by case / white space;
 * ``missing_date``: completion date missing;
-* ``user_missing``: SPSS user-missing code -99 "Refused" (T2 .sav).
+* ``user_missing``: SPSS user-missing code -99 "Refused" (T2 .sav);
+* ``level_spelling``: a category (e.g. the arm) written in other case / with spaces (only in
+  plans of other studies, :mod:`pipeline.demo.controlled_layout`).
 
 Rows are held in a :class:`WaveRows` working table (dicts with hidden ``_`` keys) until
 :mod:`pipeline.demo.frames` turns them into the typed frame and the manifest.
@@ -82,7 +84,7 @@ LATER_WAVE_PLAN: dict = {
     "unmatched_followup": 1,
     "missing_date": 1,
 }
-ID_VARIANTS = ("{lo} ", " {id}", "Sp-{num}", "{lo}", "{id}  ", " {lo}")
+ID_VARIANTS = ("{lo} ", " {id}", "{cap}-{num}", "{lo}", "{id}  ", " {lo}")
 LABEL_VARIANTS = ("same", "lower", "upper", "padded", "title")
 
 
@@ -102,8 +104,10 @@ def label_variant(label: str, k: int) -> str:
 
 def id_variant(pid: str, k: int) -> str:
     """The ``k``-th case / white-space variant (cycling through ID_VARIANTS) of an id."""
-    num = pid.split("-", 1)[1]
-    return ID_VARIANTS[k % len(ID_VARIANTS)].format(id=pid, lo=pid.lower(), num=num)
+    prefix, num = pid.split("-", 1)
+    return ID_VARIANTS[k % len(ID_VARIANTS)].format(
+        id=pid, lo=pid.lower(), cap=prefix.capitalize(), num=num
+    )
 
 
 class WaveRows:
@@ -140,17 +144,19 @@ def wave_plan(wave: str) -> dict:
 
 
 def extra_roles(
-    extras: list[int], later_waves: tuple[str, ...] = ()
+    extras: list[int], later_waves: tuple[str, ...] = (), plan: dict | None = None
 ) -> dict[int, tuple[str, str]]:
     """Role (wave, defect) of each extra person: missing ids at T0, T1, then unmatched
-    follow-up ids at T1, T2 and at each of ``later_waves`` (in the order of ``extras``)."""
+    follow-up ids at T1, T2 and at each of ``later_waves`` (in the order of ``extras``).
+    ``plan``: another study's defect plan (T0-T2 only; default :data:`DEFECT_PLAN`)."""
     it = iter(extras)
     roles: dict[int, tuple[str, str]] = {}
+    get = wave_plan if plan is None else plan.__getitem__
     for w in ("T0", "T1"):
-        for _ in range(DEFECT_PLAN[w]["missing_id"]):
+        for _ in range(get(w).get("missing_id", 0)):
             roles[next(it)] = (w, "missing_id")
     for w in ("T1", "T2", *later_waves):
-        for _ in range(wave_plan(w)["unmatched_followup"]):
+        for _ in range(get(w).get("unmatched_followup", 0)):
             roles[next(it)] = (w, "unmatched_followup")
     return roles
 
@@ -206,12 +212,15 @@ def _answered(col: str) -> Callable[[dict], bool]:
     return lambda r: not np.isnan(r[col])
 
 
-def _plant_duplicates(rng: np.random.Generator, wv: WaveRows, pick: _Picker, count: int) -> None:
+def _plant_duplicates(
+    rng: np.random.Generator, wv: WaveRows, pick: _Picker, count: int,
+    items: tuple[str, ...] = ITEM_COLUMNS,
+) -> None:
     for k in range(count):
         src = pick.take()
         dup = {key: val for key, val in src.items() if key != "_key"}
         keep = int(rng.integers(3, 9))
-        for col in ITEM_COLUMNS[keep:]:
+        for col in items[keep:]:
             dup[col] = np.nan
         later = k == count - 1 and wv.wave == "T0"
         if later:
@@ -239,6 +248,11 @@ def _plant_cells(wv: WaveRows, pick: _Picker, spec: dict) -> None:
             text = label_variant(item_labels(col)[int(r[col]) - 1], len(wv.defects))
             r[col] = text
             wv.log(r, "text_label", col, text, "Likert answer written as its label")
+    for col, count in spec.get("level_spelling", []):
+        for k in range(count):
+            r = pick.take(lambda r, col=col: isinstance(r.get(col), str))
+            r[col] = label_variant(r[col], 1 + k % (len(LABEL_VARIANTS) - 1))
+            wv.log(r, "level_spelling", col, r[col], "category written in other case / spacing")
     for col, value in spec.get("out_of_range", []):
         r = pick.take(_answered(col))
         r[col] = float(value)
@@ -269,14 +283,18 @@ def _plant_ids_and_dates(wv: WaveRows, pick: _Picker, spec: dict) -> None:
         wv.log(r, "missing_date", DATE_COLUMN, None, "completion date missing")
 
 
-def plant_defects(rng: np.random.Generator, wv: WaveRows, panel_set: set[int]) -> None:
-    """Plant this wave's defects (DEFECT_PLAN) in rows of panel respondents, in place.
+def plant_defects(
+    rng: np.random.Generator, wv: WaveRows, panel_set: set[int], plan: dict | None = None,
+    items: tuple[str, ...] = ITEM_COLUMNS,
+) -> None:
+    """Plant this wave's defects (DEFECT_PLAN, or ``plan[wave]`` of another study with item
+    columns ``items``) in rows of panel respondents, in place.
 
     Draw order: the permutation of ordinary rows, then one ``integers(3, 9)`` per duplicate.
     """
     ordinary = [r for r in wv.rows if r["_person"] in panel_set]
     pick = _Picker(rng, ordinary)
-    spec = wave_plan(wv.wave)
-    _plant_duplicates(rng, wv, pick, spec.get("duplicate_submission", 0))
+    spec = wave_plan(wv.wave) if plan is None else plan[wv.wave]
+    _plant_duplicates(rng, wv, pick, spec.get("duplicate_submission", 0), items)
     _plant_cells(wv, pick, spec)
     _plant_ids_and_dates(wv, pick, spec)

@@ -4,6 +4,7 @@ measurement levels and formats, and a fixed header timestamp (byte-reproducible)
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,7 @@ from pipeline.demo.layout import (
     USER_MISSING_LABEL,
 )
 
-__all__ = ["write_sav"]
+__all__ = ["SavSpec", "demo_sav_spec", "write_sav"]
 
 FILE_LABEL = "Social Cure demo study, T2 (synthetic)"
 
@@ -84,20 +85,40 @@ def _fix_header_time(path: Path, stamp: dt.datetime) -> None:
     Path(path).write_bytes(bytes(data))
 
 
-def write_sav(frame: pd.DataFrame, path: Path, stamp: dt.datetime) -> None:
+@dataclass(frozen=True)
+class SavSpec:
+    """What another study's .sav declares (default: the demo's, from its layout)."""
+
+    value_labels: dict[str, dict]
+    user_missing: dict[str, list]
+    column_labels: dict[str, str]
+    measure: dict[str, str]
+    formats: dict[str, str]
+    file_label: str
+
+
+def demo_sav_spec(frame: pd.DataFrame) -> SavSpec:
+    """The demo's value labels, user-missing codes, column labels, measures and formats."""
+    labels, missing = _value_labels(frame)
+    measure, fmt = _measures_and_formats(frame)
+    return SavSpec(labels, missing, _column_labels(frame), measure, fmt, FILE_LABEL)
+
+
+def write_sav(
+    frame: pd.DataFrame, path: Path, stamp: dt.datetime, spec: SavSpec | None = None
+) -> None:
     """SPSS .sav with value labels, user-missing -99 and a fixed header timestamp."""
     import pyreadstat
 
-    labels, missing = _value_labels(frame)
-    measure, fmt = _measures_and_formats(frame)
+    spec = spec or demo_sav_spec(frame)
     pyreadstat.write_sav(
         frame,
         str(path),
-        file_label=FILE_LABEL,
-        column_labels=_column_labels(frame),
-        variable_value_labels=labels,
-        missing_ranges=missing,
-        variable_measure=measure,
-        variable_format=fmt,
+        file_label=spec.file_label,
+        column_labels=spec.column_labels,
+        variable_value_labels=spec.value_labels,
+        missing_ranges=spec.user_missing,
+        variable_measure=spec.measure,
+        variable_format=spec.formats,
     )
     _fix_header_time(path, stamp)

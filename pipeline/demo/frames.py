@@ -11,13 +11,14 @@ follow-up CSV files: ISO text dates and integer cells.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 
 from pipeline.demo.defects import WaveRows
 from pipeline.demo.layout import DATE_COLUMN, ID_COLUMN, ITEM_COLUMNS, T2_HAS_GENDER, wave_file
 
-__all__ = ["finish_wave"]
+__all__ = ["finish_wave", "typed", "file_cell"]
 
 
 def _sort_key(r: dict, by_key: dict[int, dict]) -> tuple:
@@ -38,18 +39,27 @@ def _columns(wave: str) -> list[str]:
     return cols + list(ITEM_COLUMNS)
 
 
-def finish_wave(wv: WaveRows) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Order rows as a survey export would, build the typed frame and the defect manifest."""
+def finish_wave(
+    wv: WaveRows,
+    columns: list[str] | None = None,
+    type_frame: Callable[[pd.DataFrame, str], pd.DataFrame] | None = None,
+    file: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Order rows as a survey export would, build the typed frame and the defect manifest.
+
+    Another study passes its own ``columns``, column typing ``type_frame(raw, wave)`` and
+    ``file`` name (defaults: the demo's).
+    """
     rows = list(wv.rows)
     by_key = {r["_key"]: r for r in rows}
     rows.sort(key=lambda r: _sort_key(r, by_key))
     data_row = {r["_key"]: i + 1 for i, r in enumerate(rows)}
-    cols = _columns(wv.wave)
+    cols = columns or _columns(wv.wave)
     raw = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
-    frame = typed(raw, wv.wave)
+    frame = (type_frame or typed)(raw, wv.wave)
     man = pd.DataFrame(wv.defects)
     man.insert(0, "wave", wv.wave)
-    man.insert(1, "file", wave_file(wv.wave))
+    man.insert(1, "file", file or wave_file(wv.wave))
     man.insert(2, "data_row", [data_row[k] for k in man["_key"]])
     man.insert(3, "participant_id", [by_key[k][ID_COLUMN] for k in man["_key"]])
     man = man.drop(columns="_key").sort_values(["data_row", "defect", "column"], kind="stable")
@@ -70,18 +80,18 @@ def typed(raw: pd.DataFrame, wave: str) -> pd.DataFrame:
         )
     if wave not in ("T0", "T1", "T2"):  # later-wave CSV: integer cells
         for col in ITEM_COLUMNS:
-            out[col] = pd.array([_cell(v) for v in raw[col]], dtype="Int64")
+            out[col] = pd.array([file_cell(v) for v in raw[col]], dtype="Int64")
     elif wave == "T0":  # item columns may hold text labels
         out["age"] = raw["age"].astype("Int64")
         out["gender"] = pd.Series(raw["gender"].tolist(), index=raw.index, dtype=object)
         for col in ITEM_COLUMNS:
-            out[col] = pd.Series([_cell(v) for v in raw[col]], index=raw.index, dtype=object)
+            out[col] = pd.Series([file_cell(v) for v in raw[col]], index=raw.index, dtype=object)
     elif wave == "T1":  # Excel: date cells, integer cells
         out[DATE_COLUMN] = pd.to_datetime(
             pd.Series(raw[DATE_COLUMN].tolist(), dtype=object)
         ).astype("datetime64[s]")
         for col in ITEM_COLUMNS:
-            out[col] = pd.array([_cell(v) for v in raw[col]], dtype="Int64")
+            out[col] = pd.array([file_cell(v) for v in raw[col]], dtype="Int64")
     else:  # SPSS: dates, numeric doubles with NaN = system missing
         out[DATE_COLUMN] = pd.Series(raw[DATE_COLUMN].tolist(), dtype=object)
         if T2_HAS_GENDER:
@@ -91,7 +101,7 @@ def typed(raw: pd.DataFrame, wave: str) -> pd.DataFrame:
     return out
 
 
-def _cell(v):
+def file_cell(v):
     """A cell as the CSV/Excel file holds it: text kept, missing -> None, numbers -> int."""
     if isinstance(v, float):  # the common case first (NaN is the only value unequal to itself)
         return None if v != v else int(v)

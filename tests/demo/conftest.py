@@ -56,3 +56,26 @@ def _config_clean(frame: pd.DataFrame, cfg) -> pd.DataFrame:
 def config_clean(demo_cfg):
     """``config_clean(frame)``: cleaned items of a raw wave frame (see :func:`_config_clean`)."""
     return lambda frame: _config_clean(frame, demo_cfg)
+
+
+# --- the controlled study (demo_controlled) ---------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def controlled_cfg():
+    return load_config(ROOT / "config" / "studies" / "demo_controlled.yaml")
+
+
+@pytest.fixture(scope="session")
+def controlled_study():
+    from pipeline.demo.controlled_layout import DEFAULT_SEED
+    from pipeline.demo.controlled_simulate import simulate_controlled
+
+    return simulate_controlled(DEFAULT_SEED)
+
+
+@pytest.fixture(scope="session")
+def controlled_clean(controlled_cfg):
+    """``controlled_clean(frame)``: cleaned items of a raw controlled wave frame, driven by
+    config/studies/demo_controlled.yaml (see :func:`_config_clean`)."""
+    return lambda frame: _config_clean(frame, controlled_cfg)

@@ -4,6 +4,8 @@ manifest points at the right rows."""
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 import pipeline.demo as demo
 from pipeline.demo.defects import id_variant, label_variant
@@ -99,3 +101,12 @@ def test_manifest_points_at_the_rows(study):
             assert row["participant_id"] == r["participant_id"]
         if r["defect"] in {"text_label", "out_of_range", "user_missing"}:
             assert str(row[r["column"]]).removesuffix(".0") == r["value"]
+
+
+@given(prefix=st.from_regex(r"[A-Z]{1,4}", fullmatch=True), num=st.integers(1, 9999),
+       k=st.integers(0, 50))
+def test_id_variants_of_any_prefix_normalise_to_the_canonical_id(prefix, num, k):
+    """Every study's ids (SP- for the demo, SC- for demo_controlled) keep their prefix: a
+    variant differs by case and white space only."""
+    pid = f"{prefix}-{num:04d}"
+    assert id_variant(pid, k).strip().upper() == pid

@@ -49,7 +49,9 @@ def change_outputs(study, runs):
         figures=in_report(
             expand(
                 out(study, "figures/change_{scale}.{ext}"),
-                scale=list(study.cfg.scales),
+                scale=list(
+                    change_settings(study.cfg).analysed_scales(study.cfg.scales)
+                ),
                 ext=["png", "svg"],
             ),
             "change_figure",

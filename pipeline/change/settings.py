@@ -3,8 +3,11 @@
 Types, ranges, enums and defaults are in ``settings.schema.yaml`` next to this file (validated at
 start-up with the whole configuration); :func:`from_config` adds the checks that need the rest of
 the configuration (the scales named under ``higher_is_better`` and ``reliability`` exist, the
-``auxiliary`` columns are wide-data columns). The primary missing-data method is read from
-``missing_data.primary`` through that wing's settings (the one allowed cross-wing import).
+``auxiliary`` columns are wide-data columns). Constructs named in ``healthcare.outcomes`` are
+counts: read through the healthcare wing's settings, they are left out of the change analysis
+(``count_constructs``), which says so in its status table. The primary missing-data method is
+read from ``missing_data.primary`` through that wing's settings (a wing may import another
+wing's settings).
 
 Direction of "improved": ``higher_is_better`` holds, per scale, the explicit
 ``change.higher_is_better.<k>`` when the study wrote one, else the instrument preset's direction
@@ -24,6 +27,7 @@ from pipeline.attrition.settings import inactive as attrition_inactive
 from pipeline.clean.settings import preset_higher_is_better
 from pipeline.config import Config
 from pipeline.errors import ConfigError, closest_names
+from pipeline.healthcare.settings import count_constructs
 from pipeline.missing_data.settings import from_config as missing_data_settings
 from pipeline.missing_data.settings import inactive as missing_data_inactive
 from pipeline.plan import switched_off, waits_for_waves
@@ -64,6 +68,13 @@ class ChangeSettings:
     # True when the change analysis does not run (switched off, or one wave: see inactive());
     # the stage then writes only the baseline descriptives, which need no follow-up wave.
     descriptives_only: bool = False
+    # constructs named in healthcare.outcomes: counts, analysed by the healthcare wing and
+    # skipped here (a count is not a linear score); one not_run status row each says so
+    count_constructs: tuple[str, ...] = ()
+
+    def analysed_scales(self, scales: dict) -> dict:
+        """``scales`` without the count constructs (config order kept)."""
+        return {k: v for k, v in scales.items() if k not in self.count_constructs}
 
     @property
     def change_methods(self) -> tuple[str, ...]:
@@ -171,4 +182,5 @@ def from_config(cfg: Config) -> ChangeSettings:
         funder_effect_size=sec["funder_effect_size"],
         imputation_model={"columns": md.columns, "mice": dataclasses.asdict(md.mice)},
         descriptives_only=descriptives_only,
+        count_constructs=tuple(c for c in count_constructs(cfg) if c in cfg.scales),
     )

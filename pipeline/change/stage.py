@@ -16,6 +16,7 @@ from pipeline.change.settings import from_config
 from pipeline.clean.settings import meaningful_change
 from pipeline.config import Config
 from pipeline.stage_io import ImputedSets, StageIO, read_imputed
+from pipeline.status import Status, status_row
 from pipeline.tables import write_table
 
 
@@ -40,23 +41,34 @@ def write_descriptives(cfg: Config, io: StageIO, long: pd.DataFrame, wide: pd.Da
     write_table(correlation_tables(long, keys, cfg.wave_ids), io.output("correlations"))
 
 
+def count_status(constructs) -> pd.DataFrame:
+    """One ``not_run`` status row per count construct (analysed by the healthcare wing)."""
+    return pd.DataFrame([status_row("change", "none", Status.NOT_RUN,
+                                    "a count (healthcare.outcomes): analysed as a count by the "
+                                    "healthcare wing, not as a linear score", construct=k)
+                         for k in constructs])
+
+
 def run(cfg: Config, io: StageIO) -> None:
     settings = from_config(cfg)
     long, wide = pd.read_parquet(io.input("long")), pd.read_parquet(io.input("wide"))
     if settings.descriptives_only:  # the change analysis waits or is switched off
         return write_descriptives(cfg, io, long, wide)
     covs = {k: c.type for k, c in cfg.covariates.items()}
+    scales = settings.analysed_scales(cfg.scales)  # counts are the healthcare wing's
     rel = pd.read_csv(io.input("reliability"))
     alpha = reliability_from_table(rel, cfg.wave_ids[0])
-    tables = change_tables(long, {k: meaningful_change(s) for k, s in cfg.scales.items()},
+    tables = change_tables(long, {k: meaningful_change(s) for k, s in scales.items()},
                            cfg.wave_ids, covs,
                            settings, reliability=alpha, min_cell=cfg.min_cell,
                            covariate_waves={k: c.wave for k, c in cfg.covariates.items() if c.wave},
                            alpha_problems=alpha_problems(rel, cfg.wave_ids[0]))
+    tables["status"] = pd.concat([tables["status"], count_status(settings.count_constructs)],
+                                 ignore_index=True)
     write_table(tables["rci_individual"], io.output("individual"))
     for name in TABLES:
         write_table(tables[name], io.output(name))
-    units = {k: ScaleUnits.from_scale(sc) for k, sc in cfg.scales.items()}
+    units = {k: ScaleUnits.from_scale(sc) for k, sc in scales.items()}
     primary, primary_means = change_primary(
         wide, units, cfg.wave_ids, covs, settings, tables,
         imputations=_imputations(io, wide), weights=_optional(io, "weights"),
@@ -69,12 +81,12 @@ def run(cfg: Config, io: StageIO) -> None:
     write_descriptives(cfg, io, long, wide)
     write_table(
         sentences_table(primary[primary["role"] == "primary"], tables["rci_shares"],
-                        {k: sc.label for k, sc in cfg.scales.items()},
+                        {k: sc.label for k, sc in scales.items()},
                         {k: (u.lo, u.hi) for k, u in units.items()},
                         {w.id: w.label for w in cfg.waves}, cfg.min_cell,
                         units={k: u.units for k, u in units.items()}, group_sizes=sizes),
         io.output("sentences"))
-    for k, sc in cfg.scales.items():
+    for k, sc in scales.items():
         fig_table, method, legend = figure_means(primary_means, tables["means"], k,
                                                  settings.change_methods)
         plot_trajectory(fig_table, k, io.member("figures", f"change_{k}.png"),

@@ -1,0 +1,42 @@
+"""Figure of a count outcome: the mean count per wave, model-based (mixed model, all available
+answers) as a line and observed among those who answered as points. No counts of people are
+printed on it (nothing for disclosure control to hide). Takes the change table only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from pipeline.plotting import PALETTE, apply_style, save_figure
+
+__all__ = ["plot_rates"]
+
+
+def plot_rates(change: pd.DataFrame, outcome: str, path: Path, label: str,
+               wave_labels: Mapping[str, str], period_months: float) -> list[Path]:
+    """Mean count per wave of ``outcome`` (rows of ``healthcare_change.csv``), PNG + SVG."""
+    apply_style()
+    g = change[(change["outcome"] == outcome) & (change["quantity"] == "mean_count")]
+    waves = list(wave_labels)
+    fig, ax = plt.subplots(figsize=(6.0, 3.8))
+    for method, style, name in (("glmm", dict(marker="o", ls="-", color=PALETTE[0]),
+                                 "Mixed model (all answers; MAR)"),
+                                ("observed", dict(marker="s", ls="none", color=PALETTE[1],
+                                                  mfc="white"), "Observed (those who answered)")):
+        d = g[g["method"] == method].set_index("wave").reindex(waves)
+        if d["estimate"].notna().any():
+            ax.plot(range(len(waves)), d["estimate"].to_numpy(float), label=name, **style)
+    ax.set_xticks(range(len(waves)), [wave_labels[w] for w in waves])
+    top = g["estimate"].max()
+    ax.set_ylim(0, 1.15 * top if top == top and top > 0 else 1)
+    ax.set_xmargin(0.08)
+    ax.set_ylabel(f"Mean per person\n(in {period_months:g} months)")
+    ax.set_title(label)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left")
+    if not g["estimate"].notna().any():
+        ax.text(0.5, 0.5, "not estimable", transform=ax.transAxes, ha="center")
+    return save_figure(fig, path)

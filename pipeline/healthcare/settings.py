@@ -1,0 +1,208 @@
+"""The ``healthcare`` config section: the only reader of it (start-up check, stage and rule).
+
+Types, ranges and defaults are in ``settings.schema.yaml`` next to this file; here are the checks
+that need the rest of the configuration: an outcome's construct is a configured one-item scale
+(a count is one answer: "how many times ..."), mediation chains name scales, waves and
+covariates that exist, and their ``y`` names a configured outcome. The primary missing-data
+method comes from ``missing_data.primary`` through that wing's settings: the count models have no
+FIML or MI form here, so the tables name what stands in for it.
+
+:func:`count_constructs` is the public face the change wing reads: constructs named here are
+counts and are not analysed as linear scores there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.config import Config
+from pipeline.errors import ConfigError, closest_names
+from pipeline.missing_data.settings import from_config as missing_data_settings
+from pipeline.plan import switched_off, waits_for_waves
+from pipeline.settings import section_settings
+from pipeline.status import Status
+
+__all__ = ["SECTION", "CORE_KEYS", "CountOutcome", "Binding", "CountChain",
+           "HealthcareSettings", "from_config", "inactive", "count_constructs"]
+
+SECTION = "healthcare"
+CORE_KEYS = ("seed", "waves", "scales", "covariates", "disclosure")
+
+
+@dataclass(frozen=True)
+class CountOutcome:
+    """One count: its name, the one-item scale holding it, what is counted, the recall period."""
+
+    name: str
+    construct: str
+    label: str
+    period_months: float
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A chain variable: a scale score at one wave or the change between two waves."""
+
+    construct: str
+    wave: str | None = None
+    change: tuple[str, str] | None = None
+
+    @property
+    def column(self) -> str:
+        if self.change:
+            return f"{self.construct}_change_{self.change[0]}_{self.change[1]}"
+        return f"{self.construct}_{self.wave}"
+
+    @property
+    def source_columns(self) -> tuple[str, ...]:
+        if self.change:
+            return tuple(f"{self.construct}_{w}" for w in self.change)
+        return (f"{self.construct}_{self.wave}",)
+
+
+@dataclass(frozen=True)
+class CountChain:
+    """One count-outcome mediation chain X -> M1 .. Mk -> count at ``y_wave``.
+
+    ``covariates``: covariate key -> (wide column, levels; empty levels = numeric).
+    """
+
+    name: str
+    label: str
+    x: Binding
+    mediators: tuple[Binding, ...]
+    outcome: str
+    y_construct: str
+    y_wave: str
+    covariates: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+    @property
+    def y_column(self) -> str:
+        return f"{self.y_construct}_{self.y_wave}"
+
+
+@dataclass(frozen=True)
+class HealthcareSettings:
+    """Resolved ``healthcare`` section. ``primary``: ``missing_data.primary``; ``seed``: the
+    config seed (bootstrap draws, only when chains are configured)."""
+
+    outcomes: dict[str, CountOutcome]
+    model: str
+    zero_inflation: str
+    conf: float
+    bootstrap_B: int
+    chains: tuple[CountChain, ...]
+    waves: tuple[str, ...]
+    primary: str
+    seed: int | None = None
+
+    @property
+    def figure_stems(self) -> list[str]:
+        """``healthcare_<outcome>``: one figure of mean counts by wave (.png + .svg) each."""
+        return [f"healthcare_{name}" for name in self.outcomes]
+
+    def outcome_of(self, construct: str) -> CountOutcome | None:
+        return next((o for o in self.outcomes.values() if o.construct == construct), None)
+
+
+def count_constructs(cfg: Config) -> tuple[str, ...]:
+    """Constructs named in ``healthcare.outcomes`` (counts, whether the wing runs or not)."""
+    outcomes = section_settings(cfg.raw, SECTION)["outcomes"] or {}
+    return tuple(dict.fromkeys(str(o["construct"]) for o in outcomes.values()))
+
+
+def inactive(cfg: Config) -> tuple[Status, str] | None:
+    """Why the healthcare stage does not run (switched off; no outcomes; one wave), or None."""
+    s = section_settings(cfg.raw, SECTION)
+    if not s["enabled"]:
+        return switched_off(SECTION)
+    if not s["outcomes"]:
+        return Status.NOT_RUN, ("no count outcomes configured (healthcare.outcomes is empty); "
+                                "add one there to analyse healthcare use")
+    return waits_for_waves(2, len(cfg.wave_ids), "change in a count is measured from entry to "
+                           "a follow-up wave")
+
+
+def _unknown(where: str, value: str, valid: list[str], what: str) -> str:
+    close = closest_names(str(value), valid)
+    return (f"config key {where}: '{value}' is not {what}"
+            + (f" (did you mean '{close[0]}'?)" if close else "")
+            + f"; valid: {', '.join(valid) or '(none configured)'}.")
+
+
+def _outcome(cfg: Config, name: str, o: dict, problems: list[str]) -> CountOutcome:
+    where = f"{SECTION}.outcomes.{name}.construct"
+    sc = cfg.scales.get(o["construct"])
+    if sc is None:
+        problems.append(_unknown(where, o["construct"], list(cfg.scales), "a configured scale"))
+    elif len(sc.items) != 1:
+        problems.append(f"config key {where}: scale '{sc.key}' has {len(sc.items)} items; a count "
+                        "outcome is one item (the number of visits). Name a one-item scale.")
+    label = o["label"] or (sc.label if sc is not None and sc.label else o["construct"])
+    return CountOutcome(name, o["construct"], label, float(o["period_months"]))
+
+
+def _binding(cfg: Config, b: dict, where: str, problems: list[str]) -> Binding:
+    if b["construct"] not in cfg.scales:
+        problems.append(_unknown(f"{where}.construct", b["construct"], list(cfg.scales),
+                                 "a configured scale"))
+    waves = cfg.wave_ids
+    if (b["wave"] is None) == (b["change"] is None):
+        problems.append(f"config key {where}: give either 'wave' or 'change' (two waves).")
+        return Binding(b["construct"], wave=waves[0])
+    for w in [b["wave"]] if b["wave"] is not None else b["change"]:
+        if w not in waves:
+            problems.append(_unknown(where, w, waves, "a configured wave"))
+            return Binding(b["construct"], wave=waves[0])
+    if b["change"] is not None:
+        w0, w1 = b["change"]
+        if waves.index(w0) >= waves.index(w1):
+            problems.append(f"config key {where}.change: {[w0, w1]} must go from an earlier to "
+                            f"a later wave (waves in order: {', '.join(waves)}).")
+        return Binding(b["construct"], change=(w0, w1))
+    return Binding(b["construct"], wave=b["wave"])
+
+
+def _chain(cfg: Config, name: str, a: dict, outcomes: dict[str, CountOutcome],
+           problems: list[str]) -> CountChain | None:
+    where = f"{SECTION}.mediation.{name}"
+    x = _binding(cfg, a["x"], f"{where}.x", problems)
+    meds = tuple(_binding(cfg, m, f"{where}.mediators[{i}]", problems)
+                 for i, m in enumerate(a["mediators"]))
+    covs = []
+    for c in a["covariates"]:
+        cv = cfg.covariates.get(c)
+        if cv is None:
+            problems.append(_unknown(f"{where}.covariates", c, list(cfg.covariates),
+                                     "a configured covariate"))
+            continue
+        covs.append((c, cv.column, tuple(cv.levels or ()) if cv.type == "categorical" else ()))
+    y = a["y"]
+    if y["outcome"] not in outcomes:
+        problems.append(_unknown(f"{where}.y.outcome", y["outcome"], list(outcomes),
+                                 "a key of healthcare.outcomes"))
+        return None
+    if y["wave"] not in cfg.wave_ids:
+        problems.append(_unknown(f"{where}.y.wave", y["wave"], cfg.wave_ids, "a configured wave"))
+    construct = outcomes[y["outcome"]].construct
+    cols = [b.column for b in (x, *meds)] + [f"{construct}_{y['wave']}"]
+    if len(set(cols)) < len(cols):
+        problems.append(f"config key {where}: a variable appears twice in the chain {cols}.")
+    return CountChain(name, a["label"] or name, x, meds, y["outcome"], construct, y["wave"],
+                      tuple(covs))
+
+
+def from_config(cfg: Config) -> HealthcareSettings:
+    """The ``healthcare`` section, validated and resolved; every problem in one ConfigError."""
+    s = section_settings(cfg.raw, SECTION)
+    problems: list[str] = []
+    outcomes = {k: _outcome(cfg, k, o, problems) for k, o in s["outcomes"].items()}
+    chains = [_chain(cfg, k, a, outcomes, problems) for k, a in s["mediation"].items()]
+    if problems:
+        raise ConfigError("\n  - ".join(problems))
+    return HealthcareSettings(
+        outcomes=outcomes, model=s["model"], zero_inflation=s["zero_inflation"],
+        conf=float(s["conf"]), bootstrap_B=int(s["bootstrap_B"]),
+        chains=tuple(c for c in chains if c is not None), waves=tuple(cfg.wave_ids),
+        primary=missing_data_settings(cfg).primary,
+        seed=cfg.seed if s["mediation"] else None)

@@ -1,0 +1,32 @@
+# The healthcare wing (pipeline/healthcare/): count outcomes (healthcare use); see
+# docs/design.md. Every file the stage writes is declared: three tables and one figure of mean
+# counts by wave (.png + .svg) per configured outcome.
+from pipeline.healthcare.settings import from_config as healthcare_settings
+
+for S in studies_running("healthcare"):
+    _healthcare = healthcare_settings(S.cfg)
+
+    rule:
+        name:
+            rule_name("healthcare", S)
+        input:
+            wide=clean_files(S)["wide"],
+        output:
+            change=out(S, "tables/healthcare_change.csv"),
+            mediation=out(S, "tables/healthcare_mediation.csv"),
+            sentences=out(S, "tables/healthcare_sentences.csv"),
+            figures=expand(
+                out(S, "figures/{stem}.{ext}"),
+                stem=_healthcare.figure_stems,
+                ext=["png", "svg"],
+            ),
+        log:
+            out(S, "logs/healthcare.log"),
+        threads: 1
+        resources:
+            **RESOURCES["healthcare"],
+        params:
+            cfg=settings_params("healthcare", S),
+            io=stage_io,
+        shell:
+            run_stage("healthcare", S)

@@ -1,0 +1,77 @@
+"""pipeline.healthcare.sentences: plain words with the recall period, verbs by the evidence
+grade of the log rate ratio, no counts of people."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from pipeline.healthcare.sentences import change_sentence, log_grade, sentences_table
+
+WAVES = {"T0": "pathway entry", "T1": "about 4 months"}
+
+
+def _change(ratio, lo, hi, status="ok"):
+    base = dict(outcome="gp", label="GP visits in the last 3 months", method="glmm",
+                status=status)
+    return pd.DataFrame([
+        {**base, "quantity": "mean_count", "wave": "T0", "estimate": 2.1, "ci_lower": math.nan,
+         "ci_upper": math.nan},
+        {**base, "quantity": "mean_count", "wave": "T1", "estimate": 2.1 * ratio,
+         "ci_lower": math.nan, "ci_upper": math.nan},
+        {**base, "quantity": "rate_ratio", "wave": "T1", "estimate": ratio, "ci_lower": lo,
+         "ci_upper": hi}])
+
+
+def _med(rr, lo, hi, status="ok"):
+    return pd.DataFrame([dict(analysis="c", label="GP chain", outcome="gp",
+                              effect="total_indirect", rate_ratio=rr, ci_lower=lo, ci_upper=hi,
+                              status=status, message="")])
+
+
+def _table(change, med=None):
+    med = med if med is not None else pd.DataFrame(columns=["effect", "status"])
+    return sentences_table(change, med, WAVES, {"c": "rise in group memberships (T0 to T1)"},
+                           {"gp": "GP visits in the last 3 months"}, 0.95)
+
+
+def test_a_fall_in_words_with_the_period():
+    t = _table(_change(0.81, 0.70, 0.94))
+    assert t["sentence"].tolist() == [
+        "GP visits in the last 3 months likely decreased from 2.1 at pathway entry to 1.7 at "
+        "about 4 months on average (rate ratio 0.81, 95% CI 0.70 to 0.94)."]
+    assert t["evidence"].tolist() == ["likely"]
+
+
+def test_interval_including_one_is_no_clear_change():
+    s = _table(_change(1.05, 0.9, 1.2))["sentence"].iloc[0]
+    assert "showed no clear change from 2.1" in s
+
+
+def test_grade_on_log_scale():
+    assert log_grade(0.8, 0.7, 0.9, ()) == "clear"
+    assert log_grade(1.2, 1.1, 1.3, ("single_group",)) == "likely"
+    assert log_grade(0.8, 0.7, 1.1, ()) == "no_clear"
+    assert log_grade(float("nan"), 0.7, 0.9, ()) == "not_estimable"
+
+
+def test_mediation_sentence_and_three_decimals_near_one():
+    t = _table(_change(0.81, 0.70, 0.94), _med(0.93, 0.865, 0.9996))
+    s = t[t["kind"] == "mediation"]["sentence"].iloc[0]
+    assert s.startswith("One point more rise in group memberships (T0 to T1) likely went with "
+                        "fewer GP visits in the last 3 months through the mediators")
+    assert "95% CI 0.8650 to 0.9996" in s
+
+
+def test_not_estimable_mediation_says_why():
+    m = _med(math.nan, math.nan, math.nan, status="not_estimable")
+    m["message"] = "only 9 people have every variable"
+    t = _table(_change(0.81, 0.70, 0.94), m)
+    assert "could not be estimated: only 9 people" in t["sentence"].iloc[-1]
+
+
+def test_change_sentence_not_estimable():
+    assert change_sentence("GP visits", 1, 1, 1, 1, 1, "entry", "about 4 months", 0.95,
+                           "not_estimable") == (
+        "The change in GP visits to about 4 months could not be estimated.")

@@ -14,6 +14,9 @@ FINDINGS_SOURCES = {
     "mediation_status": ("mediation", "mediation_status.csv"),
     "crosslag": ("crosslag", "crosslag_lagged_effects.csv"),
     "crosslag_status": ("crosslag", "crosslag_status.csv"),
+    "healthcare_change": ("healthcare", "healthcare_change.csv"),
+    "healthcare_mediation": ("healthcare", "healthcare_mediation.csv"),
+    "healthcare_sentences": ("healthcare", "healthcare_sentences.csv"),
 }
 
 

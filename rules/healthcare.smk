@@ -28,5 +28,6 @@ for S in studies_running("healthcare"):
         params:
             cfg=settings_params("healthcare", S),
             io=stage_io,
+            effective=effective(S),
         shell:
             run_stage("healthcare", S)

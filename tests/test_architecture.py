@@ -109,3 +109,13 @@ def test_test_file_names_are_unique():
     the same name would stop collection."""
     names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
     assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "rules").glob("*.smk")), ids=lambda p: p.name)
+def test_every_stage_rule_takes_its_study_config_from_params(path):
+    """``run_stage`` emits ``--config {params.effective}``: Snakemake evaluates a rule's shell
+    expression again when the job runs (when the rule files' loop variable holds the last
+    study), so the study's config must come from params bound at definition time."""
+    text = path.read_text().replace("def run_stage(", "")
+    assert text.count("effective=effective(S)") >= text.count("run_stage("), (
+        f"{path.name}: every rule calling run_stage needs `effective=effective(S),` in params")

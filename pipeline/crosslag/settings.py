@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
+from pipeline.healthcare.settings import count_constructs
 from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
 from pipeline.status import Status
@@ -147,7 +148,10 @@ def from_config(cfg: Config) -> CrosslagSettings:
     _names(list(cfg.covariates), s["covariates"], f"{SECTION}.covariates", "covariates")
     given = s["analyses"]
     if not given:
-        given = {DEFAULT_ANALYSIS: {"constructs": list(cfg.scales), "models": None,
+        # every scale but the counts (the healthcare wing models those; a linear CLPM would not)
+        counts = set(count_constructs(cfg))
+        given = {DEFAULT_ANALYSIS: {"constructs": [k for k in cfg.scales if k not in counts],
+                                    "models": None,
                                     "covariates": None}}
     analyses = {name: _analysis(cfg, name, a, s) for name, a in given.items()}
     return CrosslagSettings(

@@ -20,6 +20,7 @@ from pipeline.findings.agreement import apply_agreement, claim_id
 from pipeline.findings.change import change_findings, not_available_rows, topup_from_missing_data
 from pipeline.findings.crosslag import crosslag_findings
 from pipeline.findings.headlines import headline
+from pipeline.findings.healthcare import healthcare_findings
 from pipeline.findings.mediation import mediation_findings
 from pipeline.findings.not_run import not_run_rows
 from pipeline.findings.participation import participation_findings
@@ -79,10 +80,13 @@ def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping |
     if s.runs("crosslag"):
         rows += crosslag_findings(t("crosslag"), t("crosslag_status"), s)
     apply_agreement(rows, keep=lambda r: r["method"] != "mi_delta_adjusted")
+    own = len(rows)  # the rows below carry their own grade, agreement and words
+    rows += healthcare_findings(t("healthcare_change"), t("healthcare_mediation"),
+                                t("healthcare_sentences"), s)
     for r, shown in zip(rows, count_texts(rows, s.min_cell, t("flow_public"))):
         r["_shown_counts"] = shown  # the counts as findings_public.csv prints them
-    primaries = {r["finding_id"]: r for r in rows if r["role"] == "primary"}
-    for r in rows:
+    primaries = {r["finding_id"]: r for r in rows[:own] if r["role"] == "primary"}
+    for r in rows[:own]:
         p = primaries.get(r.get("_claim") or claim_id(r["finding_id"]))
         if r["method"] == "mi_delta_adjusted" and p is not None and r["status"] == "ok":
             r["evidence"] = p["evidence"]

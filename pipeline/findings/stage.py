@@ -21,13 +21,16 @@ from pipeline.tables import write_table
 log = logging.getLogger("pipeline.findings")
 
 TABLES = ("change", "md_primary", "tipping", "mediation", "mediation_status", "crosslag",
-          "crosslag_status", "flow", "flow_public", "baseline")
+          "crosslag_status", "flow", "flow_public", "baseline", "healthcare_change",
+          "healthcare_mediation", "healthcare_sentences")
 
 
 # the stage whose rule declares each input (an input of a stage that does not run is absent)
 SOURCE = {"change": "change", "baseline": "change", "md_primary": "impute", "tipping": "impute",
           "mediation": "mediation", "mediation_status": "mediation", "crosslag": "crosslag",
-          "crosslag_status": "crosslag", "flow": "attrition", "flow_public": "attrition"}
+          "crosslag_status": "crosslag", "flow": "attrition", "flow_public": "attrition",
+          "healthcare_change": "healthcare", "healthcare_mediation": "healthcare",
+          "healthcare_sentences": "healthcare"}
 
 
 def _read(io: StageIO, name: str, s: FindingsSettings) -> pd.DataFrame | None:

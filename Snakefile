@@ -54,6 +54,11 @@ if "healthcare" in RUNS_ANY:
     include: "rules/healthcare.smk"
 
 
+if "comparison" in RUNS_ANY:
+
+    include: "rules/comparison.smk"
+
+
 if "findings" in RUNS_ANY:
 
     include: "rules/findings.smk"
@@ -78,6 +83,7 @@ rule all:
                 "mediation",
                 "crosslag",
                 "healthcare",
+                "comparison",
                 "findings",
                 "report",
             )

@@ -43,6 +43,7 @@ WINGS: tuple[Wing, ...] = (
     Wing("mediation", "mediation", "mediation"),
     Wing("crosslag", "crosslag", "crosslag"),
     Wing("healthcare", "healthcare", "healthcare"),
+    Wing("comparison", "comparison", "comparison"),
     Wing("findings", "findings", "findings"),
     Wing("report", "report", "report"),
 )

@@ -96,6 +96,7 @@ RESOURCES = {
     "mediation": dict(mem_mb=4000, runtime=180),
     "crosslag": dict(mem_mb=3000, runtime=120),
     "healthcare": dict(mem_mb=2000, runtime=30),
+    "comparison": dict(mem_mb=2000, runtime=60),
     "findings": dict(mem_mb=1000, runtime=10),
     "report": dict(mem_mb=2000, runtime=20),
 }

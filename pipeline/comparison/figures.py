@@ -1,0 +1,68 @@
+"""One figure per outcome: each arm's mean at each wave with its CI (the primary method).
+
+The n under each point is the number in that arm with a score at that wave, printed by
+:func:`pipeline.disclosure.published_counts` beside the per-arm flow counts (entered,
+answered), so that no printed count differs from another by 1 to ``min_cell - 1`` and no
+small count is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from pipeline.disclosure import published_counts, small_mark
+from pipeline.plotting import PALETTE, apply_style, save_figure
+
+__all__ = ["arm_counts", "plot_arms"]
+
+
+def arm_counts(means: pd.DataFrame, flow: pd.DataFrame, min_cell: int) -> dict:
+    """(arm, wave) -> the printed n of the figure's points; a count equal to the number
+    who answered in that arm and wave, which the public flow prints, is printed as it is."""
+    counts = {(r["arm"], r["wave"]): float(r["n_observed"]) for _, r in means.iterrows()}
+    exact = [float(v) for v in pd.concat([flow["entered"], flow["answered"]])
+             if float(v) >= min_cell]
+    groups = {(r["arm"], r["wave"]): [float(r["answered"]), float(r["entered"])]
+              for _, r in flow.iterrows()}
+    shown = published_counts(counts, min_cell, shown=exact, groups=groups)
+    for _, r in flow.iterrows():
+        key = (r["arm"], r["wave"])
+        if key in counts and counts[key] == float(r["answered"]) >= min_cell:
+            shown[key] = int(r["answered"])
+    return shown
+
+
+def plot_arms(means: pd.DataFrame, flow: pd.DataFrame, path: str | Path, *, label: str,
+              waves: Sequence[str], wave_labels: Mapping[str, str], units: str,
+              min_cell: int, method_label: str) -> list[Path]:
+    """Draw ``means`` (one outcome, one method: ``arm, role_arm, wave, est, ci_lower,
+    ci_upper, n_observed``) and save PNG + SVG twins at ``path``."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    shown = arm_counts(means, flow, min_cell)
+    x = {w: i for i, w in enumerate(waves)}
+    for j, (role, arm) in enumerate(means[["role_arm", "arm"]].drop_duplicates()
+                                    .sort_values("role_arm").itertuples(index=False)):
+        d = means[(means["arm"] == arm) & (means["status"] == "ok")]
+        xs = np.array([x[w] for w in d["wave"]], float) + (0.06 if role == "programme"
+                                                           else -0.06)
+        colour = PALETTE[0] if role == "programme" else PALETTE[1]
+        ax.errorbar(xs, d["est"], yerr=[d["est"] - d["ci_lower"], d["ci_upper"] - d["est"]],
+                    marker="o" if role == "programme" else "s", capsize=3, color=colour,
+                    label=f"{arm} ({role})")
+        for xi, (_, r) in zip(xs, d.iterrows()):
+            n = shown.get((arm, r["wave"]))
+            text = f"n < {min_cell}" if n == small_mark(min_cell) else f"n = {n}"
+            ax.annotate(text, (xi, r["ci_lower"]), textcoords="offset points",
+                        xytext=(0, -12 - 9 * j), ha="center", fontsize=7, color=colour)
+    ax.margins(y=0.18)
+    ax.set_xticks(range(len(waves)), [wave_labels.get(w, w) for w in waves])
+    ax.set_ylabel(units)
+    ax.set_title(f"{label}: mean by group at each wave")
+    ax.legend(loc="best", fontsize=8, title=method_label, title_fontsize=7)
+    return save_figure(fig, path)

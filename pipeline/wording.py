@@ -22,7 +22,7 @@ may            interval excludes 0, but a *fragile* caveat applies          "may
                (:data:`FRAGILE`: fragile_to_mnar, small_n, exploratory,
                method_disagrees)
 likely         interval excludes 0, a *design* caveat applies              "likely increased"
-               (:data:`DESIGN`: single_group, no_comparison, mar_assumption,
+               (:data:`DESIGN`: single_group, no_comparison, non_randomised, mar_assumption,
                attrition, concurrent_mediators, clpm_confounds_stable_
                differences, stands_in:<method>)
 clear          interval excludes 0 and no caveat of either kind             "increased" /
@@ -74,7 +74,8 @@ FRAGILE = frozenset({"fragile_to_mnar", "small_n", "exploratory", "method_disagr
 
 #: caveats of the design or of the missing-data assumption (GRADE: moderate, "likely")
 DESIGN = frozenset({"single_group", "no_comparison", "mar_assumption", "attrition",
-                    "concurrent_mediators", "clpm_confounds_stable_differences"})
+                    "concurrent_mediators", "clpm_confounds_stable_differences",
+                    "non_randomised"})
 
 #: caveats that say how a number was made without changing its certainty
 INFORMATIONAL = frozenset({"holm_adjusted"})

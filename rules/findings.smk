@@ -17,6 +17,8 @@ FINDINGS_SOURCES = {
     "healthcare_change": ("healthcare", "healthcare_change.csv"),
     "healthcare_mediation": ("healthcare", "healthcare_mediation.csv"),
     "healthcare_sentences": ("healthcare", "healthcare_sentences.csv"),
+    "comparison": ("comparison", "comparison_change.csv"),
+    "comparison_sentences": ("comparison", "comparison_sentences.csv"),
 }
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline.findings.agreement import apply_agreement, claim_id
 from pipeline.findings.change import change_findings, not_available_rows, topup_from_missing_data
+from pipeline.findings.comparison import comparison_findings
 from pipeline.findings.crosslag import crosslag_findings
 from pipeline.findings.headlines import headline
 from pipeline.findings.healthcare import healthcare_findings
@@ -71,6 +72,11 @@ def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping |
         rows += not_available_rows(s, "change_primary.csv was not produced by the change rule")
     else:
         rows += change_findings(change, s, {(s.tipping_outcome, s.tipping_wave): tip["fragile"]})
+    if s.runs("comparison"):
+        rows += comparison_findings(
+            t("comparison"), t("comparison_sentences"), randomised=s.comparison_randomised,
+            labels={k: sc.label for k, sc in s.scales.items()},
+            wave_labels={w.id: w.label for w in s.waves})
     if s.tipping_wave and s.runs("impute") and s.runs("change"):
         tr = tipping_row(tip, s)
         same = [i for i, r in enumerate(rows) if claim_id(r["finding_id"]) ==
@@ -93,6 +99,7 @@ def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping |
         q, e = describe_row(r if r["role"] == "primary" or p is None else {**r}, s)
         r["question"] = r["question"] or q
         r["estimand"] = r["estimand"] or e
-        r["sentence"] = sentence(r, p, s, {"tipping": tip})
+        own_words = r["kind"] == "comparison" and r["sentence"]  # the wing's own sentence
+        r["sentence"] = r["sentence"] if own_words else sentence(r, p, s, {"tipping": tip})
         r["headline"] = headline(r, p, s) if r["sentence"] else ""
     return frame(rows + not_run_rows(s))

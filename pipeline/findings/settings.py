@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.comparison.settings import from_config as comparison_settings
 from pipeline.config import Config
 from pipeline.mediation.settings import from_config as mediation_settings
 from pipeline.missing_data.settings import from_config as missing_data_settings
@@ -71,6 +72,7 @@ ANALYSIS_TITLES = {
     "impute": "Missing data and the tipping point",
     "mediation": "Mediation",
     "crosslag": "Cross-lagged models",
+    "comparison": "Comparison with another group",
 }
 
 
@@ -104,10 +106,14 @@ class FindingsSettings:
     # analyses that do not run (pipeline.plan): one findings row each, with the reason
     not_running: tuple[InactiveAnalysis, ...] = ()
     tipping_skip: str = ""  # why there is no tipping point although the impute stage runs
+    running: frozenset[str] = frozenset()  # stages that run (pipeline.plan); empty: not known
+    comparison_randomised: bool = False  # the comparison's arms were randomised
 
     def runs(self, stage: str) -> bool:
-        """Whether analysis ``stage`` (change, attrition, impute, mediation, crosslag) runs."""
-        return all(a.stage != stage or a.analysis for a in self.not_running)
+        """Whether analysis ``stage`` (change, attrition, impute, mediation, crosslag, and the
+        wings without a findings title such as healthcare) runs."""
+        return ((not self.running or stage in self.running)
+                and all(a.stage != stage or a.analysis for a in self.not_running))
 
     @property
     def baseline(self) -> WaveWords:
@@ -162,6 +168,8 @@ def from_config(cfg: Config) -> FindingsSettings:
         scales[k] = ScaleWords(label, lo, hi, sc.score, units_text(label, lo, hi, sc.score))
     waves = tuple(WaveWords(w.id, _lower(w.label or w.id), float(w.months)) for w in cfg.waves)
     not_running = _not_running(cfg)
+    running = frozenset(st for st, p in study_plan(cfg).items() if p.runs)
+    randomised = (comparison_settings(cfg).randomised if "comparison" in running else False)
     med = mediation_settings(cfg) if all(a.stage != "mediation" for a in not_running) else None
     if med is not None:  # chains that wait for a wave (half-longitudinal with two waves)
         not_running += tuple(InactiveAnalysis("mediation", f"Mediation: {label}",
@@ -176,4 +184,5 @@ def from_config(cfg: Config) -> FindingsSettings:
         tipping_outcome=md.sensitivity.outcome,
         tipping_wave=md.sensitivity.wave if md.sensitivity.runs else None,
         not_running=not_running, tipping_skip=md.sensitivity.skip_reason,
+        running=running, comparison_randomised=randomised,
     )

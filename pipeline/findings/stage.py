@@ -22,7 +22,8 @@ log = logging.getLogger("pipeline.findings")
 
 TABLES = ("change", "md_primary", "tipping", "mediation", "mediation_status", "crosslag",
           "crosslag_status", "flow", "flow_public", "baseline", "healthcare_change",
-          "healthcare_mediation", "healthcare_sentences")
+          "healthcare_mediation", "healthcare_sentences", "comparison",
+          "comparison_sentences")
 
 
 # the stage whose rule declares each input (an input of a stage that does not run is absent)
@@ -30,7 +31,8 @@ SOURCE = {"change": "change", "baseline": "change", "md_primary": "impute", "tip
           "mediation": "mediation", "mediation_status": "mediation", "crosslag": "crosslag",
           "crosslag_status": "crosslag", "flow": "attrition", "flow_public": "attrition",
           "healthcare_change": "healthcare", "healthcare_mediation": "healthcare",
-          "healthcare_sentences": "healthcare"}
+          "healthcare_sentences": "healthcare", "comparison": "comparison",
+          "comparison_sentences": "comparison"}
 
 
 def _read(io: StageIO, name: str, s: FindingsSettings) -> pd.DataFrame | None:

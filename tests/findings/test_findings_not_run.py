@@ -26,16 +26,21 @@ def _settings(**edit):
     return from_config(config_from_dict(raw, root=ROOT))
 
 
-def test_demo_has_no_not_run_rows(settings):
-    assert settings.not_running == () and not_run_rows(settings) == []
+def test_demo_has_one_not_run_row_single_group_no_comparison(settings):
+    """The demo follows one group: the only analysis that does not run is the comparison, and
+    its row says so (issue 16: "single group, no comparison")."""
+    (row,) = not_run_rows(settings)
+    assert row["finding_id"] == "not_run.comparison" and row["status"] == "not_run"
+    assert row["sentence"].startswith("Comparison with another group: single group, no "
+                                      "comparison")
 
 
 def test_one_wave_every_analysis_waits():
     s = _settings(waves=1)
     rows = not_run_rows(s)
     assert [r["analysis"] for r in rows] == ["attrition", "change", "impute", "mediation",
-                                              "crosslag"]
-    assert {r["status"] for r in rows} == {"waits_for_data"}
+                                              "crosslag", "comparison"]
+    assert {r["status"] for r in rows[:5]} == {"waits_for_data"}
     change = next(r for r in rows if r["analysis"] == "change")
     assert change["sentence"] == ("Change over time: waits for a second wave (change is measured "
                                   "from entry to a follow-up wave).")
@@ -46,13 +51,13 @@ def test_one_wave_findings_table_has_no_failures():
     # every wing table absent, as in a one-wave run: only the not_run rows, nothing
     # "not estimable" for analyses that were never meant to run yet
     table = build_findings({}, {}, _settings(waves=1))
-    assert list(table["kind"]) == ["not_run"] * 5
-    assert (table["status"] == "waits_for_data").all()
+    assert list(table["kind"]) == ["not_run"] * 6
+    assert (table["status"][:5] == "waits_for_data").all()
 
 
 def test_switched_off_analysis_row():
     s = _settings(crosslag={"enabled": False})
-    (row,) = not_run_rows(s)
+    row, _no_comparison = not_run_rows(s)
     assert row["finding_id"] == "not_run.crosslag" and row["status"] == "not_run"
     assert "switched off in the config (crosslag.enabled: false)" in row["sentence"]
 
@@ -61,7 +66,7 @@ def test_tipping_point_without_an_outcome_is_said():
     s = _settings(mediation={"analyses": {}}, missing_data={
         "sensitivity": {"wave": "T1", "units": "points"}})
     rows = {r["analysis"]: r for r in not_run_rows(s)}
-    assert set(rows) == {"mediation", "tipping"}
+    assert set(rows) == {"mediation", "tipping", "comparison"}
     assert "missing_data.sensitivity.outcome" in rows["tipping"]["message"]
 
 
@@ -73,7 +78,7 @@ def test_waiting_mediation_chain_is_one_row_and_the_stage_still_runs():
     raw["mediation"]["analyses"]["half"] = half
     s = from_config(config_from_dict(raw, root=ROOT))
     assert s.runs("mediation") and [c.name for c in s.chains] == ["social_cure_chain"]
-    (row,) = not_run_rows(s)
+    row = next(r for r in not_run_rows(s) if r["finding_id"] != "not_run.comparison")
     assert row["finding_id"] == "not_run.mediation.half"
     assert (row["analysis"], row["term"], row["status"]) == ("half", "mediation",
                                                             "waits_for_data")

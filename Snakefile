@@ -49,6 +49,11 @@ if "crosslag" in RUNS_ANY:
     include: "rules/crosslag.smk"
 
 
+if "moderation" in RUNS_ANY:
+
+    include: "rules/moderation.smk"
+
+
 if "findings" in RUNS_ANY:
 
     include: "rules/findings.smk"
@@ -72,6 +77,7 @@ rule all:
                 "impute",
                 "mediation",
                 "crosslag",
+                "moderation",
                 "findings",
                 "report",
             )

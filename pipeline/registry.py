@@ -42,6 +42,7 @@ WINGS: tuple[Wing, ...] = (
     Wing("missing_data", "impute", "missing_data"),
     Wing("mediation", "mediation", "mediation"),
     Wing("crosslag", "crosslag", "crosslag"),
+    Wing("moderation", "moderation", "moderation"),
     Wing("findings", "findings", "findings"),
     Wing("report", "report", "report"),
 )

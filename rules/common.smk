@@ -73,6 +73,7 @@ RESOURCES = {
     "impute": dict(mem_mb=4000, runtime=120),
     "mediation": dict(mem_mb=4000, runtime=180),
     "crosslag": dict(mem_mb=3000, runtime=120),
+    "moderation": dict(mem_mb=2000, runtime=30),
     "findings": dict(mem_mb=1000, runtime=10),
     "report": dict(mem_mb=2000, runtime=20),
 }

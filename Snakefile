@@ -59,6 +59,11 @@ if "comparison" in RUNS_ANY:
     include: "rules/comparison.smk"
 
 
+if "moderation" in RUNS_ANY:
+
+    include: "rules/moderation.smk"
+
+
 if "findings" in RUNS_ANY:
 
     include: "rules/findings.smk"
@@ -84,6 +89,7 @@ rule all:
                 "crosslag",
                 "healthcare",
                 "comparison",
+                "moderation",
                 "findings",
                 "report",
             )

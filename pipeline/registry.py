@@ -44,6 +44,7 @@ WINGS: tuple[Wing, ...] = (
     Wing("crosslag", "crosslag", "crosslag"),
     Wing("healthcare", "healthcare", "healthcare"),
     Wing("comparison", "comparison", "comparison"),
+    Wing("moderation", "moderation", "moderation"),
     Wing("findings", "findings", "findings"),
     Wing("report", "report", "report"),
 )

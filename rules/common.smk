@@ -97,6 +97,7 @@ RESOURCES = {
     "crosslag": dict(mem_mb=3000, runtime=120),
     "healthcare": dict(mem_mb=2000, runtime=30),
     "comparison": dict(mem_mb=2000, runtime=60),
+    "moderation": dict(mem_mb=2000, runtime=30),
     "findings": dict(mem_mb=1000, runtime=10),
     "report": dict(mem_mb=2000, runtime=20),
 }

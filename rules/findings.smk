@@ -19,6 +19,10 @@ FINDINGS_SOURCES = {
     "healthcare_sentences": ("healthcare", "healthcare_sentences.csv"),
     "comparison": ("comparison", "comparison_change.csv"),
     "comparison_sentences": ("comparison", "comparison_sentences.csv"),
+    "moderation": ("moderation", "moderation_estimates.csv"),
+    "moderation_slopes": ("moderation", "moderation_simple_slopes.csv"),
+    "moderation_jn": ("moderation", "moderation_jn.csv"),
+    "moderation_status": ("moderation", "moderation_status.csv"),
 }
 
 

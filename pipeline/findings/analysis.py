@@ -23,6 +23,7 @@ from pipeline.findings.crosslag import crosslag_findings
 from pipeline.findings.headlines import headline
 from pipeline.findings.healthcare import healthcare_findings
 from pipeline.findings.mediation import mediation_findings
+from pipeline.findings.moderation import moderation_findings
 from pipeline.findings.not_run import not_run_rows
 from pipeline.findings.participation import participation_findings
 from pipeline.findings.public import count_texts
@@ -85,6 +86,9 @@ def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping |
     rows += mediation_findings(t("mediation"), t("mediation_status"), s, sds)
     if s.runs("crosslag"):
         rows += crosslag_findings(t("crosslag"), t("crosslag_status"), s)
+    if s.runs("moderation"):
+        rows += moderation_findings(t("moderation"), t("moderation_slopes"), t("moderation_jn"),
+                                    t("moderation_status"), s, sds)
     apply_agreement(rows, keep=lambda r: r["method"] != "mi_delta_adjusted")
     own = len(rows)  # the rows below carry their own grade, agreement and words
     rows += healthcare_findings(t("healthcare_change"), t("healthcare_mediation"),
@@ -96,10 +100,12 @@ def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping |
         p = primaries.get(r.get("_claim") or claim_id(r["finding_id"]))
         if r["method"] == "mi_delta_adjusted" and p is not None and r["status"] == "ok":
             r["evidence"] = p["evidence"]
-        q, e = describe_row(r if r["role"] == "primary" or p is None else {**r}, s)
+        q, e = (("", "") if r["kind"] == "comparison" else
+                describe_row(r if r["role"] == "primary" or p is None else {**r}, s))
         r["question"] = r["question"] or q
         r["estimand"] = r["estimand"] or e
         own_words = r["kind"] == "comparison" and r["sentence"]  # the wing's own sentence
         r["sentence"] = r["sentence"] if own_words else sentence(r, p, s, {"tipping": tip})
-        r["headline"] = headline(r, p, s) if r["sentence"] else ""
+        r["headline"] = (r["sentence"] if own_words else headline(r, p, s)) if r["sentence"] \
+            else ""
     return frame(rows + not_run_rows(s))

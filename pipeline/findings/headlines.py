@@ -17,6 +17,7 @@ import math
 import re
 
 from pipeline.disclosure import safe_count, safe_percent
+from pipeline.findings.moderation import moderation_headline
 from pipeline.findings.settings import FindingsSettings
 from pipeline.findings.table import num, text
 from pipeline.wording import (
@@ -220,5 +221,6 @@ def headline(row: dict, primary: dict | None, s: FindingsSettings) -> str:
         if kind == "crosslag" and text(row, "agrees_with_primary") not in ("", "yes"):
             return _crosslag(row, s)
         return _sensitivity(row, primary, s)
-    out = {"change": _change, "mediation": _mediation, "crosslag": _crosslag}[kind](row, s)
+    out = {"change": _change, "mediation": _mediation, "crosslag": _crosslag,
+           "moderation": moderation_headline}[kind](row, s)
     return upper_first(out)

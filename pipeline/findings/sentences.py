@@ -18,6 +18,7 @@ import math
 import re
 
 from pipeline.disclosure import format_count
+from pipeline.findings.moderation import moderation_question, moderation_sentence
 from pipeline.findings.settings import FindingsSettings
 from pipeline.findings.table import num, text
 from pipeline.wording import (
@@ -334,7 +335,8 @@ def sentence(row: dict, primary: dict | None, s: FindingsSettings, ctx: dict | N
         if kind == "crosslag" and text(row, "agrees_with_primary") not in ("", "yes"):
             return _crosslag(row, s, ctx)
         return _disagreement(row, primary, s)
-    return {"change": _change, "mediation": _mediation, "crosslag": _crosslag}[kind](row, s, ctx)
+    return {"change": _change, "mediation": _mediation, "crosslag": _crosslag,
+            "moderation": moderation_sentence}[kind](row, s, ctx)
 
 
 def describe_row(row: dict, s: FindingsSettings) -> tuple[str, str]:
@@ -353,6 +355,8 @@ def describe_row(row: dict, s: FindingsSettings) -> tuple[str, str]:
                 f"{y}, and through which route?",
                 f"{text(row, 'term')} effect in the serial mediation model "
                 f"'{text(row, 'analysis')}'{n_txt}, {m}")
+    if kind == "moderation":
+        return moderation_question(row, s)
     if kind == "crosslag":
         src = str(row.get("_from", ""))
         if not c or not src:

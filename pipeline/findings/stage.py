@@ -23,7 +23,8 @@ log = logging.getLogger("pipeline.findings")
 TABLES = ("change", "md_primary", "tipping", "mediation", "mediation_status", "crosslag",
           "crosslag_status", "flow", "flow_public", "baseline", "healthcare_change",
           "healthcare_mediation", "healthcare_sentences", "comparison",
-          "comparison_sentences")
+          "comparison_sentences", "moderation", "moderation_slopes", "moderation_jn",
+          "moderation_status")
 
 
 # the stage whose rule declares each input (an input of a stage that does not run is absent)
@@ -32,7 +33,9 @@ SOURCE = {"change": "change", "baseline": "change", "md_primary": "impute", "tip
           "crosslag_status": "crosslag", "flow": "attrition", "flow_public": "attrition",
           "healthcare_change": "healthcare", "healthcare_mediation": "healthcare",
           "healthcare_sentences": "healthcare", "comparison": "comparison",
-          "comparison_sentences": "comparison"}
+          "comparison_sentences": "comparison", "moderation": "moderation",
+          "moderation_slopes": "moderation", "moderation_jn": "moderation",
+          "moderation_status": "moderation"}
 
 
 def _read(io: StageIO, name: str, s: FindingsSettings) -> pd.DataFrame | None:

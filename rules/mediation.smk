@@ -1,13 +1,48 @@
 # The mediation wing (pipeline/mediation/): see docs/design.md.
 from pipeline.mediation.settings import from_config as mediation_settings
+from pipeline.mediation.settings import mi_block_params
+
+
+def mi_parts(S):
+    """The boot-MI parts the mediation rule of study S pools (none without the mi method)."""
+    s = mediation_settings(S.cfg)
+    if "mi" not in s.methods or not s.analyses:
+        return []
+    return expand(
+        out(S, "mediation/parts/mi_block_{block}.parquet"), block=range(s.mi.blocks)
+    )
+
 
 for S in studies_running("mediation"):
+    if mi_parts(S):
+
+        rule:
+            name:
+                rule_name("mediation_mi_block", S)
+            input:
+                wide=clean_files(S)["wide"],
+            output:
+                part=out(S, "mediation/parts/mi_block_{block}.parquet"),
+            log:
+                out(S, "logs/mediation_mi_block_{block}.log"),
+            wildcard_constraints:
+                block="[0-9]+",
+            threads: 1
+            resources:
+                **RESOURCES["mediation"],
+            params:
+                # only what the block jobs read: a change to warn_n reruns the pooling only
+                cfg=mi_block_params(S.cfg),
+                io=stage_io,
+            shell:
+                run_stage("mediation", S)
 
     rule:
         name:
             rule_name("mediation", S)
         input:
             wide=clean_files(S)["wide"],
+            mi_parts=mi_parts(S),
         output:
             estimates=in_report(
                 out(S, "tables/mediation_estimates.csv"), "mediation", "Mediation", S

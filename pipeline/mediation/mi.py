@@ -14,8 +14,12 @@ the uncertainty.
 
 The imputation model is injected (``impute_fn(data, m, seed) -> list of m completed DataFrames``),
 e.g. :func:`mice_imputer` around ``pipeline.stats.mice.mice`` with the study's imputation model.
-Imputation runs once per bootstrap sample (inherently sequential); the B x M regressions are
-batched through their Gram matrices.
+An imputer with a ``many(data, rows, m, seeds)`` method imputes all bootstrap samples of a chunk
+together (:func:`pipeline.stats.mice_batch.mice_many`: MICE's chains of every sample in
+lockstep, each sample's imputations exactly those of ``mice`` on it alone); any other imputer is
+called once per sample. The B x M regressions are batched through their Gram matrices, and the
+Gram matrices of a range of samples (:meth:`BootMI.grams`) can be computed in separate jobs
+and pooled (``gram_source``): the same numbers however the samples are split.
 Change scores and dummies are derived *after* imputation from the imputed wave scores
 ("impute, then transform").
 
@@ -25,6 +29,7 @@ In R: ``bootImpute::bootMice(data, nBoot = B, nImp = M)`` then ``bootImpute::boo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -39,8 +44,10 @@ from pipeline.mediation.spec import MediationSpec
 from pipeline.mediation.table import build_table
 from pipeline.seeds import seed_for
 from pipeline.stats.bootmi import bootmi_pool
+from pipeline.stats.mice import mice
+from pipeline.stats.mice_batch import mice_many
 
-__all__ = ["ImputeFn", "mice_imputer", "BootMI"]
+__all__ = ["ImputeFn", "GramSource", "Prepared", "mice_imputer", "draw_rows", "BootMI"]
 
 #: above this Monte Carlo SE of a bound (relative to the effect's SE) the status asks for more B
 MAX_REL_MCSE = 0.125
@@ -56,15 +63,31 @@ METHOD_NOTE = (
 )
 
 
+class _MiceImputer:
+    """:data:`ImputeFn` around a ``mice``-like function; with ``pipeline.stats.mice.mice`` also
+    ``many`` (every sample of a chunk in lockstep, the same imputations)."""
+
+    def __init__(self, mice_fn: Callable, iterations: int, options: dict) -> None:
+        self.mice_fn, self.iterations, self.options = mice_fn, iterations, options
+        if mice_fn is not mice:
+            self.many = None
+
+    def __call__(self, data: pd.DataFrame, m: int, seed: int) -> list[pd.DataFrame]:
+        res = self.mice_fn(data, list(data.columns), m=m, iterations=self.iterations, seed=seed,
+                           **self.options)
+        return list(getattr(res, "imputations", res))
+
+    def many(self, data: pd.DataFrame, rows: np.ndarray, m: int,
+             seeds: Sequence[int]) -> pd.DataFrame:
+        """The ``m`` completed data sets of every sample ``data.iloc[rows[s]]``, stacked."""
+        return mice_many(data, rows, list(data.columns), m=m, iterations=self.iterations,
+                         seeds=seeds, **self.options)
+
+
 def mice_imputer(mice_fn: Callable, *, iterations: int, **options: object) -> ImputeFn:
     """Adapt ``pipeline.stats.mice.mice(wide, columns, m=, iterations=, seed=, **options)`` to
     :data:`ImputeFn` (``options``: the imputation model, e.g. method, donors, ridge)."""
-
-    def impute(data: pd.DataFrame, m: int, seed: int) -> list[pd.DataFrame]:
-        res = mice_fn(data, list(data.columns), m=m, iterations=iterations, seed=seed, **options)
-        return list(getattr(res, "imputations", res))
-
-    return impute
+    return _MiceImputer(mice_fn, iterations, dict(options))
 
 
 def _derive_names(spec: MediationSpec) -> dict[str, list[str]]:
@@ -79,62 +102,125 @@ def _scaling(frame: pd.DataFrame) -> Scaling:
     return Scaling(center, np.where(scale > 0, scale, 1.0))
 
 
+#: draws imputed together (samples x rows of the long completed table, a memory bound only)
+CHUNK_ELEMENTS = 1 << 20
+#: ``gram_source(analysis, B, M, q) -> (B, M, q, q)`` Gram matrices computed elsewhere
+GramSource = Callable[[str, int, int, int], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What every range of bootstrap samples of one analysis shares."""
+
+    raw: pd.DataFrame
+    names: tuple[str, ...]
+    layout: Layout
+    scaling: Scaling
+    plan: ResamplePlan | IndexPlan
+    message: str
+
+
+def draw_rows(plan: ResamplePlan | IndexPlan, lo: int, hi: int) -> np.ndarray:
+    """Row indices ``(hi - lo, n)`` of bootstrap samples ``lo..hi-1`` of ``plan`` (only the
+    seeded blocks holding them are drawn)."""
+    if isinstance(plan, IndexPlan):
+        return np.asarray(plan.idx[lo:hi], dtype=np.intp)
+    if hi <= lo:
+        return np.empty((0, plan.n), dtype=np.intp)
+    block = plan.rows_per_block
+    j0, j1 = lo // block, (hi - 1) // block
+    idx = np.concatenate([plan.index_block(j) for j in range(j0, j1 + 1)])
+    return idx[lo - j0 * block:hi - j0 * block].astype(np.intp)
+
+
 class BootMI(MediationEstimator):
     """Bootstrap-then-impute: ``B`` bootstrap samples of all baseline records (incomplete ones
     included), each imputed ``M`` times by ``impute_fn``.
 
     Resamples use ``seed_for(seed, "mediation/<name>/boot_mi")`` (or an explicit ``plan``) and
-    the imputation of sample b ``seed_for(seed, "mediation/<name>/boot_mi/<b>")``.
+    the imputation of sample b ``seed_for(seed, "mediation/<name>/boot_mi/<b>")``. With
+    ``gram_source`` (or an imputer with a ``gram_source`` method,
+    :class:`pipeline.mediation.parts.PartsImputer`) the Gram matrices of the samples come from
+    there (computed by :meth:`grams` in other jobs) instead of being computed here.
     """
 
     method = "mi"
 
     def __init__(self, *, B: int, M: int, impute_fn: ImputeFn,
-                 plan: ResamplePlan | IndexPlan | None = None, **common) -> None:
+                 plan: ResamplePlan | IndexPlan | None = None,
+                 gram_source: GramSource | None = None, **common) -> None:
         super().__init__(**common)
         self.B, self.M, self.impute_fn, self.plan = B, M, impute_fn, plan
+        self.gram_source = gram_source
 
-    def _grams(self, raw: pd.DataFrame, spec: MediationSpec, plan: ResamplePlan | IndexPlan,
-               names: tuple[str, ...], scaling: Scaling, q: int) -> np.ndarray:
-        """``(B, M, q, q)`` Gram matrices of the standardised imputed designs."""
-        dummies = _derive_names(spec)
-        n, M = len(raw), self.M
-        grams = np.empty((plan.B, M, q, q))
-        b = 0
-        for idx_chunk in plan.iter_indices():
-            for rows in idx_chunk:  # one imputation run per bootstrap sample (cannot be batched)
-                sample = raw.iloc[rows].reset_index(drop=True)
-                seed = seed_for(self.seed, job_key(spec.name, f"boot_mi/{b}"))
-                imps = list(self.impute_fn(sample, M, seed))
-                if len(imps) != M:
-                    raise ModelError(f"mediation analysis '{spec.name}': the imputation function "
-                                     f"returned {len(imps)} data sets, expected M = {M}.")
-                for m, imp in enumerate(imps):
-                    Z = derive_frame(imp, spec, dummies).to_numpy(dtype=float)
-                    if np.isnan(Z).any():
-                        raise ModelError(
-                            f"mediation analysis '{spec.name}': imputation left missing values in "
-                            f"{[c for c, bad in zip(names, np.isnan(Z).any(axis=0)) if bad]}. "
-                            "Include these columns in the imputation model."
-                        )
-                    Zs = (np.column_stack([np.ones(n), Z]) - scaling.center) / scaling.scale
-                    grams[b, m] = Zs.T @ Zs
-                b += 1
-        return grams
-
-    def _fit(self, wide: pd.DataFrame, spec: MediationSpec) -> MediationResult:
+    def prepare(self, wide: pd.DataFrame, spec: MediationSpec) -> Prepared:
+        """The analysis's columns, design layout and scaling and the resampling plan;
+        DataError when the analysis is not estimable."""
         raw = wide[model_columns(spec)].reset_index(drop=True)
         frame = derive_frame(raw, spec, _derive_names(spec))
         names = tuple(frame.columns)
         layout = Layout(n_cov=len(names) - 2 - spec.k, k=spec.k)
         message = self.check_estimable(spec, int(frame.notna().sum().min()), layout.n_params_y,
                                        "observed values in the least observed variable")
-        scaling = _scaling(frame)
-        n, q = len(raw), layout.q
-        plan = self.plan or ResamplePlan(n, self.B,
+        plan = self.plan or ResamplePlan(len(raw), self.B,
                                          seed_for(self.seed, job_key(spec.name, "boot_mi")))
-        grams = self._grams(raw, spec, plan, names, scaling, q)
-        eff = effects_from_grams(grams.reshape(-1, q, q), np.eye(q) * n, layout, scaling)
+        return Prepared(raw, names, layout, _scaling(frame), plan, message)
+
+    def grams(self, p: Prepared, spec: MediationSpec, lo: int = 0,
+              hi: int | None = None) -> np.ndarray:
+        """``(hi - lo, M, q, q)`` Gram matrices of the standardised imputed designs of
+        bootstrap samples ``lo..hi-1`` (all by default); the same numbers for a sample
+        whatever range it is computed in."""
+        hi = p.plan.B if hi is None else hi
+        n, q = len(p.raw), p.layout.q
+        out = np.empty((hi - lo, self.M, q, q))
+        step = max(1, CHUNK_ELEMENTS // max(n, 1))
+        for a in range(lo, hi, step):
+            b = min(hi, a + step)
+            out[a - lo:b - lo] = self._chunk(p, spec, draw_rows(p.plan, a, b), a)
+        return out
+
+    def _seed(self, spec: MediationSpec, b: int) -> int:
+        return seed_for(self.seed, job_key(spec.name, f"boot_mi/{b}"))
+
+    def _chunk(self, p: Prepared, spec: MediationSpec, rows: np.ndarray, b0: int) -> np.ndarray:
+        """Gram matrices ``(samples, M, q, q)`` of the samples ``rows`` (the first is b0)."""
+        dummies, M, (S, n) = _derive_names(spec), self.M, rows.shape
+        many = getattr(self.impute_fn, "many", None)
+        if many is not None:
+            long = many(p.raw, rows, M, [self._seed(spec, b0 + s) for s in range(S)])
+        else:  # any other imputer: one call per sample
+            parts = []
+            for s in range(S):
+                imps = list(self.impute_fn(p.raw.iloc[rows[s]].reset_index(drop=True), M,
+                                           self._seed(spec, b0 + s)))
+                if len(imps) != M:
+                    raise ModelError(f"mediation analysis '{spec.name}': the imputation "
+                                     f"function returned {len(imps)} data sets, expected M = "
+                                     f"{M}.")
+                parts += imps
+            long = pd.concat(parts, ignore_index=True)
+        Z = derive_frame(long.reset_index(drop=True), spec, dummies).to_numpy(dtype=float)
+        Z = Z.reshape(S * M, n, -1)
+        bad = np.isnan(Z).any(axis=1)
+        if bad.any():
+            first = int(np.flatnonzero(bad.any(axis=1))[0])
+            raise ModelError(
+                f"mediation analysis '{spec.name}': imputation left missing values in "
+                f"{[c for c, b in zip(p.names, bad[first], strict=True) if b]}. "
+                "Include these columns in the imputation model."
+            )
+        Zs = np.column_stack([np.ones(S * M * n), Z.reshape(S * M * n, -1)])
+        Zs = ((Zs - p.scaling.center) / p.scaling.scale).reshape(S * M, n, -1)
+        return (Zs.transpose(0, 2, 1) @ Zs).reshape(S, M, p.layout.q, p.layout.q)
+
+    def _fit(self, wide: pd.DataFrame, spec: MediationSpec) -> MediationResult:
+        p = self.prepare(wide, spec)
+        names, layout, plan, n, q = p.names, p.layout, p.plan, len(p.raw), p.layout.q
+        message = p.message
+        source = self.gram_source or getattr(self.impute_fn, "gram_source", None)
+        grams = source(spec.name, plan.B, self.M, q) if source else self.grams(p, spec)
+        eff = effects_from_grams(grams.reshape(-1, q, q), np.eye(q) * n, layout, p.scaling)
         eff = eff.reshape(plan.B, self.M, -1)
         ok = ~np.isnan(eff).any(axis=(1, 2))
         if ok.sum() < max(3, plan.B // 2):

@@ -11,7 +11,8 @@ stage call :func:`from_config`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from dataclasses import asdict, dataclass, replace
 
 from pipeline.config import Config
 from pipeline.mediation.spec import MediationSpec, build_specs
@@ -21,7 +22,7 @@ from pipeline.settings import section_settings
 from pipeline.status import Status
 
 __all__ = ["SECTION", "CORE_KEYS", "BootstrapSettings", "BootMISettings", "MediationSettings",
-           "from_config", "inactive", "outcome_constructs"]
+           "from_config", "inactive", "outcome_constructs", "mi_blocks", "mi_block_params"]
 
 SECTION = "mediation"
 CORE_KEYS = ("seed", "waves", "scales", "covariates")
@@ -42,7 +43,8 @@ class BootstrapSettings:
 class BootMISettings:
     """Bootstrap-then-impute: ``B`` bootstrap samples, each imputed ``M`` times by MICE with
     ``iterations`` iterations; ``method``, ``donors`` and ``ridge`` are the imputation model of
-    ``missing_data`` (one imputation model for the whole study)."""
+    ``missing_data`` (one imputation model for the whole study); ``blocks``: jobs the samples
+    are imputed in (``mediation_mi_block``; results do not depend on it)."""
 
     B: int
     M: int
@@ -50,6 +52,7 @@ class BootMISettings:
     method: str
     donors: int
     ridge: float
+    blocks: int = 1
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,29 @@ def _waiting(analyses: dict, n_waves: int) -> dict[str, tuple[str, str]]:
     return out
 
 
+#: bootstrap samples per boot-MI job when ``mediation.mi.blocks`` is auto, and the most jobs
+MI_SAMPLES_PER_BLOCK, MI_MAX_BLOCKS = 500, 8
+
+
+def mi_blocks(blocks: int | str, B: int) -> int:
+    """Jobs the boot-MI samples are imputed in: ``blocks`` (at most B), or for ``auto`` one per
+    ``MI_SAMPLES_PER_BLOCK`` samples, at most ``MI_MAX_BLOCKS``."""
+    if blocks == "auto":
+        return max(1, min(MI_MAX_BLOCKS, -(-B // MI_SAMPLES_PER_BLOCK)))
+    return max(1, min(int(blocks), B))
+
+
+def mi_block_params(cfg: Config) -> str:
+    """JSON of what a boot-MI block job reads (the ``mediation_mi_block`` rule's params): the
+    boot-MI settings, the analyses, ``min_df`` (which analyses are estimable) and the core keys;
+    so a change to e.g. ``warn_n`` or the FIML settings reruns the pooling job only."""
+    s = from_config(cfg)
+    payload = {"mi": asdict(s.mi), "min_df": s.min_df,
+               "analyses": [asdict(spec) for spec in s.analyses],
+               "core": {k: cfg.raw.get(k) for k in CORE_KEYS}}
+    return json.dumps(payload, sort_keys=True, default=str)
+
+
 def outcome_constructs(cfg: Config) -> tuple[str, ...]:
     """The outcome (y) construct of every configured analysis, or () when the wing does not run.
     Used by the missing_data settings to derive the primary outcome; reads no other section."""
@@ -144,7 +170,8 @@ def from_config(cfg: Config) -> MediationSettings:
         bootstrap=BootstrapSettings(B=b["B"], ci=b["ci"], conf=float(b["conf"]),
                                     chunk_draws=b["chunk_draws"]),
         mi=BootMISettings(B=m["B"], M=m["M"], iterations=m["iterations"], method=md.mice.method,
-                          donors=md.mice.donors, ridge=md.mice.ridge),
+                          donors=md.mice.donors, ridge=md.mice.ridge,
+                          blocks=mi_blocks(m["blocks"], m["B"])),
         mc_draws=s["fiml"]["mc_draws"],
         min_df=s["min_df"],
         warn_n=s["warn_n"],

@@ -1,5 +1,9 @@
 """Serial mediation stage: every configured chain by complete cases (OLS + bootstrap), by
-bootstrap-then-impute MI, and by FIML (SEM engine), side by side."""
+bootstrap-then-impute MI, and by FIML (SEM engine), side by side.
+
+Run with a ``block`` wildcard (rule ``mediation_mi_block``) it imputes one block of the boot-MI
+bootstrap samples and writes their Gram matrices (:mod:`pipeline.mediation.parts`); the
+mediation rule then pools the blocks (its ``mi_parts`` input)."""
 
 from __future__ import annotations
 
@@ -8,12 +12,15 @@ import logging
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.mediation.analysis import run_analyses
+from pipeline.mediation.analysis import estimators, run_analyses
 from pipeline.mediation.figures import plot_indirect_forest, plot_no_estimates, plot_path_diagram
+from pipeline.mediation.mi import mice_imputer
 from pipeline.mediation.outputs import figure_tables, sentences_table, stack, waiting_rows
-from pipeline.mediation.settings import from_config
+from pipeline.mediation.parts import PartsImputer, block_frame
+from pipeline.mediation.settings import MediationSettings, from_config
 from pipeline.stage_io import StageIO
-from pipeline.tables import write_table
+from pipeline.stats.mice import mice
+from pipeline.tables import write_parquet, write_table
 
 log = logging.getLogger("pipeline.mediation")
 
@@ -21,7 +28,15 @@ log = logging.getLogger("pipeline.mediation")
 def run(cfg: Config, io: StageIO) -> None:
     settings = from_config(cfg)
     wide = pd.read_parquet(io.input("wide"))
-    tables, statuses = run_analyses(wide, settings, cfg.seed, processes=io.threads)
+    if "block" in io.wildcards:  # one block of the boot-MI samples
+        est = estimators(settings, cfg.seed, _imputer(settings))["mi"]
+        write_parquet(block_frame(est, wide, settings.analyses, settings.mi.blocks,
+                                  int(io.wildcards["block"])), io.output("part"))
+        return
+    parts = io.inputs_of("mi_parts") if io.inputs.get("mi_parts") else None
+    impute_fn = PartsImputer(_imputer(settings), parts) if parts is not None else None
+    tables, statuses = run_analyses(wide, settings, cfg.seed, impute_fn=impute_fn,
+                                    processes=io.threads)
     status = pd.concat([stack(statuses), waiting_rows(settings)], ignore_index=True) \
         if settings.waiting else stack(statuses)
     for _, row in status.iterrows():
@@ -42,3 +57,10 @@ def run(cfg: Config, io: StageIO) -> None:
             continue
         plot_path_diagram(next(iter(by_method.values())), spec, path)
         plot_indirect_forest(by_method, forest, spec=spec)
+
+
+def _imputer(settings: MediationSettings):
+    """MICE with the study's imputation model (``missing_data``), for the boot-MI samples."""
+    mi = settings.mi
+    return mice_imputer(mice, iterations=mi.iterations, method=mi.method, donors=mi.donors,
+                        ridge=mi.ridge)

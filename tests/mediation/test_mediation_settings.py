@@ -30,7 +30,8 @@ def test_shipped_config(raw):
     s = settings_of(raw)
     assert s.methods == ("fiml", "mi", "complete_case") and s.primary == "fiml"
     assert s.bootstrap == BootstrapSettings(B=5000, ci="percentile", conf=0.95, chunk_draws=None)
-    assert s.mi == BootMISettings(B=1000, M=2, iterations=10, method="pmm", donors=5, ridge=1e-5)
+    assert s.mi == BootMISettings(B=1000, M=2, iterations=10, method="pmm", donors=5, ridge=1e-5,
+                                  blocks=2)  # blocks: auto, one job per 500 samples
     assert (s.mc_draws, s.min_df, s.warn_n) == (20000, 10, 30)
     (spec,) = s.analyses
     assert s.names == ("social_cure_chain",) and spec.adjust_baseline and spec.k == 3
@@ -157,3 +158,33 @@ def test_fiml_bootstrap_is_configured_by_se_and_bootstrap_B(raw):
     before = stage_settings_json(config_from_dict(raw, root=ROOT), "mediation")
     raw["mediation"]["fiml"]["bootstrap_B"] = 400  # the rule reruns when B changes
     assert stage_settings_json(config_from_dict(raw, root=ROOT), "mediation") != before
+
+
+@pytest.mark.parametrize("blocks,B,expected", [("auto", 100, 1), ("auto", 1000, 2),
+                                               ("auto", 1001, 3), ("auto", 100000, 8),
+                                               (4, 1000, 4), (500, 200, 200)])
+def test_boot_mi_blocks(raw, blocks, B, expected):
+    raw["mediation"]["mi"].update(B=B, blocks=blocks)
+    assert settings_of(raw).mi.blocks == expected
+
+
+def test_boot_mi_blocks_must_be_positive_or_auto(raw):
+    raw["mediation"]["mi"]["blocks"] = 0
+    with pytest.raises(ConfigError, match="mediation.mi.blocks"):
+        settings_of(raw)
+
+
+def test_block_jobs_read_only_what_imputing_the_samples_needs(raw):
+    from pipeline.mediation.settings import mi_block_params
+
+    base = mi_block_params(config_from_dict(copy.deepcopy(raw), root=ROOT))
+    other = copy.deepcopy(raw)
+    other["mediation"].update(warn_n=40, fiml={"mc_draws": 5000})
+    assert mi_block_params(config_from_dict(other, root=ROOT)) == base
+    for section, values in [("mi", {"B": 900}), ("mi", {"blocks": 3}), ("min_df", 12)]:
+        changed = copy.deepcopy(raw)
+        if isinstance(values, dict):
+            changed["mediation"][section].update(values)
+        else:
+            changed["mediation"][section] = values
+        assert mi_block_params(config_from_dict(changed, root=ROOT)) != base, section

@@ -34,6 +34,7 @@ for S in studies_running("mediation"):
                 # only what the block jobs read: a change to warn_n reruns the pooling only
                 cfg=mi_block_params(S.cfg),
                 io=stage_io,
+                effective=effective(S),
             shell:
                 run_stage("mediation", S)
 

@@ -42,8 +42,9 @@ or less than the interval is.
 a sum of 3 items scored 1-3 runs 3-9 ("points on the 3–9 UCLA-3 sum"); a mean of items scored
 1-7 runs 1-7 ("points on the 1–7 community belonging scale (item mean)").
 
-**Numbers** (:func:`fmt_num`, :func:`decimals_for`): a true minus sign, 2 decimals on scales
-spanning under 20 points, 1 decimal otherwise (the 0-100 EQ VAS).
+**Numbers** (:func:`fmt_num`, :func:`decimals_for`): a true minus sign; decimals that fit the
+score: 3 for an index (EQ-5D), 1 for a sum or a converted sum (UCLA-3, SWEMWBS), 2 for an item
+mean on a short scale (1-7), 1 on a long one (the 0-100 EQ VAS); more for small values.
 
 R equivalent: none (wording); the rules are tested on crafted tables in tests/test_wording.py.
 """
@@ -59,7 +60,7 @@ __all__ = [
     "evidence_grade", "ci_excludes_zero", "direction", "change_verb", "association_phrase",
     "effect_verb", "ci_label", "score_range", "units_text", "fmt_num", "decimals_for",
     "fmt_ci", "fmt_range", "split_caveats", "join_caveats", "lower_first", "upper_first",
-    "tipping_distance", "fmt_p",
+    "tipping_distance", "fmt_p", "short_citation", "mid_note",
 ]
 
 MINUS = "\u2212"
@@ -237,13 +238,16 @@ def units_text(label: str, lo: float, hi: float, score: str = "mean", unit: str 
 
 def decimals_for(scale_min: float | None, scale_max: float | None,
                  values: Iterable[float] = (), score: str | None = None) -> int:
-    """2 decimals for scales spanning under 20 points (1-7, 3-9), else 1 (0-100); 3 for an
-    ``index`` score (an EQ-5D value-set index: changes of 0.05 matter, and value sets are
-    published to 3 decimals); more (at most 3) when the largest of ``values`` (estimate and
-    bounds) is small, so that it keeps two significant digits (0.19 on the EQ VAS, not 0.2;
-    0.004 per point, not 0.00)."""
+    """Decimals that fit the score (``score``: the scale's scoring rule, when known): 3 for an
+    ``index`` (an EQ-5D value-set index: changes of 0.05 matter, and value sets are published
+    to 3 decimals); 1 for a ``sum`` or a ``lookup`` (a summed or converted score: UCLA-3 3-9,
+    WEMWBS 14-70, SWEMWBS metric 7-35); for a ``mean`` (or no kind given) 2 on scales spanning
+    under 20 points (1-7, 0-10), else 1 (the 0-100 EQ VAS). More (at most 3) when the largest
+    of ``values`` (estimate and bounds) is small, so that it keeps two significant digits
+    (0.19 on the EQ VAS, not 0.2; −0.35 on the UCLA-3, not −0.3; 0.004 per point, not
+    0.00)."""
     base = 2 if _finite(scale_min, scale_max) and float(scale_max) - float(scale_min) < 20 else 1
-    base = 3 if score == "index" else base
+    base = {"index": 3, "sum": 1, "lookup": 1}.get(score or "", base)
     mags = [abs(float(v)) for v in values if _finite(v) and float(v) != 0]
     if not mags:
         return base
@@ -314,3 +318,29 @@ def fmt_p(p: float) -> str:
     if p < 0.001:
         return "p < 0.001"
     return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+def short_citation(reference: str) -> str:
+    """"Maheswaran et al. 2012" from "Maheswaran H, Weich S, ... 2012;10:156 (...)": the first
+    author's surname, "et al." when the author list has more than one name, and the first
+    year (19xx/20xx); "" when no year is found (a config key, not a paper)."""
+    year = re.search(r"\b(19|20)\d{2}\b", reference or "")
+    if year is None:
+        return ""
+    authors = reference.split(". ", 1)[0]
+    first = authors.split(",", 1)[0].strip()
+    surname = first.split(" ")[0] if re.fullmatch(r"\S+ [A-Z]{1,3}", first) else first
+    return f"{surname}{' et al.' if ',' in authors else ''} {year.group(0)}"
+
+
+def mid_note(mid: float, source: str, reference: str = "") -> str:
+    """What "meaningfully improved" means, for a table note: "a change of at least 3 points in
+    the better direction (the minimal important difference; Maheswaran et al. 2012)"; a MID
+    the study set itself: "(..., set by the study)"; "" without a finite MID."""
+    if not _finite(mid):
+        return ""
+    cite = short_citation(reference) if source == "preset" else ""
+    where = f"; {cite}" if cite else ", set by the study" if source == "config" else ""
+    m = float(mid)
+    return (f"a change of at least {m:g} point{'' if m == 1 else 's'} in the better direction "
+            f"(the minimal important difference{where})")

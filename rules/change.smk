@@ -3,7 +3,9 @@
 # (switched off, or a single wave: pipeline/plan.py) the stage writes the baseline descriptives
 # only, which need no follow-up wave, and the rule declares exactly those. The imputations and
 # the IPW weights are inputs only when the study's impute and attrition rules are in the
-# workflow.
+# workflow. The shares per published band (UCLA-3 "lonely", ONS4 bands) and their public copy
+# are declared only when the analysis runs and a scale's instrument preset publishes bands.
+from pipeline.change.bands import scale_bands
 from pipeline.change.settings import from_config as change_settings
 
 
@@ -30,6 +32,11 @@ def change_outputs(study, runs):
     )
     if not runs:
         return descriptives
+    if scale_bands(study.cfg.scales)[0]:
+        descriptives.update(
+            bands=out(study, "tables/change_bands.csv"),
+            bands_public=out(study, "tables/change_bands_public.csv"),
+        )
 
     def t(name):
         return out(study, f"tables/{name}.csv")

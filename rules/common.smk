@@ -221,6 +221,8 @@ REPORT_TABLE_FILES = {
         "change_primary_means.csv",
         "change_status.csv",
         "change_rci_shares_public.csv",
+        "change_bands_public.csv",
+        "change_sentences.csv",
     ],
     "attrition": ["attrition_flow_public.csv", "attrition_mcar.csv"],
     "impute": ["missing_data_primary.csv", "sensitivity_tipping_point.csv"],

@@ -151,3 +151,30 @@ def test_an_index_gets_three_decimals():
     assert w.decimals_for(-0.285, 1, [0.052, 0.01, 0.09], score="index") == 3
     assert w.decimals_for(-0.285, 1) == 2  # without the score kind: as before
     assert w.decimals_for(7, 35, score="lookup") == 1
+
+
+@pytest.mark.parametrize("lo, hi, score, values, dec", [
+    (3, 9, "sum", (), 1),            # UCLA-3 sum: 1 decimal (was 2 by its short range)
+    (3, 9, "sum", (-0.6, -0.9, -0.3), 2),   # all under 1: two significant digits
+    (3, 9, "sum", (-1.3, -2.1, -1.1), 1),
+    (7, 35, "lookup", (1.2, 0.5, 1.9), 1),  # SWEMWBS metric: 0.5 still has one digit
+    (1, 7, "mean", (0.31, 0.12, 0.5), 2),   # an item mean on a short scale
+    (0, 100, "mean", (2.4, 1.1, 3.7), 1),   # the 0-100 EQ VAS (one item, "mean")
+    (-0.285, 1, "index", (0.052, 0.02, 0.08), 3),
+    (3, 9, None, (), 2),             # kind unknown: the range rule, as before
+])
+def test_decimals_fit_the_score_kind(lo, hi, score, values, dec):
+    assert w.decimals_for(lo, hi, values, score) == dec
+
+
+def test_mid_note_says_the_value_and_its_source():
+    ref = ("Maheswaran H, Weich S, Powell J, Stewart-Brown S. Evaluating the responsiveness "
+           "of the WEMWBS. Health Qual Life Outcomes 2012;10:156.")
+    assert w.mid_note(3, "preset", ref) == (
+        "a change of at least 3 points in the better direction (the minimal important "
+        "difference; Maheswaran et al. 2012)")
+    assert w.mid_note(1, "config", "set in the study config (scales.x.mid)").endswith(
+        "at least 1 point in the better direction (the minimal important difference, set by "
+        "the study)")
+    assert w.mid_note(float("nan"), "preset", ref) == ""
+    assert w.short_citation("set in the study config (scales.x.mid)") == ""

@@ -30,6 +30,7 @@ from pipeline.disclosure import SECONDARY_MARK, protect, published_counts
 from pipeline.errors import DataError
 from pipeline.stats.rci import CATEGORIES, rci_categories, s_diff, wilson_interval
 from pipeline.status import Status
+from pipeline.wording import short_citation
 
 __all__ = ["reliability_from_table", "alpha_problems", "resolve_reliability", "reliable_change",
            "rci_shares", "public_rci_shares", "short_citation"]
@@ -58,19 +59,6 @@ def _mid_parts(m: object) -> tuple[float | None, str, str]:
     if hasattr(m, "mid"):
         return float(m.mid), str(getattr(m, "source", "")), str(getattr(m, "reference", ""))
     return float(m), "", ""
-
-
-def short_citation(reference: str) -> str:
-    """"Maheswaran et al. 2012" from "Maheswaran H, Weich S, ... 2012;10:156 (...)": the first
-    author's surname, "et al." when the author list has more than one name, and the first
-    year (19xx/20xx); "" when no year is found (a config key, not a paper)."""
-    year = re.search(r"\b(19|20)\d{2}\b", reference or "")
-    if year is None:
-        return ""
-    authors = reference.split(". ", 1)[0]
-    first = authors.split(",", 1)[0].strip()
-    surname = first.split(" ")[0] if re.fullmatch(r"\S+ [A-Z]{1,3}", first) else first
-    return f"{surname}{' et al.' if ',' in authors else ''} {year.group(0)}"
 
 
 def reliability_from_table(table: pd.DataFrame, wave: str) -> dict[str, float | None]:

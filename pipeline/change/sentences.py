@@ -26,10 +26,11 @@ import pandas as pd
 from pipeline.change.rci import public_rci_shares, short_citation
 from pipeline.errors import DataError
 from pipeline.status import Status
-from pipeline.wording import change_verb, ci_label, evidence_grade, fmt_ci
+from pipeline.wording import EN_DASH, change_verb, ci_label, decimals_for, evidence_grade, fmt_ci
 from pipeline.wording import lower_first as _in_sentence
 
-__all__ = ["change_sentence", "rci_sentence", "mid_words", "sentences_table"]
+__all__ = ["change_sentence", "rci_sentence", "mid_words", "band_range", "bands_sentence",
+           "sentences_table"]
 
 MINUS = "\u2212"
 OK, NOT_ESTIMABLE, FAILED = Status.OK.value, Status.NOT_ESTIMABLE.value, Status.FAILED.value
@@ -70,6 +71,7 @@ def change_sentence(
     decimals: int | None = None,
     scale_range: tuple[float, float] | None = None,
     units: str | None = None,
+    score: str | None = None,
 ) -> str:
     """Plain-language sentences (one per follow-up) on model-based change in ``construct``.
 
@@ -88,8 +90,10 @@ def change_sentence(
       <label> a to b)."
     ``units`` (e.g. "points on the 3–9 UCLA-3 sum") replaces ``unit`` when given.
     ``wave_phrases`` maps wave id -> phrase ("at about 4 months"); default "at <months> months".
-    ``decimals`` defaults to 2 for short scales (``scale_range`` spanning under 20 points, e.g.
-    1-7 or 3-9) and 1 otherwise (e.g. the 0-100 EQ VAS, or no range given).
+    ``decimals`` defaults to the findings' rule per contrast (:func:`pipeline.wording.
+    decimals_for` on ``scale_range``, the score kind ``score`` and the estimate and bounds): 3
+    for an index, 1 for a sum, 2 for a short item mean (1-7), 1 for a long one (0-100); more
+    for small values.
     """
     rows = contrasts[contrasts["construct"] == construct]
     if rows.empty:
@@ -97,13 +101,19 @@ def change_sentence(
             f"change sentence: construct '{construct}' is not in the contrasts table; run the "
             "change stage for it."
         )
-    if decimals is None:
-        short = scale_range is not None and (scale_range[1] - scale_range[0]) < 20
-        decimals = 2 if short else 1
+    lo, hi = scale_range if scale_range is not None else (None, None)
+
+    def dec(r: pd.Series) -> int:
+        if decimals is not None:
+            return decimals
+        vals = pd.to_numeric(pd.Series([r.get(c) for c in ("est", "ci_lower_adj",
+                                                              "ci_upper_adj")]), errors="coerce")
+        return decimals_for(lo, hi, [float(v) for v in vals.dropna()], score)
+
     name = label or construct
     k = int((rows["status"] == OK).sum()) or len(rows)
     return " ".join(_contrast_sentence(r, name, wave_phrases, baseline_phrase, units or unit,
-                                       decimals, _label(r, k))
+                                       dec(r), _label(r, k))
                     for _, r in rows.iterrows())
 
 
@@ -249,6 +259,69 @@ def mid_words(row: pd.Series) -> str:
             f"({mid:g} point{'' if mid == 1 else 's'}{where})")
 
 
+def band_range(low: float, high: float, lo: float | None = None,
+               hi: float | None = None) -> str:
+    """"6 or more" for a band reaching the score's top ``hi``, "4 or less" for one starting
+    at its bottom ``lo``, else "5–6"."""
+    if hi is not None and float(high) >= float(hi) and (lo is None or float(low) > float(lo)):
+        return f"{float(low):g} or more"
+    if lo is not None and float(low) <= float(lo) and (hi is None or float(high) < float(hi)):
+        return f"{float(high):g} or less"
+    return f"{float(low):g}{EN_DASH}{float(high):g}"
+
+
+def _band_share(r: pd.Series, min_cell: int, short: bool = False) -> str:
+    """A band's share as the public table shows it: "64%"; a hidden count is not given as a
+    percentage ("fewer than 10 people", "a share not shown"; ``short``: "not shown")."""
+    count = str(r["count"])
+    if count.startswith("<"):
+        return f"fewer than {min_cell} people"
+    try:
+        share = float(r["share"]) if count.replace(".", "", 1).isdigit() else np.nan
+    except ValueError:  # "[c]": a share that would narrow a hidden number
+        share = np.nan
+    if not np.isfinite(share):
+        return "not shown" if short else "a share not shown (to protect a small group)"
+    return f"{100 * share:.0f}%"
+
+
+def bands_sentence(public: pd.DataFrame, construct: str, *, label: str,
+                   wave_phrases: Mapping[str, str], min_cell: int = 10) -> str:
+    """The share of people in each published band of ``construct`` at each wave, from the
+    disclosure-controlled bands table (:func:`pipeline.change.bands.public_band_shares`):
+    "Loneliness (UCLA-3): at entry 64% scored as lonely (6 or more); at about 4 months 51%."
+    With two bands (a cut-off) only the upper band is given; with more (ONS4) every band:
+    "...: at entry: low (4 or less) 12%, medium (5–6) 25%, ...; at about 4 months: low 10%,
+    ...". A wave with too few people says
+    so without a number; a hidden count is never a percentage. "" when the table has no rows
+    for the construct. ``wave_phrases``: wave id -> "at entry", "at about 4 months", in wave
+    order."""
+    rows = public[public["construct"] == construct]
+    if rows.empty:
+        return ""
+    first = rows[rows["wave"] == rows["wave"].iloc[0]]
+    lo, hi = float(first["low"].min()), float(first["high"].max())
+    names = list(dict.fromkeys(first["band"]))
+    named = names[-1:] if len(names) == 2 else names
+    parts = []
+    for j, (w, phrase) in enumerate((w, p) for w, p in wave_phrases.items()
+                                    if (rows["wave"] == w).any()):
+        g = rows[rows["wave"] == w].set_index("band")
+        if (g["status"] != OK).all():
+            parts.append(f"{phrase} too few people answered to say")
+            continue
+        bits = []
+        for b in named:  # the bands' score ranges are said at the first wave
+            share = _band_share(g.loc[b], min_cell, short=len(named) > 1)
+            rng = f" ({band_range(g.loc[b, 'low'], g.loc[b, 'high'], lo, hi)})" if j == 0 else ""
+            if len(named) > 1:
+                bits.append(f"{b}{rng} {share}")
+            else:
+                bits.append(f"{share} scored as {b}{rng}" if j == 0 else share)
+        parts.append(f"{phrase}{':' if len(named) > 1 else ''} " + ", ".join(bits))
+    return f"{label}: " + "; ".join(parts) + "."
+
+
 def sentences_table(
     contrasts: pd.DataFrame,
     shares: pd.DataFrame,
@@ -258,6 +331,8 @@ def sentences_table(
     min_cell: int = 10,
     units: Mapping[str, str] | None = None,
     group_sizes: Mapping[str, float] | None = None,
+    bands: pd.DataFrame | None = None,
+    scores: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per construct with its group-change sentence (:func:`change_sentence`), then one
     per follow-up wave with its reliable-change sentence (:func:`rci_sentence`).
@@ -265,8 +340,10 @@ def sentences_table(
     ``wave_labels`` maps wave id -> label in wave order (the first is the baseline); a
     follow-up's phrase is "at " + its label with a lower-case first letter ("at about 4
     months"). ``group_sizes``: wave -> the number who answered (the public table's n,
-    :func:`pipeline.change.rci.public_rci_shares`). Columns ``construct, kind, wave,
-    sentence``.
+    :func:`pipeline.change.rci.public_rci_shares`). ``bands``: the public bands table
+    (:func:`pipeline.change.bands.public_band_shares`); a construct in it gets one more row,
+    kind "bands" (:func:`bands_sentence`). ``scores``: scale -> scoring rule (the decimals of
+    its change, :func:`change_sentence`). Columns ``construct, kind, wave, sentence``.
     """
     waves = list(wave_labels)
     phrases = {w: "at " + _in_sentence(wave_labels[w]) for w in waves[1:]}
@@ -277,10 +354,16 @@ def sentences_table(
         rows.append({"construct": k, "kind": "group_change", "wave": "",
                      "sentence": change_sentence(contrasts, k, label=label, wave_phrases=phrases,
                                                  scale_range=scale_ranges[k],
-                                                 units=(units or {}).get(k))})
+                                                 units=(units or {}).get(k),
+                                                 score=(scores or {}).get(k))})
         for w in waves[1:]:
             rows.append({"construct": k, "kind": "reliable_change", "wave": w,
                          "sentence": rci_sentence(shares, k, w, label=label,
                                                   wave_phrase=phrases[w], min_cell=min_cell,
                                                   public=public)})
+        if bands is not None and (bands["construct"] == k).any():
+            rows.append({"construct": k, "kind": "bands", "wave": "",
+                         "sentence": bands_sentence(bands, k, label=label, min_cell=min_cell,
+                                                    wave_phrases={waves[0]: "at entry"}
+                                                    | phrases)})
     return pd.DataFrame(rows)

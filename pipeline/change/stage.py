@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.change.analysis import TABLES, change_tables, public_baseline
+from pipeline.change.bands import band_shares, public_band_shares, scale_bands
 from pipeline.change.descriptives import baseline_table, correlation_tables
 from pipeline.change.figures import answered_per_wave, plot_trajectory
 from pipeline.change.primary import ScaleUnits, change_primary, figure_means
@@ -49,9 +50,27 @@ def count_status(constructs) -> pd.DataFrame:
                          for k in constructs])
 
 
+def write_bands(cfg: Config, io: StageIO, long: pd.DataFrame, sizes: dict[str, float],
+                conf: float, shown: pd.Series | None = None) -> pd.DataFrame | None:
+    """Shares per published band (UCLA-3 "lonely", ONS bands) and their public copy, for the
+    scales whose preset has bands, when the change analysis runs (the rule declares the two
+    tables only then; with one wave the band sentence has no change to describe). ``shown``: the
+    reliable-change n as printed (its exact counts are set beside the bands' n)."""
+    bands, refs = scale_bands(cfg.scales)
+    if not bands:
+        return None
+    shares = band_shares(long, bands, cfg.wave_ids, cfg.min_cell, conf, refs)
+    exact = [float(v) for v in (shown if shown is not None else []) if str(v).isdigit()]
+    public = public_band_shares(shares, cfg.min_cell, sizes, exact, conf)
+    write_table(shares, io.output("bands"))
+    write_table(public, io.output("bands_public"))
+    return public
+
+
 def run(cfg: Config, io: StageIO) -> None:
     settings = from_config(cfg)
     long, wide = pd.read_parquet(io.input("long")), pd.read_parquet(io.input("wide"))
+    sizes = answered_per_wave(wide, cfg.wave_ids)
     if settings.descriptives_only:  # the change analysis waits or is switched off
         return write_descriptives(cfg, io, long, wide)
     covs = {k: c.type for k, c in cfg.covariates.items()}
@@ -75,16 +94,17 @@ def run(cfg: Config, io: StageIO) -> None:
         min_cell=cfg.min_cell)
     write_table(primary, io.output("primary"))
     write_table(primary_means, io.output("primary_means"))
-    sizes = answered_per_wave(wide, cfg.wave_ids)
-    write_table(public_rci_shares(tables["rci_shares"], cfg.min_cell, sizes),
-                io.output("rci_public"))
+    rci_public = public_rci_shares(tables["rci_shares"], cfg.min_cell, sizes)
+    write_table(rci_public, io.output("rci_public"))
+    bands = write_bands(cfg, io, long, sizes, settings.conf_level, rci_public["n"])
     write_descriptives(cfg, io, long, wide)
     write_table(
         sentences_table(primary[primary["role"] == "primary"], tables["rci_shares"],
                         {k: sc.label for k, sc in scales.items()},
                         {k: (u.lo, u.hi) for k, u in units.items()},
                         {w.id: w.label for w in cfg.waves}, cfg.min_cell,
-                        units={k: u.units for k, u in units.items()}, group_sizes=sizes),
+                        units={k: u.units for k, u in units.items()}, group_sizes=sizes,
+                        bands=bands, scores={k: sc.score for k, sc in cfg.scales.items()}),
         io.output("sentences"))
     for k, sc in scales.items():
         fig_table, method, legend = figure_means(primary_means, tables["means"], k,

@@ -19,6 +19,7 @@ from pipeline.report.blocks import (
     fmt_interval,
     not_estimable,
 )
+from pipeline.report.change_section import scale_scores
 from pipeline.report.counts import quality_counts
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.mechanisms_section import MAX_ROWS_IN_TEXT, lagged_table
@@ -51,25 +52,28 @@ def _reliability(inp: ReportInputs) -> Table | Paragraph:
         ok = r["status"] == "ok" and not small
         if small:
             r["message"] = f"fewer than {inp.min_cell} people: not shown"
+        # not_run: alpha does not apply (an index score such as EQ-5D), not a failed estimate
+        none = "not applicable" if r["status"] == "not_run" and not small else "not estimable"
         rows.append((inp.scale_label(r["scale"]), inp.wave_label(r["wave"]),
                      fmt_count(r.get("n_shown", r["n"]), inp.min_cell),
                      f"{fmt_num(r['alpha'])} ({fmt_ci(r['alpha_ci_lower'], r['alpha_ci_upper'])})"
-                     if ok else "not estimable", fmt_num(r["omega"]) if ok else "not estimable",
+                     if ok else none, fmt_num(r["omega"]) if ok else none,
                      "" if ok or is_missing(r["message"]) else str(r["message"])))
     return Table(caption="Reliability per wave: Cronbach's alpha (95% CI, Feldt) and McDonald's "
                          "omega", header=("Measure", "Wave", "People", "Alpha (95% CI)", "Omega",
                                           "Note"), rows=tuple(rows), key="reliability",
-                 counts=(2,), widths=(2.6, 1.8, 1, 2.2, 1, 3))
+                 counts=(2,), widths=(2.6, 1.8, 1, 2.2, 1.4, 3))
 
 
 def _estimand_decimals(inp: ReportInputs, prim) -> int:
-    """Decimals for the primary estimand's rows: as the findings print that outcome (2 on a
-    1-7 scale, 1 on 0-100; more for small values), from the scale named in ``term``."""
+    """Decimals for the primary estimand's rows: as the findings print that outcome (by its
+    score kind: 2 on a 1-7 mean, 1 on a sum or 0-100; more for small values), from the scale
+    named in ``term``."""
     m = re.match(r"mean change (\S+) ", str(prim["term"].iloc[0])) if len(prim) else None
     sc = inp.scales.get(m.group(1)) if m else None
     lo, hi = sc.score_range if sc is not None else (None, None)
     values = prim[["estimate", "ci_lower", "ci_upper"]].to_numpy(float).ravel()
-    return decimals_for(lo, hi, values)
+    return decimals_for(lo, hi, values, sc.score if sc is not None else None)
 
 
 def _missing_methods(inp: ReportInputs) -> list:
@@ -123,7 +127,8 @@ def technical_appendix(inp: ReportInputs) -> Section:
     found = inp.findings[inp.findings["kind"] != "not_run"]  # analyses that ran (the others
     if not found.empty:  # are said in their sections)
         blocks.append(Table(caption="Every finding (the findings table)", header=FINDINGS_HEADER,
-                            rows=findings_rows(found, inp.min_cell), key="findings_all",
+                            rows=findings_rows(found, inp.min_cell, scale_scores(inp)),
+                            key="findings_all",
                             note=findings_note(found), counts=(5, 6), widths=FINDINGS_WIDTHS))
     lag = inp.table("crosslag_lagged_effects")
     for analysis in ([] if lag is None else list(dict.fromkeys(lag["analysis"]))):

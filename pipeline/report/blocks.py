@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,12 +51,16 @@ def evidence_words(r: object) -> str:
     return "" if is_missing(ev) else _EVIDENCE.get(ev, str(ev))
 
 
-def row_digits(r: object) -> int:
+def row_digits(r: object, scores: Mapping[str, str] | None = None) -> int:
     """Decimals of a findings row: the sentence's (:func:`pipeline.wording.decimals_for` on the
-    scale and on the estimate and its bounds), so that a table and its sentence agree."""
+    scale and on the estimate and its bounds), so that a table and its sentence agree; a change
+    row (kind "change") by its construct's score kind (``scores``: scale -> scoring rule; 3
+    decimals for an EQ-5D index, 1 for a sum, 2 for a short item mean)."""
     vals = [getattr(r, k, None) for k in ("estimate", "ci_lower", "ci_upper")]
+    score = ((scores or {}).get(str(getattr(r, "construct", "")))
+             if getattr(r, "kind", "") == "change" else None)
     return decimals_for(getattr(r, "scale_min", None), getattr(r, "scale_max", None),
-                        [float(v) for v in vals if not is_missing(v)])
+                        [float(v) for v in vals if not is_missing(v)], score)
 
 
 def fmt_est(x: object, digits: int) -> str:
@@ -81,14 +86,16 @@ def findings_note(f: pd.DataFrame) -> str:
     return f"CI: {label}." if label else ""
 
 
-def findings_rows(f: pd.DataFrame, min_cell: int) -> tuple[tuple[str, ...], ...]:
+def findings_rows(f: pd.DataFrame, min_cell: int,
+                  scores: Mapping[str, str] | None = None) -> tuple[tuple[str, ...], ...]:
     """One table row per finding: id, method, role, estimate, CI (with its label unless every
     row shares it: :func:`findings_note`), counts (suppressed when small) and the evidence
-    word."""
+    word. ``scores``: scale -> scoring rule, for the decimals of change rows
+    (:func:`row_digits`)."""
     common = _common_label(f)
     out = []
     for r in f.itertuples():
-        d = row_digits(r)
+        d = row_digits(r, scores)
         ci = "" if is_missing(r.ci_lower) else (
             fmt_interval(r.ci_lower, r.ci_upper, d)
             + ("" if is_missing(r.ci_label) or common else f" ({r.ci_label})"))

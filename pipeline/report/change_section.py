@@ -1,9 +1,13 @@
 """Section 4: change over time, one subsection per construct: the trajectory figure, the
-findings rows (primary method and the sensitivity methods beside it) and reliable-change shares
-(Jacobson & Truax 1991) from the change wing's public table.
+findings rows (primary method and the sensitivity methods beside it), reliable-change shares
+(Jacobson & Truax 1991) with the meaningful-change share (a published or configured minimal
+important difference) beside them, from the change wing's public table, and the shares per
+published score band (UCLA-3 "lonely", ONS4 bands) from the change wing's sentences.
 """
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
@@ -20,9 +24,9 @@ from pipeline.report.blocks import (
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
 from pipeline.report.numfmt import fmt_count, fmt_num, fmt_pct, is_missing
-from pipeline.wording import decimals_for, fmt_range
+from pipeline.wording import decimals_for, fmt_range, mid_note
 
-__all__ = ["change_section"]
+__all__ = ["change_section", "scale_scores"]
 
 _RCI = (("reliably_improved", "Reliably improved"), ("no_reliable_change", "No reliable change"),
         ("reliably_deteriorated", "Reliably deteriorated"))
@@ -58,25 +62,80 @@ def _share(count: object, share: object, min_cell: int) -> str:
         return c
 
 
+_MID = ("mid_improved", "Meaningfully improved")
+
+
+def scale_scores(inp: ReportInputs) -> dict[str, str]:
+    """Scale -> its scoring rule (mean, sum, lookup, index): the decimals of its numbers."""
+    return {k: sc.score for k, sc in inp.scales.items()}
+
+
+def _mid_footnote(rows: pd.DataFrame) -> str:
+    """The table note for the "Meaningfully improved" column: the MID and where it comes from
+    (the preset's paper, or the study's own value)."""
+    m = rows[rows["category"] == "mid_improved"]
+    if m.empty or "mid" not in m.columns:
+        return ""
+    r = m.iloc[0]
+    words = mid_note(pd.to_numeric(r["mid"], errors="coerce"), str(r.get("mid_source", "")),
+                     str(r.get("mid_reference", "")))
+    return f"Meaningfully improved: {words}." if words else ""
+
+
 def _rci_table(inp: ReportInputs, construct: str, label: str) -> Table | Notice | None:
+    """Reliable change per follow-up wave (people with both scores) and, when the scale has a
+    minimal important difference (MID), the share meaningfully improved beside it, its MID and
+    source in the note. With no reliability (an index score, a single item) but a MID, the
+    table shows the MID column alone, and the note says why reliable change is not given."""
     rci = inp.table("change_rci_shares_public")
     if rci is None:
         return None
     r = rci[rci["construct"] == construct]
-    if "status" in r.columns and not r.empty and (r["status"] != "ok").all():
+    is_mid, ok = r["category"].eq("mid_improved"), r["status"].eq("ok")
+    if not r.empty and not ok.any():
         return not_estimable(f"Reliable change in {label}", str(r["message"].iloc[0]))
+    rci_ok = (~is_mid & ok).any()  # no reliability: the MID column alone, and why in the note
+    cols = (_RCI if rci_ok else ()) + ((_MID,) if (is_mid & ok).any() else ())
     rows = []
     for wave, g in r.groupby("wave", sort=True):
         by = {row["category"]: row for row in g.to_dict("records")}
         cells = [inp.wave_label(wave), fmt_count(g["n"].iloc[0], inp.min_cell)]
         cells += [_share(by[c]["count"], by[c]["share"], inp.min_cell) if c in by else "NA"
-                  for c, _ in _RCI]
+                  for c, _ in cols]
         rows.append(tuple(cells))
     if not rows:
         return None
-    return Table(caption=f"{label}: reliable change since entry (people with both scores)",
-                 header=("Wave", "People with both scores") + tuple(h for _, h in _RCI),
-                 rows=tuple(rows), key=f"rci_{construct}", counts=(1,))
+    has_mid = _MID in cols
+    notes = [_mid_footnote(r)] if has_mid else []
+    no_rci = r[~is_mid & ~ok]
+    if len(no_rci) and not rci_ok:
+        notes.append(f"Reliable change: not estimable ({str(no_rci['message'].iloc[0])}).")
+    caption = " and ".join(([] if not rci_ok else ["reliable change"])
+                           + (["meaningful change"] if has_mid else []))
+    return Table(caption=f"{label}: {caption} since entry (people with both scores)",
+                 header=("Wave", "People with both scores") + tuple(h for _, h in cols),
+                 rows=tuple(rows), key=f"rci_{construct}", counts=(1,),
+                 note=" ".join(n for n in notes if n))
+
+
+def _bands(inp: ReportInputs, construct: str) -> list:
+    """The share of people in each published band of the score (UCLA-3 "lonely", ONS4 bands)
+    at each wave: the change wing's sentence (kind "bands" of change_sentences.csv, written
+    from the disclosure-controlled bands table) and where the bands come from."""
+    sent = inp.table("change_sentences")
+    if sent is None or not {"construct", "kind", "sentence"} <= set(sent.columns):
+        return []
+    hit = sent[(sent["kind"] == "bands") & (sent["construct"] == construct)]["sentence"]
+    hit = [str(x) for x in hit.dropna() if str(x).strip()]
+    if not hit:
+        return []
+    bands = inp.table("change_bands_public")
+    ref = "" if bands is None or "reference" not in bands.columns else next(
+        (str(x) for x in bands.loc[bands["construct"] == construct, "reference"].dropna()
+         if str(x).strip()), "")
+    ref = re.sub(r"[:;]\s*cite the cut-off you follow\.?\s*$", "", ref.strip())  # (to analysts)
+    where = f" Where the bands come from: {ref.rstrip('.')}." if ref else ""
+    return [Paragraph(hit[0] + where, strong_lead="Score bands.")]
 
 
 def _construct(inp: ReportInputs, key: str) -> Section:
@@ -105,7 +164,8 @@ def _construct(inp: ReportInputs, key: str) -> Section:
                                     strong_lead="Other ways of handling missing answers."))
         blocks.append(Table(caption=f"{label}: change since entry, primary method and "
                                     "sensitivity methods", header=FINDINGS_HEADER,
-                            rows=findings_rows(f, inp.min_cell), key=f"findings_change_{key}",
+                            rows=findings_rows(f, inp.min_cell, scale_scores(inp)),
+                            key=f"findings_change_{key}",
                             note=findings_note(f), counts=(5, 6), widths=FINDINGS_WIDTHS))
     elif not failed:
         blocks.append(not_estimable(f"Change since entry in {label}",
@@ -113,6 +173,7 @@ def _construct(inp: ReportInputs, key: str) -> Section:
     rci = _rci_table(inp, key, label)
     if rci is not None:
         blocks.append(rci)
+    blocks += _bands(inp, key)
     return Section(f"change_{key}", label, tuple(blocks), new_page=False)
 
 
@@ -147,7 +208,7 @@ def _entry_table(inp: ReportInputs) -> Table | None:
             continue
         r = b.loc[col]
         lo, hi = sc.score_range
-        d = decimals_for(lo, hi)
+        d = decimals_for(lo, hi, score=sc.score)
         people = fmt_count(r["n"], inp.min_cell)
         hidden = not people.isdigit()
         rows.append((inp.scale_label(key), fmt_range(lo, hi),

@@ -50,13 +50,13 @@ def test_no_bands_no_rows():
 
 
 def test_public_copy_hides_a_small_band_and_its_partner():
-    t = band_shares(_long([3] * 40 + [7] * 4, [3] * 20 + [7] * 20), {"lon": UCLA},
+    t = band_shares(_long([3] * 40 + [7] * 4, [3] * 22 + [7] * 22), {"lon": UCLA},
                     ["T0", "T1"], min_cell=10)
     pub = public_band_shares(t, 10).set_index(["wave", "band"])
     assert pub.loc[("T0", "lonely"), "count"] == "<10"
     assert pub.loc[("T0", "not lonely"), "count"] == "35-43"
     assert pub.loc[("T0", "not lonely"), "share"] == "[c]"
-    assert pub.loc[("T1", "lonely"), "count"] == 20
+    assert pub.loc[("T1", "lonely"), "count"] == 22
     assert pub.loc[("T1", "lonely"), "share"] == pytest.approx(0.5)
 
 
@@ -70,3 +70,44 @@ def test_public_never_shows_a_small_band(k, m, min_cell):
     for c in pub["count"]:
         if isinstance(c, (int, float)) and not pd.isna(c):
             assert not (0 < c < min_cell) and not (0 < n - c < min_cell)
+
+
+def test_public_n_a_few_short_of_those_who_answered_is_a_range():
+    """The printed-counts rule: 50 with a score beside 52 who answered would give back the 2
+    without one; n is printed as a range, the bands are protected against that range, and a
+    share that would narrow it (22 / 0.44 = 50) is not given."""
+    t = band_shares(_long([3] * 22 + [7] * 28, [3] * 15 + [7] * 15), {"lon": UCLA},
+                    ["T0", "T1"], min_cell=10)
+    pub = public_band_shares(t, 10, {"T0": 52, "T1": 30}).set_index(["wave", "band"])
+    assert pub.loc[("T0", "lonely"), "n"] == "43-51"
+    assert pub.loc[("T0", "lonely"), "count"] == 28
+    assert pub.loc[("T0", "lonely"), "share"] == "[c]"
+    assert pub.loc[("T1", "lonely"), "n"] == 30  # the same as those who answered: exact
+    assert pub.loc[("T1", "lonely"), "share"] == pytest.approx(0.5)
+
+
+def test_public_n_is_set_beside_other_printed_counts():
+    """``shown``: the reliable-change n printed in the same report; 44 beside 40 is a range."""
+    t = band_shares(_long([3] * 22 + [7] * 22, []), {"lon": UCLA}, ["T0"], min_cell=10)
+    assert public_band_shares(t, 10)["n"].tolist() == [44, 44]
+    ranged = public_band_shares(t, 10, shown=[40.0])["n"]
+    assert all(isinstance(v, str) and "-" in v for v in ranged)
+
+
+@settings(max_examples=40, deadline=None)
+@given(k=st.integers(10, 60), m=st.integers(10, 60), short=st.integers(1, 9))
+def test_a_share_beside_a_range_n_does_not_narrow_it(k, m, short):
+    """Property: beside a range n, every share or CI bound printed is what every n of the
+    range gives (rounded to 2 decimals), so it tells nothing more than the range."""
+    from pipeline.stats.rci import wilson_interval
+    t = band_shares(_long([3] * k + [8] * m, []), {"lon": UCLA}, ["T0"], min_cell=10)
+    pub = public_band_shares(t, 10, {"T0": k + m + short})
+    for _, r in pub.iterrows():
+        if not (isinstance(r["n"], str) and "-" in r["n"]) or not isinstance(r["count"], int):
+            continue
+        lo, hi = (int(x) for x in r["n"].split("-"))
+        ns = np.arange(lo, hi + 1)
+        wl, wh = wilson_interval(np.full(len(ns), r["count"]), ns)
+        for col, vals in (("share", r["count"] / ns), ("ci_lower", wl), ("ci_upper", wh)):
+            if r[col] != "[c]":
+                assert set(np.round(vals, 2)) == {r[col]}

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.change.rci import public_rci_shares
-from pipeline.change.sentences import change_sentence, rci_sentence, sentences_table
+from pipeline.change.rci import SHARE_COLUMNS, public_rci_shares
+from pipeline.change.sentences import bands_sentence, change_sentence, rci_sentence, sentences_table
 from pipeline.errors import DataError
 
 
@@ -256,3 +256,72 @@ def test_meaningful_change_only_prints_n_as_the_public_table():
                         {"belonging": "Belonging"}, {"belonging": (1, 7)},
                         {"T0": "Entry", "T1": "About 4 months"}, group_sizes={"T0": 178.0})
     assert "Of the 169-177 people with belonging scores" in t["sentence"].iloc[1]
+
+
+def test_sentence_decimals_follow_the_score_kind():
+    """A sum (UCLA-3) prints 1 decimal, an index (EQ-5D) 3, as the findings do; small values
+    keep two significant digits."""
+    c = _con(-1.36, -2.04, -1.12)
+    assert "by 1.4 points, 95% CI 1.1 to 2.0" in change_sentence(
+        c, "qol", "Loneliness", scale_range=(3, 9), score="sum")
+    assert "by 1.36 points" in change_sentence(c, "qol", "Loneliness", scale_range=(3, 9))
+    assert "by 0.052 points, 95% CI 0.021 to 0.083" in change_sentence(
+        _con(0.0523, 0.0211, 0.0834), "qol", scale_range=(-0.285, 1), score="index")
+
+
+def _bands_public():
+    from pipeline.change.bands import band_shares, public_band_shares
+    from pipeline.instruments.model import Band
+    ucla = (Band("not lonely", 3, 5), Band("lonely", 6, 9))
+    ons = (Band("low", 0, 4), Band("medium", 5, 6), Band("high", 7, 8), Band("very high", 9, 10))
+    long = pd.DataFrame({
+        "pid": [f"p{i}" for i in range(50)] * 3, "wave": ["T0"] * 50 + ["T1"] * 50 + ["T2"] * 50,
+        "lon": [7.0] * 32 + [4.0] * 18 + [7.0] * 25 + [4.0] * 25 + [7.0] * 5 + [np.nan] * 45,
+        "ons": [2.0] * 20 + [6.0] * 10 + [8.0] * 10 + [10.0] * 10 + [8.0] * 50 + [np.nan] * 50})
+    shares = band_shares(long, {"lon": ucla, "ons": ons}, ["T0", "T1", "T2"], min_cell=10)
+    return public_band_shares(shares, 10, {"T0": 50, "T1": 50, "T2": 5})
+
+
+WAVES3 = {"T0": "at entry", "T1": "at about 4 months", "T2": "at 6-9 months"}
+
+
+def test_bands_sentence_gives_the_share_above_a_cut_off_at_each_wave():
+    s = bands_sentence(_bands_public(), "lon", label="Loneliness (UCLA-3)",
+                       wave_phrases=WAVES3)
+    assert s == ("Loneliness (UCLA-3): at entry 64% scored as lonely (6 or more); at about 4 "
+                 "months 50%; at 6-9 months too few people answered to say.")
+
+
+def test_bands_sentence_names_every_band_of_a_battery_item():
+    s = bands_sentence(_bands_public(), "ons", label="Life satisfaction (ONS)",
+                       wave_phrases=WAVES3)
+    assert s == ("Life satisfaction (ONS): at entry: low (4 or less) 40%, medium (5\u20136) "
+                 "20%, high (7\u20138) 20%, very high (9 or more) 20%; at about 4 months: low "
+                 "0%, medium 0%, high 100%, very high 0%; at 6-9 months too few people "
+                 "answered to say.")
+
+
+def test_bands_sentence_never_gives_a_hidden_band_as_a_percentage():
+    pub = _bands_public()
+    i = pub.index[(pub["construct"] == "lon") & (pub["wave"] == "T1")
+                  & (pub["band"] == "lonely")][0]
+    pub.loc[i, ["count", "share"]] = ["<10", "[c]"]
+    j = pub.index[(pub["construct"] == "lon") & (pub["wave"] == "T0")
+                  & (pub["band"] == "lonely")][0]
+    pub.loc[j, ["count", "share"]] = ["27-35", "[c]"]
+    s = bands_sentence(pub, "lon", label="Loneliness", wave_phrases=WAVES3)
+    assert "64%" not in s and "50%" not in s
+    assert "at entry a share not shown (to protect a small group) scored as lonely" in s
+    assert "at about 4 months fewer than 10 people" in s
+
+
+def test_sentences_table_adds_a_bands_row_only_for_banded_scales():
+    pub = _bands_public()
+    c = pd.concat([_con(-0.4, -0.7, -0.1).assign(construct=k) for k in ("lon", "qol")])
+    t = sentences_table(c, pd.DataFrame(columns=SHARE_COLUMNS),
+                        {"lon": "Loneliness", "qol": "Quality of life"},
+                        {"lon": (3, 9), "qol": (0, 100)},
+                        {"T0": "Entry", "T1": "About 4 months"}, bands=pub)
+    rows = t[t["kind"] == "bands"]
+    assert list(rows["construct"]) == ["lon"]
+    assert rows["sentence"].iloc[0].startswith("Loneliness: at entry 64% scored as lonely")

@@ -39,7 +39,10 @@ def test_defaults_live_in_the_schema(raw):
     assert s == ChangeSettings(time="wave", p_adjust="holm", reml=True,
                                optimizers=("lbfgs", "bfgs", "powell"),
                                covariate_weights="proportional", conf_level=0.95,
-                               rci_criterion=1.96, higher_is_better={}, reliability={},
+                               # the demo's loneliness is the UCLA-3 preset: lower is better
+                               # by the preset, with no change section written
+                               rci_criterion=1.96, higher_is_better={"loneliness": False},
+                               reliability={},
                                primary="fiml", methods=("fiml", "mi", "ipw", "lmm",
                                                         "complete_case"),
                                auxiliary="auto", fiml_se="robust", funder_effect_size="d")
@@ -57,7 +60,8 @@ def test_values_are_read(raw):
                         "higher_is_better": {"qol": False}, "covariate_weights": "equal",
                         "rci_criterion": 2, "optimizers": ["powell"]})
     assert s.time == "months" and s.reliability == {"qol": 0.7}
-    assert s.higher_is_better == {"qol": False} and s.covariate_weights == "equal"
+    assert s.higher_is_better == {"qol": False, "loneliness": False}  # + the UCLA-3 preset's
+    assert s.covariate_weights == "equal"
     assert s.rci_criterion == 2.0 and isinstance(s.rci_criterion, float)
     assert s.optimizers == ("powell",)
 
@@ -171,4 +175,4 @@ def test_a_preset_that_is_higher_better_is_said_so(raw):
     cfg["scales"]["qol"] = {"instrument": "eq_vas", "items": ["eq_vas"]}
     cfg.pop("change", None)
     s = from_config(config_from_dict(cfg, root=ROOT))
-    assert s.higher_is_better == {"qol": True}
+    assert s.higher_is_better == {"qol": True, "loneliness": False}

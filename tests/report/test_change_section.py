@@ -1,13 +1,17 @@
-"""The change figure's alt text reads the means the figure draws: the primary method's
-(change_primary_means.csv) when the change wing writes them, else the mixed model's."""
+"""The change section: the figure's alt text reads the means the figure draws (the primary
+method's, change_primary_means.csv, when the change wing writes them, else the mixed model's);
+the reliable-change table with "Meaningfully improved" beside it when a MID is known; the
+score-band sentences; change estimates printed with decimals that fit the score."""
 
 from __future__ import annotations
 
 import pandas as pd
 from report_helpers import DEMO, demo_config
 
-from pipeline.report.change_section import _model_means
+from pipeline.report.blocks import findings_rows
+from pipeline.report.change_section import _bands, _model_means, _rci_table
 from pipeline.report.inputs import ReportInputs, WaveInfo
+from pipeline.report.model import Notice, Table
 
 
 def _inputs(tables):
@@ -31,3 +35,87 @@ def test_falls_back_to_the_mixed_model_means():
     means = pd.read_csv(DEMO / "tables" / "change_means.csv")
     got = _model_means(_inputs({"change_means": means}), "qol")
     assert set(got["method"]) == {"lmm_reml"} and list(got["wave"]) == ["T0", "T1", "T2"]
+
+
+def _rci_rows(construct="wellbeing", rci_status="ok", mid=True, source="preset"):
+    """A public reliable-change table for one construct and wave: the three RCI categories
+    and, with ``mid``, the meaningful-change row (as public_rci_shares writes them)."""
+    ref = ("Maheswaran H, Weich S, Powell J, Stewart-Brown S. Evaluating the responsiveness "
+           "of the WEMWBS. Health Qual Life Outcomes 2012;10:156.")
+    cats = [("reliably_improved", "30", 0.25), ("no_reliable_change", "80", 0.667),
+            ("reliably_deteriorated", "10", 0.083)]
+    rows = [{"construct": construct, "wave": "T1", "category": c, "n": 120,
+             "count": n if rci_status == "ok" else None, "share": s if rci_status == "ok"
+             else None, "status": rci_status, "mid": 3.0 if mid else None,
+             "mid_source": source if mid else "", "mid_reference": ref if mid else "",
+             "message": "" if rci_status == "ok" else "no reliability for 'wellbeing': "
+             "Cronbach's alpha does not apply to an index score"} for c, n, s in cats]
+    if mid:
+        rows.append({**rows[0], "category": "mid_improved", "count": "45", "share": 0.375,
+                     "status": "ok", "message": ""})
+    return pd.DataFrame(rows)
+
+
+def test_meaningfully_improved_sits_beside_reliably_improved_with_its_source():
+    t = _rci_table(_inputs({"change_rci_shares_public": _rci_rows()}), "wellbeing", "Wellbeing")
+    assert t.header == ("Wave", "People with both scores", "Reliably improved",
+                        "No reliable change", "Reliably deteriorated", "Meaningfully improved")
+    assert t.rows[0][-1] == "45 (38%)" and t.rows[0][2] == "30 (25%)"
+    assert t.note == ("Meaningfully improved: a change of at least 3 points in the better "
+                      "direction (the minimal important difference; Maheswaran et al. 2012).")
+    assert "meaningful change" in t.caption
+    own = _rci_table(_inputs({"change_rci_shares_public": _rci_rows(source="config")}),
+                     "wellbeing", "Wellbeing")
+    assert own.note.endswith("(the minimal important difference, set by the study).")
+
+
+def test_no_mid_no_column():
+    t = _rci_table(_inputs({"change_rci_shares_public": _rci_rows(mid=False)}), "wellbeing",
+                   "Wellbeing")
+    assert "Meaningfully improved" not in t.header and t.note == ""
+
+
+def test_meaningful_change_is_shown_when_reliable_change_is_not_estimable():
+    t = _rci_table(_inputs({"change_rci_shares_public": _rci_rows(rci_status="not_estimable")}),
+                   "wellbeing", "Wellbeing")
+    assert isinstance(t, Table) and t.rows[0][-1] == "45 (38%)"
+    assert t.header == ("Wave", "People with both scores", "Meaningfully improved")
+    assert t.caption == "Wellbeing: meaningful change since entry (people with both scores)"
+    assert "Reliable change: not estimable (no reliability for 'wellbeing'" in t.note
+    none = _rci_rows(rci_status="not_estimable", mid=False)
+    assert isinstance(_rci_table(_inputs({"change_rci_shares_public": none}), "wellbeing",
+                                 "Wellbeing"), Notice)
+
+
+def test_bands_sentence_and_where_the_bands_come_from():
+    sent = pd.DataFrame({"construct": ["loneliness", "loneliness", "qol"],
+                         "kind": ["reliable_change", "bands", "reliable_change"], "wave": "",
+                         "sentence": ["Of the 177 ...", "Loneliness (UCLA-3): at entry 64% "
+                                      "scored as lonely (6 or more); at about 4 months 51%.",
+                                      "Of ..."]})
+    ref = ("A common convention (6 or more of 9 read as lonely); not verified here against one "
+           "primary source, and other studies use 4 or more: cite the cut-off you follow.")
+    bands = pd.DataFrame({"construct": ["loneliness"] * 2, "reference": [ref, ref]})
+    inp = _inputs({"change_sentences": sent, "change_bands_public": bands})
+    (p,) = _bands(inp, "loneliness")
+    assert p.strong_lead == "Score bands."
+    assert p.text == ("Loneliness (UCLA-3): at entry 64% scored as lonely (6 or more); at about "
+                      "4 months 51%. Where the bands come from: A common convention (6 or more "
+                      "of 9 read as lonely); not verified here against one primary source, and "
+                      "other studies use 4 or more.")
+    assert _bands(inp, "qol") == [] and _bands(_inputs({}), "loneliness") == []
+
+
+def test_change_rows_print_decimals_by_the_score_kind():
+    """A sum prints 1 decimal (2 when every value is under 1), an index 3; a mediation row
+    keeps the range rule."""
+    f = pd.DataFrame({"finding_id": ["a", "b", "c"], "kind": ["change", "change", "mediation"],
+                      "construct": ["loneliness", "eq", "loneliness"], "method": "fiml",
+                      "role": "primary", "estimate": [-1.36, 0.052, -1.36],
+                      "ci_lower": [-2.04, 0.021, -2.04], "ci_upper": [-1.12, 0.083, -1.12],
+                      "ci_label": "95% CI", "n_contributing": 630, "n_observed": 178,
+                      "scale_min": [3, -0.285, 3], "scale_max": [9, 1, 9],
+                      "evidence": "likely", "status": "ok"})
+    rows = findings_rows(f, 10, {"loneliness": "sum", "eq": "index"})
+    assert [r[3] for r in rows] == ["\u22121.4", "0.052", "\u22121.36"]
+    assert rows[1][4] == "0.021 to 0.083"

@@ -1,0 +1,34 @@
+"""The technical appendix's reliability table: a value-set index (EQ-5D) has no Cronbach's
+alpha because alpha does not apply, which is "not applicable", not "not estimable"."""
+
+from __future__ import annotations
+
+import pandas as pd
+from report_helpers import demo_config
+
+from pipeline.report.appendix import _reliability
+from pipeline.report.inputs import ReportInputs, WaveInfo
+
+
+def _inputs(rel):
+    cfg = demo_config()
+    return ReportInputs(findings=pd.DataFrame(), waves=tuple(WaveInfo(w.id, w.label, w.months)
+                                                            for w in cfg.waves),
+                        scales=cfg.scales, min_cell=10, tables={"reliability": rel})
+
+
+def test_an_index_score_is_not_applicable_and_a_failure_not_estimable():
+    rel = pd.DataFrame({
+        "scale": ["qol", "belonging", "support"], "wave": "T0", "n": [630, 630, 630],
+        "alpha": [None, None, 0.81], "alpha_ci_lower": [None, None, 0.78],
+        "alpha_ci_upper": [None, None, 0.84], "omega": [None, None, 0.82],
+        "status": ["not_run", "not_estimable", "ok"],
+        "message": ["not applicable (index score): a value-set index weighs its items by a "
+                    "preference tariff", "too few complete cases", ""]})
+    rows = {r[0]: r for r in _reliability(_inputs(rel)).rows}
+    qol, bel, sup = (rows[demo_config().scales[k].label] for k in ("qol", "belonging",
+                                                                   "support"))
+    assert qol[3:5] == ("not applicable", "not applicable")
+    assert qol[5].startswith("not applicable (index score)")
+    assert bel[3:5] == ("not estimable", "not estimable")
+    assert sup[3].startswith("0.81 (")

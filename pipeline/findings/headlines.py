@@ -42,9 +42,14 @@ def _plain(label: str) -> str:
     return re.sub(r"\s*\([^)]*\)\s*$", "", label).strip() or label
 
 
-def _dec(row: dict) -> int:
+def _dec(row: dict, s: FindingsSettings | None = None) -> int:
+    """Decimals of the row's numbers (:func:`pipeline.wording.decimals_for`); a change row by
+    its construct's score kind (3 for an EQ-5D index, 1 for a sum, 2 for a short item mean), as
+    the report's tables print it."""
+    sc = s.scales.get(text(row, "construct")) if s is not None else None
+    score = sc.score if sc is not None and text(row, "kind") == "change" else None
     return decimals_for(num(row, "scale_min"), num(row, "scale_max"),
-                        [num(row, k) for k in ("estimate", "ci_lower", "ci_upper")])
+                        [num(row, k) for k in ("estimate", "ci_lower", "ci_upper")], score)
 
 
 def _ci(row: dict, dec: int) -> str:
@@ -69,7 +74,7 @@ def _units(row: dict, s: FindingsSettings) -> str:
 def _numbers(row: dict, s: FindingsSettings) -> list[str]:
     """The bracket "(+2.4 points on the 0–100 EQ VAS, 95% CI −0.5 to 5.3)", then the same with
     the units' scale left out ("+2.4 points, ...") for a lead that leaves too little room."""
-    dec = _dec(row)
+    dec = _dec(row, s)
     est = fmt_num(num(row, "estimate"), dec, signed=True)
     units = _units(row, s)
     short_units = units.split(" on the ")[0]

@@ -97,9 +97,14 @@ def _ci(row: dict, dec: int) -> str:
     return fmt_ci(num(row, "ci_lower"), num(row, "ci_upper"), dec, text(row, "ci_label"))
 
 
-def _dec(row: dict) -> int:
+def _dec(row: dict, s: FindingsSettings | None = None) -> int:
+    """Decimals of the row's numbers (:func:`pipeline.wording.decimals_for`); a change row by
+    its construct's score kind (3 for an EQ-5D index, 1 for a sum, 2 for a short item mean), as
+    the report's tables print it."""
+    sc = s.scales.get(text(row, "construct")) if s is not None else None
+    score = sc.score if sc is not None and text(row, "kind") == "change" else None
     return decimals_for(num(row, "scale_min"), num(row, "scale_max"),
-                        [num(row, k) for k in ("estimate", "ci_lower", "ci_upper")])
+                        [num(row, k) for k in ("estimate", "ci_lower", "ci_upper")], score)
 
 
 def _how(row: dict, s: FindingsSettings, where: str) -> str:
@@ -159,7 +164,7 @@ def _change(row: dict, s: FindingsSettings, ctx: dict) -> str:
     sc = s.scales.get(text(row, "construct"))
     label = sc.label if sc else text(row, "construct")
     base, w = s.baseline.phrase, s.wave(text(row, "wave")).phrase
-    ev, dec, units = text(row, "evidence"), _dec(row), text(row, "units")
+    ev, dec, units = text(row, "evidence"), _dec(row, s), text(row, "units")
     if ev == "not_estimable":
         return (f"Change in {lower_first(label)} between {base} and {w} could not be estimated"
                 f": {text(row, 'message').rstrip('.') or 'no result'}.")
@@ -291,7 +296,7 @@ def _disagreement(row: dict, primary: dict | None, s: FindingsSettings) -> str:
     agree = text(row, "agrees_with_primary")
     if not agree or agree == "yes" or primary is None:
         return ""
-    dec, units = _dec(row), text(row, "units")
+    dec, units = _dec(row, s), text(row, "units")
     mine = f"{fmt_num(num(row, 'estimate'), dec)} {units} ({_ci(row, dec)})"
     theirs = f"{fmt_num(num(primary, 'estimate'), dec)} ({_mname(text(primary, 'method'))})"
     if agree == "direction_differs":

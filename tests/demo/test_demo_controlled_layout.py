@@ -57,14 +57,12 @@ def test_arm_covariate_and_label_maps(controlled_cfg):
     assert list(maps["agree7"]) == list(AGREE7) and list(maps["ucla3"]) == list(UCLA3)
 
 
-def test_new_wing_sections_are_written_commented_out():
-    text = CONFIG.read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
-    for section in ("comparison", "healthcare", "moderation"):
-        assert section not in raw
-        assert f"# {section}:" in text
-    assert "enable after merge" in text
-    assert 'reference: "Usual care"' in text and "moderator: identification" in text
+def test_the_wings_beyond_one_group_are_configured_on_the_contract_columns():
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    assert raw["comparison"]["group"] == "arm" and raw["comparison"]["reference"] == "Usual care"
+    assert raw["healthcare"]["outcomes"]["gp_visits"]["construct"] == "gp_visits"
+    assert {a["moderator"] for a in raw["moderation"]["analyses"].values()} == {
+        "identification", "compatibility"}
 
 
 @pytest.mark.parametrize("wave", ctl.WAVES)

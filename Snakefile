@@ -74,6 +74,10 @@ if "report" in RUNS_ANY:
     include: "rules/report.smk"
 
 
+# across the studies of the run (results/pooled/); the file says at start-up why it does not run
+include: "rules/pooled.smk"
+
+
 rule all:
     default_target: True
     input:
@@ -94,3 +98,4 @@ rule all:
                 "report",
             )
         ],
+        POOLED_OUTPUTS,

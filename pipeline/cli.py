@@ -34,7 +34,7 @@ import yaml
 
 from pipeline.config import Config, config_from_dict
 from pipeline.errors import ConfigError, PipelineError, set_config_name
-from pipeline.registry import WINGS, stage_module, wing
+from pipeline.registry import RUN_WINGS, WINGS, stage_module, wing
 from pipeline.stage_io import StageIO
 
 log = logging.getLogger("pipeline")
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="socialcure", description=__doc__.splitlines()[0],
         epilog="Also: socialcure init FILE... --out config/my_study.yaml (a starter config).")
-    parser.add_argument("stage", choices=[w.stage for w in WINGS],
+    parser.add_argument("stage", choices=[w.stage for w in WINGS + RUN_WINGS],
                         help="the stage to run (one per wing, see pipeline/registry.py)")
     parser.add_argument("--config", required=True, help="effective configuration (YAML/JSON)")
     parser.add_argument("--root", default=".", help="project root for relative paths")
@@ -136,7 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.log)
     set_config_name(args.config_name or _sidecar_config_name(args.config))
     try:
-        cfg = load_effective_config(args.config, args.root)
+        if wing(args.stage) in RUN_WINGS:  # a stage over every study of the run
+            from pipeline.studies import read_programme_config
+            cfg = read_programme_config(args.config, args.root)
+        else:
+            cfg = load_effective_config(args.config, args.root)
         io = replace(StageIO.from_json(args.io), threads=max(1, args.threads))
         stage_module(wing(args.stage)).run(cfg, io)  # imports one wing
     except PipelineError as exc:

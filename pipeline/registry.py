@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["Wing", "WINGS", "wing", "settings_module", "stage_module"]
+__all__ = ["Wing", "WINGS", "RUN_WINGS", "wing", "settings_module", "stage_module"]
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -49,9 +49,15 @@ WINGS: tuple[Wing, ...] = (
     Wing("report", "report", "report"),
 )
 
+#: Wings that run once over all the studies of a run (not once per study): their config section
+#: sits at the top of config/config.yaml beside ``studies:`` (never in a study file), their
+#: ``settings`` read a :class:`pipeline.studies.Programme` and their outputs go to
+#: ``results/<name>/``.
+RUN_WINGS: tuple[Wing, ...] = (Wing("pooled", "pooled", "pooled"),)
+
 
 def wing(stage: str) -> Wing:
-    for w in WINGS:
+    for w in WINGS + RUN_WINGS:
         if w.stage == stage or w.name == stage:
             return w
     raise KeyError(stage)

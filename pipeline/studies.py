@@ -39,10 +39,13 @@ import yaml
 from pipeline.config import Config
 from pipeline.errors import ConfigError
 from pipeline.plan import WingPlan, study_plan
+from pipeline.registry import RUN_WINGS, settings_module
 from pipeline.validate import validate_config
 
 __all__ = ["Study", "deep_merge", "study_configs", "load_studies", "results_path",
-           "effective_config_path", "STUDIES_DIR", "NAME_PATTERN"]
+           "effective_config_path", "STUDIES_DIR", "NAME_PATTERN", "Programme", "RUN_SECTIONS",
+           "load_programme", "programme_config_path", "write_programme_config",
+           "read_programme_config"]
 
 STUDIES_DIR = Path("config") / "studies"
 """Where a study named in ``studies`` has its file (under the project root)."""
@@ -50,7 +53,10 @@ STUDIES_DIR = Path("config") / "studies"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 """A study name: a short id usable in folder, file and rule names (``study.id``)."""
 
-MULTI_KEYS = ("studies", "defaults")
+RUN_SECTIONS = tuple(w.section for w in RUN_WINGS if w.section)
+"""Config sections of the run as a whole (``pooled:``): top level of config/config.yaml only."""
+
+MULTI_KEYS = ("studies", "defaults", *RUN_SECTIONS)
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,18 @@ def _read_study(name: str, path: Path) -> dict[str, Any]:
         raise ConfigError(f"study file {path} cannot be read as YAML ({exc}).") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"study file {path} is empty or not a mapping of keys to values.")
+    _no_run_sections(raw, f"study file {path}")
     return raw
+
+
+def _no_run_sections(raw: dict[str, Any], where: str) -> None:
+    """A run-level section (``pooled:``) belongs beside ``studies:`` in config/config.yaml,
+    not in one study's config (a study cannot pool the others)."""
+    found = [k for k in RUN_SECTIONS if k in raw]
+    if found:
+        raise ConfigError(
+            f"{where} has a '{found[0]}:' section, which is about all the studies of the run "
+            f"together. Move it to the top level of config/config.yaml, beside 'studies:'.")
 
 
 def _with_name(raw: dict[str, Any], name: str, source: str) -> dict[str, Any]:
@@ -144,6 +161,7 @@ def study_configs(config: dict[str, Any], root: str | Path) -> dict[str, tuple[s
     relative to it). Raises one ConfigError for a malformed ``studies`` list or study file.
     """
     if "studies" not in config:
+        _no_run_sections(config, "the config (one study, top-level 'waves:')")
         study = config.get("study")
         name = study.get("id") if isinstance(study, dict) else None
         return {str(name or "study"): ("", copy.deepcopy(config))}
@@ -159,6 +177,7 @@ def study_configs(config: dict[str, Any], root: str | Path) -> dict[str, tuple[s
     if not isinstance(defaults, dict):
         raise ConfigError("config key defaults: must be a mapping of config keys (merged "
                           "under every study file).")
+    _no_run_sections(defaults, "config key defaults")
     overrides = {k: v for k, v in config.items() if k not in MULTI_KEYS}
     out: dict[str, tuple[str, dict]] = {}
     for entry in entries:
@@ -198,3 +217,81 @@ def load_studies(config: dict[str, Any], root: str | Path) -> list[Study]:
     if problems:
         raise ConfigError("\n".join(problems))
     return studies
+
+
+# ------------------------------------------------------------------------ the run as a whole
+@dataclass(frozen=True)
+class Programme:
+    """The run as a whole, for the wings that work across studies (``registry.RUN_WINGS``):
+    the run-level config sections as written (``sections["pooled"]``, None when absent) and
+    every study's name, merged raw config and typed config, in the order configured."""
+
+    sections: dict[str, Any]
+    raws: dict[str, dict[str, Any]]
+    configs: dict[str, Config]
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.configs)
+
+
+def load_programme(config: dict[str, Any], studies: list[Study] | Any) -> tuple[
+        Programme, dict[str, WingPlan]]:
+    """The run-level view of a validated run and, for each run-level wing, whether it runs
+    (:class:`pipeline.plan.WingPlan`, with the reason when not). The run-level sections are
+    checked here, at start-up, by each wing's ``settings.from_programme`` (every problem in one
+    ConfigError)."""
+    studies = list(studies)
+    sections = {k: copy.deepcopy(config.get(k)) for k in RUN_SECTIONS}
+    prog = Programme(sections, {s.name: s.raw for s in studies},
+                     {s.name: s.cfg for s in studies})
+    plans: dict[str, WingPlan] = {}
+    problems: list[str] = []
+    for w in RUN_WINGS:
+        mod = settings_module(w)
+        try:
+            found = mod.inactive(prog)
+            if found is None:
+                mod.from_programme(prog)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            continue
+        plans[w.stage] = (WingPlan(w.name, w.stage, w.section) if found is None else
+                          WingPlan(w.name, w.stage, w.section, found[0], found[1]))
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return prog, plans
+
+
+def programme_config_path(stage: str) -> Path:
+    """Where a run-level stage's configuration (the run-level sections and every study's
+    effective config) is written for the CLI."""
+    return Path(".snakemake") / "socialcure" / stage / "run_config.json"
+
+
+def write_programme_config(prog: Programme, path: Path) -> None:
+    """Write ``prog`` for :func:`read_programme_config`; rewritten only when it changes."""
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # keys in the config's own order (not sorted): the order of scales is the order of outputs
+    text = json.dumps({"sections": prog.sections, "studies": prog.raws}, indent=1, default=str)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def read_programme_config(path: str | Path, root: str | Path) -> Programme:
+    """The :class:`Programme` written by :func:`write_programme_config` (each study's config
+    typed again by :func:`pipeline.config.config_from_dict`)."""
+    import json
+
+    from pipeline.config import config_from_dict
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        raws = dict(data["studies"])
+        sections = dict(data["sections"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"run config file {path} cannot be read ({type(exc).__name__}: "
+                          f"{exc}); run snakemake again to rewrite it.") from None
+    return Programme(sections, raws, {n: config_from_dict(r, root=root) for n, r in raws.items()})

@@ -100,6 +100,7 @@ RESOURCES = {
     "moderation": dict(mem_mb=2000, runtime=30),
     "findings": dict(mem_mb=1000, runtime=10),
     "report": dict(mem_mb=2000, runtime=20),
+    "pooled": dict(mem_mb=3000, runtime=60),
 }
 
 

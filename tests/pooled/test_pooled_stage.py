@@ -119,11 +119,10 @@ def test_adding_a_wave_to_one_scheme_reruns_its_jobs_and_the_pooled_one(pooled_r
     assert {"ingest_south", "clean_south", "change_south"} <= planned
 
 
-@pytest.mark.xfail(strict=True, reason="main bug: a rule's shell is re-evaluated at run time with "
-                   "the last study's loop variable (requests/H7-BUG-shell-loop-variable.md)")
 def test_studies_with_different_waves_run_with_their_own_configs(pooled_run):
     """north with three waves, south with two: each study's stages must read its own config
-    (today ingest_north T2 runs with south's config and stops: remove this mark when fixed)."""
+    (a rule's shell is evaluated again at run time, when the rule files' loop variable holds
+    the last study: the config comes from params.effective)."""
     tmp, _, _ = pooled_run
     north3 = _study(tmp / "north3.yaml", tmp / "data" / "scheme_1", 3)
     config = _config(tmp / "mixed.yaml", [north3, tmp / "south.yaml"])

@@ -77,7 +77,7 @@ def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping |
         rows += comparison_findings(
             t("comparison"), t("comparison_sentences"), randomised=s.comparison_randomised,
             labels={k: sc.label for k, sc in s.scales.items()},
-            wave_labels={w.id: w.label for w in s.waves})
+            wave_labels={w.id: w.phrase for w in s.waves})
     if s.tipping_wave and s.runs("impute") and s.runs("change"):
         tr = tipping_row(tip, s)
         same = [i for i, r in enumerate(rows) if claim_id(r["finding_id"]) ==

@@ -39,6 +39,7 @@ from pipeline.wording import (
     fmt_num,
     join_caveats,
     lower_first,
+    upper_first,
 )
 
 __all__ = ["COMPARISON_COLUMNS", "comparison_findings"]
@@ -63,7 +64,6 @@ def _sentence(r: pd.Series, evidence: str, label: str, wave_label: str,
     lo, hi = num(r, "scale_min"), num(r, "scale_max")
     est, cl, cu = num(r, "est"), num(r, "ci_lower"), num(r, "ci_upper")
     dec = decimals_for(lo, hi, [est, cl, cu])
-    prog, _, ref = text(r, "arm").partition(" - ")
     if evidence == "not_estimable":
         return (f"The difference between the groups in the change in {lower_first(label)} by "
                 f"{lower_first(wave_label)} could not be estimated ({text(r, 'message')}).")
@@ -81,9 +81,8 @@ def _sentence(r: pd.Series, evidence: str, label: str, wave_label: str,
         more = "rose" if est > 0 else "fell"
         word = {"clear": "", "likely": "likely ", "may": "may have "}[evidence]
         verdict = f"{word}{more} more in the programme group than in the comparison group"
-    return (f"Compared with {ref or 'the comparison group'}, {lower_first(label)} {verdict} "
-            f"by {lower_first(wave_label)} ({nums}); the groups were not randomised, so this "
-            "accounts for measured differences between them only.")
+    return (f"{upper_first(label)} {verdict} by {lower_first(wave_label)} ({nums}); the groups "
+            "were not randomised, so this accounts for measured differences between them only.")
 
 
 def _row(r: pd.Series, role: str, *, randomised: bool, labels: dict, wave_labels: dict,

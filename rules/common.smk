@@ -242,6 +242,9 @@ REPORT_FIGURE_PREFIXES = (
     "sensitivity_tipping_point",
     "mediation_",
     "crosslag_",
+    "comparison_",
+    "healthcare_",
+    "moderation_",
 )
 
 
@@ -250,7 +253,17 @@ def report_inputs(study):
     ([] for a wing that does not run for the study; the findings table says why)."""
     outputs = {
         stage: rule_outputs(stage, study)
-        for stage in ("clean", "change", "attrition", "impute", "mediation", "crosslag")
+        for stage in (
+            "clean",
+            "change",
+            "attrition",
+            "impute",
+            "mediation",
+            "crosslag",
+            "comparison",
+            "healthcare",
+            "moderation",
+        )
     }
     return dict(
         findings=out(study, "tables/findings.csv"),
@@ -266,7 +279,16 @@ def report_inputs(study):
         models=[p for p in outputs["crosslag"] if p.endswith(".lav")],
         figures=[
             p
-            for stage in ("attrition", "change", "impute", "mediation", "crosslag")
+            for stage in (
+                "attrition",
+                "change",
+                "impute",
+                "mediation",
+                "crosslag",
+                "comparison",
+                "healthcare",
+                "moderation",
+            )
             for p in outputs[stage]
             if p.endswith(".svg")
             and os.path.basename(p).startswith(REPORT_FIGURE_PREFIXES)

@@ -56,6 +56,8 @@ def row_digits(r: object, scores: Mapping[str, str] | None = None) -> int:
     scale and on the estimate and its bounds), so that a table and its sentence agree; a change
     row (kind "change") by its construct's score kind (``scores``: scale -> scoring rule; 3
     decimals for an EQ-5D index, 1 for a sum, 2 for a short item mean)."""
+    if "rate ratio" in str(getattr(r, "units", "")):  # a ratio (1 = no change): 2 decimals
+        return 2
     vals = [getattr(r, k, None) for k in ("estimate", "ci_lower", "ci_upper")]
     score = ((scores or {}).get(str(getattr(r, "construct", "")))
              if getattr(r, "kind", "") == "change" else None)

@@ -125,10 +125,11 @@ def wave_constraint(study):
 
 
 def cli(stage, study=None):
-    """The stage's command. It names nothing of the study: Snakemake evaluates a rule's
-    ``shell:`` expression again when the job runs, when the loop variable of the rule files
-    (``for S in ...``) holds the last study, so the study's effective config comes from the
-    rule's own ``params.effective`` (bound when the rule is defined: :func:`effective`)."""
+    """The stage's command. It names nothing of the study: Snakemake evaluates a shell
+    expression again when the job runs, when the loop variable of the rule files (``for S in
+    ...``) holds the last study, so the study's effective config comes from the params of
+    each job (``params.effective``, bound at definition time by :func:`effective`).
+    """
     return (
         f'"{PY}" -m pipeline.cli {stage} --config {{params.effective:q}} '
         f'--root "{workflow.basedir}"'

@@ -20,7 +20,8 @@ def study(tmp_path):
     """A copy of the demo study (config + raw files) in a temporary project root."""
     (tmp_path / "data" / "raw").mkdir(parents=True)
     for p in (ROOT / "data" / "raw").glob("demo_*"):
-        shutil.copy(p, tmp_path / "data" / "raw" / p.name)
+        if p.is_file():  # data/raw/demo_controlled/ is the other demo study
+            shutil.copy(p, tmp_path / "data" / "raw" / p.name)
     cfg = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     return tmp_path, cfg
 

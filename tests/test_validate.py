@@ -46,3 +46,25 @@ def test_wrong_type_in_change_section(raw):
     bad["change"]["p_adjust"] = "tukey"
     with pytest.raises(ConfigError, match="change"):
         validate_config(bad, root=ROOT)
+
+
+def test_rule_params_do_not_depend_on_the_hash_seed():
+    """Each rule's params (stage_settings_json) must be the same text in every process: a set
+    printed into them would make Snakemake rerun the rule on every call ("params changed")."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib, yaml\n"
+            "from pipeline.studies import load_studies\n"
+            "from pipeline.validate import stage_settings_json\n"
+            "for c in ({'studies': ['demo']}, {'studies': ['demo_controlled']}):\n"
+            "    for st in load_studies(c, root='.'):\n"
+            "        for stage in sorted(st.runs - {'ingest'}):\n"
+            "            t = stage_settings_json(st.cfg, stage).encode()\n"
+            "            print(st.name, stage, hashlib.sha256(t).hexdigest())\n")
+    root = Path(__file__).resolve().parent.parent
+    outs = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                           text=True, env={**os.environ, "PYTHONHASHSEED": seed},
+                           check=True).stdout for seed in ("1", "2")}
+    assert len(outs) == 1 and outs.pop().count("\n") > 10

@@ -106,7 +106,7 @@ class FindingsSettings:
     # analyses that do not run (pipeline.plan): one findings row each, with the reason
     not_running: tuple[InactiveAnalysis, ...] = ()
     tipping_skip: str = ""  # why there is no tipping point although the impute stage runs
-    running: frozenset[str] = frozenset()  # stages that run (pipeline.plan); empty: not known
+    running: tuple[str, ...] = ()  # stages that run (pipeline.plan), sorted; empty: not known
     comparison_randomised: bool = False  # the comparison's arms were randomised
 
     def runs(self, stage: str) -> bool:
@@ -168,7 +168,7 @@ def from_config(cfg: Config) -> FindingsSettings:
         scales[k] = ScaleWords(label, lo, hi, sc.score, units_text(label, lo, hi, sc.score))
     waves = tuple(WaveWords(w.id, _lower(w.label or w.id), float(w.months)) for w in cfg.waves)
     not_running = _not_running(cfg)
-    running = frozenset(st for st, p in study_plan(cfg).items() if p.runs)
+    running = tuple(sorted(st for st, p in study_plan(cfg).items() if p.runs))
     randomised = (comparison_settings(cfg).randomised if "comparison" in running else False)
     med = mediation_settings(cfg) if all(a.stage != "mediation" for a in not_running) else None
     if med is not None:  # chains that wait for a wave (half-longitudinal with two waves)

@@ -98,4 +98,8 @@ rule all:
                 "report",
             )
         ],
+        # the boot-MI parts: a deleted part is rebuilt (its block rule has a wildcard)
+        [mi_parts(S) for S in studies_running("mediation")]
+        if "mediation" in RUNS_ANY
+        else [],
         POOLED_OUTPUTS,

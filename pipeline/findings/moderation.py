@@ -181,7 +181,9 @@ def _words(row: dict, s: FindingsSettings) -> tuple[str, str, str]:
 
 
 def _dec(row: dict) -> int:
-    return decimals_for(num(row, "scale_min"), num(row, "scale_max"))
+    """Decimals of the row's scale, more for small values (two significant digits)."""
+    vals = [num(row, k) for k in ("estimate", "ci_lower", "ci_upper")]
+    return decimals_for(num(row, "scale_min"), num(row, "scale_max"), vals)
 
 
 def moderation_question(row: dict, s: FindingsSettings) -> tuple[str, str]:

@@ -63,7 +63,10 @@ class _Words:
 
 def _change(est: float, lo: float, hi: float, level: float, what: str, units: str,
             dec: int) -> str:
-    """"a fall in loneliness of 0.45 points (95% CI 0.30 to 0.60)"; "no clear change in ..."."""
+    """"a fall in loneliness of 0.45 points (95% CI 0.30 to 0.60)"; "no clear change in ...".
+    Small changes keep two significant digits (:func:`decimals_for`: "+0.050", not "+0.1" on a
+    sum score printed with 1 decimal)."""
+    dec = max(dec, decimals_for(None, None, (est, lo, hi)))
     if not ci_excludes_zero(lo, hi):
         return (f"no clear change in {what} ({fmt_num(est, dec, signed=True)} {units}, "
                 f"{fmt_ci(lo, hi, dec, _ci(level))})")

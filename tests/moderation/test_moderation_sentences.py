@@ -43,11 +43,11 @@ def test_strong_identifiers_fall_weak_no_clear_change(settings):
     assert slopes.startswith("For people who scored high on identification with the group "
                              "(one SD above average, 5.90 on the 1\u20137 scale), "
                              "each extra point of group memberships between T0 and T1 went with "
-                             "a fall in loneliness of 0.6 points on the 3\u20139 "
-                             "UCLA-3 sum (95% CI 0.4 to 0.8)")  # a sum: 1 decimal
+                             "a fall in loneliness of 0.60 points on the 3\u20139 "
+                             "UCLA-3 sum (95% CI 0.40 to 0.80)")  # small: 2 significant digits
     assert ("for people who scored low on identification with the group (one SD below average, "
-            "3.30 on the 1\u20137 scale), with no clear change in loneliness (+0.1 points on the "
-            "3\u20139 UCLA-3 sum, 95% CI \u22120.1 to 0.2)") in slopes
+            "3.30 on the 1\u20137 scale), with no clear change in loneliness (+0.05 points on the "
+            "3\u20139 UCLA-3 sum, 95% CI \u22120.10 to 0.20)") in slopes
 
 
 def test_interaction_without_clear_evidence(settings):

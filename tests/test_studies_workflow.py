@@ -122,6 +122,7 @@ def test_adding_a_wave_to_one_study_replans_only_that_study(two_studies):
     assert not [r for r in planned if r.endswith("_alpha")], planned
     assert planned["ingest_beta"] == ["wave=T2"]  # T0 and T1 are not read again
     assert {"clean_beta", "change_beta", "findings_beta", "report_beta"} <= set(planned)
+    assert "pooled" in planned  # the pooled analysis reads beta's change table
 
 
 def test_one_study_file_alone_plans_the_same_jobs(two_studies):

@@ -2,19 +2,23 @@
 closed-form OLS, vectorised bootstrap (percentile / BCa), bootstrap-then-impute MI and FIML (SEM
 engine) behind one estimator interface, lavaan syntax, sentences and figures."""
 
-from pipeline.mediation.analysis import estimators, run_analyses
-from pipeline.mediation.bootstrap import IndexPlan, ResamplePlan
-from pipeline.mediation.complete_case import CompleteCaseBootstrap, fit_chain
-from pipeline.mediation.estimator import MediationEstimator, MediationResult
-from pipeline.mediation.fiml import FIMLMonteCarlo
-from pipeline.mediation.lavaan import chain_lavaan_syntax, mediation_lavaan_syntax
-from pipeline.mediation.mi import BootMI, mice_imputer
-from pipeline.mediation.sentences import describe_mediation
-from pipeline.mediation.spec import Binding, MediationSpec, build_specs
+import importlib
 
-__all__ = [
-    "Binding", "BootMI", "CompleteCaseBootstrap", "FIMLMonteCarlo", "IndexPlan",
-    "MediationEstimator", "MediationResult", "MediationSpec", "ResamplePlan", "build_specs",
-    "chain_lavaan_syntax", "describe_mediation", "estimators", "fit_chain",
-    "mediation_lavaan_syntax", "mice_imputer", "run_analyses",
-]
+_WHERE = {
+    "estimators": "analysis", "run_analyses": "analysis", "IndexPlan": "bootstrap",
+    "ResamplePlan": "bootstrap", "CompleteCaseBootstrap": "complete_case",
+    "fit_chain": "complete_case", "MediationEstimator": "estimator",
+    "MediationResult": "estimator", "FIMLMonteCarlo": "fiml",
+    "chain_lavaan_syntax": "lavaan", "mediation_lavaan_syntax": "lavaan", "BootMI": "mi",
+    "mice_imputer": "mi", "describe_mediation": "sentences", "Binding": "spec",
+    "MediationSpec": "spec", "build_specs": "spec",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    """Re-exports imported on first use (PEP 562): wings that read only `mediation.settings`
+    (findings, report) do not pay for SciPy and the estimators at start-up."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'pipeline.mediation' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"pipeline.mediation.{_WHERE[name]}"), name)

@@ -13,7 +13,6 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.mediation.analysis import estimators, run_analyses
-from pipeline.mediation.figures import plot_indirect_forest, plot_no_estimates, plot_path_diagram
 from pipeline.mediation.mi import mice_imputer
 from pipeline.mediation.outputs import figure_tables, sentences_table, stack, waiting_rows
 from pipeline.mediation.parts import PartsImputer, block_frame
@@ -46,6 +45,13 @@ def run(cfg: Config, io: StageIO) -> None:
     write_table(status, io.output("status"))
     write_table(sentences_table(tables, statuses, settings.analyses, conf=settings.bootstrap.conf,
                                 warn_n=settings.warn_n), io.output("sentences"))
+    # figures import matplotlib (0.4 s): only the pooling job draws, not the boot-MI blocks
+    from pipeline.mediation.figures import (
+        plot_indirect_forest,
+        plot_no_estimates,
+        plot_path_diagram,
+    )
+
     for spec in settings.analyses:
         path = io.member("figures", f"mediation_{spec.name}_path.png")
         forest = io.member("figures", f"mediation_{spec.name}_forest.png")

@@ -28,6 +28,10 @@ class Wing:
     name: str
     stage: str
     section: str | None
+    #: prefix of the stage's modules in the wing's folder, for a second stage of a wing: the
+    #: report wing's run-level pooled report is ``pipeline/report/pooled_settings.py`` and
+    #: ``pooled_stage.py`` (prefix "pooled_"); "" = ``settings.py`` and ``stage.py``
+    prefix: str = ""
 
     @property
     def schema_path(self) -> Path | None:
@@ -53,7 +57,8 @@ WINGS: tuple[Wing, ...] = (
 #: sits at the top of config/config.yaml beside ``studies:`` (never in a study file), their
 #: ``settings`` read a :class:`pipeline.studies.Programme` and their outputs go to
 #: ``results/<name>/``.
-RUN_WINGS: tuple[Wing, ...] = (Wing("pooled", "pooled", "pooled"),)
+RUN_WINGS: tuple[Wing, ...] = (Wing("pooled", "pooled", "pooled"),
+                               Wing("report", "pooled_report", None, "pooled_"))
 
 
 def wing(stage: str) -> Wing:
@@ -64,8 +69,8 @@ def wing(stage: str) -> Wing:
 
 
 def settings_module(w: Wing) -> ModuleType:
-    return importlib.import_module(f"pipeline.{w.name}.settings")
+    return importlib.import_module(f"pipeline.{w.name}.{w.prefix}settings")
 
 
 def stage_module(w: Wing) -> ModuleType:
-    return importlib.import_module(f"pipeline.{w.name}.stage")
+    return importlib.import_module(f"pipeline.{w.name}.{w.prefix}stage")

@@ -45,6 +45,12 @@ else:
             mediation_test="results/pooled/tables/pooled_mediation_test.csv",
         )
 
+    if _pooled.crosslag:
+        _POOLED_OUT.update(
+            crosslag="results/pooled/tables/pooled_crosslag.csv",
+            crosslag_test="results/pooled/tables/pooled_crosslag_test.csv",
+        )
+
     rule pooled:
         input:
             wide=[out(S, "clean/wide.parquet") for S in STUDIES.values()],
@@ -76,3 +82,44 @@ else:
             "--log {log}"
 
     POOLED_OUTPUTS = list(rules.pooled.output)
+
+
+# The pooled report (a run-level stage of the report wing, pipeline/report/pooled_*.py): built
+# from the pooled tables and figures only (already protected), when the pooled analysis runs
+# and pooled.report.enabled.
+_PLAN = RUN_PLANS.get("pooled_report")
+if _PLAN is not None and not _PLAN.runs and RUN_PLANS["pooled"].runs:
+    sys.stderr.write(f"Not run: pooled report: {_PLAN.reason}\n")
+
+if _PLAN is not None and _PLAN.runs:
+    from pipeline.report.pooled_settings import params_json as pooled_report_params
+
+    write_programme_config(PROGRAMME, programme_config_path("pooled_report"))
+
+    rule pooled_report:
+        input:
+            # the public tables only: the analyst copies (exact small counts) stay out
+            tables=[
+                p
+                for k, p in _POOLED_OUT.items()
+                if k not in ("figures", "schemes", "change_schemes")
+            ],
+            figures=_POOLED_OUT["figures"],
+        output:
+            pdf="results/pooled/report/pooled_report.pdf",
+            html="results/pooled/report/pooled_report.html",
+        log:
+            "results/pooled/logs/pooled_report.log",
+        threads: 1
+        resources:
+            **RESOURCES["pooled"],
+        params:
+            cfg=pooled_report_params(PROGRAMME),
+            io=stage_io,
+        shell:
+            f'"{PY}" -m pipeline.cli pooled_report '
+            f'--config {programme_config_path("pooled_report")} '
+            f'--root "{workflow.basedir}" --io {{params.io:q}} --threads {{threads}} '
+            "--log {log}"
+
+    POOLED_OUTPUTS += list(rules.pooled_report.output)

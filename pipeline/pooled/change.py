@@ -97,6 +97,11 @@ def _pooled_row(construct: str, wave: str, ok: pd.DataFrame, conf: float) -> dic
             k: v for k, v in d.items() if k in POOLED_COLUMNS}
 
 
+def _schemes_have(k: int) -> str:
+    """"no scheme has", "1 scheme has", "3 schemes have"."""
+    return "no scheme has" if k == 0 else f"{k} scheme has" if k == 1 else f"{k} schemes have"
+
+
 def pool_change(rows: pd.DataFrame, min_schemes: int, conf: float
                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pooled rows, scheme rows with their weights) for every construct x follow-up wave of
@@ -110,8 +115,8 @@ def pool_change(rows: pd.DataFrame, min_schemes: int, conf: float
             pooled.append({"construct": construct, "wave": wave, "k": len(ok),
                            "schemes": ";".join(ok["scheme"]), "ci_level": conf,
                            "status": Status.NOT_ESTIMABLE.value,
-                           "message": f"{len(ok)} scheme(s) have an estimate of this change; "
-                                      f"pooling needs at least {min_schemes} "
+                           "message": f"{_schemes_have(len(ok))} an estimate of this "
+                                      f"change; pooling needs at least {min_schemes} "
                                       "(pooled.min_schemes)"})
             continue
         row = _pooled_row(construct, wave, ok, conf)

@@ -72,7 +72,9 @@ def plot_forest(schemes: pd.DataFrame, pooled: pd.DataFrame, title: str, units: 
     ax.set_ylim(-0.8, len(lines) - 0.2)
     ax.set_xlabel(f"Change from entry ({units})")
     ax.set_title(title)
-    fig.text(0.01, -0.02, "Squares: each scheme (size: weight); diamond: pooled change "
-             "(random effects, Knapp-Hartung CI); thin line: prediction interval.",
-             fontsize=7, color="#444444")
+    # below the axis label (offset in points, whatever the figure's height)
+    ax.annotate("Squares: each scheme (size: weight); diamond: pooled change (random effects, "
+                "Knapp-Hartung CI); thin line: prediction interval.", xy=(0, 0),
+                xycoords="axes fraction", xytext=(0, -44), textcoords="offset points",
+                va="top", fontsize=7, color="#444444")
     return save_figure(fig, path)

@@ -16,7 +16,11 @@ missing = "ml", fixed.x = FALSE)``), twice:
 The likelihood-ratio test of equal against free (``lavTestLRT``) answers "do the paths differ
 across schemes?"; the equal-paths model gives the pooled paths and the pooled indirect effects
 (``:=`` products of equal paths are the same in every group). ML estimation (the LR test is
-then the plain chi-square difference).
+then the plain chi-square difference). Beside it, because the studies' own FIML uses robust
+(MLR) standard errors, the robust Wald test of the same hypothesis: the free model fitted under
+MLR and ``lavTestWald`` of "each path equal in every scheme" with the sandwich covariance
+(:func:`pipeline.sem.multigroup.wald_test_groups`); it does not assume normal data, the LR test
+does. ``pooled_mediation_test.csv`` has one row per test (``test``: ``lr_ml``, ``wald_mlr``).
 
 The variables are built as the mediation wing builds them (a change score is the later wave
 minus the earlier; a categorical covariate one 0/1 indicator per non-reference level; with
@@ -37,12 +41,14 @@ from pipeline.status import Status, status_row
 from pipeline.tables import write_table
 from pipeline.wording import fmt_ci, fmt_num
 
-__all__ = ["chain_labels", "chain_syntax", "chain_frame", "fit_pooled_chain", "run_mediation",
-           "MEDIATION_COLUMNS", "TEST_COLUMNS"]
+__all__ = ["chain_labels", "chain_syntax", "chain_rows", "chain_frame", "fit_pooled_chain",
+           "robust_wald", "run_mediation", "MEDIATION_COLUMNS", "TEST_COLUMNS", "TEST_NAMES"]
 
 MEDIATION_COLUMNS = ["model", "group", "lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
                      "ci_lower", "ci_upper"]
-TEST_COLUMNS = ["analysis", "groups", "chisq_diff", "df_diff", "pvalue", "status", "message"]
+TEST_COLUMNS = ["analysis", "test", "groups", "chisq_diff", "df_diff", "pvalue", "status",
+                "message"]
+TEST_NAMES = {"lr_ml": "likelihood-ratio test (ML)", "wald_mlr": "robust Wald test (MLR)"}
 
 
 def _paths(k: int) -> list[tuple[int, ...]]:
@@ -74,6 +80,16 @@ def chain_syntax(x: str, mediators: list[str], y: str, covariates: list[str]) ->
     lines.append("ind_total := " + " + ".join(names))
     lines.append("total := cp + ind_total")
     return "\n".join(lines) + "\n"
+
+
+def chain_rows(x: str, mediators: list[str], y: str) -> list[str]:
+    """The chain's paths as parameter rows ("m1 ~ x", "m2 ~ m1", "y ~ m2", ...), in the order
+    of :func:`chain_labels`."""
+    k = len(mediators)
+    return ([f"{m} ~ {x}" for m in mediators]
+            + [f"{mediators[j - 1]} ~ {mediators[i - 1]}" for j in range(2, k + 1)
+               for i in range(1, j)]
+            + [f"{y} ~ {m}" for m in mediators] + [f"{y} ~ {x}"])
 
 
 def _value(wide: pd.DataFrame, b) -> pd.Series:
@@ -123,6 +139,31 @@ def fit_pooled_chain(frames: dict[str, pd.DataFrame], spec, covs: list[str]):
     return free, equal, test
 
 
+def robust_wald(frames: dict[str, pd.DataFrame], spec, covs: list[str]) -> dict:
+    """The robust Wald test that the chain's paths are equal across schemes: the free model
+    under MLR, ``lavTestWald`` of every path equal in every scheme. A row of
+    ``pooled_mediation_test.csv`` (``test = wald_mlr``); a failed fit gives its status."""
+    from pipeline.sem.multigroup import fit_multigroup, wald_test_groups
+
+    data = pd.concat([f.assign(scheme=name) for name, f in frames.items()], ignore_index=True)
+    data["scheme"] = pd.Categorical(data["scheme"], categories=list(frames))
+    keep = [c for c in covs if all(f[c].nunique(dropna=True) > 1 for f in frames.values())]
+    meds = [m.column for m in spec.mediators]
+    syntax = chain_syntax(spec.x.column, meds, spec.y.column, keep)
+    data = data.drop(columns=[c for c in covs if c not in keep])
+    row = {"test": "wald_mlr"}
+    try:
+        fit = fit_multigroup(syntax, data, "scheme", estimator="MLR",
+                             name=f"{spec.name} (free paths, MLR)")
+        if not fit.ok:
+            return row | {"status": fit.status, "message": fit.message}
+        w = wald_test_groups(fit, chain_rows(spec.x.column, meds, spec.y.column))
+    except PipelineError as exc:
+        return row | {"status": Status.NOT_ESTIMABLE.value, "message": str(exc)}
+    return row | {"chisq_diff": w["chisq"], "df_diff": w["df"], "pvalue": w["pvalue"],
+                  "status": "ok", "message": ""}
+
+
 def _estimates(free, equal) -> pd.DataFrame:
     parts = []
     for model, res in (("free", free), ("equal", equal)):
@@ -150,7 +191,7 @@ def run_mediation(prog, s, wides: dict[str, pd.DataFrame], io) -> tuple[list[dic
     frames, covs = {}, []
     for n in s.studies:
         frames[n], covs = chain_frame(wides[n], specs[n])
-    statuses, test_row = [], {"analysis": s.mediation, "groups": len(frames)}
+    statuses, test_row = [], {"analysis": s.mediation, "test": "lr_ml", "groups": len(frames)}
     try:
         free, equal, test = fit_pooled_chain(frames, spec, covs)
     except PipelineError as exc:
@@ -166,14 +207,19 @@ def run_mediation(prog, s, wides: dict[str, pd.DataFrame], io) -> tuple[list[dic
     est = _estimates(free, equal) if free is not None else pd.DataFrame(
         columns=MEDIATION_COLUMNS)
     write_table(est, io.output("mediation"))
-    write_table(pd.DataFrame([test_row]).reindex(columns=TEST_COLUMNS),
+    wald = {"analysis": s.mediation, "groups": len(frames)} | robust_wald(frames, spec, covs)
+    if wald["status"] != "ok":
+        statuses.append(status_row(f"mediation/{s.mediation}", "multigroup_fiml_mlr_wald",
+                                   wald["status"], wald["message"]))
+    write_table(pd.DataFrame([test_row, wald]).reindex(columns=TEST_COLUMNS),
                 io.output("mediation_test"))
     label = spec.label or s.mediation
-    sentence = mediation_sentence(test_row, label, len(frames))
+    sentence = mediation_sentence(test_row, label, len(frames), wald)
     pooled = est[(est["model"] == "equal") & (est["lhs"] == "ind_total")]
     if len(pooled) and np.isfinite(pooled["est"].iloc[0]):
         r = pooled.iloc[0]
-        differ = test_row.get("status") == "ok" and float(test_row["pvalue"]) < 0.05
+        differ = any(t.get("status") == "ok" and float(t["pvalue"]) < 0.05
+                     for t in (test_row, wald))
         sentence += (f" With the paths held equal, the pooled total indirect effect was "
                      f"{fmt_num(r['est'], 3)} ({fmt_ci(r['ci_lower'], r['ci_upper'], 3)})"
                      + ("; since the paths differ, this average hides the schemes' differences"

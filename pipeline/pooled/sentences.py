@@ -27,10 +27,13 @@ from pipeline.wording import (
 )
 
 __all__ = ["SENTENCE_COLUMNS", "scheme_sentence", "change_sentence", "heterogeneity_phrase",
-           "mediation_sentence", "sentences_table"]
+           "mediation_sentence", "crosslag_sentence", "sentences_table"]
 
 SENTENCE_COLUMNS = ["kind", "construct", "wave", "status", "sentence"]
 DIFFER_P = 0.05
+DISAGREE = (" The two tests disagree, so the answer is uncertain: the likelihood-ratio test "
+            "assumes normally distributed data, and the robust Wald test can find differences "
+            "too readily when few people per scheme answered or many paths are compared.")
 
 
 def scheme_sentence(public: pd.DataFrame) -> str:
@@ -42,7 +45,9 @@ def scheme_sentence(public: pd.DataFrame) -> str:
         return f"{k} schemes took part."
     first = tot.iloc[0]
     parts = [f"{r.responded} ({r.pct_entry}) answered at {r.wave}"
-             + ("" if int(r.schemes) == k else f" (the {int(r.schemes)} schemes with that wave)")
+             + ("" if int(r.schemes) == k else
+                f" (the {int(r.schemes)} scheme{'s' if int(r.schemes) > 1 else ''} with that "
+                "wave)")
              for r in tot.iloc[1:].itertuples()]
     text = f"{k} schemes took part: {first.entered} people entered"
     return text + ("; " + "; ".join(parts) if parts else "") + "."
@@ -54,8 +59,9 @@ def heterogeneity_phrase(row: Mapping) -> str:
     stats_text = f"I\u00b2 = {i2:.0f}%, Q test {fmt_p(q_p)}"
     if q_p < DIFFER_P:
         return f"the schemes differed more than chance alone would explain ({stats_text})"
-    weak = " (with few schemes this test can miss real differences)" if int(row["k"]) < 10 else ""
-    return (f"the schemes did not differ detectably ({stats_text}){weak}")
+    k = int(row["k"])
+    weak = f"; with only {k} schemes this test can miss real differences" if k < 10 else ""
+    return f"the schemes did not differ detectably ({stats_text}{weak})"
 
 
 def change_sentence(row: Mapping, c: Construct, wave_label: str) -> str:
@@ -80,17 +86,56 @@ def change_sentence(row: Mapping, c: Construct, wave_label: str) -> str:
             "interval).")
 
 
-def mediation_sentence(test: Mapping | None, chain_label: str, k: int) -> str:
-    """The multi-group answer to "do the paths differ across schemes?"."""
+def _test_text(test: Mapping, what: str) -> str:
+    return (f"{what}: \u03c7\u00b2 = {float(test['chisq_diff']):.2f}, df = "
+            f"{int(test['df_diff'])}, {fmt_p(float(test['pvalue']))}")
+
+
+def mediation_sentence(test: Mapping | None, chain_label: str, k: int,
+                       wald: Mapping | None = None) -> str:
+    """The multi-group answer to "do the paths differ across schemes?": the likelihood-ratio
+    test (ML) and, when it ran, the robust Wald test (MLR) beside it, each labelled. When the
+    two disagree the sentence says so (the robust test does not assume normal data)."""
     if test is None or test.get("status") != "ok":
         why = "" if test is None else f": {test.get('message', '')}"
         return f"The chain {chain_label} was not compared across the schemes{why}."
     p = float(test["pvalue"])
     verdict = ("the paths differed across the schemes" if p < DIFFER_P else
                "the paths did not differ detectably across the schemes")
-    return (f"In one model of the {k} schemes (multi-group, FIML), {verdict} (likelihood-ratio "
-            f"test of equal paths: \u03c7\u00b2 = {float(test['chisq_diff']):.2f}, df = "
-            f"{int(test['df_diff'])}, {fmt_p(p)}).")
+    tests = _test_text(test, "likelihood-ratio test of equal paths, ML")
+    extra = ""
+    if wald is not None and wald.get("status") == "ok":
+        tests += "; " + _test_text(wald, "robust Wald test, MLR")
+        if (float(wald["pvalue"]) < DIFFER_P) != (p < DIFFER_P):
+            extra = DISAGREE
+    return (f"In one model of the {k} schemes (multi-group, FIML), {verdict} ({tests})."
+            + extra)
+
+
+def crosslag_sentence(lr: Mapping, wald: Mapping, model: str, constructs: Sequence[str],
+                      k: int, waves: Sequence[str], left_out: Mapping[str, Sequence[str]]
+                      ) -> str:
+    """Whether the cross-lagged paths differ across the schemes, on the waves every scheme
+    has (the waves left out named), with the LR test (ML) and the robust Wald test (MLR)."""
+    what = f"The cross-lagged paths among {', '.join(lower_first(c) for c in constructs)}"
+    left = ("; left out: " + "; ".join(f"{', '.join(ws)} of {n}" for n, ws in
+                                       left_out.items())) if left_out else ""
+    on = f"on the waves every scheme has ({', '.join(waves)}{left})"
+    if lr.get("status") != "ok":
+        return (f"{what} ({model}) were not compared across the {k} schemes: "
+                f"{str(lr.get('message', '')).rstrip('.')}" + (f" ({left[2:]})" if left else "")
+                + ".")
+    p = float(lr["pvalue"])
+    verdict = ("differed across the schemes" if p < DIFFER_P else
+               "did not differ detectably across the schemes")
+    tests = _test_text(lr, "likelihood-ratio test of equal cross-lags, ML")
+    extra = ""
+    if wald.get("status") == "ok":
+        tests += "; " + _test_text(wald, "robust Wald test, MLR")
+        if (float(wald["pvalue"]) < DIFFER_P) != (p < DIFFER_P):
+            extra = DISAGREE
+    return (f"{what} ({model}, one multi-group model of the {k} schemes, {on}) {verdict} "
+            f"({tests}).{extra}")
 
 
 def sentences_table(public_schemes: pd.DataFrame, pooled: pd.DataFrame,

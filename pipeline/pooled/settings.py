@@ -23,7 +23,7 @@ from pipeline.settings import apply_defaults, wing_schema
 from pipeline.status import Status
 
 __all__ = ["SECTION", "RESERVED", "PooledSettings", "Construct", "from_programme", "inactive",
-           "params_json"]
+           "params_json", "report_section"]
 
 SECTION = "pooled"
 RESERVED = "pooled"  # results/pooled/: no study may have this name while the wing runs
@@ -53,6 +53,13 @@ class PooledSettings:
     skipped: tuple[tuple[str, str], ...] = ()
     #: study -> {"min_cell", "waves": [[id, label], ...], "title"}
     study_info: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the pooled cross-lag (``pooled.crosslag``): its analysis, constructs, models, the waves
+    #: every scheme models and, per study, the waves it models that are left out
+    crosslag: str | None = None
+    crosslag_constructs: tuple[str, ...] = ()
+    crosslag_models: tuple[str, ...] = ()
+    crosslag_waves: tuple[str, ...] = ()
+    crosslag_left_out: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _section(prog) -> dict[str, Any]:
@@ -66,7 +73,7 @@ def _section(prog) -> dict[str, Any]:
         for e in errors:
             key = ".".join(["pooled", *map(str, e.absolute_path)])
             if e.validator == "additionalProperties":
-                allowed = list(schema["properties"])
+                allowed = list(e.schema["properties"])
                 bad = [k for k in e.instance if k not in allowed]
                 close = closest_names(bad[0], allowed) if bad else []
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -87,6 +94,13 @@ def inactive(prog) -> tuple[Status, str] | None:
         return (Status.NOT_RUN, f"needs two or more studies (schemes) in the run; this run has "
                                 f"{len(prog.configs)} ({names})")
     return None
+
+
+def report_section(prog) -> dict[str, Any]:
+    """``pooled.report`` validated, defaults filled (``enabled``, ``title``, ``date``): read by
+    the report wing's pooled report (:mod:`pipeline.report.pooled_settings`), kept out of
+    :class:`PooledSettings` so that a new title does not rerun the pooled analysis."""
+    return dict(_section(prog)["report"])
 
 
 def _unit(sc) -> tuple[float, float, str]:
@@ -143,6 +157,47 @@ def _check_mediation(name: str, prog) -> None:
             "be the same in each to fit one multi-group model.")
 
 
+def _crosslag(name: str | None, prog) -> dict[str, Any]:
+    """The pooled cross-lag's fields of :class:`PooledSettings` (checked: the analysis exists
+    in every study with the same constructs)."""
+    if name is None:
+        return {}
+    from pipeline.crosslag.settings import from_config as crosslag_settings
+
+    found, waves = {}, {}
+    for study, cfg in prog.configs.items():
+        cs = crosslag_settings(cfg)
+        if name not in cs.analyses:
+            close = closest_names(name, list(cs.analyses))
+            raise ConfigError(
+                f"config key pooled.crosslag: '{name}' is not a cross-lagged analysis of study "
+                f"'{study}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+                + f" (its analyses: {', '.join(cs.analyses) or 'none'}). Configure it alike "
+                "in every study, or set pooled.crosslag: null.")
+        found[study], waves[study] = cs.analyses[name], list(cs.waves)
+    if len({a.constructs for a in found.values()}) > 1:
+        raise ConfigError(
+            f"config key pooled.crosslag: the analysis '{name}' has different constructs in "
+            "the studies (" + "; ".join(f"{n}: {', '.join(a.constructs)}"
+                                        for n, a in found.items())
+            + "): give it the same constructs in each to fit one multi-group model.")
+    a = next(iter(found.values()))
+    unequal = [c for c in a.constructs
+               if len({_unit(cfg.scales[c]) for cfg in prog.configs.values()}) > 1]
+    if unequal:
+        raise ConfigError(
+            f"config key pooled.crosslag: the analysis '{name}' has constructs scored "
+            f"differently across the studies ({', '.join(unequal)}: range or scoring differ), "
+            "so a path would not mean the same in every scheme. Pool a cross-lag of "
+            "constructs every study scores alike, or set pooled.crosslag: null.")
+    first = next(iter(waves.values()))
+    common = [w for w in first if all(w in ws for ws in waves.values())]
+    return {"crosslag": name, "crosslag_constructs": tuple(a.constructs),
+            "crosslag_models": tuple(a.models), "crosslag_waves": tuple(common),
+            "crosslag_left_out": tuple((n, tuple(w for w in ws if w not in common))
+                                       for n, ws in waves.items())}
+
+
 def from_programme(prog) -> PooledSettings:
     """The validated ``pooled`` section resolved against the studies of the run."""
     s = _section(prog)
@@ -160,7 +215,8 @@ def from_programme(prog) -> PooledSettings:
     return PooledSettings(
         studies=tuple(prog.names), constructs=tuple(constructs),
         min_schemes=int(s["min_schemes"]), conf_level=float(s["conf_level"]),
-        mediation=s["mediation"], skipped=tuple(skipped), study_info=info)
+        mediation=s["mediation"], skipped=tuple(skipped), study_info=info,
+        **_crosslag(s["crosslag"], prog))
 
 
 def params_json(prog) -> str:

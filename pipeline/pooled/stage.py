@@ -79,6 +79,14 @@ def run(prog, io: StageIO) -> None:
         med_rows, med_status = run_mediation(prog, s, wides, io)
         extra += med_rows
         statuses += med_status
+    if s.crosslag:
+        from pipeline.pooled.crosslag import run_crosslag
+
+        scales = next(iter(prog.configs.values())).scales
+        scale_labels = {k: sc.label or k for k, sc in scales.items()}
+        cl_rows, cl_status = run_crosslag(s, wides, scale_labels, io)
+        extra += cl_rows
+        statuses += cl_status
     write_table(sentences_table(public, pooled, s.constructs, labels, extra),
                 io.output("sentences"))
     write_table(pd.DataFrame(statuses, columns=["analysis", "method", "status", "message"]),

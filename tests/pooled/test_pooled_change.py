@@ -71,7 +71,7 @@ def test_too_few_schemes_is_not_estimable_with_the_reason():
     assert rows.set_index("scheme").loc["a", "status"] == "not_estimable"
     pooled, _ = pool_change(rows, 2, 0.95)
     assert pooled.iloc[0]["status"] == "not_estimable"
-    assert "1 scheme(s) have an estimate" in pooled.iloc[0]["message"]
+    assert "1 scheme has an estimate" in pooled.iloc[0]["message"]
 
 
 def test_a_change_table_without_its_columns_is_refused():

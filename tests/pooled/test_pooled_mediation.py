@@ -5,6 +5,12 @@ the chain's paths equal across schemes, against lavaan 0.6
     fe <- sem(equal, d, group = "scheme", missing = "ml", fixed.x = FALSE)
     # equal: m1 ~ c(a1, a1, a1)*x + age; ...; ind_1 := a1*b1; ...; total := cp + ind_total
     lavTestLRT(fe, ff)   # ff: the same chain, every path free per scheme
+
+and the robust Wald test (``tests/fixtures/pooled_mediation/pooled_mediation_wald.R``)::
+
+    ff <- sem(free, d, group = "scheme", missing = "ml", fixed.x = FALSE, estimator = "MLR")
+    # free: m1 ~ c(a1_1, a1_2, a1_3)*x + age; ... (every chain path labelled per scheme)
+    lavTestWald(ff, constraints = "a1_1 == a1_2; a1_1 == a1_3; ...")
 """
 
 from __future__ import annotations
@@ -16,7 +22,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.pooled.mediation import _estimates, chain_labels, chain_syntax, fit_pooled_chain
+from pipeline.pooled.mediation import (
+    _estimates,
+    chain_labels,
+    chain_rows,
+    chain_syntax,
+    fit_pooled_chain,
+    robust_wald,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -57,3 +70,31 @@ def test_matches_lavaan_multigroup_equal_paths_and_lr_test():
     # the covariate's paths stay free: one row per scheme
     age = est[(est["model"] == "equal") & (est["rhs"] == "age") & (est["op"] == "~")]
     assert len(age) == 3 * 3 and set(age["group"]) == {"s1", "s2", "s3"}
+
+
+def _frames():
+    data = pd.read_csv(FIX / "pooled_mediation_data.csv")
+    return {g: d.drop(columns="scheme").reset_index(drop=True)
+            for g, d in data.groupby("scheme", sort=False)}
+
+
+def test_chain_rows_follow_the_labels():
+    assert chain_rows("x", ["m1", "m2"], "y") == ["m1 ~ x", "m2 ~ x", "m2 ~ m1", "y ~ m1",
+                                                  "y ~ m2", "y ~ x"]
+    assert len(chain_rows("x", ["m1", "m2", "m3"], "y")) == len(chain_labels(3))
+
+
+def test_robust_wald_matches_lavaan_mlr():
+    ref = pd.read_csv(FIX / "pooled_mediation_wald_reference.csv").set_index("what")["est"]
+    got = robust_wald(_frames(), _spec(), ["age"])
+    assert got["status"] == "ok" and got["test"] == "wald_mlr"
+    np.testing.assert_allclose(got["chisq_diff"], ref["wald_chisq"], rtol=1e-4)
+    assert got["df_diff"] == ref["wald_df"] == 12
+    np.testing.assert_allclose(got["pvalue"], ref["wald_pvalue"], rtol=1e-3)
+
+
+def test_robust_wald_failure_is_a_status_not_an_exception():
+    frames = {k: f.assign(age=50.0) for k, f in _frames().items()}  # age constant: dropped
+    frames = {k: f.iloc[:3] for k, f in frames.items()}  # too few cases to fit
+    got = robust_wald(frames, _spec(), ["age"])
+    assert got["status"] != "ok" and got["message"]

@@ -136,3 +136,38 @@ def test_the_run_config_file_round_trips_and_a_bad_one_is_refused(tmp_path):
     path.write_text("{", encoding="utf-8")
     with pytest.raises(ConfigError, match="run config file .* cannot be read"):
         read_programme_config(path, ROOT)
+
+
+def test_pooled_crosslag_on_the_waves_every_study_models(tmp_path):
+    cfg = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    two = {"waves": cfg["waves"][:2]}
+    prog, _ = _programme(tmp_path, pooled={"crosslag": "social_cure"}, south=two)
+    s = from_programme(prog)
+    assert s.crosslag == "social_cure" and len(s.crosslag_constructs) == 5
+    assert s.crosslag_waves == ("T0", "T1")
+    assert dict(s.crosslag_left_out) == {"north": ("T2",), "south": ()}
+    assert set(s.crosslag_models) == {"clpm", "riclpm"}
+
+
+def test_pooled_crosslag_must_exist_alike_in_every_study(tmp_path):
+    with pytest.raises(ConfigError, match=r"pooled\.crosslag: 'social_cur' is not a "
+                                          r"cross-lagged analysis of study 'north' \(did you "
+                                          r"mean 'social_cure'\?\)") as err:
+        _programme(tmp_path, pooled={"crosslag": "social_cur"})
+    assert str(err.value).count("social_cur'") == 1  # said once (not again by the report)
+    other = {"crosslag": {"analyses": {"social_cure": {"constructs": ["loneliness",
+                                                                      "belonging"]}}}}
+    with pytest.raises(ConfigError, match="different constructs in the studies"):
+        _programme(tmp_path, pooled={"crosslag": "social_cure"}, south=other)
+
+
+def test_pooled_crosslag_of_constructs_scored_differently_is_refused(tmp_path):
+    cfg = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    scales = cfg["scales"]
+    key = next(k for k, v in scales.items() if k == "qol")
+    changed = dict(scales)
+    changed[key] = dict(scales[key]) | {"range": [0, 10]}
+    with pytest.raises(ConfigError, match=r"constructs scored differently across the "
+                                          r"studies \(qol: range or scoring differ\)"):
+        _programme(tmp_path, pooled={"crosslag": "social_cure", "constructs": ["loneliness"]},
+                   south={"scales": changed})

@@ -10,8 +10,10 @@ demo's mediation chain stays configured, and the pooled wing fits it across the 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pandas as pd
@@ -61,7 +63,8 @@ def _study(path: Path, data: Path, waves: int) -> Path:
 def _config(path: Path, studies: list[Path]) -> Path:
     path.write_text(yaml.safe_dump({"studies": [str(p) for p in studies], "defaults": {},
                                     "pooled": {"min_schemes": 2,
-                                               "mediation": "social_cure_chain"}}),
+                                               "mediation": "social_cure_chain",
+                                               "crosslag": "all_constructs"}}),
                     encoding="utf-8")
     return path
 
@@ -100,12 +103,47 @@ def test_end_to_end_writes_the_pooled_outputs(pooled_run):
     for c in ("group_memberships", "belonging", "support", "loneliness", "qol"):
         for ext in ("png", "svg"):
             assert (work / "results/pooled/figures" / f"pooled_change_{c}.{ext}").stat().st_size
-    test = pd.read_csv(tables / "pooled_mediation_test.csv").iloc[0]
+    tests = pd.read_csv(tables / "pooled_mediation_test.csv").set_index("test")
+    assert list(tests.index) == ["lr_ml", "wald_mlr"]
+    test = tests.loc["lr_ml"]
     assert test["status"] == "ok" and test["groups"] == 2 and test["df_diff"] == 10
+    assert tests.loc["wald_mlr", "status"] == "ok" and tests.loc["wald_mlr", "df_diff"] == 10
     med = pd.read_csv(tables / "pooled_mediation.csv")
     assert len(med[(med["model"] == "equal") & (med["lhs"] == "ind_total")]) == 1
     assert sentences["kind"].eq("mediation").sum() == 1
+    # pooled cross-lag on the two waves both schemes have: the CLPM, the RI-CLPM said why not
+    cl = pd.read_csv(tables / "pooled_crosslag_test.csv").set_index(["model", "test"])
+    assert cl.loc[("clpm", "lr_ml"), "status"] == "ok"
+    assert cl.loc[("clpm", "lr_ml"), "df_diff"] == 20  # 5 x 4 cross-lags, one lag, 2 schemes
+    assert cl.loc[("riclpm", "lr_ml"), "status"] == "not_identified"
+    paths = pd.read_csv(tables / "pooled_crosslag.csv")
+    assert len(paths[(paths["group"] == "all schemes")]) == 20
+    assert sentences["kind"].eq("crosslag").sum() == 2
     assert _planned(work, config) == set()
+
+
+def test_the_pooled_report_is_built_and_prints_no_small_count(pooled_run):
+    """results/pooled/report/pooled_report.pdf and .html, from the public pooled tables: every
+    scheme listed with its n; no count of people below min_cell printed anywhere (the
+    counts of the scheme table exactly as the public table prints them)."""
+    _, work, _ = pooled_run
+    folder = work / "results" / "pooled" / "report"
+    pdf, html = folder / "pooled_report.pdf", folder / "pooled_report.html"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = html.read_text(encoding="utf-8")
+    public = pd.read_csv(work / "results/pooled/tables/pooled_schemes_public.csv", dtype=str)
+    cells = [unescape(c) for c in re.findall(r'<td class="count">([^<]*)</td>', text)]
+    for r in public[public["wave"] == "T1"].itertuples():
+        assert f"{r.responded} ({r.pct_entry})" in cells
+    for cell in cells:
+        n = re.match(r"(\d+)(?: \(|$)", cell)
+        assert n is None or not 0 < int(n.group(1)) < 10, cell
+    words = unescape(re.sub(r"<[^>]+>", " ", text))
+    small = [m.group(0) for m in re.finditer(
+        r"(?<![\w<.\-\u2212])(\d+) (?:people|answered|\(\d+(?:\.\d+)?%\))", words)
+        if 0 < int(m.group(1)) < 10]
+    assert small == []
+    assert "north" in words and "south" in words
 
 
 def test_adding_a_wave_to_one_scheme_reruns_its_jobs_and_the_pooled_one(pooled_run):
@@ -114,7 +152,7 @@ def test_adding_a_wave_to_one_scheme_reruns_its_jobs_and_the_pooled_one(pooled_r
     south3 = _study(tmp / "grown" / "south.yaml", tmp / "data" / "scheme_2", 3)
     grown = _config(tmp / "grown.yaml", [tmp / "north.yaml", south3])
     planned = _planned(work, grown)
-    assert "pooled" in planned
+    assert "pooled" in planned and "pooled_report" in planned
     assert not [r for r in planned if r.endswith("_north")], planned
     assert {"ingest_south", "clean_south", "change_south"} <= planned
 
@@ -132,6 +170,9 @@ def test_studies_with_different_waves_run_with_their_own_configs(pooled_run):
     t2 = pooled[pooled["wave"] == "T2"]  # T2 only in north: not pooled, with the reason
     assert set(t2["status"]) == {"not_estimable"}
     assert t2["message"].str.contains("pooled.min_schemes").all()
+    cl = pd.read_csv(work / "results/pooled/tables/pooled_sentences.csv")
+    cl = cl[cl["kind"] == "crosslag"]["sentence"]
+    assert cl.str.contains("left out: T2 of north").all()
 
 
 def test_one_study_has_no_pooled_rule_and_says_why(pooled_run):

@@ -145,9 +145,11 @@ def test_a_study_setting_reruns_only_that_study(two_studies):
     tuned.write_text(yaml.safe_dump(beta, sort_keys=False), encoding="utf-8")
     config = _write_config(tmp / "tuned.yaml", [tmp / "alpha.yaml", tuned],
                            disclosure={"min_cell": 5})
-    # and the pooled analysis across the two studies, which reads beta's change table
+    # and the pooled analysis across the two studies, which reads beta's change table, and
+    # its report
     assert set(_planned(work, config)) - {"all"} == {"change_beta", "findings_beta",
-                                                      "report_beta", "pooled"}
+                                                      "report_beta", "pooled",
+                                                      "pooled_report"}
 
 
 def test_stages_name_the_study_file_an_evaluator_edits(two_studies):

@@ -55,7 +55,9 @@ def _describe(cfg: Config, io: StageIO, wide, long, qc) -> pd.DataFrame:
 
 def run(cfg: Config, io: StageIO) -> None:
     wide = pd.read_parquet(io.input("wide"))
-    long = pd.read_parquet(io.input("long"))
+    # the flow counts who answered at each wave: only pid and wave of the long table are read
+    # (its items and scores would be most of the stage's memory at 100,000 participants)
+    long = pd.read_parquet(io.input("long"), columns=["pid", "wave"])
     qc = pd.read_csv(io.input("qc"), dtype=str, keep_default_na=False)
     s = from_config(cfg)
     predictors = [p for p in s.predictors if p in wide.columns]

@@ -59,8 +59,11 @@ MAX_EXAMPLES = 5
 
 
 def _id_set(ids: Iterable[Any]) -> set[str]:
-    """Distinct ids as stripped text; missing and blank ids are left out."""
-    return {str(i).strip() for i in ids if not pd.isna(i) and str(i).strip()}
+    """Distinct ids as stripped text; missing and blank ids are left out. (Missing values
+    found at once and the values taken out as a list: at 100,000 ids a ``pd.isna`` call and
+    an Arrow element access per id were a large part of the clean stage.)"""
+    values = ids if isinstance(ids, pd.Series) else pd.Series(list(ids), dtype=object)
+    return {t for t in map(str.strip, map(str, values[values.notna()].tolist())) if t}
 
 
 @dataclass(frozen=True)
@@ -158,9 +161,18 @@ def check_same_file(waves: Sequence[tuple[str, str | Path]]) -> None:
         )
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_SHAPE = str.maketrans({**{c: "9" for c in "0123456789"}, **{c: "A" for c in _LETTERS}})
+
+
 def id_shape(i: str) -> str:
-    """The pattern of an id: digits -> 9, letters -> A (e.g. "SP-0012" -> "AA-9999")."""
-    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", str(i).strip()))
+    """The pattern of an id: digits -> 9, letters -> A (e.g. "SP-0012" -> "AA-9999").
+    ASCII ids by a translation table (fast at 100,000 ids); others by the regular expressions
+    (``\\d`` also matches non-ASCII digits)."""
+    text = str(i).strip()
+    if text.isascii():
+        return text.translate(_SHAPE)
+    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", text))
 
 
 def _digits(i: str) -> str | None:

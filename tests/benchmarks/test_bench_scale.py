@@ -4,6 +4,7 @@ the commands match the project's config layout, and the monitor names and sums j
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -65,10 +66,52 @@ def test_job_labels_name_stage_study_and_wildcards():
     assert bs._job_label(["python", "-m", "pipeline.cli", "report"]) == ("report", "report")
 
 
-def test_per_rule_sums_jobs_and_keeps_the_largest_peak():
+def test_rule_is_the_log_name_less_wildcards_so_scattered_jobs_are_apart():
+    """The boot-MI blocks run ``pipeline.cli mediation`` like the job pooling them: the rule
+    (from the log name) keeps them apart in the table."""
+    block = ["python", "-m", "pipeline.cli", "mediation", "--config",
+             ".snakemake/socialcure/demo/effective_config.json", "--io",
+             '{"wildcards": {"block": "3"}}', "--threads", "1", "--log",
+             "results/demo/logs/mediation_mi_block_3.log"]
+    assert bs._job_label(block) == ("mediation_mi_block", "demo:mediation/3")
+    pool = [*block[:7], '{"wildcards": {}}', "--log", "results/demo/logs/mediation.log"]
+    assert bs._job_label(pool) == ("mediation", "demo:mediation")
+    ingest = [*block[:3], "ingest", *block[4:7], '{"wildcards": {"wave": "T10"}}', "--log",
+              "results/demo/logs/ingest_T10.log"]
+    assert bs._job_label(ingest)[0] == "ingest"
+
+
+def test_growth_table_compares_cpu_growth_with_participant_growth():
+    def run(n, clean_cpu, impute_cpu):
+        return {"n": n, "cpu_s": clean_cpu + impute_cpu, "peak_rss_mb": n / 100,
+                "rules": [{"rule": "clean", "cpu_s": clean_cpu, "peak_mb": 100.0},
+                          {"rule": "impute", "cpu_s": impute_cpu, "peak_mb": 200.0}]}
+    lines = bs.growth_table([run(10000, 20.0, 300.0), run(1000, 2.0, 40.0)])
+    assert "1k -> 10k" in lines[0]
+    clean = next(ln for ln in lines if ln.startswith("clean"))
+    assert clean.split()[-2:] == ["10.0", "10.0"]  # linear: CPU x10 for n x10
+    impute = next(ln for ln in lines if ln.startswith("impute"))
+    assert impute.split()[-2] == "7.5"
+    whole = next(ln for ln in lines if ln.startswith("(whole run)"))
+    assert whole.split()[2:4] == ["42.0", "10"]  # CPU and peak MB at 1k
+
+
+def test_a_finished_job_is_streamed_with_its_numbers(tmp_path):
+    mon = bs.Monitor(os.getpid(), stream=tmp_path / "jobs.jsonl")
+    mon.jobs[123] = bs.Job("demo:clean", "clean", 0.0, 5.0, 2048, 4.0, load1=3.0, polls=1)
+    mon.flush({123})
+    assert not (tmp_path / "jobs.jsonl").exists()  # still running
+    mon.flush(set())
+    mon.flush(set())  # written once
+    rows = [json.loads(x) for x in (tmp_path / "jobs.jsonl").read_text().splitlines()]
+    assert rows == [{"label": "demo:clean", "rule": "clean", "wall_s": 5.0, "cpu_s": 4.0,
+                     "peak_mb": 2.0, "load1": 3.0}]
+
+
+def test_per_rule_sums_jobs_and_keeps_the_largest_peak():  # most CPU first
     jobs = [bs.Job("ingest/T0", "ingest", 0.0, 2.0, 100 * 1024, 1.5),
             bs.Job("ingest/T1", "ingest", 1.0, 4.0, 300 * 1024, 2.0),
-            bs.Job("impute", "impute", 0.0, 10.0, 50 * 1024)]
+            bs.Job("impute", "impute", 0.0, 10.0, 50 * 1024, 9.0)]
     rows = bs.per_rule(jobs)
     assert [r["rule"] for r in rows] == ["impute", "ingest"]
     ingest = rows[1]

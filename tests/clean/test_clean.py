@@ -283,6 +283,27 @@ def test_to_wide():
         to_wide(long, ["missing_scale"], [], ["T0"])
 
 
+def test_to_wide_equals_a_lookup_per_participant_and_wave():
+    """The scores lined up in one step equal the per-cell lookup they replaced; a wave with no
+    rows gives NaN scores and False responded; only baseline pids have rows."""
+    rng = np.random.default_rng(3)
+    pids = [f"p{k:03d}" for k in range(40)]
+    rows = [{"pid": p, "wave": w, "sc": float(rng.integers(1, 8)) if rng.random() < .8 else np.nan,
+             "age": 30.0 + k}
+            for k, p in enumerate(pids) for w in ("T0", "T1") if w == "T0" or rng.random() < .5]
+    rows.append({"pid": "stranger", "wave": "T1", "sc": 2.0, "age": 1.0})
+    long = pd.DataFrame(rows)
+    wide = to_wide(long, ["sc"], ["age"], ["T0", "T1", "T2"])
+    assert wide["pid"].tolist() == pids
+    for w in ("T0", "T1"):
+        look = {(r.pid): r.sc for r in long[long["wave"] == w].itertuples()}
+        expect = [look.get(p, np.nan) for p in pids]
+        np.testing.assert_array_equal(wide[f"sc_{w}"].to_numpy(), np.array(expect, float))
+        assert wide[f"responded_{w}"].tolist() == [p in look for p in pids]
+    assert wide["sc_T2"].isna().all() and not wide["responded_T2"].any()
+    assert wide["sc_T0"].dtype == float and wide["responded_T1"].dtype == bool
+
+
 def test_check_accounting():
     t0, t1, t2 = _three_waves()
     long, llog = link_waves([t0.data, t1.data, t2.data])

@@ -205,3 +205,27 @@ def test_range_by_wave_maps_the_wave_range_exactly_onto_the_scale(xs):
             assert out == x + 1 and pd.isna(why)
         elif x is not None:
             assert np.isnan(out) and why == "out of range [1, 7]"
+
+
+CELLS = st.one_of(st.none(), st.sampled_from(["Agree", " agree ", "STRONGLY  agree", "n/a", "",
+                                              " ", "7", "3.5", "1e2", "99", "Prefer not to say",
+                                              "x"]),
+                  st.text(max_size=5), st.integers(-3, 120), st.floats(allow_infinity=False))
+
+
+@given(st.lists(CELLS, max_size=40))
+@settings(max_examples=150, deadline=None)
+def test_parse_cells_once_per_distinct_text_equals_parsing_each_cell(cells):
+    """parse_cells parses each distinct text once (the clean stage at 100,000 rows): the
+    result equals parsing every cell on its own, in value, kind and text."""
+    raw = pd.Series(cells, dtype=object, name="a", index=range(10, 10 + len(cells)))
+    label_map = {**AGREE, "Prefer not to say": None}
+    p = parse_cells(raw, label_map)
+    assert p.value.index.equals(raw.index) and p.kind.index.equals(raw.index)
+    assert p.value.dtype == float and p.kind.dtype == object
+    for i, cell in zip(raw.index, cells):
+        one = parse_cells(pd.Series([cell], dtype=object, name="a"), label_map)
+        assert p.kind[i] == one.kind.iloc[0]
+        assert p.text[i] is pd.NA and one.text.iloc[0] is pd.NA or p.text[i] == one.text.iloc[0]
+        v, w = p.value[i], one.value.iloc[0]
+        assert (np.isnan(v) and np.isnan(w)) or v == w

@@ -8,6 +8,7 @@ the configuration reruns the report, because the hash is part of the rule's para
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass
@@ -50,8 +51,21 @@ class ReportSettings:
         return root / self.template if self.template else TEMPLATE_DIR / "report.typ"
 
 
+#: keys that only split the work into Snakemake jobs (results never depend on them): left out of
+#: the hash, so a laptop run and a cluster run of the same analysis print the same hash (issue 15)
+JOB_SPLIT_KEYS = (("missing_data", "chain_blocks"), ("mediation", "mi", "blocks"))
+
+
 def config_hash(raw: dict) -> str:
-    """First 12 hex digits of SHA-256 of the configuration as canonical JSON."""
+    """First 12 hex digits of SHA-256 of the configuration as canonical JSON, without the keys
+    that only split the work into jobs (:data:`JOB_SPLIT_KEYS`)."""
+    raw = copy.deepcopy(raw)
+    for *parents, key in JOB_SPLIT_KEYS:
+        node = raw
+        for p in parents:
+            node = node.get(p) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(key, None)
     text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 

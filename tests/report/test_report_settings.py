@@ -72,3 +72,12 @@ def test_logo_foreword_and_colours_reach_both_renderings(demo_tree, tmp_path):
     with pikepdf.open(io.output("pdf")) as pdf:
         alts = [str(e.Alt) for e in struct_elems(pdf.Root.StructTreeRoot) if "/Alt" in e]
     assert "Logo of Some Trust" in alts
+
+
+def test_config_hash_ignores_how_the_work_is_split_into_jobs():
+    """A laptop run and a cluster run (more chain parts, more boot-MI blocks) print one hash."""
+    raw = {"missing_data": {"m": 5}, "mediation": {"mi": {"B": 100}}}
+    h = config_hash(raw)
+    assert config_hash({"missing_data": {"m": 5, "chain_blocks": 8},
+                        "mediation": {"mi": {"B": 100, "blocks": 3}}}) == h
+    assert config_hash({"missing_data": {"m": 6}, "mediation": {"mi": {"B": 100}}}) != h

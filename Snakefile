@@ -102,4 +102,8 @@ rule all:
         [mi_parts(S) for S in studies_running("mediation")]
         if "mediation" in RUNS_ANY
         else [],
+        # the parts of the MICE chains, likewise
+        [chain_parts(S) for S in studies_running("impute")]
+        if "impute" in RUNS_ANY
+        else [],
         POOLED_OUTPUTS,

@@ -93,6 +93,7 @@ RESOURCES = {
     "change": dict(mem_mb=2000, runtime=30),
     "attrition": dict(mem_mb=2000, runtime=20),
     "impute": dict(mem_mb=4000, runtime=120),
+    "impute_chains": dict(mem_mb=4000, runtime=120),
     "mediation": dict(mem_mb=4000, runtime=180),
     "crosslag": dict(mem_mb=3000, runtime=120),
     "healthcare": dict(mem_mb=2000, runtime=30),

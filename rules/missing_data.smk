@@ -1,4 +1,6 @@
 # The missing_data wing (pipeline/missing_data/): see docs/design.md.
+from pipeline.missing_data.chains import block_params as chain_block_params
+from pipeline.missing_data.chains import chain_blocks
 
 IMPUTE_FIGURES = [
     "imputation_chains",
@@ -7,16 +9,48 @@ IMPUTE_FIGURES = [
 ]
 
 
+def chain_parts(S):
+    """The parts of the MICE chains the impute rule of study S gathers (one per
+    impute_chains job: missing_data.chain_blocks)."""
+    return expand(
+        out(S, "imputed/parts/chains_{block}.parquet"), block=range(chain_blocks(S.cfg))
+    )
+
+
 def impute_inputs(study):
-    """The wide data, and the IPW weights for the IPW row of missing_data_primary.csv when the
-    study's attrition rule runs."""
-    inputs = dict(wide=clean_files(study)["wide"])
+    """The wide data, the parts of the MICE chains, and the IPW weights for the IPW row of
+    missing_data_primary.csv when the study's attrition rule runs."""
+    inputs = dict(wide=clean_files(study)["wide"], chains=chain_parts(study))
     if "attrition" in study.runs:
         inputs["weights"] = out(study, "clean/ipw_weights.parquet")
     return inputs
 
 
 for S in studies_running("impute"):
+
+    # the MICE chains in parts, each its own job (pipeline/missing_data/chains.py)
+    rule:
+        name:
+            rule_name("impute_chains", S)
+        input:
+            wide=clean_files(S)["wide"],
+        output:
+            part=out(S, "imputed/parts/chains_{block}.parquet"),
+        log:
+            out(S, "logs/impute_chains_{block}.log"),
+        wildcard_constraints:
+            block="[0-9]+",
+        priority: 20
+        threads: 1
+        resources:
+            **RESOURCES["impute_chains"],
+        params:
+            # only what the chain jobs read: a change to the tipping point reruns impute only
+            cfg=chain_block_params(S.cfg),
+            io=stage_io,
+            effective=effective(S),
+        shell:
+            run_stage("impute", S)
 
     rule:
         name:

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import DataError
+from pipeline.missing_data import chains
+from pipeline.missing_data.primary import Estimand
+from pipeline.missing_data.settings import SensitivitySettings
 from pipeline.stage_io import imp_column
 from pipeline.stats.convergence import RHAT_WARN, trace_rhat
-from pipeline.stats.mice import MICEResult, MiceSettings, mice
+from pipeline.stats.mice import MicePlan, MICEResult, MiceSettings, mice_plan
 
-__all__ = ["impute", "excluded_variables", "imputed_cells", "settings_table",
+__all__ = ["plan", "impute", "estimand", "excluded_variables", "imputed_cells", "settings_table",
            "chain_traces", "observed_and_imputed", "summary_record", "METHOD_TEXT",
            "convergence_rows", "imputation_log", "LOG_COLUMNS"]
 
@@ -37,14 +42,38 @@ def all_missing_rule(user_columns: bool) -> str:
     return "raise" if user_columns else "exclude"
 
 
+def plan(wide: pd.DataFrame, columns: Sequence[str], settings: MiceSettings, seed: int,
+         user_columns: bool) -> MicePlan:
+    """MICE on ``columns`` of ``wide`` with ``settings``, set up but not run (see
+    :func:`all_missing_rule`): its chains run in the ``impute_chains`` jobs
+    (:mod:`pipeline.missing_data.chains`) or all at once (:func:`impute`)."""
+    return mice_plan(wide, columns, seed=seed, all_missing=all_missing_rule(user_columns),
+                     **settings.kwargs())
+
+
 def impute(wide: pd.DataFrame, columns: Sequence[str], settings: MiceSettings, seed: int,
-           user_columns: bool) -> MICEResult:
-    """MICE on ``columns`` of ``wide`` with ``settings`` (see :func:`all_missing_rule`)."""
-    result = mice(wide, columns, seed=seed, all_missing=all_missing_rule(user_columns),
-                  **settings.kwargs())
+           user_columns: bool, parts: Sequence[Path] | None = None) -> MICEResult:
+    """MICE on ``columns`` of ``wide`` with ``settings`` (see :func:`all_missing_rule`): every
+    chain run here, or, given the ``parts`` the ``impute_chains`` jobs wrote, gathered from
+    them (the same numbers)."""
+    p = plan(wide, columns, settings, seed, user_columns)
+    result = p.result() if parts is None else chains.gather(p, parts)
     log.info("MICE: m=%d, iterations=%d, variables=%s", result.m, result.iterations,
              result.variables)
     return result
+
+
+def estimand(sens: SensitivitySettings, wide: pd.DataFrame, source: str) -> Estimand | None:
+    """The primary estimand (None: none configured or derivable, see ``skip_reason``); its
+    columns must be in the data (DataError naming them and ``source``)."""
+    if not sens.runs:
+        return None
+    e = Estimand(sens.outcome, sens.baseline_wave, sens.wave)
+    for c in (e.outcome, e.baseline):
+        if c not in wide.columns:
+            raise DataError(f"impute: the primary estimand needs column '{c}', which is not in "
+                            f"{source}; check the scale and wave names.")
+    return e
 
 
 def excluded_variables(result: MICEResult) -> dict[str, str]:

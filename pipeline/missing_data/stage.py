@@ -1,5 +1,8 @@
 """Missing data stage: MICE imputations, convergence (plots and R-hat), the primary estimate by
-FIML, MI, IPW and complete cases, and the delta-adjusted (MNAR) tipping-point analysis."""
+FIML, MI, IPW and complete cases, and the delta-adjusted (MNAR) tipping-point analysis.
+
+With a ``block`` wildcard (rule ``impute_chains``): one part of the MICE chains, which the
+impute rule gathers (its ``chains`` input; :mod:`pipeline.missing_data.chains`)."""
 
 from __future__ import annotations
 
@@ -10,8 +13,7 @@ import pandas as pd
 
 from pipeline.attrition.settings import from_config as attrition_settings
 from pipeline.config import Config
-from pipeline.errors import DataError
-from pipeline.missing_data import imputation
+from pipeline.missing_data import chains, imputation
 from pipeline.missing_data.figures import (
     plot_chains,
     plot_message,
@@ -22,7 +24,7 @@ from pipeline.missing_data.fiml import fiml_row
 from pipeline.missing_data.primary import Estimand, impute_columns, primary_table
 from pipeline.missing_data.sensitivity import sensitivity_table
 from pipeline.missing_data.sentences import stand_in_note, tipping_sentence
-from pipeline.missing_data.settings import MissingDataSettings, from_config
+from pipeline.missing_data.settings import from_config
 from pipeline.missing_data.skipped import write_without_estimand
 from pipeline.seeds import seed_for
 from pipeline.stage_io import StageIO, write_imputed_cells
@@ -30,20 +32,6 @@ from pipeline.stats.tipping import tipping_in_sd
 from pipeline.tables import write_table
 
 log = logging.getLogger("pipeline.stats.mice")
-
-def _estimand(s: MissingDataSettings, wide: pd.DataFrame, source: str) -> Estimand | None:
-    """The primary estimand (None: none configured or derivable, see ``skip_reason``); its
-    columns must be in the data."""
-    sens = s.sensitivity
-    if not sens.runs:
-        return None
-    e = Estimand(sens.outcome, sens.baseline_wave, sens.wave)
-    for c in (e.outcome, e.baseline):
-        if c not in wide.columns:
-            raise DataError(f"impute: the primary estimand needs column '{c}', which is not in "
-                            f"{source}; check the scale and wave names.")
-    return e
-
 
 def _weights(io: StageIO) -> tuple[pd.DataFrame | None, str]:
     if "weights" not in io.inputs:
@@ -73,13 +61,17 @@ def run(cfg: Config, io: StageIO) -> None:
     cols = impute_columns(s.columns, list(cfg.covariates), list(cfg.scales), cfg.wave_ids, wide)
     seed = seed_for(cfg.seed, "impute/mice")
     user_columns = s.columns is not None
-    result = imputation.impute(wide, cols, s.mice, seed, user_columns)
+    if "block" in io.wildcards:  # one part of the imputation chains (rule impute_chains)
+        plan = imputation.plan(wide, cols, s.mice, seed, user_columns)
+        return chains.write_block(plan, chains.chain_blocks(cfg), io)
+    parts = io.inputs_of("chains") if io.inputs.get("chains") else None
+    result = imputation.impute(wide, cols, s.mice, seed, user_columns, parts)
     excluded = imputation.excluded_variables(result)
     cells, levels = imputation.imputed_cells(result)
     write_imputed_cells(cells, result.m, list(cols), levels, io.output("imputations"))
     log_table = imputation.imputation_log(result)
     write_table(log_table, io.output("log"))
-    e = _estimand(s, wide, str(io.input("wide")))
+    e = imputation.estimand(s.sensitivity, wide, str(io.input("wide")))
     retention = [p for p in attrition_settings(cfg).predictors if p in wide.columns]
     roles = imputation.variable_roles(cols, (e.baseline, e.outcome) if e else (), list(cfg.scales),
                                       cfg.wave_ids, list(cfg.covariates), retention)

@@ -35,16 +35,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from pipeline.errors import ConfigError, DataError, closest_names
 from pipeline.stats.mice_chains import EventLog, Model, run_chains
+from pipeline.stats.mice_parts import ChainEvents, Chains, check_chains, merged_log
 from pipeline.stats.pmm import DONORS, RIDGE, Var, decode, encode
 
-__all__ = ["CompletedSets", "MICEResult", "MiceSettings", "default_m", "mice", "complete_cases"]
+__all__ = ["CompletedSets", "MICEResult", "MiceSettings", "default_m", "mice", "complete_cases",
+           "mice_plan", "MicePlan", "Chains"]
 
 
 class CompletedSets(Sequence):
@@ -232,6 +234,20 @@ def mice(
     In R: ``mice::mice(data, m, maxit = iterations, method = "pmm", donors = 5L, seed = ...)``
     (the same algorithm; the random streams differ, so results agree in distribution).
     """
+    return mice_plan(wide, columns, m=m, iterations=iterations, seed=seed, method=method,
+                     predictors=predictors, donors=donors, ridge=ridge, m_min=m_min, m_max=m_max,
+                     delta=delta, all_missing=all_missing).result()
+
+
+def mice_plan(wide: pd.DataFrame, columns: Sequence[str], *, m: int | None = None,
+              iterations: int = 10, seed: int, method: str = "pmm",
+              predictors: Mapping[str, Sequence[str]] | pd.DataFrame | None = None,
+              donors: int = DONORS, ridge: float = RIDGE, m_min: int = 5, m_max: int = 100,
+              delta: Mapping[str, float] | None = None, all_missing: str = "raise") -> MicePlan:
+    """:func:`mice` set up (arguments checked, m chosen, the model built) but not run: its
+    chains can then be run in any grouping, in separate processes or jobs
+    (:meth:`MicePlan.run`), and gathered (:meth:`MicePlan.result`). Same arguments as
+    :func:`mice`."""
     columns = list(columns)
     _check_arguments(wide, columns, method, iterations, donors, all_missing)
     empty = [c for c in columns if bool(wide[c].isna().all())] if len(wide) else []
@@ -248,24 +264,67 @@ def mice(
         raise ConfigError(f"missing_data.m must be >= 1 (got {m}).")
     delta = _check_delta(delta, columns)
     model = _model(wide, columns, empty, predictors, delta)
-    t = len(model.targets)
-    chain_means = np.full((m, iterations, t), np.nan)
-    chain_sds = np.full((m, iterations, t), np.nan)
-    cells = run_chains(model, np.random.SeedSequence(seed).spawn(m), iterations, ridge, donors,
-                       delta, chain_means, chain_sds)
-    return MICEResult(
-        imputations=CompletedSets(wide.copy(), model.vars, cells, model.miss, m),
-        chain_means=chain_means,
-        chain_sds=chain_sds,
-        variables=model.targets,
-        method=model.method,
-        missing_mask=pd.DataFrame({c: model.miss[c] for c in columns}, index=wide.index),
-        log=model.log.frame(),
-        m=m,
-        iterations=iterations,
-        seed=seed,
-        predictors=model.predictors,
-    )
+    return MicePlan(wide, columns, model, m, iterations, seed, ridge, donors, delta)
+
+
+@dataclass
+class MicePlan:
+    """A MICE run set up (:func:`mice_plan`). Chain i draws from its own generator,
+    ``SeedSequence(seed).spawn(m)[i]``, and no chain reads another's values, so a chain's
+    imputations and traces are the same numbers whichever run of chains computes it: the
+    result of :meth:`result` from any split of ``range(m)`` equals :func:`mice` (issue 15:
+    chains as separate Snakemake jobs)."""
+
+    wide: pd.DataFrame
+    columns: list[str]
+    model: Model
+    m: int
+    iterations: int
+    seed: int
+    ridge: float
+    donors: int
+    delta: dict[str, float]
+
+    def run(self, lo: int, hi: int) -> Chains:
+        """Run chains ``lo .. hi - 1`` (none when ``lo == hi``)."""
+        if not 0 <= lo <= hi <= self.m:
+            raise ValueError(f"chains {lo}..{hi - 1} are not chains of a run with m={self.m}")
+        t, k = len(self.model.targets), hi - lo
+        means = np.full((k, self.iterations, t), np.nan)
+        sds = np.full((k, self.iterations, t), np.nan)
+        events = ChainEvents(lo)
+        if k == 0:
+            cells = {c: np.empty((0, int(self.model.miss[c].sum()))) for c in self.model.targets}
+        else:
+            cells = run_chains(replace(self.model, log=events),
+                               np.random.SeedSequence(self.seed).spawn(hi)[lo:hi],
+                               self.iterations, self.ridge, self.donors, self.delta, means, sds)
+        return Chains(lo, cells, means, sds, events.events())
+
+    def result(self, parts: Sequence[Chains] | None = None) -> MICEResult:
+        """The run's result from ``parts`` that hold every chain once (default: run them all
+        here); ValueError when they do not (:func:`check_chains`)."""
+        parts = [self.run(0, self.m)] if parts is None else sorted(
+            (p for p in parts if p.n), key=lambda p: p.first)  # an empty part: m < parts
+        check_chains(self, parts)
+        targets, wide = self.model.targets, self.wide
+        cat = (lambda xs: xs[0]) if len(parts) == 1 else (lambda xs: np.concatenate(xs, axis=0))
+        return MICEResult(
+            imputations=CompletedSets(wide.copy(), self.model.vars,
+                                      {c: cat([p.cells[c] for p in parts]) for c in targets},
+                                      self.model.miss, self.m),
+            chain_means=cat([p.means for p in parts]),
+            chain_sds=cat([p.sds for p in parts]),
+            variables=targets,
+            method=self.model.method,
+            missing_mask=pd.DataFrame({c: self.model.miss[c] for c in self.columns},
+                                      index=wide.index),
+            log=merged_log(self.model.log.frame(), parts),
+            m=self.m,
+            iterations=self.iterations,
+            seed=self.seed,
+            predictors=self.model.predictors,
+        )
 
 
 def _check_arguments(wide: pd.DataFrame, columns: list[str], method: str, iterations: int,

@@ -291,3 +291,57 @@ def test_completed_sets_are_built_on_demand_from_the_imputed_cells():
     pd.testing.assert_series_equal(sets[2]["z"], df["z"])
     with pytest.raises(IndexError):
         sets[4]
+
+
+def _collinear_frame():
+    """Data whose updates log events: a constant column (set-up) and a copy of a predictor
+    (predictor_removed in every update of y): the log merged from parts must keep them."""
+    rng = np.random.default_rng(4)
+    n = 150
+    x = rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "x_copy": 2 * x + 1, "k": 1.0,
+                       "z": np.where(rng.uniform(size=n) < 0.2, np.nan, rng.normal(size=n)),
+                       "y": np.where(rng.uniform(size=n) < 0.3, np.nan, x + rng.normal(size=n))})
+    df.loc[:4, "k"] = np.nan
+    df.loc[5:9, "x"] = np.nan
+    return df
+
+
+@pytest.mark.parametrize("split", [[0, 5], [0, 2, 5], [0, 1, 1, 3, 4, 5], [0, 0, 5]])
+def test_chains_run_in_any_split_gather_to_the_same_result(split):
+    """Issue 15: the chains of a run may run in separate jobs (mice_plan().run(lo, hi)); chain i
+    gives the same numbers in any part, and the gathered result (imputations, traces, event log)
+    equals mice()'s, whatever the split or the order the parts come in."""
+    from pipeline.stats.mice import mice_plan
+
+    df = _collinear_frame()
+    cols = list(df.columns)
+    whole = mice(df, cols, m=5, iterations=3, seed=11)
+    plan = mice_plan(df, cols, m=5, iterations=3, seed=11)
+    parts = [plan.run(lo, hi) for lo, hi in zip(split[:-1], split[1:], strict=True)]
+    got = plan.result(parts[::-1])
+    for name in whole.variables:
+        np.testing.assert_array_equal(got.imputations.cells[name], whole.imputations.cells[name])
+    np.testing.assert_array_equal(got.chain_means, whole.chain_means)
+    np.testing.assert_array_equal(got.chain_sds, whole.chain_sds)
+    pd.testing.assert_frame_equal(got.log, whole.log)
+    assert {"constant", "predictor_removed"} <= set(whole.log["event"])
+    assert whole.log.loc[whole.log["event"] == "predictor_removed", "count"].iloc[0] == 5 * 3
+
+
+def test_gathering_refuses_parts_that_do_not_hold_every_chain_once():
+    from pipeline.stats.mice import mice_plan
+
+    df = _collinear_frame()
+    plan = mice_plan(df, list(df.columns), m=4, iterations=2, seed=1)
+    with pytest.raises(ValueError, match="chain 2 is missing"):
+        plan.result([plan.run(0, 2), plan.run(3, 4)])
+    with pytest.raises(ValueError, match="given twice"):
+        plan.result([plan.run(0, 2), plan.run(1, 4)])
+    with pytest.raises(ValueError, match="not at m=4"):
+        plan.result([plan.run(0, 3)])
+    with pytest.raises(ValueError, match="not chains of a run"):
+        plan.run(2, 5)
+    other = mice_plan(df, list(df.columns), m=4, iterations=3, seed=1)
+    with pytest.raises(ValueError, match="traces"):
+        plan.result([other.run(0, 4)])

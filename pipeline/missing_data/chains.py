@@ -32,7 +32,7 @@ import numpy as np
 
 from pipeline.config import Config
 from pipeline.errors import InputFileError
-from pipeline.settings import section_settings
+from pipeline.missing_data.settings import sampler_section
 from pipeline.stage_io import StageIO
 from pipeline.stats.mice import Chains, MicePlan
 
@@ -55,7 +55,7 @@ def chain_blocks(cfg: Config) -> int:
     """The number of ``impute_chains`` jobs (parts) of the study: ``chain_blocks`` (at most the
     largest m), or for ``auto`` one per :data:`CHAINS_PER_BLOCK` chains of the largest m (m, or
     m_max when m is auto), at least 2 and at most :data:`MAX_BLOCKS` (never more than m)."""
-    s = section_settings(cfg.raw, "missing_data")
+    s = sampler_section(cfg)
     top = int(s["m_max"] if s["m"] == "auto" else s["m"])
     blocks = s.get("chain_blocks", "auto")
     if blocks == "auto":
@@ -76,7 +76,7 @@ def block_params(cfg: Config) -> str:
     settings of the sampler and its columns, the number of parts and the core keys that choose
     the columns and the seed; a change to e.g. the tipping-point grid reruns the impute job
     only."""
-    s = section_settings(cfg.raw, "missing_data")
+    s = sampler_section(cfg)
     keys = ("columns", "method", "m", "m_min", "m_max", "iterations", "donors", "ridge",
             "predictors")
     payload = {"missing_data": {k: s[k] for k in keys}, "chain_blocks": chain_blocks(cfg),

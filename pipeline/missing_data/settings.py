@@ -164,3 +164,10 @@ def from_config(cfg: Config) -> MissingDataSettings:
     return MissingDataSettings(primary=s["primary"], columns=columns, mice=mice,
                                sensitivity=_sensitivity(cfg, s["sensitivity"]),
                                fiml_se=s["fiml_se"])
+
+
+def sampler_section(cfg: Config) -> dict:
+    """The validated ``missing_data`` section with its defaults, for the chain jobs
+    (``chains.py``): the sampler's keys and ``chain_blocks``, read here so that this module
+    stays the only reader of the section."""
+    return dict(section_settings(cfg.raw, SECTION))

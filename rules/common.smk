@@ -236,6 +236,13 @@ REPORT_TABLE_FILES = {
         "crosslag_fit.csv",
         "crosslag_comparison.csv",
     ],
+    "comparison": [
+        "comparison_flow_public.csv",
+        "comparison_balance_public.csv",
+        "comparison_sentences.csv",
+        "comparison_mediation_test.csv",
+        "comparison_crosslag_test.csv",
+    ],
 }
 # figures the report shows (SVG twins; the PNGs are for other uses)
 REPORT_FIGURE_PREFIXES = (

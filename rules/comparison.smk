@@ -13,6 +13,24 @@ def comparison_inputs(study):
     return inputs
 
 
+def comparison_mechanism_outputs(study, settings):
+    """The by-arm chains' and cross-lagged models' tables (and the chains' figures), declared
+    only when comparison.mediation / comparison.crosslag select any."""
+    outputs = {}
+    if settings.chains:
+        outputs["mediation"] = out(study, "tables/comparison_mediation.csv")
+        outputs["mediation_test"] = out(study, "tables/comparison_mediation_test.csv")
+        outputs["indirect_figures"] = expand(
+            out(study, "figures/comparison_indirect_{chain}.{ext}"),
+            chain=[c.name for c in settings.chains],
+            ext=["png", "svg"],
+        )
+    if settings.panels:
+        outputs["crosslag"] = out(study, "tables/comparison_crosslag.csv")
+        outputs["crosslag_test"] = out(study, "tables/comparison_crosslag_test.csv")
+    return outputs
+
+
 for S in studies_running("comparison"):
     _comparison = comparison_settings(S.cfg)
 
@@ -22,9 +40,11 @@ for S in studies_running("comparison"):
         input:
             **comparison_inputs(S),
         output:
+            **comparison_mechanism_outputs(S, _comparison),
             flow=out(S, "tables/comparison_flow.csv"),
             flow_public=out(S, "tables/comparison_flow_public.csv"),
             balance=out(S, "tables/comparison_balance.csv"),
+            balance_public=out(S, "tables/comparison_balance_public.csv"),
             change=out(S, "tables/comparison_change.csv"),
             means=out(S, "tables/comparison_means.csv"),
             sentences=out(S, "tables/comparison_sentences.csv"),

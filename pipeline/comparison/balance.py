@@ -19,6 +19,13 @@ variable, and after weighting, over the weighted sample with the weighted means 
 (unweighted) denominator, so before and after are on one scale (cobalt's convention). |SMD| <
 0.1 is the usual mark of balance. The effective sample size of each arm after weighting is
 Kish's ``(sum w)^2 / sum w^2``. R: ``cobalt::bal.tab(..., s.d.denom = "pooled")``.
+
+The public copy (``comparison_balance_public.csv``, :func:`public_balance`) adds each level's
+count per arm and hides counts below ``min_cell`` through :func:`pipeline.disclosure.
+suppress_counts` (primary, and secondary within a covariate: its levels add up to the arm's
+number with the covariate), with the shares, weighted shares and SMDs of a hidden count (a
+level's SMD and the other arm's share give its share back); the other SMDs and the effective
+sample sizes are shown.
 """
 
 from __future__ import annotations
@@ -28,17 +35,21 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from pipeline.disclosure import suppress_counts
 from pipeline.stats.ipw import kish_ess
 from pipeline.stats.logistic import fit_logistic
 from pipeline.status import Status
 
-__all__ = ["BALANCE_COLUMNS", "WEIGHT", "propensity_weights", "balance_table"]
+__all__ = ["BALANCE_COLUMNS", "PUBLIC_BALANCE_COLUMNS", "WEIGHT", "propensity_weights",
+           "balance_table", "public_balance"]
 
 WEIGHT = "ps_weight"
 BALANCE_COLUMNS = ["variable", "level", "kind", "mean_programme", "mean_reference",
                    "smd_before", "mean_programme_weighted", "mean_reference_weighted",
                    "smd_after", "n_programme", "n_reference", "ess_programme", "ess_reference",
                    "weighting", "status", "message"]
+PUBLIC_BALANCE_COLUMNS = [*BALANCE_COLUMNS[:9], "count_programme", "count_reference",
+                          *BALANCE_COLUMNS[9:]]
 
 
 def propensity_weights(frame: pd.DataFrame, arm: str, predictors: Sequence[str], scheme: str
@@ -112,3 +123,37 @@ def balance_table(frame: pd.DataFrame, raw: pd.DataFrame, arm: str,
     t["ess_reference"] = kish_ess(w0.to_numpy()) if len(w0) else np.nan
     t["weighting"], t["status"], t["message"] = scheme, status, message
     return t
+
+
+def public_balance(balance: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """The balance table safe to publish (:data:`PUBLIC_BALANCE_COLUMNS`; see the module
+    notes): a level's count per arm (``count_*``), counts below ``min_cell`` hidden with the
+    shares they give away; a covariate's number of people per arm on its first level only."""
+    t = balance.reset_index(drop=True).copy()
+    share = t["kind"] == "share"
+    lines = []
+    for arm in ("programme", "reference"):
+        n = pd.to_numeric(t[f"n_{arm}"], errors="coerce")
+        t[f"count_{arm}"] = np.where(share, np.round(t[f"mean_{arm}"].astype(float) * n), np.nan)
+        for _, idx in t[share].groupby("variable", sort=False).groups.items():
+            idx = list(idx)
+            t.loc[idx[1:], f"n_{arm}"] = np.nan
+            lines.append([(i, f"count_{arm}") for i in idx] + [(idx[0], f"n_{arm}")])
+    pct = {f"{m}_{arm}{w}": f"count_{arm}" for arm in ("programme", "reference")
+           for m in ("mean",) for w in ("", "_weighted")}
+    out = suppress_counts(t, ["n_programme", "n_reference", "count_programme",
+                              "count_reference"], min_cell, additive="none", lines=lines,
+                          pct_columns=pct)
+    hid = pd.Series(False, index=out.index)
+    for c in ("count_programme", "count_reference"):
+        hid |= out[c].map(lambda v: isinstance(v, str))
+    for c in ("smd_before", "smd_after"):  # the SMD of a share gives the hidden share back
+        out[c] = out[c].astype(object)
+        out.loc[hid & share, c] = "[c]"
+    for arm in ("programme", "reference"):  # a mean over fewer than min_cell people
+        few = pd.to_numeric(t[f"n_{arm}"], errors="coerce") < min_cell
+        hidden = ~share & few & t[f"n_{arm}"].notna()
+        for c in (f"mean_{arm}", f"mean_{arm}_weighted"):
+            out[c] = out[c].astype(object)
+            out.loc[hidden, c] = out.loc[hidden, f"n_{arm}"]
+    return out.reindex(columns=PUBLIC_BALANCE_COLUMNS)

@@ -1,4 +1,6 @@
-"""One figure per outcome: each arm's mean at each wave with its CI (the primary method).
+"""One figure per outcome: each arm's mean at each wave with its CI (the primary method); one
+forest figure per chain fitted by arm: each indirect effect in each arm with its Monte Carlo
+interval (:func:`plot_indirect`).
 
 The n under each point is the number in that arm with a score at that wave, printed by
 :func:`pipeline.disclosure.published_counts` beside the per-arm flow counts (entered,
@@ -18,7 +20,7 @@ import pandas as pd
 from pipeline.disclosure import published_counts, small_mark
 from pipeline.plotting import PALETTE, apply_style, save_figure
 
-__all__ = ["arm_counts", "plot_arms"]
+__all__ = ["arm_counts", "plot_arms", "plot_indirect"]
 
 
 def arm_counts(means: pd.DataFrame, flow: pd.DataFrame, min_cell: int) -> dict:
@@ -65,4 +67,36 @@ def plot_arms(means: pd.DataFrame, flow: pd.DataFrame, path: str | Path, *, labe
     ax.set_ylabel(units)
     ax.set_title(f"{label}: mean by group at each wave")
     ax.legend(loc="best", fontsize=8, title=method_label, title_fontsize=7)
+    return save_figure(fig, path)
+
+
+def plot_indirect(med: pd.DataFrame, path: str | Path, *, title: str) -> list[Path]:
+    """Forest figure of one chain by arm (rows of ``comparison_mediation.csv`` of the free
+    model, one analysis): every indirect effect, the total indirect and the total effect, one
+    point per arm with its interval; PNG + SVG twins at ``path``."""
+    apply_style()
+    d = med[(med["model"] == "free") & med["label"].astype(str).str.match(r"ind_|total")]
+    effects = list(dict.fromkeys(d["label"]))
+    fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.42 * len(effects)))
+    y = {e: len(effects) - 1 - i for i, e in enumerate(effects)}
+    for j, (role, arm) in enumerate(d[["role_arm", "arm"]].drop_duplicates()
+                                    .sort_values("role_arm").itertuples(index=False)):
+        a = d[d["arm"] == arm]
+        ys = np.array([y[e] for e in a["label"]], float) + (0.12 if role == "programme"
+                                                           else -0.12)
+        ax.errorbar(a["est"], ys, xerr=[a["est"] - a["ci_lower"], a["ci_upper"] - a["est"]],
+                    fmt="o" if role == "programme" else "s", capsize=3,
+                    color=PALETTE[0] if role == "programme" else PALETTE[1],
+                    label=f"{arm} ({role})")
+    if not effects:  # the chain could not be fitted by arm: say so on the figure
+        ax.text(0.5, 0.5, "Not estimable by group (see comparison_mediation_test.csv)",
+                ha="center", va="center", transform=ax.transAxes)
+    else:
+        ax.legend(loc="best", fontsize=8)
+    ax.axvline(0, color="0.5", lw=0.8)
+    names = {"ind_total": "total indirect", "total": "total effect"}
+    ax.set_yticks([y[e] for e in effects],
+                  [names.get(e, "via " + "-".join(e[4:])) for e in effects])
+    ax.set_xlabel("effect (95% Monte Carlo interval)")
+    ax.set_title(title)
     return save_figure(fig, path)

@@ -1,9 +1,10 @@
 """Every table of the comparison stage from the clean wide table and the settings.
 
 Order: the design frame (:mod:`pipeline.comparison.frame`), the flow per arm, the propensity
-weights and the balance table (:mod:`pipeline.comparison.balance`), the estimates of every
-method (:mod:`pipeline.comparison.analysis`) and the sentences. The stage only reads and
-writes.
+weights and the balance table (:mod:`pipeline.comparison.balance`, + its public copy), the
+estimates of every method (:mod:`pipeline.comparison.analysis`), the chains and cross-lagged
+models by arm (:mod:`pipeline.comparison.mechanisms`, when configured) and the sentences. The
+stage only reads and writes.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.comparison.analysis import comparison_estimates
-from pipeline.comparison.balance import WEIGHT, balance_table, propensity_weights
+from pipeline.comparison.balance import (
+    WEIGHT,
+    balance_table,
+    propensity_weights,
+    public_balance,
+)
 from pipeline.comparison.flow import arm_flow, public_flow
 from pipeline.comparison.frame import ARM, Design, build_design
+from pipeline.comparison.mechanisms import Mechanisms, mechanisms
 from pipeline.comparison.sentences import sentences_table
 from pipeline.comparison.settings import ComparisonSettings
 from pipeline.config import Config
@@ -34,6 +41,8 @@ class ComparisonTables:
     means: pd.DataFrame
     sentences: pd.DataFrame
     design: Design
+    balance_public: pd.DataFrame | None = None
+    mechanisms: Mechanisms | None = None
 
 
 def outcome_units(cfg: Config, outcomes: Sequence[str]) -> dict[str, tuple[str, float, float]]:
@@ -108,5 +117,11 @@ def comparison_tables(cfg: Config, s: ComparisonSettings, wide: pd.DataFrame,
         change, balance, randomised=s.randomised, programme=design.programme,
         reference=design.reference, adjust_for=s.adjusted_for, labels=labels,
         wave_labels={w.id: w.label for w in cfg.waves}, first_wave=cfg.wave_ids[0])
+    mech = None
+    if s.chains or s.panels:
+        entered = dict(zip(flow["arm"], flow["entered"]))
+        mech = mechanisms(wide, s, design.programme, design.reference, cfg.seed, labels,
+                          entered)
+        sentences = pd.concat([sentences, mech.sentences], ignore_index=True)
     return ComparisonTables(flow, public_flow(flow, cfg.min_cell), balance, change, means,
-                            sentences, design)
+                            sentences, design, public_balance(balance, cfg.min_cell), mech)

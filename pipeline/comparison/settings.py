@@ -6,7 +6,10 @@ covariates (the group a categorical one with two levels), ``reference`` is one o
 levels, ``outcomes`` are scales. The primary missing-data method is read from
 ``missing_data.primary`` and the FIML auxiliaries, their standard errors and the confidence
 level from the change wing's settings (the one allowed cross-wing import), so that the
-comparison and the one-group change rest on the same missing-data model.
+comparison and the one-group change rest on the same missing-data model. The chains and
+cross-lagged analyses fitted by arm (``comparison.mediation`` / ``comparison.crosslag``) are
+resolved through the mediation and crosslag wings' settings: the same specs, waves and models
+as the single-group analyses.
 """
 
 from __future__ import annotations
@@ -16,21 +19,37 @@ from dataclasses import dataclass, field
 
 from pipeline.change.settings import from_config as change_settings
 from pipeline.config import Config
+from pipeline.crosslag.settings import from_config as crosslag_settings
+from pipeline.crosslag.settings import inactive as crosslag_inactive
 from pipeline.errors import ConfigError, closest_names
+from pipeline.mediation.settings import from_config as mediation_settings
+from pipeline.mediation.settings import inactive as mediation_inactive
 from pipeline.missing_data.settings import from_config as missing_data_settings
 from pipeline.missing_data.settings import inactive as missing_data_inactive
 from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
 from pipeline.status import Status
 
-__all__ = ["SECTION", "CORE_KEYS", "NO_COMPARISON", "ComparisonSettings", "from_config",
-           "inactive"]
+__all__ = ["SECTION", "CORE_KEYS", "NO_COMPARISON", "ArmPanel", "ComparisonSettings",
+           "from_config", "inactive"]
 
 SECTION = "comparison"
 CORE_KEYS = ("seed", "waves", "scales", "covariates", "disclosure")
 #: the plain reason when a study has no comparison group (findings: "single group, no comparison")
 NO_COMPARISON = ("single group, no comparison: the study follows one group over time "
                  "(no comparison.group configured)")
+
+
+@dataclass(frozen=True)
+class ArmPanel:
+    """One cross-lagged analysis fitted by arm: its constructs, waves, fitted models (clpm,
+    riclpm) and time-invariant covariates (RI-CLPM only), as the crosslag wing fits it."""
+
+    name: str
+    constructs: tuple[str, ...]
+    waves: tuple[str, ...]
+    models: tuple[str, ...]
+    covariates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,11 @@ class ComparisonSettings:
     # what the MI rows' imputations depend on: the rule reads them with ancient() and reruns
     # when these change (as the change wing)
     imputation_model: dict = field(default_factory=dict)
+    # the mediation chains (MediationSpec, from the mediation wing's settings) and the
+    # cross-lagged analyses fitted by arm; the chains' Monte Carlo draws (mediation.fiml)
+    chains: tuple = ()
+    panels: tuple[ArmPanel, ...] = ()
+    mc_draws: int = 20000
 
     @property
     def adjusted_for(self) -> tuple[str, ...]:
@@ -143,6 +167,40 @@ def _primary(cfg: Config, mi_available: bool) -> tuple[str, str]:
     return primary, ""
 
 
+def _selected(given: list[str] | None, available: list[str], runs: bool, key: str,
+              what: str) -> list[str]:
+    """The names of ``comparison.<key>``: null = every available one when the wing runs."""
+    if given is None:
+        return list(available) if runs else []
+    bad = [g for g in given if g not in available]
+    if bad:
+        raise ConfigError(f"config key {SECTION}.{key}: {bad} are not configured {what} "
+                          f"({', '.join(available) or 'none'}); name them from there or use "
+                          "null (all) / [] (none).")
+    return list(given)
+
+
+def _chains(cfg: Config, given: list[str] | None) -> tuple[tuple, int]:
+    """(the chains' specs, the mediation wing's Monte Carlo draws)."""
+    runs = mediation_inactive(cfg) is None
+    if given == [] or (given is None and not runs):
+        return (), 20000
+    ms = mediation_settings(cfg)
+    names = _selected(given, list(ms.names), runs, "mediation", "mediation.analyses")
+    return tuple(a for a in ms.analyses if a.name in names), ms.mc_draws
+
+
+def _panels(cfg: Config, given: list[str] | None) -> tuple[ArmPanel, ...]:
+    runs = crosslag_inactive(cfg) is None
+    if given == [] or (given is None and not runs):
+        return ()
+    cs = crosslag_settings(cfg)
+    names = _selected(given, list(cs.analyses), runs, "crosslag", "crosslag.analyses")
+    return tuple(ArmPanel(n, cs.analyses[n].constructs, cs.waves, cs.fitted_models(n),
+                          cs.analyses[n].covariates)
+                 for n in names if cs.fitted_models(n))
+
+
 def from_config(cfg: Config) -> ComparisonSettings:
     """The comparison settings of ``cfg``; raises ConfigError naming the key and the fix.
     Only called when the wing runs (:func:`inactive` is None): ``group`` is set."""
@@ -159,10 +217,12 @@ def from_config(cfg: Config) -> ComparisonSettings:
     imputation_model = ({"columns": md.columns, "mice": dataclasses.asdict(md.mice)}
                         if mi_available else {})
     reference, programme = _arms(cfg, sec["group"], sec["reference"])
+    chains, mc_draws = _chains(cfg, sec["mediation"])
     return ComparisonSettings(
         group=sec["group"], reference=reference, programme=programme,
         randomised=bool(sec["randomised"]), adjust_for=tuple(sec["adjust_for"]),
         weighting=sec["weighting"], outcomes=tuple(sec["outcomes"] or cfg.scales),
         primary=primary, primary_note=note, mi_available=mi_available,
         auxiliary=ch.auxiliary, fiml_se=ch.fiml_se, conf_level=ch.conf_level,
-        imputation_model=imputation_model)
+        imputation_model=imputation_model, chains=chains,
+        panels=_panels(cfg, sec["crosslag"]), mc_draws=mc_draws)

@@ -1,15 +1,17 @@
 """Comparison designs: change in a programme arm against a reference arm (arm x time).
 
 Reads the clean wide table (and the imputations when the impute rule runs) and writes exactly
-the rule's outputs: the flow per arm (+ public copy), baseline balance, the difference in
-change under every method, each arm's wave means, the sentences and one figure per outcome.
+the rule's outputs: the flow per arm (+ public copy), baseline balance (+ public copy), the
+difference in change under every method, each arm's wave means, the sentences and one figure
+per outcome; when configured, the chains and cross-lagged models by arm with their tests
+(declared only then) and the figure of the chains' indirect effects by arm.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.comparison.figures import plot_arms
+from pipeline.comparison.figures import plot_arms, plot_indirect
 from pipeline.comparison.outputs import comparison_tables
 from pipeline.comparison.settings import from_config
 from pipeline.config import Config
@@ -29,6 +31,16 @@ def run(cfg: Config, io: StageIO) -> None:
     write_table(t.flow, io.output("flow"))
     write_table(t.flow_public, io.output("flow_public"))
     write_table(t.balance, io.output("balance"))
+    write_table(t.balance_public, io.output("balance_public"))
+    if t.mechanisms is not None:
+        for name in ("mediation", "mediation_test", "crosslag", "crosslag_test"):
+            if io.has_output(name):
+                write_table(getattr(t.mechanisms, name), io.output(name))
+        med = t.mechanisms.mediation
+        for spec in settings.chains if io.has_output("indirect_figures") else ():
+            plot_indirect(med[(med["analysis"] == spec.name) & (med["status"] == "ok")],
+                          io.member("indirect_figures", f"comparison_indirect_{spec.name}.png"),
+                          title=f"{spec.label or spec.name}: indirect effects by group")
     write_table(t.change, io.output("change"))
     write_table(t.means, io.output("means"))
     write_table(t.sentences, io.output("sentences"))

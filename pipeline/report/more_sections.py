@@ -25,7 +25,7 @@ from pipeline.report.blocks import (
 )
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Block, Bullets, Paragraph, Section, Table
-from pipeline.report.numfmt import is_missing
+from pipeline.report.numfmt import fmt_count, fmt_num, fmt_p, fmt_pct, is_missing
 
 __all__ = ["MoreSpec", "MORE_SPECS", "more_section", "more_sections"]
 
@@ -70,6 +70,89 @@ def _problems(f: pd.DataFrame, title: str) -> list[Block]:
             for r in prim.itertuples() if r.status not in ("waits_for_data", "not_run")]
 
 
+def _flow_table(inp: ReportInputs) -> Table | None:
+    t = inp.table("comparison_flow_public")
+    if t is None:
+        return None
+    rows = tuple((str(r.arm), inp.wave_label(str(r.wave)), fmt_count(r.entered, inp.min_cell),
+                  fmt_count(r.answered, inp.min_cell), fmt_count(r.not_answered, inp.min_cell),
+                  fmt_pct(r.pct_answered)) for r in t.itertuples())
+    return Table(caption="People in each group and who answered at each wave",
+                 header=("Group", "Wave", "Entered", "Answered", "Did not answer",
+                         "% answered"), rows=rows, key="comparison_flow",
+                 widths=(3, 3, 1.4, 1.4, 1.6, 1.4), counts=(2, 3, 4),
+                 note=f"Counts below {inp.min_cell} are shown as <{inp.min_cell}.")
+
+
+def _share_or_mean(x: object, kind: str) -> str:
+    if isinstance(x, str):
+        try:
+            x = float(x)
+        except ValueError:
+            return x  # a suppression mark
+    if is_missing(x):
+        return "NA"
+    return fmt_pct(100 * float(x)) if kind == "share" else fmt_num(x, 1)
+
+
+def _smd(x: object) -> str:
+    """An SMD to 2 decimals (a weighted SMD of 1e-16 is 0.00); a suppression mark is kept."""
+    if isinstance(x, str):
+        try:
+            x = float(x)
+        except ValueError:
+            return x
+    return "NA" if is_missing(x) else fmt_num(round(float(x), 2) + 0.0, 2)
+
+
+def _balance_table(inp: ReportInputs) -> Table | None:
+    t = inp.table("comparison_balance_public")
+    if t is None:
+        return None
+    rows = []
+    for r in t.itertuples():
+        var = str(r.variable)
+        key, _, wave = var.rpartition("_")
+        name = (inp.scale_label(var) if var in inp.scales else
+                f"{inp.scale_label(key)} at {inp.wave_label(wave).lower()}"
+                if key in inp.scales else var)
+        level = "" if is_missing(r.level) else f" ({r.level})"
+        rows.append((name + level, _share_or_mean(r.mean_programme, r.kind),
+                     _share_or_mean(r.mean_reference, r.kind), _smd(r.smd_before),
+                     _smd(r.smd_after)))
+    return Table(caption="How the groups compared at entry (baseline balance)",
+                 header=("Characteristic", "Programme", "Comparison", "Std. difference",
+                         f"After {t['weighting'].iloc[0]} weighting"), rows=tuple(rows),
+                 key="comparison_balance", widths=(4, 1.6, 1.6, 1.6, 1.8),
+                 note="Means (shares as %) in each group; a standardised difference below 0.1 "
+                      "is usually read as balanced. Shares resting on fewer than "
+                      f"{inp.min_cell} people are hidden.")
+
+
+def _mechanism_blocks(inp: ReportInputs, said: list[str]) -> list[Block]:
+    sent = inp.table("comparison_sentences")
+    mech = [] if sent is None else [str(x) for x in sent.loc[sent["kind"] == "mechanism",
+                                                            "sentence"] if str(x) not in said]
+    blocks: list[Block] = [Bullets(tuple(mech))] if mech else []
+    rows = []
+    for name in ("comparison_mediation_test", "comparison_crosslag_test"):
+        t = inp.table(name)
+        for r in () if t is None else t[t["headline"].astype(bool)].itertuples():
+            ok = r.status == "ok"
+            rows.append((str(r.analysis).replace("_", " "), str(r.model), str(r.test),
+                         fmt_num(r.chisq, 2) if ok else "NA",
+                         f"{int(r.df)}" if ok else "NA", fmt_p(r.pvalue) if ok else str(
+                             r.status).replace("_", " ")))
+    if rows:
+        blocks.append(Table(caption="Do the mechanism's paths differ between the groups?",
+                            header=("Analysis", "Model", "Test", "Chi-square", "df", "p"),
+                            rows=tuple(rows), key="comparison_mechanism_tests",
+                            widths=(2.4, 1.8, 3.6, 1.3, 0.8, 1.2),
+                            note="One model with the group as lavaan's group: paths free in "
+                                 "each group against paths equal across groups (FIML)."))
+    return blocks
+
+
 def more_section(inp: ReportInputs, spec: MoreSpec) -> Section | None:
     """The section of ``spec.kind``, or None when the findings table has no row of that kind."""
     f = inp.findings_of(spec.kind, role=None)
@@ -80,6 +163,9 @@ def more_section(inp: ReportInputs, spec: MoreSpec) -> Section | None:
     if said:
         blocks.append(Bullets(tuple(said)))
     blocks += _problems(f, spec.title)
+    comparison = spec.key == "comparison"
+    if comparison:  # who was in each arm, and how the arms compared at entry
+        blocks += [b for b in (_flow_table(inp), _balance_table(inp)) if b is not None]
     shown = f[f["status"] == "ok"]
     if not shown.empty:
         blocks.append(Table(caption=f"{spec.title}: every estimate (primary first, then the "
@@ -87,6 +173,8 @@ def more_section(inp: ReportInputs, spec: MoreSpec) -> Section | None:
                             header=FINDINGS_HEADER, rows=findings_rows(shown, inp.min_cell),
                             note=findings_note(shown), key=f"{spec.key}_findings",
                             widths=FINDINGS_WIDTHS, counts=(5, 6)))
+    if comparison:  # does the mechanism differ between the arms?
+        blocks += _mechanism_blocks(inp, said)
     for stem in sorted(k for k in inp.figures if k.startswith(spec.figure_prefix)):
         caption = stem[len(spec.figure_prefix):].replace("_", " ").strip()
         blocks.append(figure(stem, inp.figure(stem), f"{spec.title}: {caption}",

@@ -57,3 +57,56 @@ def test_no_weighting_and_unestimable_model_say_why():
     f.loc[:3, "P"] = 1.0  # 4 in the programme arm: too few events
     w, status, msg = propensity_weights(f, "P", ["x"], "overlap")
     assert status == "not_estimable" and w.isna().all() and "too few events" in msg
+
+
+def _with_rare_level():
+    f = _frame(300, 7)
+    rng = np.random.default_rng(3)
+    level = np.where(f["z"] == 1, "Man", "Woman").astype(object)
+    prog = np.flatnonzero(f["P"].to_numpy() == 1)
+    level[prog[:4]] = "Non-binary / other"  # 4 people in the programme arm: < min_cell
+    raw = pd.DataFrame({"x": f["x"], "gender": level})
+    w, status, _ = propensity_weights(f, "P", ["x", "z"], "overlap")
+    t = balance_table(f, raw, "P", {"x": "numeric", "gender": "categorical"}, ["y0"], w,
+                      "overlap", status, "")
+    return t, rng
+
+
+def test_public_balance_hides_small_counts_and_the_shares_that_give_them_away():
+    from pipeline.comparison.balance import PUBLIC_BALANCE_COLUMNS, public_balance
+
+    t, _ = _with_rare_level()
+    pub = public_balance(t, 10)
+    assert list(pub.columns) == PUBLIC_BALANCE_COLUMNS
+    g = pub[pub["variable"] == "gender"].set_index("level")
+    rare = g.loc["Non-binary / other"]
+    assert rare["count_programme"] == "<10"
+    assert isinstance(rare["mean_programme"], str) and isinstance(
+        rare["mean_programme_weighted"], str)  # the share of 4 people is hidden
+    # secondary: the arm's levels add up to its number with gender, so one more is hidden
+    hidden = [v for v in g["count_programme"] if isinstance(v, str)] + [
+        v for v in g["n_programme"].dropna() if isinstance(v, str)]
+    assert len(hidden) >= 2
+    # the SMD of a hidden share would give it back (with the other arm's share): hidden too
+    assert rare["smd_before"] == "[c]" and rare["smd_after"] == "[c]"
+    shown = g[~g["count_programme"].map(lambda v: isinstance(v, str))
+              & ~g["count_reference"].map(lambda v: isinstance(v, str))]
+    assert np.isfinite(pd.to_numeric(shown["smd_before"])).all()
+    assert g["n_programme"].notna().sum() == 1  # the arm's number once per covariate
+    x = pub[pub["variable"] == "x"].iloc[0]
+    assert x["n_programme"] == int(t.loc[t["variable"] == "x", "n_programme"].iloc[0])
+
+
+def test_public_balance_of_a_table_without_small_counts_shows_everything():
+    from pipeline.comparison.balance import public_balance
+
+    f = _frame(300, 4)
+    raw = pd.DataFrame({"x": f["x"], "sex": np.where(f["z"] == 1, "Man", "Woman")})
+    w, status, _ = propensity_weights(f, "P", ["x", "z"], "overlap")
+    t = balance_table(f, raw, "P", {"x": "numeric", "sex": "categorical"}, [], w, "overlap",
+                      status, "")
+    pub = public_balance(t, 10)
+    assert pd.to_numeric(pub["count_programme"].dropna()).gt(10).all()
+    sex = pub[pub["variable"] == "sex"]
+    assert (pd.to_numeric(sex["count_programme"]) + pd.to_numeric(sex["count_reference"])
+            ).sum() == 300

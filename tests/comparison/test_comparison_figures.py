@@ -40,3 +40,19 @@ def test_figure_is_written_as_png_and_svg(tmp_path):
     assert sorted(p.suffix for p in paths) == [".png", ".svg"]
     svg = (tmp_path / "comparison_lon.svg").read_text()
     assert "n = 71-79" in svg and "n &lt; 10" in svg and "n = 77" not in svg
+
+
+def test_indirect_forest_has_one_point_per_arm_and_effect_and_survives_no_rows(tmp_path):
+    from test_comparison_armfits import ARMS, SPEC, chain_wide
+
+    from pipeline.comparison.chains import chain_by_arm, mediation_tables
+    from pipeline.comparison.figures import plot_indirect
+
+    fits, _ = chain_by_arm(chain_wide(), SPEC, "arm", ARMS, robust=True)
+    med, _ = mediation_tables([(SPEC, fits, [])], 0.95, 200, 1)
+    paths = plot_indirect(med, tmp_path / "comparison_indirect_chain.png", title="t")
+    assert sorted(p.suffix for p in paths) == [".png", ".svg"]
+    svg = (tmp_path / "comparison_indirect_chain.svg").read_text()
+    assert "total indirect" in svg and "via 1-2" in svg
+    empty = plot_indirect(med.iloc[0:0], tmp_path / "comparison_indirect_none.png", title="t")
+    assert all(p.exists() for p in empty)

@@ -103,3 +103,34 @@ def test_primary_method_follows_missing_data_with_a_stand_in_for_ipw(raw):
     s = from_config(_cfg(raw, {"group": "arm"},
                          missing_data={**md, "primary": "fiml", "enabled": False}))
     assert "mi" not in s.methods
+
+
+def test_by_arm_chains_and_crosslags_default_to_every_configured_analysis(raw):
+    s = from_config(_cfg(raw, {"group": "arm"}))
+    assert [c.name for c in s.chains] == [a for a in raw["mediation"]["analyses"]]
+    assert s.chains[0].x.column  # the mediation wing's spec, not a copy of the config
+    assert [p.name for p in s.panels] == list(raw["crosslag"]["analyses"] or
+                                              ["all_constructs"])
+    p = s.panels[0]
+    assert p.waves == tuple(w["id"] for w in raw["waves"]) and "clpm" in p.models
+    assert s.mc_draws == raw["mediation"]["fiml"]["mc_draws"]
+
+
+def test_by_arm_selection_none_and_unknown_names(raw):
+    s = from_config(_cfg(raw, {"group": "arm", "mediation": [], "crosslag": []}))
+    assert s.chains == () and s.panels == ()
+    with pytest.raises(ConfigError, match=r"comparison.mediation: \['nope'\] are not "
+                                          r"configured mediation.analyses"):
+        from_config(_cfg(raw, {"group": "arm", "mediation": ["nope"]}))
+    with pytest.raises(ConfigError, match="comparison.crosslag"):
+        from_config(_cfg(raw, {"group": "arm", "crosslag": ["nope"]}))
+    off = _cfg(raw, {"group": "arm"}, crosslag={"enabled": False},
+               mediation={"analyses": {}})
+    s = from_config(off)  # the wings do not run: nothing by arm unless named
+    assert s.chains == () and s.panels == ()
+
+
+def test_by_arm_settings_are_in_the_rule_params(raw):
+    a = stage_settings_json(_cfg(raw, {"group": "arm"}), "comparison")
+    b = stage_settings_json(_cfg(raw, {"group": "arm", "crosslag": []}), "comparison")
+    assert a != b and '"panels"' in a

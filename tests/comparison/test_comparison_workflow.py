@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ["comparison_flow", "comparison_flow_public", "comparison_balance",
-          "comparison_change", "comparison_means", "comparison_sentences"]
+          "comparison_balance_public", "comparison_change", "comparison_means",
+          "comparison_sentences"]
 
 
 def _snakemake(work: Path, config: Path, *extra: str):

@@ -63,3 +63,50 @@ def test_sections_follow_the_spec_order():
 def test_findings_frame_is_what_the_report_reads():
     inp = _inputs([_row("comparison", "comparison.x")])
     assert isinstance(inp.findings, pd.DataFrame) and len(inp.findings_of("comparison")) == 1
+
+
+def _comparison_tables() -> dict[str, pd.DataFrame]:
+    flow = pd.DataFrame({"arm": ["SP", "SP", "UC", "UC"], "role": ["programme"] * 2 + [
+        "reference"] * 2, "wave": ["T0", "T1"] * 2, "entered": [500, 500, 250, 250],
+        "answered": [500, 400, 250, "<10"], "not_answered": [0, 100, 0, "[c]"],
+        "pct_answered": [100, 80, 100, "[c]"]})
+    balance = pd.DataFrame({
+        "variable": ["age", "gender", "gender", "loneliness_T0"], "level": ["", "Man", "Other",
+                                                                            ""],
+        "kind": ["mean", "share", "share", "mean"], "mean_programme": [52.1, 0.4, "[c]", 6.1],
+        "mean_reference": [49.0, 0.45, 0.02, 5.5], "smd_before": [0.25, -0.1, 0.05, 0.4],
+        "smd_after": [4e-16, -1.2e-16, "[c]", 0.0], "weighting": ["overlap"] * 4})
+    sent = pd.DataFrame({"kind": ["design", "mechanism"], "sentence": [
+        "Design words.", "Whether the chain differs between the arms: no evidence ..."]})
+    test = pd.DataFrame({"analysis": ["social_cure_chain"] * 2, "model": ["serial mediation"] * 2,
+                         "test": ["likelihood ratio", "robust Wald"], "chisq": [6.64, 6.69],
+                         "df": [10, 10], "pvalue": [0.76, 0.75], "headline": [False, True],
+                         "status": ["ok", "ok"]})
+    cl = pd.DataFrame({"analysis": ["pair"], "model": ["RI-CLPM"], "test": ["likelihood ratio"],
+                       "chisq": [float("nan")], "df": [float("nan")], "pvalue": [float("nan")],
+                       "headline": [True], "status": ["improper_solution"]})
+    return {"comparison_flow_public": flow, "comparison_balance_public": balance,
+            "comparison_sentences": sent, "comparison_mediation_test": test,
+            "comparison_crosslag_test": cl}
+
+
+def test_comparison_section_shows_flow_balance_and_the_by_arm_mechanism_tests():
+    inp = _inputs([_row("comparison", "comparison.loneliness.T1")])
+    inp.tables.update(_comparison_tables())
+    inp.scales["loneliness"] = type("S", (), {"label": "Loneliness"})()
+    sec = more_section(inp, MORE_SPECS[0])
+    tables = {b.key: b for b in sec.blocks if isinstance(b, Table)}
+    assert list(tables) == ["comparison_flow", "comparison_balance", "comparison_findings",
+                            "comparison_mechanism_tests"]
+    flow = tables["comparison_flow"]
+    assert flow.rows[3][3] == "<10" and flow.rows[3][4] == "[c]" and flow.counts == (2, 3, 4)
+    bal = tables["comparison_balance"].rows
+    assert bal[1][0] == "gender (Man)" and bal[1][1] == "40%" and bal[2][1] == "[c]"
+    assert bal[3][0] == "Loneliness at entry"
+    assert [r[4] for r in bal] == ["0.00", "0.00", "[c]", "0.00"]  # no 1e-16 digits
+    mech = tables["comparison_mechanism_tests"].rows
+    assert mech[0] == ("social cure chain", "serial mediation", "robust Wald", "6.69", "10",
+                       "0.75")
+    assert mech[1][-1] == "improper solution" and mech[1][3] == "NA"
+    bullets = [b.items for b in sec.blocks if isinstance(b, Bullets)]
+    assert ("Whether the chain differs between the arms: no evidence ...",) in bullets

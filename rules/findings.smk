@@ -19,6 +19,8 @@ FINDINGS_SOURCES = {
     "healthcare_sentences": ("healthcare", "healthcare_sentences.csv"),
     "comparison": ("comparison", "comparison_change.csv"),
     "comparison_sentences": ("comparison", "comparison_sentences.csv"),
+    "comparison_mediation_test": ("comparison", "comparison_mediation_test.csv"),
+    "comparison_crosslag_test": ("comparison", "comparison_crosslag_test.csv"),
     "moderation": ("moderation", "moderation_estimates.csv"),
     "moderation_slopes": ("moderation", "moderation_simple_slopes.csv"),
     "moderation_jn": ("moderation", "moderation_jn.csv"),

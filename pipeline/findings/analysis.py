@@ -19,6 +19,7 @@ import pandas as pd
 from pipeline.findings.agreement import apply_agreement, claim_id
 from pipeline.findings.change import change_findings, not_available_rows, topup_from_missing_data
 from pipeline.findings.comparison import comparison_findings
+from pipeline.findings.comparison_mechanisms import mechanism_findings
 from pipeline.findings.crosslag import crosslag_findings
 from pipeline.findings.headlines import headline
 from pipeline.findings.healthcare import healthcare_findings
@@ -93,6 +94,9 @@ def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping |
     own = len(rows)  # the rows below carry their own grade, agreement and words
     rows += healthcare_findings(t("healthcare_change"), t("healthcare_mediation"),
                                 t("healthcare_sentences"), s)
+    if s.runs("comparison"):  # the by-arm mechanism tests: the wing's own words, no estimate
+        rows += mechanism_findings(t("comparison_mediation_test"),
+                                   t("comparison_crosslag_test"), t("comparison_sentences"))
     for r, shown in zip(rows, count_texts(rows, s.min_cell, t("flow_public"))):
         r["_shown_counts"] = shown  # the counts as findings_public.csv prints them
     primaries = {r["finding_id"]: r for r in rows[:own] if r["role"] == "primary"}

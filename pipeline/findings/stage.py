@@ -23,8 +23,11 @@ log = logging.getLogger("pipeline.findings")
 TABLES = ("change", "md_primary", "tipping", "mediation", "mediation_status", "crosslag",
           "crosslag_status", "flow", "flow_public", "baseline", "healthcare_change",
           "healthcare_mediation", "healthcare_sentences", "comparison",
-          "comparison_sentences", "moderation", "moderation_slopes", "moderation_jn",
-          "moderation_status")
+          "comparison_sentences", "comparison_mediation_test", "comparison_crosslag_test",
+          "moderation", "moderation_slopes", "moderation_jn", "moderation_status")
+
+# inputs a running stage declares only when configured (no warning when absent)
+OPTIONAL = frozenset({"comparison_mediation_test", "comparison_crosslag_test"})
 
 
 # the stage whose rule declares each input (an input of a stage that does not run is absent)
@@ -33,14 +36,15 @@ SOURCE = {"change": "change", "baseline": "change", "md_primary": "impute", "tip
           "crosslag_status": "crosslag", "flow": "attrition", "flow_public": "attrition",
           "healthcare_change": "healthcare", "healthcare_mediation": "healthcare",
           "healthcare_sentences": "healthcare", "comparison": "comparison",
-          "comparison_sentences": "comparison", "moderation": "moderation",
+          "comparison_sentences": "comparison", "comparison_mediation_test": "comparison",
+          "comparison_crosslag_test": "comparison", "moderation": "moderation",
           "moderation_slopes": "moderation", "moderation_jn": "moderation",
           "moderation_status": "moderation"}
 
 
 def _read(io: StageIO, name: str, s: FindingsSettings) -> pd.DataFrame | None:
     if name not in io.inputs:
-        if s.runs(SOURCE[name]):
+        if s.runs(SOURCE[name]) and name not in OPTIONAL:
             log.warning("findings: input '%s' is not declared by the rule; its rows are "
                         "not_estimable", name)
         return None

@@ -12,6 +12,12 @@ the critical path. Prints each repeat, then per rule the median and the spread (
 the repeats, the total, the load average before each repeat (``os.getloadavg``: the numbers
 are only comparable on a quiet machine) and the peak resident memory of any one process; the
 last line is one JSON object with the same numbers.
+
+CPU time per rule (user + system seconds of each stage process, summed over a rule's jobs) is
+less noisy than wall time on a shared machine: a ``sitecustomize`` module put on the jobs'
+``PYTHONPATH`` records each ``pipeline.cli`` process's own ``getrusage`` at exit (nothing in
+the pipeline changes); the total CPU of the run (Snakemake included) comes from the children's
+``getrusage``.
 """
 
 from __future__ import annotations
@@ -29,6 +35,24 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: Written beside each run; on the jobs' PYTHONPATH it appends one JSON line per stage process
+#: (stage, log file, CPU seconds) to the file named by SOCIALCURE_BENCH_CPU.
+SITECUSTOMIZE = r"""
+import atexit, json, os, resource, sys
+
+def _socialcure_bench_cpu():
+    out = os.environ.get("SOCIALCURE_BENCH_CPU")
+    if not out or not sys.argv or not sys.argv[0].endswith(os.path.join("pipeline", "cli.py")):
+        return
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    log = sys.argv[sys.argv.index("--log") + 1] if "--log" in sys.argv else ""
+    with open(out, "a") as fh:
+        fh.write(json.dumps({"stage": sys.argv[1] if len(sys.argv) > 1 else "", "log": log,
+                             "cpu": ru.ru_utime + ru.ru_stime}) + "\n")
+
+atexit.register(_socialcure_bench_cpu)
+"""
 
 
 def snakemake_exe() -> str:
@@ -61,15 +85,39 @@ def rule_times(workdir: Path) -> dict[str, dict[str, float]]:
     return dict(sorted(out.items(), key=lambda kv: kv[1]["start"]))
 
 
-def run_once(cores: int, keep: Path | None) -> tuple[float, dict, float]:
-    """One run from an empty results/: (total wall, rule times, load average before)."""
+def rule_cpu(path: Path) -> dict[str, float]:
+    """Rule -> CPU seconds of its jobs, from the lines :data:`SITECUSTOMIZE` wrote (a job's
+    rule is its stage, or ``mediation_mi_block`` for a boot-MI block)."""
+    out: dict[str, float] = {}
+    if not path.exists():
+        return out
+    for line in path.read_text().splitlines():
+        rec = json.loads(line)
+        rule = "mediation_mi_block" if "mi_block" in rec["log"] else rec["stage"]
+        out[rule] = out.get(rule, 0.0) + rec["cpu"]
+    return out
+
+
+def run_once(cores: int, keep: Path | None) -> tuple[float, dict, float, dict, float]:
+    """One run from an empty results/: (total wall, rule times, load average before, CPU per
+    rule, CPU of the whole run)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench_demo_"))
+    hook = Path(tempfile.mkdtemp(prefix="bench_demo_hook_"))
+    (hook / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    env = dict(os.environ, SOCIALCURE_BENCH_CPU=str(hook / "cpu.jsonl"),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(hook),
+                                                        os.environ.get("PYTHONPATH")])))
     load = os.getloadavg()[0]
     cmd = [snakemake_exe(), "-s", str(ROOT / "Snakefile"), "--directory", str(tmp),
            "--cores", str(cores), "--quiet", "all"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, env=env)
     total = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_all = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = rule_cpu(hook / "cpu.jsonl")
+    shutil.rmtree(hook, ignore_errors=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise SystemExit(f"snakemake failed (exit {proc.returncode}); working directory {tmp}")
@@ -78,7 +126,7 @@ def run_once(cores: int, keep: Path | None) -> tuple[float, dict, float]:
         shutil.rmtree(keep, ignore_errors=True)
         shutil.copytree(tmp, keep)
     shutil.rmtree(tmp, ignore_errors=True)
-    return total, rules, load
+    return total, rules, load, cpu, cpu_all
 
 
 def spread(values: list[float]) -> str:
@@ -92,21 +140,26 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None,
                     help="copy the last run's working directory (results, logs) here")
     args = ap.parse_args()
-    totals, loads, per_rule = [], [], {}
+    totals, loads, per_rule, cpus, cpu_alls = [], [], {}, {}, []
     for i in range(args.repeat):
-        total, rules, load = run_once(args.cores, args.keep)
+        total, rules, load, cpu, cpu_all = run_once(args.cores, args.keep)
         totals.append(total)
         loads.append(load)
-        print(f"repeat {i + 1}: total {total:.2f} s (load before {load:.2f})")
+        cpu_alls.append(cpu_all)
+        print(f"repeat {i + 1}: total {total:.2f} s, CPU {cpu_all:.1f} s (load before "
+              f"{load:.2f})")
         for rule, r in rules.items():
             per_rule.setdefault(rule, []).append(r)
-            print(f"  {rule:<12} start {r['start']:6.2f}  wall {r['wall']:6.2f} s"
-                  f"  ({int(r['jobs'])} job{'s' if r['jobs'] > 1 else ''})")
+            c = max((v for k, v in cpu.items() if rule.startswith(k + "_")
+                     and not (k == "mediation" and "mi_block" in rule)), default=float("nan"))
+            cpus.setdefault(rule, []).append(c)
+            print(f"  {rule:<12} start {r['start']:6.2f}  wall {r['wall']:6.2f} s  CPU "
+                  f"{c:6.2f} s  ({int(r['jobs'])} job{'s' if r['jobs'] > 1 else ''})")
     print(f"\nover {args.repeat} repeats, --cores {args.cores}: median (min-max)")
     for rule, rs in per_rule.items():
         print(f"  {rule:<12} start {statistics.median(r['start'] for r in rs):6.2f}  wall "
-              + spread([r["wall"] for r in rs]))
-    print(f"  {'total':<12} {'':12} " + spread(totals))
+              + spread([r["wall"] for r in rs]) + "  CPU " + spread(cpus[rule]))
+    print(f"  {'total':<12} {'':12} " + spread(totals) + "  CPU " + spread(cpu_alls))
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"load average before each repeat: {', '.join(f'{x:.2f}' for x in loads)}; peak RSS "
           f"of one process {peak:.0f} MB")
@@ -118,6 +171,9 @@ def main() -> None:
                          for rule, rs in per_rule.items()},
         "rules_start_s": {rule: statistics.median(r["start"] for r in rs)
                           for rule, rs in per_rule.items()},
+        "rules_cpu_s": {rule: statistics.median(c) for rule, c in cpus.items()},
+        "cpu_s": {"median": statistics.median(cpu_alls), "min": min(cpu_alls),
+                  "max": max(cpu_alls)},
         "load_before": loads, "peak_rss_mb": round(peak, 1)}, sort_keys=True))
 
 

@@ -33,10 +33,12 @@ def apply_style() -> None:
     plt.rcParams.update(RC)
 
 
-def save_figure(fig: plt.Figure, path: str | Path) -> list[Path]:
+def save_figure(fig: plt.Figure, path: str | Path, tight: bool = True) -> list[Path]:
     """Save ``fig`` as PNG and SVG next to each other (deterministic metadata); return the paths.
 
-    ``path`` may end in .png or .svg or have no suffix; both formats are written.
+    ``path`` may end in .png or .svg or have no suffix; both formats are written. ``tight``:
+    crop to the drawn content (``bbox_inches="tight"``, one more layout pass per format); a
+    figure laid out with fixed margins passes False and is saved as it is.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +46,7 @@ def save_figure(fig: plt.Figure, path: str | Path) -> list[Path]:
     out = []
     for ext, meta in ((".png", {"Software": None}), (".svg", {"Date": None, "Creator": None})):
         p = stem.with_suffix(ext)
-        fig.savefig(p, bbox_inches="tight", metadata=meta)
+        fig.savefig(p, bbox_inches="tight" if tight else None, metadata=meta)
         out.append(p)
     plt.close(fig)
     return out

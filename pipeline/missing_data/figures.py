@@ -21,6 +21,13 @@ from pipeline.stats.tipping import tipping_delta
 #: (at the house's 300 dpi it was 8 MB for the demo's 13 variables).
 CHAINS_DPI = 150
 
+#: Margins of the trace figure in inches (left of the panels, right, between the two columns,
+#: below the panels, between rows).
+CHAIN_MARGINS = {"left": 1.0, "right": 0.15, "gap_w": 1.05, "bottom": 0.5, "gap_h": 0.22}
+#: Margins of the observed-vs-imputed figure in inches (room for two-line panel titles and
+#: slanted category labels).
+OVI_MARGINS = {"left": 0.75, "right": 0.15, "gap_w": 0.75, "bottom": 0.6, "gap_h": 1.0}
+
 #: At most this many values per group (observed, imputed) are drawn in a strip of the
 #: observed-vs-imputed figure: a seeded random subsample, stated on the figure; the densities
 #: use every value. Without it the SVG grew with m x missing cells (3.7 GB at 100k x 5 waves).
@@ -97,9 +104,21 @@ def plot_chains(traces: pd.DataFrame, path: str | Path, max_chains: int = 20) ->
     top = _header(fig, "Convergence of the imputation chains",
                   f"{shown} chains, imputed values only; well-mixed chains overlap with no trend",
                   height)
-    fig.tight_layout(rect=(0, 0, 1, top))
+    _margins(fig, len(names), 2, top - 0.1 / height, CHAIN_MARGINS)
     with plt.rc_context({"savefig.dpi": CHAINS_DPI}):
-        return save_figure(fig, path)
+        return save_figure(fig, path, tight=False)
+
+
+def _margins(fig: plt.Figure, rows: int, cols: int, top: float, m: dict[str, float]) -> None:
+    """Fixed margins in inches (``m``: left, right, bottom, gap_w between columns, gap_h between
+    rows; ``top``: the top of the panels as a fraction of the figure): ``tight_layout`` and a
+    tight bounding box measure every text of every panel, most of a figure's cost (issue 14)."""
+    width, height = fig.get_figwidth(), fig.get_figheight()
+    ax_w = (width - m["left"] - m["right"] - (cols - 1) * m["gap_w"]) / cols
+    ax_h = (height * top - m["bottom"] - (rows - 1) * m["gap_h"]) / rows
+    fig.subplots_adjust(left=m["left"] / width, right=1 - m["right"] / width,
+                        bottom=m["bottom"] / height, top=top, wspace=m["gap_w"] / ax_w,
+                        hspace=m["gap_h"] / ax_h)
 
 
 def _kde(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -170,7 +189,9 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path) 
         return _nothing_imputed(path)
     ncol = min(3, len(names))
     nrow = int(np.ceil(len(names) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False)
+    # at least 6.6 in wide: the header line and the legend need it (no tight bounding box)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(max(3.2 * ncol, 6.6), 2.6 * nrow + 0.4),
+                             squeeze=False)
     for ax, name in zip(axes.flat, names, strict=False):
         t = values[name]
         obs = t.loc[~t["imputed"], "value"]
@@ -186,14 +207,13 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path) 
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     handles = [plt.Line2D([], [], color=c, lw=6) for c in PALETTE[:2]]
+    height = fig.get_figheight()
     fig.legend(handles, ["observed", "imputed (all imputations)"], loc="upper right", ncol=2,
-               fontsize=8)
-    fig.suptitle("Observed and imputed values", fontsize=11, x=0.02, ha="left")
-    fig.text(0.02, 0.955 - 0.02 * (nrow < 3), f"Densities from every value; each strip shows at "
-             f"most {STRIP_MAX} values per group (a random subsample)", fontsize=8,
-             color="#444444", ha="left", va="top")
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
-    return save_figure(fig, path)
+               fontsize=8, bbox_to_anchor=(0.99, 1 - 0.04 / height))
+    top = _header(fig, "Observed and imputed values", f"Densities from every value; each strip "
+                  f"shows at most {STRIP_MAX} values per group (a random subsample)", height)
+    _margins(fig, nrow, ncol, top - 0.45 / height, OVI_MARGINS)
+    return save_figure(fig, path, tight=False)
 
 
 _LEVEL_WORDS = FINDING

@@ -177,17 +177,20 @@ def _update(des: _Design, var: Var, g: dict, rngs: list, ridge: float,
     ``mice_chains._update``, with the predictors in the same layout: each chain's columns x
     rows C-ordered, transposed; the design here is held rows x columns, so a chain's observed
     rows are gathered whole)."""
-    ch, cols = g["chains"][:, None], g["cols"]
-    xo = np.take(des.X[ch, g["obs"]], cols, axis=2).transpose(0, 2, 1).copy()
-    xm = np.take(des.X[ch, g["mis"]], cols, axis=2).transpose(0, 2, 1).copy()
-    xo, xm = xo.transpose(0, 2, 1), xm.transpose(0, 2, 1)
+    ch, cols = g["chains"][:, None, None], g["cols"][None, :, None]
+    # one gather each, straight into chains x columns x rows (C order), viewed as x rows x cols
+    xo = des.X[ch, g["obs"][:, None, :], cols].transpose(0, 2, 1)
+    xm = des.X[ch, g["mis"][:, None, :], cols].transpose(0, 2, 1)
     yobs = g["yobs"]
     if var.categorical:
         y = np.stack([quantify(yobs[i], len(var.levels), np.ascontiguousarray(xo[i]))
                       for i in range(len(yobs))])
     else:
         y = yobs
-    idx, _ = _stacked_update(xo, xm, y, [rngs[c] for c in g["chains"]], ridge, donors)
+    # walk=False: a bootstrap sample's duplicated rows tie most recipients' nearest donors,
+    # where the walk of mice_chains._match costs more than the argpartition it saves
+    idx, _ = _stacked_update(xo, xm, y, [rngs[c] for c in g["chains"]], ridge, donors,
+                             walk=False)
     return np.take_along_axis(yobs, idx, axis=1)
 
 

@@ -232,9 +232,11 @@ def _common_case(xtx: np.ndarray, xty: np.ndarray, yty: np.ndarray, v: np.ndarra
 
 
 def _stacked_update(xo: np.ndarray, xm: np.ndarray, y: np.ndarray,
-                    rngs: list[np.random.Generator], ridge: float, donors: int):
+                    rngs: list[np.random.Generator], ridge: float, donors: int,
+                    walk: bool = True):
     """:func:`pmm_update` for a block of chains (xo: chains x donors x p); returns (donor
-    indices: chains x recipients, [(predictors kept, ridged)] per chain)."""
+    indices: chains x recipients, [(predictors kept, ridged)] per chain); ``walk``: see
+    :func:`_match`."""
     b, n_obs, p = xo.shape
     xt = xo.transpose(0, 2, 1)
     xtx = xt @ xo
@@ -267,14 +269,23 @@ def _stacked_update(xo: np.ndarray, xm: np.ndarray, y: np.ndarray,
                                                              + 1e-12))
     z = np.stack([rng.standard_normal(p) for rng in rngs])
     beta = coef + (chol @ z[:, :, None])[..., 0] * sigma[:, None]
-    idx = _match(fit, (xm @ beta[:, :, None])[..., 0], donors, rngs)
+    idx = _match(fit, (xm @ beta[:, :, None])[..., 0], donors, rngs, walk)
     return idx, [(np.ones(p - 1, dtype=bool), r) for r in ridged]
 
 
 def _match(yhat_obs: np.ndarray, yhat_mis: np.ndarray, donors: int,
-           rngs: list[np.random.Generator]) -> np.ndarray:
+           rngs: list[np.random.Generator], walk: bool = True) -> np.ndarray:
     """:func:`pipeline.stats.pmm.match_donors` for a block of chains (rows = chains); per-row
-    gathers are flat ``take`` calls on the C-ordered arrays (row offsets added)."""
+    gathers are flat ``take`` calls on the C-ordered arrays (row offsets added).
+
+    The donor is the ``pick``-th nearest of the window's ``2d`` sorted predicted means, as the
+    ``argpartition`` of :func:`match_donors` orders them. With ``walk`` that order is found by
+    walking out from each recipient's place in the sorted means (:func:`_walk`: a few array
+    steps instead of one ``argpartition`` per recipient); recipients whose nearest ``d + 1``
+    distances hold a tie keep the ``argpartition`` itself, as only there could its order differ
+    from the walk's. Without ``walk`` every recipient uses the ``argpartition`` (the bootstrap
+    samples of boot-MI: their duplicated rows tie about nine recipients in ten).
+    """
     b, n_obs = yhat_obs.shape
     n_mis = yhat_mis.shape[1]
     d = int(min(donors, n_obs))
@@ -284,21 +295,81 @@ def _match(yhat_obs: np.ndarray, yhat_mis: np.ndarray, donors: int,
     order = perm.take(np.argsort(yhat_obs.take(perm), axis=1, kind="stable") + off)
     s = yhat_obs.take(order)  # (order holds flat indices; order - off: the row's own)
     w = min(2 * d, n_obs)
-    start = _locate(s, yhat_mis)
-    start -= d
-    np.maximum(start, 0, out=start)
-    np.minimum(start, n_obs - w, out=start)
-    start += off
-    windows = np.ndarray((b * n_obs - w + 1, w), dtype=s.dtype, buffer=s,
+    pos = _locate(s, yhat_mis)
+    pick = np.stack([rng.integers(0, d, size=n_mis) for rng in rngs])
+    if d == w:  # every observed row is a donor: the window is the whole row
+        return order.take(pick + off) - off
+    if not walk:
+        start = np.clip(pos - d, 0, n_obs - w) + off
+        return order.take(start + _nearest(s, yhat_mis, start, pick, d, w)) - off
+    chosen, tied = _walk(s, yhat_mis, pos, pick, d, off)
+    if tied.any():  # the argpartition of match_donors on the tied recipients' windows
+        r, c = np.nonzero(tied)
+        start = np.clip(pos[r, c] - d, 0, n_obs - w) + off[r, 0]
+        chosen[r, c] = start + _nearest(s, yhat_mis[r, c], start, pick[r, c], d, w)
+    return order.take(chosen) - off
+
+
+def _nearest(s: np.ndarray, q: np.ndarray, start: np.ndarray, pick: np.ndarray, d: int,
+             w: int) -> np.ndarray:
+    """Offset in its window (``s`` flat from ``start``, ``w`` long) of each query's
+    ``pick``-th nearest, in the order ``argpartition`` leaves the d nearest (the window a
+    strided view of the sorted means, no index matrix)."""
+    windows = np.ndarray((s.size - w + 1, w), dtype=s.dtype, buffer=s,
                          strides=(s.itemsize, s.itemsize))
     dist = windows.take(start, axis=0)
-    dist -= yhat_mis[:, :, None]
+    dist -= q[..., None]
     np.abs(dist, out=dist)
-    pick = np.stack([rng.integers(0, d, size=n_mis) for rng in rngs])
-    if d < w:
-        nearest = np.argpartition(dist, d - 1, axis=2)
-        pick = nearest.take(pick + (np.arange(b * n_mis) * w).reshape(b, n_mis))
-    return order.take(start + pick) - off
+    nearest = np.argpartition(dist, d - 1, axis=-1)
+    return np.take_along_axis(nearest, pick[..., None], axis=-1)[..., 0]
+
+
+def _walk(s: np.ndarray, q: np.ndarray, pos: np.ndarray, pick: np.ndarray, d: int,
+          off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``pick``-th nearest of the sorted rows ``s`` to each query ``q`` (``pos``: its place,
+    ``searchsorted`` left), as a flat index into ``s``, found by merging the distances to the
+    left and to the right of ``pos`` outwards; and where the ``d + 1`` nearest distances hold a
+    tie or a value is not finite (the order of equal distances is left to the caller).
+
+    The distances are ``|s - q|`` to the last bit (``q - s`` left of ``pos``, ``s - q`` right
+    of it: the same rounded numbers), so with no tie the order is the order any sort gives.
+    Each row is padded with ``d + 1`` infinities on both sides, so a walk past its end meets
+    an infinite distance instead of a bounds check.
+    """
+    b, n_obs = s.shape
+    pad = d + 1
+    width = n_obs + 2 * pad
+    flat = np.empty((b, width))
+    flat[:, :pad] = -np.inf
+    flat[:, pad + n_obs:] = np.inf
+    flat[:, pad:pad + n_obs] = s
+    flat = flat.reshape(-1)
+    base = (np.arange(b) * width + pad)[:, None]
+    hi = pos + base
+    lo = hi - 1
+    steps = np.empty((d,) + pos.shape, dtype=np.intp)  # the position taken at each step
+    tied = ~np.isfinite(q)
+    tied |= ~np.isfinite(s).all(axis=1)[:, None]
+    prev = None
+    for k in range(d + 1):
+        dl = q - flat.take(lo)
+        dr = flat.take(hi)
+        dr -= q
+        left = dl < dr
+        val = np.minimum(dl, dr)
+        if prev is not None:
+            tied |= val == prev
+        if k < d:
+            tied |= dl == dr
+            np.copyto(steps[k], hi)
+            np.copyto(steps[k], lo, where=left)
+        lo -= left
+        hi += ~left
+        prev = val
+    chosen = np.take_along_axis(steps, pick[None], axis=0)[0]
+    chosen -= base
+    chosen += off
+    return chosen, tied
 
 
 def _locate(s: np.ndarray, q: np.ndarray) -> np.ndarray:

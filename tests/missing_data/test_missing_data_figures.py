@@ -160,3 +160,44 @@ def test_observed_vs_imputed_svg_does_not_grow_with_m_and_says_it_subsamples(tmp
     assert svg[1].stat().st_size < 1.3 * svg[0].stat().st_size
     assert svg[1].stat().st_size < 400_000
     assert any(f"at most {figures.STRIP_MAX} values per group" in t for t in texts)
+
+
+@pytest.mark.parametrize("n_vars", [1, 13])
+def test_fixed_margins_keep_every_text_inside_and_apart(tmp_path, monkeypatch, n_vars):
+    """The trace and observed-vs-imputed figures are laid out with fixed margins (no
+    tight_layout, no tight bounding box: issue 14): every text stays inside the figure, and no
+    axis label or tick label overlaps a neighbouring panel or the header."""
+    import pipeline.missing_data.figures as figs
+
+    drawn = []
+    monkeypatch.setattr(figs, "save_figure", lambda fig, path, tight=True: drawn.append(
+        (fig, tight)) or [])
+    rng = np.random.default_rng(3)
+    names = [f"group_memberships_T{j}" for j in range(n_vars)]
+    traces = pd.DataFrame([(v, c, it, rng.normal(50, 20), abs(rng.normal(1.5, 0.1)), 40)
+                           for v in names for c in range(5) for it in range(1, 31)],
+                          columns=["variable", "chain", "iteration", "mean", "sd", "n_missing"])
+    values = {v: pd.DataFrame({"value": np.r_[rng.normal(50, 20, 60), rng.normal(50, 20, 40)],
+                               "imputed": np.r_[np.zeros(60, bool), np.ones(40, bool)],
+                               "imputation": np.r_[np.zeros(60, int), np.arange(40) % 2]})
+              for v in names}
+    figs.plot_chains(traces, tmp_path / "c.png")
+    figs.plot_observed_vs_imputed(values, tmp_path / "o.png")
+    import matplotlib.pyplot as plt
+
+    for fig, tight in drawn:
+        assert tight is False
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        whole = fig.get_tightbbox(r)  # inches: everything drawn
+        assert whole.x0 >= -0.01 and whole.y0 >= -0.01
+        assert whole.x1 <= fig.get_figwidth() + 0.01 and whole.y1 <= fig.get_figheight() + 0.01
+        header = [t.get_window_extent(r) for t in fig.texts]
+        panels = [ax for ax in fig.axes if ax.axison]
+        for ax in panels:
+            frame = ax.get_window_extent(r)
+            assert not any(frame.overlaps(h) for h in header)
+            for other in panels:
+                if other is not ax:
+                    assert not frame.overlaps(other.get_tightbbox(r)), (ax, other)
+        plt.close(fig)

@@ -3,11 +3,14 @@
 #
 #   scripts/run_on_slurm.sh [WORKDIR]        # env: N=600 WAVES=3 SCHEMES=2 PY=.venv/bin/python
 #                                            #      SNAKEMAKE_ARGS="-n" (extra snakemake arguments)
+#                                            #      OVERRIDES=light.yaml (config keys for every scheme)
 #
 # 1. Makes sure a SLURM cluster answers (`sinfo`); as root on a machine without one, starts the
 #    single-node cluster of scripts/slurm_local.sh.
 # 2. Generates SCHEMES schemes of N participants x WAVES waves (python -m pipeline.demo) and one
-#    config per scheme (benchmarks/bench_scale.py: write_study_config).
+#    config per scheme (benchmarks/bench_scale.py: write_study_config). OVERRIDES names a YAML
+#    file of config keys merged over every scheme's config (e.g. a small bootstrap B for a quick
+#    check: tests/test_slurm_cluster.py).
 # 3. Runs the workflow for every scheme through `snakemake --profile profiles/slurm`: a project
 #    with per-study files (config/studies/<name>.yaml, results/<study>/) gets one snakemake call
 #    on a programme config listing every scheme; otherwise (one study per config file) one
@@ -31,6 +34,11 @@ WORK=$(mkdir -p "$WORK" && cd "$WORK" && pwd)
 
 die() { echo "run_on_slurm: $*" >&2; exit 1; }
 
+if [[ -n ${OVERRIDES:-} ]]; then
+    [[ -f $OVERRIDES ]] || die "OVERRIDES=$OVERRIDES: no such file (a YAML file of config keys)"
+    OVERRIDES=$(cd "$(dirname "$OVERRIDES")" && pwd)/$(basename "$OVERRIDES")
+fi
+
 if ! sinfo -h >/dev/null 2>&1; then
     [[ $(id -u) -eq 0 ]] || die "no SLURM cluster answers (sinfo) and not root to start one: run sudo scripts/slurm_local.sh"
     "$ROOT/scripts/slurm_local.sh" >/dev/null
@@ -43,22 +51,36 @@ mkdir -p "$WORK/raw" "$WORK/config" "$WORK/logs"
 echo "run_on_slurm: $SCHEMES schemes x $N participants x $WAVES waves in $WORK"
 "$PY" -m pipeline.demo --out "$WORK/raw" --seed "$SEED" --n "$N" --waves "$WAVES" \
     --schemes "$SCHEMES" --no-readme >/dev/null
-"$PY" - "$ROOT" "$PROJECT" "$WORK" "$SCHEMES" <<'PYCODE'
+"$PY" - "$ROOT" "$PROJECT" "$WORK" "$SCHEMES" "${OVERRIDES:-}" <<'PYCODE'
 import sys
 from pathlib import Path
 
+import yaml
+
 root, project, work = (Path(a) for a in sys.argv[1:4])
 schemes = int(sys.argv[4])
+overrides = yaml.safe_load(Path(sys.argv[5]).read_text()) if sys.argv[5] else {}
 sys.path.insert(0, str(root / "benchmarks"))
 from bench_scale import base_config, run_commands, write_study_config  # noqa: E402
 from pipeline.demo.schemes import scheme_names  # noqa: E402
+
+
+def merge(base, over):  # mappings key by key, anything else replaced (as config defaults)
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {**base, **{k: merge(base.get(k), v) for k, v in over.items()}}
+    return over
+
 
 names = scheme_names(schemes) if schemes > 1 else ["demo"]
 configs = {}
 for name in names:
     folder = work / "raw" / (name if schemes > 1 else "")
     files = {p.name.split("_")[1]: p for p in sorted(folder.glob("demo_T*"))}
-    configs[name] = write_study_config(work / "config", name, files, base_config(project))
+    path = write_study_config(work / "config", name, files, base_config(project))
+    if overrides:
+        cfg = merge(yaml.safe_load(path.read_text(encoding="utf-8")), overrides)
+        path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    configs[name] = path
 # with per-study files: writes work/programme.yaml listing every scheme (one snakemake call)
 run_commands(work, configs, 1, project / "Snakefile", [])
 PYCODE

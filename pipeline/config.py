@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from pipeline.config_listings import GroupListing, group_listings
 from pipeline.config_rules import cross_key_problems
 from pipeline.errors import ConfigError, closest_names
 from pipeline.instruments import resolve_scales
@@ -124,6 +125,7 @@ class Config:
     exclude_if: tuple[str, ...] = ()
     missing_words: tuple[str, ...] = ()
     id_pattern: str | None = None
+    group_listings: dict[str, GroupListing] = field(default_factory=dict)
 
     @property
     def wave_ids(self) -> list[str]:
@@ -321,6 +323,7 @@ def config_from_dict(cfg: dict[str, Any], root: str | Path = ".",
         exclude_if=tuple(cleaning["exclude_if"]),
         missing_words=tuple(cleaning["missing_words"]),
         id_pattern=cfg.get("id_pattern"),
+        group_listings=group_listings(cfg, [w["id"] for w in cfg["waves"]]),
         raw=raw,
         root=Path(root).resolve(),
     )

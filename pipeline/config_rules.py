@@ -9,15 +9,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pipeline.config_listings import listing_problems
+
 __all__ = ["cross_key_problems"]
 
 
 def cross_key_problems(cfg: dict[str, Any], ids: list[str]) -> list[str]:
     """Problems of the keys added for real exports: ``range_by_wave``, the covariates' wave /
-    event / level map, repeat instances and ``id_pattern``."""
+    event / level map, repeat instances, ``id_pattern`` and ``group_listings``."""
     problems = _range_by_wave_problems(cfg["scales"], ids)
     problems += _covariate_problems(cfg.get("covariates") or {}, ids)
     problems += _wave_entry_problems(cfg["waves"])
+    problems += listing_problems(cfg, ids)
     pattern = cfg.get("id_pattern")
     if pattern is not None:
         try:

@@ -11,7 +11,8 @@ Steps (each a function of its own module):
    left with no usable value refused (:func:`pipeline.clean.covariates.check_covariates_present`);
 3. follow-up waves linked to baseline (:func:`pipeline.clean.link.link_waves`) and too many
    unmatched ids refused (:func:`pipeline.clean.crosswave.check_unmatched`);
-4. scales scored (:func:`pipeline.clean.score.score_scales`);
+4. scales scored (:func:`pipeline.clean.score.score_scales`); group listings' derived counts
+   (groups maintained, gained, lost; :func:`pipeline.clean.listings.add_listings`);
 5. row accounting per wave (:func:`pipeline.clean.link.check_accounting`), the wide table, the
    data-quality summary and reliability (alpha, omega) per scale and wave.
 """
@@ -19,6 +20,7 @@ Steps (each a function of its own module):
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +31,14 @@ from pipeline.clean.coding import check_coding_shifts
 from pipeline.clean.covariates import check_covariates_present
 from pipeline.clean.crosswave import check_unmatched, cross_wave_checks
 from pipeline.clean.link import check_accounting, link_waves, to_wide
+from pipeline.clean.listings import add_listings
 from pipeline.clean.qc_log import concat_logs, reader_log, with_pids
 from pipeline.clean.quality import quality_summary
 from pipeline.clean.score import score_scales
 from pipeline.clean.settings import CleanSettings
 from pipeline.clean.timeorder import check_time_order
 from pipeline.clean.values import Reading
+from pipeline.config_listings import GroupListing
 from pipeline.errors import DataError
 from pipeline.stats.reliability import reliability_table
 
@@ -126,6 +130,17 @@ def _check_accounting(s: CleanSettings, raw: dict[str, pd.DataFrame], rows_read:
         raise DataError("no participant is left after cleaning; see the QC log.")
 
 
+def _unasked(listings: Mapping[str, GroupListing], waves: list[str]) -> list[str]:
+    """Wide columns of derived listing counts at waves that could not have them (a wave that
+    did not ask the listing; maintained / gained / lost at entry)."""
+    out = []
+    for lst in listings.values():
+        count, *changes = lst.derived
+        out += [f"{count}_{w}" for w in waves if w not in lst.waves]
+        out += [f"{c}_{w}" for c in changes for w in waves if w not in lst.waves[1:]]
+    return out
+
+
 def clean_study(
     s: CleanSettings,
     raw: dict[str, pd.DataFrame],
@@ -135,13 +150,15 @@ def clean_study(
     salt: str,
     wave_paths: dict[str, Path],
     value_labels: dict[str, dict] | None = None,
+    listings: Mapping[str, GroupListing] | None = None,
 ) -> CleanStudy:
     """Steps 1-5 of the module docstring.
 
     ``raw``: wave id -> the reader's data; ``read_logs``: the readers' logs in wave order;
     ``rows_read``: wave id -> ``n_rows_read`` of its read meta; ``wave_paths``: wave id -> its
     export (for the same-file check); ``value_labels``: wave id -> its read meta's
-    ``value_labels`` (SPSS/Stata; for categorical covariates).
+    ``value_labels`` (SPSS/Stata; for categorical covariates); ``listings``: the config's
+    ``group_listings`` (derived columns in ``long`` and ``wide``, :mod:`.listings`).
     """
     cross_wave_checks(raw, waves=s.waves, wave_paths=wave_paths, id_column=s.id_column,
                       min_id_overlap=s.cleaning.min_id_overlap, id_pattern=s.cleaning.id_pattern)
@@ -162,13 +179,17 @@ def clean_study(
                  int((long["wave"] == w).sum()))
     long, score_log = score_scales(long, s.scales)
     logs.append(score_log)
+    long, listing_log = add_listings(long, raw, listings or {}, s.cleaning.missing_words)
+    logs.append(listing_log)
     qc = concat_logs(logs)
     report_changes(qc)
     _check_accounting(s, raw, rows_read, long, qc)
 
     raw_counts = {(w.id, Path(w.file).name): rows_read[w.id] for w in s.waves}  # per wave
     cov_waves = {k: c.wave for k, c in s.covariates.items() if c.wave}
-    wide = to_wide(long, list(s.scales), list(s.covariates), s.wave_ids, cov_waves)
+    derived = [d for lst in (listings or {}).values() for d in lst.derived]
+    wide = to_wide(long, list(s.scales) + derived, list(s.covariates), s.wave_ids, cov_waves)
+    wide = wide.drop(columns=_unasked(listings or {}, s.wave_ids))
     return CleanStudy(
         long=long.drop(columns=["_source_file", "_source_row"]),
         wide=wide,

@@ -7,6 +7,11 @@ evidence grade of :mod:`pipeline.wording` on the log scale (an interval of the r
 includes 1 is "no clear change"); a before-after change in one group carries the design caveats
 ``single_group`` and ``mar_assumption``, so "likely" is the most certain verb. No counts of
 people are printed (nothing for disclosure control to hide).
+
+By arm (a study with a comparison group): per follow-up wave the ratio of rate ratios of the
+primary mixed model in words ("fell by 21% more in the programme than in usual care"), each
+arm's own rate ratio beside it; graded with ``mar_assumption`` (and ``non_randomised`` when not
+randomised, when the sentence adds "accounting for measured differences only").
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import pandas as pd
 from pipeline.wording import change_verb, evidence_grade, fmt_num, lower_first
 
 __all__ = ["SENTENCE_COLUMNS", "CHANGE_CAVEATS", "MEDIATION_CAVEATS", "log_grade",
-           "change_sentence", "mediation_sentence", "sentences_table"]
+           "change_sentence", "mediation_sentence", "sentences_table", "arm_sentence",
+           "arm_rows"]
 
 SENTENCE_COLUMNS = ["kind", "outcome", "analysis", "wave", "effect", "evidence", "sentence"]
 CHANGE_CAVEATS = ("single_group", "no_comparison", "mar_assumption")
@@ -90,10 +96,15 @@ def _change_rows(change: pd.DataFrame, waves: dict[str, str], conf: float) -> li
 
 def sentences_table(change: pd.DataFrame, mediation: pd.DataFrame, waves: dict[str, str],
                     x_texts: dict[str, str], outcome_labels: dict[str, str],
-                    conf: float) -> pd.DataFrame:
+                    conf: float, byarm: pd.DataFrame | None = None,
+                    randomised: bool = False) -> pd.DataFrame:
     """``healthcare_sentences.csv``: ``waves`` wave id -> words ("about 4 months");
-    ``x_texts`` chain -> its X in words; ``outcome_labels`` outcome -> what is counted."""
+    ``x_texts`` chain -> its X in words; ``outcome_labels`` outcome -> what is counted;
+    ``byarm``: ``healthcare_comparison.csv`` when the study has a comparison group (its
+    sentences follow each outcome's one-group change)."""
     rows = _change_rows(change, waves, conf)
+    if byarm is not None and len(byarm):
+        rows += arm_rows(byarm, waves, conf, randomised)
     tot = mediation[mediation["effect"] == "total_indirect"] if len(mediation) else mediation
     for _, r in tot.iterrows():
         r = r.copy()
@@ -110,3 +121,51 @@ def sentences_table(change: pd.DataFrame, mediation: pd.DataFrame, waves: dict[s
                          sentence=f"The count-outcome mediation '{r['label']}' could not be "
                                   f"estimated: {r['message']}."))
     return pd.DataFrame(rows, columns=SENTENCE_COLUMNS)
+
+
+def arm_sentence(label: str, rrr: pd.Series, arms: pd.DataFrame, entry_words: str,
+                 wave_words: str, conf: float, evidence: str, randomised: bool) -> str:
+    """"GP visits in the last 3 months likely fell by 21% more in social prescribing than in
+    usual care from pathway entry to about 4 months (ratio of rate ratios 0.79, 95% CI 0.63 to
+    0.99; social prescribing rate ratio 0.75, usual care 0.95; not randomised: accounting for
+    measured differences only)." ``arms``: the two arms' own rate-ratio rows, the reference
+    arm first (as :mod:`.byarm` writes them)."""
+    reference, programme = [str(a) for a in arms["arm"]][:2] if len(arms) == 2 else ("", "")
+    span = f"from {entry_words} to {wave_words}"
+    if evidence == "not_estimable":
+        return (f"The difference between the arms in the change in {lower_first(label)} {span} "
+                "could not be estimated.")
+    ratio = _ratio_text(rrr["estimate"], rrr["ci_lower"], rrr["ci_upper"], conf).replace(
+        "rate ratio", "ratio of rate ratios", 1)
+    own = "; ".join(f"{a['arm']} rate ratio {fmt_num(a['estimate'], 2)}"
+                    for _, a in arms.iterrows())
+    tail = "" if randomised else "; not randomised: accounting for measured differences only"
+    if evidence == "no_clear":
+        return (f"{label} showed no clear difference in change between {programme} and "
+                f"{reference} {span} ({ratio}; {own}{tail}).")
+    r = float(rrr["estimate"])
+    way, pct = ("fell", 100 * (1 - r)) if r < 1 else ("rose", 100 * (r - 1))
+    verb = {"clear": way, "likely": f"likely {way}",
+            "may": f"may have {'fallen' if way == 'fell' else 'risen'}"}[evidence]
+    return (f"{label} {verb} by {fmt_num(pct, 0)}% more in {programme} than in {reference} "
+            f"{span} ({ratio}; {own}{tail}).")
+
+
+def arm_rows(byarm: pd.DataFrame, waves: dict[str, str], conf: float,
+             randomised: bool) -> list[dict]:
+    """Sentence rows (``kind = comparison``) of the primary ratio of rate ratios per outcome
+    and follow-up wave of ``healthcare_comparison.csv``."""
+    rows = []
+    caveats = ["mar_assumption"] + ([] if randomised else ["non_randomised"])
+    entry = next(iter(waves))
+    prim = byarm[byarm["role"] == "primary"]
+    for name, g in prim.groupby("outcome", sort=False):
+        for _, r in g[g["quantity"] == "ratio_of_rate_ratios"].iterrows():
+            wave = r["wave"] if isinstance(r["wave"], str) else ""
+            arms = g[(g["quantity"] == "rate_ratio") & (g["wave"] == wave)]
+            ev = log_grade(r["estimate"], r["ci_lower"], r["ci_upper"], caveats, r["status"])
+            text = arm_sentence(r["label"], r, arms, waves.get(entry, entry),
+                                waves.get(wave, "a follow-up wave"), conf, ev, randomised)
+            rows.append(dict(kind="comparison", outcome=name, analysis="", wave=wave,
+                             effect="ratio_of_rate_ratios", evidence=ev, sentence=text))
+    return rows

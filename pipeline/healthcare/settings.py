@@ -22,7 +22,7 @@ from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
 from pipeline.status import Status
 
-__all__ = ["SECTION", "CORE_KEYS", "CountOutcome", "Binding", "CountChain",
+__all__ = ["SECTION", "CORE_KEYS", "CountOutcome", "Binding", "CountChain", "ArmSpec",
            "HealthcareSettings", "from_config", "inactive", "count_constructs"]
 
 SECTION = "healthcare"
@@ -82,6 +82,24 @@ class CountChain:
 
 
 @dataclass(frozen=True)
+class ArmSpec:
+    """The study's comparison group, read from the ``comparison`` section (through the
+    comparison wing's settings) when that wing runs: the count is then also modelled by arm.
+
+    ``group``: the covariate key of each participant's arm; ``reference``/``programme``: the
+    arms (None: resolved from the data as the comparison wing does); ``adjust_for``: covariate
+    key -> (wide column, levels; empty = numeric), used only when not randomised."""
+
+    group: str
+    group_column: str
+    reference: str | None
+    programme: str | None
+    group_levels: tuple[str, ...]
+    randomised: bool
+    adjust_for: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class HealthcareSettings:
     """Resolved ``healthcare`` section. ``primary``: ``missing_data.primary``; ``seed``: the
     config seed (bootstrap draws, only when chains are configured)."""
@@ -95,6 +113,13 @@ class HealthcareSettings:
     waves: tuple[str, ...]
     primary: str
     seed: int | None = None
+    arms: ArmSpec | None = None  # the comparison group, when the study has one
+
+    @property
+    def tables(self) -> list[str]:
+        """The tables the stage writes: the by-arm table only with a comparison group."""
+        return (["change", "mediation", "sentences"]
+                + (["comparison"] if self.arms is not None else []))
 
     @property
     def figure_stems(self) -> list[str]:
@@ -192,6 +217,26 @@ def _chain(cfg: Config, name: str, a: dict, outcomes: dict[str, CountOutcome],
                       tuple(covs))
 
 
+def _arm_spec(cfg: Config) -> ArmSpec | None:
+    """The comparison group when the comparison wing runs for this study, else None.
+
+    Imported here, not at the top: the comparison settings read the change wing's, which read
+    :func:`count_constructs` from this module (a top-level import would be circular)."""
+    from pipeline.comparison.settings import from_config as comparison_settings
+    from pipeline.comparison.settings import inactive as comparison_inactive
+
+    if comparison_inactive(cfg) is not None:
+        return None
+    c = comparison_settings(cfg)
+    group = cfg.covariates[c.group]
+    adjust = tuple((k, cfg.covariates[k].column,
+                    tuple(cfg.covariates[k].levels or ())
+                    if cfg.covariates[k].type == "categorical" else ())
+                   for k in c.adjusted_for)
+    return ArmSpec(c.group, group.column, c.reference, c.programme,
+                   tuple(group.levels or ()), c.randomised, adjust)
+
+
 def from_config(cfg: Config) -> HealthcareSettings:
     """The ``healthcare`` section, validated and resolved; every problem in one ConfigError."""
     s = section_settings(cfg.raw, SECTION)
@@ -205,4 +250,4 @@ def from_config(cfg: Config) -> HealthcareSettings:
         conf=float(s["conf"]), bootstrap_B=int(s["bootstrap_B"]),
         chains=tuple(c for c in chains if c is not None), waves=tuple(cfg.wave_ids),
         primary=missing_data_settings(cfg).primary,
-        seed=cfg.seed if s["mediation"] else None)
+        seed=cfg.seed if s["mediation"] else None, arms=_arm_spec(cfg))

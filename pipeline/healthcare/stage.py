@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.healthcare.byarm import arm_change
 from pipeline.healthcare.change import count_change
 from pipeline.healthcare.data import check_count_columns
 from pipeline.healthcare.figures import plot_rates
@@ -26,7 +27,8 @@ def _x_text(chain, labels) -> str:
 
 
 def run(cfg: Config, io: StageIO) -> None:
-    """Read ``wide``; write ``change``, ``mediation``, ``sentences`` and the ``figures``."""
+    """Read ``wide``; write ``change``, ``mediation``, ``sentences``, the ``figures`` and, with
+    a comparison group, ``comparison`` (the change by arm)."""
     s = from_config(cfg)
     wide = pd.read_parquet(io.input("wide"))
     for o in s.outcomes.values():
@@ -34,14 +36,18 @@ def run(cfg: Config, io: StageIO) -> None:
     labels = {k: sc.label for k, sc in cfg.scales.items()}
     change = count_change(wide, s)
     mediation = count_mediation(wide, s, labels)
+    byarm = arm_change(wide, s) if s.arms is not None else None
     write_table(change, io.output("change"))
     write_table(mediation, io.output("mediation"))
+    if byarm is not None:
+        write_table(byarm, io.output("comparison"))
     waves = {w.id: lower_first(w.label or w.id) for w in cfg.waves}
     write_table(sentences_table(change, mediation, waves,
                                 {c.name: _x_text(c, labels) for c in s.chains},
-                                {k: o.label for k, o in s.outcomes.items()}, s.conf),
+                                {k: o.label for k, o in s.outcomes.items()}, s.conf, byarm,
+                                s.arms is not None and s.arms.randomised),
                 io.output("sentences"))
     for name, o in s.outcomes.items():
         io.member("figures", f"healthcare_{name}.svg")  # declared twin, written with the PNG
         plot_rates(change, name, io.member("figures", f"healthcare_{name}.png"), o.label,
-                   {w.id: w.label or w.id for w in cfg.waves}, o.period_months)
+                   {w.id: w.label or w.id for w in cfg.waves}, o.period_months, byarm)

@@ -38,3 +38,20 @@ def test_not_estimable_outcome_still_gets_its_figure(tmp_path):
     t = _table((math.nan, math.nan, math.nan))
     out = plot_rates(t, "gp", tmp_path / "healthcare_gp.png", "GP visits", WAVES, 3)
     assert "not estimable" in out[1].read_text()
+
+
+def test_with_a_comparison_group_both_arms_are_drawn(tmp_path):
+    byarm = pd.DataFrame([dict(outcome="gp", quantity="mean_count", method="glmm", arm=a,
+                               wave=w, estimate=e, n_people=321)
+                          for a, es in (("Usual care", (1.8, 1.6, 1.7)),
+                                        ("Programme", (2.2, 1.5, 1.4)))
+                          for w, e in zip(WAVES, es)])
+    out = plot_rates(_table(), "gp", tmp_path / "healthcare_gp.png", "GP visits", WAVES, 3,
+                     byarm)
+    svg = out[1].read_text()
+    assert "Programme (mixed model)" in svg and "Usual care (mixed model)" in svg
+    assert "Observed, both arms" in svg and "321" not in svg
+    assert "Mixed model (all answers; MAR)" not in svg
+    plain = plot_rates(_table(), "gp", tmp_path / "p" / "healthcare_gp.png", "GP visits",
+                       WAVES, 3, byarm.iloc[0:0])
+    assert "Mixed model (all answers; MAR)" in plain[1].read_text()

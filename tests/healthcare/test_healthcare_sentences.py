@@ -75,3 +75,55 @@ def test_change_sentence_not_estimable():
     assert change_sentence("GP visits", 1, 1, 1, 1, 1, "entry", "about 4 months", 0.95,
                            "not_estimable") == (
         "The change in GP visits to about 4 months could not be estimated.")
+
+
+def _byarm(rrr, lo, hi, status="ok"):
+    base = dict(outcome="gp", label="GP visits in the last 3 months", method="glmm",
+                role="primary", wave="T1", status=status, n_people=240)
+    return pd.DataFrame([
+        {**base, "quantity": "ratio_of_rate_ratios", "arm": "Programme vs Usual care",
+         "estimate": rrr, "ci_lower": lo, "ci_upper": hi},
+        {**base, "quantity": "rate_ratio", "arm": "Usual care", "estimate": 0.95,
+         "ci_lower": 0.8, "ci_upper": 1.1},
+        {**base, "quantity": "rate_ratio", "arm": "Programme", "estimate": 0.95 * rrr,
+         "ci_lower": 0.6, "ci_upper": 0.9},
+        {**base, "method": "complete_case", "role": "sensitivity",
+         "quantity": "ratio_of_rate_ratios", "arm": "Programme vs Usual care",
+         "estimate": 0.5, "ci_lower": 0.3, "ci_upper": 0.7}])
+
+
+def test_by_arm_sentence_says_how_much_more_it_fell_and_that_it_was_not_randomised():
+    t = sentences_table(_change(0.8, 0.7, 0.9), _med(1, 0.9, 1.1).iloc[0:0], WAVES, {}, {},
+                        0.95, _byarm(0.79, 0.63, 0.99), randomised=False)
+    (s,) = t.loc[t["kind"] == "comparison", "sentence"]
+    assert s.startswith("GP visits in the last 3 months likely fell by 21% more in Programme "
+                        "than in Usual care from pathway entry to about 4 months")
+    assert "ratio of rate ratios 0.79, 95% CI 0.63 to 0.99" in s
+    assert "Usual care rate ratio 0.95; Programme rate ratio 0.75" in s
+    assert s.endswith("not randomised: accounting for measured differences only).")
+    assert "240" not in s  # no counts of people
+    row = t[t["kind"] == "comparison"].iloc[0]
+    assert (row["effect"], row["evidence"], row["wave"]) == ("ratio_of_rate_ratios", "likely",
+                                                             "T1")
+
+
+def test_by_arm_sentence_no_clear_rise_and_randomised():
+    t = sentences_table(_change(0.8, 0.7, 0.9), _med(1, 0.9, 1.1).iloc[0:0], WAVES, {}, {},
+                        0.95, _byarm(1.1, 0.8, 1.5), randomised=True)
+    (s,) = t.loc[t["kind"] == "comparison", "sentence"]
+    assert "showed no clear difference in change between Programme and Usual care" in s
+    assert "not randomised" not in s
+    t = sentences_table(_change(0.8, 0.7, 0.9), _med(1, 0.9, 1.1).iloc[0:0], WAVES, {}, {},
+                        0.95, _byarm(1.3, 1.1, 1.5), randomised=True)
+    (s,) = t.loc[t["kind"] == "comparison", "sentence"]
+    assert "likely rose by 30% more in Programme than in Usual care" in s
+    t = sentences_table(_change(0.8, 0.7, 0.9), _med(1, 0.9, 1.1).iloc[0:0], WAVES, {}, {},
+                        0.95, _byarm(math.nan, math.nan, math.nan, "not_estimable"))
+    (s,) = t.loc[t["kind"] == "comparison", "sentence"]
+    assert s.startswith("The difference between the arms in the change in GP visits in the")
+    assert s.endswith("could not be estimated.")
+
+
+def test_without_a_comparison_group_no_by_arm_sentences():
+    t = sentences_table(_change(0.8, 0.7, 0.9), _med(1, 0.9, 1.1).iloc[0:0], WAVES, {}, {}, 0.95)
+    assert "comparison" not in set(t["kind"])

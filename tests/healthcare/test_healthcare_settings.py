@@ -121,3 +121,23 @@ def test_change_wing_skips_count_constructs(raw_cfg):
     assert list(s.analysed_scales(cfg.scales)) == list(raw_cfg["scales"])[:-1]
     plain = change_settings(_cfg(raw_cfg, None))
     assert plain.count_constructs == () and "gp_visits" in plain.analysed_scales(cfg.scales)
+
+
+def test_a_comparison_group_is_read_through_the_comparison_settings():
+    raw = yaml.safe_load((ROOT / "config" / "studies" / "demo_controlled.yaml").read_text())
+    s = from_config(config_from_dict(copy.deepcopy(raw), root=ROOT))
+    a = s.arms
+    assert (a.group, a.group_column, a.reference, a.programme, a.randomised) == (
+        "arm", "arm", "Usual care", "Social prescribing", False)
+    assert a.adjust_for == (("age", "age", ()),
+                            ("gender", "gender", ("Woman", "Man", "Non-binary / other")))
+    assert s.tables == ["change", "mediation", "sentences", "comparison"]
+    raw["comparison"]["randomised"] = True
+    assert from_config(config_from_dict(copy.deepcopy(raw), root=ROOT)).arms.adjust_for == ()
+    raw["comparison"]["enabled"] = False
+    assert from_config(config_from_dict(raw, root=ROOT)).arms is None
+
+
+def test_without_a_comparison_group_no_by_arm_table(raw_cfg):
+    s = from_config(_cfg(raw_cfg, {"outcomes": OUTCOMES}))
+    assert s.arms is None and s.tables == ["change", "mediation", "sentences"]

@@ -22,7 +22,7 @@ TARGETS = ["tables/healthcare_change.csv", "tables/healthcare_mediation.csv",
            "figures/healthcare_gp.svg", "tables/change_status.csv"]
 
 
-def _study(tmp: Path, fractional: bool = False) -> Path:
+def _study(tmp: Path, fractional: bool = False, arm: bool = False) -> Path:
     rng = np.random.default_rng(11)
     n = 160
     ids = [f"P{i:03d}" for i in range(n)]
@@ -39,6 +39,8 @@ def _study(tmp: Path, fractional: bool = False) -> Path:
                           "cb1": np.clip(gm[:, 0] + rng.integers(-1, 2, n), 1, 7),
                           "lon1": rng.integers(1, 4, n), "lon2": rng.integers(1, 4, n),
                           "gp_visits": rng.negative_binomial(2, 2 / (2 + mu))})
+        if arm:  # every other person in the programme; nobody's arm missing
+            d["arm"] = np.where(np.arange(n) % 2 == 0, "Programme", "Usual care")
         if fractional and w == "T1":
             d["gp_visits"] = d["gp_visits"].astype(float)
             d.loc[[3, 5], "gp_visits"] = 1.5
@@ -65,6 +67,11 @@ def _study(tmp: Path, fractional: bool = False) -> Path:
                    "mediators": [{"construct": "belonging", "wave": "T1"},
                                  {"construct": "loneliness", "wave": "T1"}],
                    "y": {"outcome": "gp", "wave": "T1"}, "covariates": ["age"]}}}}
+    if arm:
+        cfg["covariates"]["arm"] = {"column": "arm", "type": "categorical",
+                                    "levels": ["Programme", "Usual care"]}
+        cfg["comparison"] = {"group": "arm", "reference": "Usual care", "randomised": False,
+                             "adjust_for": ["age"], "weighting": "none"}
     path = tmp / "study.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return path
@@ -109,3 +116,21 @@ def test_a_fractional_count_stops_with_a_plain_message(tmp_path):
     log = (tmp_path / "work" / "results" / "hc" / "logs" / "healthcare.log").read_text()
     text = proc.stdout + proc.stderr + log
     assert "column 'gp_visits_T1': 2 row(s)" in text and "whole number" in text
+
+
+def test_with_a_comparison_group_the_rule_also_writes_the_change_by_arm(tmp_path):
+    config = _study(tmp_path, arm=True)
+    res = tmp_path / "work" / "results" / "hc"
+    targets = [f"results/hc/{t}" for t in TARGETS[:5]] + [
+        "results/hc/tables/healthcare_comparison.csv"]
+    proc = _run(tmp_path, config, *targets)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    t = pd.read_csv(res / "tables" / "healthcare_comparison.csv")
+    rrr = t[(t["quantity"] == "ratio_of_rate_ratios") & (t["method"] == "glmm")]
+    assert rrr["wave"].tolist() == ["T1"] and rrr["status"].eq("ok").all()
+    assert rrr["arm"].iloc[0] == "Programme vs Usual care"
+    assert rrr["adjusted_for"].iloc[0] == "age"
+    assert 0.5 < rrr["estimate"].iloc[0] < 2  # no arm effect planted
+    sent = pd.read_csv(res / "tables" / "healthcare_sentences.csv")
+    (s,) = sent.loc[sent["kind"] == "comparison", "sentence"]
+    assert "accounting for measured differences only" in s and "P0" not in s

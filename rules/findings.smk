@@ -17,6 +17,7 @@ FINDINGS_SOURCES = {
     "healthcare_change": ("healthcare", "healthcare_change.csv"),
     "healthcare_mediation": ("healthcare", "healthcare_mediation.csv"),
     "healthcare_sentences": ("healthcare", "healthcare_sentences.csv"),
+    "healthcare_comparison": ("healthcare", "healthcare_comparison.csv"),
     "comparison": ("comparison", "comparison_change.csv"),
     "comparison_sentences": ("comparison", "comparison_sentences.csv"),
     "comparison_mediation_test": ("comparison", "comparison_mediation_test.csv"),

@@ -63,3 +63,22 @@ def test_a_derived_name_may_not_be_a_scale(raw):
 def test_unknown_key_refused_by_the_schema(raw):
     with pytest.raises(ConfigError, match="group_listings.clubs: unknown key 'option'"):
         _cfg(raw, {"clubs": {"column": "clubs", "option": ["a"]}})
+
+
+def test_ingest_reads_the_listing_columns_at_their_waves_only(raw):
+    """The listing's columns are read like items at the waves it is asked (ingest drops
+    unconfigured columns), and only a study with listings gets them in its ingest params."""
+    import json
+
+    from pipeline.ingest.settings import from_config as ingest_settings
+    from pipeline.ingest.settings import wave_params
+
+    cfg = _cfg(raw, {"listed": {"columns": ["g1", "g2"], "none_column": "g0",
+                                "waves": ["T0", "T2"]}})
+    s = ingest_settings(cfg)
+    assert {"g1", "g2", "g0"} <= set(s.expected_columns("T0"))
+    assert {"g1", "g2", "g0"} <= set(s.expected_columns("T2"))
+    assert not {"g1", "g2", "g0"} & set(s.expected_columns("T1"))
+    assert json.loads(wave_params(cfg, "T0"))["listing_columns"] == ["g1", "g2", "g0"]
+    plain = config_from_dict(raw, root=ROOT)
+    assert "listing_columns" not in json.loads(wave_params(plain, "T0"))

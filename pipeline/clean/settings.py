@@ -15,9 +15,10 @@ settings are the only part of it another wing may import.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.config import Config, Covariate, Scale, Wave
+from pipeline.config_listings import GroupListing
 from pipeline.instruments import INSTRUMENTS
 from pipeline.instruments.model import Band
 
@@ -26,7 +27,7 @@ __all__ = ["SECTION", "CORE_KEYS", "CleaningRules", "CleanSettings", "Meaningful
 
 SECTION = None
 CORE_KEYS = ("id_column", "id_pattern", "waves", "scales", "covariates", "label_maps",
-             "cleaning", "pseudonymisation")
+             "cleaning", "pseudonymisation", "group_listings")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class CleanSettings:
     waves: tuple[Wave, ...]
     scales: dict[str, Scale]
     covariates: dict[str, Covariate]
+    group_listings: dict[str, GroupListing] = field(default_factory=dict)
 
     @property
     def wave_ids(self) -> list[str]:
@@ -75,6 +77,7 @@ def from_config(cfg: Config) -> CleanSettings:
         waves=tuple(cfg.waves),
         scales=dict(cfg.scales),
         covariates=dict(cfg.covariates),
+        group_listings=dict(cfg.group_listings),
     )
 
 

@@ -93,7 +93,7 @@ def build_findings(tables: Mapping[str, pd.DataFrame | None], summary: Mapping |
     apply_agreement(rows, keep=lambda r: r["method"] != "mi_delta_adjusted")
     own = len(rows)  # the rows below carry their own grade, agreement and words
     rows += healthcare_findings(t("healthcare_change"), t("healthcare_mediation"),
-                                t("healthcare_sentences"), s)
+                                t("healthcare_sentences"), s, t("healthcare_comparison"))
     if s.runs("comparison"):  # the by-arm mechanism tests: the wing's own words, no estimate
         rows += mechanism_findings(t("comparison_mediation_test"),
                                    t("comparison_crosslag_test"), t("comparison_sentences"))

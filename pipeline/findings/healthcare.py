@@ -29,7 +29,7 @@ from pipeline.findings.table import finding_row, missing_columns, num, text
 from pipeline.status import Status
 from pipeline.wording import change_verb, evidence_grade, fmt_num, join_caveats, lower_first
 
-__all__ = ["CHANGE_NEEDS", "MEDIATION_NEEDS", "healthcare_findings"]
+__all__ = ["BYARM_NEEDS", "CHANGE_NEEDS", "MEDIATION_NEEDS", "healthcare_findings"]
 
 CHANGE_NEEDS = ["outcome", "construct", "label", "quantity", "wave", "method", "model",
                 "estimate", "ci_lower", "ci_upper", "pvalue", "n_people", "n_rows", "status",
@@ -37,6 +37,9 @@ CHANGE_NEEDS = ["outcome", "construct", "label", "quantity", "wave", "method", "
 MEDIATION_NEEDS = ["analysis", "label", "outcome", "effect", "path", "rate_ratio", "ci_lower",
                    "ci_upper", "n", "conf", "status", "message"]
 MEDIATION_EFFECTS = ("total", "direct", "total_indirect")
+BYARM_NEEDS = ["outcome", "label", "quantity", "arm", "wave", "method", "model", "adjusted_for",
+               "estimate", "ci_lower", "ci_upper", "pvalue", "n_people", "n_rows", "status",
+               "message"]
 
 
 def _log(v: float) -> float:
@@ -115,6 +118,44 @@ def _mediation_row(r: pd.Series, s: FindingsSettings, sentences: dict) -> dict:
     return row
 
 
+def _byarm_row(r: pd.Series, s: FindingsSettings, sentences: dict) -> dict:
+    """A ratio of rate ratios (programme vs reference, a follow-up wave vs entry) of the
+    healthcare wing's arm x wave model (``healthcare_comparison.csv``)."""
+    primary = text(r, "method") == "glmm"
+    randomised = text(r, "adjusted_for").startswith("none (randomised)")
+    cav = ["mar_assumption"] + ([] if randomised else ["non_randomised"])
+    if primary and s.primary != "fiml":
+        cav.append("stands_in:glmm")
+    if not primary and s.primary != "complete_case":
+        cav.remove("mar_assumption")
+    st = text(r, "status") or Status.OK.value
+    est, lo, hi = num(r, "estimate"), num(r, "ci_lower"), num(r, "ci_upper")
+    wave, label = text(r, "wave"), text(r, "label")
+    base = f"healthcare_comparison.{r['outcome']}.{wave}" if wave else \
+        f"healthcare_comparison.{r['outcome']}"
+    row = finding_row(
+        finding_id=base if primary else f"{base}@{r['method']}", kind="healthcare",
+        role="primary" if primary else "sensitivity",
+        question=f"Did {lower_first(label)} change differently in the two groups from entry "
+                 f"to {s.wave(wave).phrase}?",
+        estimand=f"ratio of rate ratios {wave} vs {s.baseline.id}, {text(r, 'arm')} "
+                 f"({text(r, 'model')})",
+        analysis=str(r["outcome"]), construct=text(r, "construct"), wave=wave,
+        term=f"arm x {wave}", method=text(r, "method"), estimate=est, ci_lower=lo,
+        ci_upper=hi, ci_level=0.95, ci_label="95% CI", pvalue=num(r, "pvalue"),
+        n_contributing=num(r, "n_people"), n_observed=num(r, "n_rows"),
+        units=f"ratio of rate ratios ({label}; 1 = the same change in both groups)",
+        effect_size=est, effect_size_kind="ratio of incidence-rate ratios",
+        evidence=_grade(est, lo, hi, cav, st), caveats=join_caveats(cav), status=st,
+        message=text(r, "message"))
+    if primary:
+        row["sentence"] = sentences.get(("comparison", str(r["outcome"]), wave), "") \
+            if st == Status.OK.value else (f"The difference between the groups in the change "
+                                           f"in {lower_first(label)} could not be estimated: "
+                                           f"{text(r, 'message')}.")
+    return row
+
+
 def _agree(rows: list[dict]) -> None:
     """``agrees_with_primary`` of the complete-case rows, judged on log rate ratios."""
     primaries = {r["finding_id"]: r for r in rows if r["role"] == "primary"}
@@ -128,13 +169,19 @@ def _agree(rows: list[dict]) -> None:
 
 
 def healthcare_findings(change: pd.DataFrame | None, mediation: pd.DataFrame | None,
-                        sentences: pd.DataFrame | None, s: FindingsSettings) -> list[dict]:
-    """Findings rows of the healthcare wing's tables (none when a table is absent)."""
+                        sentences: pd.DataFrame | None, s: FindingsSettings,
+                        byarm: pd.DataFrame | None = None) -> list[dict]:
+    """Findings rows of the healthcare wing's tables (none when a table is absent); ``byarm``:
+    ``healthcare_comparison.csv`` (a study with a comparison group)."""
     said = {}
     if sentences is not None and not missing_columns(sentences, ["kind", "sentence"]):
         for _, x in sentences.iterrows():
-            key = (text(x, "outcome"), text(x, "wave")) if x["kind"] == "change" else (
-                text(x, "analysis"), text(x, "effect"))
+            if x["kind"] == "change":
+                key = (text(x, "outcome"), text(x, "wave"))
+            elif x["kind"] == "comparison":
+                key = ("comparison", text(x, "outcome"), text(x, "wave"))
+            else:
+                key = (text(x, "analysis"), text(x, "effect"))
             said[key] = text(x, "sentence")
     rows: list[dict] = []
     if change is not None and not missing_columns(change, CHANGE_NEEDS):
@@ -145,5 +192,8 @@ def healthcare_findings(change: pd.DataFrame | None, mediation: pd.DataFrame | N
         keep = mediation[mediation["effect"].isin(MEDIATION_EFFECTS)
                          | (mediation["status"] != Status.OK.value)]
         rows += [_mediation_row(r, s, said) for _, r in keep.iterrows()]
+    if byarm is not None and not missing_columns(byarm, BYARM_NEEDS):
+        rrr = byarm[byarm["quantity"] == "ratio_of_rate_ratios"]
+        rows += [_byarm_row(r, s, said) for _, r in rrr.iterrows()]
     _agree(rows)
     return rows

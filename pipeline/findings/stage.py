@@ -22,12 +22,13 @@ log = logging.getLogger("pipeline.findings")
 
 TABLES = ("change", "md_primary", "tipping", "mediation", "mediation_status", "crosslag",
           "crosslag_status", "flow", "flow_public", "baseline", "healthcare_change",
-          "healthcare_mediation", "healthcare_sentences", "comparison",
+          "healthcare_mediation", "healthcare_sentences", "healthcare_comparison", "comparison",
           "comparison_sentences", "comparison_mediation_test", "comparison_crosslag_test",
           "moderation", "moderation_slopes", "moderation_jn", "moderation_status")
 
 # inputs a running stage declares only when configured (no warning when absent)
-OPTIONAL = frozenset({"comparison_mediation_test", "comparison_crosslag_test"})
+OPTIONAL = frozenset({"comparison_mediation_test", "comparison_crosslag_test",
+                      "healthcare_comparison"})
 
 
 # the stage whose rule declares each input (an input of a stage that does not run is absent)
@@ -35,7 +36,8 @@ SOURCE = {"change": "change", "baseline": "change", "md_primary": "impute", "tip
           "mediation": "mediation", "mediation_status": "mediation", "crosslag": "crosslag",
           "crosslag_status": "crosslag", "flow": "attrition", "flow_public": "attrition",
           "healthcare_change": "healthcare", "healthcare_mediation": "healthcare",
-          "healthcare_sentences": "healthcare", "comparison": "comparison",
+          "healthcare_sentences": "healthcare", "healthcare_comparison": "healthcare",
+          "comparison": "comparison",
           "comparison_sentences": "comparison", "comparison_mediation_test": "comparison",
           "comparison_crosslag_test": "comparison", "moderation": "moderation",
           "moderation_slopes": "moderation", "moderation_jn": "moderation",

@@ -4,7 +4,8 @@ Ingest reads the core study config only: each wave's entry (file, format, sheet,
 repeat instrument and instance, wave/event column, column map, date column and order, row
 filters), ``id_column``, the scales (items, range, label maps), the covariates (column, wave,
 event, first_nonempty), ``cleaning.exclude_if`` (row filters for every wave) and
-``cleaning.missing_words`` (texts meaning "no answer", for the text-answer check).
+``cleaning.missing_words`` (texts meaning "no answer", for the text-answer check) and the
+columns of ``group_listings`` asked at each wave (read like items, derived by the clean stage).
 :func:`from_config` is the one place that picks these out of :class:`pipeline.config.Config`; it
 parses every row filter, so a bad one is refused by the start-up check naming its key.
 :func:`wave_params` is the JSON the Snakemake rule ``ingest`` uses as params for one wave, so
@@ -29,7 +30,8 @@ from .rowfilter import Condition, parse_condition
 __all__ = ["SECTION", "CORE_KEYS", "IngestSettings", "from_config", "wave_params"]
 
 SECTION = None
-CORE_KEYS = ("waves", "id_column", "scales", "covariates", "label_maps", "cleaning")
+CORE_KEYS = ("waves", "id_column", "scales", "covariates", "label_maps", "cleaning",
+             "group_listings")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class IngestSettings:
     covariates: dict[str, Covariate]
     exclude_if: tuple[str, ...] = ()
     missing_words: tuple[str, ...] | None = None
+    listing_columns: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (wave id, columns)
 
     @property
     def baseline(self) -> str:
@@ -60,6 +63,7 @@ class IngestSettings:
         are read from this wave (covariates without a ``wave`` only at the baseline)."""
         wave = self.wave(wave_id)
         cols = [it for sc in self.scales.values() for it in sc.items]
+        cols += [c for w, listed in self.listing_columns if w == wave_id for c in listed]
         if wave.date_column:
             cols.append(wave.date_column)
         for cov in self.covariates.values():
@@ -165,7 +169,10 @@ def from_config(cfg: Config) -> IngestSettings:
     s = IngestSettings(id_column=cfg.id_column, waves=tuple(cfg.waves),
                        scales=dict(cfg.scales), covariates=dict(cfg.covariates),
                        exclude_if=tuple(cfg.exclude_if),
-                       missing_words=tuple(cfg.missing_words))
+                       missing_words=tuple(cfg.missing_words),
+                       listing_columns=tuple((w, tuple(g.raw_columns))
+                                             for g in cfg.group_listings.values()
+                                             for w in g.waves))
     problems = _problems(s)
     if problems:
         raise ConfigError("; ".join(problems) if len(problems) == 1 else
@@ -191,6 +198,9 @@ def wave_params(cfg: Config, wave_id: str) -> str:
         "exclude_if": list(s.exclude_if),
         "missing_words": list(s.missing_words or ()),
     }
+    listed = [c for w, cols in s.listing_columns if w == wave_id for c in cols]
+    if listed:  # only then: a study without listings keeps its params (no re-ingest)
+        payload["listing_columns"] = listed
     if plan.first and len(plan.selections) > 1:
         payload["file_waves"] = [dataclasses.asdict(x) for x in plan.selections]
     elif not plan.first:

@@ -82,3 +82,44 @@ def test_not_estimable_and_absent_tables(settings):
     assert p["evidence"] == "not_estimable" and "could not be estimated" in p["sentence"]
     assert healthcare_findings(None, None, None, settings) == []
     assert healthcare_findings(pd.DataFrame({"x": [1]}), None, None, settings) == []
+
+
+def _byarm(rrr=(0.79, 0.64, 0.97), status="ok", adjusted="age, gender"):
+    base = dict(outcome="gp", construct="gp_visits", label="GP visits in the last 3 months",
+                arm="Programme vs Usual care", wave="T1", model="negbin_glmm",
+                adjusted_for=adjusted, pvalue=0.02, n_people=700, n_rows=1500,
+                status=status, message="")
+    return pd.DataFrame([
+        {**base, "quantity": "ratio_of_rate_ratios", "method": "glmm", "estimate": rrr[0],
+         "ci_lower": rrr[1], "ci_upper": rrr[2]},
+        {**base, "quantity": "ratio_of_rate_ratios", "method": "complete_case",
+         "estimate": 0.85, "ci_lower": 0.6, "ci_upper": 1.2},
+        {**base, "quantity": "rate_ratio", "arm": "Programme", "method": "glmm",
+         "estimate": 0.8, "ci_lower": 0.7, "ci_upper": 0.9}])
+
+
+def test_ratio_of_rate_ratios_by_arm_with_the_wings_sentence(settings):
+    said = pd.concat([SENTENCES, pd.DataFrame([dict(
+        kind="comparison", outcome="gp", analysis="", wave="T1",
+        effect="ratio_of_rate_ratios", evidence="likely",
+        sentence="GP visits likely fell by 21% more in the programme.")])])
+    rows = {r["finding_id"]: r for r in healthcare_findings(None, None, said, settings,
+                                                            _byarm())}
+    assert set(rows) == {"healthcare_comparison.gp.T1",
+                         "healthcare_comparison.gp.T1@complete_case"}
+    p = rows["healthcare_comparison.gp.T1"]
+    assert p["sentence"] == "GP visits likely fell by 21% more in the programme."
+    assert "non_randomised" in p["caveats"] and p["estimate"] == 0.79
+    assert p["evidence"] in ("likely", "may")  # below 1 on the log scale, not randomised
+    cc = rows["healthcare_comparison.gp.T1@complete_case"]
+    assert cc["role"] == "sensitivity" and cc["agrees_with_primary"]
+    frame(list(rows.values()))
+
+
+def test_by_arm_model_that_failed_says_so(settings):
+    rows = healthcare_findings(None, None, None, settings,
+                               _byarm(rrr=(math.nan,) * 3, status="not_estimable"))
+    p = next(r for r in rows if r["role"] == "primary")
+    assert p["status"] == "not_estimable" and p["evidence"] == "not_estimable"
+    assert p["sentence"].startswith("The difference between the groups in the change in gp "
+                                    "visits") or "could not be estimated" in p["sentence"]

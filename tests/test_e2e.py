@@ -222,7 +222,7 @@ def test_a_finished_run_has_nothing_to_do(demo_run):
         ("results/demo/tables/change_primary.csv", "change"),
         ("results/demo/tables/findings_public.csv", "findings"),
         ("results/demo/report/demo_report.html", "report"),
-        ("results/demo/imputed/parts/chains_1.parquet", "impute_chains"),
+        ("results/demo/imputed/parts/chains_0.parquet", "impute_chains"),
         ("results/demo/mediation/parts/mi_block_0.parquet", "mediation_mi_block"),
     ],
 )

@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cfg(**missing_data):
+    """The demo's config with ``missing_data`` keys replaced (``chain_blocks`` auto unless
+    given: the demo itself runs its chains in one job, see config/studies/demo.yaml)."""
+    missing_data.setdefault("chain_blocks", "auto")
     raw = yaml.safe_load((ROOT / "config" / "studies" / "demo.yaml").read_text())
     raw = copy.deepcopy(raw)
     raw["missing_data"] = {**(raw.get("missing_data") or {}), **missing_data}

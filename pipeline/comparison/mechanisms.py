@@ -4,8 +4,8 @@ For the chains (:mod:`pipeline.comparison.chains`) and cross-lagged models
 (:mod:`pipeline.comparison.panels`) of the settings, fit by arm and return the four tables and
 one plain sentence per tested model (``kind = mechanism``): whether the paths differ between
 the arms, by the headline test (robust Wald under MLR, else LR); a test without evidence
-says that it has limited power with the arms' numbers of people. The chain's sentence adds
-each arm's total indirect effect with its Monte Carlo interval.
+says that it can miss a modest difference with the arms' numbers of people. The chain's
+sentence adds each arm's total indirect effect with its Monte Carlo interval.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from pipeline.comparison.chains import chain_by_arm, mediation_tables
 from pipeline.comparison.panels import crosslag_tables, panel_by_arm
 from pipeline.comparison.sentences import SENTENCE_COLUMNS
-from pipeline.wording import ci_label, fmt_ci, fmt_num, fmt_p, lower_first
+from pipeline.wording import ci_label, fmt_ci, fmt_num, fmt_p, lower_first, upper_first
 
 __all__ = ["DIFFER_P", "Mechanisms", "mechanisms", "arm_test_sentence"]
 
@@ -44,31 +44,31 @@ def _sizes(r, entered: dict | None, programme: str, reference: str) -> str:
     (printed in the public flow) those are printed as bounds, so no new count is published."""
     n = (int(r["n_programme"]), int(r["n_reference"]))
     if entered is None:
-        return f"n = {n[0]} and {n[1]}"
+        return f"{n[0]} and {n[1]} people"
     top = (int(entered[programme]), int(entered[reference]))
-    return f"n = {n[0]} and {n[1]}" if n == top else f"at most {top[0]} and {top[1]} people"
+    return f"{n[0]} and {n[1]} people" if n == top else f"at most {top[0]} and {top[1]} people"
 
 
 def arm_test_sentence(tests: pd.DataFrame, what: str, programme: str, reference: str,
                       entered: dict | None = None) -> str:
-    """Whether ``what`` differs between the arms, from the headline row of ``tests`` (one
+    """Whether ``what`` worked differently in the two arms, from the headline row of ``tests`` (one
     analysis and model of a ``*_test.csv`` table); ``entered``: arm -> people who entered."""
     head = tests[tests["headline"].astype(bool)]
     r = (head if len(head) else tests).iloc[0]
     if r["status"] != "ok":
         why = _PLAIN.get(str(r["status"])) or lower_first(
             str(r["message"]).split("; ")[0].rstrip("."))
-        return (f"Whether {what} differs between {programme} and {reference} could not be "
-                f"tested: {why} (the test table has the details).")
+        return (f"Whether {what} worked differently in {programme} and {reference} could not "
+                f"be tested: {why} (the test table has the details).")
     p = float(r["pvalue"])
     stat = (f"{r['test']}: \u03c7\u00b2 = {float(r['chisq']):.2f}, df = {int(r['df'])}, "
             f"{fmt_p(p)}")
     if p < DIFFER_P:
-        return (f"Whether {what} differs between the arms: the paths differ between "
-                f"{programme} and {reference} ({stat}).")
-    return (f"Whether {what} differs between the arms: no evidence the paths differ between "
-            f"{programme} and {reference} ({stat}); the test has limited power with "
-            f"{_sizes(r, entered, programme, reference)}.")
+        return (f"{upper_first(what)} worked differently in {programme} and in {reference}: "
+                f"its paths differed between the groups ({stat}).")
+    return (f"There was no clear evidence that {what} worked differently in {programme} and "
+            f"in {reference} ({stat}); with {_sizes(r, entered, programme, reference)}, the "
+            "test can miss a modest difference.")
 
 
 def _indirect_text(med: pd.DataFrame, name: str) -> str:

@@ -20,25 +20,27 @@ def _test(p: float, status: str = "ok", message: str = "") -> pd.DataFrame:
 
 def test_a_difference_is_said_with_the_headline_test():
     text = arm_test_sentence(_test(0.003), "the chain A -> B", "SP", "UC")
-    assert text.startswith("Whether the chain A -> B differs between the arms: the paths "
-                           "differ between SP and UC (robust Wald")
+    assert text.startswith("The chain A -> B worked differently in SP and in UC: its paths "
+                           "differed between the groups (robust Wald")
     assert "21.50" in text and "df = 10" in text and "limited power" not in text
 
 
 def test_no_evidence_says_the_test_has_limited_power_with_the_arms_sizes():
     text = arm_test_sentence(_test(0.4), "the chain", "SP", "UC")
-    assert "no evidence the paths differ between SP and UC" in text
-    assert text.endswith("the test has limited power with n = 500 and 250.")
+    assert text.startswith("There was no clear evidence that the chain worked differently in "
+                           "SP and in UC")
+    assert text.endswith("with 500 and 250 people, the test can miss a modest difference.")
     same = arm_test_sentence(_test(0.4), "the chain", "SP", "UC", {"SP": 500, "UC": 250})
     assert same == text
     fewer = arm_test_sentence(_test(0.4), "the chain", "SP", "UC", {"SP": 503, "UC": 250})
-    assert fewer.endswith("limited power with at most 503 and 250 people.")  # no new count
+    assert fewer.endswith("with at most 503 and 250 people, the test can miss a modest "
+                          "difference.")  # no new count
 
 
 def test_a_model_that_could_not_be_fitted_says_why():
     text = arm_test_sentence(_test(float("nan"), "improper_solution",
                                "Negative variance of RI_qol."), "the RI-CLPM", "SP", "UC")
-    assert text == ("Whether the RI-CLPM differs between SP and UC could not be tested: the "
+    assert text == ("Whether the RI-CLPM worked differently in SP and UC could not be tested: the "
                     "model by group gave improper estimates (such as a negative variance), which "
                     "often means too few people for its parameters (the test table has the "
                     "details).")

@@ -28,6 +28,10 @@ __all__ = ["TEST_NEEDS", "mechanism_findings"]
 TEST_NEEDS = ["analysis", "model", "test", "chisq", "df", "pvalue", "headline", "status",
               "message"]
 _MODEL_KEY = {"CLPM": "clpm", "RI-CLPM": "riclpm"}
+_PLAIN = {"improper_solution": "the model by group gave improper estimates (such as a negative "
+                               "variance), which often means too few people for its parameters",
+          "not_converged": "the model by group did not converge",
+          "not_identified": "the model by group is not identified with these data"}
 
 
 def _headline(t: pd.DataFrame) -> pd.DataFrame:
@@ -54,7 +58,9 @@ def _row(r: pd.Series, kind: str, said: dict[str, str]) -> dict:
         f"({model}, chi-square {num(r, 'chisq'):.2f} on {num(r, 'df'):.0f} df)" if ok else
         f"{text(r, 'test')}: paths equal across arms vs free ({model})",
         term=f"{model} by arm", method="fiml", pvalue=p if ok else float("nan"),
-        evidence=evidence, status=status, message="" if ok else text(r, "message"),
+        evidence=evidence, status=status, message="" if ok else _PLAIN.get(
+            status, "the model by group could not be fitted") + f" ({model} by arm; the "
+        f"comparison_{kind}_test.csv table has the details)",
         sentence=said.get(key, ""))
 
 

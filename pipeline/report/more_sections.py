@@ -166,7 +166,8 @@ def more_section(inp: ReportInputs, spec: MoreSpec) -> Section | None:
     comparison = spec.key == "comparison"
     if comparison:  # who was in each arm, and how the arms compared at entry
         blocks += [b for b in (_flow_table(inp), _balance_table(inp)) if b is not None]
-    shown = f[f["status"] == "ok"]
+    shown = f[f["status"] == "ok"]  # estimates only: design words and tests are said above
+    shown = shown[pd.to_numeric(shown["estimate"], errors="coerce").notna()]
     if not shown.empty:
         blocks.append(Table(caption=f"{spec.title}: every estimate (primary first, then the "
                                     "checks with other methods)",

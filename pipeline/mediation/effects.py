@@ -16,6 +16,7 @@ from itertools import combinations, pairwise
 import numpy as np
 
 from pipeline.mediation.ols import Coefs, Layout
+from pipeline.sem.chain_syntax import path_label, path_product, serial_paths
 
 
 @dataclass(frozen=True)
@@ -29,28 +30,6 @@ class EffectDef:
     rhs: str
     label: str
     path: str
-
-
-def serial_paths(k: int) -> list[tuple[int, ...]]:
-    """Ordered subsets of mediators 0..k-1 in PROCESS order (first mediator, then length)."""
-    out = []
-    for first in range(k):
-        for size in range(k - first):
-            for rest in combinations(range(first + 1, k), size):
-                out.append((first, *rest))
-    return out
-
-
-def path_label(path: tuple[int, ...]) -> str:
-    return "ind_" + "".join(str(i + 1) for i in path)
-
-
-def path_product(path: tuple[int, ...]) -> str:
-    """``a1*d21*b2`` for the path (0, 1)."""
-    terms = [f"a{path[0] + 1}"]
-    terms += [f"d{j + 1}{i + 1}" for i, j in pairwise(path)]
-    terms.append(f"b{path[-1] + 1}")
-    return "*".join(terms)
 
 
 def effect_definitions(names: tuple[str, ...] | list[str], layout: Layout) -> list[EffectDef]:

@@ -377,6 +377,12 @@ def lr_test(restricted: SEMResult, free: SEMResult) -> dict[str, float]:
         raise ModelError(f"LR test: {restricted.name} used {restricted.n_obs} cases but "
                          f"{free.name} used {free.n_obs}; nested models must be fitted to the "
                          "same cases.")
+    return chisq_difference(restricted, free)
+
+
+def chisq_difference(restricted, free) -> dict[str, float]:
+    """The chi-square difference of two nested fits (``.fit`` with chisq and df, ``.name``):
+    the arithmetic of lavaan's ``lavTestLRT`` shared by single- and multi-group tests."""
     d_chi = restricted.fit["chisq"] - free.fit["chisq"]
     d_df = restricted.fit["df"] - free.fit["df"]
     if d_df <= 0:

@@ -238,14 +238,7 @@ def lr_test_groups(restricted: MultiGroupResult, free: MultiGroupResult) -> dict
                 f"LR test: model {r.name} was fitted with estimator {r.options.get('estimator')}"
                 "; its chi-square difference needs the Satorra-Bentler scaling, which the "
                 "engine does not compute. Use wald_test_groups (robust) or estimator 'ML'.")
-    d_chi = restricted.fit["chisq"] - free.fit["chisq"]
-    d_df = restricted.fit["df"] - free.fit["df"]
-    if d_df <= 0:
-        raise ModelError(f"LR test: {restricted.name} (df {restricted.fit['df']:.0f}) is not "
-                         f"more restricted than {free.name} (df {free.fit['df']:.0f}); pass the "
-                         "restricted model first.")
-    return {"chisq_diff": float(d_chi), "df_diff": float(d_df),
-            "pvalue": float(stats.chi2.sf(max(d_chi, 0.0), d_df))}
+    return single.chisq_difference(restricted, free)
 
 
 def wald_test_groups(fit: MultiGroupResult, rows: Sequence[str] | None = None

@@ -11,13 +11,24 @@ times at most:
   ``group_partial`` exemptions: lavaan's ``group.equal`` / ``group.partial``); everything else
   (covariates' effects, intercepts, variances) stays free per arm.
 
-Tests of "the paths are equal across arms": the likelihood-ratio test of ``equal`` against
-``free`` (the difference of the ML chi-squares: lavaan ``lavTestLRT`` of the two ML fits;
-valid under multivariate normality), and with robust
-SEs the Wald test of the same equalities with the MLR (sandwich) covariance of the free fit
-(``lavTestWald``), robust to non-normality; the robust Wald test is then the headline. (The
-Satorra-Bentler 2001 scaled LR difference is not computed.) A model the data cannot support
-(an arm too small, not identified, not converged) is a status with its reason, never an error.
+Tests of "the paths are equal across arms", each a row of the ``*_test.csv`` tables
+(:data:`TEST_COLUMNS`):
+
+* ``likelihood ratio`` (ML): the difference of the ML chi-squares of ``equal`` and ``free``
+  (lavaan ``lavTestLRT`` of two ML fits); valid under multivariate normality;
+* with robust SEs (MLR), ``scaled likelihood ratio``: the Satorra-Bentler (2001) scaled
+  difference, ``T = (T0 - T1) / cd`` with ``cd = (df0 c0 - df1 c1) / (df0 - df1)`` from each
+  model's MLR scaling factor (Yuan-Bentler, Mplus variant; lavaan ``lavTestLRT`` of the two MLR
+  fits, ``method = "satorra.bentler.2001"``; :func:`pipeline.sem.multigroup.
+  scaled_lr_test_groups`), robust to non-normality; the ``equal`` fit's ML estimates are its MLR
+  estimates, so it is not refitted. ``scaling_factor`` holds ``cd``. When ``cd`` is negative
+  (lavaan: ``NA``) or cannot be computed, the row has status ``not_estimable`` and the reason;
+* with robust SEs, ``robust Wald``: the same equalities tested with the MLR (sandwich)
+  covariance of the free fit (``lavTestWald``).
+
+The ``headline`` row: under MLR the scaled LR test when it is computable, else the robust Wald
+test; under ML the LR test. A model the data cannot support (an arm too small, not
+identified, not converged) is a status with its reason, never an error.
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ from pipeline.sem.multigroup import (
     MultiGroupResult,
     fit_multigroup,
     lr_test_groups,
+    scaled_lr_test_groups,
     wald_test_groups,
 )
 from pipeline.sem.syntax import parse_model
@@ -46,8 +58,10 @@ __all__ = ["ARM_GROUP", "TEST_COLUMNS", "ArmFits", "fit_by_arm", "arm_test_rows"
 #: the group column of the stacked frames (the arm's name)
 ARM_GROUP = "comparison_arm"
 TEST_COLUMNS = ["analysis", "model", "test", "estimator", "paths_tested", "chisq", "df",
-                "pvalue", "headline", "n_programme", "n_reference", "status", "message"]
+                "pvalue", "scaling_factor", "headline", "n_programme", "n_reference", "status",
+                "message"]
 _TEST = {"lr": "likelihood ratio (equal vs free paths)",
+         "scaled": "scaled likelihood ratio (equal vs free paths)",
          "wald": "robust Wald (paths equal across arms)"}
 
 
@@ -62,6 +76,8 @@ class ArmFits:
     status: str = Status.OK.value
     message: str = ""
     lr: dict = field(default_factory=dict)
+    #: the Satorra-Bentler (2001) scaled LR test (MLR only; ``message`` set when not computable)
+    scaled: dict = field(default_factory=dict)
     wald: dict = field(default_factory=dict)
 
     @property
@@ -91,7 +107,8 @@ def fit_by_arm(name: str, syntax: str, data: pd.DataFrame, arms: tuple[str, str]
                equal: Sequence[str], partial: Sequence[str] = (), wald_rows: Sequence[str],
                robust: bool, mode: str = "sem") -> ArmFits:
     """Fit ``syntax`` by arm (``data[ARM_GROUP]``): free (MLR when ``robust``) and ``equal``
-    (group_equal, ML); the LR and Wald tests of the ``wald_rows`` paths."""
+    (group_equal, ML); the LR, (with ``robust``) scaled LR and Wald tests of the
+    ``wald_rows`` paths."""
     fits = ArmFits(name, arms)
     kw = dict(group_order=list(arms), mode=mode)
     try:
@@ -114,7 +131,19 @@ def fit_by_arm(name: str, syntax: str, data: pd.DataFrame, arms: tuple[str, str]
         fits.wald = wald_test_groups(fits.free, list(wald_rows))
     except (PipelineError, np.linalg.LinAlgError) as exc:
         return _fail(fits, Status.NOT_ESTIMABLE.value, str(exc))
+    if fits.robust:
+        fits.scaled = _scaled(fits)
     return fits
+
+
+def _scaled(fits: ArmFits) -> dict:
+    """The scaled LR test; a failure of it (only) is its own row's reason, not the model's."""
+    try:
+        return scaled_lr_test_groups(fits.equal, fits.free)
+    except (PipelineError, np.linalg.LinAlgError, FloatingPointError) as exc:
+        nan = float("nan")
+        return {"chisq_diff": nan, "df_diff": fits.lr.get("df_diff", nan), "pvalue": nan,
+                "scaling_factor": nan, "message": str(exc).rstrip(".")}
 
 
 def lr_difference(equal: MultiGroupResult, free: MultiGroupResult) -> dict[str, float]:
@@ -126,8 +155,8 @@ def lr_difference(equal: MultiGroupResult, free: MultiGroupResult) -> dict[str, 
 
 
 def arm_test_rows(fits: ArmFits, analysis: str, model: str, paths: str) -> list[dict]:
-    """The rows of a ``*_test.csv`` table (:data:`TEST_COLUMNS`): LR and Wald, or one status row
-    when the models could not be fitted."""
+    """The rows of a ``*_test.csv`` table (:data:`TEST_COLUMNS`): LR, scaled LR (MLR) and Wald,
+    or one status row when the models could not be fitted."""
     ref, prog = fits.arms
     base = {"analysis": analysis, "model": model, "paths_tested": paths,
             "n_programme": fits.n(prog), "n_reference": fits.n(ref)}
@@ -135,13 +164,23 @@ def arm_test_rows(fits: ArmFits, analysis: str, model: str, paths: str) -> list[
         return [{**base, "test": _TEST["lr"], "estimator": "ML", "status": fits.status,
                  "message": fits.message, "headline": True}]
     robust = fits.robust
+    scaled_ok = robust and bool(fits.scaled) and not fits.scaled.get("message")
     rows = [{**base, "test": _TEST["lr"], "estimator": "ML", "chisq": fits.lr["chisq_diff"],
              "df": fits.lr["df_diff"], "pvalue": fits.lr["pvalue"], "headline": not robust,
              "status": Status.OK.value, "message": "assumes multivariate normality"}]
+    if robust:
+        sc = fits.scaled
+        rows.append({**base, "test": _TEST["scaled"], "estimator": "MLR",
+                     "chisq": sc["chisq_diff"], "df": sc["df_diff"], "pvalue": sc["pvalue"],
+                     "scaling_factor": sc["scaling_factor"], "headline": scaled_ok,
+                     "status": Status.OK.value if scaled_ok else Status.NOT_ESTIMABLE.value,
+                     "message": "Satorra-Bentler (2001) scaled difference of the MLR "
+                     "chi-squares" if scaled_ok else f"{fits.name}: {sc['message']}; the "
+                     "robust Wald test is the headline"})
     rows.append({**base, "test": _TEST["wald"] if robust else "Wald (paths equal across arms)",
                  "estimator": "MLR" if robust else "ML", "chisq": fits.wald["chisq"],
-                 "df": fits.wald["df"], "pvalue": fits.wald["pvalue"], "headline": robust,
-                 "status": Status.OK.value,
+                 "df": fits.wald["df"], "pvalue": fits.wald["pvalue"],
+                 "headline": robust and not scaled_ok, "status": Status.OK.value,
                  "message": "robust (sandwich) covariance of the free model" if robust else
                  "covariance of the free model"})
     return rows

@@ -4,7 +4,8 @@ Each chain of ``comparison.mediation`` (its spec from the mediation wing's setti
 mediators, Y, covariates and baseline adjustment as the single-group analysis) is fitted as a
 two-group FIML model with the arm as the group (:mod:`pipeline.comparison.armfits`): the
 chain's paths (a, d, b, c') free in each arm, and equal across arms; the LR test (ML) and,
-with robust FIML SEs, the robust Wald test of the equalities. The chain's syntax is the
+with robust FIML SEs, the Satorra-Bentler scaled LR test (the headline when computable) and
+the robust Wald test of the equalities. The chain's syntax is the
 engine's (:func:`pipeline.sem.chain_syntax.chain_lavaan_syntax`), its variables are built as
 the mediation wing builds them (a change score is the later wave minus the earlier; a
 categorical covariate one 0/1 indicator per non-reference level; with ``adjust_baseline``

@@ -3,7 +3,8 @@
 For the chains (:mod:`pipeline.comparison.chains`) and cross-lagged models
 (:mod:`pipeline.comparison.panels`) of the settings, fit by arm and return the four tables and
 one plain sentence per tested model (``kind = mechanism``): whether the paths differ between
-the arms, by the headline test (robust Wald under MLR, else LR); a test without evidence
+the arms, by the headline test (under MLR the Satorra-Bentler scaled LR test, or the robust
+Wald test when the scaled test cannot be computed; under ML the LR test); a test without evidence
 says that it can miss a modest difference with the arms' numbers of people. The chain's
 sentence adds each arm's total indirect effect with its Monte Carlo interval.
 """

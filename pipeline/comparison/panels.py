@@ -8,7 +8,8 @@ text the crosslag wing fits): the lagged effects free over time and free in each
 **cross-lagged** effects equal across arms (lavaan ``group.equal = "regressions"`` with the
 autoregressive paths and the covariates' effects in ``group.partial``), so the test asks
 whether one construct predicts another differently in the two arms. Tests: LR (ML) and, with
-robust FIML SEs, the robust Wald test of the same equalities (the headline).
+robust FIML SEs, the Satorra-Bentler scaled LR test (the headline when computable) and the
+robust Wald test of the same equalities.
 
 ``comparison_crosslag.csv`` (:data:`CROSSLAG_COLUMNS`): per analysis, model and arm each
 lagged effect (autoregressive and cross-lagged) of the free model with its Wald interval

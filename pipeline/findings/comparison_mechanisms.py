@@ -3,8 +3,9 @@ effects, work the same way in both arms?
 
 Source: the comparison wing's ``comparison_mediation_test.csv`` and
 ``comparison_crosslag_test.csv`` (each model fitted as one two-group FIML model, paths free in
-each arm against paths equal across arms; the ``headline`` row is the robust Wald test under
-MLR, or the LR test under ML, lavaan ``lavTestWald`` / ``lavTestLRT``), and the wing's
+each arm against paths equal across arms; the ``headline`` row is, under MLR, the
+Satorra-Bentler (2001) scaled LR test (lavaan ``lavTestLRT`` of MLR fits) or, when that cannot
+be computed, the robust Wald test (``lavTestWald``); under ML the LR test), and the wing's
 ``kind = mechanism`` sentences in ``comparison_sentences.csv`` (keyed by the chain's name, or
 ``<analysis>/<clpm|riclpm>``).
 

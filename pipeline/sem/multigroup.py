@@ -12,8 +12,11 @@ follow lavaan's multi-group definitions (``multigroup_measures``). References an
 
 ``estimator = "MLR"`` gives lavaan's multi-group MLR standard errors (Huber-White sandwich of
 the observed information and the casewise scores); the fit measures stay the ML ones, as for
-:func:`fit_sem`, and :func:`lr_test_groups` refuses MLR fits (lavaan's scaled difference test
-needs the Satorra-Bentler correction, not computed here): use :func:`wald_test_groups`.
+:func:`fit_sem`, and :func:`lr_test_groups` refuses MLR fits. The MLR scaled chi-square
+(``chisq.scaled``, Yuan-Bentler Mplus variant) of any fit, whatever its estimator (the
+estimates are the same), is :func:`scaled_chisq_groups`; the Satorra-Bentler (2001) scaled
+difference of two nested fits (lavaan ``lavTestLRT`` of two MLR fits) is
+:func:`scaled_lr_test_groups` (:mod:`pipeline.sem.scaled_test`).
 Bootstrap (cases resampled within groups): :mod:`pipeline.sem.multigroup_bootstrap`.
 """
 
@@ -41,6 +44,7 @@ from pipeline.sem.multigroup_table import (
     stacked_syntax,
 )
 from pipeline.sem.partable import build_partable
+from pipeline.sem.scaled_test import nested_scaled_test, scaled_chisq
 from pipeline.sem.standardize import standardized_solution
 from pipeline.sem.syntax import parse_model
 
@@ -80,7 +84,9 @@ class MultiGroupResult:
     stacked_data: pd.DataFrame | None = field(default=None, repr=False)
     #: per estimates row (not ``:=``): its 0-based index in ``theta``, -1 if fixed
     free_index: np.ndarray | None = field(default=None, repr=False)
-
+    #: what :func:`scaled_chisq_groups` needs: the stacked ``ram`` model, its pattern ``data``
+    #: and per group ``h1 = (pattern data, saturated mu, saturated Sigma)``
+    model_parts: dict | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -210,8 +216,11 @@ def fit_multigroup(syntax: str, data: pd.DataFrame, group: str, *,
     message = readable(f"{name}: " + "; ".join(msgs) + ".", labels) if msgs else ""
     warn = [f"{base['n_dropped']} row(s) without a group value or with no usable data were "
             "dropped"] if base["n_dropped"] else []
+    model_parts = {"ram": ram, "data": pdat,
+                   "h1": [(pd_, h[0], h[1]) for pd_, h in zip(pdats, h1, strict=True)]}
     return MultiGroupResult(status=status, message=message, estimates=est, fit=fit,
                             fit_by_group=dict(zip(labels, parts, strict=True)),
+                            model_parts=model_parts,
                             converged=opt.converged, vcov=vcov, theta=theta,
                             iterations=opt.iterations,
                             warnings=warn + [readable(n, labels) for n in notes], **base)
@@ -236,9 +245,36 @@ def lr_test_groups(restricted: MultiGroupResult, free: MultiGroupResult) -> dict
         if r.options.get("estimator") != "ML":
             raise ModelError(
                 f"LR test: model {r.name} was fitted with estimator {r.options.get('estimator')}"
-                "; its chi-square difference needs the Satorra-Bentler scaling, which the "
-                "engine does not compute. Use wald_test_groups (robust) or estimator 'ML'.")
+                "; its chi-square difference needs the Satorra-Bentler scaling: use "
+                "scaled_lr_test_groups, wald_test_groups (robust) or estimator 'ML'.")
     return single.chisq_difference(restricted, free)
+
+
+def scaled_chisq_groups(fit: MultiGroupResult) -> dict[str, float]:
+    """The MLR scaled test of a successful fit (lavaan ``fitMeasures(fit, c("chisq.scaled",
+    "df.scaled", "pvalue.scaled", "chisq.scaling.factor"))`` with ``estimator = "MLR"``), from
+    its estimates whatever estimator it was fitted with (ML and MLR estimates are the same).
+    ``df = 0``: no scaling factor (``NaN``); see :func:`pipeline.sem.scaled_test.scaled_chisq`.
+    """
+    if fit.status != "ok" or fit.model_parts is None:
+        raise ModelError(f"scaled test: model {fit.name} has status {fit.status} "
+                         f"({fit.message}); the test needs a successful fit.")
+    parts = fit.model_parts
+    return scaled_chisq(parts["ram"], fit.theta, parts["data"], parts["h1"], fit.fit["chisq"],
+                        fit.fit["df"])
+
+
+def scaled_lr_test_groups(restricted: MultiGroupResult, free: MultiGroupResult
+                          ) -> dict[str, float | str]:
+    """Satorra-Bentler (2001) scaled chi-square difference of nested multi-group fits (lavaan
+    ``lavTestLRT(restricted, free)`` of MLR fits, ``method = "satorra.bentler.2001"``).
+
+    Returns ``chisq_diff, df_diff, pvalue, scaling_factor`` (``cd``), the models' scaling
+    factors ``scaling_restricted`` / ``scaling_free`` (``NaN`` for ``df = 0``) and ``message``:
+    empty, or why there is no test (``cd < 0``: ``NaN`` values, as lavaan's ``NA``).
+    """
+    _check_pair(restricted, free, "scaled LR test")
+    return nested_scaled_test(restricted, free, scaled_chisq_groups, "scaled LR test")
 
 
 def wald_test_groups(fit: MultiGroupResult, rows: Sequence[str] | None = None

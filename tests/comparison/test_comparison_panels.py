@@ -36,7 +36,10 @@ def test_the_table_has_every_lagged_path_per_arm_with_robust_ses():
     for r in tab.itertuples():
         lhs, rhs = f"{r.to_construct}_{r.to_wave}", f"{r.from_construct}_{r.from_wave}"
         assert r.est == free.loc[(r.arm, lhs, rhs), "est"]
-    assert test["headline"].tolist() == [False, True]
+    # ML LR, scaled LR (the headline under MLR), robust Wald
+    assert test["headline"].tolist() == [False, True, False]
+    assert test["test"].str.split(" ").str[0].tolist() == ["likelihood", "scaled", "robust"]
+    assert test["scaling_factor"].notna().tolist() == [False, True, False]
 
 
 def test_one_construct_and_missing_columns_are_status_rows():

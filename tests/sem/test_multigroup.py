@@ -29,7 +29,13 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import DataError, ModelError
-from pipeline.sem.multigroup import fit_multigroup, lr_test_groups, wald_test_groups
+from pipeline.sem.multigroup import (
+    fit_multigroup,
+    lr_test_groups,
+    scaled_chisq_groups,
+    scaled_lr_test_groups,
+    wald_test_groups,
+)
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "multigroup"
 MED = """m1 ~ a1*x
@@ -252,6 +258,23 @@ def test_lr_test_refuses_mlr_wrong_order_and_other_cases(fitted):
         lr_test_groups(fitted("med2_free"), fitted("med2_equal"))
     with pytest.raises(ModelError, match="same cases"):
         lr_test_groups(fitted("med3_equal"), fitted("med2_free"))
+
+
+def test_scaled_lr_test_checks_its_pair_and_does_not_depend_on_the_estimator(fitted):
+    # ML and MLR estimates are the same, so is the scaled chi-square (the fixture's lavaan
+    # values of the scaled tests are in tests/comparison/test_comparison_armfits.py)
+    ml, mlr = scaled_chisq_groups(fitted("med2_equal_plain")), scaled_chisq_groups(
+        fitted("med2_equal_mlr"))
+    assert ml["chisq.scaling.factor"] == pytest.approx(mlr["chisq.scaling.factor"], rel=1e-9)
+    assert np.isfinite(ml["chisq.scaled"]) and ml["df.scaled"] > 0
+    out = scaled_lr_test_groups(fitted("med2_equal_mlr"), fitted("med2_free_mlr"))
+    assert out["df_diff"] == fitted("med2_equal_mlr").fit["df"]  # the free chain: df 0
+    assert out["chisq_diff"] == pytest.approx(
+        fitted("med2_equal_mlr").fit["chisq"] / out["scaling_restricted"])
+    with pytest.raises(ModelError, match="not more restricted"):
+        scaled_lr_test_groups(fitted("med2_free"), fitted("med2_equal"))
+    with pytest.raises(ModelError, match="same cases"):
+        scaled_lr_test_groups(fitted("med3_equal"), fitted("med2_free"))
 
 
 def test_wald_test_of_named_rows_is_the_squared_z_of_the_difference(fitted):

@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GroupListing", "DERIVED", "SELECTED", "NOT_SELECTED", "NONE_VALUES",
-           "group_listings", "listing_problems"]
+__all__ = ["GroupListing", "ListingConstruct", "DERIVED", "SELECTED", "NOT_SELECTED",
+           "NONE_VALUES", "group_listings", "listing_constructs", "listing_problems"]
 
 #: the derived constructs of a listing, ``<key>_<suffix>``
 DERIVED = ("count", "maintained", "gained", "lost")
@@ -66,6 +66,45 @@ class GroupListing:
     def derived(self) -> tuple[str, ...]:
         """``<key>_count``, ``<key>_maintained``, ``<key>_gained``, ``<key>_lost``."""
         return tuple(f"{self.key}_{d}" for d in DERIVED)
+
+
+#: words of each derived construct (its label when the study has one listing)
+DERIVED_LABELS = {"count": "Groups listed", "maintained": "Groups maintained",
+                  "gained": "Groups gained", "lost": "Groups lost"}
+
+
+@dataclass(frozen=True)
+class ListingConstruct:
+    """A derived count usable as a construct by the analyses (a moderator, a mediation x or
+    mediator, a change outcome): ``name`` (``<key>_<suffix>``, its wide columns
+    ``<name>_<wave>``), ``label``, the ``waves`` it exists at (``count`` at every listing wave;
+    maintained / gained / lost at the later ones, vs entry), its possible range ``0`` to the
+    number of group types, and the listing it comes from."""
+
+    name: str
+    label: str
+    waves: tuple[str, ...]
+    low: float
+    high: float
+    listing: str
+    kind: str = "count"
+
+    @property
+    def score_range(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+
+def listing_constructs(listings: dict[str, GroupListing]) -> dict[str, ListingConstruct]:
+    """Every listing's derived counts as constructs, by name (empty without listings)."""
+    out = {}
+    for lst in listings.values():
+        for suffix, name in zip(DERIVED, lst.derived):
+            words = DERIVED_LABELS[suffix]
+            label = words if len(listings) == 1 else f"{words}: {lst.label.lower()}"
+            waves = lst.waves if suffix == "count" else lst.waves[1:]
+            out[name] = ListingConstruct(name, label, tuple(waves), 0.0,
+                                         float(len(lst.group_types)), lst.key)
+    return out
 
 
 def group_listings(cfg: dict[str, Any], wave_ids: list[str]) -> dict[str, GroupListing]:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from pipeline.config import config_from_dict
-from pipeline.config_listings import NONE_VALUES, SELECTED
+from pipeline.config_listings import NONE_VALUES, SELECTED, listing_constructs
 from pipeline.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +37,24 @@ def test_both_forms_resolve_with_defaults(raw):
     assert g.derived == ("listed_count", "listed_maintained", "listed_gained", "listed_lost")
     assert c.waves == ("T0", "T2") and c.raw_columns == ("clubs",)
     assert c.group_types == ("Sport", "Faith") and c.none_values == NONE_VALUES
-    assert config_from_dict(raw, root=ROOT).group_listings == {}
+    none = {k: v for k, v in raw.items() if k != "group_listings"}
+    assert config_from_dict(none, root=ROOT).group_listings == {}
+
+
+def test_derived_counts_are_constructs_with_labels_waves_and_ranges(raw):
+    one = listing_constructs(config_from_dict(raw, root=ROOT).group_listings)
+    assert list(one) == ["group_list_count", "group_list_maintained", "group_list_gained",
+                         "group_list_lost"]
+    assert one["group_list_count"].waves == ("T0", "T1")
+    assert one["group_list_gained"].waves == ("T1",)
+    assert one["group_list_gained"].label == "Groups gained"
+    assert one["group_list_lost"].score_range == (0.0, 8.0)
+    cfg = _cfg(raw, {"listed": {"columns": ["g1", "g2"], "label": "Clubs"},
+                     "other": {"columns": ["h1"], "waves": ["T0", "T2"]}})
+    two = listing_constructs(cfg.group_listings)
+    assert two["listed_gained"].label == "Groups gained: clubs"
+    assert two["listed_gained"].waves == ("T1", "T2") and two["other_lost"].waves == ("T2",)
+    assert two["other_count"].score_range == (0.0, 1.0)
 
 
 def test_problems_are_named_together(raw):
@@ -80,5 +97,5 @@ def test_ingest_reads_the_listing_columns_at_their_waves_only(raw):
     assert {"g1", "g2", "g0"} <= set(s.expected_columns("T2"))
     assert not {"g1", "g2", "g0"} & set(s.expected_columns("T1"))
     assert json.loads(wave_params(cfg, "T0"))["listing_columns"] == ["g1", "g2", "g0"]
-    plain = config_from_dict(raw, root=ROOT)
+    plain = config_from_dict({k: v for k, v in raw.items() if k != "group_listings"}, root=ROOT)
     assert "listing_columns" not in json.loads(wave_params(plain, "T0"))

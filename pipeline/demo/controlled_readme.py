@@ -58,6 +58,16 @@ def _files(study) -> list[str]:
         "agree) and `gp_visits` (GP visits in the last 3 months, 0-60). T2 re-asks `gender` "
         "as codes 1-3 with value labels.",
         "",
+        "Group listing (T0 and T1 only): \"which of these groups do you belong to?\", one "
+        "column per group type (`grp_sports`, `grp_faith`, `grp_arts`, `grp_volunteering`, "
+        "`grp_social_club`, `grp_community`, `grp_learning`, `grp_peer_support`) and "
+        "`grp_none` (\"none of these\"); T0 as a checkbox export (1 / blank), T1 as 1 / 0. "
+        "About 3% leave the list blank at a wave (a missing listing). Drawn from its own random "
+        "stream, after everything else: keeping an entry group is more likely with a higher "
+        "latent groups-maintained score at T1, ticking a new group with a higher latent "
+        "new-groups score at T1, and more groups at entry with a higher latent "
+        "groups-maintained score at T0 (`pipeline/demo/controlled_listings.py`).",
+        "",
     ]
 
 

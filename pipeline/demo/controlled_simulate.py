@@ -14,6 +14,9 @@ Steps, in the order the random stream is used (one ``numpy`` Generator seeded wi
 6. per wave: the respondents' rows, the extra respondents, planted defects
    (:data:`pipeline.demo.controlled_layout.DEFECT_PLAN`), ordering and typing.
 
+The group listing at T0 and T1 (``grp_*``, :mod:`pipeline.demo.controlled_listings`) is drawn
+from its own stream, so the columns above do not depend on it.
+
 Files: T0 CSV (ISO dates; item cells may hold text labels; ``arm`` as text), T1 Excel (date and
 integer cells), T2 SPSS (dates, doubles, value labels, user-missing -99; ``gender`` re-asked as
 codes 1-3, as the demo).
@@ -36,6 +39,7 @@ from pipeline.demo.controlled_layout import (
     ITEM_COLUMNS,
     WAVES,
 )
+from pipeline.demo.controlled_listings import LISTING_COLUMNS, LISTING_WAVES, draw_listings
 from pipeline.demo.controlled_model import (
     EXTRA,
     added_item_responses,
@@ -76,7 +80,8 @@ def wave_columns(wave: str) -> list[str]:
         head += ["age", "gender", ARM_COLUMN]
     if wave == "T2":
         head.append("gender")
-    return head + list(ITEM_COLUMNS)
+    tail = list(LISTING_COLUMNS) if wave in LISTING_WAVES else []
+    return head + list(ITEM_COLUMNS) + tail
 
 
 def typed_controlled(raw: pd.DataFrame, wave: str) -> pd.DataFrame:
@@ -95,11 +100,14 @@ def typed_controlled(raw: pd.DataFrame, wave: str) -> pd.DataFrame:
             out[col] = pd.Series(raw[col].tolist(), index=raw.index, dtype=object)
         for col in ITEM_COLUMNS:
             out[col] = pd.Series([file_cell(v) for v in raw[col]], index=raw.index, dtype=object)
+        for col in LISTING_COLUMNS:  # a checkbox export: 1 ticked, blank not
+            out[col] = pd.Series([1 if v == 1 else None for v in raw[col]], index=raw.index,
+                                 dtype=object)
     elif wave == "T1":
         out[DATE_COLUMN] = pd.to_datetime(
             pd.Series(raw[DATE_COLUMN].tolist(), dtype=object)
         ).astype("datetime64[s]")
-        for col in ITEM_COLUMNS:
+        for col in (*ITEM_COLUMNS, *LISTING_COLUMNS):
             out[col] = pd.array([file_cell(v) for v in raw[col]], dtype="Int64")
     else:
         out[DATE_COLUMN] = pd.Series(raw[DATE_COLUMN].tolist(), dtype=object)
@@ -114,7 +122,8 @@ def _n_extra() -> int:
                                                                   "unmatched_followup"))
 
 
-def _base_row(pop: ControlledPopulation, items: list[dict], person: int, t: int) -> dict:
+def _base_row(pop: ControlledPopulation, items: list[dict], person: int, t: int,
+              listings: dict | None = None) -> dict:
     row = {
         "_pid": pop.pid[person],
         "_person": int(person),
@@ -129,6 +138,9 @@ def _base_row(pop: ControlledPopulation, items: list[dict], person: int, t: int)
         row["gender"] = float(pop.gender[person] + 1)
     for col in ITEM_COLUMNS:
         row[col] = items[t][col][person]
+    if listings and WAVES[t] in listings:
+        for col in LISTING_COLUMNS:
+            row[col] = float(listings[WAVES[t]][col][person])
     return row
 
 
@@ -165,6 +177,7 @@ def simulate_controlled(
     eta, extra, _ri = controlled_latent(rng, pop.programme, p, len(WAVES))
     items, gp = _answers(rng, eta, extra, pop, p)
     resp1, resp2 = draw_controlled_response(rng, items, pop, n, p)
+    listings = draw_listings(seed, n, extra)  # its own stream: nothing above depends on it
     responded = [pop.is_panel, resp1, resp2]
     roles = extra_roles(pop.extras, plan=DEFECT_PLAN)
     panel_set = set(pop.panel.tolist())
@@ -173,8 +186,8 @@ def simulate_controlled(
     for t, w in enumerate(WAVES):
         wv = WaveRows(w)
         for person in np.flatnonzero(responded[t]):
-            wv.add(_base_row(pop, items, int(person), t))
-        add_extras(wv, roles, lambda person, t=t: _base_row(pop, items, person, t))
+            wv.add(_base_row(pop, items, int(person), t, listings))
+        add_extras(wv, roles, lambda person, t=t: _base_row(pop, items, person, t, listings))
         plant_defects(rng, wv, panel_set, plan=DEFECT_PLAN, items=ITEM_COLUMNS)
         frames[w], manifest = finish_wave(wv, wave_columns(w), typed_controlled, FILES[w])
         manifests.append(manifest)

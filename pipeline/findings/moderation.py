@@ -1,8 +1,11 @@
-"""Moderation findings: per analysis, the interaction and the simple slopes at one SD above and
-below the moderator's mean (or, without a predictor, the moderator's own association).
+"""Moderation findings: per analysis, the interaction and the simple slopes at the highest and
+lowest probe point of the moderator (one SD above and below its mean by default; its anchors,
+values or percentiles when configured), or, without a predictor, the moderator's own
+association.
 
 Source: the moderation wing's ``moderation_estimates.csv`` (``term`` dxw | w),
-``moderation_simple_slopes.csv`` (``at`` mean + 1 SD | mean - 1 SD), ``moderation_jn.csv``
+``moderation_simple_slopes.csv`` (``position`` high | low, or for tables without it ``at``
+mean + 1 SD | mean - 1 SD; ``probe`` and ``who`` word the point), ``moderation_jn.csv``
 (``regions``) and ``moderation_status.csv`` (``primary`` flag, ``status``, counts and the
 analysis's outcome, predictor, moderator and waves). Finding ids:
 ``moderation.<analysis>.interaction``, ``.slope_high``, ``.slope_low`` (with a predictor) or
@@ -65,6 +68,8 @@ def _pick(tables: dict, name: str, method: str, suffix: str) -> pd.Series | None
     if t is None or t.empty:
         return None
     col = "term" if table == "estimates" else "at"
+    if table == "slopes" and "position" in t:
+        col, sel = "position", {"slope_high": "high", "slope_low": "low"}[suffix]
     hit = t[(t["analysis"] == name) & (t["method"] == method) & (t[col] == sel)]
     return None if hit.empty else hit.iloc[0]
 
@@ -96,6 +101,10 @@ def _row(tables, st: pd.Series, suffix: str, role: str, extra: list[str],
                   scale_max=sc.scale_max if sc else math.nan)
     private = {"_x": x, "_w": w, "_from": text(st, "from_wave"), "_suffix": suffix}
     r = _pick(tables, name, method, suffix) if text(st, "status") == Status.OK.value else None
+    if r is not None and suffix.startswith("slope") and text(r, "probe") not in ("", "sd"):
+        common["term"] = f"slope at {text(r, 'at')}"
+        private |= {"_who": text(r, "who"), "_beyond": str(r.get("within_observed", True))
+                    .strip().lower() in ("false", "0")}
     if r is None:
         st_value = text(st, "status") or Status.NOT_ESTIMABLE.value
         row = finding_row(**common, evidence="not_estimable",
@@ -243,6 +252,13 @@ def moderation_sentence(row: dict, s: FindingsSettings, ctx: dict | None = None)
         return (f"{upper_first(between)}, each extra point of {w} {assoc} {y} for people with "
                 f"the same earlier score: {_numbers(row, _dec(row))}{how}.")
     high = suffix == "slope_high"
+    if row.get("_who"):
+        v = num(row, "_w_value")
+        value = f"{v:g}" if float(v).is_integer() else fmt_num(v, 2)
+        beyond = (f", {'above the highest' if high else 'below the lowest'} score observed"
+                  if row.get("_beyond") else "")
+        return (f"For people {row['_who']} ({value}{beyond}), each extra point of {x} {between} "
+                f"{assoc} {y}: {_numbers(row, _dec(row))}{how}.")
     return (f"For people who scored {'high' if high else 'low'} on {w} (one SD "
             f"{'above' if high else 'below'} average), each extra point of {x} {between} "
             f"{assoc} {y}: {_numbers(row, _dec(row))}{how}.")

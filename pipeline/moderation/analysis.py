@@ -3,7 +3,9 @@ and sentences need.
 
 Per analysis and method (FIML, complete cases; :mod:`pipeline.moderation.model`): one row per
 coefficient (``moderation_estimates.csv``); with a predictor, the simple slopes of its change at
-the moderator's mean and one SD either side (``moderation_simple_slopes.csv``) and the
+the moderator's probe points (``moderation_simple_slopes.csv``; mean and one SD either side by
+default, else the anchors, values or percentiles of :mod:`pipeline.moderation.anchors`, with
+``probe``, ``position`` low | middle | high, the anchor's ``label`` and ``who`` in words) and the
 Johnson-Neyman bounds (``moderation_jn.csv``: the bounds, the regions of the observed range
 where the slope is significant and its sign in each; :mod:`pipeline.moderation.probe`); one
 status row.
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import DataError, ModelError
+from pipeline.moderation.anchors import plain_label, probe_points, who
 from pipeline.moderation.model import ModerationFit, fit_fiml, fit_ols
 from pipeline.moderation.probe import critical_value, johnson_neyman, simple_slope
 from pipeline.moderation.settings import METHODS, ModerationAnalysis, ModerationSettings
@@ -29,7 +32,6 @@ from pipeline.status import Status, status_row
 __all__ = ["analyse", "ModerationResults", "term_label", "JN_GRID"]
 
 FITTERS = {"fiml": fit_fiml, "complete_case": fit_ols}
-AT = (("mean - 1 SD", -1.0), ("mean", 0.0), ("mean + 1 SD", 1.0))
 JN_GRID = 101  # points of the slope curve drawn in the J-N figure
 
 
@@ -67,7 +69,8 @@ KEYS = ["analysis", "method", "primary"]
 ESTIMATE_COLUMNS = [*KEYS, "term", "variable", "est", "se", "stat", "df", "pvalue", "ci_lower",
                     "ci_upper", "ci_level", "n", "n_outcome"]
 SLOPE_COLUMNS = [*KEYS, "at", "moderator", "w", "est", "se", "stat", "pvalue", "ci_lower",
-                 "ci_upper", "ci_level", "w_mean", "w_sd", "within_observed", "n", "n_outcome"]
+                 "ci_upper", "ci_level", "w_mean", "w_sd", "within_observed", "n", "n_outcome",
+                 "probe", "position", "label", "who"]
 JN_COLUMNS = [*KEYS, "moderator", "ci_level", "lower", "upper", "shape", "w_min", "w_max",
               "significant_from", "significant_to", "regions", "directions", "n"]
 CONTEXT = ["outcome", "predictor", "moderator", "moderator_wave", "from_wave", "to_wave"]
@@ -92,15 +95,18 @@ def _parts(fit: ModerationFit) -> tuple[float, float, float, float, float]:
             fit.cov("dxw", "dxw"))
 
 
-def _slopes(fit: ModerationFit, a: ModerationAnalysis, conf: float, key: dict) -> list[dict]:
+def _slopes(fit: ModerationFit, a: ModerationAnalysis, s: ModerationSettings,
+            key: dict) -> list[dict]:
     rows = []
-    for at, k in AT:
-        w = fit.w_mean + k * fit.w_sd
-        r = simple_slope(*_parts(fit), w, conf, fit.df)
-        rows.append({**key, "at": at, "moderator": a.moderator, **r, "ci_level": conf,
+    w_words = plain_label(s.scale(a.moderator)[0])
+    observed = fit.w_observed if fit.w_observed is not None else np.array([])
+    for p in probe_points(a.probe, fit.w_mean, fit.w_sd, observed):
+        r = simple_slope(*_parts(fit), p.w, s.conf_level, fit.df)
+        rows.append({**key, "at": p.at, "moderator": a.moderator, **r, "ci_level": s.conf_level,
                      "w_mean": fit.w_mean, "w_sd": fit.w_sd,
-                     "within_observed": bool(fit.w_range[0] <= w <= fit.w_range[1]),
-                     "n": fit.n, "n_outcome": fit.n_outcome})
+                     "within_observed": bool(fit.w_range[0] <= p.w <= fit.w_range[1]),
+                     "n": fit.n, "n_outcome": fit.n_outcome, "probe": a.probe.kind,
+                     "position": p.position, "label": p.label, "who": who(a.probe, p, w_words)})
     return rows
 
 
@@ -150,7 +156,7 @@ def analyse_one(wide: pd.DataFrame, a: ModerationAnalysis, s: ModerationSettings
             continue
         out.estimates += _estimates(fit, a, s.conf_level, key)
         if a.predictor:
-            out.slopes += _slopes(fit, a, s.conf_level, key)
+            out.slopes += _slopes(fit, a, s, key)
             out.jn.append(_jn(fit, a, s.conf_level, key))
             if key["primary"]:
                 out.curves[a.name] = _curve(fit, s.conf_level)

@@ -1,8 +1,9 @@
 """Figures of one moderation analysis (plain tables in; PNG + SVG twins, the project's look).
 
 - **Simple slopes**: the expected difference in the outcome's later score (same earlier score)
-  against the change in the predictor, one line with its confidence band per moderator level
-  (mean - 1 SD, mean, mean + 1 SD): line = slope x change, band = +/- c x SE x |change|.
+  against the change in the predictor, one line with its confidence band per probe point of
+  the moderator (mean - 1 SD, mean, mean + 1 SD; or its anchors, values or percentiles,
+  labelled by the anchor's words): line = slope x change, band = +/- c x SE x |change|.
 - **Johnson-Neyman**: the slope of the predictor's change across the observed range of the
   moderator with its confidence band; where the band excludes 0 is shaded, J-N boundaries
   within the range are marked.
@@ -29,7 +30,15 @@ LEVEL_COLOURS = {"mean - 1 SD": PALETTE[1], "mean": PALETTE[7], "mean + 1 SD": P
 
 def _label(at: str, w: float) -> str:
     minus = "\u2212"
-    return f"{at.replace('-', minus)} ({w:.2f})"
+    value = f"{w:g}" if float(w).is_integer() and at not in LEVEL_COLOURS else f"{w:.2f}"
+    return f"{at.replace(' - ', f' {minus} ')} ({value})"
+
+
+def _colour(at: str, i: int, position: object) -> str:
+    """The sd levels' colours; else low / high as mean - 1 SD / + 1 SD, others in turn."""
+    if at in LEVEL_COLOURS:
+        return LEVEL_COLOURS[at]
+    return {"low": PALETTE[1], "high": PALETTE[0]}.get(str(position), PALETTE[(2 + i) % 8])
 
 
 def plot_simple_slopes(slopes: pd.DataFrame, dx_range: tuple[float, float], path: str | Path, *,
@@ -39,8 +48,8 @@ def plot_simple_slopes(slopes: pd.DataFrame, dx_range: tuple[float, float], path
     fig, ax = plt.subplots(figsize=(6.2, 4.2))
     lo, hi = dx_range
     dx = np.linspace(min(lo, 0.0), max(hi, 0.0), 50)
-    for _, r in slopes.iterrows():
-        colour = LEVEL_COLOURS.get(r["at"], PALETTE[2])
+    for i, (_, r) in enumerate(slopes.iterrows()):
+        colour = _colour(r["at"], i, r.get("position", ""))
         half_lo, half_hi = r["est"] - r["ci_lower"], r["ci_upper"] - r["est"]
         line = r["est"] * dx
         ax.fill_between(dx, line - half_lo * np.abs(dx), line + half_hi * np.abs(dx),

@@ -59,7 +59,8 @@ class ModerationFit:
     indicators), ``est`` and ``vcov`` over them; ``df``: residual df of a t reference (None:
     normal); ``n``: people contributing; ``n_outcome``: of them, people with the outcome at
     the later wave; ``w_mean``/``w_sd``: the moderator's mean and SD; ``w_range``/``dx_range``:
-    observed ranges among the people analysed."""
+    observed ranges among the people analysed; ``w_observed``: their moderator values (for
+    percentile probe points)."""
 
     method: str
     terms: tuple[str, ...]
@@ -73,6 +74,7 @@ class ModerationFit:
     dx_range: tuple[float, float] | None
     n_outcome: int = 0
     notes: tuple[str, ...] = ()
+    w_observed: np.ndarray | None = None
 
     def coef(self, term: str) -> float:
         return float(self.est[self.terms.index(term)])
@@ -181,7 +183,8 @@ def fit_fiml(wide: pd.DataFrame, a: ModerationAnalysis, min_df: int) -> Moderati
     w_range, dx_range = _ranges(frame)
     return ModerationFit("fiml", ("(intercept)", *preds), est, vcov, None, int(res.n_obs),
                          float(w_mean), float(np.sqrt(w_var)), w_range, dx_range,
-                         int(frame["y1"].notna().sum()), tuple(notes))
+                         int(frame["y1"].notna().sum()), tuple(notes),
+                         frame["w"].dropna().to_numpy(float))
 
 
 def fit_ols(wide: pd.DataFrame, a: ModerationAnalysis, min_df: int) -> ModerationFit:
@@ -203,4 +206,4 @@ def fit_ols(wide: pd.DataFrame, a: ModerationAnalysis, min_df: int) -> Moderatio
     w_range, dx_range = _ranges(frame)
     return ModerationFit("complete_case", ("(intercept)", *preds), b, vcov, float(n - p), n,
                          float(frame["w"].mean()), float(frame["w"].std(ddof=1)), w_range,
-                         dx_range, n, tuple(notes))
+                         dx_range, n, tuple(notes), frame["w"].to_numpy(float))

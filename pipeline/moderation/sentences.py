@@ -4,7 +4,10 @@ Built from the wing's own tables (plain DataFrames), one set per analysis and me
 interaction ("depended on" when its interval excludes 0, else "did not clearly depend on"),
 the simple slopes at one SD above and below the moderator's mean ("For people who scored high
 on identification (one SD above average, 5.96 on the 1-7 scale), each extra point of group
-memberships went with a fall in loneliness of 0.45 points (95% CI 0.30 to 0.60) ..."), and the
+memberships went with a fall in loneliness of 0.45 points (95% CI 0.30 to 0.60) ..."; with
+``probe`` anchors, values or percentiles every point, highest first, named in words: "For
+people who strongly agreed that they identified with their group (7 on the 1-7 scale) ...",
+a point outside the observed range said so), and the
 Johnson-Neyman interval, said plainly when it has no boundary within the observed range. Without
 a predictor, one sentence on the moderator's own association with the change in the outcome. An
 analysis or method that did not run says so and points to the status table (whose reasons may
@@ -14,17 +17,16 @@ count people). No counts of people are printed.
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 
+from pipeline.moderation.anchors import plain_label
 from pipeline.moderation.settings import ModerationAnalysis, ModerationSettings
 from pipeline.wording import (
     ci_excludes_zero,
     decimals_for,
     fmt_ci,
     fmt_num,
-    lower_first,
     units_text,
     upper_first,
 )
@@ -40,9 +42,7 @@ def _ci(level: float) -> str:
     return f"{100 * level:.10g}% CI"
 
 
-def _plain(label: str) -> str:
-    """'Loneliness (UCLA-3)' -> 'loneliness' (the instrument is named in the units)."""
-    return lower_first(re.sub(r"\s*\([^)]*\)\s*$", "", label).strip() or label)
+_plain = plain_label
 
 
 class _Words:
@@ -51,9 +51,10 @@ class _Words:
     def __init__(self, a: ModerationAnalysis, s: ModerationSettings) -> None:
         y_label, y_lo, y_hi, y_kind = s.scale(a.outcome)
         self.y = _plain(y_label)
-        self.y_units = units_text(y_label, y_lo, y_hi, y_kind)
+        self.y_units = "groups" if y_kind == "count" else units_text(y_label, y_lo, y_hi, y_kind)
         self.y_dec = decimals_for(y_lo, y_hi, score=y_kind)
-        w_label, w_lo, w_hi, _ = s.scale(a.moderator)
+        w_label, w_lo, w_hi, w_kind = s.scale(a.moderator)
+        self.w_scale = "count" if w_kind == "count" else "scale"
         self.w = _plain(w_label)
         self.w_dec = decimals_for(w_lo, w_hi)
         self.w_range = f"{w_lo:g}\u2013{w_hi:g}"
@@ -76,6 +77,11 @@ def _change(est: float, lo: float, hi: float, level: float, what: str, units: st
     return f"a rise in {what} of {fmt_num(est, dec)} {units} ({fmt_ci(lo, hi, dec, _ci(level))})"
 
 
+def _text(v: object) -> str:
+    """A text cell ('' for NaN / None)."""
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
 def _flag(v: object) -> bool:
     """A boolean cell (True / "True" / NaN -> True)."""
     return str(v).strip().lower() not in ("false", "0")
@@ -91,6 +97,8 @@ def _interaction(r: pd.Series, a: ModerationAnalysis, t: _Words) -> str:
 
 
 def _slopes(rows: pd.DataFrame, t: _Words) -> str:
+    if "probe" in rows and str(rows["probe"].iloc[0]) not in ("sd", "nan", ""):
+        return _slopes_at_points(rows, t)
     parts = []
     for at, who in (("mean + 1 SD", "high"), ("mean - 1 SD", "low")):
         r = rows[rows["at"] == at].iloc[0]
@@ -104,6 +112,27 @@ def _slopes(rows: pd.DataFrame, t: _Words) -> str:
         parts.append(f"{head}, each extra point of {t.x} {t.waves} went with {ch}"
                      if who == "high" else f"{head}, with {ch}")
     return parts[0][0].upper() + parts[0][1:] + "; " + parts[1] + "."
+
+
+def _slopes_at_points(rows: pd.DataFrame, t: _Words) -> str:
+    """Anchors, values or percentiles, highest first: "For people who strongly agreed that they
+    identified with their group (7 on the 1-7 scale), each extra point of ... went with ...;
+    for people who ... (1 on the 1-7 scale, below the lowest score observed), with ..."."""
+    parts = []
+    ordered = rows.sort_values("w", ascending=False, kind="stable")
+    for i, (_, r) in enumerate(ordered.iterrows()):
+        beyond = ""
+        if not _flag(r.get("within_observed", True)):
+            beyond = (", above the highest score observed" if r["w"] > r.get("w_mean", r["w"])
+                      else ", below the lowest score observed")
+        w = f"{r['w']:g}" if float(r["w"]).is_integer() else fmt_num(r["w"], t.w_dec)
+        value = "" if r.get("probe") == "values" and not _text(r.get("label")) else f"{w} "
+        head = f"for people {r['who']} ({value}on the {t.w_range} {t.w_scale}{beyond})"
+        ch = _change(r["est"], r["ci_lower"], r["ci_upper"], r["ci_level"], t.y, t.y_units,
+                     t.y_dec)
+        parts.append(f"{head}, each extra point of {t.x} {t.waves} went with {ch}" if i == 0
+                     else f"{head}, with {ch}")
+    return upper_first("; ".join(parts)) + "."
 
 
 def _jn(r: pd.Series, t: _Words) -> str:

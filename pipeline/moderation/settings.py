@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.config import Config
+from pipeline.config_listings import listing_constructs
 from pipeline.errors import ConfigError, closest_names
 from pipeline.missing_data.settings import from_config as missing_data_settings
+from pipeline.moderation.anchors import Probe, resolve_probe
 from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
 from pipeline.status import Status
@@ -33,7 +35,8 @@ class ModerationAnalysis:
     """One analysis: ``outcome`` (its ``waves[1]`` score adjusted for its ``waves[0]`` score),
     ``predictor`` (its change over ``waves``; None: no predictor), ``moderator`` at
     ``moderator_wave``, ``covariates`` (keys of config 'covariates'; ``categorical`` maps those
-    that are categorical to their configured levels, reference first)."""
+    that are categorical to their configured levels, reference first); ``probe``: where the
+    simple slopes are given (:mod:`pipeline.moderation.anchors`)."""
 
     name: str
     label: str
@@ -44,6 +47,7 @@ class ModerationAnalysis:
     waves: tuple[str, str]
     covariates: tuple[str, ...] = ()
     categorical: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    probe: Probe = Probe()
 
     @property
     def columns(self) -> dict[str, str]:
@@ -93,12 +97,35 @@ def _hint(name: str, candidates: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _scale(cfg: Config, key: str, value: str) -> str:
-    if value not in cfg.scales:
-        raise ConfigError(f"config key {key}: '{value}' is not a scale"
-                          f"{_hint(value, list(cfg.scales))}; use a key of config 'scales' "
-                          f"({', '.join(cfg.scales)}).")
+def _scale(cfg: Config, key: str, value: str, waves: list[str] | None = None) -> str:
+    """``value`` if it is a scale or a group listing's derived count (``group_listings``)
+    present at every wave of ``waves``; else a ConfigError naming ``key``."""
+    derived = listing_constructs(cfg.group_listings)
+    if value not in cfg.scales and value not in derived:
+        names = [*cfg.scales, *derived]
+        extra = (f" or a group listing's derived count ({', '.join(derived)})" if derived
+                 else "")
+        what = "a scale or a derived group count" if derived else "a scale"
+        raise ConfigError(f"config key {key}: '{value}' is not {what}"
+                          f"{_hint(value, names)}; use a key of config 'scales' "
+                          f"({', '.join(cfg.scales)}){extra}.")
+    if value in derived:
+        gone = [w for w in waves or [] if w not in derived[value].waves]
+        if gone:
+            raise ConfigError(f"config key {key}: the derived count '{value}' exists only at "
+                              f"wave(s) {', '.join(derived[value].waves)} (group_listings."
+                              f"{derived[value].listing}), not at {', '.join(gone)}; use "
+                              f"another wave or the listing's '_count' for change.")
     return value
+
+
+def _construct_info(cfg: Config, k: str) -> tuple[str, str, float, float, str]:
+    """(key, label, score min, score max, score kind) of a scale or derived count."""
+    if k in cfg.scales:
+        return (k, cfg.scales[k].label or k, *map(float, cfg.scales[k].score_range),
+                cfg.scales[k].score)
+    c = listing_constructs(cfg.group_listings)[k]
+    return (k, c.label, c.low, c.high, c.kind)
 
 
 def _analysis(cfg: Config, name: str, a: dict) -> ModerationAnalysis:
@@ -112,8 +139,10 @@ def _analysis(cfg: Config, name: str, a: dict) -> ModerationAnalysis:
     if cfg.wave_ids.index(waves[0]) > cfg.wave_ids.index(waves[1]):
         raise ConfigError(f"config key {key}.waves: {waves} are not in time order; list the "
                           f"earlier wave first (config 'waves': {', '.join(cfg.wave_ids)}).")
-    roles = {r: _scale(cfg, f"{key}.{r}", a[r]) for r in ("outcome", "moderator")}
-    predictor = a["predictor"] and _scale(cfg, f"{key}.predictor", a["predictor"])
+    w_wave = a["moderator_wave"] or waves[0]
+    roles = {"outcome": _scale(cfg, f"{key}.outcome", a["outcome"], waves),
+             "moderator": _scale(cfg, f"{key}.moderator", a["moderator"], [w_wave])}
+    predictor = a["predictor"] and _scale(cfg, f"{key}.predictor", a["predictor"], waves)
     if predictor == roles["outcome"] or roles["moderator"] == roles["outcome"]:
         raise ConfigError(f"config key {key}: the outcome '{roles['outcome']}' is also the "
                           "predictor or the moderator; give three different scales.")
@@ -125,8 +154,11 @@ def _analysis(cfg: Config, name: str, a: dict) -> ModerationAnalysis:
                         if cfg.covariates[c].type != "numeric")
     return ModerationAnalysis(
         name=name, label=a["label"] or name, outcome=roles["outcome"], predictor=predictor or None,
-        moderator=roles["moderator"], moderator_wave=a["moderator_wave"] or waves[0],
-        waves=(waves[0], waves[1]), covariates=tuple(a["covariates"]), categorical=categorical)
+        moderator=roles["moderator"], moderator_wave=w_wave,
+        waves=(waves[0], waves[1]), covariates=tuple(a["covariates"]), categorical=categorical,
+        probe=resolve_probe(cfg, key, a.get("probe", "sd"), roles["moderator"],
+                            a.get("moderator_statement"),
+                            _construct_info(cfg, roles["moderator"])[2:4]))
 
 
 def inactive(cfg: Config) -> tuple[Status, str] | None:
@@ -148,8 +180,7 @@ def from_config(cfg: Config) -> ModerationSettings:
     analyses = tuple(_analysis(cfg, name, a) for name, a in s["analyses"].items())
     configured = missing_data_settings(cfg).primary
     used = sorted({k for a in analyses for k in (a.outcome, a.predictor, a.moderator) if k})
-    scales = tuple((k, cfg.scales[k].label or k, *map(float, cfg.scales[k].score_range),
-                    cfg.scales[k].score) for k in used)
+    scales = tuple(_construct_info(cfg, k) for k in used)
     return ModerationSettings(
         conf_level=float(s["conf_level"]), min_df=int(s["min_df"]),
         primary="complete_case" if configured == "complete_case" else "fiml",

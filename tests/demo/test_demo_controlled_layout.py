@@ -62,7 +62,16 @@ def test_the_wings_beyond_one_group_are_configured_on_the_contract_columns():
     assert raw["comparison"]["group"] == "arm" and raw["comparison"]["reference"] == "Usual care"
     assert raw["healthcare"]["outcomes"]["gp_visits"]["construct"] == "gp_visits"
     assert {a["moderator"] for a in raw["moderation"]["analyses"].values()} == {
-        "identification", "compatibility"}
+        "identification", "compatibility", "group_list_gained"}
+
+
+def test_the_group_listing_is_configured_on_the_generated_columns():
+    from pipeline.demo.controlled_listings import LISTING_COLUMNS, LISTING_WAVES, NONE_COLUMN
+
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    lst = raw["group_listings"]["group_list"]
+    assert [*lst["columns"], lst["none_column"]] == list(LISTING_COLUMNS)
+    assert lst["none_column"] == NONE_COLUMN and tuple(lst["waves"]) == LISTING_WAVES
 
 
 @pytest.mark.parametrize("wave", ctl.WAVES)

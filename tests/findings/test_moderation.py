@@ -121,3 +121,34 @@ def test_missing_status_table_says_so(settings):
     rows = moderation_findings(None, None, None, None, settings)
     assert rows[0]["evidence"] == "not_estimable"
     assert "moderation_status.csv is missing" in rows[0]["message"]
+
+
+def _anchor_slopes():
+    rows = []
+    for m in ("fiml", "complete_case"):
+        for w, at, pos, est, lo, hi, within in (
+                (1.0, "Strongly disagree", "low", 0.4, 0.1, 0.7, False),
+                (4.0, "Neither agree nor disagree", "middle", 0.2, 0.05, 0.35, True),
+                (7.0, "Strongly agree", "high", -0.5, -0.7, -0.3, True)):
+            past = at.lower().replace("disagree", "disagreed").replace(" agree", " agreed")
+            rows.append(dict(analysis="idb", method=m, at=at, w=w, est=est, se=0.1,
+                             pvalue=0.01, ci_lower=lo, ci_upper=hi, ci_level=0.95,
+                             within_observed=within, probe="anchors", position=pos, label=at,
+                             who=f"who {past} that they identified with their group"))
+    return pd.DataFrame(rows)
+
+
+def test_anchor_probes_pick_the_extremes_and_say_the_answer(settings):
+    rows = moderation_findings(_estimates(), _anchor_slopes(), JN, _status(), settings,
+                               {"loneliness": 1.5})
+    high, low = rows[1], rows[2]
+    assert (high["estimate"], low["estimate"]) == (-0.5, 0.4)
+    assert high["term"] == "slope at Strongly agree"
+    assert "_who" in high and all(not k.startswith("_") for k in COLUMNS)
+    assert moderation_sentence(high, settings).startswith(
+        "For people who strongly agreed that they identified with their group (7), each extra "
+        "point of group memberships between T0 and T1 was likely associated with lower "
+        "loneliness")
+    assert moderation_sentence(low, settings).startswith(
+        "For people who strongly disagreed that they identified with their group (1, below the "
+        "lowest score observed), each extra point")

@@ -51,3 +51,19 @@ def test_placeholder_has_words_not_numbers(tmp_path):
                            message="The FIML model could not be estimated.")[1].read_text()
     texts = re.findall(r">([^<>]+)</text>", svg)
     assert texts and not any(re.search(r"\d", t) for t in texts)
+
+
+def test_anchor_lines_are_labelled_by_their_words(tmp_path):
+    anchors = pd.DataFrame({"at": ["Strongly disagree", "Neither agree nor disagree",
+                                   "Strongly agree"], "w": [1.0, 4.0, 7.0],
+                            "est": [0.5, 0.2, -0.1], "se": [0.2, 0.08, 0.14],
+                            "ci_lower": [0.1, 0.05, -0.4], "ci_upper": [0.9, 0.35, 0.2],
+                            "position": ["low", "middle", "high"]})
+    kw = dict(x_label="x", y_label="y", w_label="Identification (T0)")
+    a = plot_simple_slopes(anchors, (-2.0, 3.0), tmp_path / "a.png", **kw)
+    svg = a[1].read_text()
+    for text in ("Strongly disagree (1)", "Neither agree nor disagree (4)",
+                 "Strongly agree (7)"):
+        assert text in svg
+    assert svg == plot_simple_slopes(anchors, (-2.0, 3.0), tmp_path / "b.png", **kw)[1] \
+        .read_text()

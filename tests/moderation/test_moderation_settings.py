@@ -90,3 +90,43 @@ def test_inactive_reasons():
     assert status == Status.WAITS_FOR_DATA and why.startswith("waits for a second wave")
     assert not study_plan(cfg)["moderation"].runs
     assert study_plan(config_from_dict(demo_raw(), root=ROOT))["moderation"].runs
+
+
+def _listing_raw(**analysis):
+    raw = demo_raw({"a": {"outcome": "loneliness", "predictor": "group_memberships",
+                          "moderator": "grp_gained", "moderator_wave": "T1",
+                          "waves": ["T0", "T1"], **analysis}})
+    raw["group_listings"] = {"grp": {"columns": ["g_a", "g_b", "g_c"], "none_column": "g_none",
+                                     "waves": ["T0", "T1"], "label": "Groups you belong to"}}
+    return raw
+
+
+def test_a_listing_count_is_a_construct_with_its_label_range_and_waves():
+    s = from_config(config_from_dict(_listing_raw(), root=ROOT))
+    a = s.analyses[0]
+    assert a.moderator == "grp_gained" and a.columns["w"] == "grp_gained_T1"
+    assert s.scale("grp_gained") == ("Groups gained", 0.0, 3.0, "count")
+
+
+@pytest.mark.parametrize("analysis,match", [
+    ({"moderator": "grp_gaind"}, r"moderation.analyses.a.moderator: 'grp_gaind' is not a scale "
+                                 r"or a derived group count \(did you mean 'grp_gained'\?\)"),
+    ({"moderator_wave": "T0"}, r"moderation.analyses.a.moderator: the derived count 'grp_gained' "
+                               r"exists only at wave\(s\) T1"),
+    ({"moderator": "group_memberships", "predictor": "grp_lost"},
+     r"moderation.analyses.a.predictor: the derived count 'grp_lost' exists only at"),
+    ({"probe": "anchors"}, r"moderation.analyses.a.probe: 'grp_gained' is a count with no "
+                           r"response scale"),
+    ({"probe": {"values": [0, 4]}}, r"probe.values\[1\]: 4 is outside the possible range of "
+                                    r"'grp_gained' \(0 to 3\)"),
+])
+def test_listing_counts_that_cannot_be_used_name_the_key(analysis, match):
+    with pytest.raises(ConfigError, match=match):
+        from_config(config_from_dict(_listing_raw(**analysis), root=ROOT))
+
+
+def test_a_listing_count_can_be_the_predictor_over_its_waves():
+    raw = _listing_raw(moderator="identification", moderator_wave=None, predictor="grp_count")
+    raw["scales"]["identification"] = {"instrument": "social_identification"}
+    a = from_config(config_from_dict(raw, root=ROOT)).analyses[0]
+    assert (a.columns["x0"], a.columns["x1"]) == ("grp_count_T0", "grp_count_T1")

@@ -16,8 +16,9 @@ last line is one JSON object with the same numbers.
 CPU time per rule (user + system seconds of each stage process, summed over a rule's jobs) is
 less noisy than wall time on a shared machine: a ``sitecustomize`` module put on the jobs'
 ``PYTHONPATH`` records each ``pipeline.cli`` process's own ``getrusage`` at exit (nothing in
-the pipeline changes); the total CPU of the run (Snakemake included) comes from the children's
-``getrusage``.
+the pipeline changes), credited to the rule its log file names (:func:`rule_cpu`: rules that
+run the same stage, impute and impute_chains, are kept apart); the total CPU of the run
+(Snakemake included) comes from the children's ``getrusage``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -32,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,15 +88,22 @@ def rule_times(workdir: Path) -> dict[str, dict[str, float]]:
     return dict(sorted(out.items(), key=lambda kv: kv[1]["start"]))
 
 
-def rule_cpu(path: Path) -> dict[str, float]:
-    """Rule -> CPU seconds of its jobs, from the lines :data:`SITECUSTOMIZE` wrote (a job's
-    rule is its stage, or ``mediation_mi_block`` for a boot-MI block)."""
+def rule_cpu(path: Path, rules: Iterable[str]) -> dict[str, float]:
+    """Rule -> CPU seconds of its jobs, from the lines :data:`SITECUSTOMIZE` wrote. A job's rule
+    is named from its log file ``results/<study>/logs/<name>[_<block>].log``: ``<name>_<study>``
+    when that is one of ``rules`` (``impute_chains_demo``, ``mediation_mi_block_demo``), else
+    its stage's rule ``<stage>_<study>`` (an ingest job's log names its wave). Matched exactly:
+    several rules run the same stage (``impute`` and ``impute_chains``)."""
+    rules = set(rules)
     out: dict[str, float] = {}
     if not path.exists():
         return out
     for line in path.read_text().splitlines():
         rec = json.loads(line)
-        rule = "mediation_mi_block" if "mi_block" in rec["log"] else rec["stage"]
+        log = Path(rec["log"])
+        study = log.parent.parent.name
+        name = f"{re.sub(r'_[0-9]+$', '', log.stem)}_{study}"
+        rule = name if name in rules else f"{rec['stage']}_{study}"
         out[rule] = out.get(rule, 0.0) + rec["cpu"]
     return out
 
@@ -116,12 +126,12 @@ def run_once(cores: int, keep: Path | None) -> tuple[float, dict, float, dict, f
     total = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_all = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    cpu = rule_cpu(hook / "cpu.jsonl")
-    shutil.rmtree(hook, ignore_errors=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise SystemExit(f"snakemake failed (exit {proc.returncode}); working directory {tmp}")
     rules = rule_times(tmp)
+    cpu = rule_cpu(hook / "cpu.jsonl", rules)
+    shutil.rmtree(hook, ignore_errors=True)
     if keep is not None:
         shutil.rmtree(keep, ignore_errors=True)
         shutil.copytree(tmp, keep)
@@ -150,8 +160,7 @@ def main() -> None:
               f"{load:.2f})")
         for rule, r in rules.items():
             per_rule.setdefault(rule, []).append(r)
-            c = max((v for k, v in cpu.items() if rule.startswith(k + "_")
-                     and not (k == "mediation" and "mi_block" in rule)), default=float("nan"))
+            c = cpu.get(rule, float("nan"))
             cpus.setdefault(rule, []).append(c)
             print(f"  {rule:<12} start {r['start']:6.2f}  wall {r['wall']:6.2f} s  CPU "
                   f"{c:6.2f} s  ({int(r['jobs'])} job{'s' if r['jobs'] > 1 else ''})")

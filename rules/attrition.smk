@@ -42,7 +42,7 @@ for S in studies_running("attrition"):
             ),
         log:
             out(S, "logs/attrition.log"),
-        priority: 20  # the critical chain clean -> ... -> report starts first
+        priority: 30  # short, and impute waits for its IPW weights: before the boot-MI blocks
         threads: 1
         resources:
             **RESOURCES["attrition"],

@@ -27,6 +27,9 @@ for S in studies_running("mediation"):
                 out(S, "logs/mediation_mi_block_{block}.log"),
             wildcard_constraints:
                 block="[0-9]+",
+            # the second longest chain (blocks -> mediation -> findings): right after the
+            # imputation chains and attrition, not after every other wing
+            priority: 25
             threads: 1
             resources:
                 **RESOURCES["mediation"],
@@ -58,6 +61,7 @@ for S in studies_running("mediation"):
             ),
         log:
             out(S, "logs/mediation.log"),
+        priority: 20  # the critical chain clean -> ... -> report starts first
         # two processes only for the FIML bootstrap (results never depend on it)
         threads: 2 if mediation_settings(S.cfg).fiml_se == "bootstrap" else 1
         resources:

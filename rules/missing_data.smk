@@ -40,7 +40,8 @@ for S in studies_running("impute"):
             out(S, "logs/impute_chains_{block}.log"),
         wildcard_constraints:
             block="[0-9]+",
-        priority: 20
+        # the longest chain after clean (chains -> impute -> change -> findings) starts first
+        priority: 40
         threads: 1
         resources:
             **RESOURCES["impute_chains"],

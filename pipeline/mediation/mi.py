@@ -43,11 +43,11 @@ from pipeline.mediation.ols import Layout, Scaling
 from pipeline.mediation.spec import MediationSpec
 from pipeline.mediation.table import build_table
 from pipeline.seeds import seed_for
-from pipeline.stats.bootmi import bootmi_pool
 from pipeline.stats.mice import mice
 from pipeline.stats.mice_batch import mice_many
 
-__all__ = ["ImputeFn", "GramSource", "Prepared", "mice_imputer", "draw_rows", "BootMI"]
+__all__ = ["ImputeFn", "GramSource", "Prepared", "mice_imputer", "draw_rows", "chunk_samples",
+           "BootMI"]
 
 #: above this Monte Carlo SE of a bound (relative to the effect's SE) the status asks for more B
 MAX_REL_MCSE = 0.125
@@ -102,8 +102,11 @@ def _scaling(frame: pd.DataFrame) -> Scaling:
     return Scaling(center, np.where(scale > 0, scale, 1.0))
 
 
-#: draws imputed together (samples x rows of the long completed table, a memory bound only)
-CHUNK_ELEMENTS = 1 << 20
+#: cells of the completed data imputed together (samples x M x rows x columns): a memory bound
+#: only (a sample's numbers do not depend on the samples it is imputed with). About 0.1 kB of
+#: the job's memory per cell (the chains' design, their plan, the stacked completed data and
+#: the standardised designs): 4 M cells ~ 400 MB at most, 2 chunks of 250 samples per demo block
+CHUNK_CELLS = 1 << 22
 #: ``gram_source(analysis, B, M, q) -> (B, M, q, q)`` Gram matrices computed elsewhere
 GramSource = Callable[[str, int, int, int], np.ndarray]
 
@@ -131,6 +134,17 @@ def draw_rows(plan: ResamplePlan | IndexPlan, lo: int, hi: int) -> np.ndarray:
     j0, j1 = lo // block, (hi - 1) // block
     idx = np.concatenate([plan.index_block(j) for j in range(j0, j1 + 1)])
     return idx[lo - j0 * block:hi - j0 * block].astype(np.intp)
+
+
+def chunk_samples(S: int, cells: int, budget: int | None = None) -> int:
+    """Samples per chunk when ``S`` samples of ``cells`` cells each are imputed in chunks of
+    at most ``budget`` cells (:data:`CHUNK_CELLS`; at least one sample): the fewest chunks,
+    of equal size (the last may be smaller), so no chunk is a small remainder whose groups of
+    chains cost the sampler's fixed costs for little work."""
+    budget = CHUNK_CELLS if budget is None else budget
+    chunks = -(-S * max(cells, 1) // max(budget, 1)) if S > 0 else 1
+    chunks = max(1, min(chunks, max(S, 1)))
+    return max(1, -(-S // chunks))
 
 
 class BootMI(MediationEstimator):
@@ -174,7 +188,7 @@ class BootMI(MediationEstimator):
         hi = p.plan.B if hi is None else hi
         n, q = len(p.raw), p.layout.q
         out = np.empty((hi - lo, self.M, q, q))
-        step = max(1, CHUNK_ELEMENTS // max(n, 1))
+        step = chunk_samples(hi - lo, n * self.M * p.raw.shape[1])
         for a in range(lo, hi, step):
             b = min(hi, a + step)
             out[a - lo:b - lo] = self._chunk(p, spec, draw_rows(p.plan, a, b), a)
@@ -201,6 +215,7 @@ class BootMI(MediationEstimator):
                 parts += imps
             long = pd.concat(parts, ignore_index=True)
         Z = derive_frame(long.reset_index(drop=True), spec, dummies).to_numpy(dtype=float)
+        del long  # the chunk's largest arrays are held one at a time (issue 15: memory)
         Z = Z.reshape(S * M, n, -1)
         bad = np.isnan(Z).any(axis=1)
         if bad.any():
@@ -210,8 +225,15 @@ class BootMI(MediationEstimator):
                 f"{[c for c, b in zip(p.names, bad[first], strict=True) if b]}. "
                 "Include these columns in the imputation model."
             )
-        Zs = np.column_stack([np.ones(S * M * n), Z.reshape(S * M * n, -1)])
-        Zs = ((Zs - p.scaling.center) / p.scaling.scale).reshape(S * M, n, -1)
+        # the constant column and Z, then centred and scaled in place (the same numbers as
+        # (column_stack - center) / scale, without two more copies of the chunk)
+        Zs = np.empty((S * M * n, Z.shape[2] + 1))
+        Zs[:, 0] = 1.0
+        Zs[:, 1:] = Z.reshape(S * M * n, -1)
+        del Z
+        Zs -= p.scaling.center
+        Zs /= p.scaling.scale
+        Zs = Zs.reshape(S * M, n, -1)
         return (Zs.transpose(0, 2, 1) @ Zs).reshape(S, M, p.layout.q, p.layout.q)
 
     def _fit(self, wide: pd.DataFrame, spec: MediationSpec) -> MediationResult:
@@ -226,6 +248,9 @@ class BootMI(MediationEstimator):
         if ok.sum() < max(3, plan.B // 2):
             raise ModelError(f"mediation analysis '{spec.name}': {int((~ok).sum())} of {plan.B} "
                              "bootstrap samples could not be estimated after imputation.")
+        # lazy: scipy.stats (0.7 s of imports) is for the pooling job, not the boot-MI blocks
+        from pipeline.stats.bootmi import bootmi_pool
+
         pooled = bootmi_pool(eff[ok], self.conf)
         defs = effect_definitions(names, layout)
         with np.errstate(divide="ignore", invalid="ignore"):

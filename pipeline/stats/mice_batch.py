@@ -35,7 +35,7 @@ from pipeline.stats.pmm import DONORS, RIDGE, Var, encode, quantify
 __all__ = ["mice_many"]
 
 #: the design array of one block of chains stays under about this many bytes
-BLOCK_BYTES = 256 * 2**20
+BLOCK_BYTES = 64 * 2**20
 
 
 def mice_many(data: pd.DataFrame, rows: np.ndarray, columns: Sequence[str], *, m: int,
@@ -148,16 +148,19 @@ def _run(model: tuple, samples: np.ndarray, vals, miss, m: int, iterations: int,
             for g in plan[t]:
                 imp = _update(des, vars_[t], g, rngs, ridge, donors) + 0.0
                 cur[t][g["chains"][:, None], g["mis"]] = imp
-                _set(des, vars_[t], g["chains"], g["mis"], imp)
+                _set(des, vars_[t], g["mis_at"], imp)
     return cur
 
 
 def _groups(des: _Design, preds: list[str], miss: np.ndarray, values: np.ndarray, m: int,
             targeted: np.ndarray) -> list[dict]:
     """The chains of one target stacked by shape: per number of observed values, the chains
-    (of the ``targeted`` samples: those missing some values of it), their observed and missing
-    rows and the observed values (as in ``mice_chains._Target``)."""
+    (of the ``targeted`` samples: those missing some values of it), their missing rows, the
+    observed values (as in ``mice_chains._Target``) and where each chain's observed and missing
+    rows start in the flat design (``obs_at``, ``mis_at``: one ``take`` per update gathers the
+    predictors, instead of fancy indexing with three index arrays)."""
     cols, _ = des.columns(preds)
+    _, n, width = des.X.shape
     n_obs = (~miss).sum(axis=1)
     out = []
     for k in np.unique(n_obs[targeted]):
@@ -166,8 +169,10 @@ def _groups(des: _Design, preds: list[str], miss: np.ndarray, values: np.ndarray
         mis = np.stack([np.flatnonzero(miss[s]) for s in idx])
         chains = (idx[:, None] * m + np.arange(m)).reshape(-1)
         yobs = np.take_along_axis(values[idx], obs, axis=1)
-        out.append({"chains": chains, "cols": cols, "obs": np.repeat(obs, m, axis=0),
-                    "mis": np.repeat(mis, m, axis=0), "yobs": np.repeat(yobs, m, axis=0)})
+        obs, mis = np.repeat(obs, m, axis=0), np.repeat(mis, m, axis=0)
+        out.append({"chains": chains, "cols": cols, "mis": mis, "yobs": np.repeat(yobs, m, axis=0),
+                    "obs_at": (chains[:, None] * n + obs) * width,
+                    "mis_at": (chains[:, None] * n + mis) * width})
     return out
 
 
@@ -177,10 +182,10 @@ def _update(des: _Design, var: Var, g: dict, rngs: list, ridge: float,
     ``mice_chains._update``, with the predictors in the same layout: each chain's columns x
     rows C-ordered, transposed; the design here is held rows x columns, so a chain's observed
     rows are gathered whole)."""
-    ch, cols = g["chains"][:, None, None], g["cols"][None, :, None]
+    flat, cols = _flat(des), g["cols"][None, :, None]
     # one gather each, straight into chains x columns x rows (C order), viewed as x rows x cols
-    xo = des.X[ch, g["obs"][:, None, :], cols].transpose(0, 2, 1)
-    xm = des.X[ch, g["mis"][:, None, :], cols].transpose(0, 2, 1)
+    xo = flat.take(g["obs_at"][:, None, :] + cols).transpose(0, 2, 1)
+    xm = flat.take(g["mis_at"][:, None, :] + cols).transpose(0, 2, 1)
     yobs = g["yobs"]
     if var.categorical:
         y = np.stack([quantify(yobs[i], len(var.levels), np.ascontiguousarray(xo[i]))
@@ -194,16 +199,22 @@ def _update(des: _Design, var: Var, g: dict, rngs: list, ridge: float,
     return np.take_along_axis(yobs, idx, axis=1)
 
 
-def _set(des: _Design, var: Var, chains: np.ndarray, rows: np.ndarray,
-         values: np.ndarray) -> None:
-    """Write ``values`` (chains x rows; codes of a categorical) of ``var`` on each chain's
-    ``rows`` of the design."""
-    c = des.cols[var.name]
+def _flat(des: _Design) -> np.ndarray:
+    """The design as one flat view (chains x rows x columns, C order: ``_run`` made it
+    contiguous, so this is a view and writes to it are writes to the design)."""
+    assert des.X.flags.c_contiguous
+    return des.X.reshape(-1)
+
+
+def _set(des: _Design, var: Var, at: np.ndarray, values: np.ndarray) -> None:
+    """Write ``values`` (chains x rows; codes of a categorical) of ``var`` on the design's rows
+    that start at the flat positions ``at`` (chains x rows)."""
+    c, flat = des.cols[var.name], _flat(des)
     if var.categorical:
         for j, level in enumerate(range(1, len(var.levels))):
-            des.X[chains[:, None], rows, c[j]] = values == level
+            flat[at + c[j]] = values == level
     else:
-        des.X[chains[:, None], rows, c[0]] = values
+        flat[at + c[0]] = values
 
 
 def _frame(out: dict[str, np.ndarray], columns: list[str], levels, models, S: int, m: int,

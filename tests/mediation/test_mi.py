@@ -10,7 +10,7 @@ from scipy import stats
 
 from pipeline.mediation.bootstrap import IndexPlan, ResamplePlan
 from pipeline.mediation.frame import derive_frame
-from pipeline.mediation.mi import mice_imputer
+from pipeline.mediation.mi import chunk_samples, mice_imputer
 
 
 def identity_imputer(data: pd.DataFrame, m: int, seed: int) -> list[pd.DataFrame]:
@@ -117,3 +117,35 @@ def test_mice_adapter_passes_arguments_and_unwraps_imputations():
     out = impute(pd.DataFrame({"u": [1.0], "v": [2.0]}), 2, 11)
     assert out == ["a", "b"]
     assert seen == {"columns": ["u", "v"], "m": 2, "iterations": 7, "seed": 11, "donors": 3}
+
+
+@pytest.mark.parametrize("S,cells,budget", [(500, 13860, 1 << 22), (1000, 13860, 1 << 22),
+                                            (7, 1, 3), (1, 10**9, 1 << 22), (10, 5, 10**6)])
+def test_chunks_bound_the_cells_and_are_of_equal_size(S, cells, budget):
+    step = chunk_samples(S, cells, budget)
+    sizes = [min(step, S - a) for a in range(0, S, step)]
+    assert sum(sizes) == S
+    assert step == 1 or step * cells <= budget  # within the budget unless one sample exceeds it
+    # the fewest chunks the budget allows, none a small remainder
+    assert len(sizes) == max(1, -(-S * cells // budget)) if step > 1 else len(sizes) == S
+    assert max(sizes) - min(sizes) <= len(sizes)
+
+
+def test_grams_are_the_same_numbers_whatever_the_chunk_size(monkeypatch):
+    """The memory bound (mi.CHUNK_CELLS) never changes a number: each sample is imputed and its
+    Gram matrices computed exactly as in one chunk of all samples."""
+    from pipeline.mediation import mi as mi_module
+    from pipeline.stats.mice import mice
+
+    wide = wide_from_chain().iloc[:120].copy()
+    rng = np.random.default_rng(3)
+    wide.loc[rng.random(len(wide)) < 0.3, "qol_T1"] = np.nan
+    wide.loc[rng.random(len(wide)) < 0.2, "group_memberships_T1"] = np.nan
+    spec = reference_spec(covariates=["age"])
+    est = boot_mi(mice_imputer(mice, iterations=2, method="pmm", donors=5, ridge=1e-5), B=9)
+    p = est.prepare(wide, spec)
+    whole = est.grams(p, spec)
+    for budget in (1, 3 * 2 * 120 * p.raw.shape[1], 10**9):
+        monkeypatch.setattr(mi_module, "CHUNK_CELLS", budget)
+        np.testing.assert_array_equal(est.grams(p, spec), whole)
+        np.testing.assert_array_equal(est.grams(p, spec, 4, 9), whole[4:])

@@ -4,13 +4,24 @@ from pipeline.mediation.settings import mi_block_params
 
 
 def mi_parts(S):
-    """The boot-MI parts the mediation rule of study S pools (none without the mi method)."""
+    """The boot-MI parts the mediation rule of study S pools (none without the mi method, or
+    with mediation.mi.method: rubin)."""
     s = mediation_settings(S.cfg)
-    if "mi" not in s.methods or not s.analyses:
+    if not s.bootmi or not s.analyses:
         return []
     return expand(
         out(S, "mediation/parts/mi_block_{block}.parquet"), block=range(s.mi.blocks)
     )
+
+
+def mediation_imputations(S):
+    """The impute stage's imputations, read by the mi method under mediation.mi.method: rubin
+    (none otherwise). ancient: rerun when the imputation model changes (in params, settings
+    imputation_model), not when impute rewrites the same imputations."""
+    s = mediation_settings(S.cfg)
+    if not s.rubin or not s.analyses or "impute" not in S.runs:
+        return []
+    return [ancient(out(S, "imputed/imputations.parquet"))]
 
 
 for S in studies_running("mediation"):
@@ -47,6 +58,7 @@ for S in studies_running("mediation"):
         input:
             wide=clean_files(S)["wide"],
             mi_parts=mi_parts(S),
+            imputations=mediation_imputations(S),
         output:
             estimates=in_report(
                 out(S, "tables/mediation_estimates.csv"), "mediation", "Mediation", S

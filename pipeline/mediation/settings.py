@@ -5,27 +5,33 @@ section (validated, defaults filled in) becomes :class:`MediationSettings`, with
 need the rest of the configuration (constructs are scales, waves exist, covariates are
 configured: :func:`pipeline.mediation.spec.build_specs`). The primary method and the imputation
 model of bootstrap-then-impute come from the ``missing_data`` section
-(:func:`pipeline.missing_data.settings.from_config`). Both the start-up check and the mediation
-stage call :func:`from_config`.
+(:func:`pipeline.missing_data.settings.from_config`); ``mi.method: rubin`` pools the impute
+stage's imputations instead, so it needs that stage to run (else a ConfigError). Both the
+start-up check and the mediation stage call :func:`from_config`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from pipeline.config import Config
+from pipeline.errors import ConfigError
 from pipeline.mediation.spec import MediationSpec, build_specs
 from pipeline.missing_data.settings import from_config as missing_data_settings
+from pipeline.missing_data.settings import inactive as missing_data_inactive
 from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
 from pipeline.status import Status
 
 __all__ = ["SECTION", "CORE_KEYS", "BootstrapSettings", "BootMISettings", "MediationSettings",
-           "from_config", "inactive", "outcome_constructs", "mi_blocks", "mi_block_params"]
+           "from_config", "inactive", "outcome_constructs", "mi_blocks", "mi_block_params",
+           "MI_METHODS"]
 
 SECTION = "mediation"
 CORE_KEYS = ("seed", "waves", "scales", "covariates")
+#: how the ``mi`` method pools (``mediation.mi.method``)
+MI_METHODS = ("bootmi", "rubin")
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,10 @@ class MediationSettings:
     ``fiml_se``: ``robust`` (MLR, default), ``standard`` or ``bootstrap`` FIML standard errors;
     ``fiml_bootstrap_B``: case resamples of the FIML bootstrap (``fiml_se == "bootstrap"``);
     ``min_df``/``warn_n``: estimability rules; ``analyses``: one spec per configured chain.
+    ``mi_method``: ``bootmi`` (bootstrap-then-impute, ``mi``) or ``rubin`` (Rubin's rules on the
+    impute stage's imputations, :mod:`pipeline.mediation.rubin`); ``imputation_model``: with
+    ``rubin``, what those imputations depend on (``missing_data`` columns and MICE settings: the
+    rule reads them with ``ancient()`` and reruns when these change, as the change wing does).
     """
 
     methods: tuple[str, ...]
@@ -79,6 +89,18 @@ class MediationSettings:
     # analyses that wait for a wave (a half-longitudinal design with two waves so far):
     # (name, label, reason); not in ``analyses``, reported with status waits_for_data
     waiting: tuple[tuple[str, str, str], ...] = ()
+    mi_method: str = "bootmi"
+    imputation_model: dict = field(default_factory=dict)
+
+    @property
+    def rubin(self) -> bool:
+        """Whether the ``mi`` method runs and pools the impute stage's imputations."""
+        return "mi" in self.methods and self.mi_method == "rubin"
+
+    @property
+    def bootmi(self) -> bool:
+        """Whether the ``mi`` method runs as bootstrap-then-impute (boot-MI block jobs)."""
+        return "mi" in self.methods and self.mi_method == "bootmi"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -164,6 +186,7 @@ def from_config(cfg: Config) -> MediationSettings:
               for k, sc in cfg.scales.items()}
     specs = tuple(replace(spec, scale_ranges=ranges) for spec in specs)
     b, m = s["bootstrap"], s["mi"]
+    rubin = m["method"] == "rubin" and "mi" in s["methods"]
     return MediationSettings(
         methods=tuple(s["methods"]),
         primary=md.primary,
@@ -179,4 +202,18 @@ def from_config(cfg: Config) -> MediationSettings:
         fiml_se=s["fiml"]["se"],
         fiml_bootstrap_B=s["fiml"]["bootstrap_B"],
         waiting=tuple((k, label, why) for k, (label, why) in waiting.items()),
+        mi_method=m["method"],
+        imputation_model=_rubin_imputations(cfg, md) if rubin else {},
     )
+
+
+def _rubin_imputations(cfg: Config, md) -> dict:
+    """What the impute stage's imputations depend on (for ``mi.method: rubin``); ConfigError
+    when the mediation wing runs but the impute stage does not (there are no imputations)."""
+    off = missing_data_inactive(cfg)
+    if off is not None and inactive(cfg) is None:
+        raise ConfigError(
+            f"config key mediation.mi.method: rubin pools the impute stage's imputations, but the "
+            f"impute stage does not run for this study ({off[1]}). Set mediation.mi.method: "
+            "bootmi, drop mi from mediation.methods, or enable missing_data.")
+    return {"columns": md.columns, "mice": asdict(md.mice)}

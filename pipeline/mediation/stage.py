@@ -1,5 +1,7 @@
 """Serial mediation stage: every configured chain by complete cases (OLS + bootstrap), by
-bootstrap-then-impute MI, and by FIML (SEM engine), side by side.
+multiple imputation (bootstrap-then-impute, or with ``mediation.mi.method: rubin`` Rubin's rules
+on the impute stage's imputations, input ``imputations``: :mod:`pipeline.mediation.rubin`) and
+by FIML (SEM engine), side by side.
 
 Run with a ``block`` wildcard (rule ``mediation_mi_block``) it imputes one block of the boot-MI
 bootstrap samples and writes their Gram matrices (:mod:`pipeline.mediation.parts`); the
@@ -17,7 +19,7 @@ from pipeline.mediation.mi import mice_imputer
 from pipeline.mediation.outputs import figure_tables, sentences_table, stack, waiting_rows
 from pipeline.mediation.parts import PartsImputer, block_frame
 from pipeline.mediation.settings import MediationSettings, from_config
-from pipeline.stage_io import StageIO
+from pipeline.stage_io import StageIO, read_imputed
 from pipeline.stats.mice import mice
 from pipeline.tables import write_parquet, write_table
 
@@ -32,10 +34,18 @@ def run(cfg: Config, io: StageIO) -> None:
         write_parquet(block_frame(est, wide, settings.analyses, settings.mi.blocks,
                                   int(io.wildcards["block"])), io.output("part"))
         return
-    parts = io.inputs_of("mi_parts") if io.inputs.get("mi_parts") else None
-    impute_fn = PartsImputer(_imputer(settings), parts) if parts is not None else None
-    tables, statuses = run_analyses(wide, settings, cfg.seed, impute_fn=impute_fn,
-                                    processes=io.threads)
+    if settings.rubin:  # MI by Rubin's rules on the impute stage's imputations
+        from pipeline.mediation.rubin import run_analyses_rubin
+
+        imputations = (read_imputed(io.input("imputations"), wide)
+                       if io.inputs.get("imputations") else None)
+        tables, statuses = run_analyses_rubin(wide, settings, cfg.seed, imputations,
+                                              processes=io.threads)
+    else:
+        parts = io.inputs_of("mi_parts") if io.inputs.get("mi_parts") else None
+        impute_fn = PartsImputer(_imputer(settings), parts) if parts is not None else None
+        tables, statuses = run_analyses(wide, settings, cfg.seed, impute_fn=impute_fn,
+                                        processes=io.threads)
     status = pd.concat([stack(statuses), waiting_rows(settings)], ignore_index=True) \
         if settings.waiting else stack(statuses)
     for _, row in status.iterrows():

@@ -188,3 +188,51 @@ def test_block_jobs_read_only_what_imputing_the_samples_needs(raw):
         else:
             changed["mediation"][section] = values
         assert mi_block_params(config_from_dict(changed, root=ROOT)) != base, section
+
+
+def test_mi_method_defaults_to_bootmi_and_accepts_rubin(raw):
+    s = settings_of(raw)
+    assert s.mi_method == "bootmi" and s.bootmi and not s.rubin and s.imputation_model == {}
+    raw["mediation"]["mi"]["method"] = "rubin"
+    s = settings_of(raw)
+    assert s.mi_method == "rubin" and s.rubin and not s.bootmi
+    assert s.imputation_model["mice"]["iterations"] == raw["missing_data"]["iterations"]
+    raw["mediation"]["methods"] = ["fiml", "complete_case"]  # no mi: neither runs
+    s = settings_of(raw)
+    assert not s.rubin and not s.bootmi and s.imputation_model == {}
+
+
+@pytest.mark.parametrize("value", ["Rubin", "boot_mi", 1, None])
+def test_mi_method_refuses_other_values_naming_the_key(raw, value):
+    raw["mediation"]["mi"]["method"] = value
+    with pytest.raises(ConfigError, match=r"mediation\.mi\.method"):
+        config_from_dict(raw, root=ROOT)
+
+
+def test_rubin_needs_the_impute_stage(raw):
+    raw["mediation"]["mi"]["method"] = "rubin"
+    raw["missing_data"]["enabled"] = False
+    raw["missing_data"]["primary"] = "fiml"
+    cfg = config_from_dict(raw, root=ROOT)
+    with pytest.raises(ConfigError, match=r"mediation\.mi\.method: rubin") as exc:
+        from_config(cfg)
+    assert "impute stage does not run" in str(exc.value) and "bootmi" in str(exc.value)
+    from pipeline.validate import validate_config
+
+    with pytest.raises(ConfigError, match=r"mediation\.mi\.method: rubin"):  # at start-up
+        validate_config(copy.deepcopy(raw), ROOT)
+    raw["mediation"]["mi"]["method"] = "bootmi"  # boot-MI imputes by itself
+    assert settings_of(raw).bootmi
+
+
+def test_rubin_reruns_when_the_imputation_model_changes(raw):
+    """Under rubin the mediation rule reads the imputations (ancient) and reruns when their
+    model changes; under bootmi a change of missing_data.iterations does not rerun it."""
+    def params(r):
+        return stage_settings_json(config_from_dict(r, root=ROOT), "mediation")
+
+    other = copy.deepcopy(raw)
+    other["missing_data"]["iterations"] = 7
+    assert params(raw) == params(other)
+    raw["mediation"]["mi"]["method"] = other["mediation"]["mi"]["method"] = "rubin"
+    assert params(raw) != params(other)

@@ -36,7 +36,17 @@ METHOD_NAMES = {"fiml": "FIML (everyone with any data)", "mi": "multiple imputat
                 "complete_case": "complete cases only"}
 CI_NAMES = {"monte_carlo": "Monte Carlo", "percentile": "bootstrap percentile",
             "boot_mi_anova_t": "boot-MI t", "boot_mi_percentile": "boot-MI percentile",
-            "bca": "BCa bootstrap", "ols_t": "t", "wald": "Wald", "delta": "delta-method"}
+            "bca": "BCa bootstrap", "ols_t": "t", "wald": "Wald", "delta": "delta-method",
+            "rubin_t": "Rubin t", "rubin_monte_carlo": "Rubin Monte Carlo"}
+
+
+def _method_name(t: pd.DataFrame, method: str) -> str:
+    """The method in words; mi rows say how they were pooled (boot MI or Rubin's rules)."""
+    if method == "mi" and t["ci_method"].astype(str).str.startswith("rubin").any():
+        return "multiple imputation (Rubin's rules)"
+    return METHOD_NAMES.get(method, method)
+
+
 MAIN_EFFECTS = (("total", "total effect (c)"), ("direct", "direct effect (c')"),
                 ("indirect_total", "total indirect effect"))
 LABEL_GID = "path_label"
@@ -227,7 +237,7 @@ def path_diagram_figure(table: pd.DataFrame, spec: MediationSpec) -> plt.Figure:
     n_txt = f"n = {int(r0.get('n_contributing', r0['n']))}"
     if pd.notna(r0.get("n_outcome", np.nan)):
         n_txt += f", {int(r0['n_outcome'])} with the outcome"
-    ax.set_title(f"{title}\n{METHOD_NAMES.get(r0['method'], r0['method'])}; {n_txt}; "
+    ax.set_title(f"{title}\n{_method_name(table, r0['method'])}; {n_txt}; "
                  f"intervals: {', '.join(ci_kinds)}", fontsize=10)
     ax.text(-1.2, -0.85, "heavy: serial chain; dashed: interval includes zero",
             fontsize=7, color="0.35")
@@ -276,7 +286,7 @@ def plot_indirect_forest(tables_by_method: Mapping[str, pd.DataFrame], path: str
         kinds = sorted({CI_NAMES.get(c, c) for c in t.loc[hit, "ci_method"].dropna()})
         ax.errorbar(est, ys, xerr=[est - lo, hi - est], fmt=markers[i % 4], ms=4.5, capsize=2,
                     lw=1.3, color=PALETTE[i % len(PALETTE)],
-                    label=f"{METHOD_NAMES.get(method, method)} ({', '.join(kinds)} CI)")
+                    label=f"{_method_name(t, method)} ({', '.join(kinds)} CI)")
     ax.axvline(0, color="0.4", lw=0.8, ls="--")
     n_main = sum(1 for lab in labels if not lab.startswith("ind_") or lab == "ind_total")
     ax.axhline(n - n_main - 0.5, color="0.8", lw=0.8)

@@ -13,11 +13,14 @@ group (:func:`pipeline.sem.multigroup.fit_multigroup`), on the waves **every** s
 The likelihood-ratio test of equal against free (ML, lavaan ``lavTestLRT``) answers "do the
 cross-lagged paths differ across schemes?"; beside it the robust Wald test of the same
 hypothesis on the free model fitted under MLR (``lavTestWald``), as the studies' own cross-lags
-use robust SEs. Models: the CLPM (lavaan ``sem()``; needs 2 common waves) and the RI-CLPM
-(Hamaker, Kuiper & Grasman 2015; Mulder & Hamaker 2021, lavaan ``lavaan()`` with
-``int.ov.free = TRUE``; needs 3 common waves, else a ``not_identified`` row with the reason),
-as each study's analysis configures them. Syntax is built here from the crosslag settings (the
-crosslag wing's builders are its own; ``pipeline/sem/panel_syntax.py`` may take both later).
+use robust SEs, and the Satorra-Bentler (2001) scaled LR test of the two fits (``lavTestLRT`` of
+MLR fits), the headline when it can be computed (:mod:`pipeline.pooled.scaled`; ``test``:
+``lr_ml``, ``lr_scaled_mlr``, ``wald_mlr``; ``scaling_factor``, ``headline``). Models: the
+CLPM (lavaan ``sem()``; needs 2 common waves) and the RI-CLPM (Hamaker, Kuiper & Grasman 2015;
+Mulder & Hamaker 2021, lavaan ``lavaan()`` with ``int.ov.free = TRUE``; needs 3 common waves,
+else a ``not_identified`` row with the reason), as each study's analysis configures them. Syntax
+is built here from the crosslag settings (the crosslag wing's builders are its own;
+``pipeline/sem/panel_syntax.py`` may take both later).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.errors import PipelineError
+from pipeline.pooled.scaled import TEST_ORDER, mark_headline, scaled_row
 from pipeline.status import Status
 
 __all__ = ["clpm_syntax", "riclpm_syntax", "cross_labels", "cross_rows", "common_waves",
@@ -34,7 +38,7 @@ __all__ = ["clpm_syntax", "riclpm_syntax", "cross_labels", "cross_rows", "common
 CROSSLAG_COLUMNS = ["analysis", "model", "constraint", "group", "from", "to", "from_wave",
                     "to_wave", "type", "label", "est", "se", "pvalue", "ci_lower", "ci_upper"]
 CROSSLAG_TEST_COLUMNS = ["analysis", "model", "test", "waves", "groups", "chisq_diff",
-                         "df_diff", "pvalue", "status", "message"]
+                         "df_diff", "pvalue", "scaling_factor", "headline", "status", "message"]
 RICLPM_WAVES = 3
 
 
@@ -117,12 +121,20 @@ def _fail(row: dict, status: str, message: str) -> dict:
 def fit_pooled_crosslag(frames: dict[str, pd.DataFrame], constructs: list[str],
                         waves: list[str], model: str, name: str
                         ) -> tuple[pd.DataFrame, list[dict]]:
-    """(lagged-path rows of the free and equal fits, the LR and Wald test rows) of one model
-    over the schemes' wide frames. Not identified / failed fits are test rows with a reason."""
+    """(lagged-path rows of the free and equal fits, the LR, scaled LR and Wald test rows,
+    headline marked) of one model over the schemes' wide frames. Not identified / failed fits
+    are test rows with a reason."""
+    base = {"analysis": name, "model": model, "waves": ";".join(waves), "groups": len(frames)}
+    table, rows = _fit(frames, constructs, waves, model, name, base)
+    return table, mark_headline(rows)
+
+
+def _fit(frames, constructs, waves, model, name, base) -> tuple[pd.DataFrame, list[dict]]:
+    """The fits and the three test rows (lr, scaled, wald), headline not yet marked."""
     from pipeline.sem.multigroup import fit_multigroup, lr_test_groups, wald_test_groups
 
-    base = {"analysis": name, "model": model, "waves": ";".join(waves), "groups": len(frames)}
     lr, wald = base | {"test": "lr_ml"}, base | {"test": "wald_mlr"}
+    scaled = base | {"test": "lr_scaled_mlr"}
     need = RICLPM_WAVES if model == "riclpm" else 2
     why = ""
     if len(waves) < need:
@@ -133,7 +145,7 @@ def fit_pooled_crosslag(frames: dict[str, pd.DataFrame], constructs: list[str],
         why = "cross-lagged paths need two or more constructs; the analysis has one"
     if why:
         return pd.DataFrame(columns=CROSSLAG_COLUMNS), [
-            _fail(t, Status.NOT_IDENTIFIED.value, why) for t in (lr, wald)]
+            _fail(t, Status.NOT_IDENTIFIED.value, why) for t in (lr, scaled, wald)]
     syntax = (clpm_syntax if model == "clpm" else riclpm_syntax)(constructs, waves)
     mode = "sem" if model == "clpm" else "lavaan"
     data = _data(frames, [_col(c, w) for c in constructs for w in waves])
@@ -145,6 +157,8 @@ def fit_pooled_crosslag(frames: dict[str, pd.DataFrame], constructs: list[str],
         bad = [r for r in (free, equal) if not r.ok]
         lr = _fail(lr, bad[0].status, bad[0].message) if bad else \
             lr | dict(lr_test_groups(equal, free)) | {"status": "ok", "message": ""}
+        scaled = _fail(scaled, lr["status"], lr["message"]) if bad else \
+            scaled | scaled_row(equal, free)
         robust = fit_multigroup(syntax, data, "scheme", mode=mode, estimator="MLR",
                                 name=f"{model} (free, MLR)")
         if robust.ok:
@@ -155,11 +169,12 @@ def fit_pooled_crosslag(frames: dict[str, pd.DataFrame], constructs: list[str],
             wald = _fail(wald, robust.status, robust.message)
     except PipelineError as exc:
         return pd.DataFrame(columns=CROSSLAG_COLUMNS), [
-            _fail(t, Status.NOT_ESTIMABLE.value, str(exc)) for t in (lr, wald)]
+            _fail(t, Status.NOT_ESTIMABLE.value, str(exc)) for t in (lr, scaled, wald)]
     rows = [_paths(r, constraint, constructs, waves, model)
             for constraint, r in (("free", free), ("equal", equal)) if r.ok]
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    return table.assign(analysis=name, model=model).reindex(columns=CROSSLAG_COLUMNS), [lr, wald]
+    return (table.assign(analysis=name, model=model).reindex(columns=CROSSLAG_COLUMNS),
+            [lr, scaled, wald])
 
 
 def _paths(res, constraint: str, constructs: list[str], waves: list[str], model: str
@@ -200,9 +215,10 @@ def run_crosslag(s, wides: dict[str, pd.DataFrame], labels: dict[str, str], io
         if absent:
             why = "; ".join(f"the clean data of {n} lack {', '.join(c)}" for n, c in
                             absent.items()) + " (rerun its clean rule)"
-            tests += [{"analysis": s.crosslag, "model": model, "test": t, "waves": ";".join(
-                waves), "groups": len(s.studies), "status": Status.NOT_ESTIMABLE.value,
-                "message": why} for t in ("lr_ml", "wald_mlr")]
+            tests += mark_headline([{"analysis": s.crosslag, "model": model, "test": t,
+                                     "waves": ";".join(waves), "groups": len(s.studies),
+                                     "status": Status.NOT_ESTIMABLE.value, "message": why}
+                                    for t in TEST_ORDER])
             continue
         table, rows = fit_pooled_crosslag({n: wides[n] for n in s.studies}, constructs, waves,
                                           model, s.crosslag)
@@ -215,10 +231,10 @@ def run_crosslag(s, wides: dict[str, pd.DataFrame], labels: dict[str, str], io
     left = {n: ws for n, ws in s.crosslag_left_out if ws}
     sentences = []
     for model in s.crosslag_models:
-        mine = {t["test"]: t for t in tests if t["model"] == model}
+        mine = [t for t in tests if t["model"] == model]
         sentences.append({"kind": "crosslag", "construct": "", "wave": model,
-                          "status": mine["lr_ml"]["status"], "sentence": crosslag_sentence(
-                              mine["lr_ml"], mine["wald_mlr"], MODEL_WORDS[model],
+                          "status": mine[0]["status"], "sentence": crosslag_sentence(
+                              mine, MODEL_WORDS[model],
                               [labels.get(c, c) for c in constructs], len(s.studies), waves,
                               left)})
     statuses = [status_row(f"crosslag/{s.crosslag}/{t['model']}", f"multigroup_{t['test']}",

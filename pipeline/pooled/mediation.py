@@ -20,7 +20,11 @@ then the plain chi-square difference). Beside it, because the studies' own FIML 
 (MLR) standard errors, the robust Wald test of the same hypothesis: the free model fitted under
 MLR and ``lavTestWald`` of "each path equal in every scheme" with the sandwich covariance
 (:func:`pipeline.sem.multigroup.wald_test_groups`); it does not assume normal data, the LR test
-does. ``pooled_mediation_test.csv`` has one row per test (``test``: ``lr_ml``, ``wald_mlr``).
+does. And the Satorra-Bentler (2001) scaled LR test of the same two fits (lavaan ``lavTestLRT``
+of MLR fits; :mod:`pipeline.pooled.scaled`), robust to non-normal data too: the headline when
+it can be computed, else the robust Wald test. ``pooled_mediation_test.csv`` has one row per
+test (``test``: ``lr_ml``, ``lr_scaled_mlr``, ``wald_mlr``; ``scaling_factor``: the scaled
+test's ``cd``; ``headline``: the row the sentence leads with).
 
 The variables are built as the mediation wing builds them (a change score is the later wave
 minus the earlier; a categorical covariate one 0/1 indicator per non-reference level; with
@@ -37,6 +41,7 @@ import pandas as pd
 
 from pipeline.errors import PipelineError
 from pipeline.mediation.settings import from_config as mediation_settings
+from pipeline.pooled.scaled import TEST_NAMES, mark_headline, scaled_row
 from pipeline.status import Status, status_row
 from pipeline.tables import write_table
 from pipeline.wording import fmt_ci, fmt_num
@@ -46,9 +51,8 @@ __all__ = ["chain_labels", "chain_syntax", "chain_rows", "chain_frame", "fit_poo
 
 MEDIATION_COLUMNS = ["model", "group", "lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
                      "ci_lower", "ci_upper"]
-TEST_COLUMNS = ["analysis", "test", "groups", "chisq_diff", "df_diff", "pvalue", "status",
-                "message"]
-TEST_NAMES = {"lr_ml": "likelihood-ratio test (ML)", "wald_mlr": "robust Wald test (MLR)"}
+TEST_COLUMNS = ["analysis", "test", "groups", "chisq_diff", "df_diff", "pvalue",
+                "scaling_factor", "headline", "status", "message"]
 
 
 def _paths(k: int) -> list[tuple[int, ...]]:
@@ -211,15 +215,21 @@ def run_mediation(prog, s, wides: dict[str, pd.DataFrame], io) -> tuple[list[dic
     if wald["status"] != "ok":
         statuses.append(status_row(f"mediation/{s.mediation}", "multigroup_fiml_mlr_wald",
                                    wald["status"], wald["message"]))
-    write_table(pd.DataFrame([test_row, wald]).reindex(columns=TEST_COLUMNS),
-                io.output("mediation_test"))
+    scaled = {"analysis": s.mediation, "test": "lr_scaled_mlr", "groups": len(frames)} | (
+        scaled_row(equal, free) if test_row["status"] == "ok" else
+        {"status": test_row["status"], "message": test_row["message"]})
+    if scaled["status"] != "ok" and test_row["status"] == "ok":
+        statuses.append(status_row(f"mediation/{s.mediation}", "multigroup_fiml_mlr_scaled",
+                                   scaled["status"], scaled["message"]))
+    tests = mark_headline([test_row, scaled, wald])
+    write_table(pd.DataFrame(tests).reindex(columns=TEST_COLUMNS), io.output("mediation_test"))
     label = spec.label or s.mediation
-    sentence = mediation_sentence(test_row, label, len(frames), wald)
+    sentence = mediation_sentence(tests, label, len(frames))
     pooled = est[(est["model"] == "equal") & (est["lhs"] == "ind_total")]
     if len(pooled) and np.isfinite(pooled["est"].iloc[0]):
         r = pooled.iloc[0]
-        differ = any(t.get("status") == "ok" and float(t["pvalue"]) < 0.05
-                     for t in (test_row, wald))
+        head = next(t for t in tests if t["headline"])
+        differ = head.get("status") == "ok" and float(head["pvalue"]) < 0.05
         sentence += (f" With the paths held equal, the pooled total indirect effect was "
                      f"{fmt_num(r['est'], 3)} ({fmt_ci(r['ci_lower'], r['ci_upper'], 3)})"
                      + ("; since the paths differ, this average hides the schemes' differences"

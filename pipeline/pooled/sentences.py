@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from pipeline.pooled.scaled import TEST_NAMES, TEST_WORDS, headline_row
 from pipeline.pooled.schemes import ALL
 from pipeline.pooled.settings import Construct
 from pipeline.wording import (
@@ -31,9 +32,13 @@ __all__ = ["SENTENCE_COLUMNS", "scheme_sentence", "change_sentence", "heterogene
 
 SENTENCE_COLUMNS = ["kind", "construct", "wave", "status", "sentence"]
 DIFFER_P = 0.05
-DISAGREE = (" The two tests disagree, so the answer is uncertain: the likelihood-ratio test "
-            "assumes normally distributed data, and the robust Wald test can find differences "
-            "too readily when few people per scheme answered or many paths are compared.")
+DISAGREE = " The tests disagree, so the answer is uncertain; it follows the {head}: {why}."
+#: why the tests can disagree, said of the tests that ran
+CAVEATS = {"lr_scaled_mlr": "the scaled likelihood-ratio test allows for data that are not "
+                            "normally distributed",
+           "lr_ml": "the likelihood-ratio test assumes normally distributed data",
+           "wald_mlr": "the robust Wald test can find differences too readily when few people "
+                       "per scheme answered or many paths are compared"}
 
 
 def scheme_sentence(public: pd.DataFrame) -> str:
@@ -91,51 +96,69 @@ def _test_text(test: Mapping, what: str) -> str:
             f"{int(test['df_diff'])}, {fmt_p(float(test['pvalue']))}")
 
 
-def mediation_sentence(test: Mapping | None, chain_label: str, k: int,
-                       wald: Mapping | None = None) -> str:
-    """The multi-group answer to "do the paths differ across schemes?": the likelihood-ratio
-    test (ML) and, when it ran, the robust Wald test (MLR) beside it, each labelled. When the
-    two disagree the sentence says so (the robust test does not assume normal data)."""
-    if test is None or test.get("status") != "ok":
-        why = "" if test is None else f": {test.get('message', '')}"
-        return f"The chain {chain_label} was not compared across the schemes{why}."
-    p = float(test["pvalue"])
-    verdict = ("the paths differed across the schemes" if p < DIFFER_P else
-               "the paths did not differ detectably across the schemes")
-    tests = _test_text(test, "likelihood-ratio test of equal paths, ML")
+def _tests(tests: Sequence[Mapping], what: str) -> tuple[Mapping, str, str]:
+    """(the headline row, every successful test in words, headline first, and the
+    disagreement remark when a successful test's verdict differs from the headline's)."""
+    head = headline_row(tests)
+    ok = [t for t in tests if t.get("status") == "ok" and t is not head]
+    name, est = TEST_WORDS.get(head["test"], (str(head["test"]), ""))
+    words = [_test_text(head, f"{name} of equal {what}" + (f", {est}" if est else ""))]
+    words += [_test_text(t, TEST_NAMES.get(t["test"], t["test"])) for t in ok]
+    differ = float(head["pvalue"]) < DIFFER_P
     extra = ""
-    if wald is not None and wald.get("status") == "ok":
-        tests += "; " + _test_text(wald, "robust Wald test, MLR")
-        if (float(wald["pvalue"]) < DIFFER_P) != (p < DIFFER_P):
-            extra = DISAGREE
-    return (f"In one model of the {k} schemes (multi-group, FIML), {verdict} ({tests})."
+    if any((float(t["pvalue"]) < DIFFER_P) != differ for t in ok):
+        why = [CAVEATS[t["test"]] for t in (head, *ok) if t["test"] in CAVEATS]
+        extra = DISAGREE.format(head=name, why=", ".join(why[:-1]) + " and " + why[-1]
+                                if len(why) > 1 else "".join(why))
+    return head, "; ".join(words), extra
+
+
+def _as_rows(tests: Mapping | Sequence[Mapping] | None) -> list[Mapping]:
+    if tests is None:
+        return []
+    return [tests] if isinstance(tests, Mapping) else list(tests)
+
+
+def mediation_sentence(tests: Mapping | Sequence[Mapping] | None, chain_label: str,
+                       k: int) -> str:
+    """The multi-group answer to "do the paths differ across schemes?" from the ``headline``
+    test (:func:`pipeline.pooled.scaled.mark_headline`: the scaled LR test under MLR, else the
+    robust Wald test, else the LR test), the other successful tests beside it, each labelled.
+    When they disagree the sentence says so. ``tests``: the rows of
+    ``pooled_mediation_test.csv`` (or one row)."""
+    rows = _as_rows(tests)
+    head = headline_row(rows)
+    if head is None or head.get("status") != "ok":
+        why = "" if head is None else f": {head.get('message', '')}"
+        return f"The chain {chain_label} was not compared across the schemes{why}."
+    head, words, extra = _tests(rows, "paths")
+    verdict = ("the paths differed across the schemes" if float(head["pvalue"]) < DIFFER_P
+               else "the paths did not differ detectably across the schemes")
+    return (f"In one model of the {k} schemes (multi-group, FIML), {verdict} ({words})."
             + extra)
 
 
-def crosslag_sentence(lr: Mapping, wald: Mapping, model: str, constructs: Sequence[str],
+def crosslag_sentence(tests: Sequence[Mapping], model: str, constructs: Sequence[str],
                       k: int, waves: Sequence[str], left_out: Mapping[str, Sequence[str]]
                       ) -> str:
     """Whether the cross-lagged paths differ across the schemes, on the waves every scheme
-    has (the waves left out named), with the LR test (ML) and the robust Wald test (MLR)."""
+    has (the waves left out named), from the headline test (as :func:`mediation_sentence`)
+    with the other successful tests beside it."""
     what = f"The cross-lagged paths among {', '.join(lower_first(c) for c in constructs)}"
     left = ("; left out: " + "; ".join(f"{', '.join(ws)} of {n}" for n, ws in
                                        left_out.items())) if left_out else ""
     on = f"on the waves every scheme has ({', '.join(waves)}{left})"
-    if lr.get("status") != "ok":
+    rows = _as_rows(tests)
+    head = headline_row(rows)
+    if head is None or head.get("status") != "ok":
+        why = "" if head is None else str(head.get("message", "")).rstrip(".")
         return (f"{what} ({model}) were not compared across the {k} schemes: "
-                f"{str(lr.get('message', '')).rstrip('.')}" + (f" ({left[2:]})" if left else "")
-                + ".")
-    p = float(lr["pvalue"])
-    verdict = ("differed across the schemes" if p < DIFFER_P else
+                f"{why}" + (f" ({left[2:]})" if left else "") + ".")
+    head, words, extra = _tests(rows, "cross-lags")
+    verdict = ("differed across the schemes" if float(head["pvalue"]) < DIFFER_P else
                "did not differ detectably across the schemes")
-    tests = _test_text(lr, "likelihood-ratio test of equal cross-lags, ML")
-    extra = ""
-    if wald.get("status") == "ok":
-        tests += "; " + _test_text(wald, "robust Wald test, MLR")
-        if (float(wald["pvalue"]) < DIFFER_P) != (p < DIFFER_P):
-            extra = DISAGREE
     return (f"{what} ({model}, one multi-group model of the {k} schemes, {on}) {verdict} "
-            f"({tests}).{extra}")
+            f"({words}).{extra}")
 
 
 def sentences_table(public_schemes: pd.DataFrame, pooled: pd.DataFrame,

@@ -138,9 +138,11 @@ def _about(inp: PooledInputs, settings) -> Section:
         "(REML between-scheme variance, Knapp-Hartung confidence interval, Cochran's Q test "
         "and I\u00b2). The mechanism, when configured, is one multi-group model of all the "
         "schemes' data (full-information maximum likelihood, the schemes as groups), fitted "
-        "with its paths free and held equal; a likelihood-ratio test and a robust (Wald) test "
-        "ask whether the paths differ between schemes.", strong_lead="How the schemes were "
-                                                                     "pooled.")]
+        "with its paths free and held equal; whether the paths differ between schemes is "
+        "answered by the Satorra-Bentler scaled likelihood-ratio test, which allows for data "
+        "that are not normally distributed (or, when it cannot be computed, the robust Wald "
+        "test), with the plain likelihood-ratio test and the robust Wald test beside it.",
+        strong_lead="How the schemes were pooled.")]
     methods = primary_methods(inp, settings)
     if methods is not None:
         blocks.append(methods)

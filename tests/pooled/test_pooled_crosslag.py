@@ -8,6 +8,13 @@ paths free vs equal across schemes, against lavaan 0.6
     lavTestLRT(fe, ff)
     lavTestWald(sem(clpm_free, ..., estimator = "MLR"), constraints = "cl_b_to_a_T1_1 == ...")
     # the RI-CLPM likewise with lavaan(..., meanstructure = TRUE, int.ov.free = TRUE)
+
+and the Satorra-Bentler (2001) scaled LR test, the headline
+(``tests/fixtures/pooled_crosslag/pooled_crosslag_scaled.R``, same syntax and data)::
+
+    ff <- sem(clpm_free, ..., estimator = "MLR"); fe <- sem(clpm_equal, ..., estimator = "MLR")
+    lr <- lavTestLRT(fe, ff, method = "satorra.bentler.2001")
+    cd <- (df0 * c0 - df1 * c1) / (df0 - df1)  # c: fitMeasures(, "chisq.scaling.factor")
 """
 
 from __future__ import annotations
@@ -58,9 +65,19 @@ def test_common_waves_and_the_waves_left_out():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["clpm", "riclpm"])
-def test_matches_lavaan_lr_and_robust_wald(model):
+def test_matches_lavaan_lr_scaled_lr_and_robust_wald(model):
     ref = _ref()
-    table, (lr, wald) = fit_pooled_crosslag(_frames(), ["a", "b"], WAVES, model, "ab")
+    table, (lr, scaled, wald) = fit_pooled_crosslag(_frames(), ["a", "b"], WAVES, model, "ab")
+    sref = pd.read_csv(FIX / "pooled_crosslag_scaled_reference.csv", skipinitialspace=True
+                       ).set_index("what")["est"]
+    assert scaled["test"] == "lr_scaled_mlr" and scaled["status"] == "ok", scaled["message"]
+    for key, what in (("chisq_diff", "scaled_chisq_diff"), ("scaling_factor", "scaling_factor")):
+        np.testing.assert_allclose(scaled[key], sref[f"{model} {what}"], rtol=1e-5,
+                                   err_msg=key)
+    # p far in the tail (RI-CLPM: 8e-8) moves ~chisq/2 times the statistic's relative error
+    np.testing.assert_allclose(scaled["pvalue"], sref[f"{model} scaled_pvalue"], rtol=2e-4)
+    assert scaled["df_diff"] == sref[f"{model} scaled_df_diff"] == 8
+    assert [t["headline"] for t in (lr, scaled, wald)] == [False, True, False]
     assert lr["status"] == "ok", lr["message"]
     np.testing.assert_allclose(lr["chisq_diff"], ref[f"{model} chisq_diff"], rtol=1e-4)
     assert lr["df_diff"] == ref[f"{model} df_diff"] == 8
@@ -80,6 +97,8 @@ def test_matches_lavaan_lr_and_robust_wald(model):
 def test_riclpm_on_two_common_waves_is_not_identified_with_the_reason():
     table, tests = fit_pooled_crosslag(_frames(), ["a", "b"], ["T0", "T1"], "riclpm", "ab")
     assert table.empty and {t["status"] for t in tests} == {"not_identified"}
+    assert [t["test"] for t in tests] == ["lr_ml", "lr_scaled_mlr", "wald_mlr"]
+    assert [t["headline"] for t in tests] == [True, False, False]  # the LR row says why
     assert "at least 3 waves that every scheme has" in tests[0]["message"]
 
 
@@ -98,7 +117,11 @@ def test_run_writes_the_tables_and_a_scheme_without_a_column_is_a_status(tmp_pat
                           "crosslag_test": str(tmp_path / "pooled_crosslag_test.csv")})
     sentences, statuses = run_crosslag(s, frames, {"a": "Alpha", "b": "Beta"}, io)
     tests = pd.read_csv(tmp_path / "pooled_crosslag_test.csv")
-    assert list(tests["status"]) == ["ok", "ok", "not_identified", "not_identified"]
+    assert list(tests["status"]) == ["ok"] * 3 + ["not_identified"] * 3
+    assert list(tests["test"]) == ["lr_ml", "lr_scaled_mlr", "wald_mlr"] * 2
+    assert list(tests["headline"]) == [False, True, False, True, False, False]
+    assert tests["scaling_factor"].notna().sum() == 1
+    assert "scaled likelihood-ratio test of equal cross-lags, MLR" in sentences[0]["sentence"]
     assert [r["wave"] for r in sentences] == ["clpm", "riclpm"]
     assert "left out: T2 of s1" in sentences[0]["sentence"]
     assert {r["analysis"] for r in statuses} == {"crosslag/ab/riclpm"}

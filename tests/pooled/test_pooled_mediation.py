@@ -11,6 +11,14 @@ and the robust Wald test (``tests/fixtures/pooled_mediation/pooled_mediation_wal
     ff <- sem(free, d, group = "scheme", missing = "ml", fixed.x = FALSE, estimator = "MLR")
     # free: m1 ~ c(a1_1, a1_2, a1_3)*x + age; ... (every chain path labelled per scheme)
     lavTestWald(ff, constraints = "a1_1 == a1_2; a1_1 == a1_3; ...")
+
+and the Satorra-Bentler (2001) scaled LR test, the headline
+(``tests/fixtures/pooled_mediation/pooled_mediation_scaled.R``)::
+
+    fit <- function(m) sem(m, d, group = "scheme", missing = "ml", fixed.x = FALSE,
+                           estimator = "MLR")
+    lr <- lavTestLRT(fit(equal), fit(free), method = "satorra.bentler.2001")
+    cd <- (lr[2, "Chisq"] - lr[1, "Chisq"]) / lr[2, "Chisq diff"]
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from pipeline.pooled.mediation import (
     fit_pooled_chain,
     robust_wald,
 )
+from pipeline.pooled.scaled import scaled_row
 
 pytestmark = pytest.mark.slow
 
@@ -98,3 +107,17 @@ def test_robust_wald_failure_is_a_status_not_an_exception():
     frames = {k: f.iloc[:3] for k, f in frames.items()}  # too few cases to fit
     got = robust_wald(frames, _spec(), ["age"])
     assert got["status"] != "ok" and got["message"]
+
+
+def test_scaled_lr_test_matches_lavaan_mlr_satorra_bentler_2001():
+    ref = pd.read_csv(FIX / "pooled_mediation_scaled_reference.csv",
+                      skipinitialspace=True).set_index("what")["est"]
+    free, equal, _ = fit_pooled_chain(_frames(), _spec(), ["age"])
+    got = scaled_row(equal, free)
+    assert got["status"] == "ok", got["message"]
+    for key, what in (("chisq_diff", "scaled_chisq_diff"), ("pvalue", "scaled_pvalue"),
+                      ("scaling_factor", "scaling_factor")):
+        np.testing.assert_allclose(got[key], ref[what], rtol=1e-5, err_msg=key)
+    assert got["df_diff"] == ref["scaled_df_diff"] == 12
+    # the free model is saturated (df 0): cd is the equal model's own scaling factor
+    np.testing.assert_allclose(got["scaling_factor"], ref["scaling_equal"], rtol=1e-5)

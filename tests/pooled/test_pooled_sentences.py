@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.pooled.scaled import mark_headline
 from pipeline.pooled.sentences import (
     change_sentence,
     crosslag_sentence,
@@ -47,24 +48,48 @@ def test_scheme_sentence_uses_the_public_texts():
 
 
 def test_mediation_sentence():
-    test = {"status": "ok", "chisq_diff": 14.2, "df_diff": 12, "pvalue": 0.29}
+    test = {"test": "lr_ml", "status": "ok", "chisq_diff": 14.2, "df_diff": 12, "pvalue": 0.29}
     assert "the paths did not differ detectably across the schemes" in mediation_sentence(
         test, "GM -> QoL", 3)
     assert "was not compared" in mediation_sentence(
-        {"status": "not_converged", "message": "no"}, "GM -> QoL", 3)
+        {"test": "lr_ml", "status": "not_converged", "message": "no"}, "GM -> QoL", 3)
 
 
-def test_mediation_sentence_with_the_robust_wald_test_beside_the_lr_test():
-    lr = {"status": "ok", "chisq_diff": 14.2, "df_diff": 12, "pvalue": 0.29}
-    wald = {"status": "ok", "chisq_diff": 25.0, "df_diff": 12, "pvalue": 0.015}
-    text = mediation_sentence(lr, "GM -> QoL", 3, wald)
-    assert "likelihood-ratio test of equal paths, ML: \u03c7\u00b2 = 14.20, df = 12" in text
+def _three(lr_p=0.29, scaled_p=0.31, wald_p=0.015, scaled_status="ok"):
+    rows = [{"test": "lr_ml", "status": "ok", "chisq_diff": 14.2, "df_diff": 12, "pvalue": lr_p},
+            {"test": "lr_scaled_mlr", "status": scaled_status, "chisq_diff": 13.9,
+             "df_diff": 12, "pvalue": scaled_p, "scaling_factor": 1.02,
+             "message": "" if scaled_status == "ok" else "cd < 0"},
+            {"test": "wald_mlr", "status": "ok", "chisq_diff": 25.0, "df_diff": 12,
+             "pvalue": wald_p}]
+    return mark_headline(rows)
+
+
+def test_mediation_sentence_leads_with_the_scaled_lr_test_and_says_when_tests_disagree():
+    text = mediation_sentence(_three(), "GM -> QoL", 3)
+    assert "did not differ detectably" in text
+    assert ("(scaled likelihood-ratio test of equal paths, MLR: \u03c7\u00b2 = 13.90, df = 12, "
+            "p = 0.31; likelihood-ratio test, ML: \u03c7\u00b2 = 14.20, df = 12") in text
     assert "robust Wald test, MLR: \u03c7\u00b2 = 25.00, df = 12, p = 0.01" in text
-    assert "The two tests disagree, so the answer is uncertain" in text
-    same = mediation_sentence(lr, "GM -> QoL", 3, wald | {"pvalue": 0.4})
-    assert "disagree" not in same
-    failed = mediation_sentence(lr, "GM -> QoL", 3, {"status": "not_converged"})
-    assert "Wald" not in failed
+    assert "The tests disagree, so the answer is uncertain; it follows the scaled " in text
+    assert "can find differences too readily" in text
+    assert "disagree" not in mediation_sentence(_three(wald_p=0.4), "GM -> QoL", 3)
+    # the headline decides the verdict, not the plain LR test
+    assert "the paths differed" in mediation_sentence(_three(lr_p=0.2, scaled_p=0.01,
+                                                             wald_p=0.02), "c", 3)
+
+
+def test_mediation_sentence_falls_back_to_the_robust_wald_test():
+    rows = _three(scaled_status="not_estimable")
+    assert [r["headline"] for r in rows] == [False, False, True]
+    text = mediation_sentence(rows, "GM -> QoL", 3)
+    assert "the paths differed" in text
+    assert "(robust Wald test of equal paths, MLR: \u03c7\u00b2 = 25.00" in text
+    assert "scaled" not in text.split(".")[0] and "it follows the robust Wald test" in text
+    failed = mediation_sentence(mark_headline([_three()[0], {"test": "wald_mlr",
+                                                             "status": "not_converged"}]),
+                                "GM -> QoL", 3)
+    assert "Wald" not in failed and "likelihood-ratio test of equal paths, ML" in failed
 
 
 def test_scheme_sentence_says_how_many_schemes_have_a_wave():
@@ -79,16 +104,19 @@ def test_scheme_sentence_says_how_many_schemes_have_a_wave():
 
 
 def test_crosslag_sentence_names_the_common_waves_and_the_waves_left_out():
-    lr = {"status": "ok", "chisq_diff": 28.6, "df_diff": 20, "pvalue": 0.096}
-    wald = {"status": "ok", "chisq_diff": 30.0, "df_diff": 20, "pvalue": 0.07}
-    text = crosslag_sentence(lr, wald, "CLPM", ["Loneliness", "Belonging"], 2, ["T0", "T1"],
-                             {"north": ["T2"]})
+    lr = {"test": "lr_ml", "status": "ok", "chisq_diff": 28.6, "df_diff": 20, "pvalue": 0.096}
+    wald = {"test": "wald_mlr", "status": "ok", "chisq_diff": 30.0, "df_diff": 20,
+            "pvalue": 0.07}
+    text = crosslag_sentence(mark_headline([lr, wald]), "CLPM", ["Loneliness", "Belonging"], 2,
+                             ["T0", "T1"], {"north": ["T2"]})
     assert text.startswith("The cross-lagged paths among loneliness, belonging (CLPM, one "
                            "multi-group model of the 2 schemes, on the waves every scheme has "
                            "(T0, T1; left out: T2 of north)) did not differ detectably")
-    assert "robust Wald test, MLR" in text and "disagree" not in text
+    assert "(robust Wald test of equal cross-lags, MLR: " in text and "disagree" not in text
+    assert "; likelihood-ratio test, ML: \u03c7\u00b2 = 28.60" in text
     bad = {"status": "not_identified", "message": "an RI-CLPM needs at least 3 waves"}
-    text = crosslag_sentence(bad, bad, "RI-CLPM", ["Loneliness", "Belonging"], 2,
+    bad = [bad | {"test": t} for t in ("lr_ml", "lr_scaled_mlr", "wald_mlr")]
+    text = crosslag_sentence(mark_headline(bad), "RI-CLPM", ["Loneliness", "Belonging"], 2,
                              ["T0", "T1"], {"north": ["T2"]})
     assert text == ("The cross-lagged paths among loneliness, belonging (RI-CLPM) were not "
                     "compared across the 2 schemes: an RI-CLPM needs at least 3 waves (left "

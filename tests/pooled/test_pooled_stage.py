@@ -104,7 +104,11 @@ def test_end_to_end_writes_the_pooled_outputs(pooled_run):
         for ext in ("png", "svg"):
             assert (work / "results/pooled/figures" / f"pooled_change_{c}.{ext}").stat().st_size
     tests = pd.read_csv(tables / "pooled_mediation_test.csv").set_index("test")
-    assert list(tests.index) == ["lr_ml", "wald_mlr"]
+    assert list(tests.index) == ["lr_ml", "lr_scaled_mlr", "wald_mlr"]
+    assert list(tests["headline"]) == [False, True, False]  # the scaled LR test (MLR)
+    assert tests.loc["lr_scaled_mlr", "status"] == "ok"
+    assert tests.loc["lr_scaled_mlr", "df_diff"] == 10
+    assert tests["scaling_factor"].notna().sum() == 1
     test = tests.loc["lr_ml"]
     assert test["status"] == "ok" and test["groups"] == 2 and test["df_diff"] == 10
     assert tests.loc["wald_mlr", "status"] == "ok" and tests.loc["wald_mlr", "df_diff"] == 10
@@ -114,6 +118,7 @@ def test_end_to_end_writes_the_pooled_outputs(pooled_run):
     # pooled cross-lag on the two waves both schemes have: the CLPM, the RI-CLPM said why not
     cl = pd.read_csv(tables / "pooled_crosslag_test.csv").set_index(["model", "test"])
     assert cl.loc[("clpm", "lr_ml"), "status"] == "ok"
+    assert cl.loc[("clpm", "lr_scaled_mlr"), "headline"]
     assert cl.loc[("clpm", "lr_ml"), "df_diff"] == 20  # 5 x 4 cross-lags, one lag, 2 schemes
     assert cl.loc[("riclpm", "lr_ml"), "status"] == "not_identified"
     paths = pd.read_csv(tables / "pooled_crosslag.csv")

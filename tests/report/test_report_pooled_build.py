@@ -104,10 +104,11 @@ def test_crosslag_section_pooled_paths_and_the_model_not_identified():
     assert table.rows[0][1] == "Community belonging (T0) \u2192 Group memberships (T1)"
 
 
-def test_mechanism_shows_both_tests_and_the_pooled_paths():
+def test_mechanism_leads_with_the_scaled_test_beside_the_others_and_the_pooled_paths():
     sec = mechanism_section(inputs(), settings())
     text = " ".join(b.text for b in sec.blocks if isinstance(b, Paragraph))
-    assert "likelihood-ratio test of equal paths, ML" in text
+    assert "(scaled likelihood-ratio test of equal paths, MLR: \u03c7\u00b2 = 33.81" in text
+    assert "; likelihood-ratio test, ML: \u03c7\u00b2 = 24.26" in text
     assert "robust Wald test, MLR" in text
     table = next(b for b in sec.blocks if isinstance(b, Table))
     firsts = [r[0] for r in table.rows]

@@ -25,6 +25,9 @@ converges only linearly):
    expected information. Where ``-H`` is not positive definite (far from the maximum) the step
    is a Fisher-scoring step (expected information) instead. Each step is halved until the
    log-likelihood does not decrease. Convergence is quadratic: 3-8 steps from the pairwise start.
+   The sums over patterns are matrix products over the pattern axis
+   (:func:`pipeline.sem.fiml_moments.moment_derivatives`, shared with ``fit_sem``'s observed
+   and expected information).
 3. **Stop** when the Newton decrement ``g' H^-1 g`` (about twice the distance to the maximum in
    log-likelihood) is below ``tol``; the last step is then taken as well, so the estimates are
    exact to rounding. lavaan solves the same problem by EM
@@ -52,7 +55,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.sem.fiml import LOG2PI, PatternData, available_case_moments
+from pipeline.sem.fiml import PatternData, available_case_moments
+from pipeline.sem.fiml_moments import moment_derivatives, stack_patterns
 
 MAX_ITER = 200
 """Cap on Newton / scoring steps (a regular fit needs 3-8; singular data ~40 halvings)."""
@@ -131,91 +135,6 @@ def pairwise_start(data: PatternData) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return mean, sigma, joint
 
 
-@dataclass(frozen=True)
-class _Stacked:
-    """All patterns stacked in the full ``p``-variable space (missing rows/columns padded)."""
-
-    obs: np.ndarray       # (G, p) observed mask
-    block: np.ndarray     # (G, p, p) True where both variables are observed
-    pad: np.ndarray       # (G, p, p) identity on the missing diagonal, else 0
-    n: np.ndarray         # (G,) cases
-    k_log2pi: float       # sum_g n_g k_g log(2 pi)
-    ybar: np.ndarray      # (G, p) pattern means, 0 where missing
-    scov: np.ndarray      # (G, p, p) pattern ML covariances, 0 where missing
-    vech: tuple           # (vr, vc): vech rows / columns of Sigma (rows >= columns)
-    half: np.ndarray      # 1/2 on the vech diagonal, 1 off it
-    pairs: tuple          # flat p x p positions ac, bd, ad, bc of the vech x vech pairs
-
-
-def _stack(data: PatternData) -> _Stacked:
-    p, big = data.p, len(data.patterns)
-    obs = np.zeros((big, p), bool)
-    ybar, scov = np.zeros((big, p)), np.zeros((big, p, p))
-    for g, pat in enumerate(data.patterns):
-        obs[g, pat.obs] = True
-        ybar[g, pat.obs] = pat.ybar
-        scov[g][pat.ix_oo] = pat.scov
-    n = np.array([pat.n for pat in data.patterns], float)
-    block = obs[:, :, None] & obs[:, None, :]
-    pad = np.where(~obs[:, :, None], np.eye(p), 0.0)
-    cols, rows = np.triu_indices(p)
-    vr, vc = rows, cols
-    pairs = (vr[:, None] * p + vr[None, :], vc[:, None] * p + vc[None, :],
-             vr[:, None] * p + vc[None, :], vc[:, None] * p + vr[None, :])
-    return _Stacked(obs, block, pad, n, float(n @ obs.sum(axis=1)) * LOG2PI, ybar, scov,
-                    (vr, vc), np.where(vr == vc, 0.5, 1.0), pairs)
-
-
-def _derivatives(sigma: np.ndarray, mu: np.ndarray, st: _Stacked, expected: bool = False):
-    """Log-likelihood, gradient with respect to ``(mu, vech Sigma)``, minus the Hessian (or,
-    if ``expected``, the expected information) and the smallest relative conditional variance
-    of any pattern's ``Sigma_oo``; ``(-inf, None, None, 0.0)`` when some ``Sigma_oo`` is not
-    positive definite.
-
-    Every pattern is padded to the full ``p`` variables (``Sigma_oo`` with an identity block
-    for the missing ones, ``W`` and ``d`` zero there), so the sums over patterns of the
-    Hessian formulas in the module docstring are matrix products over the pattern axis,
-    whatever the number of patterns: ``T[ac, bd] = sum_g n_g Q_g[a, c] W_g[b, d]``.
-    """
-    p, n = len(mu), st.n
-    s_pad = np.where(st.block, sigma, st.pad)
-    try:
-        chol = np.linalg.cholesky(s_pad)
-    except np.linalg.LinAlgError:
-        return -np.inf, None, None, 0.0
-    ldiag = np.diagonal(chol, axis1=1, axis2=2)
-    cond = float(np.min(ldiag ** 2 / np.diagonal(s_pad, axis1=1, axis2=2)))
-    inv_l = np.linalg.inv(chol)
-    w = np.where(st.block, np.swapaxes(inv_l, 1, 2) @ inv_l, 0.0)
-    d = np.where(st.obs, st.ybar - mu, 0.0)
-    z = np.einsum("gij,gj->gi", w, d)
-    q = w @ (st.scov + d[:, :, None] * d[:, None, :]) @ w
-    ll = -0.5 * (st.k_log2pi + float(n @ (2.0 * np.log(ldiag).sum(axis=1)
-                                            + np.einsum("gij,gij->g", w, st.scov)
-                                            + np.einsum("gi,gi->g", d, z))))
-    vr, vc = st.vech
-    g_sig = -0.5 * np.einsum("g,gij->ij", n, w - q)
-    grad = np.concatenate([n @ z, g_sig[vr, vc] * 2.0 * st.half])
-    nw = np.einsum("g,gij->ij", n, w)
-    wf = w.reshape(len(n), p * p)
-    t_ww = (n[:, None] * wf).T @ wf
-    ac, bd, ad, bc = st.pairs
-    hh = np.outer(st.half, st.half)
-    nm = p + len(vr)
-    info = np.zeros((nm, nm))
-    info[:p, :p] = nw
-    if expected:
-        info[p:, p:] = (t_ww[ac, bd] + t_ww[ad, bc]) * hh
-        return float(ll), grad, info, cond
-    t_qw = (n[:, None] * q.reshape(len(n), p * p)).T @ wf
-    info[p:, p:] = (t_qw[ac, bd] + t_qw[bd, ac] + t_qw[ad, bc] + t_qw[bc, ad]
-                    - t_ww[ac, bd] - t_ww[ad, bc]) * hh
-    wz = ((n[:, None] * wf).T @ z).reshape(p, p, p)           # sum_g n_g W_g[i, a] z_g[b]
-    info[:p, p:] = (wz[:, vr, vc] + wz[:, vc, vr]) * st.half
-    info[p:, :p] = info[:p, p:].T
-    return float(ll), grad, info, cond
-
-
 def _cholesky_solve(mat: np.ndarray, g: np.ndarray) -> np.ndarray | None:
     """``mat^-1 g`` for a positive definite ``mat`` (scaled to unit diagonal first, which keeps
     the Cholesky factorisation stable when ``Sigma`` nears singularity); None if it is not."""
@@ -255,9 +174,9 @@ def fit_saturated(data: PatternData, *, tol: float = 1e-10,
     vr, vc = rows, cols
     keep = np.flatnonzero(np.concatenate([np.diag(joint), joint[vr, vc]]))  # identified
     sub = np.ix_(keep, keep)
-    st = _stack(data)
+    st = stack_patterns(data)
     theta = np.concatenate([mu, sigma[vr, vc]])
-    ll, grad, neg_h, cond = _derivatives(sigma, mu, st)
+    ll, grad, neg_h, cond = moment_derivatives(sigma, mu, st)
     it, converged, singular, message = 0, False, False, ""
     while True:
         if cond < SINGULAR_TOL:
@@ -269,7 +188,7 @@ def fit_saturated(data: PatternData, *, tol: float = 1e-10,
             break
         direction = _cholesky_solve(neg_h[sub], grad[keep])
         if direction is None:  # far from the maximum: a Fisher-scoring step
-            info = _derivatives(sigma, mu, st, expected=True)[2]
+            info = moment_derivatives(sigma, mu, st, "expected")[2]
             direction = _cholesky_solve(info[sub], grad[keep])
         if direction is None:
             message = "the information matrix is singular"
@@ -281,7 +200,7 @@ def fit_saturated(data: PatternData, *, tol: float = 1e-10,
         while t > 1e-10:
             cand = theta + t * step
             sig_c, mu_c = _unpack(cand, sigma, vr, vc)
-            res = _derivatives(sig_c, mu_c, st)
+            res = moment_derivatives(sig_c, mu_c, st)
             if res[0] >= ll - 1e-12 * max(1.0, abs(ll)):
                 theta, sigma, mu = cand, sig_c, mu_c
                 ll, grad, neg_h, cond = res

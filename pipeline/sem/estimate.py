@@ -143,6 +143,11 @@ def start_values(pt: ParTable, model: RAMModel, pdat: PatternData) -> np.ndarray
     return theta
 
 
+#: from this many cases on, the scoring-to-quasi-Newton switch of :func:`fisher_scoring` grows
+#: in proportion to the number of cases (models linear in their parameters only)
+SWITCH_CASES = 1000
+
+
 def fisher_scoring(model: RAMModel, pdat: PatternData, theta0: np.ndarray, *,
                    max_iter: int = 500, tol: float = 1e-10, switch: float = 1e-2) -> Optimum:
     """Maximise the FIML log-likelihood: Fisher scoring, then quasi-Newton.
@@ -152,6 +157,15 @@ def fisher_scoring(model: RAMModel, pdat: PatternData, theta0: np.ndarray, *,
     is not the Hessian, so scoring then converges only linearly; from there the curvature matrix
     is refined by BFGS updates (Nocedal & Wright 2006, ch. 6) started at ``I_exp``, which
     converges superlinearly. Stops when the decrement is below ``tol``.
+
+    The decrement is a log-likelihood difference, which grows with the number of cases for the
+    same relative distance to the optimum. For a model whose moments are linear in the
+    parameters (no free regression or loading: e.g. the saturated FIML wave means) from
+    :data:`SWITCH_CASES` cases on the switch threshold grows with ``n`` (``switch * n /
+    SWITCH_CASES``): with the absolute threshold the 100,000-case wave-means fit took ~380
+    linearly converging scoring steps (~150 after). Structured models keep the absolute
+    threshold (scaled, a 100,000-case CLPM needed 155 steps instead of 17); so does every model
+    below :data:`SWITCH_CASES` cases (results as before).
     """
     theta = theta0.copy()
     ll, g = gradient(model, theta, pdat)
@@ -163,6 +177,8 @@ def fisher_scoring(model: RAMModel, pdat: PatternData, theta0: np.ndarray, *,
         return Optimum(theta, ll, False, 0, "the starting values give a non-positive-definite "
                                             "implied covariance matrix" + hint)
     curv = None  # BFGS approximation of minus the Hessian once switched
+    if not np.any(model.kind == 0):
+        switch = switch * max(1.0, pdat.n_obs / SWITCH_CASES)
     for it in range(1, max_iter + 1):
         mat = curv if curv is not None else information_expected(model, theta, pdat)
         try:

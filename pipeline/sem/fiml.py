@@ -12,6 +12,10 @@ Derivatives with respect to the moments (symmetric ``Sigma`` parameterised by it
 
 (off-diagonal vech elements count twice). The expected (Fisher) information of the moments is
 ``n_g W`` for the means and ``n_g/2 D'(W x W)D`` for vech Sigma. Complete data is one pattern.
+
+The functions here loop over the patterns: they are the definitions. The engine's information
+matrices use :mod:`pipeline.sem.fiml_moments` (every pattern at once, and no ``n x moments``
+score matrix), which the tests check against these.
 """
 
 from __future__ import annotations

@@ -1,17 +1,22 @@
 """Batched FIML: log-likelihood and gradient for a stack of parameter vectors at once.
 
 Shared by the bootstrap refits (:mod:`pipeline.sem.bootstrap_refit`: many resamples, each with
-its own parameters and weighted pattern statistics) and the observed information of a single
-fit (:func:`pipeline.sem.information.information_observed`: the 4 k gradients of the five-point
-rule evaluated together). Per pattern ``g`` the statistics of each stacked evaluation ``a`` are
+its own parameters and weighted pattern statistics) and lavaan's numerical observed information
+(:func:`pipeline.sem.information.information_observed_numeric`: the 4 k gradients of the
+five-point rule evaluated together); :func:`to_parameters` (moment gradients to parameter
+gradients) also gives the curvature term of the analytic
+:func:`pipeline.sem.information.information_observed`. Per pattern ``g`` the statistics of
+each stacked evaluation ``a`` are
 ``(n_a, ybar_a, S_a)`` (case count, mean, ML covariance; see :mod:`pipeline.sem.fiml` for the
 formulas); :func:`sample_stats` gives the sample's own, shared by every evaluation.
 
 The gradient is computed in matrix form, without the Jacobian: with the moment gradients ``G``
 (of Sigma, observed block of the RAM matrices) and ``g`` (of mu), ``dL/dA = 2 B'G Omega +
 (B'g) mu_all'``, ``dL/dS = B'GB`` (off-diagonal elements twice), ``dL/dm = B'g``. Every array
-operation is per evaluation (batched linear algebra, einsum), so a result does not depend on
-which other evaluations share its batch.
+operation is per evaluation (batched linear algebra, row sums), so a result does not depend on
+which other evaluations share its batch (``einsum`` is avoided for the reductions: its SIMD
+summation order depends on the size of the stack, which changed the last bit of the
+log-likelihood).
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ import numpy as np
 from pipeline.sem.fiml import LOG2PI, PatternData
 from pipeline.sem.ram import RAMModel
 
-__all__ = ["chol_inv", "implied_batch", "loglik_grad", "sample_stats", "free_rows"]
+__all__ = ["chol_inv", "implied_batch", "loglik_grad", "sample_stats", "free_rows",
+           "to_parameters"]
 
 
 def free_rows(ram: RAMModel) -> tuple:
@@ -106,19 +112,30 @@ def loglik_grad(ram: RAMModel, pdat: PatternData, st: list, theta: np.ndarray,
         ok &= okg | (n_b == 0)
         d = ybar - mu_all[:, o]
         M = S + d[:, :, None] * d[:, None, :]
-        ll -= 0.5 * n_b * (len(o) * LOG2PI + logdet + np.einsum("aij,aij->a", w, M))
+        trace = (w * M).reshape(len(w), -1).sum(axis=1)  # not einsum: its sums vary with A
+        ll -= 0.5 * n_b * (len(o) * LOG2PI + logdet + trace)
         wd = (w @ d[:, :, None])[:, :, 0]
         gm[:, o] += n_b[:, None] * wd
         G[:, o[:, None], o[None, :]] -= 0.5 * n_b[:, None, None] * (w - w @ M @ w)
+    grad = to_parameters(ram, b, omega, mu_all, G, gm, rows)
+    ll[~ok] = -np.inf
+    return ll, grad
+
+
+def to_parameters(ram: RAMModel, b: np.ndarray, omega: np.ndarray, mu_all: np.ndarray,
+                  G: np.ndarray, gm: np.ndarray, rows: tuple | None = None) -> np.ndarray:
+    """Gradient with respect to the free parameters (A, n_free) from the moment gradients
+    ``G`` (of the symmetric Sigma, padded to all variables: (A, m, m) or one (m, m)) and ``gm``
+    (of mu_all: (A, m) or (m,)) at the stacked RAM matrices ``b, omega, mu_all``
+    (:func:`implied_batch`): ``Delta(theta)' g`` without the Jacobian."""
     bt = b.transpose(0, 2, 1)
     btg = bt @ G
-    btgm = (bt @ gm[:, :, None])[:, :, 0]
+    btgm = (bt @ np.broadcast_to(gm, mu_all.shape)[:, :, None])[:, :, 0]
     d_a = 2.0 * btg @ omega + btgm[:, :, None] * mu_all[:, None, :]
     d_s = btg @ b
     kind, ri, rj, scale = rows if rows is not None else free_rows(ram)
     rowvals = np.where(kind == 0, d_a[:, ri, rj], np.where(kind == 1, d_s[:, ri, rj] * scale,
                                                            btgm[:, ri]))
-    grad = np.zeros_like(theta)
+    grad = np.zeros((b.shape[0], ram.n_free))
     np.add.at(grad, (slice(None), ram.row_par), rowvals)
-    ll[~ok] = -np.inf
-    return ll, grad
+    return grad

@@ -4,7 +4,8 @@
   ``Delta' I_m Delta`` with ``I_m`` the expected information of the moments at the
   model-implied moments, summed over missing-data patterns;
 * observed information (lavaan default with ``missing = "ml"``): minus the Hessian of the FIML
-  log-likelihood, by five-point central differences of the analytic gradient (as lavaan);
+  log-likelihood, analytic in the moments (lavaan differentiates the gradient numerically:
+  :func:`information_observed_numeric`, the same numbers to ~1e-9 relative);
 * first-order (cross-product) information ``sum_i s_i s_i'`` of the casewise scores; the robust
   "MLR" covariance is the Huber-White sandwich ``A^{-1} B A^{-1}`` with ``A`` the (observed or
   expected) information and ``B`` the first-order information (Yuan & Bentler 2000; lavaan
@@ -39,13 +40,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.sem.fiml import (
-    PatternData,
-    casewise_scores,
-    expected_information,
-    loglik_and_gradient,
+from pipeline.sem.fiml import PatternData, expected_information, loglik_and_gradient
+from pipeline.sem.fiml_batch import (
+    free_rows,
+    implied_batch,
+    loglik_grad,
+    sample_stats,
+    to_parameters,
 )
-from pipeline.sem.fiml_batch import free_rows, loglik_grad, sample_stats
+from pipeline.sem.fiml_moments import first_order_moments, moment_derivatives, stack_patterns
 from pipeline.sem.ram import RAMModel
 
 EPS = float(np.finfo(float).eps)
@@ -65,52 +68,122 @@ def gradient(model: RAMModel, theta: np.ndarray, data: PatternData
 
 
 def information_expected(model: RAMModel, theta: np.ndarray, data: PatternData) -> np.ndarray:
-    """Expected (Fisher) information of the free parameters (total over cases)."""
+    """Expected (Fisher) information of the free parameters (total over cases):
+    ``Delta' I_m Delta`` with ``I_m`` summed over patterns in one pass
+    (:func:`pipeline.sem.fiml_moments.moment_derivatives`; the per-pattern definition is
+    :func:`pipeline.sem.fiml.expected_information`)."""
     sigma, mu = model.implied(theta)
     delta = model.jacobian(theta)
-    return delta.T @ expected_information(sigma, mu, data) @ delta
+    info = moment_derivatives(sigma, mu, stack_patterns(data), "expected")[2]
+    if info is None:  # an implied Sigma_oo not positive definite: the per-pattern definition
+        info = expected_information(sigma, mu, data)
+    return delta.T @ info @ delta
 
 
-#: stacked gradient evaluations per batch of :func:`information_observed` (memory: each holds
-#: a few (variables x variables) matrices)
+#: stacked evaluations per batch of :func:`information_observed_numeric` and of the curvature
+#: term of :func:`information_observed` (memory: each holds a few (variables x variables)
+#: matrices)
 OBS_BATCH = 512
 
 
-def information_observed(model: RAMModel, theta: np.ndarray, data: PatternData,
-                         step: float = 1e-6) -> np.ndarray:
-    """Observed information: minus the Hessian of the log-likelihood, symmetrised.
-
-    Five-point central differences of the analytic gradient with step ``h = step * max(1,
-    |theta_j|)``, as lavaan's ``lav_model_hessian`` (``h = 1e-6``; error O(h^4)). A two-point
-    rule is not enough for nearly collinear variables: its O(h^2) error grows with the third
-    derivatives, i.e. with ``1 / lambda_min(Sigma)``, and reached 0.1% of the SEs for repeated
-    measures of a stable trait (correlation condition number ~1500). The 4 k gradients are
-    evaluated together (:func:`pipeline.sem.fiml_batch.loglik_grad`, in batches of
-    :data:`OBS_BATCH`): one pass over the patterns instead of 4 k.
-    """
+def _five_point(fun, theta: np.ndarray, step: float) -> np.ndarray | None:
+    """Five-point central differences ``d fun / d theta`` (k x k, column j = direction j) of a
+    batched vector function ``fun(thetas (A, k)) -> (values (A, k), ok (A,))``, evaluated in
+    batches of :data:`OBS_BATCH`; None if some evaluation is not ok."""
     k = theta.size
     h = step * np.maximum(1.0, np.abs(theta))
     mults = np.array([-2.0, -1.0, 1.0, 2.0])
     th = np.repeat(theta[None], 4 * k, axis=0)
     th[np.arange(4 * k), np.tile(np.arange(k), 4)] += np.repeat(mults, k) * np.tile(h, 4)
-    rows = free_rows(model)
-    grads = np.empty_like(th)
+    vals = np.empty_like(th)
     for s in range(0, 4 * k, OBS_BATCH):
-        part = th[s:s + OBS_BATCH]
-        ll, grads[s:s + OBS_BATCH] = loglik_grad(model, data, sample_stats(data, len(part)),
-                                                 part, rows)
-        if not np.all(np.isfinite(ll)):
-            return np.full((k, k), np.nan)
-    g = grads.reshape(4, k, k)  # g[m, j] = gradient with theta_j moved by mults[m] h_j
-    hess = ((g[0] - 8 * g[1] + 8 * g[2] - g[3]) / (12 * h[:, None])).T
+        vals[s:s + OBS_BATCH], ok = fun(th[s:s + OBS_BATCH])
+        if not np.all(ok):
+            return None
+    g = vals.reshape(4, k, k)  # g[m, j] = value with theta_j moved by mults[m] h_j
+    return ((g[0] - 8 * g[1] + 8 * g[2] - g[3]) / (12 * h[:, None])).T
+
+
+def information_observed_numeric(model: RAMModel, theta: np.ndarray, data: PatternData,
+                                 step: float = 1e-6) -> np.ndarray:
+    """Observed information as lavaan computes it: minus the Hessian by five-point central
+    differences of the analytic gradient, symmetrised.
+
+    Step ``h = step * max(1, |theta_j|)``, as lavaan's ``lav_model_hessian`` (``h = 1e-6``;
+    error O(h^4); a two-point rule's O(h^2) error grows with ``1 / lambda_min(Sigma)`` and
+    reached 0.1% of the SEs for repeated measures of a stable trait). The 4 k gradients are
+    evaluated together (:func:`pipeline.sem.fiml_batch.loglik_grad`). Kept as the reference of
+    :func:`information_observed` (its rounding noise is ~1e-9 relative; each gradient is a
+    pass over every pattern, 4 k passes in all).
+    """
+    rows = free_rows(model)
+
+    def fun(part):
+        ll, g = loglik_grad(model, data, sample_stats(data, len(part)), part, rows)
+        return g, np.isfinite(ll)
+
+    hess = _five_point(fun, theta, step)
+    if hess is None:
+        return np.full((theta.size, theta.size), np.nan)
     return -(hess + hess.T) / 2
 
 
-def information_first_order(model: RAMModel, theta: np.ndarray, data: PatternData) -> np.ndarray:
-    """Cross-product of the casewise scores, ``sum_i s_i s_i'``."""
+def information_observed(model: RAMModel, theta: np.ndarray, data: PatternData,
+                         step: float = 1e-6) -> np.ndarray:
+    """Observed information: minus the Hessian of the FIML log-likelihood, symmetrised.
+
+    By the chain rule, ``H = Delta' H_m Delta + sum_k g_k d2 m_k / dtheta dtheta'`` with ``H_m``
+    the exact Hessian and ``g`` the gradient of the log-likelihood with respect to the moments
+    ``m = (mu, vech Sigma)`` (one pass over the patterns, all at once:
+    :func:`pipeline.sem.fiml_moments.moment_derivatives`) and ``Delta`` the Jacobian. The
+    second term vanishes when the moments are linear in the parameters (no free regression or
+    loading: a saturated model such as the FIML wave means); otherwise it is the five-point
+    derivative (step as :func:`information_observed_numeric`) of ``theta -> Delta(theta)' g``
+    with ``g`` held at its value, which needs the RAM matrices only, not the data.
+
+    The same quantity as lavaan's numerical Hessian (``lav_model_hessian``) without its
+    rounding noise: :func:`information_observed_numeric` agrees to ~1e-9 relative. NaN where
+    an implied covariance matrix is not positive definite.
+    """
+    k = theta.size
     sigma, mu = model.implied(theta)
-    scores = casewise_scores(sigma, mu, data) @ model.jacobian(theta)
-    return scores.T @ scores
+    ll, grad_m, neg_h, _ = moment_derivatives(sigma, mu, stack_patterns(data), "observed")
+    if neg_h is None or not np.isfinite(ll):
+        return np.full((k, k), np.nan)
+    delta = model.jacobian(theta)
+    info = delta.T @ neg_h @ delta
+    if np.any(model.kind == 0):
+        info -= _curvature(model, theta, grad_m, step)
+    return (info + info.T) / 2
+
+
+def _curvature(model: RAMModel, theta: np.ndarray, grad_m: np.ndarray, step: float
+               ) -> np.ndarray:
+    """``sum_k g_k d2 m_k / dtheta dtheta'`` for moment gradients ``grad_m`` (mu, vech Sigma):
+    five-point derivative of ``Delta(theta)' g`` in matrix form
+    (:func:`pipeline.sem.fiml_batch.to_parameters`, ``g`` as the symmetric ``G`` of Sigma)."""
+    p, m = model.p, len(model.names)
+    G = np.zeros((m, m))
+    G[model.vech_r, model.vech_c] = grad_m[p:]
+    G[model.vech_c, model.vech_r] = grad_m[p:]
+    G[:p, :p] *= np.where(np.eye(p, dtype=bool), 1.0, 0.5)  # vech off-diagonals count twice
+    gm = np.zeros(m)
+    gm[:p] = grad_m[:p]
+    rows = free_rows(model)
+
+    def fun(part):
+        b, omega, mu_all = implied_batch(model, part)
+        return to_parameters(model, b, omega, mu_all, G, gm, rows), np.ones(len(part), bool)
+
+    return _five_point(fun, theta, step)
+
+
+def information_first_order(model: RAMModel, theta: np.ndarray, data: PatternData) -> np.ndarray:
+    """Cross-product of the casewise scores, ``sum_i s_i s_i'``
+    (:func:`pipeline.sem.fiml_moments.first_order_moments`: pattern by pattern, no
+    ``n x n_moments`` matrix)."""
+    sigma, mu = model.implied(theta)
+    return first_order_moments(sigma, mu, data, model.jacobian(theta))
 
 
 def sandwich(bread_info: np.ndarray, meat: np.ndarray) -> np.ndarray:

@@ -72,11 +72,12 @@ def _numeric_hessian(sigma, mu, pdat, h=1e-6):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_analytic_hessian_matches_numerical_derivative_of_the_gradient(seed):
-    from pipeline.sem.em_saturated import _derivatives, _stack, pairwise_start
+    from pipeline.sem.em_saturated import pairwise_start
+    from pipeline.sem.fiml_moments import moment_derivatives, stack_patterns
 
     pdat = split_patterns(_mar_panel(seed, n=150, p=4))
     mu, sigma, _ = pairwise_start(pdat)
-    ll, grad, neg_h, _ = _derivatives(sigma, mu, _stack(pdat))
+    ll, grad, neg_h, _ = moment_derivatives(sigma, mu, stack_patterns(pdat))
     ll_ref, grad_ref = loglik_and_gradient(sigma, mu, pdat)
     assert ll == pytest.approx(ll_ref, rel=1e-12)
     np.testing.assert_allclose(grad, grad_ref, rtol=1e-10, atol=1e-10)
@@ -85,12 +86,13 @@ def test_analytic_hessian_matches_numerical_derivative_of_the_gradient(seed):
 
 
 def test_expected_information_matches_the_fiml_module():
-    from pipeline.sem.em_saturated import _derivatives, _stack, pairwise_start
+    from pipeline.sem.em_saturated import pairwise_start
     from pipeline.sem.fiml import expected_information
+    from pipeline.sem.fiml_moments import moment_derivatives, stack_patterns
 
     pdat = split_patterns(_mar_panel(3, n=200, p=4))
     mu, sigma, _ = pairwise_start(pdat)
-    info = _derivatives(sigma, mu, _stack(pdat), expected=True)[2]
+    info = moment_derivatives(sigma, mu, stack_patterns(pdat), "expected")[2]
     np.testing.assert_allclose(info, expected_information(sigma, mu, pdat), rtol=1e-10,
                                atol=1e-10)
 

@@ -12,7 +12,11 @@ from pipeline.sem import information
 from pipeline.sem.bootstrap import _setup
 from pipeline.sem.fiml import loglik
 from pipeline.sem.fiml_batch import chol_inv, loglik_grad, sample_stats
-from pipeline.sem.information import gradient, information_observed
+from pipeline.sem.information import (
+    gradient,
+    information_observed,
+    information_observed_numeric,
+)
 
 CASES = ["mediation_serial3_fiml", "riclpm_2x3_proper_fiml", "clpm_2x3_stationary_fiml"]
 
@@ -63,11 +67,26 @@ def _observed_one_by_one(model, theta, data, step=1e-6):
 def test_batched_observed_information_equals_the_five_point_rule(prepared, case, monkeypatch):
     fit, mod = prepared[case]
     ref = _observed_one_by_one(mod.ram, fit.theta, mod.pdat)
-    got = information_observed(mod.ram, fit.theta, mod.pdat)
+    got = information_observed_numeric(mod.ram, fit.theta, mod.pdat)
     np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-9 * np.abs(ref).max())
     np.testing.assert_allclose(np.sqrt(np.diag(np.linalg.inv(got))),
                                np.sqrt(np.diag(np.linalg.inv(ref))), rtol=1e-7)
     # batching (memory bound) does not change the result
+    monkeypatch.setattr(information, "OBS_BATCH", 7)
+    np.testing.assert_array_equal(information_observed_numeric(mod.ram, fit.theta, mod.pdat),
+                                  got)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_analytic_observed_information_equals_the_five_point_rule(prepared, case, monkeypatch):
+    """The engine's observed information (analytic in the moments, five-point only for the
+    RAM curvature term) is lavaan's numerical Hessian without its rounding noise."""
+    fit, mod = prepared[case]
+    ref = _observed_one_by_one(mod.ram, fit.theta, mod.pdat)
+    got = information_observed(mod.ram, fit.theta, mod.pdat)
+    np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-9 * np.abs(ref).max())
+    np.testing.assert_allclose(np.sqrt(np.diag(np.linalg.inv(got))),
+                               np.sqrt(np.diag(np.linalg.inv(ref))), rtol=1e-7)
     monkeypatch.setattr(information, "OBS_BATCH", 7)
     np.testing.assert_array_equal(information_observed(mod.ram, fit.theta, mod.pdat), got)
 
@@ -78,6 +97,7 @@ def test_observed_information_is_nan_where_the_likelihood_is_undefined(prepared)
     var = [i for i, n in enumerate(fit.free_names) if n == "m1 ~~ m1"]
     theta[var[0]] = -5.0   # an implied covariance that is not positive definite
     assert np.isnan(information_observed(mod.ram, theta, mod.pdat)).all()
+    assert np.isnan(information_observed_numeric(mod.ram, theta, mod.pdat)).all()
 
 
 def test_chol_inv_flags_matrices_that_are_not_positive_definite():

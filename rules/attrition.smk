@@ -43,6 +43,8 @@ for S in studies_running("attrition"):
         log:
             out(S, "logs/attrition.log"),
         priority: 20  # the critical chain clean -> ... -> report starts first
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["attrition"],

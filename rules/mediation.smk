@@ -27,6 +27,8 @@ for S in studies_running("mediation"):
                 out(S, "logs/mediation_mi_block_{block}.log"),
             wildcard_constraints:
                 block="[0-9]+",
+            group:
+                cluster_group(STUDY_GROUP)
             threads: 1
             resources:
                 **RESOURCES["mediation"],
@@ -59,6 +61,8 @@ for S in studies_running("mediation"):
         log:
             out(S, "logs/mediation.log"),
         # two processes only for the FIML bootstrap (results never depend on it)
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 2 if mediation_settings(S.cfg).fiml_se == "bootstrap" else 1
         resources:
             **RESOURCES["mediation"],

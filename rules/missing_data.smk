@@ -41,6 +41,8 @@ for S in studies_running("impute"):
         wildcard_constraints:
             block="[0-9]+",
         priority: 20
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["impute_chains"],
@@ -75,6 +77,8 @@ for S in studies_running("impute"):
         log:
             out(S, "logs/impute.log"),
         priority: 20  # the critical chain clean -> ... -> report starts first
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["impute"],

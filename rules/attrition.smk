@@ -43,6 +43,8 @@ for S in studies_running("attrition"):
         log:
             out(S, "logs/attrition.log"),
         priority: 30  # short, and impute waits for its IPW weights: before the boot-MI blocks
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["attrition"],

@@ -82,6 +82,8 @@ for S in STUDIES.values():
         log:
             out(S, "logs/change.log"),
         priority: 20  # the critical chain clean -> ... -> report starts first
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["change"],

@@ -22,6 +22,8 @@ for S in studies_running("clean"):
         log:
             out(S, "logs/clean.log"),
         priority: 20  # the critical chain clean -> ... -> report starts first
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["clean"],

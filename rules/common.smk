@@ -105,6 +105,25 @@ RESOURCES = {
 }
 
 
+# Job groups for a cluster (profiles/slurm): every rule of a study is in the group STUDY_GROUP,
+# so each study's jobs (a connected part of the DAG) form ONE group job, i.e. one SLURM job, in
+# which Snakemake runs them itself; the run-level pooled rules form another (POOLED_GROUP).
+# `--group-components study=K` packs K studies into one SLURM job. A group's resources: per
+# layer of jobs that can run at once the sum, over layers the maximum (runtime: the sum), capped
+# per group job by the profile's `cores` and `resources: mem_mb`. Only when the jobs go to a
+# cluster executor: a local run, and `snakemake -n`, plan and show every job on its own as
+# before (Snakemake itself ignores groups when running locally, but shows them in a dry run).
+STUDY_GROUP = "study"
+POOLED_GROUP = "pooled"
+
+
+def cluster_group(name):
+    """The rule's ``group:``: ``name`` when the workflow's executor is not local (SLURM and
+    friends), else None. A function of the job's wildcards, so it is read when the jobs are
+    planned, once the executor is known (not when the Snakefile is parsed)."""
+    return lambda wildcards: None if workflow.local_exec else name
+
+
 def studies_running(stage):
     """The studies for which ``stage`` runs, in the order configured."""
     return [s for s in STUDIES.values() if stage in s.runs]

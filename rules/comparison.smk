@@ -55,6 +55,8 @@ for S in studies_running("comparison"):
             ),
         log:
             out(S, "logs/comparison.log"),
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["comparison"],

@@ -33,6 +33,8 @@ for S in studies_running("crosslag"):
         log:
             out(S, "logs/crosslag.log"),
         # two processes only for the FIML bootstrap (results never depend on it)
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 2 if crosslag_settings(S.cfg).se == "bootstrap" else 1
         resources:
             **RESOURCES["crosslag"],

@@ -50,6 +50,8 @@ for S in studies_running("findings"):
         log:
             out(S, "logs/findings.log"),
         priority: 20  # the critical chain clean -> ... -> report starts first
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["findings"],

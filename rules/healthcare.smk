@@ -29,6 +29,8 @@ for S in studies_running("healthcare"):
             ),
         log:
             out(S, "logs/healthcare.log"),
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["healthcare"],

@@ -28,6 +28,8 @@ for S in studies_running("ingest"):
             out(S, "logs/ingest_{wave}.log"),
         wildcard_constraints:
             wave=wave_constraint(S),
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["ingest"],

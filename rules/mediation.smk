@@ -41,6 +41,8 @@ for S in studies_running("mediation"):
             # the second longest chain (blocks -> mediation -> findings): right after the
             # imputation chains and attrition, not after every other wing
             priority: 25
+            group:
+                cluster_group(STUDY_GROUP)
             threads: 1
             resources:
                 **RESOURCES["mediation"],
@@ -75,6 +77,8 @@ for S in studies_running("mediation"):
             out(S, "logs/mediation.log"),
         priority: 20  # the critical chain clean -> ... -> report starts first
         # two processes only for the FIML bootstrap (results never depend on it)
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 2 if mediation_settings(S.cfg).fiml_se == "bootstrap" else 1
         resources:
             **RESOURCES["mediation"],

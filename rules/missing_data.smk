@@ -42,6 +42,8 @@ for S in studies_running("impute"):
             block="[0-9]+",
         # the longest chain after clean (chains -> impute -> change -> findings) starts first
         priority: 40
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["impute_chains"],
@@ -76,6 +78,8 @@ for S in studies_running("impute"):
         log:
             out(S, "logs/impute.log"),
         priority: 20  # the critical chain clean -> ... -> report starts first
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["impute"],

@@ -29,6 +29,8 @@ for S in studies_running("moderation"):
             ),
         log:
             out(S, "logs/moderation.log"),
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["moderation"],

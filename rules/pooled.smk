@@ -70,6 +70,8 @@ else:
             **_POOLED_OUT,
         log:
             "results/pooled/logs/pooled.log",
+        group:
+            cluster_group(POOLED_GROUP)
         threads: 1
         resources:
             **RESOURCES["pooled"],
@@ -110,6 +112,8 @@ if _PLAN is not None and _PLAN.runs:
             html="results/pooled/report/pooled_report.html",
         log:
             "results/pooled/logs/pooled_report.log",
+        group:
+            cluster_group(POOLED_GROUP)
         threads: 1
         resources:
             **RESOURCES["pooled"],

@@ -23,6 +23,8 @@ for S in studies_running("report"):
         log:
             out(S, "logs/report.log"),
         priority: 20  # the critical chain clean -> ... -> report starts first
+        group:
+            cluster_group(STUDY_GROUP)
         threads: 1
         resources:
             **RESOURCES["report"],

@@ -14,7 +14,9 @@
 # 3. Runs the workflow for every scheme through `snakemake --profile profiles/slurm`: a project
 #    with per-study files (config/studies/<name>.yaml, results/<study>/) gets one snakemake call
 #    on a programme config listing every scheme; otherwise (one study per config file) one
-#    snakemake per scheme, all at once, each in its own working directory.
+#    snakemake per scheme, all at once, each in its own working directory. The profile's job
+#    groups make each scheme ONE SLURM job (and the pooled jobs one more);
+#    SNAKEMAKE_ARGS="--group-components study=K" packs K schemes into one SLURM job.
 #    PROJECT=<dir> runs another copy of the project (its Snakefile, pipeline/ and config).
 # 4. Checks every scheme produced its report, and prints the wall time, the number of SLURM jobs
 #    and, as the last line, one JSON object {"schemes", "n", "waves", "wall_s", "slurm_jobs"}.

@@ -5,10 +5,12 @@ The cluster test runs wherever SLURM is installed (``slurmctld`` and ``sbatch`` 
 ``apt-get install -y slurm-wlm munge``) and a cluster answers or can be started (as root,
 scripts/slurm_local.sh, idempotent); it is skipped with the reason elsewhere. It runs two small
 schemes (200 participants x 3 waves, small bootstrap and imputation settings:
-``bench_cluster.LIGHT``) through ``run_on_slurm.sh`` (every rule job a SLURM job) and, at the
-same time, the same programme config locally with ``--cores 2``; then every report is built,
-every planned job but the local ``all`` went through SLURM (the snakemake log, and squeue's
-record of the run), and every file under ``results/`` except the logs is byte-identical between
+``bench_cluster.LIGHT``) through ``run_on_slurm.sh`` (the profile's job groups: one SLURM job
+per scheme, one for the pooled jobs) and, at the same time, the same programme config locally
+with ``--cores 2`` (no groups); then every report is built, there were exactly schemes + 1 SLURM
+jobs and inside them every planned job but the local ``all`` ran once (the snakemake log, the
+SLURM jobs' logs and squeue's record of the run), each group job asked SLURM for no more than
+the profile's caps, and every file under ``results/`` except the logs is byte-identical between
 the two runs.
 
 The executor plugin is not in the ``[test]`` extra: once installed, snakemake imports it at
@@ -25,11 +27,13 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 import tomllib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -55,6 +59,31 @@ def test_profile_uses_the_slurm_plugin_without_accounting():
     assert {"mem_mb", "runtime", "slurm_partition"} <= set(res)
     # a default cpus_per_task would override every rule's threads (--cpus-per-task)
     assert "cpus_per_task" not in res
+
+
+def test_every_rule_is_in_a_job_group_the_profile_packs():
+    """One SLURM job per study: every rule of rules/*.smk carries a group (a rule without one
+    would be a SLURM job of its own), per-study rules STUDY_GROUP, run-level ones POOLED_GROUP,
+    through cluster_group (no group when the executor is local); the profile caps each group
+    job and names only these groups."""
+    common = (ROOT / "rules" / "common.smk").read_text()
+    groups = dict(re.findall(r'^(STUDY_GROUP|POOLED_GROUP) = "(\w+)"$', common, re.M))
+    assert set(groups) == {"STUDY_GROUP", "POOLED_GROUP"}
+    for path in sorted((ROOT / "rules").glob("*.smk")):
+        text = path.read_text()
+        rules = re.findall(r"^\s*rule(?: \w+)?:$", text, re.M)
+        grouped = re.findall(r"^\s*group:\s+cluster_group\((STUDY_GROUP|POOLED_GROUP)\)$",
+                             text, re.M)
+        assert len(grouped) == len(rules), path.name
+        want = "POOLED_GROUP" if path.name == "pooled.smk" else "STUDY_GROUP"
+        assert set(grouped) <= {want}, path.name
+    prof = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
+    packed = dict(g.split("=") for g in prof["group-components"])
+    assert set(packed) <= set(groups.values())
+    # a group job's CPUs and memory are capped per group job (cores: always per group; mem_mb:
+    # local scope by default), so a group fits on one node
+    assert prof["cores"] >= 1
+    assert "mem_mb" in dict(r.split("=") for r in prof["resources"])
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
@@ -191,21 +220,31 @@ def test_two_schemes_through_slurm_equal_a_local_run(tmp_path, slurm_env):
         assert list((work / "results" / scheme / "report").glob("*_report.pdf")), scheme
     assert (work / "results" / "pooled" / "tables" / "pooled_change.csv").exists()
 
-    # every planned job but the local rule `all` was a SLURM job, and SLURM ran them all
+    # one SLURM job per scheme (group `study`) and one for the pooled jobs (group `pooled`);
+    # inside them every planned job but the local rule `all`, each exactly once
     log = (run / "logs" / "all.log").read_text(encoding="utf-8")
     submitted = bench_cluster.submitted_jobs(log)
     planned = bench_cluster.planned_jobs(log)
-    assert planned and summary["slurm_jobs"] == len(submitted) > 0
-    assert len(submitted) == sum(planned.values()) - planned.get("all", 0)
-    assert sorted(set(submitted.values())) == sorted(set(planned) - {"all"})
+    assert planned and summary["slurm_jobs"] == len(submitted)
+    assert sorted(submitted.values()) == ["group:pooled"] + ["group:study"] * len(SCHEMES)
+    ran = Counter(rule for rule, _ in bench_cluster.slurm_log_runs(work))
+    assert ran == Counter({r: n for r, n in planned.items() if r != "all"})
     run_id = bench_cluster.run_id(log)
     assert run_id, "no 'SLURM run ID' in the snakemake log"
-    seen = subprocess.run(["squeue", "-h", "-t", "all", "--name", run_id, "-o", "%i %T"],
+    seen = subprocess.run(["squeue", "-h", "-t", "all", "--name", run_id, "-o", "%i %T %C %m"],
                           capture_output=True, text=True).stdout.split("\n")
-    states = dict(line.split() for line in seen if line.strip())
+    jobs = {line.split()[0]: line.split()[1:] for line in seen if line.strip()}
     # squeue forgets a job MinJobAge (600 s) after it ended: the ones it still lists
-    listed = {j: states[j] for j in submitted if j in states}
-    assert listed and set(listed.values()) == {"COMPLETED"}, states
+    listed = {j: jobs[j] for j in submitted if j in jobs}
+    assert listed and {state for state, _, _ in listed.values()} == {"COMPLETED"}, jobs
+    # what a group job asked SLURM for: within the profile's caps per group job (cores,
+    # resources: mem_mb), and at least what its largest rule job needs
+    prof = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
+    cap_mb = int(dict(r.split("=") for r in prof["resources"])["mem_mb"])
+    for jobid, (_, cpus, mem) in listed.items():
+        mem_mb = int(mem.rstrip("M")) if mem.endswith("M") else int(float(mem[:-1]) * 1024)
+        assert 1 <= int(cpus) <= prof["cores"], (jobid, cpus)
+        assert 3000 <= mem_mb <= cap_mb, (jobid, mem)
 
     # the cluster changes nothing: every result byte-identical to the local --cores 2 run
     on_slurm, here = _results(work), _results(tmp_path / "local")

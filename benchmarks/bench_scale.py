@@ -3,12 +3,14 @@
 read together.)
 
     .venv/bin/python benchmarks/bench_scale.py --n 1000 10000 100000 --waves 5 [--schemes 1]
-                                                [--keep DIR] [--cores 2]
+                                                [--keep DIR] [--cores 2] [--preset national]
 
 Steps, for each size N (smallest first): the demo generator (``pipeline.demo``, extended to W
 waves that continue each other and S schemes with their own seeds and effects) writes the raw
 files to a temporary folder; each scheme gets a config (the demo's study config with its waves
-pointing at the generated files); the workflow runs from an empty ``results/``.
+pointing at the generated files; ``--preset national`` merges ``config/presets/national.yaml``
+over it: the settings a national programme runs at this size); the workflow runs from an empty
+``results/``.
 
 Measured by polling the process tree every 0.2 s (no ``benchmark:`` directives needed): each
 job is a ``python -m pipeline.cli <stage>`` process, counted under its rule (the rule's log
@@ -70,11 +72,62 @@ POLL_S = 0.2
 # ---------------------------------------------------------------------------------- config
 
 
+def load_preset(name: str | None, project: Path = ROOT) -> dict:
+    """The preset ``name`` (``config/presets/<name>.yaml`` of ``project``, or a path to a YAML
+    file); {} for None."""
+    if not name:
+        return {}
+    path = Path(name)
+    if not path.suffix:
+        path = project / "config" / "presets" / f"{name}.yaml"
+    if not path.is_file():
+        sys.exit(f"bench_scale: no preset {name} ({path} does not exist)")
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def merge(base: dict, over: dict) -> dict:
+    """``base`` with ``over`` merged in: mappings key by key, anything else replaced."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _knows_mi_method(project: Path) -> bool:
+    """Whether the project's mediation schema has ``mediation.mi.method`` (helper rubinmi)."""
+    schema = project / "pipeline" / "mediation" / "settings.schema.yaml"
+    try:
+        props = yaml.safe_load(schema.read_text(encoding="utf-8"))["properties"]
+        return "method" in props["mi"]["properties"]
+    except (OSError, KeyError, TypeError):
+        return False
+
+
+def apply_preset(cfg: dict, preset: dict, project: Path = ROOT) -> tuple[dict, list[str]]:
+    """``cfg`` with ``preset`` merged over it, and notes on what had to change: a project
+    without ``mediation.mi.method`` (Rubin's rules for mediation) cannot take ``rubin``; the
+    boot-MI mediation it would run instead is left out of ``mediation.methods`` (said in the
+    notes and printed), so the benchmark measures the rest rather than hours of MICE runs."""
+    out, notes = merge(cfg, preset), []
+    method = (out.get("mediation", {}).get("mi") or {}).get("method")
+    if method is not None and not _knows_mi_method(project):
+        del out["mediation"]["mi"]["method"]
+        if method != "bootmi":
+            methods = out["mediation"].get("methods", ["fiml", "mi", "complete_case"])
+            out["mediation"]["methods"] = [m for m in methods if m != "mi"]
+            notes.append(f"mediation.mi.method {method} is not known to this project: "
+                         "MI mediation left out (methods "
+                         f"{out['mediation']['methods']})")
+    return out, notes
+
+
 def write_study_config(
-    dest: Path, scheme: str, files: dict[str, Path], base: Path | None = None
+    dest: Path, scheme: str, files: dict[str, Path], base: Path | None = None,
+    preset: dict | None = None, project: Path = ROOT,
 ) -> Path:
     """Config of one generated scheme: the demo's config (``base``) with its study id and waves
-    replaced.
+    replaced and the ``preset``'s keys merged over it (:func:`apply_preset`; its notes are
+    printed).
 
     ``files`` maps wave ids (T0, T1, ...) to the generated files (absolute paths). Today one
     study per config file with top-level ``waves:``; with per-study files this writes
@@ -82,6 +135,10 @@ def write_study_config(
     """
     base = base_config(ROOT) if base is None else base
     cfg = yaml.safe_load(base.read_text(encoding="utf-8"))
+    if preset:
+        cfg, notes = apply_preset(cfg, preset, project)
+        for note in notes:
+            print(f"bench_scale: preset: {note}", flush=True)
     cfg["study"]["id"] = scheme
     cfg["study"]["title"] = f"Synthetic scheme {scheme} (bench_scale)"
     cfg["waves"] = [
@@ -399,8 +456,11 @@ def run_size(args: argparse.Namespace, n: int) -> dict:
         configs = {}
         for scheme, paths in written.items():
             files = {k: v for k, v in paths.items() if re.fullmatch(r"T\d+", k)}
-            base = base_config(args.snakefile.resolve().parent)
-            configs[scheme] = write_study_config(tmp, scheme, files, base)
+            base_project = args.snakefile.resolve().parent
+            base = base_config(base_project)
+            configs[scheme] = write_study_config(tmp, scheme, files, base,
+                                                 load_preset(args.preset, base_project),
+                                                 base_project)
         commands = run_commands(tmp, configs, args.cores, args.snakefile, args.snakemake_arg)
         env = dict(os.environ)
         if args.snakefile.resolve().parent != ROOT:
@@ -413,6 +473,7 @@ def run_size(args: argparse.Namespace, n: int) -> dict:
     return {
         "n": n,
         "waves": args.waves,
+        "preset": args.preset,
         "schemes": args.schemes,
         "wall_s": round(res["wall_s"], 1),
         "peak_rss_mb": round(max((r["peak_mb"] for r in rows), default=0.0), 1),
@@ -441,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--snakefile", type=Path, default=ROOT / "Snakefile",
                     help="another copy of the project (its Snakefile): its config/config.yaml "
                     "and its pipeline/ are used (PYTHONPATH), e.g. a quiet snapshot")
+    ap.add_argument("--preset", default=None,
+                    help="keys merged over the demo's config: a name in config/presets/ "
+                    "(e.g. national: the national-scale settings) or a YAML path")
     ap.add_argument("--keep", type=Path, default=None,
                     help="work in this folder (a subfolder n<N> per size) and keep it "
                     "(default: a temporary folder, removed)")

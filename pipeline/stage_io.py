@@ -93,6 +93,16 @@ CELL_KEYS = ["variable", "pid"]
 _META = b"socialcure.imputations"
 
 
+def _misfit(source: str, var: str):
+    """The error of a cells file that does not fit the clean wide table."""
+    from pipeline.errors import InputFileError
+
+    return InputFileError(
+        f"{source}: the imputed cells of '{var}' do not fit the clean wide table "
+        "(participants not in it, values it has, or fewer than m imputations); the "
+        "imputations are older than the clean data: rerun the impute rule.")
+
+
 def imp_column(i: int) -> str:
     """The column of imputation ``i`` in the imputations file."""
     return f"imp_{i}"
@@ -104,17 +114,28 @@ def write_imputed_cells(cells, m: int, columns: list[str], levels: Mapping[str, 
     cell) to Parquet; m, the imputation ``columns`` and the ``levels`` (category labels) of
     categorical variables go in the schema metadata. The completed data sets are the clean wide
     table with these cells filled in (:func:`read_imputed`): the file is m x (missing cells),
-    not m x (the wide table) (issue 15)."""
+    not m x (the wide table) (issue 15).
+
+    ``cells``: one DataFrame, or an iterable of DataFrames (e.g. one per variable) streamed to
+    the file one row group each, so the writer never holds more than one part."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(cells[[*CELL_KEYS, *map(imp_column, range(m))]],
-                                 preserve_index=False)
-    meta = dict(table.schema.metadata or {})
-    meta[_META] = json.dumps({"m": int(m), "columns": list(columns), "levels": dict(levels)},
-                             sort_keys=True).encode()
+    keep = [*CELL_KEYS, *map(imp_column, range(m))]
+    schema = pa.schema([("variable", pa.string()), ("pid", pa.string()),
+                        *((c, pa.float64()) for c in keep[2:])])
+    meta = {_META: json.dumps({"m": int(m), "columns": list(columns), "levels": dict(levels)},
+                              sort_keys=True).encode()}
+    schema = schema.with_metadata(meta)
+    parts = [cells] if isinstance(cells, pd.DataFrame) else cells
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table.replace_schema_metadata(meta), path)
+    with pq.ParquetWriter(path, schema) as writer:
+        for part in parts:
+            if len(part):
+                part = part[keep].astype({"variable": str, "pid": str})
+                writer.write_table(pa.Table.from_pandas(part, schema=schema,
+                                                        preserve_index=False))
 
 
 def read_imputed(path: str | Path, wide):
@@ -127,47 +148,84 @@ def read_imputed(path: str | Path, wide):
     from pipeline.errors import InputFileError
 
     try:
-        table = pq.read_table(path)
-        meta = json.loads((table.schema.metadata or {})[_META])
+        meta = json.loads((pq.read_schema(path).metadata or {})[_META])
         m, columns, levels = int(meta["m"]), list(meta["columns"]), dict(meta["levels"])
+        names = set(pq.read_schema(path).names)
+        keys = pq.read_table(path, columns=CELL_KEYS)
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise InputFileError(f"{path} is not an imputations file of this pipeline ({exc}); "
                              "rerun the impute rule (delete the file and run snakemake)."
                              ) from None
-    return ImputedSets(table.to_pandas(), m, columns, levels, wide, str(path))
+
+    def read(name: str):  # one imputation's column at a time: never the whole file in memory
+        return pq.read_table(path, columns=[name]).column(0) if name in names else None
+
+    return ImputedSets(keys, m, columns, levels, wide, str(path), read)
+
+
+def _cell_arrays(cells, m: int, wide_pids, read=None):
+    """(variables, codes, pos, values) of a cells table (a pyarrow Table or a DataFrame), its
+    cells grouped by variable (file order within a variable): the variable of each cell as
+    sorted codes into ``variables``, its row in the wide table (``wide_pids``; -1: not there)
+    and one m x cells float matrix of the imputed values (None when an imputation column is
+    absent). Done in Arrow (dictionary codes, ``index_in``): no Python object per cell, and
+    the matrix reordered as it is read (no second copy)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(cells, pa.Table):
+        cells = pa.Table.from_pandas(cells, preserve_index=False)
+    if cells.num_rows == 0:
+        return [], np.zeros(0, np.int64), np.zeros(0, np.intp), np.empty((m, 0))
+    var = pc.dictionary_encode(cells.column("variable").cast(pa.string())).combine_chunks()
+    order = np.argsort(var.indices.to_numpy(zero_copy_only=False), kind="stable")
+    found = pc.index_in(cells.column("pid").cast(pa.string()),
+                        value_set=pa.array(wide_pids, type=pa.string()))
+    pos = pc.fill_null(found, -1).to_numpy().astype(np.intp)[order]
+    if read is None:
+        def read(name):
+            return cells.column(name) if name in cells.column_names else None
+    values = np.empty((m, len(order)), dtype=float)
+    for i in range(m):
+        column = read(imp_column(i))
+        if column is None:
+            values = None
+            break
+        values[i] = column.to_numpy()[order]
+    codes = var.indices.to_numpy(zero_copy_only=False)[order]
+    return [str(v) for v in var.dictionary.to_pylist()], codes, pos, values
 
 
 class ImputedSets:
     """The m completed data sets of an imputations file over the wide table, built one at a
     time (``frames``, ``sets[i]``): the wide table's ``pid`` and imputation columns with the
-    imputed cells filled. ``columns``: ``pid`` and the imputation model's columns."""
+    imputed cells filled. ``columns``: ``pid`` and the imputation model's columns.
+
+    The cells are held once: one m x (missing cells) matrix, each variable's block a view of
+    it, its rows in the wide table found by one hash look-up of all pids (issue 15: at 100k x 5
+    waves a per-cell Python look-up and a second copy cost seconds and hundreds of MB)."""
 
     def __init__(self, cells, m: int, columns: list[str], levels: Mapping[str, list[str]],
-                 wide, source: str) -> None:
+                 wide, source: str, read=None) -> None:
         import numpy as np
 
-        from pipeline.errors import InputFileError
-
         self.m, self.columns, self.wide, self.source = m, ["pid", *columns], wide, source
-        where = {p: i for i, p in enumerate(wide["pid"])}
-        imp = [imp_column(i) for i in range(m)]
+        variables, codes, pos, values = _cell_arrays(cells, m, wide["pid"].astype(str), read)
+        bounds = np.searchsorted(codes, np.arange(len(variables) + 1))
         self.cells: dict[str, tuple] = {}
-        for var, sub in cells.groupby("variable", sort=False):
-            pos = np.array([where.get(p, -1) for p in sub["pid"]], dtype=np.intp)
-            absent = [c for c in imp if c not in sub.columns]
-            if (absent or (pos < 0).any() or var not in wide.columns
-                    or wide[var].iloc[pos].notna().any()):
-                raise InputFileError(
-                    f"{source}: the imputed cells of '{var}' do not fit the clean wide table "
-                    "(participants not in it, values it has, or fewer than m imputations); the "
-                    "imputations are older than the clean data: rerun the impute rule.")
-            vals = sub[imp].to_numpy(dtype=float).T  # m x cells
-            if str(var) in levels:
+        for k, var in enumerate(variables):
+            p, lo, hi = pos[bounds[k]:bounds[k + 1]], bounds[k], bounds[k + 1]
+            if (values is None or (p < 0).any() or var not in wide.columns
+                    or wide[var].iloc[p].notna().any()):
+                raise _misfit(source, var)
+            vals = values[:, lo:hi]  # a view: m x cells
+            if var in levels:
                 observed = {str(v): v for v in wide[var].dropna().unique()}
-                labels = np.asarray([observed.get(lv, lv) for lv in levels[str(var)]],
+                labels = np.asarray([observed.get(lv, lv) for lv in levels[var]],
                                     dtype=object)
                 vals = labels[vals.astype(int)]
-            self.cells[str(var)] = (pos, vals, str(var) not in levels)
+            self.cells[var] = (p, vals, var not in levels)
 
     def __len__(self) -> int:
         return self.m

@@ -173,6 +173,17 @@ def _categorical_panel(ax: plt.Axes, obs: pd.Series, imp: pd.Series) -> None:
     ax.set_ylabel("proportion")
 
 
+def _caption(values: dict[str, pd.DataFrame]) -> str:
+    """The figure's subtitle: what the densities and strips are drawn from (a subsample at
+    large n, said here; see :func:`pipeline.missing_data.imputation.observed_and_imputed`)."""
+    limits = [t.attrs["max_values"] for t in values.values() if t.attrs.get("subsampled")]
+    if limits:
+        return (f"Large data: densities from a random subsample of at most {max(limits):,} "
+                f"values per group; each strip shows at most {STRIP_MAX} of them")
+    return (f"Densities from every value; each strip shows at most {STRIP_MAX} values per "
+            "group (a random subsample)")
+
+
 def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path) -> list[Path]:
     """Observed (blue) vs imputed (orange, pooled over imputations) values per imputed variable.
 
@@ -200,8 +211,9 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path) 
             _numeric_panel(ax, obs.to_numpy(float), imp.to_numpy(float))
         else:
             _categorical_panel(ax, obs, imp)
-        n_sets = int(t.loc[t["imputed"], "imputation"].nunique())
-        n_obs, n_mis = len(obs), int((t["imputation"] == 0).sum())
+        n_sets = t.attrs.get("n_sets", int(t.loc[t["imputed"], "imputation"].nunique()))
+        n_obs = t.attrs.get("n_observed", len(obs))
+        n_mis = t.attrs.get("n_missing", int((t["imputation"] == 0).sum()))
         ax.set_title(f"{name}\n{n_obs} observed, {n_mis} imputed x {n_sets}",
                      fontsize=9)
     for ax in list(axes.flat)[len(names):]:
@@ -210,8 +222,7 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path) 
     height = fig.get_figheight()
     fig.legend(handles, ["observed", "imputed (all imputations)"], loc="upper right", ncol=2,
                fontsize=8, bbox_to_anchor=(0.99, 1 - 0.04 / height))
-    top = _header(fig, "Observed and imputed values", f"Densities from every value; each strip "
-                  f"shows at most {STRIP_MAX} values per group (a random subsample)", height)
+    top = _header(fig, "Observed and imputed values", _caption(values), height)
     _margins(fig, nrow, ncol, top - 0.45 / height, OVI_MARGINS)
     return save_figure(fig, path, tight=False)
 

@@ -9,7 +9,7 @@ imputed cells written to the imputations file, the stage summary).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +23,10 @@ from pipeline.stage_io import imp_column
 from pipeline.stats.convergence import RHAT_WARN, trace_rhat
 from pipeline.stats.mice import MicePlan, MICEResult, MiceSettings, mice_plan
 
-__all__ = ["plan", "impute", "estimand", "excluded_variables", "imputed_cells", "settings_table",
-           "chain_traces", "observed_and_imputed", "summary_record", "METHOD_TEXT",
-           "convergence_rows", "imputation_log", "LOG_COLUMNS"]
+__all__ = ["plan", "impute", "estimand", "excluded_variables", "imputed_cells",
+           "imputed_cell_parts", "cell_levels", "settings_table", "chain_traces",
+           "observed_and_imputed", "summary_record", "METHOD_TEXT", "convergence_rows",
+           "imputation_log", "LOG_COLUMNS", "FIGURE_MAX_VALUES"]
 
 LOG_COLUMNS = ["variable", "event", "count", "message", "rhat_mean", "rhat_sd"]
 
@@ -133,29 +134,41 @@ def max_rhat(log_table: pd.DataFrame) -> float | None:
     return float(np.nanmax(vals)) if np.isfinite(vals).any() else None
 
 
+def imputed_cell_parts(result: MICEResult) -> Iterator[pd.DataFrame]:
+    """Per imputed variable, one table of its missing cells (``variable``, ``pid``) with its
+    value in each imputation (``imp_0`` ... ``imp_<m-1>``; the category code of a categorical
+    variable): made one at a time, so the impute stage streams them to the imputations file
+    without a concatenated copy (:func:`pipeline.stage_io.write_imputed_cells`)."""
+    sets = result.imputations
+    pid = sets.data["pid"].to_numpy(dtype=object)
+    for name in result.variables:
+        mask = np.asarray(result.missing_mask[name], dtype=bool)
+        values = np.asarray(sets.cells[name], dtype=float)
+        part = pd.DataFrame(values.T, columns=[imp_column(i) for i in range(result.m)])
+        part.insert(0, "pid", pid[mask])
+        part.insert(0, "variable", name)
+        yield part
+
+
+def cell_levels(result: MICEResult) -> dict[str, list[str]]:
+    """Categorical imputed variable -> its categories as text (their codes are in the file)."""
+    sets = result.imputations
+    return {name: [str(v) for v in sets.vars[name].levels] for name in result.variables
+            if sets.vars[name].categorical}
+
+
 def imputed_cells(result: MICEResult) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """(cells, levels): one row per missing cell of every imputed variable (``variable``,
     ``pid``) with its value in each imputation (``imp_0`` ... ``imp_<m-1>``; the category code
     of a categorical variable, whose categories as text are ``levels[variable]``). With the
     clean wide table they give back every completed data set
     (:func:`pipeline.stage_io.read_imputed`): m x (missing cells), not m x (the wide table)
-    (issue 15)."""
-    sets = result.imputations
-    pid = sets.data["pid"].to_numpy(dtype=object)
-    parts, levels = [], {}
-    for name in result.variables:
-        mask = np.asarray(result.missing_mask[name], dtype=bool)
-        values = sets.cells[name]
-        part = pd.DataFrame({"variable": name, "pid": pid[mask]})
-        part = pd.concat([part, pd.DataFrame(values.T, columns=[imp_column(i) for i in
-                                                                range(result.m)])], axis=1)
-        parts.append(part)
-        if sets.vars[name].categorical:
-            levels[name] = [str(v) for v in sets.vars[name].levels]
+    (issue 15). The stage streams :func:`imputed_cell_parts` instead (no concatenated copy)."""
+    parts = list(imputed_cell_parts(result))
     if not parts:
         return pd.DataFrame(columns=["variable", "pid", *map(imp_column, range(result.m))]
-                            ).astype({"variable": object, "pid": object}), levels
-    return pd.concat(parts, ignore_index=True), levels
+                            ).astype({"variable": object, "pid": object}), cell_levels(result)
+    return pd.concat(parts, ignore_index=True), cell_levels(result)
 
 
 def variable_roles(columns: Sequence[str], estimand: Sequence[str], scales: Sequence[str],
@@ -229,24 +242,53 @@ def chain_traces(result: MICEResult) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
-def observed_and_imputed(result: MICEResult, max_imputations: int = 20
-                         ) -> dict[str, pd.DataFrame]:
+#: At most this many values per group (observed; imputed, over the imputations drawn) enter the
+#: observed-vs-imputed figure: above it, a seeded random subsample (the figure says so). At
+#: 100k x 5 waves every value was a million per variable and its densities minutes of CPU.
+FIGURE_MAX_VALUES = 20_000
+
+
+def _sample(rng: np.random.Generator, size: int, limit: int) -> np.ndarray | None:
+    """Sorted positions of a random subsample of ``limit`` of ``size`` (None: keep all)."""
+    return None if size <= limit else np.sort(rng.choice(size, limit, replace=False))
+
+
+def observed_and_imputed(result: MICEResult, max_imputations: int = 20,
+                         max_values: int = FIGURE_MAX_VALUES) -> dict[str, pd.DataFrame]:
     """Imputed variable -> its observed values and its imputed values in the first
     ``max_imputations`` imputations, as one table with columns ``value`` (the variable's own
     dtype), ``imputed`` (bool) and ``imputation`` (-1: observed). Built from the imputed
-    cells, one variable at a time (no completed data set is made)."""
+    cells, one variable at a time (no completed data set is made). Above ``max_values``
+    values in a group (observed; imputed over the imputations), a seeded random subsample of
+    that many (order kept); ``attrs`` hold the full counts (``n_observed``, ``n_missing``,
+    ``n_sets``) and whether it was subsampled, for the figure's titles and caption."""
     sets = result.imputations
     k = min(len(sets), max_imputations)
+    rng = np.random.default_rng(0)  # display only: the same subsample on every run
     out = {}
     for name in result.variables:
         mask = result.missing_mask[name].to_numpy()
-        parts = [sets.column(name, 0)[~mask]] + [sets.column(name, i)[mask] for i in range(k)]
-        labels = [-1] + list(range(k))
+        n_mis = int(mask.sum())
+        obs = sets.column(name, 0)[~mask]
+        keep_o = _sample(rng, len(obs), max_values)
+        obs = obs if keep_o is None else obs.iloc[keep_o]
+        keep_i = _sample(rng, k * n_mis, max_values)
+        parts, labels = [obs], [-1]
+        for i in range(k):
+            col = sets.column(name, i)[mask]
+            if keep_i is not None:
+                col = col.iloc[keep_i[(keep_i >= i * n_mis) & (keep_i < (i + 1) * n_mis)]
+                               - i * n_mis]
+            parts.append(col)
+            labels.append(i)
         out[name] = pd.DataFrame({
             "value": pd.concat(parts, ignore_index=True),
             "imputed": np.repeat([i >= 0 for i in labels], [len(p) for p in parts]),
             "imputation": np.repeat(labels, [len(p) for p in parts]),
         })
+        out[name].attrs.update(n_observed=int((~mask).sum()), n_missing=n_mis, n_sets=k,
+                               subsampled=keep_o is not None or keep_i is not None,
+                               max_values=int(max_values))
     return out
 
 

@@ -67,8 +67,8 @@ def run(cfg: Config, io: StageIO) -> None:
     parts = io.inputs_of("chains") if io.inputs.get("chains") else None
     result = imputation.impute(wide, cols, s.mice, seed, user_columns, parts)
     excluded = imputation.excluded_variables(result)
-    cells, levels = imputation.imputed_cells(result)
-    write_imputed_cells(cells, result.m, list(cols), levels, io.output("imputations"))
+    write_imputed_cells(imputation.imputed_cell_parts(result), result.m, list(cols),
+                        imputation.cell_levels(result), io.output("imputations"))
     log_table = imputation.imputation_log(result)
     write_table(log_table, io.output("log"))
     e = imputation.estimand(s.sensitivity, wide, str(io.input("wide")))

@@ -38,6 +38,41 @@ def test_generated_config_is_accepted_and_names_every_wave(tmp_path):
     assert list(cfg.wave_ids) == ["T0", "T1", "T2", "T3"]
 
 
+def test_national_preset_is_merged_over_the_demo_and_accepted(tmp_path, capsys):
+    """--preset national: its keys win, everything else stays the demo's; a project without
+    mediation.mi.method (Rubin's rules) runs without MI mediation and says so."""
+    written = write_schemes(tmp_path / "raw", 3, 150, waves=3, schemes=1, readme=False)
+    preset = bs.load_preset("national")
+    assert preset["mediation"]["mi"]["method"] == "rubin"
+    cfg_path = bs.write_study_config(tmp_path, "scheme_1", _files(next(iter(written.values()))),
+                                     preset=preset)
+    raw = yaml.safe_load(cfg_path.read_text())
+    md = raw["missing_data"]
+    assert (md["m"], md["m_max"], md["iterations"], md["chain_blocks"]) == ("auto", 20, 20, 2)
+    assert md["sensitivity"]["outcome"] == "qol"  # the demo's, untouched
+    if bs._knows_mi_method(ROOT):
+        assert raw["mediation"]["mi"]["method"] == "rubin"
+    else:
+        assert "method" not in raw["mediation"]["mi"] and raw["mediation"]["mi"]["B"] == 1000
+        assert "mi" not in raw["mediation"]["methods"]
+        assert "not known to this project" in capsys.readouterr().out
+    validate_config(raw, root=ROOT)
+
+
+def test_a_project_with_rubins_rules_keeps_the_preset_whole(tmp_path):
+    schema = tmp_path / "pipeline" / "mediation" / "settings.schema.yaml"
+    schema.parent.mkdir(parents=True)
+    schema.write_text(yaml.safe_dump({"properties": {"mi": {"properties": {
+        "method": {"enum": ["bootmi", "rubin"]}}}}}))
+    cfg = {"mediation": {"methods": ["fiml", "mi"], "mi": {"B": 1000}}, "seed": 1}
+    out, notes = bs.apply_preset(cfg, {"mediation": {"mi": {"method": "rubin"}}}, tmp_path)
+    assert out == {"mediation": {"methods": ["fiml", "mi"], "mi": {"B": 1000, "method": "rubin"}},
+                   "seed": 1} and notes == []
+    out, notes = bs.apply_preset(cfg, {"mediation": {"mi": {"method": "rubin"}}}, tmp_path / "x")
+    assert out["mediation"] == {"methods": ["fiml"], "mi": {"B": 1000}} and len(notes) == 1
+    assert cfg["mediation"]["mi"] == {"B": 1000}  # the input is not changed
+
+
 def test_commands_follow_the_projects_config_layout(tmp_path):
     configs = {"scheme_1": tmp_path / "scheme_1.yaml", "scheme_2": tmp_path / "scheme_2.yaml"}
     single = tmp_path / "single"

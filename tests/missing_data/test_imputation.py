@@ -47,6 +47,25 @@ def test_observed_and_imputed_keeps_order_and_dtype(result):
     assert isinstance(v["g"]["value"].dtype, pd.CategoricalDtype)
 
 
+def test_observed_and_imputed_subsamples_large_groups_and_keeps_the_counts(result):
+    """Above max_values per group the figure's table is a seeded subsample (the same on every
+    run), each value one of the group's own; attrs keep the full counts for the titles. At or
+    below the limit it is every value, as without a limit (the demo's figure unchanged)."""
+    df, res = result
+    full = observed_and_imputed(res, max_imputations=3)
+    assert full["y"].attrs["subsampled"] is False
+    pd.testing.assert_frame_equal(full["y"], observed_and_imputed(res, 3, max_values=32)["y"])
+    small = observed_and_imputed(res, max_imputations=3, max_values=5)
+    y = small["y"]
+    assert y.attrs == {"n_observed": 32, "n_missing": 8, "n_sets": 3, "subsampled": True,
+                       "max_values": 5}
+    assert (~y["imputed"]).sum() == 5 and y["imputed"].sum() == 5
+    assert set(y.loc[~y["imputed"], "value"]) <= set(df["y"].dropna())
+    pool = set(full["y"].loc[full["y"]["imputed"], "value"])
+    assert set(y.loc[y["imputed"], "value"]) <= pool
+    pd.testing.assert_frame_equal(y, observed_and_imputed(res, 3, max_values=5)["y"])
+
+
 def test_settings_stacked_and_excluded(result):
     df, res = result
     s = settings_table(res, ["x", "y", "c", "g"]).set_index("variable")

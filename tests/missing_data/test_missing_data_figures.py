@@ -160,6 +160,13 @@ def test_observed_vs_imputed_svg_does_not_grow_with_m_and_says_it_subsamples(tmp
     assert svg[1].stat().st_size < 1.3 * svg[0].stat().st_size
     assert svg[1].stat().st_size < 400_000
     assert any(f"at most {figures.STRIP_MAX} values per group" in t for t in texts)
+    texts.clear()
+    drawn = []
+    monkeypatch.setattr(figures, "save_figure", lambda fig, path, tight=True: drawn.append(fig))
+    figures.plot_observed_vs_imputed(observed_and_imputed(large, max_values=500),
+                                     tmp_path / "sub")
+    assert any("random subsample of at most 500 values per group" in t for t in texts)
+    assert drawn[0].axes[0].get_title() == "y\n800 observed, 1200 imputed x 20"  # full counts
 
 
 @pytest.mark.parametrize("n_vars", [1, 13])

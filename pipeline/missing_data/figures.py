@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 
+from pipeline.disclosure import count_text, is_small, published_counts
 from pipeline.missing_data.sentences import FINDING
 from pipeline.plotting import PALETTE, apply_style, save_figure
 from pipeline.stats.tipping import tipping_delta
@@ -60,13 +61,16 @@ def _trace_arrays(traces: pd.DataFrame, name: str, k: int) -> tuple[np.ndarray, 
                  for v in ("mean", "sd"))
 
 
-def plot_chains(traces: pd.DataFrame, path: str | Path, max_chains: int = 20) -> list[Path]:
+def plot_chains(traces: pd.DataFrame, path: str | Path, max_chains: int = 20,
+                min_cell: int = 10) -> list[Path]:
     """Trace plots: mean (left) and SD (right) of imputed values by iteration, one line per chain.
 
     ``traces``: one row per variable x chain x iteration with ``mean``, ``sd`` and the
     variable's ``n_missing`` (:func:`pipeline.missing_data.imputation.chain_traces`). At most
     ``max_chains`` chains are drawn (the first ones) to keep the plot readable. A variable
-    with a single missing value has no SD of its imputed values; its SD panel says so.
+    imputed for fewer than ``min_cell`` people is not drawn (the figure is published: a trace of
+    a few people's imputed values, or "one missing value", would show a small count); its
+    panels say "fewer than 10 people" instead.
     """
     apply_style()
     names = list(pd.unique(traces["variable"]))
@@ -84,10 +88,11 @@ def plot_chains(traces: pd.DataFrame, path: str | Path, max_chains: int = 20) ->
                                                   strict=True)):
             ax = axes[j, col]
             ax.set_ylabel(f"{name}\n{label}")
-            if not np.isfinite(values).any():
-                why = ("one missing value" if n_mis == 1 and label == "SD"
-                       else "no imputed values")
-                ax.text(0.5, 0.5, f"{label} not defined ({why})", ha="center", va="center",
+            small = is_small(n_mis, min_cell)
+            if small or not np.isfinite(values).any():
+                why = (f"not shown: imputed for fewer than {min_cell} people" if small
+                       else "not defined (no imputed values)")
+                ax.text(0.5, 0.5, f"{label} {why}", ha="center", va="center",
                         transform=ax.transAxes, fontsize=9, color="#444444")
                 ax.set_yticks([])
                 continue
@@ -138,10 +143,30 @@ def _strip(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
     return values[np.sort(rng.choice(values.size, STRIP_MAX, replace=False))]
 
 
+def _n_missing(t: pd.DataFrame) -> int:
+    """People with an imputed value of one variable (the full count, also when subsampled)."""
+    return int(t.attrs.get("n_missing", (t["imputation"] == 0).sum()))
+
+
+def _panel_counts(values: dict[str, pd.DataFrame], min_cell: int) -> dict:
+    """The panel titles' counts as published (:func:`pipeline.disclosure.published_counts`):
+    the people observed per variable, set beside everyone in the imputation model (printed
+    elsewhere), so no two printed counts differ by 1 to ``min_cell - 1``. Only the observed
+    count is printed: with the imputed one beside it, their sum (a printed count) would give a
+    hidden one back."""
+    counts, totals = {}, set()
+    for name, t in values.items():
+        n_obs = int(t.attrs.get("n_observed", (~t["imputed"]).sum()))
+        counts[name] = n_obs
+        totals.add(n_obs + _n_missing(t))
+    return published_counts(counts, min_cell, shown=sorted(totals))
+
+
 def _numeric_panel(ax: plt.Axes, o: np.ndarray, i: np.ndarray) -> None:
     """Kernel densities of observed (o) and imputed (i) values (all of them) plus a jittered
-    strip of each (at most :data:`STRIP_MAX` values each)."""
-    lo, hi = min(o.min(), i.min()), max(o.max(), i.max())
+    strip of each (at most :data:`STRIP_MAX` values each; ``i`` may be empty)."""
+    both = np.concatenate([o, i])
+    lo, hi = both.min(), both.max()
     grid = np.linspace(lo, hi, 200) if hi > lo else np.array([lo - 1, lo, lo + 1])
     top = 0.0
     for vals, colour in ((o, PALETTE[0]), (i, PALETTE[1])):
@@ -184,7 +209,8 @@ def _caption(values: dict[str, pd.DataFrame]) -> str:
             "group (a random subsample)")
 
 
-def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path) -> list[Path]:
+def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path,
+                             min_cell: int = 10) -> list[Path]:
     """Observed (blue) vs imputed (orange, pooled over imputations) values per imputed variable.
 
     ``values``: variable -> table of its ``value``, ``imputed`` (bool) and ``imputation``
@@ -192,10 +218,15 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path) 
     densities of every value plus a strip of at most :data:`STRIP_MAX` values per group (a
     seeded random subsample, said on the figure, so the SVG does not grow with m x missing
     cells); categorical: proportions. Under MAR the two may differ; imputed values far outside
-    the observed range signal a problem.
+    the observed range signal a problem. The figure is published: each panel prints the people
+    observed under the printed-counts rule (:func:`pipeline.disclosure.published_counts`: a
+    range where two counts would differ by a few; not the imputed count, which with it would
+    give a hidden count back), and the imputed values of fewer than ``min_cell`` people are not
+    drawn.
     """
     apply_style()
     names = list(values)
+    shown = _panel_counts(values, min_cell)
     if not names:
         return _nothing_imputed(path)
     ncol = min(3, len(names))
@@ -207,20 +238,31 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path) 
         t = values[name]
         obs = t.loc[~t["imputed"], "value"]
         imp = t.loc[t["imputed"], "value"].reset_index(drop=True)
-        if pd.api.types.is_numeric_dtype(obs) and not pd.api.types.is_bool_dtype(obs):
+        hidden = [kind for kind, n in (("observed", len(obs) if "n_observed" not in t.attrs
+                                            else t.attrs["n_observed"]),
+                                           ("imputed", _n_missing(t))) if is_small(n, min_cell)]
+        if hidden:
+            obs = obs.iloc[:0] if "observed" in hidden else obs
+            imp = imp.iloc[:0] if "imputed" in hidden else imp
+            ax.text(0.5, 0.5, f"{' and '.join(hidden)} values not shown:\nfewer than "
+                    f"{min_cell} people", ha="center", va="center", transform=ax.transAxes,
+                    fontsize=8, color="#444444")
+        if obs.empty and imp.empty:
+            ax.set_yticks([])
+        elif pd.api.types.is_numeric_dtype(obs) and not pd.api.types.is_bool_dtype(obs):
             _numeric_panel(ax, obs.to_numpy(float), imp.to_numpy(float))
         else:
             _categorical_panel(ax, obs, imp)
-        n_sets = t.attrs.get("n_sets", int(t.loc[t["imputed"], "imputation"].nunique()))
-        n_obs = t.attrs.get("n_observed", len(obs))
-        n_mis = t.attrs.get("n_missing", int((t["imputation"] == 0).sum()))
-        ax.set_title(f"{name}\n{n_obs} observed, {n_mis} imputed x {n_sets}",
+        ax.set_title(f"{name}\n{count_text(shown[name])} observed, the rest imputed",
                      fontsize=9)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     handles = [plt.Line2D([], [], color=c, lw=6) for c in PALETTE[:2]]
     height = fig.get_figheight()
-    fig.legend(handles, ["observed", "imputed (all imputations)"], loc="upper right", ncol=2,
+    sets = max(int(t.attrs.get("n_sets", t.loc[t["imputed"], "imputation"].nunique()))
+               for t in values.values())
+    fig.legend(handles, ["observed", f"imputed ({sets} imputations pooled)"], loc="upper right",
+               ncol=2,
                fontsize=8, bbox_to_anchor=(0.99, 1 - 0.04 / height))
     top = _header(fig, "Observed and imputed values", _caption(values), height)
     _margins(fig, nrow, ncol, top - 0.45 / height, OVI_MARGINS)

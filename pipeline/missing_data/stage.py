@@ -77,9 +77,11 @@ def run(cfg: Config, io: StageIO) -> None:
                                       cfg.wave_ids, list(cfg.covariates), retention)
     model_text = imputation.model_check(cols, retention, excluded)
     write_table(imputation.settings_table(result, cols, roles), io.output("settings"))
-    plot_chains(imputation.chain_traces(result), io.member("figures", "imputation_chains.png"))
+    plot_chains(imputation.chain_traces(result), io.member("figures", "imputation_chains.png"),
+                min_cell=cfg.min_cell)
     plot_observed_vs_imputed(imputation.observed_and_imputed(result),
-                             io.member("figures", "imputation_observed_vs_imputed.png"))
+                             io.member("figures", "imputation_observed_vs_imputed.png"),
+                             min_cell=cfg.min_cell)
     if e is None:
         return write_without_estimand(io, s, result, excluded, log_table, model_text)
     weights, source = _weights(io)

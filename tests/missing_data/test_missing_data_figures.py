@@ -80,7 +80,9 @@ def test_figures_render(tmp_path):
         assert all(p.stat().st_size > 1000 for p in paths)
 
 
-def test_chain_plot_says_sd_undefined_for_one_missing_value(tmp_path, monkeypatch):
+def test_chain_plot_hides_a_variable_imputed_for_few_people(tmp_path, monkeypatch):
+    """The figure is published: a variable imputed for 1 person (x) is not traced and its
+    panels say why without the count; y (10 people) is drawn."""
     import matplotlib.pyplot as plt
 
     from pipeline.missing_data.figures import plot_chains
@@ -104,7 +106,9 @@ def test_chain_plot_says_sd_undefined_for_one_missing_value(tmp_path, monkeypatc
                                                         real_ax_text(self, x, y, s, *a, **k))[1])
     paths = plot_chains(chain_traces(res), tmp_path / "chains")
     assert paths[0].stat().st_size > 1000
-    assert texts.count("SD not defined (one missing value)") == 1  # x only, not y
+    assert texts.count("mean not shown: imputed for fewer than 10 people") == 1  # x only
+    assert texts.count("SD not shown: imputed for fewer than 10 people") == 1
+    assert not any("one missing value" in t for t in texts)
     assert "Convergence of the imputation chains" in texts
     assert any(t.startswith("3 chains, imputed values only") for t in texts)  # subtitle
 
@@ -166,7 +170,7 @@ def test_observed_vs_imputed_svg_does_not_grow_with_m_and_says_it_subsamples(tmp
     figures.plot_observed_vs_imputed(observed_and_imputed(large, max_values=500),
                                      tmp_path / "sub")
     assert any("random subsample of at most 500 values per group" in t for t in texts)
-    assert drawn[0].axes[0].get_title() == "y\n800 observed, 1200 imputed x 20"  # full counts
+    assert drawn[0].axes[0].get_title() == "y\n800 observed, the rest imputed"  # full count
 
 
 @pytest.mark.parametrize("n_vars", [1, 13])
@@ -208,3 +212,31 @@ def test_fixed_margins_keep_every_text_inside_and_apart(tmp_path, monkeypatch, n
                 if other is not ax:
                     assert not frame.overlaps(other.get_tightbbox(r)), (ax, other)
         plt.close(fig)
+
+
+def test_observed_vs_imputed_titles_follow_the_printed_counts_rule(tmp_path, monkeypatch):
+    """Panel titles print the observed count as the published outputs do: 59 observed (1 short
+    of the 60 in the model) is a range, and the imputed values of that one person are not
+    drawn; 50 is printed as it is. The imputed count is not printed (with the observed one
+    and the 60 it would give a hidden count back)."""
+    import matplotlib.pyplot as plt
+
+    from pipeline.missing_data.figures import plot_observed_vs_imputed
+    from pipeline.missing_data.imputation import observed_and_imputed
+
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60)})
+    df.loc[3, "x"] = np.nan
+    df.loc[10:19, "y"] = np.nan
+    res = mice(df, ["x", "y"], m=3, iterations=3, seed=2)
+    titles, texts = [], []
+    real_title, real_text = plt.Axes.set_title, plt.Axes.text
+    monkeypatch.setattr(plt.Axes, "set_title",
+                        lambda self, s, *a, **k: (titles.append(s),
+                                                  real_title(self, s, *a, **k))[1])
+    monkeypatch.setattr(plt.Axes, "text",
+                        lambda self, x, y, s, *a, **k: (texts.append(s),
+                                                        real_text(self, x, y, s, *a, **k))[1])
+    plot_observed_vs_imputed(observed_and_imputed(res), tmp_path / "ovi")
+    assert titles == ["x\n51-59 observed, the rest imputed", "y\n50 observed, the rest imputed"]
+    assert texts.count("imputed values not shown:\nfewer than 10 people") == 1

@@ -90,10 +90,10 @@ def plot_chains(traces: pd.DataFrame, path: str | Path, max_chains: int = 20,
             ax.set_ylabel(f"{name}\n{label}")
             small = is_small(n_mis, min_cell)
             if small or not np.isfinite(values).any():
-                why = (f"not shown: imputed for fewer than {min_cell} people" if small
-                       else "not defined (no imputed values)")
+                why = (f"not shown:\nimputed for fewer than {min_cell} people" if small
+                       else "not defined\n(no imputed values)")
                 ax.text(0.5, 0.5, f"{label} {why}", ha="center", va="center",
-                        transform=ax.transAxes, fontsize=9, color="#444444")
+                        transform=ax.transAxes, fontsize=8, color="#444444")
                 ax.set_yticks([])
                 continue
             # one collection per panel: one artist to draw instead of k lines

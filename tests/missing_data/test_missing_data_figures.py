@@ -106,8 +106,8 @@ def test_chain_plot_hides_a_variable_imputed_for_few_people(tmp_path, monkeypatc
                                                         real_ax_text(self, x, y, s, *a, **k))[1])
     paths = plot_chains(chain_traces(res), tmp_path / "chains")
     assert paths[0].stat().st_size > 1000
-    assert texts.count("mean not shown: imputed for fewer than 10 people") == 1  # x only
-    assert texts.count("SD not shown: imputed for fewer than 10 people") == 1
+    assert texts.count("mean not shown:\nimputed for fewer than 10 people") == 1  # x only
+    assert texts.count("SD not shown:\nimputed for fewer than 10 people") == 1
     assert not any("one missing value" in t for t in texts)
     assert "Convergence of the imputation chains" in texts
     assert any(t.startswith("3 chains, imputed values only") for t in texts)  # subtitle

@@ -51,7 +51,9 @@ class EventLog:
             self.last[k] = (key, msg)
 
     def frame(self) -> pd.DataFrame:
-        rows = sorted(self.counts, key=lambda k: self.first[k])
+        # ties (two events first seen in the same update) by event name: a run split into
+        # parts (mice_parts.merged_log) orders them the same way
+        rows = sorted(self.counts, key=lambda k: (self.first[k], k[1]))
         return pd.DataFrame([(v, e, self.counts[(v, e)], self.last[(v, e)][1]) for v, e in rows],
                             columns=["variable", "event", "count", "message"])
 

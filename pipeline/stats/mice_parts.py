@@ -93,7 +93,7 @@ def merged_log(setup: pd.DataFrame, parts: Sequence[Chains]) -> pd.DataFrame:
             row[1] = min(row[1], tuple(first))
             if tuple(last) >= row[2]:
                 row[2], row[3] = tuple(last), msg
-    chain_rows = sorted(rows.items(), key=lambda kv: kv[1][1])
+    chain_rows = sorted(rows.items(), key=lambda kv: (kv[1][1], kv[0][1]))  # as EventLog
     out = [tuple(r) for r in setup.itertuples(index=False)]
     out += [(v, e, c, msg) for (v, e), (c, _, _, msg) in chain_rows]
     return pd.DataFrame(out, columns=["variable", "event", "count", "message"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.stats.mice_chains import EventLog
@@ -27,6 +27,8 @@ def _in_run_order(notes):
 
 @settings(max_examples=150, deadline=None)
 @given(notes=st.lists(_note, max_size=40), cut=st.integers(0, M))
+@example(notes=[(0, 0, 0, 1, "predictor_removed", "m1"), (0, 0, 0, 1, "ridge", "m2"),
+                (1, 0, 0, 0, "ridge", "m1")], cut=1)  # two events first seen in one update
 def test_notes_split_at_any_chain_merge_into_one_runs_log(notes, cut):
     notes = _in_run_order(notes)
     whole = EventLog()

@@ -46,6 +46,26 @@ if ! sinfo -h >/dev/null 2>&1; then
     "$ROOT/scripts/slurm_local.sh" >/dev/null
 fi
 command -v sbatch >/dev/null || die "sbatch not found"
+# a group job that no node can hold is not refused by SLURM: it waits in the queue for ever
+# (squeue reason PartitionConfig). Say so before submitting anything.
+"$PY" - "$ROOT/profiles/slurm/config.yaml" <<'PYCODE' || exit 1
+import subprocess
+import sys
+
+import yaml
+
+prof = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+part = str(prof["default-resources"]["slurm_partition"])
+cores, mem = int(prof["cores"]), int(dict(r.split("=") for r in prof["resources"])["mem_mb"])
+out = subprocess.run(["sinfo", "-h", "-N", "-p", part, "-o", "%c %m"], capture_output=True,
+                     text=True).stdout.split()
+sizes = [(int(c), int(m.rstrip("+"))) for c, m in zip(out[::2], out[1::2])]
+if not any(c >= cores and m >= mem for c, m in sizes):
+    sys.exit(f"run_on_slurm: no node of SLURM partition '{part}' has the {cores} CPUs and {mem} MB"
+             f" that one group job asks for (profiles/slurm/config.yaml: cores, resources mem_mb);"
+             f" its nodes (CPUs, MB): {sizes}. Lower them in the profile, or name a partition"
+             " with larger nodes (default-resources: slurm_partition).")
+PYCODE
 "$PY" -c "import snakemake_executor_plugin_slurm" 2>/dev/null ||
     die "the SLURM executor plugin is missing: $PY -m pip install snakemake-executor-plugin-slurm"
 

@@ -9,7 +9,9 @@
 # Needs Debian's packages: apt-get install -y slurm-wlm munge. Idempotent: a daemon already
 # running (its pid file names a live process) is left alone; the config is rewritten only when
 # its content changes, and then the running daemons are told to re-read it (scontrol reconfigure).
-# Settings come from the machine: node name = `hostname -s`, CPUs = nproc, memory = 90% of RAM.
+# Settings come from the machine: node name = `hostname -s`, CPUs = what slurmd detects
+# (`slurmd -C`; never `nproc`, which follows OMP_NUM_THREADS: the test suite sets it to 1, and a
+# node of 1 CPU never runs the profile's 2-CPU group jobs), memory = 90% of RAM.
 # Without accounting, `sacct` has nothing to show: the profile polls jobs with `squeue`, and
 # MinJobAge keeps finished jobs visible to squeue for 10 minutes.
 set -euo pipefail
@@ -35,18 +37,26 @@ status() {
     squeue || true
 }
 
-stop() {
-    for pidfile in "$RUN/slurmd.pid" "$RUN/slurmctld.pid" /run/munge/munged.pid; do
+stop_pids() {  # stop_pids PIDFILE...: end each live daemon and wait until it has gone
+    local pidfile pid
+    for pidfile in "$@"; do
         if alive "$pidfile"; then
-            kill "$(cat "$pidfile")" && echo "stopped $(basename "$pidfile" .pid)"
+            pid=$(cat "$pidfile")
+            kill "$pid" && echo "stopped $(basename "$pidfile" .pid)"
+            for _ in $(seq 1 30); do alive "$pidfile" || break; sleep 1; done
         fi
     done
 }
 
+stop_daemons() { stop_pids "$RUN/slurmd.pid" "$RUN/slurmctld.pid"; }
+
+stop() { stop_pids "$RUN/slurmd.pid" "$RUN/slurmctld.pid" /run/munge/munged.pid; }
+
 write_conf() {
     local node cpus mem tmp
     node=$(hostname -s)
-    cpus=$(nproc)
+    cpus=$(slurmd -C 2>/dev/null | sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' | head -1)
+    [[ -n $cpus ]] || cpus=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
     mem=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
     tmp=$(mktemp)
     cat >"$tmp" <<CONF
@@ -116,11 +126,13 @@ start() {
     fi
     munge -n | unmunge >/dev/null || die "munge does not work (see /var/log/munge/munged.log)"
 
+    if [[ $changed -eq 1 ]] && { alive "$RUN/slurmctld.pid" || alive "$RUN/slurmd.pid"; }; then
+        # a node's CPUs or memory changed: SLURM reads node definitions only at start
+        stop_daemons
+    fi
     if ! alive "$RUN/slurmctld.pid"; then
         slurmctld -i  # -i: ignore state from an earlier, differently configured start
         echo "started slurmctld"
-    elif [[ $changed -eq 1 ]]; then
-        scontrol reconfigure
     fi
     if ! alive "$RUN/slurmd.pid"; then
         slurmd

@@ -20,6 +20,12 @@ importable, the test installs exactly the missing distributions (resolved by pip
 environment) into a temporary ``--target`` folder from the configured package index, on the
 PYTHONPATH of the SLURM run only; it skips with the reason when pip cannot.
 SOCIALCURE_SLURM_TEST=0 switches the cluster test off (e.g. several suites at once on one node).
+
+The test never waits blindly: before the run, the cluster must have a node that holds one group
+job (the profile's cores and mem_mb) and must run a one-second job within 3 minutes, else the
+test skips with sinfo/squeue's words (the environment, not the workflow); during the run, a job
+SLURM will never start (squeue reasons such as PartitionConfig, ReqNodeNotAvail, launch failed)
+or 30 minutes in all end it as a failure with the cluster's state and the logs' tails.
 """
 
 from __future__ import annotations
@@ -46,6 +52,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_cluster  # noqa: E402
 
 PLUGIN = "snakemake_executor_plugin_slurm"
+#: the longest the two runs may take together (they take 3-6 min on 2 cores; a stuck job is
+#: caught by _stuck within minutes): the test fails with SLURM's state instead of hanging
+DEADLINE_S = 1800
 SCHEMES = ("scheme_1", "scheme_2")
 
 
@@ -158,6 +167,9 @@ def slurm_env(tmp_path_factory) -> dict[str, str]:
         if start.returncode != 0:
             pytest.skip("SLURM is installed but the local cluster did not start "
                         f"(scripts/slurm_local.sh): {start.stderr.strip()[-300:]}")
+    for why in (_too_small_for_the_profile(), _probe_job()):
+        if why:
+            pytest.skip(why)
     pythonpath = ""
     if not _importable(PLUGIN):
         pythonpath, reason = _install_plugin(tmp_path_factory.mktemp("slurm_plugin"))
@@ -170,11 +182,127 @@ def slurm_env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
+def _profile() -> dict:
+    return yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
+
+
+def _partition() -> str:
+    return str(_profile()["default-resources"]["slurm_partition"])
+
+
+def _too_small_for_the_profile() -> str | None:
+    """Why no node of the profile's partition can hold one group job (None: one can). Such a job
+    would wait in the queue for ever (squeue reason PartitionConfig), not fail."""
+    prof = _profile()
+    cores = int(prof["cores"])
+    mem_mb = int(dict(r.split("=") for r in prof["resources"])["mem_mb"])
+    nodes = subprocess.run(["sinfo", "-h", "-N", "-p", _partition(), "-o", "%c %m"],
+                           capture_output=True, text=True).stdout.split()
+    sizes = [(int(c), int(m.rstrip("+"))) for c, m in zip(nodes[::2], nodes[1::2])]
+    if not any(c >= cores and m >= mem_mb for c, m in sizes):
+        return (f"no node of SLURM partition '{_partition()}' has the {cores} CPUs and {mem_mb} MB "
+                f"one group job of profiles/slurm asks for (nodes: CPUs, MB = {sizes})")
+    return None
+
+
+def _slurm_state() -> str:
+    """sinfo's nodes and squeue's jobs with their reasons: the diagnostics of a stuck run."""
+    out = []
+    for cmd in (["sinfo", "-N", "-o", "%N %T %c %m %E"],
+                ["squeue", "-t", "all", "-o", "%i %j %T %r %M %C %m"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        out.append(f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+    return "\n".join(out)
+
+
+#: squeue reasons of a pending job that SLURM will never start by itself
+NEVER_STARTS = re.compile(r"PartitionConfig|PartitionNodeLimit|PartitionDown|PartitionInactive|"
+                          r"ReqNodeNotAvail|NodeDown|BadConstraints|launch failed|JobHeld|"
+                          r"InvalidQOS|InvalidAccount|Nodes required", re.I)
+
+
+def _probe_job(timeout: float = 180) -> str | None:
+    """Why the cluster does not run a one-second job within ``timeout`` s (None: it did)."""
+    sub = subprocess.run(["sbatch", "--parsable", "--partition", _partition(), "--time", "2",
+                          "--job-name", "socialcure-probe", "--output", "/dev/null",
+                          "--wrap", "true"], capture_output=True, text=True, timeout=60)
+    if sub.returncode != 0:
+        return f"SLURM refused a one-second job (sbatch): {sub.stderr.strip()[-300:]}"
+    jobid = sub.stdout.strip().split(";")[0]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = subprocess.run(["squeue", "-h", "-t", "all", "-j", jobid, "-o", "%T %r"],
+                               capture_output=True, text=True).stdout.strip()
+        if not state or state.startswith("COMPLETED"):  # gone: ended more than MinJobAge ago
+            return None
+        if state.split()[0] in {"FAILED", "CANCELLED", "NODE_FAIL", "TIMEOUT", "BOOT_FAIL",
+                                "OUT_OF_MEMORY", "PREEMPTED", "DEADLINE"}:
+            return f"SLURM ran a one-second job and it ended {state}:\n{_slurm_state()}"
+        if state.startswith("PENDING") and NEVER_STARTS.search(state):
+            break
+        time.sleep(1)
+    state = _slurm_state()
+    subprocess.run(["scancel", jobid], capture_output=True)
+    return f"SLURM answers but did not run a one-second job within {timeout:.0f} s:\n{state}"
+
+
+def _stuck(run_name: str | None, pending_since: dict[str, float], grace: float = 120
+           ) -> str | None:
+    """Why the run's SLURM jobs cannot finish (None: they may): a job pending for more than
+    ``grace`` s for a reason SLURM never resolves itself (``pending_since``: first seen, by job)."""
+    if not run_name:
+        return None
+    lines = subprocess.run(["squeue", "-h", "--name", run_name, "-o", "%i %T %r"],
+                           capture_output=True, text=True).stdout.splitlines()
+    now = time.monotonic()
+    for line in lines:
+        jobid, state, reason = (line.split(None, 2) + ["", ""])[:3]
+        if state == "PENDING" and NEVER_STARTS.search(reason):
+            if now - pending_since.setdefault(jobid, now) > grace:
+                return f"SLURM job {jobid} waits for ever ({reason})"
+        else:
+            pending_since.pop(jobid, None)
+    return None
+
+
 def _results(work: Path) -> dict[str, Path]:
     """Every file under ``work/results`` except the logs, by relative path."""
     base = work / "results"
     return {p.relative_to(base).as_posix(): p for p in sorted(base.rglob("*"))
             if p.is_file() and "logs" not in p.relative_to(base).parts}
+
+
+def test_a_job_no_node_can_hold_is_caught_not_waited_for(slurm_env):
+    """The watchdog of the run below: SLURM accepts a job asking more CPUs than any node has and
+    lets it wait for ever (PartitionConfig); _stuck names it once it has waited its grace."""
+    cpus = max(int(c) for c in subprocess.run(["sinfo", "-h", "-N", "-o", "%c"],
+                                              capture_output=True, text=True).stdout.split())
+    name = f"socialcure-too-big-{os.getpid()}"
+    sub = subprocess.run(["sbatch", "--parsable", "--partition", _partition(), "--job-name", name,
+                          "--cpus-per-task", str(cpus + 1), "--time", "1", "--output",
+                          "/dev/null", "--wrap", "true"], capture_output=True, text=True)
+    try:
+        if sub.returncode != 0:  # a cluster that refuses it at once cannot hang on it either
+            assert "configuration is not available" in sub.stderr, sub.stderr
+            return
+        since: dict[str, float] = {}
+        why, deadline = None, time.monotonic() + 60
+        while why is None and time.monotonic() < deadline:
+            why = _stuck(name, since, grace=0)
+            time.sleep(1)
+        assert why and "waits for ever" in why, _slurm_state()
+        assert _stuck(None, {}) is None
+    finally:
+        subprocess.run(["scancel", "--name", name], capture_output=True)
+
+
+def test_slurm_local_counts_the_cpus_slurmd_sees_not_omp_num_threads():
+    """The suite sets OMP_NUM_THREADS=1, and `nproc` follows it: a cluster configured from it
+    had 1 CPU and never ran the profile's 2-CPU group jobs (the CI hang of stop 22)."""
+    text = (ROOT / "scripts" / "slurm_local.sh").read_text()
+    assert "slurmd -C" in text
+    assert not re.search(r"cpus=\$\(nproc\)", text)
+    assert "env -u OMP_NUM_THREADS" in text
 
 
 @pytest.mark.slow
@@ -202,9 +330,23 @@ def test_two_schemes_through_slurm_equal_a_local_run(tmp_path, slurm_env):
                         cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
             else:
                 time.sleep(1)
-        slurm.wait(timeout=3600)
-        if local is not None:
-            local.wait(timeout=3600)
+        # the run ends by itself, or the test ends it with SLURM's words: never a silent hang
+        all_log, pending_since = run / "logs" / "all.log", {}
+        deadline = time.monotonic() + DEADLINE_S
+        while slurm.poll() is None or (local is not None and local.poll() is None):
+            run_name = bench_cluster.run_id(all_log.read_text(encoding="utf-8", errors="replace")
+                                            ) if all_log.exists() else None
+            why = _stuck(run_name, pending_since)
+            if why is None and time.monotonic() > deadline:
+                why = f"the two runs did not end within {DEADLINE_S} s"
+            if why:
+                state = _slurm_state()
+                if run_name:
+                    subprocess.run(["scancel", "--name", run_name], capture_output=True)
+                tails = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-1500:]}"
+                                   for p in (slurm_log, all_log, local_log) if p.exists())
+                pytest.fail(f"{why}\n{state}\n{tails}")
+            time.sleep(5)
     finally:
         for p in (slurm, local):
             if p is not None and p.poll() is None:

@@ -9,6 +9,7 @@ naming the key, the problem and the fix. Other modules take plain arguments, not
 from __future__ import annotations
 
 import copy
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,9 +142,15 @@ class Config:
         return (self.root / relative).resolve()
 
 
-def _core_schema() -> dict[str, Any]:
+@functools.cache
+def _core_schema_text() -> dict[str, Any]:
     with open(SCHEMA_PATH, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def _core_schema() -> dict[str, Any]:
+    """The core schema (a fresh copy; parsed once per process)."""
+    return copy.deepcopy(_core_schema_text())
 
 
 def _schema(with_sections: bool = True) -> dict[str, Any]:
@@ -158,9 +165,15 @@ def _schema(with_sections: bool = True) -> dict[str, Any]:
     return schema
 
 
+@functools.cache
+def _validator(with_sections: bool) -> jsonschema.Draft202012Validator:
+    """The JSON-Schema validator of the whole config, built once per process (it only reads)."""
+    return jsonschema.Draft202012Validator(_schema(with_sections))
+
+
 def schema_problems(cfg: dict[str, Any], with_sections: bool = True) -> list[tuple[str, str]]:
     """Every JSON-Schema problem as ``(top-level key, message)``, in key order."""
-    validator = jsonschema.Draft202012Validator(_schema(with_sections))
+    validator = _validator(with_sections)
     errors = sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.absolute_path)))
     return [(str(e.absolute_path[0]) if e.absolute_path else "", _format_schema_error(e, {}))
             for e in errors]

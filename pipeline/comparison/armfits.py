@@ -26,9 +26,10 @@ Tests of "the paths are equal across arms", each a row of the ``*_test.csv`` tab
 * with robust SEs, ``robust Wald``: the same equalities tested with the MLR (sandwich)
   covariance of the free fit (``lavTestWald``).
 
-The ``headline`` row: under MLR the scaled LR test when it is computable, else the robust Wald
-test; under ML the LR test. A model the data cannot support (an arm too small, not
-identified, not converged) is a status with its reason, never an error.
+The ``headline`` row (:mod:`pipeline.sem.headline`, the rule the pooled tests use too): under
+MLR the scaled LR test when it is computable, else the robust Wald test; under ML the LR test
+(the Wald test with the ML covariance never leads). A model the data cannot support (an arm
+too small, not identified, not converged) is a status with its reason, never an error.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import pandas as pd
 from scipy import stats
 
 from pipeline.errors import PipelineError
+from pipeline.sem import headline
 from pipeline.sem.montecarlo import draw_parameters, evaluate_definitions
 from pipeline.sem.multigroup import (
     MultiGroupResult,
@@ -156,7 +158,8 @@ def lr_difference(equal: MultiGroupResult, free: MultiGroupResult) -> dict[str, 
 
 def arm_test_rows(fits: ArmFits, analysis: str, model: str, paths: str) -> list[dict]:
     """The rows of a ``*_test.csv`` table (:data:`TEST_COLUMNS`): LR, scaled LR (MLR) and Wald,
-    or one status row when the models could not be fitted."""
+    or one status row when the models could not be fitted; the ``headline`` row by the one
+    rule of :mod:`pipeline.sem.headline`."""
     ref, prog = fits.arms
     base = {"analysis": analysis, "model": model, "paths_tested": paths,
             "n_programme": fits.n(prog), "n_reference": fits.n(ref)}
@@ -166,13 +169,13 @@ def arm_test_rows(fits: ArmFits, analysis: str, model: str, paths: str) -> list[
     robust = fits.robust
     scaled_ok = robust and bool(fits.scaled) and not fits.scaled.get("message")
     rows = [{**base, "test": _TEST["lr"], "estimator": "ML", "chisq": fits.lr["chisq_diff"],
-             "df": fits.lr["df_diff"], "pvalue": fits.lr["pvalue"], "headline": not robust,
+             "df": fits.lr["df_diff"], "pvalue": fits.lr["pvalue"], "kind": headline.LR,
              "status": Status.OK.value, "message": "assumes multivariate normality"}]
     if robust:
         sc = fits.scaled
         rows.append({**base, "test": _TEST["scaled"], "estimator": "MLR",
                      "chisq": sc["chisq_diff"], "df": sc["df_diff"], "pvalue": sc["pvalue"],
-                     "scaling_factor": sc["scaling_factor"], "headline": scaled_ok,
+                     "scaling_factor": sc["scaling_factor"], "kind": headline.SCALED_LR,
                      "status": Status.OK.value if scaled_ok else Status.NOT_ESTIMABLE.value,
                      "message": "Satorra-Bentler (2001) scaled difference of the MLR "
                      "chi-squares" if scaled_ok else f"{fits.name}: {sc['message']}; the "
@@ -180,10 +183,11 @@ def arm_test_rows(fits: ArmFits, analysis: str, model: str, paths: str) -> list[
     rows.append({**base, "test": _TEST["wald"] if robust else "Wald (paths equal across arms)",
                  "estimator": "MLR" if robust else "ML", "chisq": fits.wald["chisq"],
                  "df": fits.wald["df"], "pvalue": fits.wald["pvalue"],
-                 "headline": robust and not scaled_ok, "status": Status.OK.value,
+                 "kind": headline.ROBUST_WALD if robust else "wald_ml", "status": Status.OK.value,
                  "message": "robust (sandwich) covariance of the free model" if robust else
                  "covariance of the free model"})
-    return rows
+    marked = headline.mark_headline(rows, lambda r: r["kind"])
+    return [{k: v for k, v in r.items() if k != "kind"} for r in marked]
 
 
 def wald_table(est: pd.DataFrame, conf: float) -> pd.DataFrame:

@@ -14,8 +14,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline.plotting import PALETTE, apply_style, save_figure
+from pipeline.wording import lower_first
 
 __all__ = ["plot_forest"]
+
+#: a method standing in, as the scheme's label names it ("north (IPW)")
+_METHOD_SHORT = {"ipw": "IPW", "lmm": "LMM", "fiml": "FIML", "mi": "MI",
+                 "complete_case": "complete cases"}
 
 
 def _lines(schemes: pd.DataFrame, pooled: pd.DataFrame, wave_labels: dict) -> list[dict]:
@@ -23,10 +28,12 @@ def _lines(schemes: pd.DataFrame, pooled: pd.DataFrame, wave_labels: dict) -> li
     for wave in list(dict.fromkeys(schemes["wave"])):
         if wave == "":
             continue
-        lines.append({"kind": "head", "label": f"Entry to {wave_labels.get(wave, wave)}"})
+        lines.append({"kind": "head",
+                      "label": f"Entry to {lower_first(wave_labels.get(wave, wave))}"})
         for r in schemes[schemes["wave"] == wave].itertuples():
             stand = r.method != r.primary_method and r.status == "ok"
-            label = str(r.scheme) + (f" ({r.method})" if stand else "")
+            label = str(r.scheme) + (
+                f" ({_METHOD_SHORT.get(str(r.method), str(r.method))})" if stand else "")
             lines.append({"kind": "scheme" if r.status == "ok" else "none", "label": label,
                           "est": r.est, "lo": r.ci_lower, "hi": r.ci_upper,
                           "w": r.weight_pct})

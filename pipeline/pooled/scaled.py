@@ -17,9 +17,9 @@ equal across schemes (ML estimates; the MLR estimates are the same). Each test i
   covariance, ``lavTestWald``).
 
 The ``headline`` row, the one the sentences and the pooled report lead with, is the scaled LR
-test when it was computed, else the robust Wald test, else the LR test: the same rule as the
-comparison wing's by-arm tests (:mod:`pipeline.comparison.armfits`), since the studies' own
-FIML uses MLR.
+test when it was computed, else the robust Wald test, else the LR test: the one rule of
+:mod:`pipeline.sem.headline`, which the comparison wing's by-arm tests
+(:mod:`pipeline.comparison.armfits`) use too.
 """
 
 from __future__ import annotations
@@ -29,17 +29,18 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from pipeline.errors import PipelineError
+from pipeline.pooled.settings import TEST_WORDS  # each test in words and its estimator
+from pipeline.sem import headline
 from pipeline.status import Status
 
-__all__ = ["TEST_ORDER", "TEST_WORDS", "TEST_NAMES", "scaled_row", "mark_headline", "headline_row"]
+__all__ = ["TEST_ORDER", "TEST_WORDS", "TEST_NAMES", "TEST_KINDS", "scaled_row", "mark_headline",
+           "headline_row"]
 
 TEST_ORDER = ("lr_ml", "lr_scaled_mlr", "wald_mlr")
-#: each test in words and its estimator, as the sentences name it
-TEST_WORDS = {"lr_ml": ("likelihood-ratio test", "ML"),
-              "lr_scaled_mlr": ("scaled likelihood-ratio test", "MLR"),
-              "wald_mlr": ("robust Wald test", "MLR")}
 TEST_NAMES = {k: f"{name}, {est}" for k, (name, est) in TEST_WORDS.items()}
-_PREFERENCE = ("lr_scaled_mlr", "wald_mlr", "lr_ml")
+#: each test's kind in the headline rule (:mod:`pipeline.sem.headline`)
+TEST_KINDS = {"lr_ml": headline.LR, "lr_scaled_mlr": headline.SCALED_LR,
+              "wald_mlr": headline.ROBUST_WALD}
 
 
 def scaled_row(equal, free) -> dict:
@@ -66,12 +67,9 @@ def scaled_row(equal, free) -> dict:
 
 def mark_headline(rows: Sequence[Mapping]) -> list[dict]:
     """``rows`` (one model's tests) with ``headline``: True on exactly one row, the first
-    successful of scaled LR, robust Wald, LR; when none succeeded, the LR row (its reason)."""
-    ok = {r["test"] for r in rows if r.get("status") == Status.OK.value}
-    tests = [r["test"] for r in rows]
-    pick = next((t for t in _PREFERENCE if t in ok),
-                "lr_ml" if "lr_ml" in tests else tests[0] if tests else None)
-    return [dict(r) | {"headline": r["test"] == pick} for r in rows]
+    successful of scaled LR, robust Wald, LR; when none succeeded, the LR row (its reason)
+    (:func:`pipeline.sem.headline.mark_headline`)."""
+    return headline.mark_headline(rows, lambda r: TEST_KINDS.get(r["test"], str(r["test"])))
 
 
 def headline_row(rows: Sequence[Mapping]) -> Mapping | None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.pooled.scaled import TEST_NAMES, TEST_WORDS, headline_row
 from pipeline.pooled.schemes import ALL
-from pipeline.pooled.settings import Construct
+from pipeline.pooled.settings import DIFFER_P, Construct
 from pipeline.wording import (
     change_verb,
     ci_label,
@@ -31,7 +31,6 @@ __all__ = ["SENTENCE_COLUMNS", "scheme_sentence", "change_sentence", "heterogene
            "mediation_sentence", "crosslag_sentence", "sentences_table"]
 
 SENTENCE_COLUMNS = ["kind", "construct", "wave", "status", "sentence"]
-DIFFER_P = 0.05
 DISAGREE = " The tests disagree, so the answer is uncertain; it follows the {head}: {why}."
 #: why the tests can disagree, said of the tests that ran
 CAVEATS = {"lr_scaled_mlr": "the scaled likelihood-ratio test allows for data that are not "
@@ -50,9 +49,8 @@ def scheme_sentence(public: pd.DataFrame) -> str:
         return f"{k} schemes took part."
     first = tot.iloc[0]
     parts = [f"{r.responded} ({r.pct_entry}) answered at {r.wave}"
-             + ("" if int(r.schemes) == k else
-                f" (the {int(r.schemes)} scheme{'s' if int(r.schemes) > 1 else ''} with that "
-                "wave)")
+             + ("" if int(r.schemes) == k else " (the one scheme with that wave)"
+                if int(r.schemes) == 1 else f" (the {int(r.schemes)} schemes with that wave)")
              for r in tot.iloc[1:].itertuples()]
     text = f"{k} schemes took part: {first.entered} people entered"
     return text + ("; " + "; ".join(parts) if parts else "") + "."
@@ -113,6 +111,11 @@ def _tests(tests: Sequence[Mapping], what: str) -> tuple[Mapping, str, str]:
     return head, "; ".join(words), extra
 
 
+def _and(items: Sequence[str]) -> str:
+    """"a, b and c" (one item as it is)."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _as_rows(tests: Mapping | Sequence[Mapping] | None) -> list[Mapping]:
     if tests is None:
         return []
@@ -144,10 +147,10 @@ def crosslag_sentence(tests: Sequence[Mapping], model: str, constructs: Sequence
     """Whether the cross-lagged paths differ across the schemes, on the waves every scheme
     has (the waves left out named), from the headline test (as :func:`mediation_sentence`)
     with the other successful tests beside it."""
-    what = f"The cross-lagged paths among {', '.join(lower_first(c) for c in constructs)}"
+    what = f"The cross-lagged paths among {_and([lower_first(c) for c in constructs])}"
     left = ("; left out: " + "; ".join(f"{', '.join(ws)} of {n}" for n, ws in
                                        left_out.items())) if left_out else ""
-    on = f"on the waves every scheme has ({', '.join(waves)}{left})"
+    on = f"on {_and(list(waves))}, the waves every scheme has{left}"
     rows = _as_rows(tests)
     head = headline_row(rows)
     if head is None or head.get("status") != "ok":

@@ -23,10 +23,16 @@ from pipeline.settings import apply_defaults, wing_schema
 from pipeline.status import Status
 
 __all__ = ["SECTION", "RESERVED", "PooledSettings", "Construct", "from_programme", "inactive",
-           "params_json", "report_section"]
+           "params_json", "report_section", "DIFFER_P", "TEST_WORDS"]
 
 SECTION = "pooled"
 RESERVED = "pooled"  # results/pooled/: no study may have this name while the wing runs
+#: below this p a test says the schemes differ (the sentences and the pooled report's table)
+DIFFER_P = 0.05
+#: each row of ``pooled_*_test.csv`` in words and its estimator (the sentences, the report)
+TEST_WORDS = {"lr_ml": ("likelihood-ratio test", "ML"),
+              "lr_scaled_mlr": ("scaled likelihood-ratio test", "MLR"),
+              "wald_mlr": ("robust Wald test", "MLR")}
 
 
 @dataclass(frozen=True)

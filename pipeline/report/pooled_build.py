@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.report.blocks import method_words, not_estimable, scrub_section
 from pipeline.report.model import Bullets, Notice, Paragraph, Report, Section, Table
-from pipeline.report.numfmt import is_missing
+from pipeline.report.numfmt import in_sentence, is_missing
 from pipeline.report.pooled_sections import (
     PooledInputs,
     change_section,
@@ -22,6 +22,8 @@ from pipeline.report.pooled_sections import (
     mechanism_section,
     not_pooled_section,
 )
+from pipeline.report.pooled_settings import NO_DATE
+from pipeline.report.pooled_tests import scheme_tests_section
 
 __all__ = ["build_pooled_report", "scheme_table", "primary_methods", "caveats", "ALL"]
 
@@ -56,7 +58,7 @@ def scheme_table(public: pd.DataFrame, settings) -> Table:
         rows.append((scheme == ALL, tuple(cells)))
     rows.sort(key=lambda x: x[0])  # stable: schemes in order, the totals last
     header = ("Scheme", "Entered") + tuple(
-        f"Answered at {settings.wave_labels.get(w, w)} ({w})" for w in follow)
+        f"Answered at {in_sentence(settings.wave_labels.get(w, w))} ({w})" for w in follow)
     return Table(
         caption="The schemes: people who entered and who answered at each follow-up "
                 "(% of those who entered)",
@@ -98,9 +100,11 @@ def caveats(inp: PooledInputs, settings) -> tuple[str, ...]:
     if rows is not None and "primary_method" in rows.columns:
         used = {str(m) for m in rows["method"].dropna() if str(m).strip()}
         if len(used) > 1:
-            out.append("The pooled change mixes the schemes' primary methods for missing "
-                       "answers (" + ", ".join(method_words(m) for m in sorted(used))
-                       + "); each scheme's method is named in the table below.")
+            out.append("The pooled change mixes methods for missing answers ("
+                       + ", ".join(method_words(m) for m in sorted(used))
+                       + "): each scheme's primary method is named in the table above, and "
+                       "where another method stood in for it, the note under each outcome "
+                       "says so.")
     out.append("The schemes were not randomised against each other: differences between them "
                "may reflect who they served as much as what they did.")
     out.append("Each scheme's own report has its full results, and its checks of the data.")
@@ -157,11 +161,12 @@ def build_pooled_report(inp: PooledInputs, settings) -> Report:
     body = [_summary(inp, settings), _schemes(inp, settings), change_section(inp, settings)]
     mech = mechanism_section(inp, settings)
     cross = crosslag_section(inp, settings)
-    body += [s for s in (mech, cross) if s is not None]
+    body += [s for s in (mech, cross, scheme_tests_section(inp, settings)) if s is not None]
     body += [not_pooled_section(inp, settings), _about(inp, settings)]
-    shown = settings.date if settings.date != "1970-01-01" else \
-        "not set (set pooled.report.date)"
-    meta = (("Schemes", str(len(settings.schemes))), ("Date", shown),
+    # no date configured: the line is left out (the stage logs what to set; a funder-facing
+    # page carries no config hint); NO_DATE stays the PDF's fixed internal timestamp
+    dated = (("Date", settings.date),) if settings.date != NO_DATE else ()
+    meta = (("Schemes", str(len(settings.schemes))), *dated,
             ("Configuration", settings.config_hash))
     if settings.organisation:
         meta = (("Organisation", settings.organisation),) + meta

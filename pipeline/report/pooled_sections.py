@@ -9,6 +9,7 @@ from ``pooled_sentences.csv``; no count of people is printed here (the scheme ta
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,17 @@ from pipeline.wording import decimals_for
 from pipeline.wording import fmt_num as wfmt
 
 __all__ = ["PooledInputs", "change_section", "mechanism_section", "crosslag_section",
-           "not_pooled_section", "stand_in_notes", "path_words"]
+           "not_pooled_section", "stand_in_notes", "path_words", "plain"]
+
+#: a config key in brackets ("(pooled.min_schemes)"): for the analyst's tables and log only
+_CONFIG_HINT = re.compile(r"\s*\((?:[a-z_]+\.)+[a-z_]+\)")
+
+
+def plain(text: str) -> str:
+    """A pooled sentence or stage message without its config-key hints ("pooling needs at
+    least 2 (pooled.min_schemes)" -> "pooling needs at least 2"): the report is for funders;
+    the tables and the log keep the key."""
+    return _CONFIG_HINT.sub("", text)
 
 
 @dataclass
@@ -42,12 +53,14 @@ class PooledInputs:
         s = s[s["kind"].astype(str) == kind]
         if construct is not None:
             s = s[s["construct"].astype(str) == construct]
-        return [str(x) for x in s["sentence"] if not is_missing(x)]
+        return [plain(str(x)) for x in s["sentence"] if not is_missing(x)]
 
 
-def _wave(settings, wave: object) -> str:
+def _wave(settings, wave: object, in_text: bool = False) -> str:
+    """A wave as "About 4 months (T1)"; ``in_text``: inside a sentence ("about 4 months")."""
     w = str(wave)
-    return f"{settings.wave_labels.get(w, w)} ({w})"
+    label = settings.wave_labels.get(w, w)
+    return f"{in_sentence(label) if in_text else label} ({w})"
 
 
 def _first_clause(msg: object) -> str:
@@ -70,7 +83,7 @@ def stand_in_notes(inp: PooledInputs, settings, construct: str, min_cell: int) -
     out = []
     for r in rows.itertuples():
         title = settings.schemes.get(str(r.scheme), str(r.scheme))
-        when = f" at {_wave(settings, r.wave)}" if not is_missing(r.wave) else ""
+        when = f" at {_wave(settings, r.wave, True)}" if not is_missing(r.wave) else ""
         why = scrub_counts(_first_clause(r.message), min_cell)
         why = f" ({why})" if why else ""
         if str(r.status) != "ok":
@@ -172,8 +185,10 @@ def _var_words(col: str, settings) -> str:
     """A chain column ("group_memberships_change") as words ("change in Group memberships")."""
     for key, (label, *_rest) in sorted(settings.constructs.items(), key=lambda kv: -len(kv[0])):
         if col.startswith(key):
-            rest = col[len(key):].strip("_").replace("_", " ")
-            return f"{label} ({rest})" if rest else label
+            rest = col[len(key):].strip("_").split("_")
+            if len(rest) == 3 and rest[0] == "change":  # "change_T0_T1"
+                return f"{label} (change from {rest[1]} to {rest[2]})"
+            return f"{label} ({' '.join(rest)})" if rest != [""] else label
     return col.replace("_", " ")
 
 
@@ -207,7 +222,7 @@ def mechanism_section(inp: PooledInputs, settings) -> Section | None:
         blocks.append(_mediation_table(est, settings))
     for r in test.itertuples():
         if str(r.status) != "ok":
-            blocks.append(Notice(scrub_counts(str(r.message), settings.min_cell)))
+            blocks.append(Notice(scrub_counts(plain(str(r.message)), settings.min_cell)))
     chain = settings.mediation_label.replace("->", "\u2192")
     blocks.insert(0, Paragraph(f"The chain tested: {chain}.", strong_lead="Mechanism."))
     return Section("pooled_mechanism", "The mechanism across the schemes", tuple(blocks))
@@ -256,11 +271,11 @@ def _status_what(analysis: str, settings) -> str:
     if kind == "change" and parts:
         label = settings.constructs.get(parts[0], (parts[0],))[0]
         out = f"Change in {in_sentence(label)}"
-        out += f" to {_wave(settings, parts[1])}" if len(parts) > 1 else ""
+        out += f" to {_wave(settings, parts[1], True)}" if len(parts) > 1 else ""
         out += f", {settings.schemes.get(parts[2], parts[2])}" if len(parts) > 2 else ""
         return out
-    if kind == "crosslag" and len(parts) > 1:
-        return f"Cross-lags {parts[0]} ({_MODEL_WORDS.get(parts[1], parts[1])})"
+    if kind == "crosslag" and len(parts) > 1:  # the analysis name is a config key: left out
+        return f"Cross-lagged paths ({_MODEL_WORDS.get(parts[1], parts[1])})"
     if kind == "mediation":
         return f"The mechanism ({settings.mediation_label or '/'.join(parts)})"
     return analysis
@@ -273,8 +288,10 @@ def not_pooled_section(inp: PooledInputs, settings) -> Section:
     status = inp.table("pooled_status")
     if status is not None:
         for r in status.itertuples():
+            scheme = str(r.analysis).startswith("change/") and str(r.analysis).count("/") > 2
+            why = _first_clause(r.message) if scheme else plain(str(r.message))
             items.append(f"{_status_what(str(r.analysis), settings)}: "
-                         f"{scrub_counts(str(r.message), settings.min_cell)}")
+                         f"{scrub_counts(why, settings.min_cell)}")
     blocks = (Bullets(tuple(dict.fromkeys(items))),) if items else (
         Paragraph("Everything configured for pooling was pooled."),)
     return Section("pooled_not_pooled", "Not pooled", blocks)

@@ -13,7 +13,7 @@ import pandas as pd
 from pipeline.report.html_render import to_html
 from pipeline.report.pooled_build import build_pooled_report
 from pipeline.report.pooled_sections import PooledInputs
-from pipeline.report.pooled_settings import from_programme
+from pipeline.report.pooled_settings import NO_DATE, from_programme
 from pipeline.report.typst_render import compile_pdf
 from pipeline.stage_io import StageIO
 
@@ -37,6 +37,9 @@ def gather(io: StageIO) -> PooledInputs:
 
 def run(prog, io: StageIO) -> None:
     settings = from_programme(prog)
+    if settings.date == NO_DATE:
+        log.warning("pooled report: no date on the title page (neither pooled.report.date "
+                    "nor any study's report.date is set); set pooled.report.date to show one")
     report = build_pooled_report(gather(io), settings)
     io.output("pdf").write_bytes(compile_pdf(report, settings.template_path))
     io.output("html").write_text(to_html(report), encoding="utf-8")

@@ -21,7 +21,7 @@ POOLED = pd.DataFrame({"construct": ["loneliness"], "wave": ["T1"], "k": [2], "e
 
 def test_lines_name_the_stand_in_and_list_a_scheme_without_estimate():
     lines = _lines(ROWS, POOLED, {"T1": "About 4 months"})
-    assert [ln["label"] for ln in lines] == ["Entry to About 4 months", "a", "b (ipw)", "c",
+    assert [ln["label"] for ln in lines] == ["Entry to about 4 months", "a", "b (IPW)", "c",
                                              "Pooled (2 schemes)"]
     assert lines[3]["kind"] == "none" and lines[4]["pi"] == (-1.2, 0.5)
 

@@ -99,8 +99,11 @@ def test_scheme_sentence_says_how_many_schemes_have_a_wave():
                         "responded": [100, 50, 20, 90, 40, 190, 90, 20],
                         "pct_entry": ["100%", "50%", "20%", "100%", "44%", "100%", "47%",
                                       "20%"], "schemes": [1] * 5 + [2, 2, 1]})
-    assert scheme_sentence(pub).endswith("20 (20%) answered at T2 (the 1 scheme with that "
+    assert scheme_sentence(pub).endswith("20 (20%) answered at T2 (the one scheme with that "
                                          "wave).")
+    three = pub.assign(schemes=[1] * 5 + [3, 3, 2])
+    three.loc[len(three)] = ["c", "T0", 50, 50, "100%", 1]
+    assert scheme_sentence(three).endswith("(the 2 schemes with that wave).")
 
 
 def test_crosslag_sentence_names_the_common_waves_and_the_waves_left_out():
@@ -109,15 +112,15 @@ def test_crosslag_sentence_names_the_common_waves_and_the_waves_left_out():
             "pvalue": 0.07}
     text = crosslag_sentence(mark_headline([lr, wald]), "CLPM", ["Loneliness", "Belonging"], 2,
                              ["T0", "T1"], {"north": ["T2"]})
-    assert text.startswith("The cross-lagged paths among loneliness, belonging (CLPM, one "
-                           "multi-group model of the 2 schemes, on the waves every scheme has "
-                           "(T0, T1; left out: T2 of north)) did not differ detectably")
+    assert text.startswith("The cross-lagged paths among loneliness and belonging (CLPM, one "
+                           "multi-group model of the 2 schemes, on T0 and T1, the waves every "
+                           "scheme has; left out: T2 of north) did not differ detectably")
     assert "(robust Wald test of equal cross-lags, MLR: " in text and "disagree" not in text
     assert "; likelihood-ratio test, ML: \u03c7\u00b2 = 28.60" in text
     bad = {"status": "not_identified", "message": "an RI-CLPM needs at least 3 waves"}
     bad = [bad | {"test": t} for t in ("lr_ml", "lr_scaled_mlr", "wald_mlr")]
     text = crosslag_sentence(mark_headline(bad), "RI-CLPM", ["Loneliness", "Belonging"], 2,
                              ["T0", "T1"], {"north": ["T2"]})
-    assert text == ("The cross-lagged paths among loneliness, belonging (RI-CLPM) were not "
+    assert text == ("The cross-lagged paths among loneliness and belonging (RI-CLPM) were not "
                     "compared across the 2 schemes: an RI-CLPM needs at least 3 waves (left "
                     "out: T2 of north).")

@@ -18,8 +18,10 @@ from pipeline.report.pooled_sections import (
     mechanism_section,
     not_pooled_section,
     path_words,
+    plain,
     stand_in_notes,
 )
+from pipeline.report.pooled_settings import NO_DATE
 
 
 def _blocks(section) -> list:
@@ -59,7 +61,7 @@ PUBLIC = pd.DataFrame({
 def test_scheme_table_prints_the_public_texts_and_the_totals_last():
     s = settings(schemes={"a": "A town (a)", "b": "B city (b)"})
     t = scheme_table(PUBLIC, s)
-    assert t.header == ("Scheme", "Entered", "Answered at About 4 months (T1)",
+    assert t.header == ("Scheme", "Entered", "Answered at about 4 months (T1)",
                         "Answered at 6-9 months (T2)")
     assert t.rows == (("A town (a)", "200", "57 (28.5%)", "<10 (under 5%)"),
                       ("B city (b)", "95", "86-94 (91-99%)", "not a wave of this scheme"),
@@ -70,8 +72,8 @@ def test_scheme_table_prints_the_public_texts_and_the_totals_last():
 def test_every_section_of_the_spec_in_order():
     report = build_pooled_report(inputs(), settings())
     assert report.section_keys() == ["summary", "pooled_schemes", "pooled_change",
-                                     "pooled_mechanism", "pooled_crosslag", "pooled_not_pooled",
-                                     "pooled_about"]
+                                     "pooled_mechanism", "pooled_crosslag", "pooled_tests",
+                                     "pooled_not_pooled", "pooled_about"]
     change = report.sections[2]
     assert [s.key for s in change.subsections] == [
         "pooled_change_group_memberships", "pooled_change_belonging", "pooled_change_support",
@@ -86,12 +88,21 @@ def test_every_section_of_the_spec_in_order():
     assert isinstance(change.subsections[0].blocks[0], Notice)
 
 
+def test_the_date_line_is_left_out_when_no_date_is_set_never_a_config_hint():
+    shown = dict(build_pooled_report(inputs(), settings()).meta)
+    assert shown["Date"] == "2026-11-30"
+    report = build_pooled_report(inputs(), settings(date=NO_DATE))
+    assert "Date" not in dict(report.meta) and report.date == NO_DATE
+    assert not any("pooled.report" in v or "not set" in v for _, v in report.meta)
+
+
 def test_no_mechanism_or_crosslag_section_without_their_tables():
     report = build_pooled_report(inputs(drop=("pooled_mediation", "pooled_mediation_test",
                                               "pooled_crosslag", "pooled_crosslag_test")),
                                  settings(mediation=None))
     assert "pooled_mechanism" not in report.section_keys()
     assert "pooled_crosslag" not in report.section_keys()
+    assert "pooled_tests" in report.section_keys()  # the change's Q tests are still there
 
 
 def test_crosslag_section_pooled_paths_and_the_model_not_identified():
@@ -113,20 +124,22 @@ def test_mechanism_leads_with_the_scaled_test_beside_the_others_and_the_pooled_p
     table = next(b for b in sec.blocks if isinstance(b, Table))
     firsts = [r[0] for r in table.rows]
     assert firsts[0].startswith("a1: Group memberships") and "Total indirect effect" in firsts
+    assert "(change from T0 to T1)" in firsts[0] and "change T0 T1" not in " ".join(firsts)
     assert any(f.startswith("c\u2032: ") for f in firsts)
 
 
 def test_caveats_are_honest():
     out = caveats(inputs(), settings())
     assert out[0].startswith("Only 2 schemes are pooled") and "little power" in out[0]
-    assert any("mixes the schemes' primary methods" in c for c in out)
+    mixed = next(c for c in out if c.startswith("The pooled change mixes methods"))
+    assert "table above" in mixed and "stood in" in mixed
     many = settings(schemes={f"s{i}": f"S{i}" for i in range(12)})
     assert not caveats(inputs(), many)[0].startswith("Only")
 
 
 def test_stand_ins_are_named_with_the_plain_reason_only():
     notes = stand_in_notes(inputs(), settings(), "loneliness", 10)
-    assert notes[0] == ("North pathway (north) at About 4 months (T1): inverse-probability "
+    assert notes[0] == ("North pathway (north) at about 4 months (T1): inverse-probability "
                         "weighting (IPW) stands in for the primary method, full-information "
                         "maximum likelihood (FIML) (the FIML model could not be estimated on "
                         "these data).")
@@ -141,6 +154,10 @@ def test_not_pooled_in_words():
     assert items[0].startswith("Change in group memberships to 6-9 months (T2): 1 scheme has")
     assert any(i.startswith("Change in quality of life (EQ VAS) to 6-9 months (T2), North "
                             "pathway (north): ") for i in items)
+    assert not any("(pooled." in i or "fiml" in i or "all_constructs" in i for i in items)
+    assert "Cross-lagged paths (RI-CLPM): an RI-CLPM needs at least 3 waves" in " ".join(items)
+    assert any(i.endswith("(north): too few people answered at T2 (fewer than 10)")
+               for i in items)
     empty = PooledInputs(tables={})
     assert not_pooled_section(empty, settings()).blocks[0].text.startswith("Everything")
 
@@ -151,7 +168,7 @@ def test_a_small_count_in_a_stage_message_is_hidden():
                              "not_estimable"], "message": ["only 4 people answered at T1"]})
     inp = PooledInputs(tables={"pooled_change_schemes_public": rows})
     assert stand_in_notes(inp, settings(), "loneliness", 10) == [
-        "North pathway (north) at About 4 months (T1): no estimate (only <10 people answered "
+        "North pathway (north) at about 4 months (T1): no estimate (only <10 people answered "
         "at T1)."]
 
 
@@ -160,6 +177,13 @@ def test_the_report_prints_no_small_count_and_no_id_column():
     text = _texts(report)
     assert small_counts(text, 10) == []
     assert "pid" not in text.lower().split()
+
+
+def test_no_config_key_is_printed_for_a_funder():
+    text = _texts(build_pooled_report(inputs(), settings()))
+    assert "pooled.min_schemes" not in text and "pooling needs at least 2" in text
+    assert plain("needs at least 2 (pooled.min_schemes); a range (e.g. 86-94)") == (
+        "needs at least 2; a range (e.g. 86-94)")
 
 
 def test_path_words():

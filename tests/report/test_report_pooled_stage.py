@@ -4,6 +4,7 @@ the text, counts only as the public table prints them (no count of people below 
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import subprocess
@@ -22,11 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "config" / "studies" / "demo.yaml"
 SECTIONS = ("Summary", "The schemes", "Change across the schemes",
             "The mechanism across the schemes", "Cross-lagged effects across the schemes",
-            "Not pooled",
+            "Do the schemes differ? The tests", "Not pooled",
             "How this was done, and its limits")
 
 
-def _programme(tmp: Path):
+def _programme(tmp: Path, date: str | None = "2026-11-30"):
     paths = []
     for n in ("north", "south"):
         cfg = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
@@ -35,7 +36,7 @@ def _programme(tmp: Path):
         path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
         paths.append(str(path))
     config = {"studies": paths, "defaults": {}, "pooled": {
-        "mediation": "social_cure_chain", "report": {"date": "2026-11-30"}}}
+        "mediation": "social_cure_chain", "report": {"date": date} if date else {}}}
     return load_programme(config, load_studies(config, ROOT))[0]
 
 
@@ -97,3 +98,13 @@ def test_pdf_is_tagged_with_title_and_language(built):
         assert p.Root.MarkInfo.Marked
         assert str(p.Root.Lang).startswith("en")
         assert "Pooled evaluation report" in str(p.open_metadata().get("dc:title"))
+
+
+def test_without_a_date_the_page_has_no_date_line_and_the_log_says_what_to_set(tmp_path,
+                                                                                caplog):
+    prog = _programme(tmp_path, date=None)
+    with caplog.at_level(logging.WARNING, logger="pipeline.report"):
+        _, html = _build(prog, tmp_path)
+    assert "set pooled.report.date" in caplog.text
+    text = unescape(html.read_text(encoding="utf-8"))
+    assert "pooled.report" not in text and "not set" not in text

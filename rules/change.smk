@@ -56,9 +56,7 @@ def change_outputs(study, runs):
         figures=in_report(
             expand(
                 out(study, "figures/change_{scale}.{ext}"),
-                scale=list(
-                    change_settings(study.cfg).analysed_scales(study.cfg.scales)
-                ),
+                scale=change_settings(study.cfg).figure_constructs(study.cfg.scales),
                 ext=["png", "svg"],
             ),
             "change_figure",

@@ -9,6 +9,13 @@ counts: read through the healthcare wing's settings, they are left out of the ch
 read from ``missing_data.primary`` through that wing's settings (a wing may import another
 wing's settings).
 
+Group listings' derived counts (``group_listings``;
+:func:`pipeline.config_listings.listing_constructs`) named in ``change.listing_outcomes`` are
+analysed as change outcomes over the waves each exists at (``<key>_count``: the number of groups
+listed at each listing wave). One that exists at a single wave (``<key>_gained`` / ``_maintained``
+/ ``_lost``: already counted against entry) has no change to estimate: a ConfigError naming the
+key says so and points to the count.
+
 Direction of "improved": ``higher_is_better`` holds, per scale, the explicit
 ``change.higher_is_better.<k>`` when the study wrote one, else the instrument preset's direction
 (``scales.<k>.instrument``; UCLA-3, ULS-8 and ONS anxiety: lower is better), read through the
@@ -26,6 +33,7 @@ from dataclasses import dataclass, field
 from pipeline.attrition.settings import inactive as attrition_inactive
 from pipeline.clean.settings import preset_higher_is_better
 from pipeline.config import Config
+from pipeline.config_listings import ListingConstruct, listing_constructs
 from pipeline.errors import ConfigError, closest_names
 from pipeline.healthcare.settings import count_constructs
 from pipeline.missing_data.settings import from_config as missing_data_settings
@@ -71,6 +79,13 @@ class ChangeSettings:
     # constructs named in healthcare.outcomes: counts, analysed by the healthcare wing and
     # skipped here (a count is not a linear score); one not_run status row each says so
     count_constructs: tuple[str, ...] = ()
+    # group listings' derived counts analysed as change outcomes (change.listing_outcomes), each
+    # over the waves it exists at (pipeline.change.listing)
+    listing_outcomes: tuple[ListingConstruct, ...] = ()
+
+    def figure_constructs(self, scales: dict) -> list[str]:
+        """The constructs with a change figure: the analysed scales, then the listing counts."""
+        return [*self.analysed_scales(scales), *(c.name for c in self.listing_outcomes)]
 
     def analysed_scales(self, scales: dict) -> dict:
         """``scales`` without the count constructs (config order kept)."""
@@ -99,6 +114,31 @@ def _check_scales(sec: dict, scales: list[str]) -> list[str]:
                     + f"; use one of the keys under 'scales': {', '.join(scales)}."
                 )
     return problems
+
+
+def _listing_outcomes(sec: dict, cfg: Config) -> tuple[tuple[ListingConstruct, ...], list[str]]:
+    """The derived counts named in ``change.listing_outcomes``, and the problems: a name that is
+    not a derived count, or one that exists at a single wave (no change to estimate)."""
+    derived, out, problems = listing_constructs(cfg.group_listings), [], []
+    where = f"config key {SECTION}.listing_outcomes"
+    for name in sec["listing_outcomes"]:
+        c = derived.get(name)
+        if c is None:
+            close = closest_names(name, list(derived))
+            problems.append(
+                f"{where}: '{name}' is not a group listing's derived count"
+                + (f" (did you mean '{close[0]}'?)" if close else "")
+                + (f"; use one of {', '.join(derived)}." if derived else
+                   "; no group_listings are configured (add one under 'group_listings')."))
+        elif len(c.waves) < 2:
+            problems.append(
+                f"{where}: '{name}' exists only at wave(s) {', '.join(c.waves)} (group_listings."
+                f"{c.listing}): it is already counted against entry, so it has no change over "
+                f"waves to estimate; for change in the number of groups use '{c.listing}_count' "
+                "(the groups listed at each listing wave).")
+        else:
+            out.append(c)
+    return tuple(out), problems
 
 
 def wide_columns(cfg: Config) -> list[str]:
@@ -157,7 +197,9 @@ def _methods(sec: dict, primary: str, cfg: Config) -> tuple[tuple[str, ...], lis
 def from_config(cfg: Config) -> ChangeSettings:
     """The change settings of ``cfg``; raises ConfigError naming the key and the fix."""
     sec = section_settings(cfg.raw, SECTION)
-    problems = _check_scales(sec, list(cfg.scales)) + _check_auxiliary(sec, cfg)
+    listings, problems = _listing_outcomes(sec, cfg)
+    problems += _check_scales(sec, [*cfg.scales, *(c.name for c in listings)])
+    problems += _check_auxiliary(sec, cfg)
     md = missing_data_settings(cfg)
     descriptives_only = inactive(cfg) is not None
     methods, more = _methods(sec, md.primary, cfg)
@@ -183,4 +225,5 @@ def from_config(cfg: Config) -> ChangeSettings:
         imputation_model={"columns": md.columns, "mice": dataclasses.asdict(md.mice)},
         descriptives_only=descriptives_only,
         count_constructs=tuple(c for c in count_constructs(cfg) if c in cfg.scales),
+        listing_outcomes=listings,
     )

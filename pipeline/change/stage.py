@@ -1,6 +1,6 @@
 """Change over time: change under the primary missing-data method (change_primary.csv, its
-sentences and figures), mixed-model trajectories (analyst tables), effect sizes, reliable change,
-sample description."""
+sentences and figures), mixed-model trajectories, effect sizes, reliable change, sample
+description; group listings' counts after the scales, over their own waves (change.listing)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pipeline.change.analysis import TABLES, change_tables, public_baseline
 from pipeline.change.bands import band_shares, public_band_shares, scale_bands
 from pipeline.change.descriptives import baseline_table, correlation_tables
 from pipeline.change.figures import answered_per_wave, plot_trajectory
+from pipeline.change.listing import listing_change, merge_tables
 from pipeline.change.primary import ScaleUnits, change_primary, figure_means
 from pipeline.change.rci import alpha_problems, public_rci_shares, reliability_from_table
 from pipeline.change.sentences import sentences_table
@@ -74,47 +75,46 @@ def run(cfg: Config, io: StageIO) -> None:
     if settings.descriptives_only:  # the change analysis waits or is switched off
         return write_descriptives(cfg, io, long, wide)
     covs = {k: c.type for k, c in cfg.covariates.items()}
+    cov_waves = {k: c.wave for k, c in cfg.covariates.items() if c.wave}
     scales = settings.analysed_scales(cfg.scales)  # counts are the healthcare wing's
     rel = pd.read_csv(io.input("reliability"))
-    alpha = reliability_from_table(rel, cfg.wave_ids[0])
     tables = change_tables(long, {k: meaningful_change(s) for k, s in scales.items()},
-                           cfg.wave_ids, covs,
-                           settings, reliability=alpha, min_cell=cfg.min_cell,
-                           covariate_waves={k: c.wave for k, c in cfg.covariates.items() if c.wave},
+                           cfg.wave_ids, covs, settings, reliability_from_table(
+                               rel, cfg.wave_ids[0]), cfg.min_cell, cov_waves,
                            alpha_problems=alpha_problems(rel, cfg.wave_ids[0]))
     tables["status"] = pd.concat([tables["status"], count_status(settings.count_constructs)],
                                  ignore_index=True)
+    units = {k: ScaleUnits.from_scale(sc) for k, sc in scales.items()}
+    imputations, weights = _imputations(io, wide), _optional(io, "weights")
+    primary, primary_means = change_primary(wide, units, cfg.wave_ids, covs, settings, tables,
+                                            imputations=imputations, weights=weights,
+                                            min_cell=cfg.min_cell)
+    labels = {w.id: w.label for w in cfg.waves}
+    extra = listing_change(long, wide, settings, covs, list(scales), labels, cfg.min_cell,
+                           cov_waves, imputations=imputations, weights=weights, sizes=sizes)
+    tables, primary, primary_means, units = extra.merged(tables, primary, primary_means, units)
     write_table(tables["rci_individual"], io.output("individual"))
     for name in TABLES:
         write_table(tables[name], io.output(name))
-    units = {k: ScaleUnits.from_scale(sc) for k, sc in scales.items()}
-    primary, primary_means = change_primary(
-        wide, units, cfg.wave_ids, covs, settings, tables,
-        imputations=_imputations(io, wide), weights=_optional(io, "weights"),
-        min_cell=cfg.min_cell)
     write_table(primary, io.output("primary"))
     write_table(primary_means, io.output("primary_means"))
     rci_public = public_rci_shares(tables["rci_shares"], cfg.min_cell, sizes)
     write_table(rci_public, io.output("rci_public"))
     bands = write_bands(cfg, io, long, sizes, settings.conf_level, rci_public["n"])
     write_descriptives(cfg, io, long, wide)
-    write_table(
-        sentences_table(primary[primary["role"] == "primary"], tables["rci_shares"],
-                        {k: sc.label for k, sc in scales.items()},
-                        {k: (u.lo, u.hi) for k, u in units.items()},
-                        {w.id: w.label for w in cfg.waves}, cfg.min_cell,
-                        units={k: u.units for k, u in units.items()}, group_sizes=sizes,
-                        bands=bands, scores={k: sc.score for k, sc in cfg.scales.items()}),
-        io.output("sentences"))
-    for k, sc in scales.items():
+    sentences = sentences_table(
+        primary[(primary["role"] == "primary") & primary["construct"].isin(list(scales))],
+        tables["rci_shares"], {k: sc.label for k, sc in scales.items()},
+        {k: (u.lo, u.hi) for k, u in units.items()}, labels, cfg.min_cell,
+        units={k: u.units for k, u in units.items()}, group_sizes=sizes, bands=bands,
+        scores={k: sc.score for k, sc in cfg.scales.items()})
+    write_table(merge_tables(sentences, extra.sentences), io.output("sentences"))
+    for k, u in units.items():
         fig_table, method, legend = figure_means(primary_means, tables["means"], k,
                                                  settings.change_methods)
-        plot_trajectory(fig_table, k, io.member("figures", f"change_{k}.png"),
-                        label=sc.label, min_cell=cfg.min_cell,
-                        wave_labels={w.id: w.label for w in cfg.waves},
-                        higher_is_better=settings.is_higher_better(k),
-                        scale_range=(units[k].lo, units[k].hi),
-                        wave_months={w.id: w.months for w in cfg.waves},
-                        model_methods=(method,), model_label=legend,
-                        score_name=units[k].score,
+        plot_trajectory(fig_table, k, io.member("figures", f"change_{k}.png"), label=u.label,
+                        min_cell=cfg.min_cell, higher_is_better=settings.is_higher_better(k),
+                        wave_labels={w: a for w, a in labels.items() if extra.has(k, w)},
+                        scale_range=(u.lo, u.hi), model_methods=(method,), model_label=legend,
+                        wave_months={w.id: w.months for w in cfg.waves}, score_name=u.score,
                         group_sizes=sizes)

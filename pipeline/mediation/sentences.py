@@ -25,6 +25,7 @@ import pandas as pd
 
 from pipeline.mediation.effects import path_label
 from pipeline.mediation.spec import MediationSpec
+from pipeline.mediation.units import construct_units
 from pipeline.status import Status
 from pipeline.wording import (
     association_phrase,
@@ -33,7 +34,6 @@ from pipeline.wording import (
     evidence_grade,
     fmt_num,
     fmt_range,
-    units_text,
 )
 
 __all__ = ["fmt", "describe_mediation", "bootstrap_se_text"]
@@ -80,7 +80,7 @@ def _units(spec: MediationSpec, role: str) -> tuple[str, float, float]:
     label = spec.construct_labels.get(b.construct, b.construct)
     if not rng:
         return "points", math.nan, math.nan
-    return units_text(label, rng[0], rng[1], rng[2]), float(rng[0]), float(rng[1])
+    return construct_units(label, *rng), float(rng[0]), float(rng[1])
 
 
 def _term(table: pd.DataFrame, etype: str, label: str | None = None) -> pd.Series | None:

@@ -2,9 +2,10 @@
 
 Types, ranges, enums and defaults live in ``settings.schema.yaml`` next to this file; here the
 section (validated, defaults filled in) becomes :class:`MediationSettings`, with the checks that
-need the rest of the configuration (constructs are scales, waves exist, covariates are
-configured: :func:`pipeline.mediation.spec.build_specs`). The primary method and the imputation
-model of bootstrap-then-impute come from the ``missing_data`` section
+need the rest of the configuration (constructs are scales or group listings' derived counts
+(:func:`pipeline.config_listings.listing_constructs`, present at the waves used), waves exist,
+covariates are configured: :func:`pipeline.mediation.spec.build_specs`). The primary method and
+the imputation model of bootstrap-then-impute come from the ``missing_data`` section
 (:func:`pipeline.missing_data.settings.from_config`); ``mi.method: rubin`` pools the impute
 stage's imputations instead, so it needs that stage to run (else a ConfigError). Both the
 start-up check and the mediation stage call :func:`from_config`.
@@ -16,6 +17,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 
 from pipeline.config import Config
+from pipeline.config_listings import listing_constructs
 from pipeline.errors import ConfigError
 from pipeline.mediation.spec import MediationSpec, build_specs
 from pipeline.missing_data.settings import from_config as missing_data_settings
@@ -147,12 +149,16 @@ def mi_block_params(cfg: Config) -> str:
 
 
 def outcome_constructs(cfg: Config) -> tuple[str, ...]:
-    """The outcome (y) construct of every configured analysis, or () when the wing does not run.
-    Used by the missing_data settings to derive the primary outcome; reads no other section."""
+    """The outcome (y) scale of every configured analysis, or () when the wing does not run.
+    Used by the missing_data settings to derive the primary outcome (a scale whose change is
+    the estimand of the tipping-point analysis), so an outcome that is a group listing's derived
+    count is left out; reads no other section."""
     if inactive(cfg) is not None:
         return ()
     ys = (a["y"] for a in section_settings(cfg.raw, SECTION)["analyses"].values())
-    return tuple(str(y if isinstance(y, str) else y["construct"]) for y in ys)
+    counts = listing_constructs(cfg.group_listings)
+    return tuple(c for y in ys if (c := str(y if isinstance(y, str) else y["construct"]))
+                 not in counts)
 
 
 def inactive(cfg: Config) -> tuple[Status, str] | None:
@@ -180,10 +186,14 @@ def from_config(cfg: Config) -> MediationSettings:
     covariates = {k: {"column": c.column, "type": c.type, "levels": list(c.levels or [])}
                   for k, c in cfg.covariates.items()}
     waiting = _waiting(s["analyses"], len(cfg.wave_ids))
+    listings = listing_constructs(cfg.group_listings)
     specs = build_specs({k: a for k, a in s["analyses"].items() if k not in waiting},
-                        {k: sc.label for k, sc in cfg.scales.items()}, cfg.wave_ids, covariates)
+                        {k: sc.label for k, sc in cfg.scales.items()}, cfg.wave_ids, covariates,
+                        listings)
     ranges = {k: (*sc.score_range, sc.score)
               for k, sc in cfg.scales.items()}
+    ranges |= {k: (c.low, c.high, c.kind) for k, c in listings.items()
+               if any(k in spec.construct_waves for spec in specs)}
     specs = tuple(replace(spec, scale_ranges=ranges) for spec in specs)
     b, m = s["bootstrap"], s["mi"]
     rubin = m["method"] == "rubin" and "mi" in s["methods"]

@@ -13,6 +13,15 @@ Designs:
 
 ``adjust_baseline: true`` adds each chain variable's baseline (first-wave) level as a covariate in
 every equation (residualised-change design) unless the variable *is* that baseline score.
+
+A construct is a scale or a group listing's derived count (``group_listings``;
+:func:`pipeline.config_listings.listing_constructs`: ``<key>_count`` at every listing wave,
+``<key>_maintained`` / ``_gained`` / ``_lost`` at the later listing waves only), read from the
+same wide columns ``<name>_<wave>`` the moderation wing reads. A derived count must exist at every
+wave the chain uses it at, else a ConfigError naming the key. ``adjust_baseline`` adds no
+baseline level for a derived count that does not exist at the first wave (maintained / gained /
+lost are already counted against entry): ``construct_waves`` holds the waves of each derived count
+the chain names.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.config_listings import ListingConstruct
 from pipeline.errors import ConfigError, closest_names
 
 
@@ -75,6 +85,8 @@ class MediationSpec:
     construct_labels: Mapping[str, str] = field(default_factory=dict)
     #: construct -> (score min, score max, "mean" | "sum"): the score's own range (units)
     scale_ranges: Mapping[str, tuple[float, float, str]] = field(default_factory=dict)
+    #: derived group counts the chain names -> the waves each exists at (scales: absent)
+    construct_waves: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def k(self) -> int:
@@ -90,6 +102,9 @@ class MediationSpec:
         own = {b.column for b in chain}
         out: list[Binding] = []
         for b in chain:
+            if self.baseline_wave not in self.construct_waves.get(b.construct, (
+                    self.baseline_wave,)):
+                continue  # a derived count that does not exist at entry has no baseline level
             base = Binding(b.construct, wave=self.baseline_wave)
             if base.column not in own and base not in out and base not in self.scale_covariates:
                 out.append(base)
@@ -102,21 +117,26 @@ class MediationSpec:
 
 
 def _binding(value: Any, where: str, scales: Sequence[str], waves: Sequence[str],
-             default_wave: str | None = None) -> Binding:
+             default_wave: str | None = None,
+             listings: Mapping[str, ListingConstruct] | None = None) -> Binding:
     """Parse ``{construct, wave}`` / ``{construct, change: [w0, w1]}`` / ``"construct"``.
 
-    Form and keys are checked by the schema; here: the construct is a scale, the waves exist
-    and a change goes forward in time.
+    Form and keys are checked by the schema; here: the construct is a scale or a derived group
+    count (``listings``), the waves exist, a change goes forward in time and a derived count
+    exists at the wave(s) used.
     """
+    listings = listings or {}
     if isinstance(value, str):
         value = {"construct": value}
     construct = value["construct"]
-    if construct not in scales:
-        close = closest_names(str(construct), list(scales))
+    if construct not in scales and construct not in listings:
+        names = [*scales, *listings]
+        close = closest_names(str(construct), names)
+        what = "a configured scale or derived group count" if listings else "a configured scale"
         raise ConfigError(
-            f"config key {where}.construct: '{construct}' is not a configured scale"
+            f"config key {where}.construct: '{construct}' is not {what}"
             + (f" (did you mean '{close[0]}'?)" if close else "")
-            + f". Valid constructs: {', '.join(scales)}."
+            + f". Valid constructs: {', '.join(names)}."
         )
     change, wave = value.get("change"), value.get("wave")
     if change is not None and wave is not None:
@@ -130,13 +150,32 @@ def _binding(value: Any, where: str, scales: Sequence[str], waves: Sequence[str]
                 "wave "
                 f"(waves in order: {', '.join(waves)})."
             )
+        _check_exists(construct, listings, list(change), f"{where}.change")
         return Binding(construct, change=(change[0], change[1]))
     wave = default_wave if wave is None else wave
     if wave is None:
         raise ConfigError(
             f"config key {where}: no 'wave' (or 'change') for construct '{construct}'.")
     _check_wave(wave, f"{where}.wave", waves)
+    _check_exists(construct, listings, [wave], f"{where}.wave")
     return Binding(construct, wave=wave)
+
+
+def _check_exists(construct: str, listings: Mapping[str, ListingConstruct], used: list[str],
+                  where: str) -> None:
+    """ConfigError naming ``where`` when ``construct`` is a derived count that does not exist at
+    a wave of ``used`` (no-op for a scale)."""
+    c = listings.get(construct)
+    gone = [w for w in used if c is not None and w not in c.waves]
+    if gone:
+        count = listings.get(f"{c.listing}_count")
+        hint = ("; for change in the number of groups use "
+                f"'{count.name}' with change: [{count.waves[0]}, {count.waves[-1]}]"
+                if count is not None and count.name != c.name else "")
+        raise ConfigError(
+            f"config key {where}: the derived count '{c.name}' exists only at wave(s) "
+            f"{', '.join(c.waves)} (group_listings.{c.listing}), not at {', '.join(gone)}; use "
+            f"a wave it exists at{hint}.")
 
 
 def _check_wave(wave: Any, where: str, waves: Sequence[str]) -> None:
@@ -164,7 +203,9 @@ def _design_waves(a: Mapping[str, Any], where: str, waves: list[str]) -> dict[st
 
 
 def _covariates(a: Mapping[str, Any], where: str, scales: list[str], waves: list[str],
-                covariates: Mapping[str, Mapping[str, Any]]) -> tuple[list[str], list[Binding]]:
+                covariates: Mapping[str, Mapping[str, Any]],
+                listings: Mapping[str, ListingConstruct] | None = None
+                ) -> tuple[list[str], list[Binding]]:
     """Configured covariate keys and scale-score covariates of one analysis."""
     cov_keys: list[str] = []
     cov_bind: list[Binding] = []
@@ -172,7 +213,8 @@ def _covariates(a: Mapping[str, Any], where: str, scales: list[str], waves: list
         if isinstance(c, str) and c in covariates:
             cov_keys.append(c)
         elif isinstance(c, Mapping):
-            cov_bind.append(_binding(c, f"{where}.covariates[{i}]", scales, waves))
+            cov_bind.append(_binding(c, f"{where}.covariates[{i}]", scales, waves,
+                                    listings=listings))
         else:
             close = closest_names(str(c), list(covariates))
             raise ConfigError(
@@ -185,28 +227,32 @@ def _covariates(a: Mapping[str, Any], where: str, scales: list[str], waves: list
 
 
 def build_spec(name: str, a: Mapping[str, Any], scale_labels: Mapping[str, str],
-               waves: list[str], covariates: Mapping[str, Mapping[str, Any]]) -> MediationSpec:
-    """One analysis entry (schema defaults filled in) -> :class:`MediationSpec`."""
+               waves: list[str], covariates: Mapping[str, Mapping[str, Any]],
+               listings: Mapping[str, ListingConstruct] | None = None) -> MediationSpec:
+    """One analysis entry (schema defaults filled in) -> :class:`MediationSpec`; ``listings``:
+    the derived group counts it may name (:func:`pipeline.config_listings.listing_constructs`)."""
+    listings = dict(listings or {})
     where = f"mediation.analyses.{name}"
     scales = list(scale_labels)
     design = a["design"]
     defaults = _design_waves(a, where, waves)
     adjust = a.get("adjust_baseline")
     adjust = design == "half_longitudinal" if adjust is None else bool(adjust)
-    x = _binding(a["x"], f"{where}.x", scales, waves, defaults["x"])
+    x = _binding(a["x"], f"{where}.x", scales, waves, defaults["x"], listings)
     meds_raw = a["mediators"]
     if isinstance(meds_raw, (str, Mapping)):
         meds_raw = [meds_raw]
     meds = tuple(
-        _binding(m, f"{where}.mediators[{i}]", scales, waves, defaults["m"])
+        _binding(m, f"{where}.mediators[{i}]", scales, waves, defaults["m"], listings)
         for i, m in enumerate(meds_raw)
     )
-    y = _binding(a["y"], f"{where}.y", scales, waves, defaults["y"])
+    y = _binding(a["y"], f"{where}.y", scales, waves, defaults["y"], listings)
     cols = [b.column for b in (x, *meds, y)]
     dup = sorted({c for c in cols if cols.count(c) > 1})
     if dup:
         raise ConfigError(f"config key {where}: variable(s) {dup} appear twice in the chain.")
-    cov_keys, cov_bind = _covariates(a, where, scales, waves, covariates)
+    cov_keys, cov_bind = _covariates(a, where, scales, waves, covariates, listings)
+    named = {b.construct for b in (x, *meds, y, *cov_bind)}
     categorical = {
         k: tuple(covariates[k].get("levels") or ())
         for k in cov_keys if covariates[k].get("type") == "categorical"
@@ -218,7 +264,9 @@ def build_spec(name: str, a: Mapping[str, Any], scale_labels: Mapping[str, str],
         label=str(name) if a.get("label") is None else str(a["label"]),
         baseline_wave=waves[0], categorical=categorical,
         covariate_columns={k: covariates[k].get("column", k) for k in cov_keys},
-        construct_labels={k: v for k, v in scale_labels.items() if v},
+        construct_labels={k: v for k, v in scale_labels.items() if v}
+        | {k: c.label for k, c in listings.items() if k in named},
+        construct_waves={k: c.waves for k, c in listings.items() if k in named},
     )
 
 
@@ -227,14 +275,16 @@ def build_specs(
     scales: Mapping[str, str],
     waves: Sequence[str],
     covariates: Mapping[str, Mapping[str, Any]] | None = None,
+    listings: Mapping[str, ListingConstruct] | None = None,
 ) -> tuple[MediationSpec, ...]:
     """One :class:`MediationSpec` per entry of ``mediation.analyses`` (schema defaults filled in;
     empty: no analyses; no chain is built in, so nothing of another study leaks into this one).
 
     ``scales``: scale key -> label (in config order); ``waves``: wave ids in time order;
-    ``covariates``: configured covariates (``{key: {column, type, levels}}``). Raises ConfigError
-    naming the key, the problem and the valid names.
+    ``covariates``: configured covariates (``{key: {column, type, levels}}``); ``listings``: the
+    group listings' derived counts by name (a chain may name them like scales). Raises
+    ConfigError naming the key, the problem and the valid names.
     """
     waves = list(waves)
-    return tuple(build_spec(name, a, scales, waves, dict(covariates or {}))
+    return tuple(build_spec(name, a, scales, waves, dict(covariates or {}), listings)
                  for name, a in analyses.items())

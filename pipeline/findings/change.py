@@ -207,4 +207,4 @@ def not_available_rows(s: FindingsSettings, why: str) -> list[dict]:
                         units=sc.units, scale_min=sc.scale_min, scale_max=sc.scale_max,
                         evidence="not_estimable", status=Status.NOT_ESTIMABLE.value,
                         message=why)
-            for c, sc in s.scales.items() for w in s.waves[1:]]
+            for c, sc in s.scales.items() if not sc.listing for w in s.waves[1:]]

@@ -17,13 +17,14 @@ import yaml
 
 from pipeline.comparison.settings import from_config as comparison_settings
 from pipeline.config import Config
+from pipeline.config_listings import listing_constructs
 from pipeline.mediation.settings import from_config as mediation_settings
 from pipeline.missing_data.settings import from_config as missing_data_settings
 from pipeline.plan import study_plan, switched_off
 from pipeline.settings import apply_defaults, section_settings
 from pipeline.status import Status
+from pipeline.wording import fmt_range, units_text
 from pipeline.wording import lower_first as _lower
-from pipeline.wording import units_text
 
 __all__ = ["SECTION", "CORE_KEYS", "ScaleWords", "WaveWords", "ChainWords", "FindingsSettings",
            "InactiveAnalysis", "ANALYSIS_TITLES", "from_config", "inactive"]
@@ -41,6 +42,9 @@ class ScaleWords:
     scale_max: float
     score: str
     units: str
+    listing: bool = False
+    """A group listing's derived count (named by analyses, never a per-wave change row of its
+    own unless change.listing_outcomes names it, which writes its rows)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,11 @@ def from_config(cfg: Config) -> FindingsSettings:
         lo, hi = sc.score_range
         label = sc.label or k
         scales[k] = ScaleWords(label, lo, hi, sc.score, units_text(label, lo, hi, sc.score))
+    for k, c in listing_constructs(cfg.group_listings).items():
+        if k not in scales:  # its label, never its key, in a sentence: "groups gained"
+            scales[k] = ScaleWords(c.label, c.low, c.high, "count",
+                                   f"groups on the {fmt_range(c.low, c.high)} count of "
+                                   f"{_lower(c.label)}", listing=True)
     waves = tuple(WaveWords(w.id, _lower(w.label or w.id), float(w.months)) for w in cfg.waves)
     not_running = _not_running(cfg)
     running = tuple(sorted(st for st, p in study_plan(cfg).items() if p.runs))

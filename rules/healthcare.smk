@@ -1,8 +1,19 @@
 # The healthcare wing (pipeline/healthcare/): count outcomes (healthcare use); see
 # docs/design.md. Every file the stage writes is declared: three tables and one figure of mean
 # counts by wave (.png + .svg) per configured outcome; with a comparison group also the change
-# by arm (tables/healthcare_comparison.csv).
+# by arm (tables/healthcare_comparison.csv). A mediation chain whose variables are in the
+# imputation model is also fitted on the impute stage's imputed sets (input imputations).
 from pipeline.healthcare.settings import from_config as healthcare_settings
+
+
+def healthcare_imputations(S):
+    """The impute stage's imputations, read when a count-outcome mediation chain is fitted on
+    them (none otherwise). ancient: rerun when the imputation model changes (in params,
+    settings imputation_model), not when impute rewrites the same imputations."""
+    if not healthcare_settings(S.cfg).uses_imputations or "impute" not in S.runs:
+        return []
+    return [ancient(out(S, "imputed/imputations.parquet"))]
+
 
 for S in studies_running("healthcare"):
     _healthcare = healthcare_settings(S.cfg)
@@ -17,6 +28,7 @@ for S in studies_running("healthcare"):
             rule_name("healthcare", S)
         input:
             wide=clean_files(S)["wide"],
+            imputations=healthcare_imputations(S),
         output:
             **_by_arm,
             change=out(S, "tables/healthcare_change.csv"),

@@ -3,18 +3,21 @@
 Sources: the healthcare wing's ``healthcare_change.csv`` (rate ratios of each follow-up wave vs
 entry: the random-intercept mixed model, method ``glmm``, primary; the complete-case regression,
 sensitivity), ``healthcare_mediation.csv`` (rate ratios of the direct, indirect and total
-effects; complete cases) and ``healthcare_sentences.csv`` (the wing's sentences, used as the
+effects: multiple imputation by Rubin's rules and complete cases, each row's ``role`` saying
+which is primary) and ``healthcare_sentences.csv`` (the wing's sentences, used as the
 primary rows' sentences).
 
 Rows (``kind = healthcare``): ``healthcare.<outcome>.<wave>`` (primary) and
 ``...@complete_case``; ``healthcare_mediation.<analysis>.<effect>`` for total, direct and
-total_indirect. Estimates are **rate ratios** (1 = no change): the evidence grade and the
-agreement with the primary row are judged on the log scale here (``pipeline.wording`` on
-``log(ratio)``), so these rows must not go through :func:`pipeline.findings.agreement.
-apply_agreement`, which reads the sign of ``estimate``. Method: the mixed model is the
+total_indirect of the primary row, ``...@<method>`` of the sensitivity rows. Estimates are
+**rate ratios** (1 = no change): the evidence grade and the agreement with the primary row are
+judged on the log scale here (``pipeline.wording`` on ``log(ratio)``), so these rows must not go
+through :func:`pipeline.findings.agreement.apply_agreement`, which reads the sign of
+``estimate``. Method: the mixed model is the
 likelihood-based counterpart of FIML for a count (valid under MAR); with another primary method
-it carries ``stands_in:glmm``; the mediation uses complete cases (``stands_in:complete_case``
-unless that is the primary method).
+it carries ``stands_in:glmm``; the mediation's primary row carries ``stands_in:<method>`` when
+its method is not the primary one (MI for FIML; complete cases when the chain has no imputed
+sets), and MI rows ``mar_assumption``.
 """
 
 from __future__ import annotations
@@ -93,27 +96,36 @@ def _change_row(r: pd.Series, s: FindingsSettings, sentences: dict) -> dict:
 
 
 def _mediation_row(r: pd.Series, s: FindingsSettings, sentences: dict) -> dict:
-    cav = ["single_group", "no_comparison"]
-    if s.primary != "complete_case":
-        cav.append("stands_in:complete_case")
+    method = text(r, "method") or "complete_case"
+    primary = (text(r, "role") or "primary") == "primary"
+    cav = ["single_group", "no_comparison"] + (["mar_assumption"] if method == "mi" else [])
+    if primary and method != s.primary:
+        cav.append(f"stands_in:{method}")
     st = text(r, "status") or Status.OK.value
     est, lo, hi = num(r, "rate_ratio"), num(r, "ci_lower"), num(r, "ci_upper")
     effect = text(r, "effect")
     level = num(r, "conf", 0.95)
+    base = f"healthcare_mediation.{r['analysis']}.{effect}"
+    how = ("Monte Carlo, multiple imputation by Rubin's rules" if method == "mi"
+           else "percentile bootstrap")
     row = finding_row(
-        finding_id=f"healthcare_mediation.{r['analysis']}.{effect}", kind="healthcare",
-        role="primary", question=f"Does {text(r, 'path')} explain part of the change?",
+        finding_id=base if primary else f"{base}@{method}", kind="healthcare",
+        role="primary" if primary else "sensitivity",
+        question=f"Does {text(r, 'path')} explain part of the change?",
         estimand=f"{effect} effect as a rate ratio per unit of X (product of coefficients)",
         analysis=str(r["analysis"]), construct=str(r["outcome"]), term=effect,
-        method="complete_case", estimate=est, ci_lower=lo, ci_upper=hi, ci_level=level,
-        ci_label=f"{100 * level:.10g}% CI (percentile bootstrap)",
+        method=method, estimate=est, ci_lower=lo, ci_upper=hi, ci_level=level,
+        ci_label=f"{100 * level:.10g}% CI ({how})",
         n_contributing=num(r, "n"), units="rate ratio per unit of X (1 = no effect)",
         effect_size=est, effect_size_kind="rate ratio",
         evidence=_grade(est, lo, hi, cav, st), caveats=join_caveats(cav), status=st,
         message=text(r, "message"))
-    if s.primary != "complete_case":
-        row["message"] = f"complete cases stand in for {s.primary}. {row['message']}".strip()
-    if effect == "total_indirect":
+    if primary and method != s.primary:
+        row["_why_plain"] = "there is no such form of this count-outcome mediation here"
+        if " stand" not in row["message"]:  # the wing's message says it already
+            words = {"mi": "multiple imputation stands in"}.get(method, "complete cases stand in")
+            row["message"] = f"{words} for {s.primary}. {row['message']}".strip()
+    if effect == "total_indirect" and primary:
         row["sentence"] = sentences.get((str(r["analysis"]), "total_indirect"), "")
     return row
 

@@ -12,6 +12,10 @@ By arm (a study with a comparison group): per follow-up wave the ratio of rate r
 primary mixed model in words ("fell by 21% more in the programme than in usual care"), each
 arm's own rate ratio beside it; graded with ``mar_assumption`` (and ``non_randomised`` when not
 randomised, when the sentence adds "accounting for measured differences only").
+
+Mediation: the total indirect effect of the primary row of each chain (role ``primary``: multiple
+imputation when the chain was fitted on the imputed sets, else complete cases), naming the
+method at the end ("...; multiple imputation").
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ __all__ = ["SENTENCE_COLUMNS", "CHANGE_CAVEATS", "MEDIATION_CAVEATS", "log_grade
 SENTENCE_COLUMNS = ["kind", "outcome", "analysis", "wave", "effect", "evidence", "sentence"]
 CHANGE_CAVEATS = ("single_group", "no_comparison", "mar_assumption")
 MEDIATION_CAVEATS = ("single_group", "no_comparison")
+METHOD_TEXT = {"complete_case": "complete cases", "mi": "multiple imputation"}
 
 
 def log_grade(ratio: float, lo: float, hi: float, caveats, status: str = "ok") -> str:
@@ -70,8 +75,9 @@ def mediation_sentence(row: pd.Series, x_text: str, conf: float, evidence: str) 
     way = "" if evidence == "no_clear" else (
         " fewer" if row["rate_ratio"] < 1 else " more")
     ratio = _ratio_text(row["rate_ratio"], row["ci_lower"], row["ci_upper"], conf)
+    how = METHOD_TEXT.get(str(row.get("method", "complete_case")), "complete cases")
     return (f"One point more {x_text} {word}{way} {lower_first(str(row['outcome_label']))} "
-            f"through the mediators ({ratio}; complete cases).")
+            f"through the mediators ({ratio}; {how}).")
 
 
 def _change_rows(change: pd.DataFrame, waves: dict[str, str], conf: float) -> list[dict]:
@@ -105,6 +111,8 @@ def sentences_table(change: pd.DataFrame, mediation: pd.DataFrame, waves: dict[s
     rows = _change_rows(change, waves, conf)
     if byarm is not None and len(byarm):
         rows += arm_rows(byarm, waves, conf, randomised)
+    if len(mediation) and "role" in mediation.columns:  # the primary rows speak for a chain
+        mediation = mediation[mediation["role"].fillna("primary") == "primary"]
     tot = mediation[mediation["effect"] == "total_indirect"] if len(mediation) else mediation
     for _, r in tot.iterrows():
         r = r.copy()

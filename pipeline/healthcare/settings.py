@@ -13,11 +13,12 @@ counts and are not analysed as linear scores there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError, closest_names
 from pipeline.missing_data.settings import from_config as missing_data_settings
+from pipeline.missing_data.settings import inactive as missing_data_inactive
 from pipeline.plan import switched_off, waits_for_waves
 from pipeline.settings import section_settings
 from pipeline.status import Status
@@ -102,7 +103,11 @@ class ArmSpec:
 @dataclass(frozen=True)
 class HealthcareSettings:
     """Resolved ``healthcare`` section. ``primary``: ``missing_data.primary``; ``seed``: the
-    config seed (bootstrap draws, only when chains are configured)."""
+    config seed (bootstrap and Monte Carlo draws, only when chains are configured);
+    ``imputation_model``: what the impute stage's imputed sets depend on (``missing_data``
+    columns, None = every scale and covariate, and MICE settings), empty when no chain is fitted
+    on them (the impute stage does not run, or no chain's variables are all in the model);
+    ``mc_draws``: Monte Carlo draws of the MI rows' intervals."""
 
     outcomes: dict[str, CountOutcome]
     model: str
@@ -114,6 +119,24 @@ class HealthcareSettings:
     primary: str
     seed: int | None = None
     arms: ArmSpec | None = None  # the comparison group, when the study has one
+    mc_draws: int = 20000
+    impute_runs: bool = False
+    imputation_columns: tuple[str, ...] | None = None
+    imputation_model: dict = field(default_factory=dict)
+
+    def not_imputed(self, ch: CountChain) -> list[str]:
+        """The chain's count and construct columns (at the waves it needs) that are not in the
+        imputation model (``missing_data.columns``; None = every scale at every wave)."""
+        cols = [*ch.x.source_columns, *(c for m in ch.mediators for c in m.source_columns),
+                ch.y_column]
+        if self.imputation_columns is None:
+            return []
+        return [c for c in cols if c not in self.imputation_columns]
+
+    @property
+    def uses_imputations(self) -> bool:
+        """Whether the stage reads the impute stage's imputed sets (a chain fitted on them)."""
+        return bool(self.imputation_model)
 
     @property
     def tables(self) -> list[str]:
@@ -245,9 +268,16 @@ def from_config(cfg: Config) -> HealthcareSettings:
     chains = [_chain(cfg, k, a, outcomes, problems) for k, a in s["mediation"].items()]
     if problems:
         raise ConfigError("\n  - ".join(problems))
-    return HealthcareSettings(
+    md = missing_data_settings(cfg)
+    out = HealthcareSettings(
         outcomes=outcomes, model=s["model"], zero_inflation=s["zero_inflation"],
         conf=float(s["conf"]), bootstrap_B=int(s["bootstrap_B"]),
         chains=tuple(c for c in chains if c is not None), waves=tuple(cfg.wave_ids),
-        primary=missing_data_settings(cfg).primary,
-        seed=cfg.seed if s["mediation"] else None, arms=_arm_spec(cfg))
+        primary=md.primary, seed=cfg.seed if s["mediation"] else None, arms=_arm_spec(cfg),
+        mc_draws=int(s["mc_draws"]), impute_runs=missing_data_inactive(cfg) is None,
+        imputation_columns=md.columns)
+    # what the imputed sets depend on, only when a chain is fitted on them: the rule reruns
+    # when it changes, not when impute rewrites the same sets (the input is ancient)
+    if out.impute_runs and any(not out.not_imputed(c) for c in out.chains):
+        out = replace(out, imputation_model={"columns": md.columns, "mice": asdict(md.mice)})
+    return out

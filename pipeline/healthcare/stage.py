@@ -1,6 +1,7 @@
 """Healthcare use as a count: change by wave (mixed model, complete-case regression beside it),
-count-outcome mediation, sentences and one figure per outcome (see ``change.py``,
-``mediation.py``)."""
+count-outcome mediation (complete cases, and multiple imputation by Rubin's rules on the impute
+stage's imputed sets, input ``imputations``, when a chain's variables are in its model),
+sentences and one figure per outcome (see ``change.py``, ``mediation.py``, ``rubin.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pipeline.healthcare.figures import plot_rates
 from pipeline.healthcare.mediation import count_mediation
 from pipeline.healthcare.sentences import sentences_table
 from pipeline.healthcare.settings import from_config
-from pipeline.stage_io import StageIO
+from pipeline.stage_io import StageIO, read_imputed
 from pipeline.tables import write_table
 from pipeline.wording import lower_first
 
@@ -27,15 +28,18 @@ def _x_text(chain, labels) -> str:
 
 
 def run(cfg: Config, io: StageIO) -> None:
-    """Read ``wide``; write ``change``, ``mediation``, ``sentences``, the ``figures`` and, with
-    a comparison group, ``comparison`` (the change by arm)."""
+    """Read ``wide`` (and ``imputations`` when declared); write ``change``, ``mediation``,
+    ``sentences``, the ``figures`` and, with a comparison group, ``comparison`` (the change by
+    arm)."""
     s = from_config(cfg)
     wide = pd.read_parquet(io.input("wide"))
     for o in s.outcomes.values():
         check_count_columns(wide, o.construct, s.waves, o.label)
     labels = {k: sc.label for k, sc in cfg.scales.items()}
     change = count_change(wide, s)
-    mediation = count_mediation(wide, s, labels)
+    imputations = (read_imputed(io.input("imputations"), wide)
+                   if io.inputs.get("imputations") else None)
+    mediation = count_mediation(wide, s, labels, imputations)
     byarm = arm_change(wide, s) if s.arms is not None else None
     write_table(change, io.output("change"))
     write_table(mediation, io.output("mediation"))

@@ -127,3 +127,14 @@ def test_by_arm_sentence_no_clear_rise_and_randomised():
 def test_without_a_comparison_group_no_by_arm_sentences():
     t = sentences_table(_change(0.8, 0.7, 0.9), _med(1, 0.9, 1.1).iloc[0:0], WAVES, {}, {}, 0.95)
     assert "comparison" not in set(t["kind"])
+
+
+def test_only_the_primary_mediation_row_speaks_and_names_its_method():
+    mi = _med(0.90, 0.82, 0.97).assign(method="mi", role="primary")
+    cc = _med(1.02, 0.9, 1.1).assign(method="complete_case", role="sensitivity")
+    t = _table(_change(0.81, 0.70, 0.94), pd.concat([cc, mi], ignore_index=True))
+    said = t[t["kind"] == "mediation"]["sentence"].tolist()
+    assert len(said) == 1 and said[0].endswith("(rate ratio 0.90, 95% CI 0.82 to 0.97; "
+                                               "multiple imputation).")
+    old = _table(_change(0.81, 0.70, 0.94), _med(0.90, 0.82, 0.97))  # no method column
+    assert old["sentence"].iloc[-1].endswith("; complete cases).")

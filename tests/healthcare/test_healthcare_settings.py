@@ -44,7 +44,7 @@ def _cfg(raw, healthcare):
 def test_defaults_live_in_the_schema():
     d = section_defaults("healthcare")
     assert d == {"enabled": True, "outcomes": {}, "model": "auto", "zero_inflation": "auto",
-                 "conf": 0.95, "bootstrap_B": 2000, "mediation": {}}
+                 "conf": 0.95, "bootstrap_B": 2000, "mc_draws": 20000, "mediation": {}}
 
 
 def test_without_outcomes_the_wing_does_not_run(raw_cfg):
@@ -141,3 +141,23 @@ def test_a_comparison_group_is_read_through_the_comparison_settings():
 def test_without_a_comparison_group_no_by_arm_table(raw_cfg):
     s = from_config(_cfg(raw_cfg, {"outcomes": OUTCOMES}))
     assert s.arms is None and s.tables == ["change", "mediation", "sentences"]
+
+
+def test_imputed_sets_used_only_when_the_chain_is_in_the_imputation_model(raw_cfg):
+    raw = copy.deepcopy(raw_cfg)
+    hc = {"outcomes": OUTCOMES, "mediation": {"gp_chain": CHAIN}}
+    raw["missing_data"]["columns"] = None  # every scale and covariate at every wave
+    s = from_config(_cfg(raw, hc))
+    assert s.impute_runs and s.uses_imputations and s.not_imputed(s.chains[0]) == []
+    assert s.imputation_model["columns"] is None and "m" in str(s.imputation_model["mice"])
+    raw["missing_data"]["columns"] = ["age", "group_memberships_T0", "group_memberships_T1",
+                                      "belonging_T1", "loneliness_T1"]
+    s = from_config(_cfg(raw, hc))
+    assert not s.uses_imputations and s.imputation_model == {}
+    assert s.not_imputed(s.chains[0]) == ["gp_visits_T1"]
+    raw["missing_data"]["columns"].append("gp_visits_T1")
+    assert from_config(_cfg(raw, hc)).uses_imputations
+    raw["missing_data"]["enabled"] = False
+    s = from_config(_cfg(raw, hc))
+    assert not s.impute_runs and not s.uses_imputations
+    assert not from_config(_cfg(raw_cfg, {"outcomes": OUTCOMES})).uses_imputations  # no chain

@@ -166,8 +166,8 @@ def change_findings(change: pd.DataFrame, s: FindingsSettings,
                 continue
             rows.append(_row(r, "sensitivity", k_of.get((construct, r["method"]), 1), s, []))
     have = {(r["construct"], r["wave"]) for r in rows}
-    rows += [r for r in not_available_rows(s, "no row in change_primary.csv for this construct "
-                                              "and wave")
+    rows += [r for r in not_available_rows(s, "the change analysis gave no estimate for this "
+                                              "construct at this wave")
              if (r["construct"], r["wave"]) not in have]
     order_c = {c: i for i, c in enumerate(s.scales)}
     order_w = {w.id: i for i, w in enumerate(s.waves)}
@@ -207,4 +207,5 @@ def not_available_rows(s: FindingsSettings, why: str) -> list[dict]:
                         units=sc.units, scale_min=sc.scale_min, scale_max=sc.scale_max,
                         evidence="not_estimable", status=Status.NOT_ESTIMABLE.value,
                         message=why)
-            for c, sc in s.scales.items() if not sc.listing for w in s.waves[1:]]
+            for c, sc in s.scales.items()
+            if not sc.listing and c not in s.count_outcomes for w in s.waves[1:]]

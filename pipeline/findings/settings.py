@@ -18,6 +18,7 @@ import yaml
 from pipeline.comparison.settings import from_config as comparison_settings
 from pipeline.config import Config
 from pipeline.config_listings import listing_constructs
+from pipeline.healthcare.settings import count_constructs
 from pipeline.mediation.settings import from_config as mediation_settings
 from pipeline.missing_data.settings import from_config as missing_data_settings
 from pipeline.plan import study_plan, switched_off
@@ -112,6 +113,7 @@ class FindingsSettings:
     tipping_skip: str = ""  # why there is no tipping point although the impute stage runs
     running: tuple[str, ...] = ()  # stages that run (pipeline.plan), sorted; empty: not known
     comparison_randomised: bool = False  # the comparison's arms were randomised
+    count_outcomes: tuple[str, ...] = ()  # healthcare counts: no linear change rows of their own
 
     def runs(self, stage: str) -> bool:
         """Whether analysis ``stage`` (change, attrition, impute, mediation, crosslag, and the
@@ -194,4 +196,5 @@ def from_config(cfg: Config) -> FindingsSettings:
         tipping_wave=md.sensitivity.wave if md.sensitivity.runs else None,
         not_running=not_running, tipping_skip=md.sensitivity.skip_reason,
         running=running, comparison_randomised=randomised,
+        count_outcomes=tuple(c for c in count_constructs(cfg) if c in cfg.scales),
     )

@@ -51,3 +51,23 @@ def test_a_listing_count_named_by_an_analysis_is_worded_by_its_label_not_its_key
     rows = not_available_rows(s, "why")
     assert rows and not {r["construct"] for r in rows} & {"grp_count", "grp_gained"}
     assert {r["construct"] for r in rows} == {k for k, v in s.scales.items() if not v.listing}
+
+
+def test_a_healthcare_count_gets_no_linear_change_row_of_its_own():
+    """demo_controlled's GP visits are a count (healthcare.outcomes): the healthcare rows tell
+    its story, so the findings add no 'no estimate' change row for it (the change wing does not
+    analyse it as a linear score)."""
+    from pathlib import Path
+
+    import yaml
+
+    from pipeline.config import config_from_dict
+    from pipeline.findings.change import not_available_rows
+    from pipeline.findings.settings import from_config
+
+    root = Path(__file__).resolve().parents[2]
+    raw = yaml.safe_load((root / "config" / "studies" / "demo_controlled.yaml").read_text())
+    s = from_config(config_from_dict(raw, root=root))
+    assert s.count_outcomes == ("gp_visits",)
+    constructs = {r["construct"] for r in not_available_rows(s, "why")}
+    assert "gp_visits" not in constructs and "loneliness" in constructs

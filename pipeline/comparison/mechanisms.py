@@ -60,7 +60,7 @@ def arm_test_sentence(tests: pd.DataFrame, what: str, programme: str, reference:
         why = _PLAIN.get(str(r["status"])) or lower_first(
             str(r["message"]).split("; ")[0].rstrip("."))
         return (f"Whether {what} worked differently in {programme} and {reference} could not "
-                f"be tested: {why} (the test table has the details).")
+                f"be tested: {why}.")
     p = float(r["pvalue"])
     stat = (f"{r['test']}: \u03c7\u00b2 = {float(r['chisq']):.2f}, df = {int(r['df'])}, "
             f"{fmt_p(p)}")

@@ -241,7 +241,8 @@ def moderation_sentence(row: dict, s: FindingsSettings, ctx: dict | None = None)
     ev, suffix = text(row, "evidence"), str(row.get("_suffix", ""))
     if text(row, "status") != Status.OK.value:
         return f"The moderation analysis '{text(row, 'analysis')}' could not be estimated."
-    between = f"between {row.get('_from', '')} and {text(row, 'wave')}"
+    between = (f"between {s.wave(str(row.get('_from', ''))).phrase} and "
+               f"{s.wave(text(row, 'wave')).phrase}")
     how = f" ({METHOD_WORDS.get(text(row, 'method'), text(row, 'method'))})"
     assoc = association_phrase(ev, num(row, "estimate"))
     if suffix == "interaction":

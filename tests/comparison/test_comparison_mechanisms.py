@@ -42,8 +42,7 @@ def test_a_model_that_could_not_be_fitted_says_why():
                                "Negative variance of RI_qol."), "the RI-CLPM", "SP", "UC")
     assert text == ("Whether the RI-CLPM worked differently in SP and UC could not be tested: the "
                     "model by group gave improper estimates (such as a negative variance), which "
-                    "often means too few people for its parameters (the test table has the "
-                    "details).")
+                    "often means too few people for its parameters.")
 
 
 class _S:

@@ -67,7 +67,8 @@ def test_rows_ids_and_evidence(settings):
     assert (inter["n_contributing"], inter["n_observed"]) == (500, 300)
     assert rows[3]["evidence"] == "no_clear" and rows[3]["caveats"] == ""
     s = moderation_sentence(inter, settings)
-    assert s.startswith("Between T0 and T1, how far change in group memberships went with "
+    assert s.startswith("Between pathway entry and about 4 months, how far change in group "
+                        "memberships went with "
                         "change in loneliness (UCLA-3) likely depended on identification: "
                         "\u22120.120 points on the 3\u20139 UCLA-3 sum per point of change in "
                         "group memberships per point of identification, 95% CI \u22120.200 to "
@@ -76,7 +77,8 @@ def test_rows_ids_and_evidence(settings):
                       "loneliness), and from 4.20 to 7.00 (a fall) (Johnson-Neyman interval).")
     assert moderation_sentence(high, settings).startswith(
         "For people who scored high on identification (one SD above average), each extra point "
-        "of group memberships between T0 and T1 was likely associated with lower loneliness")
+        "of group memberships between pathway entry and about 4 months was likely associated "
+        "with lower loneliness")
     assert "showed no clear association with" in moderation_sentence(low, settings)
     for r in rows[:3]:
         assert 0 < len(moderation_headline(r, settings)) <= 160
@@ -147,8 +149,8 @@ def test_anchor_probes_pick_the_extremes_and_say_the_answer(settings):
     assert "_who" in high and all(not k.startswith("_") for k in COLUMNS)
     assert moderation_sentence(high, settings).startswith(
         "For people who strongly agreed that they identified with their group (7), each extra "
-        "point of group memberships between T0 and T1 was likely associated with lower "
-        "loneliness")
+        "point of group memberships between pathway entry and about 4 months was likely "
+        "associated with lower loneliness")
     assert moderation_sentence(low, settings).startswith(
         "For people who strongly disagreed that they identified with their group (1, below the "
         "lowest score observed), each extra point")

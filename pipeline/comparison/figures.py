@@ -10,6 +10,7 @@ small count is shown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pandas as pd
 from pipeline.disclosure import published_counts, small_mark
 from pipeline.plotting import PALETTE, apply_style, save_figure
 
-__all__ = ["arm_counts", "plot_arms", "plot_indirect"]
+__all__ = ["arm_counts", "plot_arms", "plot_indirect", "route_label", "mediator_names"]
 
 
 def arm_counts(means: pd.DataFrame, flow: pd.DataFrame, min_cell: int) -> dict:
@@ -70,10 +71,44 @@ def plot_arms(means: pd.DataFrame, flow: pd.DataFrame, path: str | Path, *, labe
     return save_figure(fig, path)
 
 
-def plot_indirect(med: pd.DataFrame, path: str | Path, *, title: str) -> list[Path]:
+_ROUTE_NAMES = {"ind_total": "total indirect", "total": "total effect"}
+
+
+def mediator_names(med: pd.DataFrame) -> dict[str, str]:
+    """Mediator number -> its variable, from the a paths' ``path`` ("x -> belonging_T1" of
+    label "a1" -> {"1": "belonging_T1"})."""
+    if not {"label", "path"} <= set(med.columns):
+        return {}
+    out = {}
+    for lab, p in zip(med["label"].astype(str), med["path"].astype(str)):
+        if re.fullmatch(r"a\d+", lab) and "->" in p:
+            out[lab[1:]] = p.split("->")[-1].strip()
+    return out
+
+
+def route_label(label: str, mediators: Mapping[str, str],
+                labels: Mapping[str, str] | None = None) -> str:
+    """The axis label of one effect in words: "total indirect", or for a specific indirect
+    effect ("ind_12") the mediators it runs through ("via belonging → support"; a construct in
+    ``labels`` by its label; the wave suffix dropped), never its lavaan label ("via 1-2")."""
+    if label in _ROUTE_NAMES:
+        return _ROUTE_NAMES[label]
+    digits = label[4:] if label.startswith("ind_") else ""
+    if not digits or any(d not in mediators for d in digits):
+        return "indirect effect"
+    words = []
+    for d in digits:
+        base = re.sub(r"_T[^_]*$", "", mediators[d])
+        words.append((labels or {}).get(base, base.replace("_", " ")))
+    return "via " + " \u2192 ".join(words)
+
+
+def plot_indirect(med: pd.DataFrame, path: str | Path, *, title: str,
+                  labels: Mapping[str, str] | None = None) -> list[Path]:
     """Forest figure of one chain by arm (rows of ``comparison_mediation.csv`` of the free
     model, one analysis): every indirect effect, the total indirect and the total effect, one
-    point per arm with its interval; PNG + SVG twins at ``path``."""
+    point per arm with its interval; PNG + SVG twins at ``path``. Each effect is named in words
+    (:func:`route_label`; ``labels``: construct -> its label, e.g. "community belonging")."""
     apply_style()
     d = med[(med["model"] == "free") & med["label"].astype(str).str.match(r"ind_|total")]
     effects = list(dict.fromkeys(d["label"]))
@@ -89,14 +124,14 @@ def plot_indirect(med: pd.DataFrame, path: str | Path, *, title: str) -> list[Pa
                     color=PALETTE[0] if role == "programme" else PALETTE[1],
                     label=f"{arm} ({role})")
     if not effects:  # the chain could not be fitted by arm: say so on the figure
-        ax.text(0.5, 0.5, "Not estimable by group (see comparison_mediation_test.csv)",
+        ax.text(0.5, 0.5, "Could not be estimated by group (the report says why)",
                 ha="center", va="center", transform=ax.transAxes)
     else:
         ax.legend(loc="best", fontsize=8)
     ax.axvline(0, color="0.5", lw=0.8)
-    names = {"ind_total": "total indirect", "total": "total effect"}
+    mediators = mediator_names(med)
     ax.set_yticks([y[e] for e in effects],
-                  [names.get(e, "via " + "-".join(e[4:])) for e in effects])
+                  [route_label(e, mediators, labels) for e in effects])
     ax.set_xlabel("effect (95% Monte Carlo interval)")
     ax.set_title(title)
     return save_figure(fig, path)

@@ -4,6 +4,7 @@ was not estimable."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -56,6 +57,12 @@ def _cell(ax, x: float, y: float, r: pd.Series, highlight: bool) -> None:
                 color=color, style="italic")
 
 
+def plain_note(note: str) -> str:
+    """A model's note as a funder reads it under the figure: without the analyst's pointers to
+    table columns ("(column pvalue_holm)")."""
+    return re.sub(r"\s*\(column [A-Za-z_.]+\)", "", str(note or ""))
+
+
 def plot_lagged_paths(
     lagged: pd.DataFrame,
     constructs: list[str],
@@ -106,8 +113,8 @@ def plot_lagged_paths(
                  va="bottom")
     stationary = "stationary" in lagged and bool(lagged["stationary"].all())
     n_found = int(lagged.get("finding", pd.Series(dtype=bool)).fillna(False).astype(bool).sum())
-    foot = ("Standardised lagged effects (std.all) with 95% CI; cross-lagged p-values Holm-"
-            "adjusted within the model. "
+    foot = ("Standardised lagged effects with 95% CI; cross-lagged p-values Holm-adjusted "
+            "within the model. "
             + ("Stationary model: unstandardised effects are equal over lags, so the p-values "
                "repeat; standardised values may differ. " if stationary else "")
             + (("Coloured: cross-lagged finding (Holm-adjusted p below alpha; blue positive, "
@@ -115,6 +122,7 @@ def plot_lagged_paths(
                 "(no Holm-adjusted p below alpha), so no cell is coloured.") if highlight
                else "No cell is coloured: this model is not the headline."))
     wrap = int(width * 18)
+    note = plain_note(note)
     text = textwrap.fill(foot, wrap) + ("\n" + textwrap.fill(note, wrap) if note else "")
     fig.text(0.01, 0.0, text, fontsize=6.5, color="#444444", ha="left", va="top")
     return save_figure(fig, path)

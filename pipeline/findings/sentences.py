@@ -75,6 +75,15 @@ def plain_why(status: str, message: str) -> str:
 
 DESIGN_WORDS = ("There was no comparison group, so this change cannot be attributed to the "
                 "programme.")
+DESIGN_WORDS_ARMS = ("This is the change among everyone in the evaluation, both groups together; "
+                     "whether the programme made a difference is shown by the comparison between "
+                     "the groups.")
+
+
+def _has_arms(s: FindingsSettings) -> bool:
+    """Whether the study has a comparison group (the comparison analysis runs): its design
+    words then must not say there is none."""
+    return "comparison" in (s.running or ())
 
 
 def _mname(method: str) -> str:
@@ -180,7 +189,7 @@ def _change(row: dict, s: FindingsSettings, ctx: dict) -> str:
         head = (f"{upper_first(label)} {change_verb(ev, est)} between {base} and {w} "
                 f"(change {fmt_num(est, dec)} {units}, {_ci(row, dec)}{es_txt}).")
     return " ".join([head, _how(row, s, f"at {w}"), *_extras(row, s, f"at {w}", ctx),
-                     DESIGN_WORDS])
+                     DESIGN_WORDS_ARMS if _has_arms(s) else DESIGN_WORDS])
 
 
 def _chain_words(row: dict, s: FindingsSettings) -> tuple[str, str, str]:
@@ -221,10 +230,15 @@ def _mediation(row: dict, s: FindingsSettings, ctx: dict) -> str:
     head = (f"{who}, {x} {association_phrase(ev, est)} {y} ({what}: {fmt_num(est, dec)} "
             f"{units}, {_ci(row, dec)}).")
     cav = split_caveats(text(row, "caveats"))
-    design = ("The mediators and the outcome were measured at the same wave and there was no "
-              "comparison group, so these are associations, not effects."
+    arms = _has_arms(s)  # the chain is fitted on both groups together: still associations
+    design = (("The mediators and the outcome were measured at the same wave, so these are "
+               "associations, not effects." if arms else
+               "The mediators and the outcome were measured at the same wave and there was no "
+               "comparison group, so these are associations, not effects.")
               if "concurrent_mediators" in cav else
-              "There was no comparison group, so these are associations, not effects.")
+              "These are associations among everyone in the evaluation, not effects."
+              if arms else "There was no comparison group, so these are associations, not "
+              "effects.")
     how = (f"Estimated by {_mname(text(row, 'method'))}"
            + ("; " + MAR_WORDS if "mar_assumption" in cav else "") + ".")
     return " ".join([head, how, *_extras(row, s, "with the outcome", ctx), design])
@@ -239,11 +253,13 @@ def _crosslag(row: dict, s: FindingsSettings, ctx: dict) -> str:
     ev, dec = text(row, "evidence"), _dec(row)
     model = text(row, "term").split(":")[0]
     if text(row, "status") == "waits_for_data" and not text(row, "construct"):
-        return (f"The within-person cross-lagged model (RI-CLPM) '{text(row, 'analysis')}' "
+        return (f"The within-person cross-lagged model (RI-CLPM) of the "
+                f"{text(row, 'analysis').replace('_', ' ')} analysis "
                 f"{text(row, 'message').rstrip('.')}.")
     if ev == "not_estimable" and not text(row, "construct"):
-        return (f"The within-person cross-lagged model (RI-CLPM) '{text(row, 'analysis')}' could "
-                f"not be estimated: {WHY_NOT.get(text(row, 'status'), 'see the crosslag status')}"
+        return (f"The within-person cross-lagged model (RI-CLPM) of the "
+                f"{text(row, 'analysis').replace('_', ' ')} analysis could not be estimated: "
+                f"{WHY_NOT.get(text(row, 'status'), 'the data cannot support the model')}"
                 ". Fewer constructs, equality constraints over time or more waves may help.")
     if ev == "not_estimable":
         return (f"The lagged association of {fl} with later {tl} could not be estimated: "

@@ -209,8 +209,22 @@ def _caption(values: dict[str, pd.DataFrame]) -> str:
             "group (a random subsample)")
 
 
+def imputed_legend(values: dict[str, pd.DataFrame]) -> str:
+    """The legend entry of the imputed values: the number of imputations actually drawn
+    (``attrs["n_imputations"]``, the run's m) and, when fewer are drawn on the figure
+    (``attrs["n_sets"]``, the first few), how many of them: "imputed (values from the first
+    20 of 92 imputations)"; never a number of imputations the run did not make."""
+    shown = max((int(t.attrs.get("n_sets", t.loc[t["imputed"], "imputation"].nunique()))
+                 for t in values.values()), default=0)
+    drawn = max((int(t.attrs.get("n_imputations", 0)) for t in values.values()), default=0)
+    if drawn > shown:
+        return f"imputed (values from the first {shown} of {drawn} imputations)"
+    return f"imputed (values from {shown} imputation{'s' if shown != 1 else ''})"
+
+
 def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path,
-                             min_cell: int = 10) -> list[Path]:
+                             min_cell: int = 10,
+                             labels: dict[str, str] | None = None) -> list[Path]:
     """Observed (blue) vs imputed (orange, pooled over imputations) values per imputed variable.
 
     ``values``: variable -> table of its ``value``, ``imputed`` (bool) and ``imputation``
@@ -222,7 +236,9 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path,
     observed under the printed-counts rule (:func:`pipeline.disclosure.published_counts`: a
     range where two counts would differ by a few; not the imputed count, which with it would
     give a hidden count back), and the imputed values of fewer than ``min_cell`` people are not
-    drawn.
+    drawn. ``labels``: variable -> the panel's title in words ("Community belonging, pathway
+    entry"); a variable without one is titled by its name. The legend names the imputations
+    drawn (:func:`imputed_legend`).
     """
     apply_style()
     names = list(values)
@@ -253,15 +269,14 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path,
             _numeric_panel(ax, obs.to_numpy(float), imp.to_numpy(float))
         else:
             _categorical_panel(ax, obs, imp)
-        ax.set_title(f"{name}\n{count_text(shown[name])} observed, the rest imputed",
+        ax.set_title(f"{(labels or {}).get(name, name)}\n{count_text(shown[name])} observed, "
+                     "the rest imputed",
                      fontsize=9)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     handles = [plt.Line2D([], [], color=c, lw=6) for c in PALETTE[:2]]
     height = fig.get_figheight()
-    sets = max(int(t.attrs.get("n_sets", t.loc[t["imputed"], "imputation"].nunique()))
-               for t in values.values())
-    fig.legend(handles, ["observed", f"imputed ({sets} imputations pooled)"], loc="upper right",
+    fig.legend(handles, ["observed", imputed_legend(values)], loc="upper right",
                ncol=2,
                fontsize=8, bbox_to_anchor=(0.99, 1 - 0.04 / height))
     top = _header(fig, "Observed and imputed values", _caption(values), height)

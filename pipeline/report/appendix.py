@@ -17,6 +17,7 @@ from pipeline.report.blocks import (
     findings_rows,
     fmt_est,
     fmt_interval,
+    method_cell,
     not_estimable,
 )
 from pipeline.report.change_section import scale_scores
@@ -87,7 +88,7 @@ def _missing_methods(inp: ReportInputs) -> list:
     prim = inp.table("missing_data_primary")
     if prim is not None:
         dp = _estimand_decimals(inp, prim)
-        rows = tuple((str(r["method"]).replace("_", " "), "yes" if str(r["primary"]) == "True"
+        rows = tuple((method_cell(r["method"]), "yes" if str(r["primary"]) == "True"
                       else "no", fmt_est(r["estimate"], dp),
                       fmt_interval(r["ci_lower"], r["ci_upper"], dp),
                       fmt_p(r["pvalue"]), fmt_count(r.get("n_shown", r["n"]), inp.min_cell))
@@ -103,11 +104,15 @@ def _missing_methods(inp: ReportInputs) -> list:
     return blocks
 
 
+_FIT_MODEL = {"riclpm": "RI-CLPM", "clpm": "CLPM"}
+
+
 def _fit(inp: ReportInputs) -> Table | None:
     fit = inp.table("crosslag_fit")
     if fit is None:
         return None
-    rows = tuple((f"{r['analysis'].replace('_', ' ')}", r["model"].upper(), r["constraint"],
+    rows = tuple((f"{r['analysis'].replace('_', ' ')}", _FIT_MODEL.get(r["model"], r["model"]),
+                  r["constraint"],
                   fmt_num(r["chisq"]), fmt_count(r["df"], 1), fmt_p(r["pvalue"]), fmt_num(r["cfi"]),
                   fmt_num(r["tli"]),
                   f"{fmt_num(r['rmsea'])} ({fmt_ci(r['rmsea.ci.lower'], r['rmsea.ci.upper'])})",

@@ -10,11 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.report.model import Figure, Notice, Section
-from pipeline.report.numfmt import fmt_count, is_missing
+from pipeline.report.numfmt import NO_VALUE, fmt_count, is_missing
 from pipeline.wording import decimals_for
 from pipeline.wording import fmt_num as _wfmt
 
-__all__ = ["method_words", "METHOD_WORDS", "findings_rows", "findings_note", "FINDINGS_HEADER",
+__all__ = ["method_words", "method_cell", "METHOD_WORDS", "METHOD_SHORT", "findings_rows",
+           "findings_note", "FINDINGS_HEADER",
            "FINDINGS_WIDTHS", "not_estimable", "not_run", "figure", "row_digits", "fmt_est",
            "evidence_words",
            "fmt_interval", "scrub_counts", "scrub_section"]
@@ -32,6 +33,26 @@ METHOD_WORDS = {
     "lmm": "linear mixed model",
     "lmm_reml": "linear mixed model (REML)",
 }
+
+
+METHOD_SHORT = {  # a table cell: short, but words, not a code
+    "fiml": "FIML",
+    "mi": "multiple imputation",
+    "complete_case": "complete cases",
+    "ipw": "weighting (IPW)",
+    "lmm": "mixed model",
+    "lmm_reml": "mixed model",
+    "mi_delta_adjusted": "imputation, shifted (tipping point)",
+    "observed": "observed",
+    "glmm": "mixed model",
+    "glm": "regression",
+    "weighted": "weighting",
+}
+
+
+def method_cell(method: object) -> str:
+    """A method code as a table cell ("complete_case" -> "complete cases")."""
+    return METHOD_SHORT.get(str(method), str(method).replace("_", " "))
 
 
 def method_words(method: object) -> str:
@@ -67,12 +88,12 @@ def row_digits(r: object, scores: Mapping[str, str] | None = None) -> int:
 
 def fmt_est(x: object, digits: int) -> str:
     """An estimate as the findings sentences print it ("−0.05", true minus sign)."""
-    return "NA" if is_missing(x) else _wfmt(float(x), digits)
+    return NO_VALUE if is_missing(x) else _wfmt(float(x), digits)
 
 
 def fmt_interval(lo: object, hi: object, digits: int) -> str:
     """"lo to hi" with the same decimals for both bounds."""
-    return "NA" if is_missing(lo) or is_missing(hi) else \
+    return NO_VALUE if is_missing(lo) or is_missing(hi) else \
         f"{fmt_est(lo, digits)} to {fmt_est(hi, digits)}"
 
 
@@ -101,7 +122,7 @@ def findings_rows(f: pd.DataFrame, min_cell: int,
         ci = "" if is_missing(r.ci_lower) else (
             fmt_interval(r.ci_lower, r.ci_upper, d)
             + ("" if is_missing(r.ci_label) or common else f" ({r.ci_label})"))
-        out.append((str(r.finding_id), str(r.method).replace("_", " "), str(r.role),
+        out.append((str(r.finding_id), method_cell(r.method), str(r.role),
                     "" if is_missing(r.estimate) else fmt_est(r.estimate, d), ci,
                     fmt_count(r.n_contributing, min_cell), fmt_count(r.n_observed, min_cell),
                     evidence_words(r)))

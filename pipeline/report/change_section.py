@@ -23,7 +23,7 @@ from pipeline.report.blocks import (
 )
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
-from pipeline.report.numfmt import fmt_count, fmt_num, fmt_pct, is_missing
+from pipeline.report.numfmt import NO_VALUE, fmt_count, fmt_num, fmt_pct, is_missing
 from pipeline.wording import decimals_for, fmt_range, mid_note
 
 __all__ = ["change_section", "scale_scores"]
@@ -100,7 +100,7 @@ def _rci_table(inp: ReportInputs, construct: str, label: str) -> Table | Notice 
     for wave, g in r.groupby("wave", sort=True):
         by = {row["category"]: row for row in g.to_dict("records")}
         cells = [inp.wave_label(wave), fmt_count(g["n"].iloc[0], inp.min_cell)]
-        cells += [_share(by[c]["count"], by[c]["share"], inp.min_cell) if c in by else "NA"
+        cells += [_share(by[c]["count"], by[c]["share"], inp.min_cell) if c in by else NO_VALUE
                   for c, _ in cols]
         rows.append(tuple(cells))
     if not rows:
@@ -147,6 +147,11 @@ def _construct(inp: ReportInputs, key: str) -> Section:
     status = inp.table("change_status")
     st = None if status is None else status[status["construct"] == key]
     failed = st is not None and not st.empty and (st["status"] != "ok").all()
+    if failed and (st["status"] == "not_run").all():  # e.g. a count: another section has it
+        why = str(st["message"].iloc[0])
+        text = (f"{label} is a count, not a score on a scale: it is analysed in the section on "
+                "use of health services." if "count" in why else f"{label}: {why.rstrip('.')}.")
+        return Section(f"change_{key}", label, (Notice(text, kind="not_run"),), new_page=False)
     if failed:
         blocks.append(not_estimable(f"Change in {label}", str(st["message"].iloc[0])))
     means = _model_means(inp, key)
@@ -186,9 +191,9 @@ def _entry_stat(v: object, digits: int, coarse: bool = False) -> str:
         try:
             v = float(v)
         except ValueError:
-            return v.strip() or "NA"
+            return v.strip() or NO_VALUE
     if is_missing(v):
-        return "NA"
+        return NO_VALUE
     frac = repr(round(float(v), digits)).partition(".")[2].rstrip("0")
     return fmt_num(v, min(digits, len(frac)) if coarse else digits)
 

@@ -66,10 +66,20 @@ CHECKLISTS: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
+# a study with a comparison group (its section, key "comparison"): the TREND items the
+# single-group design makes inapplicable are reported there (how people came to each group,
+# the balance at entry) or not reported (blinding)
+WITH_ARMS = {"8": "comparison", "9": NR, "15": "comparison"}
+
+
 def checklist_section(known_keys: set[str]) -> Section:
-    """One table per checklist; an item whose section is absent says "not reported"."""
+    """One table per checklist; an item whose section is absent says "not reported"; with a
+    comparison section, never "single-group design" (:data:`WITH_ARMS`)."""
     tables = []
+    arms = "comparison" in known_keys
     for name, items in CHECKLISTS.items():
+        if arms and name.startswith("TREND"):
+            items = tuple((no, text, WITH_ARMS.get(no, where)) for no, text, where in items)
         rows = tuple(
             (no, text, REF_MARK + where if where in known_keys else
              (where if where in (NA, NR) else NR)) for no, text, where in items)

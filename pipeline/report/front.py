@@ -33,6 +33,9 @@ CAVEAT_WORDS = {
     "single_group": "Everyone in the evaluation joined the programme: there is no group who did "
                     "not, so changes over time cannot be attributed to the programme itself.",
     "no_comparison": "There is no comparison with similar people outside the programme.",
+    "non_randomised": "People were not randomised to the programme or the comparison group: "
+                      "the comparison accounts for measured differences between the groups "
+                      "only, not for differences nobody measured.",
     "attrition": "Many people did not answer the follow-up surveys; those who stayed differed "
                  "from those who left (see Participant flow).",
     "mar_assumption": "Results assume that people who left resembled similar people who stayed "
@@ -124,11 +127,17 @@ def _mechanism_rows(f: pd.DataFrame) -> tuple[tuple[str, str], ...]:
     return rows
 
 
-def caveat_bullets(findings: pd.DataFrame) -> tuple[str, ...]:
-    """Plain-language limitations for every caveat code present in the findings table."""
+def caveat_bullets(findings: pd.DataFrame, arms: bool | None = None) -> tuple[str, ...]:
+    """Plain-language limitations for every caveat code present in the findings table; with
+    a comparison group (comparison rows in the table) the single-group caveats are not said
+    (the change rows carry them, but they would tell a funder there is no comparison).
+    ``arms``: whether the study has a comparison group, when ``findings`` is a part of the
+    table (None: from ``findings`` itself)."""
     codes: set[str] = set()
     for c in findings["caveats"].dropna():
         codes.update(x.strip().split(":")[0] for x in str(c).split(";") if x.strip())
+    if arms or (arms is None and (findings["kind"] == "comparison").any()):  # never say none
+        codes -= {"single_group", "no_comparison"}
     return tuple(w for k, w in CAVEAT_WORDS.items() if k in codes and w)
 
 
@@ -143,6 +152,15 @@ def _robustness(findings: pd.DataFrame) -> tuple[str, ...]:
     """Headlines of the tipping-point rows (how far the change findings rest on MAR)."""
     t = findings[(findings["kind"] == "change") & (findings["method"] == "mi_delta_adjusted")]
     return tuple(h for r in t.itertuples() if (h := headline_of(r)))
+
+
+def _not_scores(inp: ReportInputs) -> set[str]:
+    """Constructs the change analysis leaves to another section (its status ``not_run`` for
+    every row, e.g. a count of GP visits analysed under use of health services)."""
+    st = inp.table("change_status")
+    if st is None or not {"construct", "status"} <= set(st.columns):
+        return set()
+    return {str(k) for k, g in st.groupby("construct") if (g["status"] == "not_run").all()}
 
 
 def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
@@ -172,6 +190,8 @@ def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
             blocks.append(Notice(f"{title}: not estimable because the findings table holds no "
                                  "result for this question (see the sections below)."))
             continue
+        if key == "change":  # a count is analysed by its own section, not as a score
+            f = f[~f["construct"].isin(_not_scores(inp))]
         rows = _mechanism_rows(f) if key == "mechanism" else _found_rows(f)
         blocks.append(Table(caption=title, header=("What we found", "How sure"), rows=rows,
                             key=f"summary_{key}", widths=(10.0, 1.9), compact=True))

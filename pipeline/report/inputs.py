@@ -48,6 +48,9 @@ class ReportInputs:
     models: dict[str, str] = field(default_factory=dict)
     figures: dict[str, Path] = field(default_factory=dict)
     software: tuple[tuple[str, str], ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
+    """Labels of constructs that are not scales (a group listing's derived counts, e.g.
+    ``group_list_gained`` -> "Groups gained"), for :meth:`scale_label`."""
 
     def table(self, name: str) -> pd.DataFrame | None:
         """The table ``name``, or None when absent or without rows."""
@@ -66,7 +69,9 @@ class ReportInputs:
 
     def scale_label(self, key: str) -> str:
         s = self.scales.get(key)
-        return (getattr(s, "label", "") or key) if s is not None else str(key)
+        if s is None:
+            return self.labels.get(str(key), str(key))
+        return getattr(s, "label", "") or key
 
     def findings_of(self, kind: str, role: str | None = "primary") -> pd.DataFrame:
         f = self.findings[self.findings["kind"] == kind]

@@ -6,9 +6,11 @@ each with its caveats and a "not estimable because ..." paragraph where a model 
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-from pipeline.report.alt_text import crosslag_alt, forest_alt, mediation_path_alt
+from pipeline.report.alt_text import crosslag_alt, forest_alt, mediation_path_alt, nice_variable
 from pipeline.report.blocks import (
     FINDINGS_HEADER,
     FINDINGS_WIDTHS,
@@ -17,19 +19,27 @@ from pipeline.report.blocks import (
     findings_rows,
     fmt_est,
     fmt_interval,
+    method_words,
     not_estimable,
     not_run,
 )
 from pipeline.report.front import caveat_bullets
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
-from pipeline.report.numfmt import fmt_num, is_missing
+from pipeline.report.numfmt import fmt_num, in_sentence, is_missing
 from pipeline.wording import decimals_for
 
 __all__ = ["mechanisms_section", "lagged_table", "MAX_ROWS_IN_TEXT"]
 
 MAX_ROWS_IN_TEXT = 16  # longer effect tables go to the technical appendix
 _EFFECTS = ("total", "direct", "indirect_total", "indirect_specific")
+_FIGURE_NAMES = {
+    "riclpm": "Does a higher-than-usual score on one measure go with a change in another at the "
+              "next wave? Within-person lagged effects, random-intercept cross-lagged model "
+              "(the headline)",
+    "clpm": "Lagged effects in the classic cross-lagged model, which mixes stable differences "
+            "between people with change within people (for comparison only)"}
+_METHOD_HEAD = {"fiml": "FIML", "mi": "Multiple imputation", "complete_case": "Complete cases"}
 _MODEL_NAMES = {"riclpm": "Random-intercept cross-lagged panel model (headline)",
                 "clpm": "Classic cross-lagged panel model (comparison only)"}
 
@@ -42,24 +52,42 @@ def _fiml_ci_kind(e: pd.DataFrame) -> str:
     return f"; FIML: bootstrap (B = {int(f['B'].iloc[0])}, percentile)" if len(f) else ""
 
 
-def _effects_table(est: pd.DataFrame, analysis: str) -> Table:
+_EFFECT_WORDS = {"total": "total effect", "direct": "direct effect (not through the mediators)",
+                 "indirect_total": "total indirect effect (through all the mediators)"}
+
+
+def effect_words(effect_type: str, path: object, label_of: dict[str, str]) -> str:
+    """A row of the effects table in words: "total effect", or for a specific indirect effect
+    the mediators it runs through ("via community belonging (T1) → social support (T1)", from
+    the estimates' ``path``), never its lavaan label ("ind_12")."""
+    if effect_type != "indirect_specific":
+        return _EFFECT_WORDS.get(effect_type, effect_type.replace("_", " "))
+    steps = [] if is_missing(path) else [v.strip() for v in str(path).split("->")][1:-1]
+    if not steps:
+        return "indirect effect through one route"
+    return "via " + " \u2192 ".join(in_sentence(nice_variable(v, label_of)) for v in steps)
+
+
+def _effects_table(est: pd.DataFrame, analysis: str, label_of: dict[str, str]) -> Table:
     e = est[est["effect_type"].isin(_EFFECTS)]
     methods = list(dict.fromkeys(e["method"]))
     keys = list(dict.fromkeys(zip(e["effect_type"], e["label"])))
     rows = []
     for et, lab in keys:
-        cells = [f"{et.replace('_', ' ')}" + ("" if et != "indirect_specific" else f" {lab}")]
+        first = e[(e["effect_type"] == et) & (e["label"] == lab)]
+        cells = [effect_words(et, first["path"].iloc[0] if "path" in first.columns else None,
+                              label_of)]
         for m in methods:
             r = e[(e["method"] == m) & (e["effect_type"] == et) & (e["label"] == lab)]
             if r.empty:
-                cells.append("NA")
+                cells.append("not estimated")
                 continue
             val, ci = _est_ci(*(r[k].iloc[0] for k in ("est", "ci_lower", "ci_upper")))
             cells.append(f"{val} ({ci})")
         rows.append(tuple(cells))
     return Table(caption="Effects (estimate and 95% CI) by method; the primary method first"
                  + _fiml_ci_kind(e),
-                 header=("Effect",) + tuple(m.replace("_", " ") for m in methods),
+                 header=("Effect",) + tuple(_METHOD_HEAD.get(m, method_words(m)) for m in methods),
                  rows=tuple(rows), key=f"effects_{analysis}")
 
 
@@ -84,14 +112,17 @@ def _mediation(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Sectio
         est = est.assign(_o=est["method"].map({m: i for i, m in enumerate(order)})) \
             .sort_values("_o", kind="stable").drop(columns="_o")
         pe = est[est["method"] == pm]
+        words = analysis.replace("_", " ")
         blocks.append(figure(f"mediation_{analysis}_path", inp.figure(f"mediation_{analysis}_path"),
-                             "Mediation model: paths", mediation_path_alt(
+                             f"How change might run through the mediators ({words}): each "
+                             "path with its estimate", mediation_path_alt(
                                  analysis.replace("_", " "), pe, 2,
                                  {k: inp.scale_label(k) for k in inp.scales})))
         blocks.append(figure(f"mediation_{analysis}_forest",
                              inp.figure(f"mediation_{analysis}_forest"),
-                             "Mediation model: effects by method", forest_alt(est, 2)))
-        blocks.append(_effects_table(est, analysis))
+                             f"Total, direct and indirect associations ({words}), by each way "
+                             "of handling missing answers", forest_alt(est, 2)))
+        blocks.append(_effects_table(est, analysis, {k: inp.scale_label(k) for k in inp.scales}))
     f = inp.findings[(inp.findings["kind"] == "mediation")
                      & (inp.findings["analysis"] == analysis)]
     if not f.empty:
@@ -100,7 +131,7 @@ def _mediation(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Sectio
         blocks.append(Table(caption="Mediation findings", header=FINDINGS_HEADER,
                             rows=findings_rows(f, inp.min_cell), key=f"findings_med_{analysis}",
                             note=findings_note(f), counts=(5, 6), widths=FINDINGS_WIDTHS))
-        cav = caveat_bullets(f)
+        cav = caveat_bullets(f, arms=bool((inp.findings["kind"] == "comparison").any()))
         if cav:
             blocks.append(Bullets(cav))
     if not blocks:
@@ -167,7 +198,8 @@ def _crosslag(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section
         shown = shown_rows(lag)
         lm = shown[shown["model"] == model]
         blocks.append(figure(f"crosslag_{analysis}_{model}",
-                             inp.figure(f"crosslag_{analysis}_{model}"), name,
+                             inp.figure(f"crosslag_{analysis}_{model}"),
+                             f"{_FIGURE_NAMES[model]} ({analysis.replace('_', ' ')})",
                              crosslag_alt(model, lm, {k: inp.scale_label(k) for k in inp.scales})))
     if lag is not None and not lag.empty:
         table = lagged_table(lag, inp, analysis)
@@ -176,8 +208,10 @@ def _crosslag(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section
             "technical appendix."))
     notes = [n for n in dict.fromkeys(st["note"].dropna().astype(str)) if n] \
         if "note" in st.columns else []
+    said = " ".join(b.text for b in blocks if isinstance(b, Notice))
     for n in notes:
-        blocks.append(Notice(n, kind="caveat"))
+        if n.rstrip(".").lower() not in said.lower():  # a notice above already says it
+            blocks.append(Notice(re.sub(r"\s*\(column [A-Za-z_.]+\)", "", n), kind="caveat"))
     return Section(f"crosslag_{analysis}", f"Cross-lagged models: {analysis.replace('_', ' ')}",
                    tuple(blocks) or (not_estimable(analysis, "no model was fitted"),),
                    new_page=False)
@@ -212,11 +246,13 @@ def mechanisms_section(inp: ReportInputs) -> Section:
             "Cross-lagged models", "the crosslag stage wrote no status table"),), new_page=False))
     else:
         subs += [_crosslag(inp, a, cl) for a in dict.fromkeys(cl["analysis"])]
+    who = ("among everyone in the evaluation, both groups together" if (
+        inp.findings["kind"] == "comparison").any() else "in one group of participants")
     intro = Paragraph(
         "These analyses ask how change might come about: whether change in one measure goes "
         "with changes in others that lead on to the outcome (mediation), and whether one measure "
-        "predicts another at the next wave (cross-lagged models). They describe associations in "
-        "one group of participants; they cannot show cause and effect.")
+        "predicts another at the next wave (cross-lagged models). They describe associations "
+        f"{who}; they cannot show cause and effect.")
     return Section("mechanisms", "Mechanisms", (intro,), subsections=tuple(subs))
 
 

@@ -11,6 +11,7 @@ told about them here (the limitations say what a single-group design cannot show
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,9 +24,10 @@ from pipeline.report.blocks import (
     findings_rows,
     not_estimable,
 )
+from pipeline.report.captions import STATUS_WHY, figure_words
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Block, Bullets, Paragraph, Section, Table
-from pipeline.report.numfmt import fmt_count, fmt_num, fmt_p, fmt_pct, is_missing
+from pipeline.report.numfmt import NO_VALUE, fmt_count, fmt_num, fmt_p, fmt_pct, is_missing
 
 __all__ = ["MoreSpec", "MORE_SPECS", "more_section", "more_sections"]
 
@@ -64,10 +66,19 @@ def _sentences(f: pd.DataFrame) -> list[str]:
 
 
 def _problems(f: pd.DataFrame, title: str) -> list[Block]:
-    """A notice per primary row the data could not support (its message)."""
+    """A notice per primary row the data could not support (its message), unless the row's
+    own sentence, printed above, already says it could not be done."""
     prim = f[(f["role"] == "primary") & (f["status"] != "ok")]
-    return [not_estimable(f"{title}: {r.finding_id}", str(r.message) or "no result")
-            for r in prim.itertuples() if r.status not in ("waits_for_data", "not_run")]
+    return [not_estimable(_what(r, title), str(r.message) or "no result")
+            for r in prim.itertuples() if r.status not in ("waits_for_data", "not_run")
+            and not re.search(r"could not be (tested|estimated)", str(r.sentence))]
+
+
+def _what(r: object, title: str) -> str:
+    """What a notice is about, in words: the row's question ("Did GP visits change ...?"),
+    never its finding id ("comparison.crosslag.connections_health.riclpm")."""
+    q = getattr(r, "question", None)
+    return f"{title}: {str(q).strip().rstrip('?')}" if not is_missing(q) else title
 
 
 def _flow_table(inp: ReportInputs) -> Table | None:
@@ -91,7 +102,7 @@ def _share_or_mean(x: object, kind: str) -> str:
         except ValueError:
             return x  # a suppression mark
     if is_missing(x):
-        return "NA"
+        return NO_VALUE
     return fmt_pct(100 * float(x)) if kind == "share" else fmt_num(x, 1)
 
 
@@ -102,7 +113,7 @@ def _smd(x: object) -> str:
             x = float(x)
         except ValueError:
             return x
-    return "NA" if is_missing(x) else fmt_num(round(float(x), 2) + 0.0, 2)
+    return NO_VALUE if is_missing(x) else fmt_num(round(float(x), 2) + 0.0, 2)
 
 
 def _balance_table(inp: ReportInputs) -> Table | None:
@@ -129,27 +140,54 @@ def _balance_table(inp: ReportInputs) -> Table | None:
                       f"{inp.min_cell} people are hidden.")
 
 
+_MODEL_WORDS = {"riclpm": "random-intercept cross-lagged model",
+                "ri-clpm": "random-intercept cross-lagged model",
+                "clpm": "classic cross-lagged model"}
+
+
+def _analysis_words(r: object) -> tuple[str, str]:
+    """(analysis, model) of a by-arm test row in words ("social cure chain", "serial
+    mediation"; "connections health", "random-intercept cross-lagged model")."""
+    model = str(getattr(r, "model", "") or "")
+    return (str(r.analysis).replace("_", " "),
+            _MODEL_WORDS.get(model.split(":")[0].lower(), model.replace("_", " ")))
+
+
+def _not_tested(r: object) -> str:
+    """A sentence for a by-arm test the data could not support: which comparison, that it
+    could not be made, and why in plain words (no NA cells in the table)."""
+    analysis, model = _analysis_words(r)
+    status = str(r.status)
+    why = STATUS_WHY.get(status) or (str(r.message).strip().rstrip(".") if not is_missing(
+        r.message) and str(r.message).strip() else "the data cannot support the model")
+    return (f"Whether the paths of the {model} '{analysis}' differ between the programme group "
+            f"and the comparison group could not be tested: the model could not be estimated "
+            f"for this comparison, because {why}.")
+
+
 def _mechanism_blocks(inp: ReportInputs, said: list[str]) -> list[Block]:
     sent = inp.table("comparison_sentences")
     mech = [] if sent is None else [str(x) for x in sent.loc[sent["kind"] == "mechanism",
                                                             "sentence"] if str(x) not in said]
     blocks: list[Block] = [Bullets(tuple(mech))] if mech else []
-    rows = []
+    rows, untested = [], []
     for name in ("comparison_mediation_test", "comparison_crosslag_test"):
         t = inp.table(name)
         for r in () if t is None else t[t["headline"].astype(bool)].itertuples():
-            ok = r.status == "ok"
-            rows.append((str(r.analysis).replace("_", " "), str(r.model), str(r.test),
-                         fmt_num(r.chisq, 2) if ok else "NA",
-                         f"{int(r.df)}" if ok else "NA", fmt_p(r.pvalue) if ok else str(
-                             r.status).replace("_", " ")))
+            if r.status != "ok":  # said in words below the table, never as NA cells
+                untested.append(_not_tested(r))
+                continue
+            rows.append((*_analysis_words(r), str(r.test), fmt_num(r.chisq, 2),
+                         f"{int(r.df)}", fmt_p(r.pvalue)))
     if rows:
         blocks.append(Table(caption="Do the mechanism's paths differ between the groups?",
                             header=("Analysis", "Model", "Test", "Chi-square", "df", "p"),
                             rows=tuple(rows), key="comparison_mechanism_tests",
                             widths=(2.4, 1.8, 3.6, 1.3, 0.8, 1.2),
-                            note="One model with the group as lavaan's group: paths free in "
+                            note="One model fitted to both groups at once: paths free in "
                                  "each group against paths equal across groups (FIML)."))
+    if untested:
+        blocks.append(Bullets(tuple(untested)))
     return blocks
 
 
@@ -169,17 +207,17 @@ def more_section(inp: ReportInputs, spec: MoreSpec) -> Section | None:
     shown = f[f["status"] == "ok"]  # estimates only: design words and tests are said above
     shown = shown[pd.to_numeric(shown["estimate"], errors="coerce").notna()]
     if not shown.empty:
-        blocks.append(Table(caption=f"{spec.title}: every estimate (primary first, then the "
-                                    "checks with other methods)",
+        blocks.append(Table(caption=f"{spec.title.rstrip('?')}: every estimate (primary "
+                                    "first, then the checks with other methods)",
                             header=FINDINGS_HEADER, rows=findings_rows(shown, inp.min_cell),
                             note=findings_note(shown), key=f"{spec.key}_findings",
                             widths=FINDINGS_WIDTHS, counts=(5, 6)))
     if comparison:  # does the mechanism differ between the arms?
         blocks += _mechanism_blocks(inp, said)
-    for stem in sorted(k for k in inp.figures if k.startswith(spec.figure_prefix)):
-        caption = stem[len(spec.figure_prefix):].replace("_", " ").strip()
-        blocks.append(figure(stem, inp.figure(stem), f"{spec.title}: {caption}",
-                             f"Figure of {caption}; its numbers are in the table above."))
+    for stem in sorted((k for k in inp.figures if k.startswith(spec.figure_prefix)),
+                       key=lambda k: (k.startswith("comparison_indirect_"), k)):  # outcomes first
+        caption, alt = figure_words(inp, stem, spec.figure_prefix)
+        blocks.append(figure(stem, inp.figure(stem), caption, alt))
     return Section(key=spec.key, title=spec.title, blocks=tuple(blocks))
 
 

@@ -5,6 +5,8 @@ range of 20 or more points gets one decimal (EQ VAS 0-100), a shorter one two de
 means). Values smaller than 0.1 in absolute size get two significant digits so that small
 per-unit effects do not print as 0.00. Negative numbers use the true minus sign U+2212.
 Counts go through :func:`pipeline.disclosure.format_count` (small counts become "<10").
+A value that does not exist (not estimated, not applicable) is the dash :data:`NO_VALUE`, never
+"NA": a funder reads the table, not the data frame.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import pandas as pd
 from pipeline.disclosure import format_count
 from pipeline.wording import lower_first as in_sentence  # a label inside a sentence
 
-__all__ = ["MINUS", "digits_for", "fmt_num", "fmt_ci", "fmt_p", "fmt_count", "fmt_pct",
+__all__ = ["MINUS", "NO_VALUE", "digits_for", "fmt_num", "fmt_ci", "fmt_p", "fmt_count", "fmt_pct",
            "parse_num", "is_missing", "in_sentence"]
 
 MINUS = "\u2212"
+NO_VALUE = "\u2014"  # a cell without a value (not estimated or not applicable)
 
 
 def is_missing(x: object) -> bool:
@@ -37,9 +40,9 @@ def digits_for(scale_min: object = None, scale_max: object = None) -> int:
 
 def fmt_num(x: object, digits: int = 2) -> str:
     """``x`` rounded to ``digits`` decimals (2 significant digits if |x| < 0.1), minus sign
-    U+2212; "NA" when missing."""
+    U+2212; :data:`NO_VALUE` when missing."""
     if is_missing(x):
-        return "NA"
+        return NO_VALUE
     v = float(x)
     if v != 0 and abs(v) < 0.1:
         text = f"{v:.2g}"
@@ -53,16 +56,16 @@ def fmt_num(x: object, digits: int = 2) -> str:
 
 
 def fmt_ci(lo: object, hi: object, digits: int = 2) -> str:
-    """"lo to hi" (NA when either is missing)."""
+    """"lo to hi" (:data:`NO_VALUE` when either is missing)."""
     if is_missing(lo) or is_missing(hi):
-        return "NA"
+        return NO_VALUE
     return f"{fmt_num(lo, digits)} to {fmt_num(hi, digits)}"
 
 
 def fmt_p(p: object) -> str:
     """p-value as "<0.001" or two significant digits."""
     if is_missing(p):
-        return "NA"
+        return NO_VALUE
     v = float(p)
     return "<0.001" if v < 0.001 else f"{v:.2g}"
 
@@ -70,9 +73,9 @@ def fmt_p(p: object) -> str:
 def fmt_count(n: object, min_cell: int) -> str:
     """A count, or "<min_cell" when small; a suppression mark in the table is kept."""
     if isinstance(n, str) and not n.replace(".", "", 1).isdigit():
-        return n.strip() or "NA"
+        return n.strip() or NO_VALUE
     if is_missing(n):
-        return "NA"
+        return NO_VALUE
     return format_count(float(n), min_cell)
 
 
@@ -84,7 +87,7 @@ def fmt_pct(x: object, digits: int = 0) -> str:
         except ValueError:
             return x
     if is_missing(x):
-        return "NA"
+        return NO_VALUE
     return f"{float(x):.{digits}f}%"
 
 

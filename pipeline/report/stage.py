@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.config_listings import listing_constructs
 from pipeline.report.build import build_report
 from pipeline.report.counts import print_counts
 from pipeline.report.html_render import to_html
@@ -76,6 +77,7 @@ def gather(cfg: Config, io: StageIO) -> ReportInputs:
         models={p.stem: p.read_text(encoding="utf-8") for p in io.inputs_of("models")},
         figures={p.stem: p for p in io.inputs_of("figures") if p.suffix == ".svg"},
         software=software(),
+        labels={k: c.label for k, c in listing_constructs(cfg.group_listings).items()},
     )
 
 

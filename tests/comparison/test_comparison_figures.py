@@ -53,6 +53,22 @@ def test_indirect_forest_has_one_point_per_arm_and_effect_and_survives_no_rows(t
     paths = plot_indirect(med, tmp_path / "comparison_indirect_chain.png", title="t")
     assert sorted(p.suffix for p in paths) == [".png", ".svg"]
     svg = (tmp_path / "comparison_indirect_chain.svg").read_text()
-    assert "total indirect" in svg and "via 1-2" in svg
+    assert "total indirect" in svg and "via m1 \u2192 m2" in svg  # the route in words
+    assert "via 1-2" not in svg and "ind_" not in svg
     empty = plot_indirect(med.iloc[0:0], tmp_path / "comparison_indirect_none.png", title="t")
     assert all(p.exists() for p in empty)
+
+
+def test_route_label_names_the_mediators_not_the_lavaan_label():
+    from pipeline.comparison.figures import mediator_names, route_label
+
+    med = pd.DataFrame({"label": ["a1", "a2", "ind_12"], "path": [
+        "group_memberships_change_T0_T1 -> belonging_T1",
+        "group_memberships_change_T0_T1 -> support_T1", "ind_12"]})
+    mediators = mediator_names(med)
+    assert mediators == {"1": "belonging_T1", "2": "support_T1"}
+    assert route_label("ind_12", mediators) == "via belonging \u2192 support"
+    assert route_label("ind_1", mediators, {"belonging": "community belonging"}) == \
+        "via community belonging"
+    assert route_label("ind_total", {}) == "total indirect"
+    assert route_label("ind_3", mediators) == "indirect effect"

@@ -82,3 +82,14 @@ def test_findings_are_coloured_only_in_the_headline_model(tmp_path):
     assert POS_FILL in head or NEG_FILL in head
     assert POS_FILL not in comp and NEG_FILL not in comp
     assert "Stationary model" in head and "no cell is coloured" not in head
+
+
+def test_the_note_under_a_grid_has_no_pointer_to_a_table_column():
+    from pipeline.crosslag.figures import plain_note
+
+    note = ("Cross-lagged p-values are Holm-adjusted within the model over its 2 cross-lagged "
+            "path(s) (column pvalue_holm); only the headline model's paths are findings.")
+    assert plain_note(note) == ("Cross-lagged p-values are Holm-adjusted within the model over "
+                                "its 2 cross-lagged path(s); only the headline model's paths "
+                                "are findings.")
+    assert plain_note("") == ""

@@ -65,3 +65,24 @@ def test_engine_reasons_are_plain_words_for_funders():
     assert "~~" not in plain_why("failed", engine)
     assert plain_why("not_estimable", "too few people answered at T2") == (
         "too few people answered at T2")
+
+
+def test_a_study_with_a_comparison_group_is_never_told_there_is_none(settings):
+    """With the comparison analysis running, the change and mediation sentences (fitted on
+    both groups together) say so instead of "There was no comparison group"; without it they
+    keep saying there is none."""
+    from dataclasses import replace
+
+    arms = replace(settings, running=tuple(sorted({*settings.running, "comparison"})))
+    for s, has_arms in ((arms, True), (replace(settings, running=tuple(
+            r for r in settings.running if r != "comparison")), False)):
+        t = _table(s)
+        rows = t[(t["role"] == "primary") & (t["status"] == "ok")
+                 & t["kind"].isin(["change", "mediation"])]
+        said = rows["sentence"]
+        assert len(said) >= 4
+        none = said.str.contains("no comparison group")
+        assert (~none).all() if has_arms else none.all()
+        if has_arms:
+            change = rows.loc[rows["kind"] == "change", "sentence"]
+            assert change.str.contains("both groups together").all() and len(change)

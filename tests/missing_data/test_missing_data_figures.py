@@ -240,3 +240,31 @@ def test_observed_vs_imputed_titles_follow_the_printed_counts_rule(tmp_path, mon
     plot_observed_vs_imputed(observed_and_imputed(res), tmp_path / "ovi")
     assert titles == ["x\n51-59 observed, the rest imputed", "y\n50 observed, the rest imputed"]
     assert texts.count("imputed values not shown:\nfewer than 10 people") == 1
+
+
+def test_observed_vs_imputed_legend_names_the_imputations_drawn(tmp_path, monkeypatch):
+    """The legend never names a number of imputations the run did not make: with m = 30 and
+    the first 20 drawn on the figure it says "the first 20 of 30" (``n_imputations``, the run's
+    m), without m it says only what is drawn ("values from 20 imputations"), never "20
+    imputations pooled". Panel titles take words (``labels``) instead of column names."""
+    from pipeline.missing_data import figures
+
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"x": rng.normal(size=80), "y": rng.normal(size=80)})
+    df.loc[:29, "y"] = np.nan
+    res = mice(df, ["x", "y"], m=30, iterations=1, seed=4)
+    values = observed_and_imputed(res)  # the first 20 of the 30
+    for t in values.values():
+        t.attrs.pop("n_imputations", None)
+    assert figures.imputed_legend(values) == "imputed (values from 20 imputations)"
+    for t in values.values():
+        t.attrs["n_imputations"] = 30
+    assert figures.imputed_legend(values) == "imputed (values from the first 20 of 30 imputations)"
+    drawn = []
+    monkeypatch.setattr(figures, "save_figure", lambda fig, path, tight=True: drawn.append(fig))
+    figures.plot_observed_vs_imputed(values, tmp_path / "o", labels={"y": "Social support, T1"})
+    fig = drawn[0]
+    legend = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert legend == ["observed", "imputed (values from the first 20 of 30 imputations)"]
+    assert not any("pooled" in t for t in legend)
+    assert [ax.get_title() for ax in fig.axes if ax.axison][0].startswith("Social support, T1\n")

@@ -119,3 +119,45 @@ def test_change_rows_print_decimals_by_the_score_kind():
     rows = findings_rows(f, 10, {"loneliness": "sum", "eq": "index"})
     assert [r[3] for r in rows] == ["\u22121.4", "0.052", "\u22121.36"]
     assert rows[1][4] == "0.021 to 0.083"
+
+
+def test_a_count_left_to_another_section_is_one_note_not_a_table_of_empty_rows():
+    """A construct the change analysis does not run (a count, analysed under use of health
+    services) gets one plain note: no "no row in change_primary.csv" sentence, no table of
+    rows without estimates, and no line in the summary's "What changed"."""
+    from pipeline.findings.table import finding_row, frame
+    from pipeline.report.change_section import _construct
+    from pipeline.report.front import summary_section
+
+    inp = _inputs({"change_status": pd.DataFrame({
+        "analysis": ["change"], "construct": ["qol"], "method": ["none"], "status": ["not_run"],
+        "message": ["a count (healthcare.outcomes): analysed as a count by the healthcare wing, "
+                    "not as a linear score"]})})
+    inp.findings = frame([finding_row(
+        finding_id="change.qol.T1", kind="change", role="primary", construct="qol", wave="T1",
+        method="fiml", status="not_estimable", evidence="not_estimable",
+        message="no row in change_primary.csv for this construct and wave",
+        sentence="Change in quality of life could not be estimated: no row in change_primary.csv.",
+        headline="Quality of life at about 4 months: the change could not be estimated.")])
+    sec = _construct(inp, "qol")
+    assert len(sec.blocks) == 1 and isinstance(sec.blocks[0], Notice)
+    assert "section on use of health services" in sec.blocks[0].text
+    assert ".csv" not in sec.blocks[0].text and "healthcare.outcomes" not in sec.blocks[0].text
+    summary = summary_section(inp, None)
+    rows = [r for b in summary.blocks if isinstance(b, Table) for r in b.rows]
+    assert not any("could not be estimated" in r[0] for r in rows)
+
+
+def test_with_a_comparison_group_the_summary_never_says_there_is_none():
+    from pipeline.findings.table import finding_row, frame
+    from pipeline.report.front import caveat_bullets
+
+    rows = [finding_row(finding_id="change.qol.T1", kind="change", role="primary",
+                        caveats="single_group;no_comparison;mar_assumption")]
+    single = caveat_bullets(frame(rows))
+    assert any("no group who did not" in c for c in single)
+    both = caveat_bullets(frame(rows + [finding_row(
+        finding_id="comparison.qol.T1", kind="comparison", role="primary",
+        caveats="non_randomised")]))
+    assert not any("no group who did not" in c or "no comparison" in c for c in both)
+    assert any("not randomised" in c for c in both)

@@ -9,7 +9,8 @@ from pipeline.report.numfmt import digits_for, fmt_ci, fmt_count, fmt_num, fmt_p
 
 @pytest.mark.parametrize("x,d,text", [
     (3.5026, 1, "3.5"), (-0.3826, 2, "\u22120.38"), (0.0033, 2, "0.0033"), (0.0, 2, "0.00"),
-    (-0.0001, 1, "\u22120.0001"), (61.25, 1, "61.2"), (None, 2, "NA"), (float("nan"), 2, "NA"),
+    (-0.0001, 1, "\u22120.0001"), (61.25, 1, "61.2"), (None, 2, "\u2014"),
+    (float("nan"), 2, "\u2014"),
 ])
 def test_fmt_num(x, d, text):
     assert fmt_num(x, d) == text

@@ -17,6 +17,7 @@ from pipeline.comparison.settings import from_config
 from pipeline.config import Config
 from pipeline.stage_io import StageIO, read_imputed
 from pipeline.tables import write_table
+from pipeline.wording import lower_first
 
 _FIGURE_METHOD = {"fiml": "FIML means (95% CI), adjusted", "mi": "MI means (95% CI)",
                   "complete_case": "Complete-case means (95% CI)"}
@@ -40,7 +41,8 @@ def run(cfg: Config, io: StageIO) -> None:
         for spec in settings.chains if io.has_output("indirect_figures") else ():
             plot_indirect(med[(med["analysis"] == spec.name) & (med["status"] == "ok")],
                           io.member("indirect_figures", f"comparison_indirect_{spec.name}.png"),
-                          title=f"{spec.label or spec.name}: indirect effects by group")
+                          title=f"{spec.label or spec.name}: indirect effects by group",
+                          labels={k: lower_first(sc.label or k) for k, sc in cfg.scales.items()})
     write_table(t.change, io.output("change"))
     write_table(t.means, io.output("means"))
     write_table(t.sentences, io.output("sentences"))

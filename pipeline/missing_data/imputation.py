@@ -261,7 +261,8 @@ def observed_and_imputed(result: MICEResult, max_imputations: int = 20,
     cells, one variable at a time (no completed data set is made). Above ``max_values``
     values in a group (observed; imputed over the imputations), a seeded random subsample of
     that many (order kept); ``attrs`` hold the full counts (``n_observed``, ``n_missing``,
-    ``n_sets``) and whether it was subsampled, for the figure's titles and caption."""
+    ``n_sets`` drawn, ``n_imputations`` the run's m) and whether it was subsampled, for the
+    figure's titles and caption."""
     sets = result.imputations
     k = min(len(sets), max_imputations)
     rng = np.random.default_rng(0)  # display only: the same subsample on every run
@@ -287,6 +288,7 @@ def observed_and_imputed(result: MICEResult, max_imputations: int = 20,
             "imputation": np.repeat(labels, [len(p) for p in parts]),
         })
         out[name].attrs.update(n_observed=int((~mask).sum()), n_missing=n_mis, n_sets=k,
+                               n_imputations=len(sets),
                                subsampled=keep_o is not None or keep_i is not None,
                                max_values=int(max_values))
     return out

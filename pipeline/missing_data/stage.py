@@ -79,9 +79,11 @@ def run(cfg: Config, io: StageIO) -> None:
     write_table(imputation.settings_table(result, cols, roles), io.output("settings"))
     plot_chains(imputation.chain_traces(result), io.member("figures", "imputation_chains.png"),
                 min_cell=cfg.min_cell)
+    labels = {f"{k}_{w.id}": f"{sc.label or k}, {w.label or w.id}"
+              for k, sc in cfg.scales.items() for w in cfg.waves}
     plot_observed_vs_imputed(imputation.observed_and_imputed(result),
                              io.member("figures", "imputation_observed_vs_imputed.png"),
-                             min_cell=cfg.min_cell)
+                             min_cell=cfg.min_cell, labels=labels)
     if e is None:
         return write_without_estimand(io, s, result, excluded, log_table, model_text)
     weights, source = _weights(io)

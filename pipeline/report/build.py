@@ -40,9 +40,10 @@ def report_date(settings: ReportSettings, inp: ReportInputs) -> str:
     return max(lasts) if lasts else NO_DATE
 
 
-def shown_date(date: str) -> str:
-    """The date as the title page shows it: a real date, or what to set when there is none."""
-    return date if date != NO_DATE else "not set (no completion dates; set report.date)"
+def shown_date(date: str) -> str | None:
+    """The date as the title page shows it: a real date, or None (no Date line: a funder's page
+    carries no config hint; the stage logs what to set)."""
+    return date if date != NO_DATE else None
 
 
 def build_report(inp: ReportInputs, settings: ReportSettings, root: Path) -> Report:

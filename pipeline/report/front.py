@@ -68,15 +68,16 @@ _GROUP_STAGES = {"participation": ("attrition",), "change": ("change",),
                  "mechanism": ("mediation", "crosslag")}
 
 
-def title_meta(inp: ReportInputs, date: str, organisation: str | None, programme: str,
+def title_meta(inp: ReportInputs, date: str | None, organisation: str | None, programme: str,
                config_hash: str) -> tuple[tuple[str, str], ...]:
-    """Title-page rows: programme, organisation, waves with their dates, date, versions, hash."""
+    """Title-page rows: programme, organisation, waves with their dates, date (none: no row),
+    versions, hash."""
     waves = "; ".join(
         f"{w.id} {w.label}" + (f" ({w.first} to {w.last})" if w.first else "") for w in inp.waves)
     rows = [("Programme", programme)]
     if organisation:
         rows.append(("Organisation", organisation))
-    rows += [("Waves covered", waves), ("Report date", date),
+    rows += [("Waves covered", waves), *([("Report date", date)] if date else []),
              ("Software", ", ".join(f"{k} {v}" for k, v in inp.software)),
              ("Configuration hash", config_hash)]
     return tuple(rows)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.report.blocks import method_words, not_estimable, scrub_section
 from pipeline.report.model import Bullets, Notice, Paragraph, Report, Section, Table
-from pipeline.report.numfmt import in_sentence, is_missing
+from pipeline.report.numfmt import NO_VALUE, in_sentence, is_missing
 from pipeline.report.pooled_sections import (
     PooledInputs,
     change_section,
@@ -34,7 +34,7 @@ FEW_SCHEMES = 10  # below this the heterogeneity test has little power (Higgins 
 def _cell(v: object) -> str:
     """A printed count as it stands in the public table ("<10", "86-94", "[c]", "171")."""
     if is_missing(v):
-        return "NA"
+        return NO_VALUE
     t = str(v).strip()
     return t[:-2] if t.endswith(".0") and t[:-2].isdigit() else t
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.config_listings import listing_constructs
-from pipeline.report.build import build_report
+from pipeline.report.build import NO_DATE, build_report
 from pipeline.report.counts import print_counts
 from pipeline.report.html_render import to_html
 from pipeline.report.inputs import FINDINGS_COLUMNS, ReportInputs, WaveInfo
@@ -84,6 +84,9 @@ def gather(cfg: Config, io: StageIO) -> ReportInputs:
 def run(cfg: Config, io: StageIO) -> None:
     settings = from_config(cfg)
     report = build_report(gather(cfg, io), settings, cfg.root)
+    if report.date == NO_DATE:
+        log.warning("report: no date on the title page (no report.date and no completion dates "
+                    "in the data); set report.date in the config to print one")
     io.output("pdf").write_bytes(compile_pdf(report, settings.template_path(cfg.root)))
     io.output("html").write_text(to_html(report), encoding="utf-8")
     log.info("report written: %s, %s", io.output("pdf"), io.output("html"))

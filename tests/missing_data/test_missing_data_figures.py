@@ -254,6 +254,8 @@ def test_observed_vs_imputed_legend_names_the_imputations_drawn(tmp_path, monkey
     df.loc[:29, "y"] = np.nan
     res = mice(df, ["x", "y"], m=30, iterations=1, seed=4)
     values = observed_and_imputed(res)  # the first 20 of the 30
+    assert {t.attrs["n_imputations"] for t in values.values()} == {30}  # the run's m
+    assert figures.imputed_legend(values) == "imputed (values from the first 20 of 30 imputations)"
     for t in values.values():
         t.attrs.pop("n_imputations", None)
     assert figures.imputed_legend(values) == "imputed (values from 20 imputations)"

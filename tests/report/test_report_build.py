@@ -5,11 +5,19 @@ from __future__ import annotations
 from pipeline.report.build import NO_DATE, shown_date
 
 
-def test_no_date_is_never_shown_as_1970():
-    """A study without completion dates and without report.date: the title page says what to
-    set, not 1970-01-01 (found on a real SPSS survey export); a real date is shown as it is."""
-    assert "1970" not in shown_date(NO_DATE) and "report.date" in shown_date(NO_DATE)
+def test_no_date_is_never_shown_as_1970_nor_as_a_config_hint():
+    """A study without completion dates and without report.date: the title page has no date
+    line (not 1970-01-01, found on a real SPSS survey export, and no 'set report.date' hint on a
+    funder's page: the log says it); a real date is shown as it is."""
+    from types import SimpleNamespace
+
+    from pipeline.report.front import title_meta
+
+    assert shown_date(NO_DATE) is None
     assert shown_date("2024-05-01") == "2024-05-01"
+    inp = SimpleNamespace(waves=[], software=[("python", "3")])
+    assert "Report date" not in dict(title_meta(inp, shown_date(NO_DATE), None, "P", "h"))
+    assert dict(title_meta(inp, "2024-05-01", None, "P", "h"))["Report date"] == "2024-05-01"
 
 
 def test_reliability_of_fewer_than_min_cell_people_is_not_shown():

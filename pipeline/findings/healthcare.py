@@ -95,6 +95,11 @@ def _change_row(r: pd.Series, s: FindingsSettings, sentences: dict) -> dict:
     return row
 
 
+def _path_words(path: str) -> str:
+    """A chain's path as a funder reads it: arrows, no capital mid-sentence."""
+    return lower_first(path.replace(" -> ", " \u2192 "))
+
+
 def _mediation_row(r: pd.Series, s: FindingsSettings, sentences: dict) -> dict:
     method = text(r, "method") or "complete_case"
     primary = (text(r, "role") or "primary") == "primary"
@@ -111,7 +116,7 @@ def _mediation_row(r: pd.Series, s: FindingsSettings, sentences: dict) -> dict:
     row = finding_row(
         finding_id=base if primary else f"{base}@{method}", kind="healthcare",
         role="primary" if primary else "sensitivity",
-        question=f"Does {text(r, 'path')} explain part of the change?",
+        question=f"Does {_path_words(text(r, 'path'))} explain part of the change?",
         estimand=f"{effect} effect as a rate ratio per unit of X (product of coefficients)",
         analysis=str(r["analysis"]), construct=str(r["outcome"]), term=effect,
         method=method, estimate=est, ci_lower=lo, ci_upper=hi, ci_level=level,

@@ -123,3 +123,12 @@ def test_by_arm_model_that_failed_says_so(settings):
     assert p["status"] == "not_estimable" and p["evidence"] == "not_estimable"
     assert p["sentence"].startswith("The difference between the groups in the change in gp "
                                     "visits") or "could not be estimated" in p["sentence"]
+
+
+def test_the_mediation_question_reads_as_words_not_a_model_path():
+    """The path column keeps its ASCII arrows for analysts; the funder question has arrows and
+    no capitalised label mid-sentence."""
+    from pipeline.findings.healthcare import _path_words
+
+    q = _path_words("Group memberships (T0 to T1) -> GP visits (T1), through the mediators")
+    assert q == "group memberships (T0 to T1) \u2192 GP visits (T1), through the mediators"

@@ -301,9 +301,11 @@ def public_rci_shares(shares: pd.DataFrame, min_cell: int,
     is shown as a range too. n is printed by :func:`_printed_n` (``group_sizes``: wave -> the
     number who answered, as the flow prints it): "<10" when small, a range ("169-177") when
     it is within ``min_cell`` of a group size or another n. A range n is not known to
-    readers: the cells are protected against its range, and the shares and CIs of shown
-    counts are rounded to whole per cent (count / a precise share gives n back). A plain
-    message says why nothing is estimated.
+    readers: the cells are protected against its range and must not pin it (shown counts that
+    add up to n would give it back, and with it the few people without a score: one more cell
+    is then hidden), and the shares and CIs of shown counts are not published (even in whole
+    per cent, 16 (26%) and 41 (66%) of "54-62" give n = 62 back). A plain message says why
+    nothing is estimated.
     """
     public = shares.copy()
     for c in ("n", "count", "share", "ci_lower", "ci_upper"):
@@ -312,28 +314,31 @@ def public_rci_shares(shares: pd.DataFrame, min_cell: int,
     for key, rows in shares.groupby(["construct", "wave"], sort=False):
         n_span = _range(printed.get(key))
         cats = rows[rows["category"].isin(SHARE_LABELS.values()) & rows["count"].notna()]
-        values = {i: float(r["count"]) for i, r in rows.iterrows() if pd.notna(r["count"])}
-        eqs = []
-        if len(cats) > 1:
-            values["n"] = float(rows["n"].iloc[0])
-            eqs = [{"n": 1} | {i: -1 for i in cats.index}]
+        n = float(rows["n"].iloc[0])
+        ranged = n_span is not None
+        limits = {"n": n_span} if ranged else None
+        known = [] if ranged else ["n"]
+        # the categories add up to n: hide a second cell when one is small, and (n a range)
+        # when the shown ones would give n back
+        values = {i: float(cats.at[i, "count"]) for i in cats.index} | {"n": n}
+        eqs = [{"n": 1} | {i: -1 for i in cats.index}] if len(cats) > 1 else []
+        prots = [(list(cats.index), protect(
+            values, eqs, list(cats.index), min_cell, known=known if eqs else [],
+            prefer_hidden=[i for i in cats.index if cats.at[i, "category"] ==
+                           "no_reliable_change"],
+            limits=limits if eqs else None, guard=["n"] if ranged and eqs else ()))]
         for i in rows.index[rows["category"].eq("mid_improved") & rows["count"].notna()]:
             # the people not meaningfully improved: never printed, but n - count gives them
-            values["n"] = float(rows["n"].iloc[0])
-            values[("not", i)] = values["n"] - float(rows.at[i, "count"])
-            eqs.append({"n": 1, i: -1, ("not", i): -1})
-        soft = [i for i in cats.index if shares.at[i, "category"] == "no_reliable_change"]
-        known = ["n"] if eqs and n_span is None else []
-        prot = protect(values, eqs, [i for i in values if i != "n"], min_cell, known=known,
-                       prefer_hidden=soft, limits={"n": n_span} if eqs and n_span else None)
-        for i in (k for k in prot.status if not isinstance(k, tuple)):
-            public.at[i, "count"] = prot.text(i)
-            if prot.hidden(i):
-                public.loc[i, ["share", "ci_lower", "ci_upper"]] = SECONDARY_MARK
-            elif n_span is not None:
-                for c in ("share", "ci_lower", "ci_upper"):
-                    if pd.notna(shares.at[i, c]):
-                        public.at[i, c] = round(float(shares.at[i, c]), 2)
+            c = float(rows.at[i, "count"])
+            prots.append(([i], protect({i: c, ("not", i): n - c, "n": n},
+                                       [{"n": 1, i: -1, ("not", i): -1}], [i, ("not", i)],
+                                       min_cell, known=known, limits=limits)))
+        for cells, prot in prots:
+            for i in cells:
+                public.at[i, "count"] = prot.text(i)
+                if prot.hidden(i) or ranged:
+                    # a share (even whole per cent) or its CI of a range n pins n: counts only
+                    public.loc[i, ["share", "ci_lower", "ci_upper"]] = SECONDARY_MARK
         public.loc[rows.index, "n"] = printed.get(key)
     few = shares["flag"].eq("small_n")
     public.loc[few, "message"] = (f"fewer than {min_cell} people answered at both waves; "

@@ -228,6 +228,8 @@ def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
         if shown is not None and not shown.replace(".", "", 1).isdigit():
             return ("a number of people not shown (to protect a small group)"
                     if not shown.startswith("<") else f"fewer than {min_cell} people")
+        if "-" in n:  # a range n: a percentage would give it back (public_rci_shares)
+            return f"{shown if shown is not None else int(r['count'])} people"
         return (f"{100 * r['share']:.0f}% (95% CI {100 * r['ci_lower']:.0f}% to "
                 f"{100 * r['ci_upper']:.0f}%)")
 

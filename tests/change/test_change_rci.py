@@ -297,14 +297,15 @@ def test_an_index_score_says_alpha_does_not_apply():
 def test_public_n_beside_the_number_who_answered_is_a_range():
     """E-rci-n: 177 with both scores beside 178 who answered at entry gives back the one
     person without a score; n is printed as the range below the group it belongs to, the
-    cells are protected against that range and shown shares are whole per cent."""
+    cells are protected against that range and no share of a range n is published (17 (10%)
+    and 152 (86%) would narrow 169-177 to 176-177)."""
     pub = public_rci_shares(_shares([17, 152, 8], 177), 10, {"T0": 178.0, "T2": 190.0})
     assert set(pub["n"]) == {"169-177"}
-    assert pub.loc[0, "count"] == 17 and pub.loc[0, "share"] == round(17 / 177, 2)
+    assert pub.loc[0, "count"] == 17 and pub.loc[0, "share"] == "[c]"
     assert pub.loc[2, "count"] == "<10"
-    # n is not known: 17 + 152 + (1-9) lies in 169-177 without hiding 152; its share is whole
-    assert pub.loc[1, "count"] == 152 and pub.loc[1, "share"] == round(152 / 177, 2)
-    assert pub.loc[2, ["share", "ci_lower", "ci_upper"]].tolist() == ["[c]"] * 3
+    # n is not known: 17 + 152 + (1-9) lies in 169-177 without hiding 152
+    assert pub.loc[1, "count"] == 152 and pub.loc[1, "share"] == "[c]"
+    assert (pub[["share", "ci_lower", "ci_upper"]] == "[c]").all().all()
     far = public_rci_shares(_shares([17, 152, 8], 177), 10, {"T0": 250.0, "T2": 190.0})
     assert set(far["n"]) == {177} and far.loc[0, "share"] == pytest.approx(17 / 177)
 
@@ -323,3 +324,20 @@ def test_sentence_prints_n_as_the_public_table():
     pub = public_rci_shares(t, 10, {"T0": 178.0, "T2": 190.0})
     s = rci_sentence(t, "q", "T2", label="Mood", wave_phrase="at 4 months", public=pub)
     assert s.startswith("Of the 169-177 people with mood scores") and "Of the 177 " not in s
+
+
+def test_shown_counts_never_add_up_to_a_range_n_nor_pin_it_by_their_shares():
+    """Found by reading the demo report: "54-62 | 16 (26%) | 41 (66%) | <10" gave n = 62 (only
+    62 fits both whole percentages) and so the 5 who deteriorated; "261-269 | 37 | 204 | 28"
+    added up to 269 beside 270 who answered, giving back the one person without a score.
+    Now a range n is never pinned: no shares, and a row whose shown counts would add up to it
+    hides one more cell (no reliable change first) as a range."""
+    pub = public_rci_shares(_shares([16, 41, 5], 62), 10, {"T0": 630.0, "T2": 63.0})
+    assert set(pub["n"]) == {"54-62"}
+    assert (pub[["share", "ci_lower", "ci_upper"]] == "[c]").all().all()
+    full = public_rci_shares(_shares([37, 204, 28], 269), 10, {"T0": 750.0, "T2": 270.0})
+    n_lo, n_hi = (int(x) for x in str(full["n"].iloc[0]).split("-"))
+    shown = [c for c in full["count"] if isinstance(c, (int, float))]
+    assert len(shown) < 3, full["count"].tolist()  # three exact counts would give n back
+    hidden = [c for c in full["count"] if not isinstance(c, (int, float))]
+    assert hidden and n_lo < 269 <= n_hi

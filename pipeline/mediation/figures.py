@@ -234,9 +234,9 @@ def path_diagram_figure(table: pd.DataFrame, spec: MediationSpec) -> plt.Figure:
         if i == 0:
             cell.set_text_props(weight="bold")
     title = (spec.label or spec.name).replace(" -> ", " \u2192 ")
+    # the n with the outcome is not printed: "174 with the outcome" beside the 178 who
+    # answered gives back the few without a score (the report prints it as a range)
     n_txt = f"n = {int(r0.get('n_contributing', r0['n']))}"
-    if pd.notna(r0.get("n_outcome", np.nan)):
-        n_txt += f", {int(r0['n_outcome'])} with the outcome"
     ax.set_title(f"{title}\n{_method_name(table, r0['method'])}; {n_txt}; "
                  f"intervals: {', '.join(ci_kinds)}", fontsize=10)
     ax.text(-1.2, -0.85, "heavy: serial chain; dashed: interval includes zero",

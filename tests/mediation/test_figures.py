@@ -84,3 +84,16 @@ def test_figure_decimals():
 def test_placeholder_when_no_method_could_estimate(tmp_path):
     out = plot_no_estimates(reference_spec(), "only 12 complete cases", tmp_path / "path.png")
     assert [p.suffix for p in out] == [".png", ".svg"] and "only 12" in out[1].read_text()
+
+
+def test_the_title_never_prints_the_exact_n_with_the_outcome():
+    """"n = 630, 174 with the outcome" beside the 178 who answered at the wave gave back the 4
+    without a score (found in the rendered demo report): the title names n only."""
+    table, spec = _fit(2)
+    table = table.assign(n_outcome=174)
+    fig = path_diagram_figure(table, spec)
+    try:
+        titles = " ".join(ax.get_title() for ax in fig.axes)
+        assert "n = " in titles and "with the outcome" not in titles and "174" not in titles
+    finally:
+        plt.close(fig)

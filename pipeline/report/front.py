@@ -58,13 +58,15 @@ MAX_PATHS = 4  # cross-lagged paths listed one by one in the summary; more are c
 
 _GROUPS = (
     ("participation", "Who took part and how many stayed"),
+    ("comparison", "Compared with the comparison group: the difference in change"),
     ("change", "What changed"),
     ("mechanism", "What the mechanism analyses suggest, and how sure we can be"),
 )
 
 
 # the analyses (stages) behind each question of the summary: said when they did not run
-_GROUP_STAGES = {"participation": ("attrition",), "change": ("change",),
+_GROUP_STAGES = {"participation": ("attrition",), "comparison": ("comparison",),
+                 "change": ("change",),
                  "mechanism": ("mediation", "crosslag")}
 
 
@@ -146,6 +148,9 @@ def _group(findings: pd.DataFrame, key: str) -> pd.DataFrame:
     f = findings[findings["role"] == "primary"]
     if key == "mechanism":
         return f[f["kind"].isin(["mediation", "crosslag"])]
+    if key == "comparison":  # the difference in change per construct and wave (the headline)
+        named = [f[c].fillna("").astype(str).str.strip().ne("") for c in ("construct", "wave")]
+        return f[(f["kind"] == key) & named[0] & named[1]]
     return f[f["kind"] == key]
 
 
@@ -181,8 +186,13 @@ def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
             "the evidence (clear, likely, may, no clear evidence); changes are differences from "
             "entry, with their 95% confidence intervals (CI). Each finding is given in full, "
             "with its caveats, in the sections that follow."))
+    compared = not _group(inp.findings, "comparison").empty
     for key, title in _GROUPS:
         f = _group(inp.findings, key)
+        if key == "comparison" and not compared:  # a single-group study: no such question
+            continue
+        if key == "change" and compared:  # the headline is the comparison above
+            title = "What changed in everyone, both groups together"
         waiting = not_run(inp.findings, _GROUP_STAGES[key], parts=True)
         if f.empty and waiting:
             blocks += waiting

@@ -161,3 +161,33 @@ def test_with_a_comparison_group_the_summary_never_says_there_is_none():
         caveats="non_randomised")]))
     assert not any("no group who did not" in c or "no comparison" in c for c in both)
     assert any("not randomised" in c for c in both)
+
+
+def test_a_controlled_study_leads_its_summary_with_the_difference_in_change():
+    """Issue 16: with a comparison group the difference in change is the headline: the summary
+    has its own table of it before 'What changed', which says it is everyone together (found
+    by reading the demo_controlled report: its summary had only the before-after change of
+    both groups pooled, which a funder reads as the programme's effect). A single-group
+    study's summary has no such table."""
+    from pipeline.findings.table import finding_row, frame
+    from pipeline.report.front import summary_section
+
+    change = finding_row(finding_id="change.qol.T1", kind="change", role="primary",
+                         construct="qol", wave="T1", evidence="may", status="ok",
+                         headline="Quality of life at about 4 months: may have increased.")
+    diff = finding_row(finding_id="comparison.qol.T1", kind="comparison", role="primary",
+                       construct="qol", wave="T1", evidence="likely", status="ok",
+                       headline="Quality of life likely rose more in the programme group.")
+    design = finding_row(finding_id="comparison.design", kind="comparison", role="primary",
+                         status="ok", headline="Participants were not randomised.")
+    inp = _inputs({})
+    inp.findings = frame([change, diff, design])
+    tables = [b for b in summary_section(inp, None).blocks if isinstance(b, Table)]
+    captions = [t.caption for t in tables]
+    assert captions.index("Compared with the comparison group: the difference in change") \
+        < captions.index("What changed in everyone, both groups together")
+    (comp,) = [t for t in tables if t.key == "summary_comparison"]
+    assert [r[0] for r in comp.rows] == [diff["headline"]]  # not the design sentence
+    inp.findings = frame([change])
+    captions = [t.caption for t in summary_section(inp, None).blocks if isinstance(t, Table)]
+    assert captions == ["What changed"]

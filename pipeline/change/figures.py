@@ -55,6 +55,32 @@ def _wave_counts(waves: pd.DataFrame, min_cell: int,
                             groups={w: [sizes[w]] for w in n if w in sizes})
 
 
+def joint_count_texts(tables: Mapping[str, tuple[pd.DataFrame, tuple[str, ...]]],
+                      min_cell: int, group_sizes: Mapping[str, float] | None
+                      ) -> dict[str, dict[str, int | str | None]]:
+    """construct -> wave -> the printed n of every trajectory figure, chosen together
+    (``tables``: construct -> (its means table, the methods drawn as the model line)). Each
+    figure alone kept its counts apart from the group sizes, but "n = 730" under one construct
+    beside "n = 739" under another gave back the 9 people with one score and not the other:
+    over all figures, no two printed counts of a wave differ by 1 to ``min_cell - 1``
+    (:func:`pipeline.disclosure.published_counts`)."""
+    sizes = {str(w): float(v) for w, v in (group_sizes or {}).items()}
+    counts = {}
+    for k, (m, methods) in tables.items():
+        m = m[m["construct"] == k]
+        waves = m[m["method"].astype(str).isin(methods)].drop_duplicates("wave")
+        for _, r in (waves if len(waves) else m.drop_duplicates("wave")).iterrows():
+            v = float(pd.to_numeric(r["n"], errors="coerce"))
+            counts[(k, str(r["wave"]))] = v if np.isfinite(v) and v > 0 else 0.0
+    printed = published_counts(counts, min_cell, shown=sizes.values(),
+                               groups={key: [sizes[key[1]]] for key in counts
+                                       if key[1] in sizes})
+    out: dict[str, dict[str, int | str | None]] = {k: {} for k in tables}
+    for (k, w), text in printed.items():
+        out[k][w] = text
+    return out
+
+
 def answered_per_wave(wide: pd.DataFrame, waves: list[str]) -> dict[str, float]:
     """wave -> the number who answered (``responded_<wave>`` of the wide table; the first
     wave's is the number who entered): the group sizes the flow prints, for
@@ -100,6 +126,7 @@ def plot_trajectory(
     model_label: str | None = None,
     score_name: str = "score",
     group_sizes: Mapping[str, float] | None = None,
+    count_texts: Mapping[str, int | str | None] | None = None,
 ) -> list[Path]:
     """Model-based means with 95% CIs per wave (x = months since entry), observed completer
     means as a dashed second line, n per wave annotated (counts below ``min_cell`` as "n < 10").
@@ -123,7 +150,8 @@ def plot_trajectory(
     height, is cut, marked as broken on the axis and said so in the label. ``score_name``
     ("sum score", "mean item score") names the units in the y label. ``group_sizes`` (wave ->
     the number who answered, the first wave's the number who entered) keeps the n per wave from
-    differing from those by a few (:func:`_wave_counts`).
+    differing from those by a few (:func:`_wave_counts`); ``count_texts`` (wave -> printed n,
+    :func:`joint_count_texts` over every figure of the study) replaces that when given.
     """
     import matplotlib.pyplot as plt
 
@@ -139,7 +167,7 @@ def plot_trajectory(
     _draw_model(ax, p, model_label or _MODEL_LABEL.get(covariate_weights,
                                                         _MODEL_LABEL["proportional"]))
     _draw_completers(ax, p, min_cell)
-    _annotate_counts(ax, p["waves"], min_cell, group_sizes)
+    _annotate_counts(ax, p["waves"], min_cell, group_sizes, count_texts)
     broken = _set_axes(ax, p, scale_range, wave_labels)
     better = "higher is better" if higher_is_better else "lower is better"
     kind = "scale" if score_name == "score" else score_name
@@ -216,11 +244,13 @@ def _draw_completers(ax, p: dict, min_cell: int) -> None:
 
 
 def _annotate_counts(ax, waves: pd.DataFrame, min_cell: int,
-                     group_sizes: Mapping[str, float] | None = None) -> None:
-    """n per wave (model sample) along the bottom of the plot area (:func:`_wave_counts`);
-    small waves "not shown"."""
+                     group_sizes: Mapping[str, float] | None = None,
+                     count_texts: Mapping[str, int | str | None] | None = None) -> None:
+    """n per wave (model sample) along the bottom of the plot area (``count_texts``, else
+    :func:`_wave_counts`); small waves "not shown"."""
     trans = ax.get_xaxis_transform()
-    shown = _wave_counts(waves, min_cell, group_sizes)
+    shown = dict(count_texts) if count_texts is not None else _wave_counts(
+        waves, min_cell, group_sizes)
     xs = waves["_x"][np.isfinite(waves["_x"])]
     for _, r in waves.iterrows():
         if not np.isfinite(r["_x"]):

@@ -1,6 +1,6 @@
-"""Change over time: change under the primary missing-data method (change_primary.csv, its
-sentences and figures), mixed-model trajectories, effect sizes, reliable change, sample
-description; group listings' counts after the scales, over their own waves (change.listing)."""
+"""Change over time: change under the primary method (change_primary.csv, sentences, figures),
+mixed-model trajectories, effect sizes, reliable change, sample description; group listings'
+counts after the scales, over their own waves (change.listing). Figures' n printed together."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 from pipeline.change.analysis import TABLES, change_tables, public_baseline
 from pipeline.change.bands import band_shares, public_band_shares, scale_bands
 from pipeline.change.descriptives import baseline_table, correlation_tables
-from pipeline.change.figures import answered_per_wave, plot_trajectory
+from pipeline.change.figures import answered_per_wave, joint_count_texts, plot_trajectory
 from pipeline.change.listing import listing_change, merge_tables
 from pipeline.change.primary import ScaleUnits, change_primary, figure_means
 from pipeline.change.rci import alpha_problems, public_rci_shares, reliability_from_table
@@ -28,8 +28,7 @@ def _optional(io: StageIO, name: str) -> pd.DataFrame | None:
 
 
 def _imputations(io: StageIO, wide: pd.DataFrame) -> ImputedSets | None:
-    """The imputations (when the impute rule runs): completed data sets built one at a time
-    from the clean wide table and the imputed cells."""
+    """The imputations (when the impute rule runs), built from the wide table and the cells."""
     return read_imputed(io.input("imputations"), wide) if "imputations" in io.inputs else None
 
 
@@ -98,8 +97,8 @@ def run(cfg: Config, io: StageIO) -> None:
         write_table(tables[name], io.output(name))
     write_table(primary, io.output("primary"))
     write_table(primary_means, io.output("primary_means"))
-    rci_public = public_rci_shares(tables["rci_shares"], cfg.min_cell, sizes)
-    write_table(rci_public, io.output("rci_public"))
+    write_table(rci_public := public_rci_shares(tables["rci_shares"], cfg.min_cell, sizes),
+                io.output("rci_public"))
     bands = write_bands(cfg, io, long, sizes, settings.conf_level, rci_public["n"])
     write_descriptives(cfg, io, long, wide)
     sentences = sentences_table(
@@ -109,12 +108,13 @@ def run(cfg: Config, io: StageIO) -> None:
         units={k: u.units for k, u in units.items()}, group_sizes=sizes, bands=bands,
         scores={k: sc.score for k, sc in cfg.scales.items()})
     write_table(merge_tables(sentences, extra.sentences), io.output("sentences"))
+    figs = {k: figure_means(primary_means, tables["means"], k, settings.change_methods)
+            for k in units}  # every figure's n per wave printed together (joint_count_texts)
+    texts = joint_count_texts({k: (f[0], (f[1],)) for k, f in figs.items()}, cfg.min_cell, sizes)
     for k, u in units.items():
-        fig_table, method, legend = figure_means(primary_means, tables["means"], k,
-                                                 settings.change_methods)
-        plot_trajectory(fig_table, k, io.member("figures", f"change_{k}.png"), label=u.label,
+        plot_trajectory(figs[k][0], k, io.member("figures", f"change_{k}.png"), label=u.label,
                         min_cell=cfg.min_cell, higher_is_better=settings.is_higher_better(k),
                         wave_labels={w: a for w, a in labels.items() if extra.has(k, w)},
-                        scale_range=(u.lo, u.hi), model_methods=(method,), model_label=legend,
-                        wave_months={w.id: w.months for w in cfg.waves}, score_name=u.score,
-                        group_sizes=sizes)
+                        scale_range=(u.lo, u.hi), model_methods=(figs[k][1],),
+                        model_label=figs[k][2], score_name=u.score, count_texts=texts[k],
+                        wave_months={w.id: w.months for w in cfg.waves}, group_sizes=sizes)

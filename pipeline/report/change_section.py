@@ -237,8 +237,9 @@ def change_section(inp: ReportInputs) -> Section:
         entry = _entry_table(inp)
         return Section("change", "Change over time", tuple(waiting) + ((entry,) if entry else ()))
     intro = Paragraph(
-        "For each measure: the estimated mean at each wave (a mixed model using everyone's "
-        "answers), the change since entry with its confidence interval by the primary method and "
+        "For each measure: the estimated mean at each wave by the primary method, using "
+        "everyone's answers (the figure's legend names it), the change since entry with its "
+        "confidence interval by the primary method and "
         "by the other methods beside it, and how many people changed by more than measurement "
         "error alone would explain (reliable change).")
     subs = tuple(_construct(inp, k) for k in inp.scales)

@@ -77,8 +77,13 @@ def _failed(inp: ReportInputs) -> list[str]:
     ne = f[f["evidence"] == "not_estimable"]
     if ne.empty:
         return []
-    return [f"{len(ne)} planned result{'s' if len(ne) > 1 else ''} could not be estimated from "
-            "these data (see the \u201cnot estimable because\u201d notes)."]
+    prim = int((ne["role"] == "primary").sum())
+    other = len(ne) - prim
+    parts = ([f"{prim} result{'s' if prim != 1 else ''} of the main analyses"] if prim else []) \
+        + ([f"{other} result{'s' if other != 1 else ''} of the other methods shown beside "
+            "them"] if other else [])
+    return [f"Of the findings planned, {' and '.join(parts)} could not be estimated from these "
+            "data (each is marked \u201cnot estimable\u201d where it is reported)."]
 
 
 def limitations_section(inp: ReportInputs) -> Section:

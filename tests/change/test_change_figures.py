@@ -143,3 +143,27 @@ def test_n_per_wave_a_few_short_of_the_number_who_answered(tmp_path, monkeypatch
 def test_answered_per_wave():
     wide = pd.DataFrame({"responded_T0": [True] * 12, "responded_T1": [True] * 3 + [False] * 9})
     assert answered_per_wave(wide, ["T0", "T1", "T2"]) == {"T0": 12.0, "T1": 3.0}
+
+
+def test_figures_of_one_study_never_print_counts_a_few_apart():
+    """Found in the demo_controlled report: one construct's figure printed "n = 730" at entry,
+    another's "n = 739" (each alone was apart from the 750 entrants), giving back the 9 with
+    one score and not the other. Printed together, no two counts of a wave differ by 1-9."""
+    import pandas as pd
+
+    from pipeline.change.figures import joint_count_texts
+    from pipeline.disclosure import is_small
+
+    def means(k, n0, n1):
+        return pd.DataFrame({"construct": k, "wave": ["T0", "T1"], "method": "fiml",
+                             "n": [n0, n1]})
+
+    texts = joint_count_texts({"a": (means("a", 730, 270), ("fiml",)),
+                               "b": (means("b", 739, 240), ("fiml",))}, 10,
+                              {"T0": 750.0, "T1": 300.0})
+    exact = {(k, w): v for k, d in texts.items() for w, v in d.items() if isinstance(v, int)}
+    for w in ("T0", "T1"):
+        vals = [v for (k, ww), v in exact.items() if ww == w]
+        assert all(not (0 < abs(x - y) < 10) for x in vals for y in vals), texts
+    assert texts["a"]["T0"] != 730 or texts["b"]["T0"] != 739
+    assert not is_small(240, 10) and texts["b"]["T1"] == 240  # far from the others: exact

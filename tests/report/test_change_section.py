@@ -191,3 +191,20 @@ def test_a_controlled_study_leads_its_summary_with_the_difference_in_change():
     inp.findings = frame([change])
     captions = [t.caption for t in summary_section(inp, None).blocks if isinstance(t, Table)]
     assert captions == ["What changed"]
+
+
+def test_the_count_of_results_not_estimable_says_which_kind_it_counts():
+    """The reviewer of the demo report counted the 'not estimable' notes and found the
+    limitations' "1 planned result" wrong: the line now counts the findings table's rows and
+    says how many are of the main analyses and how many of the methods beside them."""
+    from pipeline.findings.table import finding_row, frame
+    from pipeline.report.limitations import _failed
+
+    inp = _inputs({})
+    inp.findings = frame([
+        finding_row(finding_id="a", kind="change", role="primary", evidence="not_estimable"),
+        finding_row(finding_id="b", kind="change", role="sensitivity", evidence="not_estimable"),
+        finding_row(finding_id="c", kind="change", role="sensitivity", evidence="not_estimable"),
+        finding_row(finding_id="d", kind="change", role="primary", evidence="likely")])
+    (line,) = _failed(inp)
+    assert "1 result of the main analyses and 2 results of the other methods" in line

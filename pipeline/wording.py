@@ -344,3 +344,11 @@ def mid_note(mid: float, source: str, reference: str = "") -> str:
     m = float(mid)
     return (f"a change of at least {m:g} point{'' if m == 1 else 's'} in the better direction "
             f"(the minimal important difference{where})")
+
+
+def plain_reason(message: object) -> str:
+    """A reliable-change status message as a funder reads it: without the config key to set
+    or the scale's key ("no reliability for 'qol': ...; set change.reliability.qol ..." ->
+    "no reliability estimate: ...")."""
+    msg = re.split(r";\s*set [A-Za-z_]+\.", str(message))[0]
+    return re.sub(r"^no reliability for '[^']*':\s*", "no reliability estimate: ", msg).strip()

@@ -26,7 +26,15 @@ import pandas as pd
 from pipeline.change.rci import public_rci_shares, short_citation
 from pipeline.errors import DataError
 from pipeline.status import Status
-from pipeline.wording import EN_DASH, change_verb, ci_label, decimals_for, evidence_grade, fmt_ci
+from pipeline.wording import (
+    EN_DASH,
+    change_verb,
+    ci_label,
+    decimals_for,
+    evidence_grade,
+    fmt_ci,
+    plain_reason,
+)
 from pipeline.wording import lower_first as _in_sentence
 
 __all__ = ["change_sentence", "rci_sentence", "mid_words", "band_range", "bands_sentence",
@@ -210,7 +218,7 @@ def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
         return f"Too few people answered {wave_phrase} to describe individual change in {name}."
     if rows.empty or (rows["status"] != OK).all():
         has_msg = len(rows) and rows["message"].notna().any()
-        msg = rows["message"].dropna().iloc[0] if has_msg else ""
+        msg = plain_reason(rows["message"].dropna().iloc[0]) if has_msg else ""
         reason = f" ({msg.rstrip('.')})" if msg else ""
         return (f"Reliable change in {name} {wave_phrase} could not be assessed{reason}.")
     by = rows.set_index("category")
@@ -237,7 +245,7 @@ def rci_sentence(shares: pd.DataFrame, construct: str, wave: str, *, label: str,
     mid = f"{part('mid_improved')} {mid}" if mid else ""
     if (rows.loc[rows["category"] != "mid_improved", "status"] != OK).all():  # MID share only
         why = rows["message"].dropna()
-        why = f" ({why.iloc[0].rstrip('.')})" if len(why) and why.iloc[0] else ""
+        why = f" ({plain_reason(why.iloc[0]).rstrip('.')})" if len(why) and why.iloc[0] else ""
         return (f"Reliable change in {name} {wave_phrase} could not be assessed{why}. Of the "
                 f"{n} people with {name} scores at entry and {wave_phrase}, {mid}.")
     return (f"Of the {n} people with {name} scores at entry and {wave_phrase}, "

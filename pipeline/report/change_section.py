@@ -24,7 +24,7 @@ from pipeline.report.blocks import (
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
 from pipeline.report.numfmt import NO_VALUE, fmt_count, fmt_num, fmt_pct, is_missing
-from pipeline.wording import decimals_for, fmt_range, mid_note
+from pipeline.wording import decimals_for, fmt_range, mid_note, plain_reason
 
 __all__ = ["change_section", "scale_scores"]
 
@@ -93,7 +93,7 @@ def _rci_table(inp: ReportInputs, construct: str, label: str) -> Table | Notice 
     r = rci[rci["construct"] == construct]
     is_mid, ok = r["category"].eq("mid_improved"), r["status"].eq("ok")
     if not r.empty and not ok.any():
-        return not_estimable(f"Reliable change in {label}", str(r["message"].iloc[0]))
+        return not_estimable(f"Reliable change in {label}", plain_reason(r["message"].iloc[0]))
     rci_ok = (~is_mid & ok).any()  # no reliability: the MID column alone, and why in the note
     cols = (_RCI if rci_ok else ()) + ((_MID,) if (is_mid & ok).any() else ())
     rows = []
@@ -109,7 +109,7 @@ def _rci_table(inp: ReportInputs, construct: str, label: str) -> Table | Notice 
     notes = [_mid_footnote(r)] if has_mid else []
     no_rci = r[~is_mid & ~ok]
     if len(no_rci) and not rci_ok:
-        notes.append(f"Reliable change: not estimable ({str(no_rci['message'].iloc[0])}).")
+        notes.append(f"Reliable change: not estimable ({plain_reason(no_rci['message'].iloc[0])}).")
     caption = " and ".join(([] if not rci_ok else ["reliable change"])
                            + (["meaningful change"] if has_mid else []))
     return Table(caption=f"{label}: {caption} since entry (people with both scores)",

@@ -81,7 +81,8 @@ def test_meaningful_change_is_shown_when_reliable_change_is_not_estimable():
     assert isinstance(t, Table) and t.rows[0][-1] == "45 (38%)"
     assert t.header == ("Wave", "People with both scores", "Meaningfully improved")
     assert t.caption == "Wellbeing: meaningful change since entry (people with both scores)"
-    assert "Reliable change: not estimable (no reliability for 'wellbeing'" in t.note
+    assert "Reliable change: not estimable (no reliability estimate" in t.note
+    assert "'wellbeing'" not in t.note
     none = _rci_rows(rci_status="not_estimable", mid=False)
     assert isinstance(_rci_table(_inputs({"change_rci_shares_public": none}), "wellbeing",
                                  "Wellbeing"), Notice)
@@ -208,3 +209,17 @@ def test_the_count_of_results_not_estimable_says_which_kind_it_counts():
         finding_row(finding_id="d", kind="change", role="primary", evidence="likely")])
     (line,) = _failed(inp)
     assert "1 result of the main analyses and 2 results of the other methods" in line
+
+
+def test_a_reliable_change_reason_never_tells_a_funder_which_config_key_to_set():
+    """Found in both demo reports: "no reliability for 'qol': ...; set change.reliability.qol
+    to a published test-retest reliability" on a funder page. The analysts' table keeps it."""
+    from pipeline.wording import plain_reason
+
+    msg = ("no reliability for 'qol': Cronbach's alpha at entry is not estimable (single-item "
+           "scale: internal consistency is not defined); set change.reliability.qol to a "
+           "published test-retest reliability to classify reliable change")
+    out = plain_reason(msg)
+    assert out.startswith("no reliability estimate: Cronbach's alpha")
+    assert "change.reliability" not in out and "'qol'" not in out
+    assert plain_reason("fewer than 10 people") == "fewer than 10 people"

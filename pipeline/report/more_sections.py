@@ -51,9 +51,10 @@ MORE_SPECS = (
     MoreSpec("healthcare", "healthcare", "Use of health services",
              "Did people use health services (such as GP visits) less after joining?",
              "healthcare_"),
-    MoreSpec("moderation", "moderation", "For whom did it make a difference?",
-             "Did the link between joining groups and feeling less lonely depend on how "
-             "strongly people identified with their groups?",
+    MoreSpec("moderation", "moderation", "For whom did groups matter more?",
+             "Did the link between change in groups and change in wellbeing (for example "
+             "loneliness) depend on who people are, such as how strongly they identified with "
+             "their groups? These are associations among everyone, not the programme's effect.",
              "moderation_"),
 )
 

@@ -57,8 +57,10 @@ def test_observed_and_imputed_subsamples_large_groups_and_keeps_the_counts(resul
     pd.testing.assert_frame_equal(full["y"], observed_and_imputed(res, 3, max_values=32)["y"])
     small = observed_and_imputed(res, max_imputations=3, max_values=5)
     y = small["y"]
-    assert y.attrs == {"n_observed": 32, "n_missing": 8, "n_sets": 3, "subsampled": True,
+    assert y.attrs == {"n_observed": 32, "n_missing": 8, "n_sets": 3,
+                       "n_imputations": len(res.imputations), "subsampled": True,
                        "max_values": 5}
+    assert y.attrs["n_imputations"] >= 3  # the run's m, not the sets drawn
     assert (~y["imputed"]).sum() == 5 and y["imputed"].sum() == 5
     assert set(y.loc[~y["imputed"], "value"]) <= set(df["y"].dropna())
     pool = set(full["y"].loc[full["y"]["imputed"], "value"])

@@ -75,12 +75,14 @@ def _sentence(r: pd.Series, evidence: str, label: str, wave_label: str,
         verb = "results in " if evidence == "no_clear" else ""
         return (f"Being offered the programme {verb}{what} {lower_first(label)} by "
                 f"{lower_first(wave_label)} ({nums}).")
-    if evidence == "no_clear":
-        verdict = "changed by about as much in the programme group as in the comparison group"
-    else:
-        more = "rose" if est > 0 else "fell"
-        word = {"clear": "", "likely": "likely ", "may": "may have "}[evidence]
-        verdict = f"{word}{more} more in the programme group than in the comparison group"
+    if evidence == "no_clear":  # absence of evidence, not evidence of the same change
+        return (f"There was no clear difference between the programme and comparison groups in "
+                f"the change in {lower_first(label)} by {lower_first(wave_label)} ({nums}); the "
+                "groups were not randomised, so this accounts for measured differences between "
+                "them only.")
+    more = "rose" if est > 0 else "fell"
+    word = {"clear": "", "likely": "likely ", "may": "may have "}[evidence]
+    verdict = f"{word}{more} more in the programme group than in the comparison group"
     return (f"{upper_first(label)} {verdict} by {lower_first(wave_label)} ({nums}); the groups "
             "were not randomised, so this accounts for measured differences between them only.")
 

@@ -69,3 +69,18 @@ def test_primary_that_cannot_be_estimated_names_its_stand_in():
 def test_missing_table_is_one_not_estimable_row():
     rows = comparison_findings(None, None, randomised=False, labels={}, wave_labels={})
     assert len(rows) == 1 and rows[0]["status"] == "not_estimable"
+
+
+def test_no_clear_difference_is_not_said_as_the_same_change():
+    """A reviewer of the demo_controlled report: "+0.54 (-0.01 to 1.10) ... changed by about as
+    much in both groups" reads absence of evidence as evidence of no difference."""
+    import pandas as pd
+
+    from pipeline.findings.comparison import _sentence
+
+    r = pd.Series({"scale_min": 1, "scale_max": 7, "est": 0.54, "ci_lower": -0.01,
+                   "ci_upper": 1.10, "units": "points on the 1-7 scale", "ci_level": 0.95})
+    s = _sentence(r, "no_clear", "Community belonging", "About 7 months", randomised=False)
+    assert s.startswith("There was no clear difference between the programme and comparison "
+                        "groups in the change in community belonging by about 7 months")
+    assert "about as much" not in s

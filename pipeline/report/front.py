@@ -169,6 +169,16 @@ def _not_scores(inp: ReportInputs) -> set[str]:
     return {str(k) for k, g in st.groupby("construct") if (g["status"] == "not_run").all()}
 
 
+NOT_RANDOMISED = ("; the groups were not randomised, so this accounts for measured "
+                  "differences between them only.")
+
+
+def _once(rows: tuple[tuple[str, str], ...], clause: str) -> tuple[tuple, bool]:
+    """The rows without ``clause`` at their end (said once under the table instead)."""
+    out = tuple((h[: -len(clause)] + "." if h.endswith(clause) else h, sure) for h, sure in rows)
+    return out, any(h.endswith(clause) for h, _ in rows)
+
+
 def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
     """Section 2: the one-page summary for funders, from the findings table's headlines only
     (the full sentences, with their caveats, are in the later sections)."""
@@ -204,8 +214,13 @@ def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
         if key == "change":  # a count is analysed by its own section, not as a score
             f = f[~f["construct"].isin(_not_scores(inp))]
         rows = _mechanism_rows(f) if key == "mechanism" else _found_rows(f)
+        if key == "comparison":  # the design caveat once, under the table, not in every row
+            rows, said = _once(rows, NOT_RANDOMISED)
         blocks.append(Table(caption=title, header=("What we found", "How sure"), rows=rows,
                             key=f"summary_{key}", widths=(10.0, 1.9), compact=True))
+        if key == "comparison" and said:
+            blocks.append(Paragraph("The groups were not randomised: each difference accounts "
+                                    "for measured differences between them only."))
         blocks += waiting  # e.g. mediation switched off beside cross-lags that ran
         if key == "change" and (rob := _robustness(inp.findings)):
             blocks.append(Bullets(rob, compact=True))

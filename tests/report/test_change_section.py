@@ -178,7 +178,9 @@ def test_a_controlled_study_leads_its_summary_with_the_difference_in_change():
                          headline="Quality of life at about 4 months: may have increased.")
     diff = finding_row(finding_id="comparison.qol.T1", kind="comparison", role="primary",
                        construct="qol", wave="T1", evidence="likely", status="ok",
-                       headline="Quality of life likely rose more in the programme group.")
+                       headline="Quality of life likely rose more in the programme group; the "
+                       "groups were not randomised, so this accounts for measured differences "
+                       "between them only.")
     design = finding_row(finding_id="comparison.design", kind="comparison", role="primary",
                          status="ok", headline="Participants were not randomised.")
     inp = _inputs({})
@@ -188,7 +190,11 @@ def test_a_controlled_study_leads_its_summary_with_the_difference_in_change():
     assert captions.index("Compared with the comparison group: the difference in change") \
         < captions.index("What changed in everyone, both groups together")
     (comp,) = [t for t in tables if t.key == "summary_comparison"]
-    assert [r[0] for r in comp.rows] == [diff["headline"]]  # not the design sentence
+    # not the design sentence; the not-randomised clause once, under the table
+    assert [r[0] for r in comp.rows] == ["Quality of life likely rose more in the programme "
+                                         "group."]
+    texts = [b.text for b in summary_section(inp, None).blocks if hasattr(b, "text")]
+    assert sum("were not randomised" in t for t in texts) == 1
     inp.findings = frame([change])
     captions = [t.caption for t in summary_section(inp, None).blocks if isinstance(t, Table)]
     assert captions == ["What changed"]

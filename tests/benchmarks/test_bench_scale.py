@@ -48,7 +48,7 @@ def test_national_preset_is_merged_over_the_demo_and_accepted(tmp_path, capsys):
                                      preset=preset)
     raw = yaml.safe_load(cfg_path.read_text())
     md = raw["missing_data"]
-    assert (md["m"], md["m_max"], md["iterations"], md["chain_blocks"]) == ("auto", 20, 60, 2)
+    assert (md["m"], md["m_max"], md["iterations"], md["chain_blocks"]) == ("auto", 20, 120, 2)
     assert md["sensitivity"]["outcome"] == "qol"  # the demo's, untouched
     if bs._knows_mi_method(ROOT):
         assert raw["mediation"]["mi"]["method"] == "rubin"

@@ -286,3 +286,12 @@ class ImputedSets:
     def __iter__(self):
         return self.frames()
 
+
+def completed_frames(imputations, columns: list[str]):
+    """The completed data sets (``columns`` only), one at a time: an :class:`ImputedSets`
+    builds each from its imputed cells; a sequence of DataFrames is used as it is."""
+    import pandas as pd
+
+    if hasattr(imputations, "column_sets"):
+        return (pd.DataFrame(dict(cs)) for cs in imputations.column_sets(columns))
+    return (frame[columns] for frame in imputations)

@@ -33,11 +33,12 @@ import pandas as pd
 from pipeline.healthcare.chain import M, Y, designs, path_effects, raw_frame, varying
 from pipeline.healthcare.settings import CountChain
 from pipeline.sem.montecarlo import draw_parameters
+from pipeline.stage_io import completed_frames
 from pipeline.stats.counts_glm import fit_negbin, fit_poisson
 from pipeline.stats.counts_zi import lr_test_nb
-from pipeline.stats.pooling import rubin_pool
+from pipeline.stats.pooling import rubin_covariance, rubin_pool
 
-__all__ = ["NotImputed", "MIChain", "completed_sets", "fit_sets", "pool_sets", "mi_chain"]
+__all__ = ["NotImputed", "MIChain", "fit_sets", "pool_sets", "mi_chain"]
 
 
 class NotImputed(Exception):
@@ -60,15 +61,6 @@ class MIChain:
     m: int
     n: int
     message: str = ""
-
-
-def completed_sets(imputations, columns: list[str]) -> Iterable[pd.DataFrame]:
-    """The completed data sets (``columns`` only), one at a time: an
-    :class:`pipeline.stage_io.ImputedSets` builds each from its imputed cells; a sequence of
-    DataFrames is used as it is."""
-    if hasattr(imputations, "column_sets"):
-        return (pd.DataFrame(dict(cs)) for cs in imputations.column_sets(columns))
-    return (frame[columns] for frame in imputations)
 
 
 def _ols(x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,14 +119,9 @@ def pool_sets(coef: np.ndarray, var: np.ndarray, dfcom: np.ndarray, terms: list[
               conf: float) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Rubin's rules over (m, P) coefficients with (m, P, P) covariances: the ``rubin_pool``
     table, Qbar and the total covariance T = Ubar + (1 + 1/m) B."""
-    m = coef.shape[0]
     table = rubin_pool(coef, np.diagonal(var, axis1=1, axis2=2), df_complete=dfcom,
                        terms=terms, level=conf)
-    between = np.cov(coef, rowvar=False, ddof=1).reshape(var.shape[1:])
-    same = np.ptp(coef, axis=0) == 0  # as rubin_pool: B exactly 0 when every set agrees
-    between[same, :] = 0.0
-    between[:, same] = 0.0
-    return table, coef.mean(axis=0), var.mean(axis=0) + (1.0 + 1.0 / m) * between
+    return (table, *rubin_covariance(coef, var))
 
 
 def _family(model: str, votes: list[bool]) -> tuple[str, str]:
@@ -155,7 +142,7 @@ def mi_chain(imputations, wide: pd.DataFrame, ch: CountChain, columns: list[str]
     k, frames = len(ch.mediators), []
 
     def sets():
-        for cs in completed_sets(imputations, columns):
+        for cs in completed_frames(imputations, columns):
             frame = raw_frame(cs.reset_index(drop=True), ch)[keep]
             if frame.isna().any().any():
                 still = [c for c in columns if cs[c].isna().any()]

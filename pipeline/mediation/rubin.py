@@ -32,7 +32,7 @@ In R: ``fit <- with(imp, lm(M1 ~ X + C)); pool(fit)`` per equation, and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +50,8 @@ from pipeline.mediation.spec import MediationSpec
 from pipeline.mediation.table import build_table
 from pipeline.seeds import seed_for
 from pipeline.sem.montecarlo import draw_parameters, percentile_interval
-from pipeline.stats.pooling import rubin_pool
+from pipeline.stage_io import completed_frames
+from pipeline.stats.pooling import rubin_covariance, rubin_pool
 
 __all__ = ["RubinMI", "ChainFit", "fit_chain_ols", "pool_chain", "PooledChain", "METHOD_NOTE",
            "run_analyses_rubin"]
@@ -182,22 +183,9 @@ def pool_chain(fits: list[ChainFit], terms: list[str], conf: float) -> PooledCha
     paths = rubin_pool(q, u, df_complete=dfcom, terms=terms, level=conf)
     total = rubin_pool(np.array([[f.c] for f in fits]), np.array([[f.c_var] for f in fits]),
                        df_complete=min(f.c_df for f in fits), terms=["total"], level=conf)
-    ubar = np.mean([f.vcov for f in fits], axis=0)
-    between = np.cov(q, rowvar=False, ddof=1).reshape(ubar.shape)
-    between[np.ptp(q, axis=0) == 0, :] = 0.0  # as rubin_pool: B exactly 0 when all agree
-    between[:, np.ptp(q, axis=0) == 0] = 0.0
-    T = ubar + (1.0 + 1.0 / m) * between
-    return PooledChain(paths, total, q.mean(axis=0), T, float(np.mean([f.sd_x for f in fits])),
+    qbar, T = rubin_covariance(q, np.array([f.vcov for f in fits]))
+    return PooledChain(paths, total, qbar, T, float(np.mean([f.sd_x for f in fits])),
                        float(np.mean([f.sd_y for f in fits])), m)
-
-
-def _completed(imputations, columns: list[str]) -> Iterable[pd.DataFrame]:
-    """The completed data sets (``columns`` only), one at a time: an
-    :class:`pipeline.stage_io.ImputedSets` builds each from the imputed cells; a sequence of
-    DataFrames is used as it is."""
-    if hasattr(imputations, "column_sets"):
-        return (pd.DataFrame(dict(cs)) for cs in imputations.column_sets(columns))
-    return (frame[columns] for frame in imputations)
 
 
 class RubinMI(MediationEstimator):
@@ -214,7 +202,7 @@ class RubinMI(MediationEstimator):
     def _fits(self, spec: MediationSpec, dummies: Mapping[str, list[str]], layout: Layout,
               names: tuple[str, ...]) -> list[ChainFit]:
         fits = []
-        for frame in _completed(self.imputations, model_columns(spec)):
+        for frame in completed_frames(self.imputations, model_columns(spec)):
             Z = derive_frame(frame.reset_index(drop=True), spec, dict(dummies))
             bad = [c for c in Z.columns if Z[c].isna().any()]
             if bad:

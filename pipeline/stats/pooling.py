@@ -160,3 +160,20 @@ def pool_estimator(
     dfc = np.min([np.broadcast_to(np.asarray(f[2], dtype=float), (q.shape[1],)) for f in fits],
                  axis=0)
     return rubin_pool(q, u, df_complete=dfc, terms=terms, level=level)
+
+
+def rubin_covariance(estimates: np.ndarray, covariances: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Qbar and the total covariance ``T = Ubar + (1 + 1/m) B`` of Rubin's rules (Rubin 1987,
+    eq. 3.1.7; the multivariate form behind Monte Carlo intervals of functions of pooled
+    coefficients) from (m, P) estimates and (m, P, P) within-set covariances. Its diagonal is
+    :func:`rubin_pool`'s total variance; B is exactly 0 for a coefficient every set agrees on
+    (as there). R: ``mice::pool`` gives the diagonal (``t``)."""
+    q = np.asarray(estimates, dtype=float)
+    u = np.asarray(covariances, dtype=float)
+    m = q.shape[0]
+    between = np.cov(q, rowvar=False, ddof=1).reshape(u.shape[1:])
+    same = np.ptp(q, axis=0) == 0
+    between[same, :] = 0.0
+    between[:, same] = 0.0
+    return q.mean(axis=0), u.mean(axis=0) + (1.0 + 1.0 / m) * between

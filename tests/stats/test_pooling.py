@@ -125,3 +125,26 @@ def test_pool_estimator_equals_manual_pooling():
     u = [d["y"].var(ddof=1) / 30 for d in sets]
     want = rubin_pool(q, u, df_complete=29, terms=["mean"])
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_rubin_covariance_diagonal_is_rubin_pools_total_variance():
+    """T = Ubar + (1 + 1/m) B (Rubin 1987): its diagonal is rubin_pool's total variance, whose
+    t matches mice::pool (the tests above); off the diagonal the between-set covariance of the
+    estimates; B is 0 for a coefficient every set agrees on."""
+    import numpy as np
+
+    from pipeline.stats.pooling import rubin_covariance, rubin_pool
+
+    rng = np.random.default_rng(3)
+    q = rng.normal(size=(7, 3))
+    q[:, 2] = 0.5  # every set agrees
+    a = rng.normal(size=(7, 3, 3))
+    u = np.einsum("mij,mkj->mik", a, a) + np.eye(3)
+    qbar, t = rubin_covariance(q, u)
+    table = rubin_pool(q, np.diagonal(u, axis1=1, axis2=2))
+    np.testing.assert_allclose(qbar, q.mean(axis=0))
+    np.testing.assert_allclose(np.diag(t), table["t"].to_numpy() if "t" in table
+                               else table["se"].to_numpy() ** 2, rtol=1e-12)
+    b01 = np.cov(q[:, 0], q[:, 1], ddof=1)[0, 1]
+    np.testing.assert_allclose(t[0, 1], u.mean(axis=0)[0, 1] + (1 + 1 / 7) * b01, rtol=1e-12)
+    np.testing.assert_allclose(t[2, :2], u.mean(axis=0)[2, :2])

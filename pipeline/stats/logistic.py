@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, stats
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from pipeline.errors import DataError
 from pipeline.stats.contingency import level_order
@@ -243,7 +244,7 @@ def fit_logistic(
             return LogisticFit(Status.FAILED, "firth", problem="not_converged",
                                separating=involved, **base)
         return LogisticFit(Status.OK, "firth", beta=beta, cov=cov, separating=involved, **base)
-    fit = sm.GLM(y, xm, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=100)
+    fit = GLM(y, xm, family=families.Binomial()).fit(tol=1e-12, maxiter=100)
     if not fit.converged:
         return LogisticFit(Status.FAILED, "logit", problem="not_converged", **base)
     k = x.shape[1]

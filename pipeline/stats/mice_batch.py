@@ -30,7 +30,7 @@ import pandas as pd
 
 from pipeline.stats.mice import _check_arguments, mice
 from pipeline.stats.mice_chains import _Design, _stacked_update
-from pipeline.stats.pmm import DONORS, RIDGE, Var, encode, quantify
+from pipeline.stats.pmm import DONORS, RIDGE, Var, Whole, encode, quantify, whole_design
 
 __all__ = ["mice_many"]
 
@@ -185,7 +185,11 @@ def _update(des: _Design, var: Var, g: dict, rngs: list, ridge: float,
     flat, cols = _flat(des), g["cols"][None, :, None]
     # one gather each, straight into chains x columns x rows (C order), viewed as x rows x cols
     xo = flat.take(g["obs_at"][:, None, :] + cols).transpose(0, 2, 1)
-    xm = flat.take(g["mis_at"][:, None, :] + cols).transpose(0, 2, 1)
+    if whole_design(g["mis"].shape[1], des.X.shape[1]):  # as mice_chains._update does
+        xm = Whole(np.ascontiguousarray(des.X[g["chains"]].transpose(0, 2, 1)), g["cols"],
+                   g["mis"])
+    else:
+        xm = flat.take(g["mis_at"][:, None, :] + cols).transpose(0, 2, 1)
     yobs = g["yobs"]
     if var.categorical:
         y = np.stack([quantify(yobs[i], len(var.levels), np.ascontiguousarray(xo[i]))

@@ -18,15 +18,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["DONORS", "RIDGE", "LINDEP_EPS", "MAXCOR", "Var", "encode", "decode", "design",
-           "pmm_update", "remove_lindep", "lindep_from_gram", "norm_draw",
-           "norm_draw_from", "match_donors", "quantify"]
+__all__ = ["DONORS", "RIDGE", "LINDEP_EPS", "MAXCOR", "WHOLE_MIN_RECIPIENTS", "Var", "Whole",
+           "encode", "decode", "design", "pmm_update", "remove_lindep", "lindep_from_gram",
+           "norm_draw", "norm_draw_from", "match_donors", "quantify", "whole_design"]
 
 #: mice's defaults.
 DONORS = 5
 RIDGE = 1e-5
 LINDEP_EPS = 1e-4
 MAXCOR = 0.99
+#: the recipients' predicted means come from the whole design (:class:`Whole`) when there are at
+#: least this many recipients and they are at least a quarter of the rows
+WHOLE_MIN_RECIPIENTS = 10_000
 
 
 def remove_lindep(x: np.ndarray, y: np.ndarray, eps: float = LINDEP_EPS,
@@ -209,12 +212,58 @@ def quantify(codes_obs: np.ndarray, n_levels: int, xobs: np.ndarray) -> np.ndarr
     return (score - score.mean()) / sd if sd > 0 else codes_obs.astype(float)
 
 
-def pmm_update(xo: np.ndarray, xm: np.ndarray, y: np.ndarray, rng: np.random.Generator,
-               ridge: float = RIDGE, donors: int = DONORS
+def whole_design(n_mis: int, n: int) -> bool:
+    """Whether an update with ``n_mis`` recipients among ``n`` rows predicts the recipients'
+    means from the whole design (:class:`Whole`): at least :data:`WHOLE_MIN_RECIPIENTS`
+    recipients, and at least a quarter of the rows. One product over every row, read in order,
+    then the recipients' rows taken, costs less than gathering their design rows first (issue
+    15's profile at 100,000 x 5 waves: the gather was a fifth of the sampler)."""
+    return n_mis >= WHOLE_MIN_RECIPIENTS and 4 * n_mis >= n
+
+
+@dataclass(frozen=True)
+class Whole:
+    """The recipients of an update as rows of the whole design: ``X`` (chains x design columns x
+    rows, each chain's slice C-contiguous), the update's columns ``cols`` (the intercept first,
+    in the order of its coefficients) and the recipients' rows ``mis`` (one array for every
+    chain, or chains x recipients).
+
+    :meth:`means` is ``X_mis beta``, computed as ``(beta placed in the design's columns, zeros
+    elsewhere) @ X[i]``, then the recipients' rows taken: a chain's predicted means are the same
+    numbers whichever block of chains it is updated in, and whether it is updated with the block
+    or on its own (:func:`pmm_update`). They can differ from the gathered rows' product
+    ``X_mis @ beta`` in the last bit (BLAS sums in another order), so which of the two an update
+    uses is fixed by its shape alone (:func:`whole_design`)."""
+
+    X: np.ndarray
+    cols: np.ndarray
+    mis: np.ndarray
+
+    def chain(self, i: int) -> Whole:
+        """Chain ``i`` alone."""
+        return Whole(self.X[i:i + 1], self.cols, self.mis if self.mis.ndim == 1
+                     else self.mis[i:i + 1])
+
+    def means(self, beta: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+        """Predicted means of the recipients, chains x recipients, for coefficients ``beta``
+        (chains x columns kept); ``keep``: the columns of ``cols`` kept (boolean; all when
+        None)."""
+        cols = self.cols if keep is None else self.cols[keep]
+        out = np.empty((beta.shape[0], self.mis.shape[-1]))
+        full = np.zeros(self.X.shape[1])
+        for i in range(beta.shape[0]):  # chains: a few, each one product over every row
+            full[:] = 0.0
+            full[cols] = beta[i]
+            (full @ self.X[i]).take(self.mis if self.mis.ndim == 1 else self.mis[i], out=out[i])
+        return out
+
+
+def pmm_update(xo: np.ndarray, xm: np.ndarray | Whole, y: np.ndarray,
+               rng: np.random.Generator, ridge: float = RIDGE, donors: int = DONORS
                ) -> tuple[np.ndarray, np.ndarray, bool]:
     """One PMM update from the design rows of the donors (``xo``, column 0 the intercept) and of
-    the recipients (``xm``) and the donors' (numeric) y: (donor index of each recipient,
-    predictor columns kept, ridged).
+    the recipients (``xm``, or one chain's :class:`Whole`) and the donors' (numeric) y: (donor
+    index of each recipient, predictor columns kept, ridged).
 
     The steps of :func:`remove_lindep`, :func:`norm_draw` and :func:`match_donors` with the same
     random draws, sharing one X'X and its inverse: the collinearity screen reads its
@@ -223,7 +272,10 @@ def pmm_update(xo: np.ndarray, xm: np.ndarray, y: np.ndarray, rng: np.random.Gen
     column-major copies, the layout ``x[:, keep]`` gives (BLAS rounds a product differently for
     the two layouts, and a last-digit difference can swap two equally close donors).
     """
-    xo, xm = np.asfortranarray(xo), np.asfortranarray(xm)  # the layout x[:, keep] has
+    whole = isinstance(xm, Whole)
+    xo = np.asfortranarray(xo)  # the layout x[:, keep] has
+    xm = xm if whole else np.asfortranarray(xm)
+    cols = None
     xtx = xo.T @ xo
     xty = xo.T @ y
     try:
@@ -235,10 +287,12 @@ def pmm_update(xo: np.ndarray, xm: np.ndarray, y: np.ndarray, rng: np.random.Gen
         coef, v, ridged = _ls(xtx, xty, ridge, v)
     else:
         cols = np.concatenate([[True], keep])
-        xo, xm = np.asfortranarray(xo[:, cols]), np.asfortranarray(xm[:, cols])
+        xo = np.asfortranarray(xo[:, cols])
+        xm = xm if whole else np.asfortranarray(xm[:, cols])
         coef, v, ridged = _ls(xo.T @ xo, xo.T @ y, ridge)
     coef, beta, ridged = norm_draw_from(xo, y, rng, ridge, coef, v, ridged)
-    return match_donors(xo @ coef, xm @ beta, donors, rng), keep, ridged
+    yhat_mis = xm.means(beta[None, :], cols)[0] if whole else xm @ beta
+    return match_donors(xo @ coef, yhat_mis, donors, rng), keep, ridged
 
 
 # Encoding of the variables and the design matrix of one update

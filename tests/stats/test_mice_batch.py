@@ -58,6 +58,21 @@ def test_each_sample_gets_the_imputations_of_mice_alone(categorical):
     _assert_same(long, d, rows, seeds, 2, 4)
 
 
+@pytest.mark.parametrize("categorical", [False, True])
+def test_recipients_predicted_from_the_whole_design_as_in_mice_alone(monkeypatch, categorical):
+    """With many recipients (pmm.whole_design: here every update with a quarter of its rows
+    missing) the batch predicts them from the whole design as mice() does: the same numbers."""
+    import pipeline.stats.pmm as pmm
+
+    monkeypatch.setattr(pmm, "WHOLE_MIN_RECIPIENTS", 1)
+    d = _data(categorical=categorical)
+    rng = np.random.default_rng(9)
+    rows = rng.integers(0, len(d), size=(6, len(d)))
+    seeds = [int(x) for x in rng.integers(0, 2**62, size=6)]
+    long = mice_many(d, rows, list(d.columns), m=2, iterations=3, seeds=seeds)
+    _assert_same(long, d, rows, seeds, 2, 3)
+
+
 def test_samples_with_other_models_and_a_small_block():
     """A sample where a variable is complete (not a target) or constant (not in the model),
     and design blocks of one sample each, still give mice's own imputations."""

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import pipeline.stats.mice_chains as mc
 from pipeline.stats.mice import mice
-from pipeline.stats.pmm import design, match_donors, norm_draw, quantify, remove_lindep
+from pipeline.stats.pmm import (Whole, design, match_donors, norm_draw, quantify,
+                                remove_lindep, whole_design)
 
 
 def _reference_chain(model, iterations, rng, ridge, donors, delta):
@@ -26,12 +27,19 @@ def _reference_chain(model, iterations, rng, ridge, donors, delta):
     for it in range(iterations):
         for j, t in enumerate(model.targets):
             ry, var = ~model.miss[t], model.vars[t]
-            x, _ = design(model.vars, cur, model.predictors[t])
+            x, x_names = design(model.vars, cur, model.predictors[t])
             yobs, xobs = var.values[ry], x[ry]
             ynum = quantify(yobs, len(var.levels), xobs) if var.categorical else yobs
             keep = np.concatenate([[True], remove_lindep(xobs[:, 1:], ynum)])
             coef, beta, _ = norm_draw(xobs[:, keep], ynum, rng, ridge)
-            idx = match_donors(xobs[:, keep] @ coef, x[~ry][:, keep] @ beta, donors, rng)
+            if whole_design(int((~ry).sum()), ry.size):  # many recipients: the whole design
+                full, names = design(model.vars, cur, model.active)
+                cols = np.array([names.index(nm) for nm in np.asarray(x_names)[keep]])
+                whole = Whole(np.ascontiguousarray(full.T)[None], cols, np.flatnonzero(~ry))
+                yhat_mis = whole.means(beta[None])[0]
+            else:
+                yhat_mis = x[~ry][:, keep] @ beta
+            idx = match_donors(xobs[:, keep] @ coef, yhat_mis, donors, rng)
             imp = yobs[idx] + delta.get(t, 0.0)
             cur[t][~ry] = imp
             means[it, j] = imp.mean()
@@ -66,6 +74,56 @@ def test_lockstep_chains_equal_chains_run_one_by_one(kind, delta):
             if model.vars[t].categorical:
                 got = got.map({lev: k for k, lev in enumerate(model.vars[t].levels)})
             np.testing.assert_array_equal(got.to_numpy(float), want.to_numpy(float))
+
+
+@pytest.mark.parametrize("kind", ["plain", "collinear"])
+def test_lockstep_chains_with_recipients_from_the_whole_design(monkeypatch, kind):
+    """Updates with many recipients (pmm.whole_design; here those with a quarter of the rows
+    missing) predict them from the whole design, in the lockstep and the one-by-one updates
+    alike (the collinear data send chains one by one), and a chain gives the same numbers
+    in any block of chains."""
+    import pipeline.stats.pmm as pmm
+
+    monkeypatch.setattr(pmm, "WHOLE_MIN_RECIPIENTS", 1)
+    d = _data(kind)
+    cols = list(d.columns)
+    model = _model_of(d, cols, {})
+    assert {whole_design(int(model.miss[t].sum()), len(d)) for t in model.targets} == {
+        True, False}  # both kinds of update in one run
+    res = mice(d, cols, m=3, iterations=3, seed=7)
+    monkeypatch.setattr(mc, "_BLOCK_BYTES", 1)  # one chain per block
+    alone = mice(d, cols, m=3, iterations=3, seed=7)
+    np.testing.assert_array_equal(res.chain_means, alone.chain_means)
+    for i, ss in enumerate(np.random.SeedSequence(7).spawn(3)):
+        cur, means = _reference_chain(_model_of(d, cols, {}), 3, np.random.default_rng(ss),
+                                      1e-5, 5, {})
+        np.testing.assert_array_equal(res.chain_means[i], means)
+
+
+def test_whole_design_means_are_the_recipients_products():
+    """Whole.means is X_mis beta (to rounding), per chain, with columns left out by keep."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(2, 6, 40))
+    cols, mis = np.array([0, 2, 3, 5]), np.array([1, 4, 9, 30])
+    beta = rng.normal(size=(2, 4))
+    got = Whole(X, cols, mis).means(beta)
+    want = np.stack([X[i][np.ix_(cols, mis)].T @ beta[i] for i in range(2)])
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-13)
+    keep = np.array([True, False, True, True])
+    got = Whole(X, cols, mis).chain(1).means(beta[1:, keep], keep)
+    np.testing.assert_allclose(got[0], X[1][np.ix_(cols[keep], mis)].T @ beta[1, keep],
+                               rtol=0, atol=1e-13)
+    assert not whole_design(9_999, 10_000) and whole_design(10_000, 40_000)
+    assert not whole_design(10_000, 40_001)
+
+
+@pytest.mark.parametrize("values", [
+    [[3.0, 1.0, 2.0, 0.5]], [[1.0, 2.0, 1.0, 0.0]], [[1.0, np.nan, 0.0, np.nan]],
+    [[2.0, 1.0], [1.0, 1.0]], [[]]])
+def test_stable_argsort_is_numpys_stable_argsort(monkeypatch, values):
+    monkeypatch.setattr(mc, "_FAST_SORT_MIN", 0)
+    x = np.array(values, dtype=float)
+    np.testing.assert_array_equal(mc._stable_argsort(x), np.argsort(x, axis=1, kind="stable"))
 
 
 def _model_of(d, cols, delta):

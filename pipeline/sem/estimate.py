@@ -143,8 +143,9 @@ def start_values(pt: ParTable, model: RAMModel, pdat: PatternData) -> np.ndarray
     return theta
 
 
-#: from this many cases on, the scoring-to-quasi-Newton switch of :func:`fisher_scoring` grows
-#: in proportion to the number of cases (models linear in their parameters only)
+#: from this many cases on, a model linear in its parameters takes Newton steps in
+#: :func:`fisher_scoring`, and the scoring-to-quasi-Newton switch of its scoring steps grows in
+#: proportion to the number of cases
 SWITCH_CASES = 1000
 
 
@@ -170,9 +171,10 @@ def fisher_scoring(model: RAMModel, pdat: PatternData, theta0: np.ndarray, *,
     A model linear in its parameters with :data:`SWITCH_CASES` cases or more takes Newton steps
     instead, on the observed information (the exact Hessian, which for such a model is
     ``Delta' H_m Delta``: one pass over the patterns, as the expected information), where it is
-    positive definite, else a scoring step; with the line search this converges quadratically:
-    the 100,000-case wave means of 27 variables in 8 steps where scoring and BFGS took ~150
-    (issue 15; the same optimum: ``tests/stats/test_fiml_means.py`` holds it against lavaan).
+    positive definite; with the line search this converges quadratically: the 100,000-case wave
+    means of 27 variables in 8 steps where scoring and BFGS took ~150 (issue 15; the same
+    optimum: ``tests/stats/test_fiml_means.py`` holds it against lavaan). Where it is not
+    positive definite the step is a scoring step, and the n-scaled switch above applies to it.
     """
     theta = theta0.copy()
     ll, g = gradient(model, theta, pdat)
@@ -189,8 +191,13 @@ def fisher_scoring(model: RAMModel, pdat: PatternData, theta0: np.ndarray, *,
         switch = switch * max(1.0, pdat.n_obs / SWITCH_CASES)
         newton = pdat.n_obs >= SWITCH_CASES
     for it in range(1, max_iter + 1):
-        mat = (curv if curv is not None else _newton_matrix(model, theta, pdat) if newton
-               else information_expected(model, theta, pdat))
+        exact = False  # a Newton step (the observed information)
+        if curv is not None:
+            mat = curv
+        elif newton:
+            mat, exact = _newton_matrix(model, theta, pdat)
+        else:
+            mat = information_expected(model, theta, pdat)
         try:
             step = np.linalg.solve(mat, g)
         except np.linalg.LinAlgError:
@@ -216,7 +223,7 @@ def fisher_scoring(model: RAMModel, pdat: PatternData, theta0: np.ndarray, *,
                 continue
             return _bfgs(model, pdat, theta, it)
         s_vec, y_vec = cand - theta, g - g_c
-        if curv is None and dec < switch and not newton:
+        if curv is None and dec < switch and not exact:
             curv = mat
         if curv is not None:
             sy = float(s_vec @ y_vec)
@@ -227,17 +234,19 @@ def fisher_scoring(model: RAMModel, pdat: PatternData, theta0: np.ndarray, *,
     return _bfgs(model, pdat, theta, max_iter)
 
 
-def _newton_matrix(model: RAMModel, theta: np.ndarray, pdat: PatternData) -> np.ndarray:
-    """The observed information where it is positive definite (Newton's step), else the
-    expected one (a scoring step)."""
+def _newton_matrix(model: RAMModel, theta: np.ndarray, pdat: PatternData
+                   ) -> tuple[np.ndarray, bool]:
+    """(the observed information, True) where it is positive definite (Newton's step), else
+    (the expected one, False): a scoring step, after which the switch to BFGS applies as for
+    any scoring step."""
     obs = information_observed(model, theta, pdat)
     if np.all(np.isfinite(obs)):
         try:
             np.linalg.cholesky(obs)
-            return obs
+            return obs, True
         except np.linalg.LinAlgError:
             pass
-    return information_expected(model, theta, pdat)
+    return information_expected(model, theta, pdat), False
 
 
 def _bfgs(model: RAMModel, pdat: PatternData, theta0: np.ndarray, it0: int) -> Optimum:

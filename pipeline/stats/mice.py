@@ -345,6 +345,12 @@ def _check_arguments(wide: pd.DataFrame, columns: list[str], method: str, iterat
         )
     if len(set(columns)) != len(columns):
         raise ConfigError(f"missing_data.columns: duplicated names in {columns}.")
+    inf = {c: k for c in columns if pd.api.types.is_float_dtype(wide[c])
+           and (k := int(np.isinf(wide[c].to_numpy(dtype=float, na_value=np.nan)).sum()))}
+    if inf:
+        raise DataError("impute: infinite values in " + ", ".join(f"'{c}' ({k} rows)" for c, k
+                                                                 in inf.items())
+                        + "; an imputation model needs finite numbers: correct or blank them.")
     if iterations < 1:
         raise ConfigError(f"missing_data.iterations must be >= 1 (got {iterations}).")
     if donors < 1:

@@ -78,7 +78,7 @@ class _Design:
     columns x rows), so gathering an update's predictors on its observed or missing rows reads
     each column's rows in order (issue 14's profile: the gather was a fifth of the sampler)."""
 
-    buffer: np.ndarray  # room for the rows an update gathers (:func:`_rows`), set by _block
+    buffer: np.ndarray | None = None  # room for the rows an update gathers (:func:`_rows`)
 
     def __init__(self, vars_: dict[str, Var], current: dict[str, np.ndarray]) -> None:
         self.vars, self.cols, self.names = vars_, {}, ["(Intercept)"]
@@ -158,7 +158,6 @@ def _block(model: Model, rngs: list[np.random.Generator], b0: int, iterations: i
             obs = model.vars[t].values[~miss]
             cur[t][i, miss] = obs[rng.integers(0, obs.size, size=int(miss.sum()))]
     des = _Design({c: model.vars[c] for c in model.active}, cur)
-    des.buffer = np.empty(des.X.size)  # the rows an update gathers (_rows)
     plan = {t: _Target(model, des, t) for t in model.targets}
     for it in range(iterations):
         for j, t in enumerate(model.targets):
@@ -172,11 +171,13 @@ def _block(model: Model, rngs: list[np.random.Generator], b0: int, iterations: i
 
 def _rows(des: _Design, cols: np.ndarray, rows: np.ndarray, at: int) -> np.ndarray:
     """The design columns ``cols`` on ``rows`` of every chain (chains x rows x columns, each
-    chain's rows x columns column-major, the layout ``pmm_update`` forms them in), gathered
-    column by column into the block's buffer from position ``at`` on: one row index shared by
-    every column, and no new array (issue 15's profile at 100,000 rows: a gather through one
-    flat index per cell, into a new array, took 20 ms of an update's 35). The values live
+    chain's slice column-major, as ``pmm_update`` forms them), gathered column by column (one
+    row index for all) into the block's buffer from ``at`` on (the design's size: an update's
+    donors and recipients are its rows once). Issue 15's profile at 100,000 rows: a gather by
+    one flat index per cell into a new array took 20 ms of an update's 35. The values live
     until the next update's gather."""
+    if des.buffer is None:
+        des.buffer = np.empty(des.X.size)
     b = des.X.shape[0]
     out = des.buffer[at:at + b * cols.size * rows.size].reshape(b, cols.size, rows.size)
     for k, c in enumerate(cols):  # columns: a few dozen
@@ -331,11 +332,9 @@ def _match(yhat_obs: np.ndarray, yhat_mis: np.ndarray, donors: int,
 
 
 def _stable_argsort(x: np.ndarray) -> np.ndarray:
-    """``np.argsort(x, axis=1, kind="stable")``, first tried with numpy's faster unstable sort:
-    where every row's values are distinct and not NaN the two orders are the same one (issue
-    15's profile: the stable sort of 100,000 predicted means took 8 ms, the unstable 1.5 ms);
-    otherwise the stable sort is done. Short rows (a small study's, or a bootstrap sample's
-    with its duplicated rows) go straight to the stable sort."""
+    """``np.argsort(x, axis=1, kind="stable")``, tried first (rows of :data:`_FAST_SORT_MIN` or
+    more) with numpy's unstable sort: where every row's values are distinct and not NaN the two
+    orders are one (issue 15's profile: 100,000 predicted means, stable 8 ms, unstable 1.5)."""
     if x.shape[1] < _FAST_SORT_MIN:
         return np.argsort(x, axis=1, kind="stable")
     order = np.argsort(x, axis=1)
@@ -380,10 +379,8 @@ def _walk(s: np.ndarray, q: np.ndarray, pos: np.ndarray, pick: np.ndarray, d: in
     flat[:, pad:pad + n_obs] = s
     flat = flat.reshape(-1)
     base = (np.arange(b) * width + pad)[:, None]
-    lo = pos + base - 1
-    hi = np.empty_like(lo)  # after k steps hi = lo + k + 1: only lo is walked
-    high = np.empty((d,) + pos.shape, dtype=np.intp)  # hi at each step,
-    went_left = np.empty((d,) + pos.shape, dtype=bool)  # and whether lo was taken there
+    lo, hi = pos + base - 1, np.empty_like(pos)  # after k steps hi = lo + k + 1
+    high, went_left = np.empty((d,) + pos.shape, np.intp), np.empty((d,) + pos.shape, bool)
     dl, dr, val, prev = (np.empty(pos.shape) for _ in range(4))
     left, same = np.empty(pos.shape, dtype=bool), np.empty(pos.shape, dtype=bool)
     tied = ~np.isfinite(q)

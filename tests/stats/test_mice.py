@@ -345,3 +345,12 @@ def test_gathering_refuses_parts_that_do_not_hold_every_chain_once():
     other = mice_plan(df, list(df.columns), m=4, iterations=3, seed=1)
     with pytest.raises(ValueError, match="traces"):
         plan.result([other.run(0, 4)])
+
+
+def test_infinite_values_are_refused_naming_the_column():
+    """An imputation model needs finite numbers (the whole-design predictions multiply every
+    design column, and 0 x inf is NaN): refused with the column and the count."""
+    d = pd.DataFrame({"a": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0], "b": [1.0, np.inf, 3.0, -np.inf,
+                                                                     np.nan, 2.0]})
+    with pytest.raises(DataError, match=r"'b' \(2 rows\)"):
+        mice(d, ["a", "b"], m=2, iterations=2, seed=1)

@@ -11,8 +11,15 @@ from hypothesis import strategies as st
 
 import pipeline.stats.mice_chains as mc
 from pipeline.stats.mice import mice
-from pipeline.stats.pmm import (Whole, design, match_donors, norm_draw, quantify,
-                                remove_lindep, whole_design)
+from pipeline.stats.pmm import (
+    Whole,
+    design,
+    match_donors,
+    norm_draw,
+    quantify,
+    remove_lindep,
+    whole_design,
+)
 
 
 def _reference_chain(model, iterations, rng, ridge, donors, delta):

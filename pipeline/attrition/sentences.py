@@ -131,8 +131,8 @@ def _describe_difference(row: pd.Series, shown: pd.Series, label: str) -> str:
     more = "more" if up else "less"
     if any(_hidden(shown[c]) for c in ("pct_retained", "pct_lost", "smd")):
         # a share of a hidden count (with the group size) would give the count back
-        return f"were {more} often {label} '{row['level']}' (numbers too small to show)"
-    return (f"were {more} often {label} '{row['level']}' ({shown['pct_retained']:.0f}% vs "
+        return f"{more} often had {label} '{row['level']}' (numbers too small to show)"
+    return (f"{more} often had {label} '{row['level']}' ({shown['pct_retained']:.0f}% vs "
             f"{shown['pct_lost']:.0f}%; SMD {shown['smd']:.2f})")
 
 

@@ -90,7 +90,7 @@ def test_summary_numbers_too_small_without_smd():
                          "sd_retained": [np.nan, 10.0], "sd_lost": [np.nan, 11.0],
                          "pvalue": [0.5, 0.01]})
     text = _summary(flow, {"T1": comp}, {"qol_T0": "quality of life"})
-    assert "more often gender 'Other' (numbers too small to show)" in text
+    assert "more often had gender 'Other' (numbers too small to show)" in text
     assert "higher quality of life at entry (numbers too small to show)" in text
     assert "0.21" not in text and "71" not in text and "0.55" not in text
 
@@ -122,5 +122,5 @@ def test_summary_gives_no_share_of_a_count_hidden_to_protect_another():
                          "sd_lost": np.nan, "smd": [0.3, -0.1, 0.02], "pvalue": 0.5,
                          "missing_retained": 0, "missing_lost": 0})
     text = _summary(flow, {"T1": comp}, {})
-    assert "more often gender 'Man' (numbers too small to show)" in text
+    assert "more often had gender 'Man' (numbers too small to show)" in text
     assert "33%" not in text

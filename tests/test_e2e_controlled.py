@@ -67,3 +67,7 @@ def test_the_report_has_the_sections_and_no_ids(controlled):
     for key in ("comparison", "healthcare", "moderation"):
         assert f'<section id="{key}"' in html, key
     assert not re.search(r"\bS[PC]-?\d{3,}", html, flags=re.I), "a participant id in the report"
+    # every findings row is named in words; only the technical appendix adds its id, in [...]
+    ids = re.findall(r"<td>((?:change|comparison|crosslag|mediation|healthcare|moderation|"
+                     r"participation)[._][^<]*)</td>", html)
+    assert not ids, ids[:3]

@@ -12,7 +12,6 @@ allow, e.g. "116-124", so no table or chart is emptied). Checked by
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -158,23 +157,20 @@ def _is_hidden(frame: pd.DataFrame):
     return frame.map(lambda v: isinstance(v, str)).to_numpy()
 
 
-def _range_low(text: str) -> float:
-    """The lower end of a published range "116-124" (0 for "<10", "[c]")."""
-    m = re.fullmatch(r"\s*(\d+)\s*-\s*\d+\s*", text)
-    return float(m.group(1)) if m else 0.0
-
-
 def _hide_statistics(out: pd.DataFrame, table: pd.DataFrame, min_cell: int) -> None:
     """Hide (in place) the statistics of groups and rows whose counts are small or hidden."""
     for g in ("retained", "lost"):  # numeric rows: mean and SD of fewer than min_cell people,
-        # or of a hidden n whose published range reaches below min_cell (showing them would
-        # say "at least min_cell")
+        # or of a group whose n is hidden (shown as a range): a mean or SD of a known number
+        # of decimals ties the group's sum to its n, and the same people's means in the other
+        # follow-up wave's split (or the SMD and p-value beside the other group's statistics)
+        # then pin n and with it the hidden missing count (found by an attack on a 40-person
+        # study: n = 26 from the means of two splits); so the row's SMD and p go too
         few = is_small(pd.to_numeric(table[f"n_{g}"], errors="coerce"), min_cell)
-        few |= out[f"n_{g}"].map(lambda v, g=g: isinstance(v, str)
-                                 and _range_low(v) < min_cell).to_numpy()
-        few &= table["level"].eq("")
+        hidden_n = out[f"n_{g}"].map(lambda v: isinstance(v, str)).to_numpy()
+        numeric = table["level"].eq("").to_numpy()
         for c in (f"mean_{g}", f"sd_{g}"):
-            out.loc[few, c] = SECONDARY_MARK
+            out.loc[(few | hidden_n) & numeric, c] = SECONDARY_MARK
+        out.loc[hidden_n & numeric, ["smd", "pvalue"]] = SECONDARY_MARK
     for _, rows in table.groupby("variable", sort=False):
         idx = list(rows.index)
         small_group, categorical = False, rows["level"].ne("").any()

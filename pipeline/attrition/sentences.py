@@ -112,15 +112,17 @@ def _hidden(v) -> bool:
     return isinstance(v, str) or v is None or pd.isna(v)
 
 
+_WITHHELD = "numbers withheld to protect privacy"
+
+
 def _describe_difference(row: pd.Series, shown: pd.Series, label: str) -> str:
     """One notable difference; numbers only where the public copy (``shown``) shows them."""
     up = row["smd"] > 0
     if row["level"] == "" or pd.isna(row["level"]):
         if any(_hidden(shown[c]) for c in ("mean_retained", "mean_lost", "smd")):
             if label == "age":
-                return f"were {'older' if up else 'younger'} on average (numbers too small to show)"
-            return (f"had {'higher' if up else 'lower'} {label} at entry (numbers too small to "
-                    "show)")
+                return (f"were {'older' if up else 'younger'} on average ({_WITHHELD})")
+            return f"had {'higher' if up else 'lower'} {label} at entry ({_WITHHELD})"
         if label == "age":
             return (f"were {'older' if up else 'younger'} on average (mean "
                     f"{shown['mean_retained']:.0f} vs {shown['mean_lost']:.0f} years; "
@@ -131,7 +133,7 @@ def _describe_difference(row: pd.Series, shown: pd.Series, label: str) -> str:
     more = "more" if up else "less"
     if any(_hidden(shown[c]) for c in ("pct_retained", "pct_lost", "smd")):
         # a share of a hidden count (with the group size) would give the count back
-        return f"{more} often had {label} '{row['level']}' (numbers too small to show)"
+        return f"{more} often had {label} '{row['level']}' ({_WITHHELD})"
     return (f"{more} often had {label} '{row['level']}' ({shown['pct_retained']:.0f}% vs "
             f"{shown['pct_lost']:.0f}%; SMD {shown['smd']:.2f})")
 
@@ -180,8 +182,14 @@ def _comparison_sentence(table: pd.DataFrame, who: str, labels: Mapping[str, str
     notable = notable.loc[notable["smd"].abs().sort_values(ascending=False).index]
     notable = notable.drop_duplicates("variable")
     shown = suppress_comparison(table, min_cell)  # the public copy: what funders may read
-    bits = [_describe_difference(r, shown.loc[i], labels.get(r["variable"], r["variable"]))
-            for i, r in notable.iterrows()]
+    # differences whose SMD the public copy hides come last, in the table's order: placed by
+    # their true size they would bound it ("before 0.50": at least 0.50)
+    hidden = [_hidden(shown.at[i, "smd"]) for i in notable.index]
+    order = [i for i, h in zip(notable.index, hidden) if not h] + sorted(
+        (i for i, h in zip(notable.index, hidden) if h), key=list(table.index).index)
+    bits = [_describe_difference(notable.loc[i], shown.loc[i],
+                                 labels.get(notable.at[i, "variable"], notable.at[i, "variable"]))
+            for i in order]
     return f" Compared with those who did not, {who} {_join(bits)}."
 
 
@@ -204,8 +212,8 @@ def attrition_summary(
     who did not." and no per-variable differences (they would describe those few people); a
     difference whose numbers the public comparison table hides
     (:func:`pipeline.attrition.public.suppress_comparison`: small or protecting counts) is
-    named without numbers ("numbers too small to show"), so a sentence never gives back a
-    hidden count as a share of a known group size.
+    named without numbers ("numbers withheld to protect privacy"), so a sentence never gives
+    back a hidden count as a share of a known group size.
     """
     labels = dict(labels or {})
     text = _joined_sentence(flow, min_cell)

@@ -151,9 +151,12 @@ def public_band_shares(shares: pd.DataFrame, min_cell: int,
             values = {i: float(c) for i, c in shown_rows["count"].items()} | {
                 "n": float(rows["n"].iloc[0])}
             eqs = [{"n": 1} | {i: -1 for i in shown_rows.index}]
+            # n a range: the shown bands must not add up to it (17 + 10 of "19-27" gave
+            # n = 27 back, and with the 28 who answered, the one without a score)
             prot = protect(values, eqs, list(shown_rows.index), min_cell,
                            known=[] if n_span else ["n"],
-                           limits={"n": n_span} if n_span else None)
+                           limits={"n": n_span} if n_span else None,
+                           guard=["n"] if n_span else ())
             for i in shown_rows.index:
                 public.at[i, "count"] = prot.text(i)
                 if prot.hidden(i):

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.change.messages import too_few_message
 from pipeline.errors import DataError
+from pipeline.stats.distributions import t_ppf
 from pipeline.status import Status
 
 __all__ = ["check_long", "person_covariates", "observed_means"]
@@ -61,7 +61,7 @@ def person_covariates(
 
 
 def _t_interval(mean: pd.Series, sd: pd.Series, n: pd.Series, conf: float) -> tuple:
-    q = stats.t.ppf(0.5 + conf / 2, np.maximum(n - 1, 1))
+    q = t_ppf(0.5 + conf / 2, np.maximum(n - 1, 1))
     half = np.where(n >= 2, q * sd / np.sqrt(n), np.nan)
     return mean - half, mean + half
 

@@ -37,12 +37,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.change import methods as mth
 from pipeline.change.messages import too_few_message
 from pipeline.change.settings import ChangeSettings
 from pipeline.config import Scale
+from pipeline.stats.distributions import norm_ppf, norm_sf, t_ppf, t_sf
 from pipeline.stats.emmeans import adjust_pvalues, ci_level_adjusted
 from pipeline.status import Status
 
@@ -87,8 +87,8 @@ class ScaleUnits:
 def _crit(conf: float, df: np.ndarray) -> np.ndarray:
     df = np.asarray(df, dtype=float)
     q = 0.5 + conf / 2
-    return np.where(np.isfinite(df), stats.t.ppf(q, np.where(np.isfinite(df), df, 1.0)),
-                    stats.norm.ppf(q))
+    return np.where(np.isfinite(df), t_ppf(q, np.where(np.isfinite(df), df, 1.0)),
+                    norm_ppf(q))
 
 
 def _intervals(t: pd.DataFrame, conf: float, p_adjust: str) -> pd.DataFrame:
@@ -98,8 +98,8 @@ def _intervals(t: pd.DataFrame, conf: float, p_adjust: str) -> pd.DataFrame:
     t["ci_lower"], t["ci_upper"] = est - crit * se, est + crit * se
     with np.errstate(divide="ignore", invalid="ignore"):
         zt = np.abs(est / se)
-    t["pvalue"] = np.where(np.isfinite(df), 2 * stats.t.sf(zt, np.where(np.isfinite(df), df, 1)),
-                           2 * stats.norm.sf(zt))
+    t["pvalue"] = np.where(np.isfinite(df), 2 * t_sf(zt, np.where(np.isfinite(df), df, 1)),
+                           2 * norm_sf(zt))
     t["ci_level"], t["p_adjust"] = conf, p_adjust
     t["ci_label"] = f"{conf:.0%} CI"
     for c in ("pvalue_adj", "ci_lower_adj", "ci_upper_adj"):

@@ -287,7 +287,8 @@ def _range(text: object) -> tuple[float, float] | None:
 
 
 def public_rci_shares(shares: pd.DataFrame, min_cell: int,
-                      group_sizes: Mapping[str, float] | None = None) -> pd.DataFrame:
+                      group_sizes: Mapping[str, float] | None = None,
+                      baseline_exact: Mapping[str, bool] | None = None) -> pd.DataFrame:
     """Funder copy of :func:`rci_shares`: no hidden count recoverable from the table, its
     shares, CIs or the sentences that quote the shown ones.
 
@@ -306,6 +307,13 @@ def public_rci_shares(shares: pd.DataFrame, min_cell: int,
     is then hidden), and the shares and CIs of shown counts are not published (even in whole
     per cent, 16 (26%) and 41 (66%) of "54-62" give n = 62 back). A plain message says why
     nothing is estimated.
+
+    The SDs behind the criterion are statistics of groups of people too: ``sd_baseline`` is
+    "[c]" where the number with a score at entry is not printed exactly (``baseline_exact``:
+    scale -> printed exactly in the public baseline table, which hides that SD itself), and
+    ``s_diff`` where the row's n is not. An SD to ten digits of scores on a fixed grid (whole
+    points, twelfths of a 4-item mean) admits one n only: an attack on a 40-person study read
+    n = 37 of "30-38" from it, and so the 2 people without a score.
     """
     public = shares.copy()
     for c in ("n", "count", "share", "ci_lower", "ci_upper"):
@@ -340,6 +348,13 @@ def public_rci_shares(shares: pd.DataFrame, min_cell: int,
                     # a share (even whole per cent) or its CI of a range n pins n: counts only
                     public.loc[i, ["share", "ci_lower", "ci_upper"]] = SECONDARY_MARK
         public.loc[rows.index, "n"] = printed.get(key)
+    exact = dict(baseline_exact or {})
+    hide = {"sd_baseline": ~shares["construct"].map(lambda k: exact.get(k, True)).astype(bool),
+            "s_diff": ~public["n"].map(lambda v: str(v).strip().isdigit())}
+    for c, rows in hide.items():
+        if c in public.columns:
+            public[c] = public[c].astype(object)
+            public.loc[rows, c] = SECONDARY_MARK
     few = shares["flag"].eq("small_n")
     public.loc[few, "message"] = (f"fewer than {min_cell} people answered at both waves; "
                                   "reliable change is not estimated")

@@ -32,14 +32,24 @@ def _imputations(io: StageIO, wide: pd.DataFrame) -> ImputedSets | None:
     return read_imputed(io.input("imputations"), wide) if "imputations" in io.inputs else None
 
 
-def write_descriptives(cfg: Config, io: StageIO, long: pd.DataFrame, wide: pd.DataFrame) -> None:
+def write_descriptives(cfg: Config, io: StageIO, long: pd.DataFrame,
+                       wide: pd.DataFrame) -> pd.DataFrame:
     """The sample description (baseline table, its public copy, within-wave correlations): it
-    needs no follow-up wave, so it is written even when the change analysis does not run."""
+    needs no follow-up wave, so it is written even when the change analysis does not run.
+    Returns the public copy."""
     keys, covs = list(cfg.scales), {k: c.type for k, c in cfg.covariates.items()}
     baseline = baseline_table(wide, covs, keys, cfg.wave_ids)
     write_table(baseline, io.output("baseline"))
-    write_table(public_baseline(baseline, cfg.min_cell), io.output("baseline_public"))
+    write_table(public := public_baseline(baseline, cfg.min_cell), io.output("baseline_public"))
     write_table(correlation_tables(long, keys, cfg.wave_ids), io.output("correlations"))
+    return public
+
+
+def baseline_n_exact(public: pd.DataFrame, keys, base: str) -> dict[str, bool]:
+    """Scale -> is its number answering at entry printed exactly in the public baseline table
+    (not a range such as "621-629", which hides the few without a score)."""
+    n = public.drop_duplicates("variable").set_index("variable")["n"]
+    return {k: str(n.get(f"{k}_{base}", "")).strip().isdigit() for k in keys}
 
 
 def count_status(constructs) -> pd.DataFrame:
@@ -72,7 +82,8 @@ def run(cfg: Config, io: StageIO) -> None:
     long, wide = pd.read_parquet(io.input("long")), pd.read_parquet(io.input("wide"))
     sizes = answered_per_wave(wide, cfg.wave_ids)
     if settings.descriptives_only:  # the change analysis waits or is switched off
-        return write_descriptives(cfg, io, long, wide)
+        write_descriptives(cfg, io, long, wide)
+        return None
     covs = {k: c.type for k, c in cfg.covariates.items()}
     cov_waves = {k: c.wave for k, c in cfg.covariates.items() if c.wave}
     scales = settings.analysed_scales(cfg.scales)  # counts are the healthcare wing's
@@ -97,10 +108,12 @@ def run(cfg: Config, io: StageIO) -> None:
         write_table(tables[name], io.output(name))
     write_table(primary, io.output("primary"))
     write_table(primary_means, io.output("primary_means"))
-    write_table(rci_public := public_rci_shares(tables["rci_shares"], cfg.min_cell, sizes),
+    baseline_public = write_descriptives(cfg, io, long, wide)
+    exact = baseline_n_exact(baseline_public, list(cfg.scales), cfg.wave_ids[0])
+    write_table(rci_public := public_rci_shares(tables["rci_shares"], cfg.min_cell, sizes,
+                                                baseline_exact=exact),
                 io.output("rci_public"))
     bands = write_bands(cfg, io, long, sizes, settings.conf_level, rci_public["n"])
-    write_descriptives(cfg, io, long, wide)
     sentences = sentences_table(
         primary[(primary["role"] == "primary") & primary["construct"].isin(list(scales))],
         tables["rci_shares"], {k: sc.label for k, sc in scales.items()},

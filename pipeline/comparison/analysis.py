@@ -22,12 +22,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.comparison.fiml import fiml_arm_rows
 from pipeline.comparison.frame import ARM, Design
 from pipeline.comparison.regression import cc_rows, mi_rows, weighted_rows
 from pipeline.errors import DataError
+from pipeline.stats.distributions import norm_ppf, norm_sf, t_ppf, t_sf
 from pipeline.status import Status
 
 __all__ = ["CHANGE_COLUMNS", "MEANS_COLUMNS", "comparison_estimates"]
@@ -108,12 +108,12 @@ def _finish(t: pd.DataFrame, conf: float) -> pd.DataFrame:
     est, se = t["est"].to_numpy(float), t["se"].to_numpy(float)
     df = t["df"].to_numpy(float)
     fin = np.isfinite(df)
-    q = np.where(fin, stats.t.ppf(0.5 + conf / 2, np.where(fin, df, 1)),
-                 stats.norm.ppf(0.5 + conf / 2))
+    q = np.where(fin, t_ppf(0.5 + conf / 2, np.where(fin, df, 1)),
+                 norm_ppf(0.5 + conf / 2))
     t["ci_lower"], t["ci_upper"], t["ci_level"] = est - q * se, est + q * se, conf
     with np.errstate(divide="ignore", invalid="ignore"):
         zt = np.abs(est / se)
-    t["pvalue"] = np.where(fin, 2 * stats.t.sf(zt, np.where(fin, df, 1)), 2 * stats.norm.sf(zt))
+    t["pvalue"] = np.where(fin, 2 * t_sf(zt, np.where(fin, df, 1)), 2 * norm_sf(zt))
     return t
 
 

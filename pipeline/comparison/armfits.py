@@ -39,7 +39,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import PipelineError
 from pipeline.sem import headline
@@ -52,6 +51,7 @@ from pipeline.sem.multigroup import (
     wald_test_groups,
 )
 from pipeline.sem.syntax import parse_model
+from pipeline.stats.distributions import norm_ppf, norm_sf
 from pipeline.status import Status
 
 __all__ = ["ARM_GROUP", "TEST_COLUMNS", "ArmFits", "fit_by_arm", "arm_test_rows", "wald_table",
@@ -193,10 +193,10 @@ def arm_test_rows(fits: ArmFits, analysis: str, model: str, paths: str) -> list[
 def wald_table(est: pd.DataFrame, conf: float) -> pd.DataFrame:
     """``est`` with z, p and the Wald interval at level ``conf`` recomputed from est and se."""
     t = est.copy()
-    q = stats.norm.ppf(0.5 + conf / 2)
+    q = norm_ppf(0.5 + conf / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         t["z"] = t["est"] / t["se"]
-    t["pvalue"] = 2 * stats.norm.sf(np.abs(t["z"]))
+    t["pvalue"] = 2 * norm_sf(np.abs(t["z"]))
     t["ci_lower"], t["ci_upper"] = t["est"] - q * t["se"], t["est"] + q * t["se"]
     return t
 

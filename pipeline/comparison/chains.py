@@ -26,7 +26,6 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.comparison.armfits import (
     ARM_GROUP,
@@ -41,6 +40,7 @@ from pipeline.errors import DataError
 from pipeline.seeds import seed_for
 from pipeline.sem.chain_syntax import chain_lavaan_syntax, chain_path_labels
 from pipeline.sem.montecarlo import percentile_interval
+from pipeline.stats.distributions import norm_sf
 from pipeline.status import Status
 
 __all__ = ["MEDIATION_COLUMNS", "chain_frame", "chain_by_arm", "mediation_tables"]
@@ -171,7 +171,7 @@ def _arm_rows(fits: ArmFits, conf: float, draws: int, seed: int) -> list[pd.Data
         d = pd.DataFrame(diff)
         with np.errstate(invalid="ignore", divide="ignore"):
             d["z"] = d["est"] / d["se"]
-        d["pvalue"] = 2 * stats.norm.sf(np.abs(d["z"].to_numpy(float)))
+        d["pvalue"] = 2 * norm_sf(np.abs(d["z"].to_numpy(float)))
         parts.append(d)
     return parts
 

@@ -11,6 +11,8 @@ an age). A participation row whose count is not printed exactly also hides its p
 interval (``"[c]"``), since a percentage of a known denominator gives the count back. A wing's
 ``message`` prints the row's counts as the table does ("n = 169-177 of 630"). Headlines
 are built from the public attrition table already (:mod:`pipeline.findings.headlines`).
+Estimates, intervals, SEs, effect sizes and p-values are rounded as the report prints them
+(:func:`_rounded`): full precision would give back sizes printed as ranges.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from pipeline.disclosure import FINDINGS_COUNTS, SECONDARY_MARK, findings_counts, is_small
+from pipeline.disclosure import (
+    FINDINGS_COUNTS,
+    SECONDARY_MARK,
+    findings_counts,
+    is_number,
+    is_small,
+)
+from pipeline.wording import decimals_for
 
 __all__ = ["count_texts", "public_findings"]
 
@@ -63,4 +72,28 @@ def public_findings(table: pd.DataFrame, min_cell: int,
     for c in ("estimate", "ci_lower", "ci_upper"):
         out[c] = out[c].astype(object)
         out.loc[small, c] = SECONDARY_MARK
+    return _rounded(out)
+
+
+def _rounded(out: pd.DataFrame) -> pd.DataFrame:
+    """The statistics as the report prints them (:func:`pipeline.wording.decimals_for` of the
+    row: estimate, interval, SE with one more decimal; effect sizes 2 decimals; p-values 2
+    significant digits). At full precision a statistic of a group whose size is printed as a
+    range gives the size back: a complete-case mean change of whole EQ VAS points,
+    -2.230769231 = -58/26, fits only n = 26 of "19-27", and an effect size gives the SD (an
+    attack on a 40-person study)."""
+    out = out.copy()
+    for c in ("estimate", "ci_lower", "ci_upper", "se", "effect_size", "pvalue"):
+        if c in out.columns:
+            out[c] = out[c].astype(object)
+    for i, r in out.iterrows():
+        vals = [v for v in (r.get("estimate"), r.get("ci_lower"), r.get("ci_upper"))
+                if is_number(v)]
+        d = decimals_for(r.get("scale_min"), r.get("scale_max"), [float(v) for v in vals])
+        for c, digits in (("estimate", d), ("ci_lower", d), ("ci_upper", d), ("se", d + 1),
+                          ("effect_size", 2)):
+            if c in out.columns and is_number(r.get(c)):
+                out.at[i, c] = round(float(r[c]), digits)
+        if "pvalue" in out.columns and is_number(r.get("pvalue")):
+            out.at[i, "pvalue"] = float(f"{float(r['pvalue']):.2g}")
     return out

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.healthcare.change import MAR_NOTE
 from pipeline.healthcare.data import count_long
@@ -41,6 +40,7 @@ from pipeline.healthcare.models import choose_glm, cluster_cov, family_words, me
 from pipeline.healthcare.settings import ArmSpec, CountOutcome, HealthcareSettings
 from pipeline.stats.counts_glmm import choose_glmm_family, fit_count_glmm, wave_design
 from pipeline.stats.counts_zi import ZeroInflatedFit
+from pipeline.stats.distributions import norm_ppf, norm_sf
 from pipeline.status import Status
 
 __all__ = ["BYARM_COLUMNS", "ArmData", "arm_data", "arm_design", "arm_change",
@@ -158,7 +158,7 @@ def _ratio_rows(o, names, coef, cov, waves, arms, z, common: dict, n_rows) -> li
             rows.append(_row(o, quantity=quantity, arm=arm, wave=w,
                              contrast=f"{w} vs {waves[0]}", estimate=math.exp(b),
                              ci_lower=math.exp(b - z * s), ci_upper=math.exp(b + z * s),
-                             log_se=s, pvalue=float(2 * stats.norm.sf(abs(b / s))),
+                             log_se=s, pvalue=float(2 * norm_sf(abs(b / s))),
                              n_rows=n_rows[j], **common))
     return rows
 
@@ -211,7 +211,7 @@ def _glmm(o, d: ArmData, s: HealthcareSettings, adj: str, design: str) -> list[d
         f"; stands in for the primary method ({method_words(s.primary)})")
     msg = "; ".join([f"random-intercept {family_words(fit.family)} mixed model with arm x "
                      f"wave, {MAR_NOTE}{stands}", design, *fit.notes])
-    z = stats.norm.ppf(0.5 + s.conf / 2)
+    z = norm_ppf(0.5 + s.conf / 2)
     n_rows = [int((d.long["wave"] == w).sum()) for w in waves[1:]]
     coef, cov = np.asarray(fit.coef), np.asarray(fit.cov)
     return (_mean_rows(o, list(x.columns), coef, fit.sd, waves, arms, common)
@@ -247,7 +247,7 @@ def _complete_case(o, d: ArmData, s: HealthcareSettings, adj: str, design: str) 
         how = "SEs cluster-robust by person"
     msg = (f"{family_words(ch.family)} regression with arm x wave of the {n_people} people "
            f"with a count at every wave (complete cases); {how}; {design}")
-    z = stats.norm.ppf(0.5 + s.conf / 2)
+    z = norm_ppf(0.5 + s.conf / 2)
     return _ratio_rows(o, list(x.columns), coef, cov, waves, arms, z,
                        {**common, "message": msg}, [n_people] * (len(waves) - 1))
 

@@ -21,13 +21,13 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.healthcare.data import count_long
 from pipeline.healthcare.models import choose_glm, cluster_cov, family_words, method_words
 from pipeline.healthcare.settings import CountOutcome, HealthcareSettings
 from pipeline.stats.counts_glmm import choose_glmm_family, fit_count_glmm, wave_design
 from pipeline.stats.counts_zi import ZeroInflatedFit
+from pipeline.stats.distributions import norm_ppf, norm_sf
 from pipeline.status import Status
 
 __all__ = ["CHANGE_COLUMNS", "count_change", "outcome_change"]
@@ -66,7 +66,7 @@ def _ratio_rows(o, waves, est, se, z, method, role, model, choice, message, n_pe
         rows.append(_row(o, quantity="rate_ratio", wave=w, contrast=f"{w} vs {waves[0]}",
                          method=method, role=role, model=model, estimate=math.exp(b),
                          ci_lower=math.exp(b - z * s), ci_upper=math.exp(b + z * s), log_se=s,
-                         pvalue=float(2 * stats.norm.sf(abs(b / s))), n_people=n_people,
+                         pvalue=float(2 * norm_sf(abs(b / s))), n_people=n_people,
                          n_rows=n_rows[j], model_choice=choice, message=message))
     return rows
 
@@ -90,7 +90,7 @@ def _glmm(o, long, s: HealthcareSettings, zi_note: str) -> list[dict]:
         f"have no {method_words(s.primary)} form here")
     msg = "; ".join(filter(None, [f"random-intercept {family_words(fit.family)} mixed model, "
                                   f"{MAR_NOTE}{stands}", *fit.notes, zi_note]))
-    z = stats.norm.ppf(0.5 + s.conf / 2)
+    z = norm_ppf(0.5 + s.conf / 2)
     coef, se = np.asarray(fit.coef), np.sqrt(np.diag(fit.cov))
     half = fit.sd ** 2 / 2
     rows = [_row(o, quantity="mean_count", wave=w, method="glmm", role="primary",
@@ -137,7 +137,7 @@ def _complete_case(o, long, s: HealthcareSettings):
         how = "SEs cluster-robust by person"
     msg = (f"{family_words(ch.family)} regression of the {n_people} people with a count at "
            f"every wave (complete cases); {how}")
-    z = stats.norm.ppf(0.5 + s.conf / 2)
+    z = norm_ppf(0.5 + s.conf / 2)
     n_rows = [n_people] * (len(waves) - 1)
     return _ratio_rows(o, waves, coef[1:], se[1:], z, "complete_case", "sensitivity",
                        ch.family, ch.reason, msg, n_people, n_rows), zi_note

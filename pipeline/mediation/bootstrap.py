@@ -32,11 +32,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from pipeline.errors import ModelError
 from pipeline.mediation.effects import effect_values
 from pipeline.mediation.ols import Coefs, Layout, Scaling, cholesky_chain, gram, pack
+from pipeline.stats.distributions import norm_cdf, norm_ppf
 
 BLOCK_ELEMENTS = 1 << 17   # indices per seeded block (208 draws at n = 630) ...
 MIN_BLOCK = 50             # ... but at least 50 draws: one GEMM per block reads P once per block
@@ -358,13 +358,13 @@ def bca_ci(est: np.ndarray, draws: np.ndarray, jack: np.ndarray,
     """
     B = draws.shape[0]
     p0 = np.clip((draws < est).mean(axis=0), 1 / B, 1 - 1 / B)
-    z0 = stats.norm.ppf(p0)
+    z0 = norm_ppf(p0)
     a = acceleration(jack)
     alpha = 1 - conf
     bounds = []
-    for zq in stats.norm.ppf([alpha / 2, 1 - alpha / 2]):
+    for zq in norm_ppf([alpha / 2, 1 - alpha / 2]):
         with np.errstate(divide="ignore", invalid="ignore"):
-            p = stats.norm.cdf(z0 + (z0 + zq) / (1 - a * (z0 + zq)))
+            p = norm_cdf(z0 + (z0 + zq) / (1 - a * (z0 + zq)))
         bounds.append(_column_quantiles(draws, np.nan_to_num(p, nan=0.5)))
     return bounds[0], bounds[1]
 

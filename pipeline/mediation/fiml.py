@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import DataError, ModelError
 from pipeline.mediation.bootstrap import quantile_mc_se
@@ -54,6 +53,7 @@ from pipeline.sem import SEMResult, fit_sem
 from pipeline.sem.bootstrap import SEMBootstrap, bootstrap_sem
 from pipeline.sem.montecarlo import monte_carlo_defined, percentile_interval
 from pipeline.sem.syntax import parse_model
+from pipeline.stats.distributions import norm_ppf, norm_sf
 
 __all__ = ["FIMLMonteCarlo", "fiml_frame"]
 
@@ -155,7 +155,7 @@ class FIMLMonteCarlo(MediationEstimator):
         draws = {"~": (b.draws, {k: j for j, k in enumerate(b.free_names)}),
                  ":=": (b.defined, {k: j for j, k in enumerate(b.defined_names)})}
         mcse = {op: [quantile_mc_se(d, p) for p in probs] for op, (d, _) in draws.items()}
-        q = stats.norm.ppf(probs[1])
+        q = norm_ppf(probs[1])
         out = {c: np.full(len(defs), np.nan) for c in (*STAT_KEYS, "mc_lo", "mc_hi")}
         ci_method = np.empty(len(defs), dtype=object)
         for r, d in enumerate(defs):
@@ -187,7 +187,7 @@ class FIMLMonteCarlo(MediationEstimator):
         mc_lo, mc_hi = percentile_interval(mc, self.conf)
         mcse = [quantile_mc_se(mc, p) for p in ((1 - self.conf) / 2, (1 + self.conf) / 2)]
         mc_col = {d.name: j for j, d in enumerate(syn_defs)}
-        q = stats.norm.ppf(1 - (1 - self.conf) / 2)
+        q = norm_ppf(1 - (1 - self.conf) / 2)
         out = {c: np.full(len(defs), np.nan) for c in (*STAT_KEYS, "mc_lo", "mc_hi")}
         ci_method = np.empty(len(defs), dtype=object)
         for r, d in enumerate(defs):
@@ -217,4 +217,4 @@ def _std_indirect(dfd: pd.DataFrame, label: str, q: float) -> tuple:
     row = dfd.loc[label[4:]]
     est_, se_ = row["std_all"], row["std_all_se"]
     z = est_ / se_ if se_ > 0 else np.nan
-    return (est_, se_, z, 2 * stats.norm.sf(abs(z)), est_ - q * se_, est_ + q * se_, 0.0, 0.0)
+    return (est_, se_, z, 2 * norm_sf(abs(z)), est_ - q * se_, est_ + q * se_, 0.0, 0.0)

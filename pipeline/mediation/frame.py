@@ -198,12 +198,13 @@ def estimability(n: int, n_params: int, min_df: int, warn_n: int,
     if n - n_params < min_df:
         return (
             Status.NOT_ESTIMABLE,
-            (f"only {n} {unit} for a model whose outcome equation has {n_params} coefficients "
-             f"(needs at least {n_params + min_df}: {min_df} residual degrees of freedom). Use "
+            (f"fewer than {n_params + min_df} {unit} for a model whose outcome equation has "
+             f"{n_params} coefficients (it needs {min_df} residual degrees of freedom). Use "
              "fewer "
              "mediators or covariates, an earlier wave, or a missing-data method (FIML or MI)."),
         )
-    if n < warn_n:
-        return (Status.OK, f"only {n} {unit} (< {warn_n}): estimates are imprecise; interpret with "
-                      "caution")
+    if n < warn_n:  # thresholds, not the count: a count beside a range printed elsewhere
+        # ("only 27 observed values" beside "19-27") would give back the few without a value
+        return (Status.OK, f"fewer than {warn_n} {unit}: estimates are imprecise; interpret "
+                           "with caution")
     return (Status.OK, "")

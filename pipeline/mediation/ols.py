@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from pipeline.stats.distributions import t_ppf, t_sf
 
 
 @dataclass(frozen=True)
@@ -232,10 +233,10 @@ class OLSEquation:
 
     @property
     def pvalue(self) -> np.ndarray:
-        return 2 * stats.t.sf(np.abs(self.t), self.df)
+        return 2 * t_sf(np.abs(self.t), self.df)
 
     def ci(self, conf: float) -> tuple[np.ndarray, np.ndarray]:
-        crit = stats.t.ppf(0.5 + conf / 2, self.df)
+        crit = t_ppf(0.5 + conf / 2, self.df)
         return self.est - crit * self.se, self.est + crit * self.se
 
 

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import ConfigError, DataError, PipelineError
+from pipeline.stats.distributions import t_ppf, t_sf
 from pipeline.stats.mice import MICEResult, complete_cases
 from pipeline.stats.pooling import pool_estimator
 from pipeline.stats.tipping import not_imputed_reason
@@ -124,10 +124,10 @@ def change_estimator(outcome: str, baseline: str
 
 def _t_row(method: str, term: str, est: float, se: float, dfc: float, n: int) -> dict:
     """One ok row of the primary table: estimate, SE, t test and 95% CI on ``dfc`` df."""
-    tcrit = stats.t.ppf(0.975, dfc)
+    tcrit = t_ppf(0.975, dfc)
     return {
         "method": method, "term": term, "m": 1, "estimate": est, "se": se, "df": float(dfc),
-        "statistic": est / se, "pvalue": float(2 * stats.t.sf(abs(est) / se, dfc)),
+        "statistic": est / se, "pvalue": float(2 * t_sf(abs(est) / se, dfc)),
         "ci_lower": est - tcrit * se, "ci_upper": est + tcrit * se, "n": n,
         "status": Status.OK.value, "message": "",
     }

@@ -14,12 +14,6 @@ import pandas as pd
 from pipeline.attrition.settings import from_config as attrition_settings
 from pipeline.config import Config
 from pipeline.missing_data import chains, imputation
-from pipeline.missing_data.figures import (
-    plot_chains,
-    plot_message,
-    plot_observed_vs_imputed,
-    plot_tipping_point,
-)
 from pipeline.missing_data.fiml import fiml_row
 from pipeline.missing_data.primary import Estimand, impute_columns, primary_table
 from pipeline.missing_data.sensitivity import sensitivity_table
@@ -43,6 +37,7 @@ def _weights(io: StageIO) -> tuple[pd.DataFrame | None, str]:
 def _tipping_figure(io: StageIO, table: pd.DataFrame, label: str, e: Estimand,
                     units: str) -> bool:
     """Draw the tipping-point figure (or say why there is none); True when it is estimable."""
+    from pipeline.missing_data.figures import plot_message, plot_tipping_point
     path = io.member("figures", "sensitivity_tipping_point.png")
     if (table["status"] == "ok").any():
         plot_tipping_point(table, path, outcome_label=label, units=units,
@@ -64,6 +59,8 @@ def run(cfg: Config, io: StageIO) -> None:
     if "block" in io.wildcards:  # one part of the imputation chains (rule impute_chains)
         plan = imputation.plan(wide, cols, s.mice, seed, user_columns)
         return chains.write_block(plan, chains.chain_blocks(cfg), io)
+    # matplotlib only here: the chain jobs draw nothing (issue 14: imports only where used)
+    from pipeline.missing_data.figures import plot_chains, plot_observed_vs_imputed
     parts = io.inputs_of("chains") if io.inputs.get("chains") else None
     result = imputation.impute(wide, cols, s.mice, seed, user_columns, parts)
     excluded = imputation.excluded_variables(result)

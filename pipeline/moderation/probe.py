@@ -22,7 +22,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from pipeline.stats.distributions import norm_ppf, norm_sf, t_ppf, t_sf
 
 __all__ = ["critical_value", "simple_slope", "JNResult", "johnson_neyman"]
 
@@ -30,7 +31,7 @@ __all__ = ["critical_value", "simple_slope", "JNResult", "johnson_neyman"]
 def critical_value(conf: float, df: float | None) -> float:
     """Two-sided critical value at level ``conf``: t with ``df``, or normal (``df`` None)."""
     p = 1 - (1 - conf) / 2
-    return float(stats.norm.ppf(p) if df is None else stats.t.ppf(p, df))
+    return float(norm_ppf(p) if df is None else t_ppf(p, df))
 
 
 def simple_slope(b1: float, b3: float, v11: float, v13: float, v33: float, w: float,
@@ -39,8 +40,8 @@ def simple_slope(b1: float, b3: float, v11: float, v13: float, v33: float, w: fl
     est = b1 + b3 * w
     se = math.sqrt(max(v11 + 2 * w * v13 + w * w * v33, 0.0))
     stat = est / se if se > 0 else math.nan
-    dist = stats.norm if df is None else stats.t(df)
-    p = float(2 * dist.sf(abs(stat))) if se > 0 else math.nan
+    tail = norm_sf(abs(stat)) if df is None else t_sf(abs(stat), df)
+    p = float(2 * tail) if se > 0 else math.nan
     c = critical_value(conf, df)
     return {"w": w, "est": est, "se": se, "stat": stat, "pvalue": p,
             "ci_lower": est - c * se, "ci_upper": est + c * se}

@@ -22,6 +22,7 @@ from pipeline.report.blocks import (
 )
 from pipeline.report.change_section import scale_scores
 from pipeline.report.counts import quality_counts
+from pipeline.report.finding_labels import labeler
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.mechanisms_section import MAX_ROWS_IN_TEXT, lagged_table
 from pipeline.report.model import Code, Paragraph, Section, Table
@@ -132,7 +133,8 @@ def technical_appendix(inp: ReportInputs) -> Section:
     found = inp.findings[inp.findings["kind"] != "not_run"]  # analyses that ran (the others
     if not found.empty:  # are said in their sections)
         blocks.append(Table(caption="Every finding (the findings table)", header=FINDINGS_HEADER,
-                            rows=findings_rows(found, inp.min_cell, scale_scores(inp)),
+                            rows=findings_rows(found, inp.min_cell, scale_scores(inp),
+                                                 labeler(inp), with_id=True),
                             key="findings_all",
                             note=findings_note(found), counts=(5, 6), widths=FINDINGS_WIDTHS))
     lag = inp.table("crosslag_lagged_effects")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -103,18 +103,34 @@ def _common_label(f: pd.DataFrame) -> str | None:
     return labels.pop() if len(labels) == 1 else None
 
 
+HOLM_NOTE = ("For the cross-lagged paths, \"How sure\" uses p-values adjusted (Holm) for "
+             "testing many paths, while their intervals are not adjusted: an interval can leave "
+             "out 0 where the answer is still \"no clear\".")
+
+
 def findings_note(f: pd.DataFrame) -> str:
-    """The intervals' label when every row shares it (said once, under the table)."""
+    """The intervals' label when every row shares it (said once, under the table), and, when
+    the table has rows with unadjusted intervals and a Holm-adjusted verdict (cross-lagged
+    paths), why such an interval can leave out 0 beside "no clear"."""
     label = _common_label(f)
-    return f"CI: {label}." if label else ""
+    notes = [f"CI: {label}."] if label else []
+    holm = (f["caveats"].fillna("").astype(str).str.contains("holm_adjusted")
+            & f["ci_label"].fillna("").astype(str).str.contains("unadjusted")
+            if {"caveats", "ci_label"} <= set(f.columns) else pd.Series(False, index=f.index))
+    if holm.any():
+        notes.append(HOLM_NOTE)
+    return " ".join(notes)
 
 
-def findings_rows(f: pd.DataFrame, min_cell: int,
-                  scores: Mapping[str, str] | None = None) -> tuple[tuple[str, ...], ...]:
-    """One table row per finding: id, method, role, estimate, CI (with its label unless every
-    row shares it: :func:`findings_note`), counts (suppressed when small) and the evidence
-    word. ``scores``: scale -> scoring rule, for the decimals of change rows
-    (:func:`row_digits`)."""
+def findings_rows(f: pd.DataFrame, min_cell: int, scores: Mapping[str, str] | None = None,
+                  label: Callable[[object], str] | None = None,
+                  with_id: bool = False) -> tuple[tuple[str, ...], ...]:
+    """One table row per finding: what it is in words (``label``, see
+    :mod:`pipeline.report.finding_labels`; its id in ``findings.csv`` added when ``with_id``,
+    as the technical appendix does; the id alone without ``label``), method, role, estimate,
+    CI (with its label unless every row shares it: :func:`findings_note`), counts
+    (suppressed when small) and the evidence word. ``scores``: scale -> scoring rule, for the
+    decimals of change rows (:func:`row_digits`)."""
     common = _common_label(f)
     out = []
     for r in f.itertuples():
@@ -122,7 +138,10 @@ def findings_rows(f: pd.DataFrame, min_cell: int,
         ci = "" if is_missing(r.ci_lower) else (
             fmt_interval(r.ci_lower, r.ci_upper, d)
             + ("" if is_missing(r.ci_label) or common else f" ({r.ci_label})"))
-        out.append((str(r.finding_id), method_cell(r.method), str(r.role),
+        what = str(r.finding_id) if label is None else label(r)
+        if with_id and label is not None:
+            what = f"{what} [{r.finding_id}]"
+        out.append((what, method_cell(r.method), str(r.role),
                     "" if is_missing(r.estimate) else fmt_est(r.estimate, d), ci,
                     fmt_count(r.n_contributing, min_cell), fmt_count(r.n_observed, min_cell),
                     evidence_words(r)))

@@ -21,6 +21,7 @@ from pipeline.report.blocks import (
     not_estimable,
     not_run,
 )
+from pipeline.report.finding_labels import labeler
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
 from pipeline.report.numfmt import NO_VALUE, fmt_count, fmt_num, fmt_pct, is_missing
@@ -135,7 +136,14 @@ def _bands(inp: ReportInputs, construct: str) -> list:
          if str(x).strip()), "")
     ref = re.sub(r"[:;]\s*cite the cut-off you follow\.?\s*$", "", ref.strip())  # (to analysts)
     where = f" Where the bands come from: {ref.rstrip('.')}." if ref else ""
-    return [Paragraph(hit[0] + where, strong_lead="Score bands.")]
+    return [Paragraph(hit[0] + BANDS_CAVEAT + where, strong_lead="Score bands.")]
+
+
+# the shares of later waves are of fewer, and different, people (those who stayed): a funder
+# read a fall from 57% to 38% "lonely" as change (found by a funder-eyed read of the report)
+BANDS_CAVEAT = (" Each share is of the people who answered at that wave, and those who stayed "
+                "were not a random part of those who entered, so a difference between waves is "
+                "not by itself a change: the estimates above are.")
 
 
 def _construct(inp: ReportInputs, key: str) -> Section:
@@ -169,7 +177,8 @@ def _construct(inp: ReportInputs, key: str) -> Section:
                                     strong_lead="Other ways of handling missing answers."))
         blocks.append(Table(caption=f"{label}: change since entry, primary method and "
                                     "sensitivity methods", header=FINDINGS_HEADER,
-                            rows=findings_rows(f, inp.min_cell, scale_scores(inp)),
+                            rows=findings_rows(f, inp.min_cell, scale_scores(inp),
+                                              labeler(inp, construct=False)),
                             key=f"findings_change_{key}",
                             note=findings_note(f), counts=(5, 6), widths=FINDINGS_WIDTHS))
     elif not failed:

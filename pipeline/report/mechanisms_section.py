@@ -23,6 +23,7 @@ from pipeline.report.blocks import (
     not_estimable,
     not_run,
 )
+from pipeline.report.finding_labels import labeler
 from pipeline.report.front import caveat_bullets
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
@@ -129,7 +130,8 @@ def _mediation(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Sectio
         sent = f[f["role"] == "primary"]["sentence"].dropna()
         blocks.insert(0, Bullets(tuple(map(str, sent))))
         blocks.append(Table(caption="Mediation findings", header=FINDINGS_HEADER,
-                            rows=findings_rows(f, inp.min_cell), key=f"findings_med_{analysis}",
+                            rows=findings_rows(f, inp.min_cell, label=labeler(inp)),
+                            key=f"findings_med_{analysis}",
                             note=findings_note(f), counts=(5, 6), widths=FINDINGS_WIDTHS))
         cav = caveat_bullets(f, arms=bool((inp.findings["kind"] == "comparison").any()))
         if cav:

@@ -25,6 +25,7 @@ from pipeline.report.blocks import (
     not_estimable,
 )
 from pipeline.report.captions import STATUS_WHY, figure_words
+from pipeline.report.finding_labels import labeler
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Block, Bullets, Paragraph, Section, Table
 from pipeline.report.numfmt import NO_VALUE, fmt_count, fmt_num, fmt_p, fmt_pct, is_missing
@@ -210,7 +211,8 @@ def more_section(inp: ReportInputs, spec: MoreSpec) -> Section | None:
     if not shown.empty:
         blocks.append(Table(caption=f"{spec.title.rstrip('?')}: every estimate (primary "
                                     "first, then the checks with other methods)",
-                            header=FINDINGS_HEADER, rows=findings_rows(shown, inp.min_cell),
+                            header=FINDINGS_HEADER,
+                            rows=findings_rows(shown, inp.min_cell, label=labeler(inp)),
                             note=findings_note(shown), key=f"{spec.key}_findings",
                             widths=FINDINGS_WIDTHS, counts=(5, 6)))
     if comparison:  # does the mechanism differ between the arms?

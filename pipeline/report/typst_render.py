@@ -50,8 +50,9 @@ def _cell(text: str, titles: dict[str, str]) -> str:
     if text.startswith(REF_MARK):
         key = text[len(REF_MARK):]
         return f"[#xref({typst_str(key)}, {typst_str(titles.get(key, key))})]"
-    if " " not in text and len(text) > 14:  # ids: allow line breaks after . _ ~
-        text = re.sub(r"([._~])", "\\1\u200b", text)
+    # long words (the findings ids the appendix adds, "[change.qol.T1@complete_case]"): allow
+    # line breaks after . _ ~ @, or they run into the next column
+    text = re.sub(r"\S{15,}", lambda m: re.sub(r"([._~@])", "\\1\u200b", m.group()), text)
     return f"[#{typst_str(text)}]"
 
 

@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import ModelError
 from pipeline.sem.bootstrap_refit import RefitModel, pattern_stats, refit_draws
@@ -57,6 +56,7 @@ from pipeline.sem.ram import build_ram
 from pipeline.sem.result import SEMResult
 from pipeline.sem.standardize import standardized_solution
 from pipeline.sem.syntax import parse_model
+from pipeline.stats.distributions import norm_ppf, norm_sf
 
 __all__ = ["BLOCK", "SEMBootstrap", "bootstrap_sem", "defined_draws", "norm_inter",
            "resample_block"]
@@ -205,8 +205,8 @@ def norm_inter(draws: np.ndarray, alpha: np.ndarray | list[float]) -> np.ndarray
     out = t[kk - 1].copy()
     if inner.any():
         ki = k[inner]
-        z0, z1 = stats.norm.ppf(ki / (R + 1)), stats.norm.ppf((ki + 1) / (R + 1))
-        frac = ((stats.norm.ppf(alpha[inner]) - z0) / (z1 - z0))[:, None]
+        z0, z1 = norm_ppf(ki / (R + 1)), norm_ppf((ki + 1) / (R + 1))
+        frac = ((norm_ppf(alpha[inner]) - z0) / (z1 - z0))[:, None]
         out[inner] = t[ki - 1] + frac * (t[ki] - t[ki - 1])
     return out
 
@@ -250,7 +250,7 @@ def _table(fit: SEMResult, pt: ParTable, mod: RefitModel, draws: np.ndarray, dva
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(is_free, est["est"].to_numpy(dtype=float) / se, np.nan)
     est["se"], est["z"] = se, z
-    est["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    est["pvalue"] = 2 * norm_sf(np.abs(z))
     est["ci_lower"], est["ci_upper"] = lo, hi
     vcov = np.cov(draws, rowvar=False, ddof=0) if nb > 1 else None
     _, std_se = standardized_solution(mod.ram, tab, mod.theta, vcov,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import DataError, ModelError
 from pipeline.sem.defined import compile_definitions, delta_method_se
@@ -34,8 +33,9 @@ from pipeline.sem.ram import build_ram
 from pipeline.sem.result import ESTIMATE_COLUMNS, SEMResult
 from pipeline.sem.standardize import standardized_solution
 from pipeline.sem.syntax import parse_model
+from pipeline.stats.distributions import chi2_sf, norm_ppf, norm_sf
 
-Z975 = stats.norm.ppf(0.975)
+Z975 = norm_ppf(0.975)
 
 # fit_sem in steps (cf. lavaan ``R/xxx_lavaan.R`` and ``R/lav_lavaan_step*.R``):
 #   1. options: check them, pick the information matrix  (_fit_options)
@@ -154,7 +154,7 @@ def _estimates_table(pt: ParTable, theta: np.ndarray, vcov: np.ndarray | None,
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(is_free, rows["est"] / rows["se"], np.nan)
     rows["z"] = z
-    rows["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    rows["pvalue"] = 2 * norm_sf(np.abs(z))
     rows["ci_lower"] = rows["est"] - Z975 * rows["se"]
     rows["ci_upper"] = rows["est"] + Z975 * rows["se"]
     rows["std_all"], rows["std_all_se"] = std
@@ -390,4 +390,4 @@ def chisq_difference(restricted, free) -> dict[str, float]:
                          f"more restricted than {free.name} (df {free.fit['df']:.0f}); pass the "
                          "restricted model first.")
     return {"chisq_diff": float(d_chi), "df_diff": float(d_df),
-            "pvalue": float(stats.chi2.sf(max(d_chi, 0.0), d_df))}
+            "pvalue": float(chi2_sf(max(d_chi, 0.0), d_df))}

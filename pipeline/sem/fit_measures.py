@@ -24,10 +24,11 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
 from pipeline.sem.em_saturated import fit_saturated
 from pipeline.sem.fiml import LOG2PI, PatternData, available_case_moments, split_patterns
+from pipeline.stats.distributions import chi2_cdf, chi2_sf, ncx2_cdf
 
 
 def _columns(data: PatternData, idx: np.ndarray) -> np.ndarray:
@@ -68,7 +69,7 @@ def baseline_loglik(data: PatternData, x_idx=()) -> float:
 
 
 def _pchisq(x: float, df: float, ncp: float) -> float:
-    return float(stats.chi2.cdf(x, df) if ncp <= 0 else stats.ncx2.cdf(x, df, ncp))
+    return float(chi2_cdf(x, df) if ncp <= 0 else ncx2_cdf(x, df, ncp))
 
 
 def rmsea(chisq: float, df: float, n: int) -> float:
@@ -148,9 +149,9 @@ def fit_measures(*, logl: float, logl_h1: float, logl_b: float, npar: int, n_mom
     lo, hi = rmsea_ci(chisq, df, n)
     return {
         "npar": float(npar), "fmin": chisq / (2 * n), "chisq": chisq, "df": float(df),
-        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        "pvalue": float(chi2_sf(chisq, df)) if df > 0 else float("nan"),
         "baseline.chisq": chisq_b, "baseline.df": float(df_b),
-        "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
+        "baseline.pvalue": float(chi2_sf(chisq_b, df_b)),
         "cfi": cfi(chisq, df, chisq_b, df_b), "tli": tli(chisq, df, chisq_b, df_b),
         "logl": logl, "unrestricted.logl": logl_h1,
         "aic": -2 * logl + 2 * npar, "bic": -2 * logl + np.log(n) * npar,

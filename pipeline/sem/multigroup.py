@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import ModelError
 from pipeline.sem import fit as single
@@ -47,6 +46,7 @@ from pipeline.sem.partable import build_partable
 from pipeline.sem.scaled_test import nested_scaled_test, scaled_chisq
 from pipeline.sem.standardize import standardized_solution
 from pipeline.sem.syntax import parse_model
+from pipeline.stats.distributions import chi2_sf
 
 
 @dataclass
@@ -308,7 +308,7 @@ def wald_test_groups(fit: MultiGroupResult, rows: Sequence[str] | None = None
     cov = c @ fit.vcov @ c.T
     chisq = float(diff @ np.linalg.solve(cov, diff))
     df = int(np.linalg.matrix_rank(c))
-    return {"chisq": chisq, "df": float(df), "pvalue": float(stats.chi2.sf(chisq, df))}
+    return {"chisq": chisq, "df": float(df), "pvalue": float(chi2_sf(chisq, df))}
 
 
 def _free_index(fit: MultiGroupResult, est: pd.DataFrame, keys: list[str]) -> list[list[int]]:

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import ModelError
 from pipeline.sem.bootstrap import BLOCK, _counts, _improper, chunk_blocks, norm_inter
@@ -38,6 +37,7 @@ from pipeline.sem.partable import build_partable
 from pipeline.sem.ram import build_ram
 from pipeline.sem.standardize import standardized_solution
 from pipeline.sem.syntax import parse_model
+from pipeline.stats.distributions import norm_sf
 
 
 @dataclass
@@ -138,7 +138,7 @@ def _table(fit: MultiGroupResult, pt, pt_s, mod: RefitModel, draws: np.ndarray,
     is_free = np.concatenate([free, np.ones(len(est) - n_par, bool)])
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(is_free, est["est"].to_numpy(dtype=float) / se, np.nan)
-    est["se"], est["z"], est["pvalue"] = se, z, 2 * stats.norm.sf(np.abs(z))
+    est["se"], est["z"], est["pvalue"] = se, z, 2 * norm_sf(np.abs(z))
     est["ci_lower"], est["ci_upper"] = lo, hi
     est["std_all_se"] = boot_std["std_all_se"].to_numpy()
     return est

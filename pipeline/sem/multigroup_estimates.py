@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.sem.defined import compile_definitions, delta_method_se, expression_names
 from pipeline.sem.partable import ParTable
 from pipeline.sem.ram import RAMModel
 from pipeline.sem.standardize import std_all_function
+from pipeline.stats.distributions import norm_ppf, norm_sf
 
-Z975 = stats.norm.ppf(0.975)
+Z975 = norm_ppf(0.975)
 COLUMNS = ["group", "lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower",
            "ci_upper", "std_all", "std_all_se", "equal"]
 
@@ -98,7 +98,7 @@ def estimates_table(pt: ParTable, stacked: pd.DataFrame, ram: RAMModel, theta: n
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(is_free, rows["est"] / rows["se"], np.nan)
     rows["z"] = z
-    rows["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    rows["pvalue"] = 2 * norm_sf(np.abs(z))
     rows["ci_lower"] = rows["est"] - Z975 * rows["se"]
     rows["ci_upper"] = rows["est"] + Z975 * rows["se"]
     rows["equal"] = rows["equal"].astype(bool)

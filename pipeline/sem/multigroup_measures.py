@@ -17,7 +17,6 @@ Then (lavaan 0.6 ``lav_fit_measures``, ``lav_fit_rmsea*``, ``lav_fit_srmr_lavobj
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from pipeline.sem.fiml import PatternData, loglik
 from pipeline.sem.fit_measures import (
@@ -30,6 +29,7 @@ from pipeline.sem.fit_measures import (
     srmr,
     tli,
 )
+from pipeline.stats.distributions import chi2_sf
 
 
 def group_measures(pdat: PatternData, h1: tuple, sigma: np.ndarray, mu: np.ndarray,
@@ -61,9 +61,9 @@ def multigroup_fit_measures(parts: list[dict[str, float]], *, npar: int, p: int,
     lo, hi = rmsea_ci(chisq, df, n)
     out = {
         "npar": float(npar), "fmin": chisq / (2 * n), "chisq": chisq, "df": float(df),
-        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        "pvalue": float(chi2_sf(chisq, df)) if df > 0 else float("nan"),
         "baseline.chisq": chisq_b, "baseline.df": float(df_b),
-        "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
+        "baseline.pvalue": float(chi2_sf(chisq_b, df_b)),
         "cfi": cfi(chisq, df, chisq_b, df_b), "tli": tli(chisq, df, chisq_b, df_b),
         "logl": logl, "unrestricted.logl": logl_h1,
         "aic": -2 * logl + 2 * npar, "bic": -2 * logl + np.log(n) * npar,

@@ -44,13 +44,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import ModelError
 from pipeline.sem import fit as single
 from pipeline.sem.fiml import PatternData, casewise_scores
 from pipeline.sem.information import information_first_order, information_observed
 from pipeline.sem.ram import RAMModel
+from pipeline.stats.distributions import chi2_sf
 
 __all__ = ["saturated_hessian", "h1_trace", "model_trace", "scaled_statistic",
            "scaled_chisq", "scaled_chisq_sem", "sb2001_difference", "nested_scaled_test",
@@ -129,7 +129,7 @@ def scaled_statistic(chisq: float, df: float, trace_ugamma: float) -> dict[str, 
                 "pvalue.scaled": nan}
     t = chisq / c
     return {"chisq.scaled": float(t), "df.scaled": float(df), "chisq.scaling.factor": float(c),
-            "pvalue.scaled": float(stats.chi2.sf(t, df))}
+            "pvalue.scaled": float(chi2_sf(t, df))}
 
 
 def scaled_chisq(model: RAMModel, theta: np.ndarray, data: PatternData,
@@ -185,7 +185,7 @@ def sb2001_difference(restricted: dict[str, float], free: dict[str, float]
                           "with small samples or models far apart; no scaled LR test")
     else:
         t = (t0 - t1) / cd
-        out.update(chisq_diff=float(t), pvalue=float(stats.chi2.sf(t, m)),
+        out.update(chisq_diff=float(t), pvalue=float(chi2_sf(t, m)),
                    scaling_factor=float(cd))
     return out
 

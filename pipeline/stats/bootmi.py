@@ -40,7 +40,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from pipeline.stats.distributions import t_ppf, t_sf
 
 __all__ = ["BootMIPooled", "bootmi_pool", "bootmi_mcse"]
 
@@ -81,7 +82,7 @@ def _pool_sums(ssw: np.ndarray, ssb: np.ndarray, est: np.ndarray, B: int, M: int
         den = ((B + 1) / (B * M)) ** 2 * msb**2 / (B - 1) + msw**2 / (B * M**2 * (M - 1))
         df = np.where(den > 0, var**2 / den, np.inf)
     df = np.maximum(min_df, df)
-    half = stats.t.ppf(1 - (1 - conf) / 2, df) * np.sqrt(var)
+    half = t_ppf(1 - (1 - conf) / 2, df) * np.sqrt(var)
     return var, df, est - half, est + half, between, within, boundary
 
 
@@ -113,7 +114,7 @@ def bootmi_pool(ests: np.ndarray, conf: float = 0.95, min_df: float = MIN_DF) ->
     var, df, lo, hi, between, within, boundary = _pool_sums(ssw, ssb, est, B, M, conf, min_df)
     se = np.sqrt(var)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * stats.t.sf(np.abs(est / se), df)
+        p = 2 * t_sf(np.abs(est / se), df)
     mc_lo, mc_hi = bootmi_mcse(e, conf, min_df)
     return BootMIPooled(est, se, df, lo, hi, p, between, within, boundary, mc_lo, mc_hi, B, M)
 

@@ -39,9 +39,9 @@ from functools import lru_cache
 from math import comb, sqrt
 
 import numpy as np
-from scipy import stats
 
 from pipeline.errors import DataError
+from pipeline.stats.distributions import chi2_sf
 
 __all__ = ["chibar_sf", "independent_variance_weights", "covariance_matrix_weights",
            "psd_cone_sf", "describe_psd_mixture", "simulate_psd_statistic", "format_weights"]
@@ -62,7 +62,7 @@ def chibar_sf(stat: float, weights: np.ndarray | list[float]) -> float:
         raise DataError(f"chi-bar-square: the statistic must be finite, got {stat}.")
     if stat <= 0:
         return 1.0
-    tails = np.array([0.0] + [stats.chi2.sf(stat, j) for j in range(1, len(w))])
+    tails = np.array([0.0] + [chi2_sf(stat, j) for j in range(1, len(w))])
     return float(min(1.0, np.dot(w, tails)))
 
 

@@ -26,7 +26,8 @@ In R: ``posterior::rhat(x)`` (rank-normalised), ``posterior::rhat_basic(x)`` (sp
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+from pipeline.stats.distributions import average_ranks, norm_ppf
 
 __all__ = ["split_chains", "rhat_basic", "rhat", "trace_rhat", "RHAT_WARN"]
 
@@ -68,8 +69,8 @@ def rhat_basic(x: np.ndarray) -> float:
 
 
 def _z_scale(x: np.ndarray) -> np.ndarray:
-    r = stats.rankdata(x, method="average").reshape(x.shape)
-    return stats.norm.ppf((r - 3 / 8) / (x.size - 2 * 3 / 8 + 1))
+    r = average_ranks(x).reshape(x.shape)
+    return norm_ppf((r - 3 / 8) / (x.size - 2 * 3 / 8 + 1))
 
 
 def rhat(x: np.ndarray) -> float:

@@ -41,9 +41,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from pipeline.errors import DataError
+from pipeline.stats.distributions import norm_ppf, norm_sf
 from pipeline.status import Status
 
 __all__ = [
@@ -303,12 +304,12 @@ def irr_table(fit: CountFit, robust: bool = False, level: float = 0.95) -> pd.Da
     ``vcov(fit)``, or with ``sandwich::vcovHC(fit, type = "HC0")`` when ``robust``.
     """
     se = fit.se(robust)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = norm_ppf(0.5 + level / 2)
     est = np.asarray(fit.coef)
     zval = est / se
     return pd.DataFrame({
         "term": list(fit.names), "estimate": est, "se": se, "z": zval,
-        "p": 2 * stats.norm.sf(np.abs(zval)), "irr": np.exp(est),
+        "p": 2 * norm_sf(np.abs(zval)), "irr": np.exp(est),
         "irr_low": np.exp(est - z * se), "irr_high": np.exp(est + z * se),
         "se_type": "HC0" if robust else "model",
     })

@@ -38,10 +38,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from pipeline.errors import DataError
 from pipeline.stats.counts_glm import count_arrays, fit_negbin, fit_poisson
+from pipeline.stats.distributions import chi2_sf, norm_ppf, norm_sf
 from pipeline.status import Status
 
 __all__ = ["THETA_MAX_GLMM", "GlmmFit", "fit_count_glmm", "choose_glmm_family", "wave_design",
@@ -79,11 +80,11 @@ class GlmmFit:
     def table(self, level: float = 0.95) -> pd.DataFrame:
         """Fixed effects with SE, z, p, IRR and Wald interval."""
         se = np.sqrt(np.diag(self.cov))
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = norm_ppf(0.5 + level / 2)
         est = np.asarray(self.coef)
         return pd.DataFrame({
             "term": list(self.names), "estimate": est, "se": se,
-            "p": 2 * stats.norm.sf(np.abs(est / se)), "irr": np.exp(est),
+            "p": 2 * norm_sf(np.abs(est / se)), "irr": np.exp(est),
             "irr_low": np.exp(est - z * se), "irr_high": np.exp(est + z * se)})
 
 
@@ -229,7 +230,7 @@ def choose_glmm_family(x, y, groups, offset=None, alpha: float = 0.05) -> tuple[
     if not nb.ok:
         return pois, f"Poisson (the negative binomial mixed model: {nb.message})"
     lr = max(0.0, 2 * (nb.loglik - pois.loglik))
-    p = float(stats.chi2.sf(lr, 1) / 2)
+    p = float(chi2_sf(lr, 1) / 2)
     if p < alpha:
         return nb, f"negative binomial: overdispersed (LR test {lr:.1f}, p = {p:.2g})"
     return pois, f"Poisson: no overdispersion (LR test of NB2 {lr:.1f}, p = {p:.2g})"

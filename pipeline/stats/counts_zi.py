@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from pipeline.stats.counts_glm import (
     CountFit,
@@ -40,6 +40,7 @@ from pipeline.stats.counts_glm import (
     fit_negbin,
     fit_poisson,
 )
+from pipeline.stats.distributions import chi2_sf, norm_ppf, norm_sf
 from pipeline.status import Status
 
 __all__ = [
@@ -84,11 +85,11 @@ class ZeroInflatedFit:
         p, q = len(self.count_names), len(self.zero_names)
         est = np.concatenate([self.count, self.zero])
         se = np.sqrt(np.diag(self.cov))[: p + q]
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = norm_ppf(0.5 + level / 2)
         return pd.DataFrame({
             "part": ["count"] * p + ["zero"] * q,
             "term": list(self.count_names) + list(self.zero_names),
-            "estimate": est, "se": se, "p": 2 * stats.norm.sf(np.abs(est / se)),
+            "estimate": est, "se": se, "p": 2 * norm_sf(np.abs(est / se)),
             "ratio": np.exp(est), "ratio_low": np.exp(est - z * se),
             "ratio_high": np.exp(est + z * se),
         })
@@ -199,7 +200,7 @@ def fit_zeroinfl(x, z, y, offset=None, dist: str = "negbin") -> ZeroInflatedFit:
 def lr_test_nb(pois: CountFit, nb: CountFit) -> tuple[float, float]:
     """LR statistic and boundary p-value for NB2 vs Poisson (``1 / theta = 0``)."""
     lr = max(0.0, 2 * (nb.loglik - pois.loglik))
-    return lr, float(stats.chi2.sf(lr, 1) / 2)
+    return lr, float(chi2_sf(lr, 1) / 2)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from pipeline.stats.distributions import nct_cdf, norm_ppf
 from pipeline.status import Status
 
 __all__ = ["standardised_change", "dz_interval", "paired_dz"]
@@ -42,10 +43,10 @@ def dz_interval(dz: float, n: int, conf: float = 0.95) -> tuple[float, float]:
         lo, hi = dz_interval(-dz, n, conf)
         return -hi, -lo
     t_obs, df = dz * np.sqrt(n), n - 1
-    z = stats.norm.ppf(0.5 + conf / 2)
+    z = norm_ppf(0.5 + conf / 2)
 
     def f(ncp: float, p: float) -> float:
-        v = stats.nct.cdf(t_obs, df, ncp)  # decreasing in ncp
+        v = nct_cdf(t_obs, df, ncp)  # decreasing in ncp
         if not np.isfinite(v):  # far tails: the sign is known
             v = 1.0 if ncp < t_obs else 0.0
         return v - p

@@ -36,9 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import DataError
+from pipeline.stats.distributions import norm_ppf, norm_sf
 
 __all__ = [
     "P_ADJUST_METHODS",
@@ -190,7 +190,7 @@ def marginal_means(
 
     In R: ``confint(emmeans(fit, ~ wave, lmer.df = "asymptotic"))``.
     """
-    z = stats.norm.ppf(0.5 + conf / 2)
+    z = norm_ppf(0.5 + conf / 2)
     est = L @ beta
     se = np.sqrt(np.einsum("ij,jk,ik->i", L, V, L))
     if withhold is not None:
@@ -217,13 +217,13 @@ def contrasts_vs_first(
     """
     Lc = L[1:] - L[0]
     report = np.ones(len(Lc), dtype=bool) if report is None else np.asarray(report, dtype=bool)
-    z = stats.norm.ppf(0.5 + conf / 2)
+    z = norm_ppf(0.5 + conf / 2)
     c_est = np.where(report, Lc @ beta, np.nan)
     c_se = np.where(report, np.sqrt(np.einsum("ij,jk,ik->i", Lc, V, Lc)), np.nan)
     zval = c_est / c_se
-    p = 2 * stats.norm.sf(np.abs(zval))
+    p = 2 * norm_sf(np.abs(zval))
     m = int(report.sum())
-    z_adj = stats.norm.ppf(0.5 + ci_level_adjusted(conf, m, p_adjust) / 2)
+    z_adj = norm_ppf(0.5 + ci_level_adjusted(conf, m, p_adjust) / 2)
     return pd.DataFrame({
         "est": c_est, "se": c_se, "z": zval, "pvalue": p,
         "pvalue_adj": adjust_pvalues(p, p_adjust),

@@ -48,10 +48,10 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import DataError
 from pipeline.sem import SEMResult, fit_sem
+from pipeline.stats.distributions import norm_ppf, norm_sf
 from pipeline.status import Status
 
 __all__ = ["FIML_COLUMNS", "fiml_change", "fiml_wave_means", "saturated_syntax"]
@@ -116,7 +116,7 @@ def _rows(res: SEMResult, outcomes: Mapping[str, Sequence[str]], labels: dict,
     ok = res.status == Status.OK.value
     est = res.estimates.drop_duplicates("label").set_index("label") if ok else None
     cov = res.implied["cov"] if ok else None
-    z = stats.norm.ppf(0.5 + conf / 2)
+    z = norm_ppf(0.5 + conf / 2)
     rows = []
     for key, cols in outcomes.items():
         terms = [("mean", k, labels[(key, k)]) for k in range(len(cols))]
@@ -140,7 +140,7 @@ def _rows(res: SEMResult, outcomes: Mapping[str, Sequence[str]], labels: dict,
                 "term": col if kind == "mean" else f"{col} - {cols[0]}",
                 "column": col, "reference": "" if kind == "mean" else cols[0],
                 "est": e, "se": s, "z": zval,
-                "pvalue": 2 * stats.norm.sf(abs(zval)) if np.isfinite(zval) else np.nan,
+                "pvalue": 2 * norm_sf(abs(zval)) if np.isfinite(zval) else np.nan,
                 "ci_lower": e - z * s, "ci_upper": e + z * s, "conf": conf, "sd": sd,
                 "n_contributing": res.n_obs, "n_observed": int(seen.sum()), "se_type": se,
                 "n_auxiliaries": n_aux, "status": res.status,

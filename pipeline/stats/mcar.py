@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import DataError
 from pipeline.sem.em_saturated import MAX_ITER, fit_saturated
 from pipeline.sem.fiml import PatternData, split_patterns
+from pipeline.stats.distributions import chi2_sf
 from pipeline.status import Status, status_row
 
 __all__ = ["DESCRIPTIVE_NOTE", "little_mcar", "mcar_table"]
@@ -232,7 +232,7 @@ def little_mcar(data: pd.DataFrame, variables_key: str | None = None) -> dict[st
         df += len(pat.obs)
     if df <= 0:
         return fail(f"degrees of freedom are {df}.")
-    out.update(chi2=d2, df=df, pvalue=float(stats.chi2.sf(d2, df)), status=Status.OK.value)
+    out.update(chi2=d2, df=df, pvalue=float(chi2_sf(d2, df)), status=Status.OK.value)
     out["message"] = " ".join(
         [
             (f"Little's MCAR test: chi-square = {d2:.2f}, df = {df}, p = {out['pvalue']:.3g} "

@@ -33,9 +33,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
 
 from pipeline.errors import DataError
+from pipeline.stats.distributions import chi2_sf, t_ppf, t_sf
 
 __all__ = ["MetaResult", "random_effects", "reml_tau2"]
 
@@ -122,9 +122,9 @@ def random_effects(y, v, conf_level: float = 0.95) -> MetaResult:
     mu = float(w @ y / w.sum())
     q = float(w @ (y - mu) ** 2) / df
     se = float(np.sqrt(q / w.sum()))
-    tcrit = stats.t.ppf(0.5 + conf_level / 2, df)
+    tcrit = t_ppf(0.5 + conf_level / 2, df)
     tval = mu / se if se > 0 else (np.copysign(np.inf, mu) if mu else np.nan)
-    pvalue = float(2 * stats.t.sf(abs(tval), df))
+    pvalue = float(2 * t_sf(abs(tval), df))
     wf = 1.0 / v
     mu_fe = wf @ y / wf.sum()
     big_q = float(wf @ (y - mu_fe) ** 2)
@@ -135,6 +135,6 @@ def random_effects(y, v, conf_level: float = 0.95) -> MetaResult:
         ci_lower=mu - tcrit * se, ci_upper=mu + tcrit * se, tau2=float(tau2),
         se_tau2=float(np.sqrt(2.0 / np.sum(p * p))),
         I2=float(100 * tau2 / (tau2 + s2)), H2=float((tau2 + s2) / s2),
-        Q=big_q, Q_df=df, Q_pvalue=float(stats.chi2.sf(big_q, df)),
+        Q=big_q, Q_df=df, Q_pvalue=float(chi2_sf(big_q, df)),
         pi_lower=float(mu - pi_half), pi_upper=float(mu + pi_half), conf_level=conf_level,
     )

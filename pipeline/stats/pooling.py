@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline.errors import DataError
+from pipeline.stats.distributions import t_ppf, t_sf
 
 #: mice floors lambda at this value before computing the Barnard-Rubin df
 #: (``mice:::barnard.rubin``), which keeps the df finite when the between-imputation variance
@@ -116,8 +116,8 @@ def rubin_pool(
         se = np.sqrt(t)
         stat = qbar / se
     fmi = (riv + 2.0 / (df + 3.0)) / (1.0 + riv)
-    pvalue = 2.0 * stats.t.sf(np.abs(stat), np.maximum(df, 0.001))
-    crit = stats.t.ppf(0.5 + level / 2.0, df)
+    pvalue = 2.0 * t_sf(np.abs(stat), np.maximum(df, 0.001))
+    crit = t_ppf(0.5 + level / 2.0, df)
     return pd.DataFrame(
         {
             "term": list(terms) if terms is not None else [str(i) for i in range(k)],

@@ -17,7 +17,8 @@ In R: ``(x_t - x_0) / (sqrt(2) * sd(x_0) * sqrt(1 - r))``; the Wilson interval i
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+from pipeline.stats.distributions import norm_ppf
 
 __all__ = ["CATEGORIES", "s_diff", "rci_categories", "wilson_interval"]
 
@@ -51,7 +52,7 @@ def wilson_interval(count, n, conf: float = 0.95) -> tuple[np.ndarray, np.ndarra
     """
     count = np.asarray(count, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(0.5 + conf / 2)
+    z = norm_ppf(0.5 + conf / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = count / n
         denom = 1 + z**2 / n

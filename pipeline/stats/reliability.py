@@ -38,9 +38,10 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from pipeline.config import Scale
+from pipeline.stats.distributions import f_ppf, norm_ppf
 from pipeline.status import Status
 
 __all__ = [
@@ -110,12 +111,12 @@ def cronbach_alpha(items: pd.DataFrame, level: float = 0.95) -> dict[str, float]
     ase = np.sqrt(Q / n) if Q >= 0 else np.nan
     p = 1 - level
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    z = 1.96 if np.isclose(level, 0.95) else stats.norm.ppf(1 - p / 2)  # psych hard-codes 1.96
+    z = 1.96 if np.isclose(level, 0.95) else norm_ppf(1 - p / 2)  # psych hard-codes 1.96
     out.update(
         alpha=alpha,
         ase=ase,
-        feldt_lower=1 - (1 - alpha) * stats.f.ppf(1 - p / 2, df1, df2),
-        feldt_upper=1 - (1 - alpha) * stats.f.ppf(p / 2, df1, df2),
+        feldt_lower=1 - (1 - alpha) * f_ppf(1 - p / 2, df1, df2),
+        feldt_upper=1 - (1 - alpha) * f_ppf(p / 2, df1, df2),
         duhachek_lower=alpha - z * ase,
         duhachek_upper=alpha + z * ase,
     )

@@ -90,8 +90,8 @@ def test_summary_numbers_too_small_without_smd():
                          "sd_retained": [np.nan, 10.0], "sd_lost": [np.nan, 11.0],
                          "pvalue": [0.5, 0.01]})
     text = _summary(flow, {"T1": comp}, {"qol_T0": "quality of life"})
-    assert "more often had gender 'Other' (numbers too small to show)" in text
-    assert "higher quality of life at entry (numbers too small to show)" in text
+    assert "more often had gender 'Other' (numbers withheld to protect privacy)" in text
+    assert "higher quality of life at entry (numbers withheld to protect privacy)" in text
     assert "0.21" not in text and "71" not in text and "0.55" not in text
 
 
@@ -122,5 +122,23 @@ def test_summary_gives_no_share_of_a_count_hidden_to_protect_another():
                          "sd_lost": np.nan, "smd": [0.3, -0.1, 0.02], "pvalue": 0.5,
                          "missing_retained": 0, "missing_lost": 0})
     text = _summary(flow, {"T1": comp}, {})
-    assert "more often had gender 'Man' (numbers too small to show)" in text
+    assert "more often had gender 'Man' (numbers withheld to protect privacy)" in text
     assert "33%" not in text
+
+
+def test_a_withheld_difference_is_not_placed_by_its_size():
+    """Found by an attack on a 40-person study: the differences were listed largest first,
+    so a withheld one listed before "SMD 0.50" had an SMD of at least 0.50. Withheld ones
+    now come after every shown one, in the table's order."""
+    flow = pd.DataFrame({"wave": ["T0", "T1"], "label": ["Entry", "Later"],
+                         "retained": [400, 100], "pct_baseline": [100.0, 25.0]})
+    comp = pd.DataFrame({"variable": ["qol_T0", "age"], "level": ["", ""],
+                         "n_retained": [96, 100], "n_lost": [290, 300],
+                         "pct_retained": np.nan, "pct_lost": np.nan,
+                         "mean_retained": [71.0, 60.0], "mean_lost": [60.0, 55.0],
+                         "smd": [0.9, 0.5], "missing_retained": [4, 0],
+                         "missing_lost": [10, 0], "sd_retained": [10.0, 10.0],
+                         "sd_lost": [11.0, 10.0], "pvalue": [0.01, 0.02]})
+    text = _summary(flow, {"T1": comp}, {"qol_T0": "quality of life"})
+    assert "quality of life at entry (numbers withheld to protect privacy)" in text
+    assert text.index("older on average") < text.index("quality of life at entry")

@@ -111,3 +111,15 @@ def test_a_share_beside_a_range_n_does_not_narrow_it(k, m, short):
         for col, vals in (("share", r["count"] / ns), ("ci_lower", wl), ("ci_upper", wh)):
             if r[col] != "[c]":
                 assert set(np.round(vals, 2)) == {r[col]}
+
+
+def test_shown_bands_never_add_up_to_a_range_n():
+    """Found by an attack on a 100-person study: "not lonely 17, lonely 10" beside n "19-27"
+    gave n = 27, and with the 28 who answered, the one person without a score. The bands are
+    protected so that n stays unknown within its range."""
+    t = band_shares(_long([3] * 30 + [7] * 30, [3] * 17 + [7] * 10), {"lon": UCLA},
+                    ["T0", "T1"], min_cell=10)
+    pub = public_band_shares(t, 10, {"T0": 60, "T1": 28}).set_index(["wave", "band"])
+    assert pub.loc[("T1", "lonely"), "n"] == "19-27"
+    counts = pub.loc["T1", "count"].tolist()
+    assert not all(isinstance(c, (int, np.integer)) for c in counts), counts

@@ -341,3 +341,17 @@ def test_shown_counts_never_add_up_to_a_range_n_nor_pin_it_by_their_shares():
     assert len(shown) < 3, full["count"].tolist()  # three exact counts would give n back
     hidden = [c for c in full["count"] if not isinstance(c, (int, float))]
     assert hidden and n_lo < 269 <= n_hi
+
+
+def test_the_sds_of_a_hidden_group_are_not_published():
+    """Found by an attack on a 40-person study: the baseline SD to ten digits, of EQ VAS
+    scores in whole points, fits only n = 37 of the "30-38" the baseline table prints, and so
+    gave back the 2 people without a score. ``sd_baseline`` is "[c]" where the number with a
+    score at entry is not printed exactly; ``s_diff`` where the row's n is a range."""
+    t = _shares([17, 152, 8], 177).assign(sd_baseline=14.87793174, s_diff=9.1)
+    pub = public_rci_shares(t, 10, {"T0": 178.0, "T2": 190.0}, baseline_exact={"q": False})
+    assert set(pub["n"]) == {"169-177"}
+    assert (pub["sd_baseline"] == "[c]").all() and (pub["s_diff"] == "[c]").all()
+    shown = public_rci_shares(t, 10, {"T0": 250.0, "T2": 190.0}, baseline_exact={"q": True})
+    assert set(shown["n"]) == {177}
+    assert (shown["sd_baseline"] == 14.87793174).all() and (shown["s_diff"] == 9.1).all()

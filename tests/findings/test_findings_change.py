@@ -195,3 +195,16 @@ def test_fragile_no_clear_change_says_what_it_would_become(settings):
     assert ("This conclusion is fragile: it would become a clear increase if people who left "
             "had scores on average only 1 point (0.05 SD) higher than similar people who stayed"
             ) in p["sentence"]
+
+
+def test_public_statistics_are_rounded_as_the_report_prints_them(settings):
+    """Found by an attack on a 40-person study: a complete-case mean change of whole EQ VAS
+    points printed as -2.230769231 (= -58/26) fits only n = 26 of the "19-27" printed, and
+    an effect size to ten digits gives back the baseline SD. The public copy prints what the
+    report prints: 1 decimal on the 0-100 scale, effect sizes 2 decimals, p 2 digits."""
+    t = _build(settings, change_table(change_row(est=-58 / 26, lo=-8.56615, hi=4.10358)))
+    pub = public_findings(t.reset_index(), 10).set_index("finding_id").loc["change.qol.T1"]
+    assert pub["estimate"] == -2.2 and pub["ci_lower"] == -8.6 and pub["ci_upper"] == 4.1
+    assert pub["effect_size"] == round(-58 / 26 / 20, 2)
+    p = t.loc["change.qol.T1", "pvalue"]
+    assert pub["pvalue"] == float(f"{p:.2g}")

@@ -9,7 +9,7 @@ import pandas as pd
 from report_helpers import DEMO, demo_config
 
 from pipeline.report.blocks import findings_rows
-from pipeline.report.change_section import _bands, _model_means, _rci_table
+from pipeline.report.change_section import BANDS_CAVEAT, _bands, _model_means, _rci_table
 from pipeline.report.inputs import ReportInputs, WaveInfo
 from pipeline.report.model import Notice, Table
 
@@ -101,7 +101,8 @@ def test_bands_sentence_and_where_the_bands_come_from():
     (p,) = _bands(inp, "loneliness")
     assert p.strong_lead == "Score bands."
     assert p.text == ("Loneliness (UCLA-3): at entry 64% scored as lonely (6 or more); at about "
-                      "4 months 51%. Where the bands come from: A common convention (6 or more "
+                      "4 months 51%." + BANDS_CAVEAT + " Where the bands come from: A common "
+                      "convention (6 or more "
                       "of 9 read as lonely); not verified here against one primary source, and "
                       "other studies use 4 or more.")
     assert _bands(inp, "qol") == [] and _bands(_inputs({}), "loneliness") == []

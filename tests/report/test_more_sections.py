@@ -32,16 +32,17 @@ def test_no_rows_of_a_kind_no_section():
 
 
 def test_comparison_section_shows_sentences_table_and_suppresses_small_counts():
-    rows = [_row("comparison", "comparison.loneliness.T1"),
+    where = dict(construct="loneliness", wave="T1", term="T1 - T0: programme - reference")
+    rows = [_row("comparison", "comparison.loneliness.T1", **where),
             _row("comparison", "comparison.loneliness.T1@complete_case", role="sensitivity",
-                 method="complete_case", n_contributing=7, n_observed=7)]
+                 method="complete_case", n_contributing=7, n_observed=7, **where)]
     sec = more_section(_inputs(rows), MORE_SPECS[0])
     assert sec is not None and sec.key == "comparison"
     bullets = [b for b in sec.blocks if isinstance(b, Bullets)]
     assert bullets and bullets[0].items == ("Sentence of comparison.loneliness.T1.",)
     table = next(b for b in sec.blocks if isinstance(b, Table))
-    assert [r[0] for r in table.rows] == ["comparison.loneliness.T1",
-                                          "comparison.loneliness.T1@complete_case"]
+    assert [r[0] for r in table.rows] == [  # in words, not the ids
+        "loneliness: 4 months vs entry, programme group minus reference group"] * 2
     assert table.rows[0][3] == "−0.61" and table.rows[0][5] == "742"
     assert "7" not in table.rows[1][5:7]  # a count under min_cell is never printed
 

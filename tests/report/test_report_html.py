@@ -64,7 +64,9 @@ def test_figures_have_captions_and_svg_title_desc(doc):
 
 
 def _row_of(doc, finding_id: str) -> list[str]:
-    (tr,) = doc.xpath(f"//table[@id='findings_all']/tbody/tr[td[1]='{finding_id}']")
+    # the appendix names each row in words and adds its id in brackets
+    (tr,) = doc.xpath(f"//table[@id='findings_all']/tbody/tr[substring(td[1], "
+                      f"string-length(td[1]) - {len(finding_id) + 1})='[{finding_id}]']")
     return [td.text_content() for td in tr.findall("td")]
 
 

@@ -251,3 +251,10 @@ def public_baseline(baseline: pd.DataFrame, min_cell: int) -> pd.DataFrame:
             out.at[i, "count"] = prot.text(k, cap_small=True)
         _statistics(out, base, idx, prot, cells, min_cell)
     return out
+
+
+def baseline_n_exact(public: pd.DataFrame, keys, base: str) -> dict[str, bool]:
+    """Scale -> is its number answering at entry printed exactly in the public baseline table
+    (not a range such as "621-629", which hides the few without a score)."""
+    n = public.drop_duplicates("variable").set_index("variable")["n"]
+    return {k: str(n.get(f"{k}_{base}", "")).strip().isdigit() for k in keys}

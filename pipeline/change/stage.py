@@ -8,7 +8,7 @@ import pandas as pd
 
 from pipeline.change.analysis import TABLES, change_tables, public_baseline
 from pipeline.change.bands import band_shares, public_band_shares, scale_bands
-from pipeline.change.descriptives import baseline_table, correlation_tables
+from pipeline.change.descriptives import baseline_n_exact, baseline_table, correlation_tables
 from pipeline.change.figures import answered_per_wave, joint_count_texts, plot_trajectory
 from pipeline.change.listing import listing_change, merge_tables
 from pipeline.change.primary import ScaleUnits, change_primary, figure_means
@@ -32,24 +32,15 @@ def _imputations(io: StageIO, wide: pd.DataFrame) -> ImputedSets | None:
     return read_imputed(io.input("imputations"), wide) if "imputations" in io.inputs else None
 
 
-def write_descriptives(cfg: Config, io: StageIO, long: pd.DataFrame,
-                       wide: pd.DataFrame) -> pd.DataFrame:
-    """The sample description (baseline table, its public copy, within-wave correlations): it
-    needs no follow-up wave, so it is written even when the change analysis does not run.
-    Returns the public copy."""
+def write_descriptives(cfg: Config, io: StageIO, long: pd.DataFrame, wide: pd.DataFrame) -> dict:
+    """The sample description (baseline table, its public copy, within-wave correlations; no
+    follow-up needed). Returns scale -> its n at entry printed exactly (baseline_n_exact)."""
     keys, covs = list(cfg.scales), {k: c.type for k, c in cfg.covariates.items()}
     baseline = baseline_table(wide, covs, keys, cfg.wave_ids)
     write_table(baseline, io.output("baseline"))
     write_table(public := public_baseline(baseline, cfg.min_cell), io.output("baseline_public"))
     write_table(correlation_tables(long, keys, cfg.wave_ids), io.output("correlations"))
-    return public
-
-
-def baseline_n_exact(public: pd.DataFrame, keys, base: str) -> dict[str, bool]:
-    """Scale -> is its number answering at entry printed exactly in the public baseline table
-    (not a range such as "621-629", which hides the few without a score)."""
-    n = public.drop_duplicates("variable").set_index("variable")["n"]
-    return {k: str(n.get(f"{k}_{base}", "")).strip().isdigit() for k in keys}
+    return baseline_n_exact(public, keys, cfg.wave_ids[0])
 
 
 def count_status(constructs) -> pd.DataFrame:
@@ -82,8 +73,7 @@ def run(cfg: Config, io: StageIO) -> None:
     long, wide = pd.read_parquet(io.input("long")), pd.read_parquet(io.input("wide"))
     sizes = answered_per_wave(wide, cfg.wave_ids)
     if settings.descriptives_only:  # the change analysis waits or is switched off
-        write_descriptives(cfg, io, long, wide)
-        return None
+        return write_descriptives(cfg, io, long, wide)
     covs = {k: c.type for k, c in cfg.covariates.items()}
     cov_waves = {k: c.wave for k, c in cfg.covariates.items() if c.wave}
     scales = settings.analysed_scales(cfg.scales)  # counts are the healthcare wing's
@@ -103,15 +93,12 @@ def run(cfg: Config, io: StageIO) -> None:
     extra = listing_change(long, wide, settings, covs, list(scales), labels, cfg.min_cell,
                            cov_waves, imputations=imputations, weights=weights, sizes=sizes)
     tables, primary, primary_means, units = extra.merged(tables, primary, primary_means, units)
-    write_table(tables["rci_individual"], io.output("individual"))
-    for name in TABLES:
-        write_table(tables[name], io.output(name))
-    write_table(primary, io.output("primary"))
-    write_table(primary_means, io.output("primary_means"))
-    baseline_public = write_descriptives(cfg, io, long, wide)
-    exact = baseline_n_exact(baseline_public, list(cfg.scales), cfg.wave_ids[0])
-    write_table(rci_public := public_rci_shares(tables["rci_shares"], cfg.min_cell, sizes,
-                                                baseline_exact=exact),
+    outs = {n: tables[n] for n in TABLES} | {"individual": tables["rci_individual"],
+                                             "primary": primary, "primary_means": primary_means}
+    for name, table in outs.items():
+        write_table(table, io.output(name))
+    exact = write_descriptives(cfg, io, long, wide)  # before: its n tells what SDs may show
+    write_table(rci_public := public_rci_shares(tables["rci_shares"], cfg.min_cell, sizes, exact),
                 io.output("rci_public"))
     bands = write_bands(cfg, io, long, sizes, settings.conf_level, rci_public["n"])
     sentences = sentences_table(

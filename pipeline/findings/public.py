@@ -78,8 +78,9 @@ def public_findings(table: pd.DataFrame, min_cell: int,
 def _rounded(out: pd.DataFrame) -> pd.DataFrame:
     """The statistics as the report prints them (:func:`pipeline.wording.decimals_for` of the
     row: estimate, interval, SE with one more decimal; effect sizes 2 decimals; p-values 2
-    significant digits). At full precision a statistic of a group whose size is printed as a
-    range gives the size back: a complete-case mean change of whole EQ VAS points,
+    significant digits; no SE or p-value where a count of the row is printed as a range).
+    At full precision a statistic of a group whose size is printed as a range gives the size
+    back: a complete-case mean change of whole EQ VAS points,
     -2.230769231 = -58/26, fits only n = 26 of "19-27", and an effect size gives the SD (an
     attack on a 40-person study)."""
     out = out.copy()
@@ -96,4 +97,10 @@ def _rounded(out: pd.DataFrame) -> pd.DataFrame:
                 out.at[i, c] = round(float(r[c]), digits)
         if "pvalue" in out.columns and is_number(r.get("pvalue")):
             out.at[i, "pvalue"] = float(f"{float(r['pvalue']):.2g}")
+        if any(isinstance(r.get(c), str) and not r.get(c).isdigit() for c in FINDINGS_COUNTS
+               if r.get(c) != ""):  # n printed as a range: (upper - lower) / (2 SE) is the t
+            # quantile of n - 1 df, and so gives n back (a third attack, on a 25-person study)
+            for c in ("se", "pvalue"):
+                if c in out.columns and is_number(r.get(c)):
+                    out.at[i, c] = SECONDARY_MARK
     return out

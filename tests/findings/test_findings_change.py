@@ -208,3 +208,18 @@ def test_public_statistics_are_rounded_as_the_report_prints_them(settings):
     assert pub["effect_size"] == round(-58 / 26 / 20, 2)
     p = t.loc["change.qol.T1", "pvalue"]
     assert pub["pvalue"] == float(f"{p:.2g}")
+
+
+def test_no_se_or_p_beside_a_range_n():
+    """Third attack, on a 25-person study: (upper - lower) / (2 SE) = 2.5326 is the t quantile
+    of 13 df only, so n = 14 of "6-14" (one of the 15 who answered had no score)."""
+    from pipeline.findings.public import _rounded
+    rows = pd.DataFrame({"estimate": [-0.5, -0.5], "ci_lower": [-1.68, -1.68],
+                         "ci_upper": [0.68, 0.68], "se": [0.4661, 0.4661],
+                         "pvalue": [0.31, 0.31], "effect_size": [-0.2, -0.2],
+                         "scale_min": 3, "scale_max": 9,
+                         "n_contributing": ["6-14", "14"], "n_observed": ["6-14", "14"]})
+    out = _rounded(rows)
+    assert out.loc[0, "se"] == "[c]" and out.loc[0, "pvalue"] == "[c]"
+    assert out.loc[0, "estimate"] == -0.5 and out.loc[0, "ci_upper"] == 0.68
+    assert out.loc[1, "se"] == 0.466 and out.loc[1, "pvalue"] == 0.31

@@ -14,10 +14,12 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from pipeline.plotting import apply_style, save_figure
+from pipeline.wording import fmt_num
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.2f}".replace("-", "\u2212")
+    """Two decimals, a true minus sign, never "−0.00" (``wording.fmt_num``)."""
+    return fmt_num(x, 2)
 
 
 def _fmt_p(p: float) -> str:

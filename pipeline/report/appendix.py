@@ -78,6 +78,18 @@ def _estimand_decimals(inp: ReportInputs, prim) -> int:
     return decimals_for(lo, hi, values, sc.score if sc is not None else None)
 
 
+def _estimand_words(inp: ReportInputs, text: str) -> str:
+    """"mean change in qol from T0 to T1" with the study's labels ("mean change in quality of
+    life (EQ VAS) from pathway entry to about 4 months"), not its keys."""
+    m = re.fullmatch(r"mean change in (\S+) from (\S+) to (\S+)", text.strip())
+    if not m:
+        return text
+    scale, a, b = (inp.scale_label(m.group(1)), inp.wave_label(m.group(2)),
+                   inp.wave_label(m.group(3)))
+    low = lambda t: t[:1].lower() + t[1:] if t[1:2] != t[1:2].upper() else t  # noqa: E731
+    return f"mean change in {low(scale)} from {low(a)} to {low(b)}"
+
+
 def _missing_methods(inp: ReportInputs) -> list:
     blocks: list = []
     imp = inp.summaries.get("impute") or {}
@@ -85,7 +97,8 @@ def _missing_methods(inp: ReportInputs) -> list:
         blocks.append(Paragraph(
             f"{imp.get('method', '')}; {fmt_count(imp.get('m'), 1)} imputations, "
             f"{fmt_count(imp.get('iterations'), 1)} iterations. Primary estimand: "
-            f"{imp.get('primary_estimand', '')}.", strong_lead="Missing data."))
+            f"{_estimand_words(inp, str(imp.get('primary_estimand', '')))}.",
+            strong_lead="Missing data."))
     prim = inp.table("missing_data_primary")
     if prim is not None:
         dp = _estimand_decimals(inp, prim)

@@ -143,9 +143,8 @@ def start_values(pt: ParTable, model: RAMModel, pdat: PatternData) -> np.ndarray
     return theta
 
 
-#: from this many cases on, a model linear in its parameters takes Newton steps in
-#: :func:`fisher_scoring`, and the scoring-to-quasi-Newton switch of its scoring steps grows in
-#: proportion to the number of cases
+#: from this many cases on, the scoring-to-quasi-Newton switch of the scoring steps of a model
+#: linear in its parameters grows in proportion to the number of cases (:func:`fisher_scoring`)
 SWITCH_CASES = 1000
 
 
@@ -166,15 +165,16 @@ def fisher_scoring(model: RAMModel, pdat: PatternData, theta0: np.ndarray, *,
     SWITCH_CASES``): with the absolute threshold the 100,000-case wave-means fit took ~380
     linearly converging scoring steps (~150 after). Structured models keep the absolute
     threshold (scaled, a 100,000-case CLPM needed 155 steps instead of 17); so does every model
-    below :data:`SWITCH_CASES` cases (results as before).
+    below :data:`SWITCH_CASES` cases.
 
-    A model linear in its parameters with :data:`SWITCH_CASES` cases or more takes Newton steps
-    instead, on the observed information (the exact Hessian, which for such a model is
-    ``Delta' H_m Delta``: one pass over the patterns, as the expected information), where it is
-    positive definite; with the line search this converges quadratically: the 100,000-case wave
-    means of 27 variables in 8 steps where scoring and BFGS took ~150 (issue 15; the same
-    optimum: ``tests/stats/test_fiml_means.py`` holds it against lavaan). Where it is not
-    positive definite the step is a scoring step, and the n-scaled switch above applies to it.
+    A model linear in its parameters takes Newton steps instead, on the observed information
+    (the exact Hessian, which for such a model is ``Delta' H_m Delta``: one pass over the
+    patterns, as the expected information), where it is positive definite; with the line search
+    this converges quadratically: the 100,000-case wave means of 27 variables in 8 steps where
+    scoring and BFGS took ~150 (issue 15), the demo's 630-case wave means with 16 auxiliaries
+    in 10 where they took 407 (issue 14; the same optimum: ``tests/stats/test_fiml_means.py``
+    holds it against lavaan). Where it is not positive definite the step is a scoring step,
+    and the switch above applies to it.
     """
     theta = theta0.copy()
     ll, g = gradient(model, theta, pdat)
@@ -189,7 +189,7 @@ def fisher_scoring(model: RAMModel, pdat: PatternData, theta0: np.ndarray, *,
     newton = False  # Newton steps on the observed information (large linear models)
     if not np.any(model.kind == 0):
         switch = switch * max(1.0, pdat.n_obs / SWITCH_CASES)
-        newton = pdat.n_obs >= SWITCH_CASES
+        newton = True
     for it in range(1, max_iter + 1):
         exact = False  # a Newton step (the observed information)
         if curv is not None:

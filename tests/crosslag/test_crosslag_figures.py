@@ -93,3 +93,9 @@ def test_the_note_under_a_grid_has_no_pointer_to_a_table_column():
                                 "its 2 cross-lagged path(s); only the headline model's paths "
                                 "are findings.")
     assert plain_note("") == ""
+
+
+def test_cells_never_print_minus_zero():
+    """Found by a funder-eyed read of the demo report's Figure 12: "−0.00"."""
+    from pipeline.crosslag.figures import _fmt
+    assert _fmt(-0.001) == "0.00" and _fmt(-0.25) == "\u22120.25" and _fmt(0.3) == "0.30"

@@ -32,3 +32,15 @@ def test_an_index_score_is_not_applicable_and_a_failure_not_estimable():
     assert qol[5].startswith("not applicable (index score)")
     assert bel[3:5] == ("not estimable", "not estimable")
     assert sup[3].startswith("0.81 (")
+
+
+def test_the_primary_estimand_is_said_with_the_study_labels():
+    """Found by a funder-eyed read: "Primary estimand: mean change in qol from T0 to T1"."""
+    from types import SimpleNamespace
+
+    from pipeline.report.appendix import _estimand_words
+    inp = SimpleNamespace(scale_label={"qol": "Quality of life (EQ VAS)"}.get,
+                          wave_label={"T0": "Pathway entry", "T1": "About 4 months"}.get)
+    assert _estimand_words(inp, "mean change in qol from T0 to T1") == (
+        "mean change in quality of life (EQ VAS) from pathway entry to about 4 months")
+    assert _estimand_words(inp, "a wording of its own") == "a wording of its own"

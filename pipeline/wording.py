@@ -53,12 +53,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 __all__ = [
     "EVIDENCE", "FRAGILE", "DESIGN", "INFORMATIONAL", "MINUS", "EN_DASH",
     "evidence_grade", "ci_excludes_zero", "direction", "change_verb", "association_phrase",
     "effect_verb", "ci_label", "score_range", "units_text", "fmt_num", "decimals_for",
+    "finding_decimals",
     "fmt_ci", "fmt_range", "split_caveats", "join_caveats", "lower_first", "upper_first",
     "tipping_distance", "fmt_p", "short_citation", "mid_note",
 ]
@@ -253,6 +254,28 @@ def decimals_for(scale_min: float | None, scale_max: float | None,
         return base
     need = math.ceil(-math.log10(max(mags))) + 1
     return max(base, min(need, 3))
+
+
+def finding_decimals(r: object, scores: Mapping[str, str] | None = None) -> int:
+    """Decimals of a findings row (a namedtuple or a mapping of ``findings.csv``), as its
+    sentence, the report's tables and ``findings_public.csv`` print it: 2 for a ratio (units
+    "rate ratio": 1 = no change); else :func:`decimals_for` on the scale and on the estimate
+    and its bounds, a change row (kind "change") by its construct's score kind (``scores``:
+    scale -> scoring rule; 3 decimals for an EQ-5D index, 1 for a sum, 2 for a short item
+    mean)."""
+    get = r.get if isinstance(r, Mapping) else (lambda k, d=None: getattr(r, k, d))
+    if "rate ratio" in str(get("units", "")):
+        return 2
+    vals = []
+    for k in ("estimate", "ci_lower", "ci_upper"):
+        try:
+            vals.append(float(get(k, None)))
+        except (TypeError, ValueError):
+            continue
+    score = (scores or {}).get(str(get("construct", ""))) if get("kind", "") == "change" \
+        else None
+    return decimals_for(get("scale_min", None), get("scale_max", None),
+                        [v for v in vals if _finite(v)], score)
 
 
 def fmt_num(x: float, decimals: int = 2, signed: bool = False) -> str:

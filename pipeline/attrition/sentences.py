@@ -179,17 +179,16 @@ def _comparison_sentence(table: pd.DataFrame, who: str, labels: Mapping[str, str
             return f" {who.capitalize()} could not be compared with those who did not."
         return (f" {who.capitalize()} were similar at entry to those who did not on the "
                 f"measures compared (all standardised differences below {notable_smd}).")
-    notable = notable.loc[notable["smd"].abs().sort_values(ascending=False).index]
-    notable = notable.drop_duplicates("variable")
     shown = suppress_comparison(table, min_cell)  # the public copy: what funders may read
-    # differences whose SMD the public copy hides come last, in the table's order: placed by
+    # differences whose SMD the public copy hides come last, in the table's order, and a
+    # variable is named by a level whose SMD is shown when it has one: placed or chosen by
     # their true size they would bound it ("before 0.50": at least 0.50)
-    hidden = [_hidden(shown.at[i, "smd"]) for i in notable.index]
-    order = [i for i, h in zip(notable.index, hidden) if not h] + sorted(
-        (i for i, h in zip(notable.index, hidden) if h), key=list(table.index).index)
-    bits = [_describe_difference(notable.loc[i], shown.loc[i],
-                                 labels.get(notable.at[i, "variable"], notable.at[i, "variable"]))
-            for i in order]
+    hidden = notable.index.map(lambda i: _hidden(shown.at[i, "smd"])).to_numpy(bool)
+    seen = notable[~hidden]
+    notable = pd.concat([seen.loc[seen["smd"].abs().sort_values(ascending=False).index],
+                         notable[hidden]]).drop_duplicates("variable")
+    bits = [_describe_difference(r, shown.loc[i], labels.get(r["variable"], r["variable"]))
+            for i, r in notable.iterrows()]
     return f" Compared with those who did not, {who} {_join(bits)}."
 
 

@@ -308,12 +308,14 @@ def public_rci_shares(shares: pd.DataFrame, min_cell: int,
     per cent, 16 (26%) and 41 (66%) of "54-62" give n = 62 back). A plain message says why
     nothing is estimated.
 
-    The SDs behind the criterion are statistics of groups of people too: ``sd_baseline`` is
-    "[c]" where the number with a score at entry is not printed exactly (``baseline_exact``:
-    scale -> printed exactly in the public baseline table, which hides that SD itself), and
-    ``s_diff`` where the row's n is not. An SD to ten digits of scores on a fixed grid (whole
-    points, twelfths of a 4-item mean) admits one n only: an attack on a 40-person study read
-    n = 37 of "30-38" from it, and so the 2 people without a score.
+    The SDs behind the criterion are statistics of groups of people too: ``sd_baseline`` and
+    ``s_diff`` (``sd_baseline`` times sqrt(2(1 - reliability)), the reliability printed
+    beside it) are "[c]" where the number with a score at entry is not printed exactly
+    (``baseline_exact``: scale -> printed exactly in the public baseline table, which hides
+    that SD itself; a construct it does not list is taken as not exact). An SD to ten digits
+    of scores on a fixed grid (whole points, twelfths of a 4-item mean) admits one n only:
+    an attack on a 40-person study read n = 37 of "30-38" from it, and so the 2 people
+    without a score.
     """
     public = shares.copy()
     for c in ("n", "count", "share", "ci_lower", "ci_upper"):
@@ -348,13 +350,13 @@ def public_rci_shares(shares: pd.DataFrame, min_cell: int,
                     # a share (even whole per cent) or its CI of a range n pins n: counts only
                     public.loc[i, ["share", "ci_lower", "ci_upper"]] = SECONDARY_MARK
         public.loc[rows.index, "n"] = printed.get(key)
-    exact = dict(baseline_exact or {})
-    hide = {"sd_baseline": ~shares["construct"].map(lambda k: exact.get(k, True)).astype(bool),
-            "s_diff": ~public["n"].map(lambda v: str(v).strip().isdigit())}
-    for c, rows in hide.items():
-        if c in public.columns:
-            public[c] = public[c].astype(object)
-            public.loc[rows, c] = SECONDARY_MARK
+    if baseline_exact is not None:  # both SDs are the SD at entry's (s_diff = sd sqrt(2(1 - r)),
+        # r printed beside it); a construct not listed (a listing's count) is not known exact
+        hidden = ~shares["construct"].map(lambda k: baseline_exact.get(k, False)).astype(bool)
+        for c in ("sd_baseline", "s_diff"):
+            if c in public.columns:
+                public[c] = public[c].astype(object)
+                public.loc[hidden, c] = SECONDARY_MARK
     few = shares["flag"].eq("small_n")
     public.loc[few, "message"] = (f"fewer than {min_cell} people answered at both waves; "
                                   "reliable change is not estimated")

@@ -29,7 +29,7 @@ from pipeline.disclosure import (
     is_number,
     is_small,
 )
-from pipeline.wording import decimals_for
+from pipeline.wording import finding_decimals
 
 __all__ = ["count_texts", "public_findings"]
 
@@ -58,7 +58,8 @@ def _message(row: Mapping[str, object], texts: Mapping[str, str]) -> object:
 
 
 def public_findings(table: pd.DataFrame, min_cell: int,
-                    flow_public: pd.DataFrame | None = None) -> pd.DataFrame:
+                    flow_public: pd.DataFrame | None = None,
+                    scores: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Copy of the findings table safe to publish (see module docstring)."""
     out = table.copy()
     texts = count_texts(table.to_dict("records"), min_cell, flow_public)
@@ -72,25 +73,23 @@ def public_findings(table: pd.DataFrame, min_cell: int,
     for c in ("estimate", "ci_lower", "ci_upper"):
         out[c] = out[c].astype(object)
         out.loc[small, c] = SECONDARY_MARK
-    return _rounded(out)
+    return _rounded(out, scores)
 
 
-def _rounded(out: pd.DataFrame) -> pd.DataFrame:
-    """The statistics as the report prints them (:func:`pipeline.wording.decimals_for` of the
-    row: estimate, interval, SE with one more decimal; effect sizes 2 decimals; p-values 2
-    significant digits; no SE or p-value where a count of the row is printed as a range).
-    At full precision a statistic of a group whose size is printed as a range gives the size
-    back: a complete-case mean change of whole EQ VAS points,
-    -2.230769231 = -58/26, fits only n = 26 of "19-27", and an effect size gives the SD (an
+def _rounded(out: pd.DataFrame, scores: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The statistics as the report prints them (:func:`pipeline.wording.finding_decimals` of
+    the row, ``scores``: scale -> scoring rule: estimate, interval, SE with one more decimal;
+    effect sizes 2 decimals; p-values 2 significant digits; no SE or p-value where a count of
+    the row is printed as a range). At full precision a statistic of a group whose size is
+    printed as a range gives the size back: a complete-case mean change of whole EQ VAS
+    points, -2.230769231 = -58/26, fits only n = 26 of "19-27", and an effect size gives the SD (an
     attack on a 40-person study)."""
     out = out.copy()
     for c in ("estimate", "ci_lower", "ci_upper", "se", "effect_size", "pvalue"):
         if c in out.columns:
             out[c] = out[c].astype(object)
     for i, r in out.iterrows():
-        vals = [v for v in (r.get("estimate"), r.get("ci_lower"), r.get("ci_upper"))
-                if is_number(v)]
-        d = decimals_for(r.get("scale_min"), r.get("scale_max"), [float(v) for v in vals])
+        d = finding_decimals(r.to_dict(), scores)
         for c, digits in (("estimate", d), ("ci_lower", d), ("ci_upper", d), ("se", d + 1),
                           ("effect_size", 2)):
             if c in out.columns and is_number(r.get(c)):

@@ -63,5 +63,6 @@ def run(cfg: Config, io: StageIO) -> None:
                if "summary" in io.inputs else {})
     table = build_findings(tables, summary, s)
     write_table(table, io.output("table"))
-    write_table(public_findings(table, s.min_cell, tables["flow_public"]), io.output("public"))
+    write_table(public_findings(table, s.min_cell, tables["flow_public"],
+                                {k: w.score for k, w in s.scales.items()}), io.output("public"))
     log.info("findings: %d rows (%d primary)", len(table), int((table["role"] == "primary").sum()))

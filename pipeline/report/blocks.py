@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipeline.report.model import Figure, Notice, Section
 from pipeline.report.numfmt import NO_VALUE, fmt_count, is_missing
-from pipeline.wording import decimals_for
+from pipeline.wording import finding_decimals
 from pipeline.wording import fmt_num as _wfmt
 
 __all__ = ["method_words", "method_cell", "METHOD_WORDS", "METHOD_SHORT", "findings_rows",
@@ -73,17 +73,9 @@ def evidence_words(r: object) -> str:
 
 
 def row_digits(r: object, scores: Mapping[str, str] | None = None) -> int:
-    """Decimals of a findings row: the sentence's (:func:`pipeline.wording.decimals_for` on the
-    scale and on the estimate and its bounds), so that a table and its sentence agree; a change
-    row (kind "change") by its construct's score kind (``scores``: scale -> scoring rule; 3
-    decimals for an EQ-5D index, 1 for a sum, 2 for a short item mean)."""
-    if "rate ratio" in str(getattr(r, "units", "")):  # a ratio (1 = no change): 2 decimals
-        return 2
-    vals = [getattr(r, k, None) for k in ("estimate", "ci_lower", "ci_upper")]
-    score = ((scores or {}).get(str(getattr(r, "construct", "")))
-             if getattr(r, "kind", "") == "change" else None)
-    return decimals_for(getattr(r, "scale_min", None), getattr(r, "scale_max", None),
-                        [float(v) for v in vals if not is_missing(v)], score)
+    """Decimals of a findings row, as its sentence and ``findings_public.csv`` print it
+    (:func:`pipeline.wording.finding_decimals`; ``scores``: scale -> scoring rule)."""
+    return finding_decimals(r, scores)
 
 
 def fmt_est(x: object, digits: int) -> str:

@@ -355,3 +355,10 @@ def test_the_sds_of_a_hidden_group_are_not_published():
     shown = public_rci_shares(t, 10, {"T0": 250.0, "T2": 190.0}, baseline_exact={"q": True})
     assert set(shown["n"]) == {177}
     assert (shown["sd_baseline"] == 14.87793174).all() and (shown["s_diff"] == 9.1).all()
+    # s_diff = sd_baseline sqrt(2 (1 - reliability)), the reliability printed beside it: it
+    # goes with the SD at entry, whatever the row's n (a reviewer's find on the demo data)
+    exact_row = public_rci_shares(t, 10, {"T0": 250.0, "T2": 190.0},
+                                  baseline_exact={"q": False})
+    assert set(exact_row["n"]) == {177} and (exact_row["s_diff"] == "[c]").all()
+    unlisted = public_rci_shares(t, 10, {"T0": 250.0, "T2": 190.0}, baseline_exact={})
+    assert (unlisted["sd_baseline"] == "[c]").all()  # a construct not listed: not known exact

@@ -223,3 +223,18 @@ def test_no_se_or_p_beside_a_range_n():
     assert out.loc[0, "se"] == "[c]" and out.loc[0, "pvalue"] == "[c]"
     assert out.loc[0, "estimate"] == -0.5 and out.loc[0, "ci_upper"] == 0.68
     assert out.loc[1, "se"] == 0.466 and out.loc[1, "pvalue"] == 0.31
+
+
+def test_public_decimals_are_the_reports():
+    """A reviewer's find: the public copy rounded a sum score (3-9) to 2 decimals where the
+    report prints 1, and a rate ratio's CI to 1 where the report prints 2."""
+    from pipeline.findings.public import _rounded
+    rows = pd.DataFrame({"kind": ["change", "healthcare"], "construct": ["lon", "gp"],
+                         "units": ["points", "rate ratio"], "estimate": [-1.234, 1.1349],
+                         "ci_lower": [-1.8, 0.9612], "ci_upper": [-0.66, 1.3341],
+                         "se": [0.3, 0.1], "pvalue": [0.01, 0.2], "effect_size": [-0.5, None],
+                         "scale_min": [3, None], "scale_max": [9, None],
+                         "n_contributing": ["60", "60"], "n_observed": ["60", "60"]})
+    out = _rounded(rows, {"lon": "sum"})
+    assert out.loc[0, "estimate"] == -1.2 and out.loc[0, "ci_upper"] == -0.7
+    assert out.loc[1, "estimate"] == 1.13 and out.loc[1, "ci_lower"] == 0.96

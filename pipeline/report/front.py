@@ -70,6 +70,14 @@ _GROUP_STAGES = {"participation": ("attrition",), "comparison": ("comparison",),
                  "mechanism": ("mediation", "crosslag")}
 
 
+
+#: the evidence words in plain language (pipeline.wording.evidence_grade: the interval, then
+#: the design and fragility caveats); a funder-eyed read found them used but never defined
+HOW_SURE = ("\u201cHow sure\u201d: clear = the CI leaves out no change; likely = so does it, "
+            "but the design leaves room for other explanations (one group, people lost); may = "
+            "also fragile (few people, methods disagree); no clear evidence = the CI includes "
+            "no change, which is not evidence of no change.")
+
 def title_meta(inp: ReportInputs, date: str | None, organisation: str | None, programme: str,
                config_hash: str) -> tuple[tuple[str, str], ...]:
     """Title-page rows: programme, organisation, waves with their dates, date (none: no row),
@@ -192,10 +200,9 @@ def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
             "far."))
     else:
         blocks.append(Paragraph(
-            "The main findings in one line each. \u201cHow sure\u201d follows the strength of "
-            "the evidence (clear, likely, may, no clear evidence); changes are differences from "
-            "entry, with their 95% confidence intervals (CI). Each finding is given in full, "
-            "with its caveats, in the sections that follow."))
+            "The main findings in one line each, changes as differences from entry with their "
+            "95% confidence intervals (CI); each is given in full, with its caveats, in the "
+            "sections that follow. " + HOW_SURE))
     compared = not _group(inp.findings, "comparison").empty
     for key, title in _GROUPS:
         f = _group(inp.findings, key)

@@ -118,3 +118,10 @@ def test_findings_fixture_follows_the_contract(findings):
     assert list(findings.columns) == FINDINGS_COLUMNS
     assert set(findings["evidence"]) <= {"clear", "likely", "may", "no_clear", "not_estimable"}
     assert pd.Series(findings["finding_id"]).is_unique
+
+
+def test_the_summary_says_what_how_sure_means(doc):
+    """Found by a funder-eyed read: the evidence words were used but never defined."""
+    from pipeline.report.front import HOW_SURE
+    summary = re.sub(r"\s+", " ", doc.xpath("//section[@id='summary']")[0].text_content())
+    assert HOW_SURE in summary and "likely = " in HOW_SURE and "may = " in HOW_SURE

@@ -59,7 +59,7 @@ __all__ = [
     "EVIDENCE", "FRAGILE", "DESIGN", "INFORMATIONAL", "MINUS", "EN_DASH",
     "evidence_grade", "ci_excludes_zero", "direction", "change_verb", "association_phrase",
     "effect_verb", "ci_label", "score_range", "units_text", "fmt_num", "decimals_for",
-    "finding_decimals",
+    "finding_decimals", "MEDIATION_ROUTES",
     "fmt_ci", "fmt_range", "split_caveats", "join_caveats", "lower_first", "upper_first",
     "tipping_distance", "fmt_p", "short_citation", "mid_note",
 ]
@@ -298,6 +298,15 @@ def fmt_ci(lo: float, hi: float, decimals: int, label: str = "95% CI") -> str:
     rest = re.sub(r"\s*\([^)]*\)", "", rest).strip()
     nums = f"{head} {fmt_num(lo, decimals)} to {fmt_num(hi, decimals)}"
     return f"{nums}, {rest}" if rest else nums
+
+
+#: the routes of a mediation chain in words (the summary's headlines, the report's findings
+#: tables), by the findings table's ``term``
+MEDIATION_ROUTES = {"total": "Overall", "direct": "Not through the mediators",
+                    "ind_total": "Through all mediators together",
+                    "total_indirect": "Through all mediators together",
+                    "ind_serial": "Through the chain of mediators",
+                    "serial": "Through the chain of mediators"}
 
 
 def lower_first(text: str) -> str:

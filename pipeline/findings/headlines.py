@@ -21,6 +21,7 @@ from pipeline.findings.moderation import moderation_headline
 from pipeline.findings.settings import FindingsSettings
 from pipeline.findings.table import num, text
 from pipeline.wording import (
+    MEDIATION_ROUTES,
     association_phrase,
     change_verb,
     decimals_for,
@@ -32,9 +33,6 @@ from pipeline.wording import (
 __all__ = ["MAX_CHARS", "headline"]
 
 MAX_CHARS = 160
-TERM_WORDS = {"total": "Overall", "direct": "Not through the mediators",
-              "ind_total": "Through all mediators together",
-              "ind_serial": "Through the chain of mediators"}
 
 
 def _plain(label: str) -> str:
@@ -146,7 +144,7 @@ def _mediation(row: dict, s: FindingsSettings) -> str:
         x = f"each 1-point {'rise in' if len(c.x_waves) == 2 else 'higher'} {x}"
     term = {"total_indirect": "ind_total"}.get(term, term)
     term = "ind_serial" if re.fullmatch(r"ind_\d+", term) else term
-    routes = [TERM_WORDS.get(term, term.replace("_", " "))]
+    routes = [MEDIATION_ROUTES.get(term, term.replace("_", " "))]
     if term == "ind_serial" and meds:
         routes.insert(0, "Through " + " \u2192 ".join(meds))
     ev = text(row, "evidence")

@@ -27,7 +27,7 @@ from pipeline.report.inputs import ReportInputs
 from pipeline.report.mechanisms_section import MAX_ROWS_IN_TEXT, lagged_table
 from pipeline.report.model import Code, Paragraph, Section, Table
 from pipeline.report.numfmt import fmt_ci, fmt_count, fmt_num, fmt_p, is_missing
-from pipeline.wording import decimals_for
+from pipeline.wording import decimals_for, lower_first
 
 __all__ = ["technical_appendix", "quality_appendix"]
 
@@ -86,8 +86,7 @@ def _estimand_words(inp: ReportInputs, text: str) -> str:
         return text
     scale, a, b = (inp.scale_label(m.group(1)), inp.wave_label(m.group(2)),
                    inp.wave_label(m.group(3)))
-    low = lambda t: t[:1].lower() + t[1:] if t[1:2] != t[1:2].upper() else t  # noqa: E731
-    return f"mean change in {low(scale)} from {low(a)} to {low(b)}"
+    return f"mean change in {lower_first(scale)} from {lower_first(a)} to {lower_first(b)}"
 
 
 def _missing_methods(inp: ReportInputs) -> list:

@@ -14,20 +14,12 @@ import re
 from collections.abc import Callable
 
 from pipeline.report.numfmt import is_missing
+from pipeline.wording import MEDIATION_ROUTES, lower_first
 
 __all__ = ["finding_label", "labeler"]
 
 Labeler = Callable[[str], str]  # key -> its label (scale or wave)
 
-_MEDIATION_TERMS = {  # the words of the summary's mediation rows
-    "total": "overall (total association)",
-    "direct": "not through the mediators (direct association)",
-    "ind_total": "through all mediators together",
-    "total_indirect": "through all mediators together",
-    "indirect_total": "through all mediators together",
-    "ind_serial": "through the chain of mediators, in order",
-    "serial": "through the chain of mediators, in order",
-}
 _MODELS = {"clpm": "classic CLPM", "riclpm": "within-person RI-CLPM"}
 _CONSTRAINTS = {"free": "paths free over time", "stationary": "paths equal over time"}
 
@@ -36,17 +28,13 @@ def _s(value: object) -> str:
     return "" if is_missing(value) else str(value)
 
 
-def _first_lower(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
-
-
 def _waves(term: str, wave: Labeler) -> str:
     """"T1 - T0" -> "about 4 months vs pathway entry"; "T1 / T0" -> "... relative to ..."."""
     m = re.fullmatch(r"\s*(\S+)\s*([-/])\s*(\S+)\s*", term)
     if not m:
         return ""
     joint = " vs " if m.group(2) == "-" else " relative to "
-    return _first_lower(wave(m.group(1))) + joint + _first_lower(wave(m.group(3)))
+    return lower_first(wave(m.group(1))) + joint + lower_first(wave(m.group(3)))
 
 
 def _change(r: object, scale: Labeler, wave: Labeler) -> str:
@@ -54,7 +42,7 @@ def _change(r: object, scale: Labeler, wave: Labeler) -> str:
     if not _s(r.construct):  # a row of the whole analysis ("CLPM by arm")
         return term[:1].upper() + term[1:] if term else _s(r.question)
     if term == "tipping_delta":
-        return (f"{construct}, {_first_lower(wave(_s(r.wave)))}: the shift in the imputed "
+        return (f"{construct}, {lower_first(wave(_s(r.wave)))}: the shift in the imputed "
                 "values at which the conclusion would change (tipping point)")
     head, _, contrast = term.partition(":")
     words = _waves(head, wave)
@@ -73,13 +61,13 @@ def _crosslag(r: object, scale: Labeler, wave: Labeler) -> str:
         return f"Cross-lagged analysis '{_s(r.analysis)}' ({how})" if how else \
             f"Cross-lagged analysis '{_s(r.analysis)}'"
     y, x, at = m.group(1), m.group(2), m.group(3)
-    when = f" at {_first_lower(wave(at))}" if at else ""
-    return f"{scale(x)} \u2192 later {_first_lower(scale(y))}{when} ({how})"
+    when = f" at {lower_first(wave(at))}" if at else ""
+    return f"{scale(x)} \u2192 later {lower_first(scale(y))}{when} ({how})"
 
 
 def _mediation(r: object, scale: Labeler, wave: Labeler) -> str:
     term = _s(r.term)
-    what = _MEDIATION_TERMS.get(term, term.replace("_", " "))
+    what = MEDIATION_ROUTES.get(term, term.replace("_", " "))
     return what[:1].upper() + what[1:]
 
 
@@ -87,13 +75,13 @@ def _healthcare(r: object, scale: Labeler, wave: Labeler) -> str:
     construct, term = scale(_s(r.construct)), _s(r.term)
     m = re.fullmatch(r"arm x (\S+)", term)
     if m:
-        return (f"{construct}: change to {_first_lower(wave(m.group(1)))}, programme group "
+        return (f"{construct}: change to {lower_first(wave(m.group(1)))}, programme group "
                 "relative to reference group (ratio)")
     words = _waves(term, wave)
     if words:
         return f"{construct}: {words} (ratio)"
-    if term in _MEDIATION_TERMS:
-        return f"{construct}: {_MEDIATION_TERMS[term]}"
+    if term in MEDIATION_ROUTES:
+        return f"{construct}: {lower_first(MEDIATION_ROUTES[term])}"
     return f"{construct}: {term.replace('_', ' ')}"
 
 
@@ -106,7 +94,7 @@ def _moderation(r: object, scale: Labeler, wave: Labeler) -> str:
 
 
 def _participation(r: object, scale: Labeler, wave: Labeler) -> str:
-    return f"Answered at {_first_lower(wave(_s(r.wave)))}"
+    return f"Answered at {lower_first(wave(_s(r.wave)))}"
 
 
 _BY_KIND = {"change": _change, "comparison": _change, "crosslag": _crosslag,

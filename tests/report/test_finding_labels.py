@@ -49,7 +49,7 @@ def row(**kw) -> SimpleNamespace:
     (row(finding_id="mediation.chain.total_indirect@mi", kind="mediation", term="ind_total"),
      "Through all mediators together"),
     (row(finding_id="mediation.chain.direct", kind="mediation", term="direct"),
-     "Not through the mediators (direct association)"),
+     "Not through the mediators"),
     (row(finding_id="crosslag.h.qol~group_memberships.T1@clpm_free", kind="crosslag",
          analysis="h", construct="qol", wave="T1", term="clpm:free"),
      "Group memberships \u2192 later quality of life (EQ VAS) at about 4 months (classic CLPM, "

@@ -117,7 +117,8 @@ def finding_label(r: object, scale: Labeler, wave: Labeler, construct: bool = Tr
         return text or _s(r.finding_id)  # nothing to build words from: the id
     construct = _s(r.construct)
     what = term.replace("_", " ") or _s(r.question) or kind
-    return f"{scale(construct)}: {what}" if construct else what[:1].upper() + what[1:]
+    text = f"{scale(construct)}: {what}" if construct else what[:1].upper() + what[1:]
+    return text or _s(r.finding_id)  # nothing to build words from: the id
 
 
 def labeler(inp: object, construct: bool = True) -> Callable[[object], str]:

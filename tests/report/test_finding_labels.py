@@ -106,3 +106,8 @@ def test_a_holm_verdict_beside_an_unadjusted_interval_is_explained():
     assert findings_note(f) == "CI: 95% CI (unadjusted). " + HOLM_NOTE
     g = f.assign(ci_label="95% CI", caveats="mar_assumption")
     assert findings_note(g) == "CI: 95% CI."
+
+
+def test_a_row_without_words_keeps_its_id():
+    r = row(finding_id="x.y", kind=float("nan"), construct=float("nan"), term=float("nan"))
+    assert finding_label(r, scale, wave) == "x.y"

@@ -16,6 +16,7 @@ from pipeline.attrition.flow import in_sentence
 from pipeline.attrition.public import suppress_comparison
 from pipeline.disclosure import format_count, is_small
 from pipeline.stats.logistic import MIN_EVENTS, LogisticFit
+from pipeline.wording import fmt_num
 
 __all__ = ["MIN_EVENTS_RULE", "notable_rule", "short_label", "retention_message",
            "ipw_message", "attrition_summary"]
@@ -114,6 +115,15 @@ def _hidden(v) -> bool:
 
 _WITHHELD = "numbers withheld to protect privacy"
 
+#: said once after the differences, when one of them shows its standardised difference
+SMD_MEANING = (" A standardised difference is the gap between the two groups in standard "
+               "deviations (about 0.2 is small, 0.5 medium and 0.8 large; Cohen 1988).")
+
+
+def _smd(x: float) -> str:
+    """A standardised mean difference in words, with a true minus sign."""
+    return f"standardised difference {fmt_num(float(x), 2)}"
+
 
 def _describe_difference(row: pd.Series, shown: pd.Series, label: str) -> str:
     """One notable difference; numbers only where the public copy (``shown``) shows them."""
@@ -126,16 +136,16 @@ def _describe_difference(row: pd.Series, shown: pd.Series, label: str) -> str:
         if label == "age":
             return (f"were {'older' if up else 'younger'} on average (mean "
                     f"{shown['mean_retained']:.0f} vs {shown['mean_lost']:.0f} years; "
-                    f"SMD {shown['smd']:.2f})")
+                    f"{_smd(shown['smd'])})")
         return (f"had {'higher' if up else 'lower'} {label} at entry (mean "
                 f"{shown['mean_retained']:.1f} vs {shown['mean_lost']:.1f}; "
-                f"SMD {shown['smd']:.2f})")
+                f"{_smd(shown['smd'])})")
     more = "more" if up else "less"
     if any(_hidden(shown[c]) for c in ("pct_retained", "pct_lost", "smd")):
         # a share of a hidden count (with the group size) would give the count back
         return f"{more} often had {label} '{row['level']}' ({_WITHHELD})"
     return (f"{more} often had {label} '{row['level']}' ({shown['pct_retained']:.0f}% vs "
-            f"{shown['pct_lost']:.0f}%; SMD {shown['smd']:.2f})")
+            f"{shown['pct_lost']:.0f}%; {_smd(shown['smd'])})")
 
 
 def _group_sizes(table: pd.DataFrame, retained: Any, n0: int) -> tuple[float, float]:
@@ -229,4 +239,4 @@ def attrition_summary(
             continue
         text += _comparison_sentence(table, f"those who answered at {when}", labels, min_cell,
                                      notable_smd)
-    return text
+    return text + (SMD_MEANING if "standardised difference " in text else "")

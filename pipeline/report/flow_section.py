@@ -7,6 +7,8 @@ Counts come from the attrition wing's public tables (already suppressed by
 
 from __future__ import annotations
 
+import pandas as pd
+
 from pipeline.report.alt_text import flow_alt, tipping_alt
 from pipeline.report.blocks import figure, method_words, not_estimable, not_run
 from pipeline.report.inputs import ReportInputs
@@ -45,25 +47,64 @@ def _flow_table(inp: ReportInputs) -> Table:
                  key="flow_table", counts=counts, widths=(2.2,) + (1,) * len(cols))
 
 
+#: what each way of handling missing answers does, in a funder's words (the technical
+#: description, with its references, is in the technical appendix)
+METHOD_PLAIN = {
+    "fiml": "uses every answer each person gave, so people who missed a later survey still "
+            "count",
+    "mi": "fills in each missing answer many times from the answers of similar people and "
+          "combines the results (multiple imputation)",
+    "ipw": "gives more weight to the people who stayed who most resemble those who left "
+           "(weighting)",
+    "complete_case": "uses only the people who answered at both waves (complete cases)",
+}
+
+
+def _methods_paragraph(primary) -> Paragraph | None:
+    """The primary missing-data method and the others beside it, each in plain words."""
+    if primary is None or not {"primary", "method"} <= set(primary.columns):
+        return None
+    p = primary[primary["primary"].astype(str) == "True"]
+    if p.empty:
+        return None
+    main = str(p["method"].iloc[0])
+    what = METHOD_PLAIN.get(main)
+    text = (f"The main results use {method_words(main)} for missing answers"
+            + (f": it {what}." if what else "."))
+    others = [METHOD_PLAIN.get(m, method_words(m)) for m in
+              dict.fromkeys(primary["method"].astype(str)) if m != main]
+    if others:
+        text += (" The other methods are shown beside them as checks (sensitivity analyses): "
+                 "one " + "; one ".join(others) + ".")
+    return Paragraph(text, strong_lead="What was done about it.")
+
+
+def _mcar_plain(mcar) -> str:
+    """Little's test in plain words after its statistics (p below or above 0.05)."""
+    p = pd.to_numeric(mcar["pvalue"], errors="coerce").iloc[0] if "pvalue" in mcar else None
+    if p is None or is_missing(p):
+        return ""
+    if p < 0.05:
+        return (" In plain words: who answered the follow-up surveys was probably not purely a "
+                "matter of chance, so the methods above matter; they allow for it as far as "
+                "the answers people did give explain it.")
+    return (" In plain words: the test found no sign that who answered depended on the "
+            "measures, which does not show that it did not.")
+
+
 def _handling(inp: ReportInputs) -> list:
     blocks: list = []
     imp = inp.summaries.get("impute") or {}
-    primary = inp.table("missing_data_primary")
-    if primary is not None and "primary" in primary.columns:
-        p = primary[primary["primary"].astype(str) == "True"]
-        if not p.empty:
-            blocks.append(Paragraph(
-                f"The main results use {method_words(p['method'].iloc[0])} for missing "
-                "answers; the other methods are shown beside them as sensitivity analyses. "
-                + (str(imp.get("method")) + "." if imp.get("method") else ""),
-                strong_lead="What was done about it."))
+    methods = _methods_paragraph(inp.table("missing_data_primary"))
+    if methods is not None:
+        blocks.append(methods)
     mcar = inp.table("attrition_mcar")
     if mcar is not None and not is_missing(mcar["message"].iloc[0]):
         # why the test failed names analyst details (rows, variables; "on the 2 rows where
         # both are answered" is a count below the disclosure threshold): the analyst table
         # keeps them; funders read that it could not be computed
         ok = "status" not in mcar.columns or str(mcar["status"].iloc[0]) == "ok"
-        blocks.append(Paragraph(str(mcar["message"].iloc[0]) if ok else
+        blocks.append(Paragraph(str(mcar["message"].iloc[0]) + _mcar_plain(mcar) if ok else
                                 "Little's MCAR test could not be computed from these data."))
     tip = inp.table("sensitivity_tipping_point")
     if imp.get("sensitivity_status") == "ok" and tip is not None:

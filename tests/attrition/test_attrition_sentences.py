@@ -46,6 +46,27 @@ def test_summary_wording_follows_evidence(wide):
     assert "0.2" in notable_rule(0.2)
 
 
+def test_summary_says_standardised_difference_in_words():
+    """Funders read "standardised difference", with a true minus sign, explained once; never
+    the abbreviation SMD."""
+    flow = pd.DataFrame({"wave": ["T0", "T1"], "label": ["Entry", "Later"],
+                         "retained": [400, 100], "pct_baseline": [100.0, 25.0]})
+    comp = pd.DataFrame({"variable": ["qol_T0", "age"], "level": ["", ""],
+                         "n_retained": [100, 100], "n_lost": [300, 300],
+                         "pct_retained": np.nan, "pct_lost": np.nan,
+                         "mean_retained": [60.0, 60.0], "mean_lost": [71.0, 55.0],
+                         "smd": [-0.9, 0.5], "missing_retained": [0, 0],
+                         "missing_lost": [0, 0], "sd_retained": [10.0, 10.0],
+                         "sd_lost": [11.0, 10.0], "pvalue": [0.01, 0.02]})
+    text = _summary(flow, {"T1": comp}, {"qol_T0": "quality of life"})
+    assert "SMD" not in text and "-0.90" not in text
+    assert "(mean 60.0 vs 71.0; standardised difference \u22120.90)" in text
+    assert "(mean 60 vs 55 years; standardised difference 0.50)" in text
+    assert text.count("standardised difference is the gap") == 1 and text.endswith("Cohen 1988).")
+    similar = _summary(flow, {"T1": comp.assign(smd=0.05)})
+    assert "is the gap" not in similar  # no difference shown: nothing to explain
+
+
 def test_summary_suppresses_small_counts():
     flow = pd.DataFrame({"wave": ["T0", "T1"], "label": ["Entry", "Later"],
                          "retained": [40, 7], "pct_baseline": [100.0, 17.5]})
@@ -75,7 +96,7 @@ def test_one_retained_summary(wide):
     comp = {wv: retained_vs_lost(w, wv, PRED, ["gender"]) for wv in ["T1", "T2"]}
     text = _summary(flow, comp, {"belonging_T0": "community belonging"})
     assert "Too few people answered at 6-9 months to compare them with those who did not." in text
-    assert "gender" not in text.split("6-9 months.")[-1] and "SMD 1" not in text
+    assert "gender" not in text.split("6-9 months.")[-1] and "difference 1" not in text
     assert "Compared with those who did not, those who answered at about 4 months" in text
 
 

@@ -268,3 +268,25 @@ def test_snakemake_provenance_report(demo_run, tmp_path):
     text = out.read_text(errors="replace")
     for name in ("findings.csv", "change_primary.csv", "demo_report.pdf"):
         assert name in text, name
+
+
+def test_the_demo_reports_summary_fits_on_one_page(demo_run):
+    """Issue 12's one-page summary, on the demo's own report (the report tests' fixture is a
+    smaller study): a funder-eyed read found its last two limitations alone on page 3."""
+    import re
+    import shutil
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed: apt-get install -y poppler-utils")
+    pdf = demo_run / "report" / "demo_report.pdf"
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    pages = [[ln.strip() for ln in p.splitlines()] for p in out.split("\f")]
+
+    def heading(title: str) -> int:
+        return next(i for i, lines in enumerate(pages)
+                    if any(re.fullmatch(rf"\d+\s+{re.escape(title)}", ln) for ln in lines))
+
+    start = heading("Summary for funders")
+    assert heading("Participant flow and attrition") == start + 1
+    assert any(ln.startswith("What this evaluation cannot tell") for ln in pages[start])

@@ -224,7 +224,7 @@ def _assign_roles(name: str, model: str, m: _ModelFits, headline: Headline, alph
             role = "headline"  # the headline row says why there is no headline estimate
             extra = sentences.no_headline_note(headline.reason)
         else:
-            extra = sentences.alternative_note(constraint)
+            extra = sentences.alternative_note(constraint, headline.constraint)
         row["role"] = role
         row["note"] = sentences.join_notes(extra, row["note"])
         out.status.append(row)

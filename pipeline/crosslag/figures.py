@@ -17,6 +17,10 @@ from pipeline.plotting import apply_style, save_figure
 from pipeline.wording import fmt_num
 
 
+#: a figure wider than this (inches) at its own type size stacks its lags one under the other
+MAX_WIDTH_IN = 8.0
+
+
 def _fmt(x: float) -> str:
     """Two decimals, a true minus sign, never "−0.00" (``wording.fmt_num``)."""
     return fmt_num(x, 2)
@@ -87,8 +91,18 @@ def plot_lagged_paths(
     wave_labels = wave_labels or {}
     k = len(constructs)
     panels = _panels(lagged, waves)
-    fig, axes = plt.subplots(1, len(panels), figsize=(1.6 + len(panels) * (1.05 * k + 0.9),
-                                                      1.9 + 0.78 * k), squeeze=False)
+    wide = 1.6 + len(panels) * (1.05 * k + 0.9)
+    # side by side while the figure fits a page's width at its own type size; else one grid
+    # under the other (a funder-eyed read: 5 constructs x 2 lags side by side, shrunk to the
+    # page, printed its numbers at 2-4 pt)
+    stacked = wide > MAX_WIDTH_IN and len(panels) > 1
+    if stacked:
+        fig, axes = plt.subplots(len(panels), 1, figsize=(2.5 + 1.05 * k,
+                                                          0.6 + len(panels) * (1.05 + 0.78 * k)),
+                                 squeeze=False)
+        axes = axes[:, 0][None, :]
+    else:
+        fig, axes = plt.subplots(1, len(panels), figsize=(wide, 1.9 + 0.78 * k), squeeze=False)
     for j, (ax, (fw, tw, rows)) in enumerate(zip(axes[0], panels)):
         ax.set_xlim(0, k)
         ax.set_ylim(0, k)
@@ -101,7 +115,7 @@ def plot_lagged_paths(
         for c, i in idx.items():
             ax.text(i + 0.5, k + 0.08, textwrap.fill(labels.get(c, c), 13), ha="center",
                     va="bottom", fontsize=7.5)
-            if j == 0:
+            if j == 0 or stacked:
                 ax.text(-0.08, k - 0.5 - i, textwrap.fill(labels.get(c, c), 16), ha="right",
                         va="center", fontsize=7.5)
         span = f"{wave_labels.get(fw, fw)} \u2192 {wave_labels.get(tw, tw)}"
@@ -109,7 +123,7 @@ def plot_lagged_paths(
                      pad=30)
     width, height = fig.get_size_inches()
     fig.subplots_adjust(top=1 - 1.05 / height, bottom=0.02, left=1.25 / width, right=0.99,
-                        wspace=0.12)
+                        wspace=0.12, hspace=(1.05 / (0.78 * k)) if stacked else None)
     if title:
         fig.text(0.01, 1.0, textwrap.fill(title, int(width * 11)), fontsize=10, ha="left",
                  va="bottom")

@@ -76,10 +76,13 @@ def no_headline_note(reason: str) -> str:
             + WHAT_HELPS)
 
 
-def alternative_note(constraint: str) -> str:
-    """Note of the RI-CLPM fitted under the constraint that is not the headline."""
-    return (f"RI-CLPM with {constraint} lagged effects: not the headline (see the headline row "
-            "of this analysis); shown for comparison.")
+def alternative_note(constraint: str, headline: str | None = None) -> str:
+    """Note of the RI-CLPM fitted under the constraint that is not the headline (``headline``:
+    the headline's constraint; None: no version was estimable)."""
+    which = (f"the headline is the RI-CLPM with {headline} lagged effects" if headline
+             else "no RI-CLPM version was estimable")
+    return (f"RI-CLPM with {constraint} lagged effects: not the headline ({which}); shown for "
+            "comparison.")
 
 
 def figure_title(model: str, constraint: str, role: str) -> str:

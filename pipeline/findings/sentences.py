@@ -308,7 +308,19 @@ def _ci_pct(row: dict) -> str:
             f"{num(row, 'ci_upper'):.0f}%")
 
 
+def _with(row: dict, s: FindingsSettings) -> str:
+    """"With <method>", after the wave when the row is a change at a wave ("At 6-9 months,
+    with weighting (IPW)"): a construct's sensitivity sentences are read together."""
+    m, w = _mname(text(row, "method")), text(row, "wave")
+    if text(row, "kind") == "change" and w:
+        return f"At {s.wave(w).phrase}, with {m}"
+    return f"With {m}"
+
+
 def _disagreement(row: dict, primary: dict | None, s: FindingsSettings) -> str:
+    """A sensitivity row that disagrees with the primary one: the other way, or its interval
+    on the other side of zero, in the words of the "How sure" key (never "clear" for an
+    interval the key would call "likely")."""
     agree = text(row, "agrees_with_primary")
     if not agree or agree == "yes" or primary is None:
         return ""
@@ -316,11 +328,10 @@ def _disagreement(row: dict, primary: dict | None, s: FindingsSettings) -> str:
     mine = f"{fmt_num(num(row, 'estimate'), dec)} {units} ({_ci(row, dec)})"
     theirs = f"{fmt_num(num(primary, 'estimate'), dec)} ({_mname(text(primary, 'method'))})"
     if agree == "direction_differs":
-        return (f"With {_mname(text(row, 'method'))} the estimate points the other way: {mine}, "
-                f"against {theirs}.")
-    clear = "clear" if text(row, "evidence") not in ("no_clear", "not_estimable") else "not clear"
-    return (f"With {_mname(text(row, 'method'))} the result is {clear}: {mine}, against "
-            f"{theirs}.")
+        return f"{_with(row, s)} the estimate points the other way: {mine}, against {theirs}."
+    side = ("includes zero (no clear evidence)" if text(row, "evidence")
+            in ("no_clear", "not_estimable") else "leaves out zero")
+    return f"{_with(row, s)} the interval {side}: {mine}, against {theirs}."
 
 
 def _tipping(row: dict, s: FindingsSettings, ctx: dict) -> str:

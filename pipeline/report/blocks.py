@@ -100,6 +100,11 @@ HOLM_NOTE = ("For the cross-lagged paths, \"How sure\" uses p-values adjusted (H
              "out 0 where the answer is still \"no clear\".")
 
 
+#: why weighting counts fewer people than answered (a funder-eyed read found it puzzling)
+IPW_COUNT_NOTE = ("Weighting (IPW) counts only the people who answered and have every answer "
+                  "its weights are built from, so it can count fewer than answered.")
+
+
 def findings_note(f: pd.DataFrame) -> str:
     """The intervals' label when every row shares it (said once, under the table), and, when
     the table has rows with unadjusted intervals and a Holm-adjusted verdict (cross-lagged
@@ -111,6 +116,8 @@ def findings_note(f: pd.DataFrame) -> str:
             if {"caveats", "ci_label"} <= set(f.columns) else pd.Series(False, index=f.index))
     if holm.any():
         notes.append(HOLM_NOTE)
+    if "method" in f.columns and (f["method"].astype(str) == "ipw").any():
+        notes.append(IPW_COUNT_NOTE)
     return " ".join(notes)
 
 

@@ -9,7 +9,7 @@ from pipeline.report.blocks import scrub_section
 from pipeline.report.change_section import change_section
 from pipeline.report.checklist import checklist_section
 from pipeline.report.flow_section import flow_section
-from pipeline.report.front import summary_section, title_meta
+from pipeline.report.front import month_of, summary_section, title_meta
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.limitations import limitations_section
 from pipeline.report.mechanisms_section import mechanisms_section
@@ -40,10 +40,14 @@ def report_date(settings: ReportSettings, inp: ReportInputs) -> str:
     return max(lasts) if lasts else NO_DATE
 
 
-def shown_date(date: str) -> str | None:
-    """The date as the title page shows it: a real date, or None (no Date line: a funder's page
-    carries no config hint; the stage logs what to set)."""
-    return date if date != NO_DATE else None
+def shown_date(date: str, configured: bool = True) -> str | None:
+    """The date as the title page shows it: the configured date as written; one taken from the
+    data (the last response) as its month, "May 2020" (not the day of one person's answer);
+    None without a date (no Date line: a funder's page carries no config hint; the stage logs
+    what to set)."""
+    if date == NO_DATE:
+        return None
+    return date if configured else month_of(date)
 
 
 def build_report(inp: ReportInputs, settings: ReportSettings, root: Path) -> Report:
@@ -60,8 +64,8 @@ def build_report(inp: ReportInputs, settings: ReportSettings, root: Path) -> Rep
         title=settings.title,
         language=settings.language,
         date=date,
-        meta=title_meta(inp, shown_date(date), settings.organisation, settings.programme,
-                        settings.config_hash),
+        meta=title_meta(inp, shown_date(date, configured=bool(settings.date)),
+                        settings.organisation, settings.programme, settings.config_hash),
         sections=tuple(scrub_section(s, inp.min_cell) for s in body),
         programme=settings.programme,
         organisation=settings.organisation or "",

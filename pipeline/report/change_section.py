@@ -65,6 +65,11 @@ def _share(count: object, share: object, min_cell: int) -> str:
 
 _MID = ("mid_improved", "Meaningfully improved")
 
+#: the tipping-point row's method: said in the text ("Sensitivity to dropout not at random"),
+#: not a row of the findings table (its number is a shift, not a change; "how sure" has no
+#: meaning for it); the technical appendix lists it with every finding
+TIPPING_METHOD = "mi_delta_adjusted"
+
 
 def scale_scores(inp: ReportInputs) -> dict[str, str]:
     """Scale -> its scoring rule (mean, sum, lookup, index): the decimals of its numbers."""
@@ -166,7 +171,8 @@ def _construct(inp: ReportInputs, key: str) -> Section:
     if means is not None:
         labels = {w.id: w.label for w in inp.waves}
         blocks.append(figure(f"change_{key}", inp.figure(f"change_{key}"),
-                             f"{label}: estimated mean at each wave",
+                             f"{label}: estimated mean at each wave (the n under a wave: "
+                             "people with a score at that wave)",
                              change_alt(label[0].lower() + label[1:], means, labels, lo, hi)))
     primary = f[f["role"] == "primary"]
     if not primary.empty:
@@ -177,8 +183,8 @@ def _construct(inp: ReportInputs, key: str) -> Section:
                                     strong_lead="Other ways of handling missing answers."))
         blocks.append(Table(caption=f"{label}: change since entry, primary method and "
                                     "sensitivity methods", header=FINDINGS_HEADER,
-                            rows=findings_rows(f, inp.min_cell, scale_scores(inp),
-                                              labeler(inp, construct=False)),
+                            rows=findings_rows(f[f["method"] != TIPPING_METHOD], inp.min_cell,
+                                              scale_scores(inp), labeler(inp, construct=False)),
                             key=f"findings_change_{key}",
                             note=findings_note(f), counts=(5, 6), widths=FINDINGS_WIDTHS))
     elif not failed:
@@ -246,10 +252,10 @@ def change_section(inp: ReportInputs) -> Section:
         entry = _entry_table(inp)
         return Section("change", "Change over time", tuple(waiting) + ((entry,) if entry else ()))
     intro = Paragraph(
-        "For each measure: the estimated mean at each wave by the primary method, using "
-        "everyone's answers (the figure's legend names it), the change since entry with its "
-        "confidence interval by the primary method and "
-        "by the other methods beside it, and how many people changed by more than measurement "
-        "error alone would explain (reliable change).")
+        "For each measure, this section shows the estimated mean at each wave (by the main "
+        "method, using everyone's answers; the figure's legend names it), the change since "
+        "entry with its confidence interval (by the main method, with the other ways of "
+        "handling missing answers beside it as checks), and how many people changed by more "
+        "than measurement error alone would explain (reliable change).")
     subs = tuple(_construct(inp, k) for k in inp.scales)
     return Section("change", "Change over time", (intro,), subsections=subs)

@@ -73,17 +73,42 @@ _GROUP_STAGES = {"participation": ("attrition",), "comparison": ("comparison",),
 
 #: the evidence words in plain language (pipeline.wording.evidence_grade: the interval, then
 #: the design and fragility caveats); a funder-eyed read found them used but never defined
-HOW_SURE = ("\u201cHow sure\u201d: clear = the CI leaves out no change; likely = so does it, "
-            "but the design leaves room for other explanations (one group, people lost); may = "
-            "also fragile (few people, methods disagree); no clear evidence = the CI includes "
-            "no change, which is not evidence of no change.")
+HOW_SURE = ("\u201cHow sure\u201d: clear = the CI leaves out zero (no change) and no caveat "
+            "applies; likely = the CI leaves out zero, but the design leaves room for other "
+            "explanations (one group, people lost); may = the CI leaves out zero, but the "
+            "result is fragile (few people observed, another way of handling missing answers "
+            "points the other way, or a small departure from \u2018missing at random\u2019 "
+            "would change it); no clear evidence = the CI includes zero, which is not evidence "
+            "of no change.")
+
+#: said instead of the single_group and no_comparison bullets when both apply (one thought)
+NO_COMPARISON_AT_ALL = ("Everyone in the evaluation joined the programme and there is no "
+                        "comparison with similar people outside it, so changes over time cannot "
+                        "be attributed to the programme itself.")
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def month_of(iso_date: str) -> str:
+    """"2019-06-19" -> "June 2019": the title page gives the months the answers came in, not
+    the days of the first and last person's answers."""
+    try:
+        t = pd.Timestamp(iso_date)
+    except (TypeError, ValueError):
+        return str(iso_date)
+    if pd.isna(t):
+        return str(iso_date)
+    return f"{_MONTHS[t.month - 1]} {t.year}"  # not strftime("%B"): the locale would change it
+
 
 def title_meta(inp: ReportInputs, date: str | None, organisation: str | None, programme: str,
                config_hash: str) -> tuple[tuple[str, str], ...]:
     """Title-page rows: programme, organisation, waves with their dates, date (none: no row),
     versions, hash."""
-    waves = "; ".join(
-        f"{w.id} {w.label}" + (f" ({w.first} to {w.last})" if w.first else "") for w in inp.waves)
+    waves = "; ".join(f"{w.id} {w.label}" + (f" ({month_of(w.first)} to {month_of(w.last)})"
+                                             if w.first else "") for w in inp.waves)
     rows = [("Programme", programme)]
     if organisation:
         rows.append(("Organisation", organisation))
@@ -143,13 +168,18 @@ def caveat_bullets(findings: pd.DataFrame, arms: bool | None = None) -> tuple[st
     a comparison group (comparison rows in the table) the single-group caveats are not said
     (the change rows carry them, but they would tell a funder there is no comparison).
     ``arms``: whether the study has a comparison group, when ``findings`` is a part of the
-    table (None: from ``findings`` itself)."""
+    table (None: from ``findings`` itself). "No group who did not join" and "no comparison
+    outside the programme" are one bullet when both apply."""
     codes: set[str] = set()
     for c in findings["caveats"].dropna():
         codes.update(x.strip().split(":")[0] for x in str(c).split(";") if x.strip())
     if arms or (arms is None and (findings["kind"] == "comparison").any()):  # never say none
         codes -= {"single_group", "no_comparison"}
-    return tuple(w for k, w in CAVEAT_WORDS.items() if k in codes and w)
+    words = [w for k, w in CAVEAT_WORDS.items() if k in codes and w]
+    if {"single_group", "no_comparison"} <= codes:  # one thought, said once
+        words[words.index(CAVEAT_WORDS["single_group"])] = NO_COMPARISON_AT_ALL
+        words.remove(CAVEAT_WORDS["no_comparison"])
+    return tuple(words)
 
 
 def _group(findings: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -202,7 +232,7 @@ def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
         blocks.append(Paragraph(
             "The main findings in one line each, changes as differences from entry with their "
             "95% confidence intervals (CI); each is given in full, with its caveats, in the "
-            "sections that follow. " + HOW_SURE))
+            "sections that follow. " + HOW_SURE, compact=True))
     compared = not _group(inp.findings, "comparison").empty
     for key, title in _GROUPS:
         f = _group(inp.findings, key)
@@ -231,12 +261,15 @@ def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
         blocks += waiting  # e.g. mediation switched off beside cross-lags that ran
         if key == "change" and (rob := _robustness(inp.findings)):
             blocks.append(Bullets(rob, compact=True))
-    cannot = caveat_bullets(inp.findings)
+    # the caveats of the rows the summary shows (primary): a comparison-only model's caveat
+    # (the classic cross-lagged model's) is said where that model is shown
+    cannot = caveat_bullets(inp.findings[inp.findings["role"] == "primary"],
+                            arms=bool((inp.findings["kind"] == "comparison").any()))
     if not cannot and (inp.findings["status"] == "waits_for_data").any():
         cannot = ("With only the first wave so far, this report describes the people who joined; "
                   "change, attrition and the mechanism analyses follow when later waves are "
                   "added.",)
-    blocks.append(Paragraph("", strong_lead="What this evaluation cannot tell."))
+    blocks.append(Paragraph("", strong_lead="What this evaluation cannot tell us."))
     blocks.append(Bullets(cannot or ("The findings table lists no design caveats.",),
                           compact=True))
     return Section("summary", "Summary for funders", tuple(blocks))

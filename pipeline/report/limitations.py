@@ -5,10 +5,11 @@ mediators, small numbers at the last wave, models that could not be estimated).
 
 from __future__ import annotations
 
-from pipeline.report.front import caveat_bullets
+from pipeline.report.front import caveat_bullets, headline_of
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Paragraph, Section
 from pipeline.report.numfmt import fmt_count, fmt_pct, in_sentence, is_missing
+from pipeline.wording import lower_first
 
 __all__ = ["limitations_section", "SMALL_LAST_WAVE"]
 
@@ -73,17 +74,21 @@ def _design(inp: ReportInputs) -> list[str]:
 
 
 def _failed(inp: ReportInputs) -> list[str]:
+    """How many planned findings could not be estimated; the main ones named (up to three)."""
     f = inp.findings
     ne = f[f["evidence"] == "not_estimable"]
     if ne.empty:
         return []
-    prim = int((ne["role"] == "primary").sum())
-    other = len(ne) - prim
-    parts = ([f"{prim} result{'s' if prim != 1 else ''} of the main analyses"] if prim else []) \
-        + ([f"{other} result{'s' if other != 1 else ''} of the other methods shown beside "
-            "them"] if other else [])
+    main = ne[ne["role"] == "primary"]
+    prim, other = len(main), len(ne) - len(main)
+    names = [lower_first(h.split(":")[0]) for r in main.itertuples() if (h := headline_of(r))]
+    named = f" ({'; '.join(names)})" if names and len(names) == prim <= 3 else ""
+    parts = ([f"{prim} result{'s' if prim != 1 else ''} of the main analyses{named}"] if prim
+             else []) + ([f"{other} result{'s' if other != 1 else ''} of the other methods "
+                          "shown beside them"] if other else [])
+    marked = ("it is" if len(ne) == 1 else "each is")
     return [f"Of the findings planned, {' and '.join(parts)} could not be estimated from these "
-            "data (each is marked \u201cnot estimable\u201d where it is reported)."]
+            f"data; {marked} marked \u201cnot estimable\u201d where it is reported."]
 
 
 def limitations_section(inp: ReportInputs) -> Section:

@@ -23,6 +23,7 @@ from pipeline.report.blocks import (
     not_estimable,
     not_run,
 )
+from pipeline.report.captions import STATUS_WHY
 from pipeline.report.finding_labels import labeler
 from pipeline.report.front import caveat_bullets
 from pipeline.report.inputs import ReportInputs
@@ -142,13 +143,20 @@ def _mediation(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Sectio
                    tuple(blocks), new_page=False)
 
 
-def shown_rows(lag: pd.DataFrame) -> pd.DataFrame:
-    """The lagged effects the crosslag figures show: per model, the constraint of the headline
-    rows (column ``role``) when the table marks one, else the free model."""
+def shown_constraint(lag: pd.DataFrame | None) -> str:
+    """The constraint of the models the crosslag figures and table show: the headline rows'
+    (column ``role``) when the table marks one, else ``free``."""
+    if lag is None or lag.empty:
+        return "free"
     if "role" in lag.columns and (lag["role"] == "headline").any():
-        constraint = lag.loc[lag["role"] == "headline", "constraint"].iloc[0]
-        return lag[lag["constraint"] == constraint]
-    return lag[lag["constraint"] == "free"]
+        return str(lag.loc[lag["role"] == "headline", "constraint"].iloc[0])
+    present = list(dict.fromkeys(lag["constraint"].astype(str)))
+    return "free" if "free" in present else present[0]  # e.g. only stationary configured
+
+
+def shown_rows(lag: pd.DataFrame) -> pd.DataFrame:
+    """The lagged effects the crosslag figures show (:func:`shown_constraint`)."""
+    return lag[lag["constraint"] == shown_constraint(lag)]
 
 
 def _est_ci(est: object, lo: object, hi: object) -> tuple[str, str]:
@@ -177,10 +185,12 @@ def lagged_table(lag: pd.DataFrame, inp: ReportInputs, analysis: str) -> Table:
 def _crosslag(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section:
     blocks: list = []
     st = status[status["analysis"] == analysis]
-    if "constraint" in st.columns:
-        st = st[st["constraint"] == "free"]
     lag = inp.table("crosslag_lagged_effects")
     lag = None if lag is None else lag[lag["analysis"] == analysis]
+    if "constraint" in st.columns and not st.empty:  # the models shown, and their notes
+        con = shown_constraint(lag)
+        st = st[st["constraint"] == (con if (st["constraint"] == con).any()
+                                     else st["constraint"].iloc[0])]
     f = inp.findings[(inp.findings["kind"] == "crosslag") & (inp.findings["analysis"] == analysis)]
     sent = f[f["role"] == "primary"]["sentence"].dropna()
     if not sent.empty:
@@ -212,20 +222,32 @@ def _crosslag(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section
         if "note" in st.columns else []
     said = " ".join(b.text for b in blocks if isinstance(b, Notice))
     for n in notes:
-        if n.rstrip(".").lower() not in said.lower():  # a notice above already says it
+        # a notice above already says it (the headline note, in its own words)
+        if n.rstrip(".").lower() not in said.lower() and not (
+                n.startswith(_NO_HEADLINE) and "no version of it could be estimated" in said):
             blocks.append(Notice(re.sub(r"\s*\(column [A-Za-z_.]+\)", "", n), kind="caveat"))
     return Section(f"crosslag_{analysis}", f"Cross-lagged models: {analysis.replace('_', ' ')}",
                    tuple(blocks) or (not_estimable(analysis, "no model was fitted"),),
                    new_page=False)
 
 
+#: the crosslag wing's headline note when no RI-CLPM version was estimable (its first sentence)
+_NO_HEADLINE = "No headline cross-lagged estimate: no RI-CLPM version was estimable."
+
+
 def _plain_reason(status: pd.DataFrame, model_rows: pd.DataFrame) -> str:
     """Why a model gave no result, in the words of the headline row's note when there is one
-    (the engine's own message, with parameter names, stays in the technical appendix)."""
+    (the engine's own message, with parameter names, stays in the technical appendix); the
+    note's "no headline estimate: no version was estimable" (circular after "not estimable
+    because") is said as what went wrong."""
     if model_rows["model"].iloc[0] == "riclpm" and {"role", "note"} <= set(status.columns):
         head = status.loc[status["role"].eq("headline"), "note"].dropna().astype(str)
         if not head.empty and head.iloc[0]:
-            return head.iloc[0]
+            note = head.iloc[0]
+            if note.startswith(_NO_HEADLINE):
+                what = STATUS_WHY.get(str(model_rows["status"].iloc[0]), STATUS_WHY["failed"])
+                note = f"no version of it could be estimated: {what}." + note[len(_NO_HEADLINE):]
+            return note
     return str(model_rows["message"].iloc[0])
 
 

@@ -18,6 +18,7 @@ __all__ = ["Paragraph", "Bullets", "Notice", "Table", "Figure", "Code", "Section
 class Paragraph:
     text: str
     strong_lead: str = ""  # optional bold lead-in ("Quality of life.")
+    compact: bool = False  # smaller type in the PDF (the one-page summary)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,21 @@ FONT_DIR = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-dat
 
 
 KEEP_TOGETHER = 16  # tables up to this many rows are kept on one page with their caption
+MAX_FIGURE_HEIGHT = "19cm"  # a figure this tall at the text's width or taller is capped here
+_TALL_RATIO = 1.15  # height / width above which a figure at the text's width (16.6 cm) is
+
+
+def _tall(png: Path) -> bool:
+    """Whether the figure (its PNG twin's pixel size) is taller than :data:`_TALL_RATIO` times
+    its width; an unreadable PNG is not."""
+    try:
+        from PIL import Image  # matplotlib's own dependency
+
+        with Image.open(png) as im:
+            w, h = im.size
+    except OSError:
+        return False
+    return h > _TALL_RATIO * w
 
 
 def typst_str(text: str) -> str:
@@ -76,7 +91,10 @@ def _table(t: Table, titles: dict[str, str]) -> str:
 def _block(b: Block, figdir: dict[Path, str], titles: dict[str, str]) -> str:
     if isinstance(b, Paragraph):
         lead = f"*#{typst_str(b.strong_lead)}* " if b.strong_lead else ""
-        return f"{lead}#{typst_str(b.text)}\n" if (b.text or lead) else ""
+        if not (b.text or lead):
+            return ""
+        body = f"{lead}#{typst_str(b.text)}"
+        return f"#[#set text(size: 7.6pt)\n{body}]\n" if b.compact else f"{body}\n"
     if isinstance(b, Bullets):
         items = "".join(f"- #{typst_str(i)}\n" for i in b.items)
         return f"#[#set text(size: 7.6pt)\n#set list(spacing: 0.45em)\n{items}]\n" \
@@ -86,7 +104,11 @@ def _block(b: Block, figdir: dict[Path, str], titles: dict[str, str]) -> str:
     if isinstance(b, Table):
         return _table(b, titles)
     if isinstance(b, Figure):
-        return (f"#figure(image({typst_str(figdir[b.svg])}, width: 100%, "
+        # a figure taller than its page allows (e.g. lags stacked) keeps its caption on its
+        # page: its height is capped and the width follows
+        size = f"height: {MAX_FIGURE_HEIGHT}, fit: \"contain\"" if _tall(b.png) else \
+            "width: 100%"
+        return (f"#figure(image({typst_str(figdir[b.svg])}, {size}, "
                 f"alt: {typst_str(b.alt)}), caption: [#{typst_str(b.caption)}]) <fig-{b.key}>\n")
     if isinstance(b, Code):
         cap = f"*#{typst_str(b.caption)}*\n" if b.caption else ""

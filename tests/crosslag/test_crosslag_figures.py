@@ -73,6 +73,29 @@ def test_five_constructs_give_a_readable_grid_without_stacked_labels(tmp_path, m
     assert seen["overlaps"] == []
 
 
+def test_five_constructs_over_two_lags_stack_the_lags_to_fit_a_page(tmp_path, monkeypatch):
+    """A funder-eyed read: side by side, 5 constructs x 2 lags made a 14-inch figure whose
+    numbers printed at 2-4 pt on the page; the lags now stack, the figure keeps a page's
+    width and its text is laid out without overlaps."""
+    import pipeline.crosslag.figures as figures
+
+    seen = {}
+
+    def keep(fig, path):
+        seen["size"], seen["overlaps"] = tuple(fig.get_size_inches()), _overlaps(fig)
+        seen["axes"] = [ax.get_position().bounds for ax in fig.axes]
+        return []
+
+    monkeypatch.setattr(figures, "save_figure", keep)
+    lagged, cs = _five_construct_table(False)
+    figures.plot_lagged_paths(lagged, cs, ["T0", "T1", "T2"], tmp_path / "f", title="CLPM")
+    width, height = seen["size"]
+    assert width <= figures.MAX_WIDTH_IN < 1.6 + 2 * (1.05 * 5 + 0.9) and height > width
+    (x0, y0, _, _), (x1, y1, _, h1) = seen["axes"]
+    assert x0 == x1 and y1 + h1 < y0  # one grid under the other
+    assert seen["overlaps"] == []
+
+
 def test_findings_are_coloured_only_in_the_headline_model(tmp_path):
     lagged, cs = _five_construct_table(True)
     plot_lagged_paths(lagged, cs, ["T0", "T1", "T2"], tmp_path / "h", highlight=True)

@@ -71,3 +71,14 @@ def test_only_the_headline_model_has_findings():
     other = add_roles(STATIONARY, "riclpm", "stationary", h, 0.05)
     assert set(other["role"]) == {"comparison"} and other["stationary"].all()
     assert role_of("riclpm", "free", Headline(None, "none")) == "comparison"
+
+
+def test_the_other_ri_clpm_names_the_headline_it_is_not():
+    """A funder-eyed read: "not the headline (see the headline row of this analysis)" pointed
+    at a row the report's table does not show; the note now names the headline."""
+    from pipeline.crosslag.sentences import alternative_note
+
+    assert alternative_note("free", "stationary") == (
+        "RI-CLPM with free lagged effects: not the headline (the headline is the RI-CLPM with "
+        "stationary lagged effects); shown for comparison.")
+    assert "no RI-CLPM version was estimable" in alternative_note("stationary", None)

@@ -36,7 +36,7 @@ def test_primary_row_comes_from_the_configured_method(settings):
     assert "missing at random" in p["sentence"]
     mi = t.loc["change.qol.T1@mi"]
     assert mi["role"] == "sensitivity" and mi["agrees_with_primary"] == "clarity_differs"
-    assert "With multiple imputation the result is not clear" in mi["sentence"]
+    assert "At about 4 months, with multiple imputation the interval includes zero (no clear evidence)" in mi["sentence"]
     assert t.loc["change.qol.T1@lmm", "agrees_with_primary"] == "yes"
     assert t.loc["change.qol.T1@lmm", "sentence"] == ""
     assert list(build_findings({"change": change_table(change_row())}, {}, settings).columns) \
@@ -238,3 +238,15 @@ def test_public_decimals_are_the_reports():
     out = _rounded(rows, {"lon": "sum"})
     assert out.loc[0, "estimate"] == -1.2 and out.loc[0, "ci_upper"] == -0.7
     assert out.loc[1, "estimate"] == 1.13 and out.loc[1, "ci_lower"] == 0.96
+
+
+def test_a_sensitivity_interval_is_worded_as_the_how_sure_key(settings):
+    """A funder-eyed read: "With a mixed model the result is clear: ... 95% CI 0.00 to 0.57"
+    beside a row the key calls "likely". The sentence now names the wave and says on which
+    side of zero the interval lies, never "clear"."""
+    t = _build(settings, change_table(
+        change_row(method="fiml", est=2.0, lo=-0.5, hi=4.5, role="primary"),
+        change_row(method="lmm", est=3.5, lo=0.8, hi=6.2)))
+    s = t.loc["change.qol.T1@lmm", "sentence"]
+    assert s.startswith("At about 4 months, with ") and "the interval leaves out zero: " in s
+    assert "clear" not in s.split(":")[0]

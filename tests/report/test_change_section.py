@@ -157,11 +157,16 @@ def test_with_a_comparison_group_the_summary_never_says_there_is_none():
     rows = [finding_row(finding_id="change.qol.T1", kind="change", role="primary",
                         caveats="single_group;no_comparison;mar_assumption")]
     single = caveat_bullets(frame(rows))
-    assert any("no group who did not" in c for c in single)
+    assert any("joined the programme and there is no comparison" in c for c in single)
+    assert not any(c.startswith("There is no comparison") for c in single)  # said once
+    alone = caveat_bullets(frame([finding_row(finding_id="change.qol.T1", kind="change",
+                                              role="primary", caveats="single_group")]))
+    assert any("no group who did not" in c for c in alone)
     both = caveat_bullets(frame(rows + [finding_row(
         finding_id="comparison.qol.T1", kind="comparison", role="primary",
         caveats="non_randomised")]))
     assert not any("no group who did not" in c or "no comparison" in c for c in both)
+    assert not any("joined the programme and there is" in c for c in both)
     assert any("not randomised" in c for c in both)
 
 
@@ -216,6 +221,13 @@ def test_the_count_of_results_not_estimable_says_which_kind_it_counts():
         finding_row(finding_id="d", kind="change", role="primary", evidence="likely")])
     (line,) = _failed(inp)
     assert "1 result of the main analyses and 2 results of the other methods" in line
+    assert "each is marked" in line
+    inp.findings = frame([finding_row(
+        finding_id="crosslag.x", kind="crosslag", role="primary", evidence="not_estimable",
+        headline="Within-person cross-lagged model (x): could not be estimated.")])
+    (line,) = _failed(inp)
+    assert ("1 result of the main analyses (within-person cross-lagged model (x)) could not "
+            "be estimated from these data; it is marked") in line
 
 
 def test_a_reliable_change_reason_never_tells_a_funder_which_config_key_to_set():
@@ -230,3 +242,47 @@ def test_a_reliable_change_reason_never_tells_a_funder_which_config_key_to_set()
     assert out.startswith("no reliability estimate: Cronbach's alpha")
     assert "change.reliability" not in out and "'qol'" not in out
     assert plain_reason("fewer than 10 people") == "fewer than 10 people"
+
+
+def test_the_summary_says_only_the_caveats_of_the_rows_it_shows():
+    """A funder-eyed read: the summary's limitations named the classic cross-lagged model,
+    which only the sensitivity rows use (the summary shows the primary rows)."""
+    from pipeline.findings.table import finding_row, frame
+    from pipeline.report.front import CAVEAT_WORDS, summary_section
+    from pipeline.report.model import Bullets
+
+    rows = [finding_row(finding_id="change.qol.T1", kind="change", role="primary",
+                        construct="qol", wave="T1", estimate=1.0, ci_lower=0.5, ci_upper=1.5,
+                        evidence="likely", status="ok", headline="QoL rose.",
+                        caveats="single_group;mar_assumption"),
+            finding_row(finding_id="crosslag.a.qol~gm.T1@clpm_free", kind="crosslag",
+                        role="sensitivity", estimate=1.0, ci_lower=0.5, ci_upper=1.5,
+                        evidence="may", status="ok", headline="CLPM path.",
+                        caveats="clpm_confounds_stable_differences;exploratory")]
+    base = _inputs({})
+    sec = summary_section(ReportInputs(findings=frame(rows), waves=base.waves,
+                                       scales=base.scales, min_cell=10, tables={}), None)
+    said = [i for b in sec.blocks if isinstance(b, Bullets) for i in b.items]
+    assert CAVEAT_WORDS["mar_assumption"] in said
+    assert CAVEAT_WORDS["clpm_confounds_stable_differences"] not in said
+    assert CAVEAT_WORDS["exploratory"] not in said
+
+
+def test_the_tipping_point_is_not_a_row_of_the_findings_table():
+    """A funder-eyed read: "Estimate 1.0, CI blank, How sure: no clear" for the tipping point
+    inside the change table; it is said in the text, and the appendix lists it."""
+    from pipeline.findings.table import finding_row, frame
+    from pipeline.report.change_section import _construct
+
+    rows = [finding_row(finding_id="change.qol.T1", kind="change", role="primary",
+                        construct="qol", wave="T1", method="fiml", estimate=2.4, ci_lower=-0.5,
+                        ci_upper=5.3, evidence="no_clear", status="ok", sentence="No change."),
+            finding_row(finding_id="change.qol.T1@tipping", kind="change", role="sensitivity",
+                        construct="qol", wave="T1", method="mi_delta_adjusted", estimate=1.0,
+                        evidence="no_clear", status="ok", sentence="Tipping at 1 point.")]
+    inp = _inputs({})
+    inp.findings = frame(rows)
+    sec = _construct(inp, "qol")
+    (table,) = [b for b in sec.blocks if isinstance(b, Table) and b.key.startswith("findings")]
+    assert len(table.rows) == 1 and table.rows[0][1] != "imputation, shifted (tipping point)"
+    assert any("Tipping at 1 point." in getattr(b, "text", "") for b in sec.blocks)

@@ -111,3 +111,15 @@ def test_a_holm_verdict_beside_an_unadjusted_interval_is_explained():
 def test_a_row_without_words_keeps_its_id():
     r = row(finding_id="x.y", kind=float("nan"), construct=float("nan"), term=float("nan"))
     assert finding_label(r, scale, wave) == "x.y"
+
+
+def test_a_table_with_weighting_rows_says_why_they_count_fewer_people():
+    from pipeline.findings.table import finding_row, frame
+    from pipeline.report.blocks import IPW_COUNT_NOTE, findings_note
+
+    rows = [finding_row(finding_id="change.qol.T1", kind="change", method="fiml",
+                        ci_label="95% CI"),
+            finding_row(finding_id="change.qol.T1@ipw", kind="change", method="ipw",
+                        ci_label="95% CI")]
+    assert findings_note(frame(rows)).endswith(IPW_COUNT_NOTE)
+    assert IPW_COUNT_NOTE not in findings_note(frame(rows[:1]))

@@ -20,6 +20,22 @@ def test_no_date_is_never_shown_as_1970_nor_as_a_config_hint():
     assert dict(title_meta(inp, "2024-05-01", None, "P", "h"))["Report date"] == "2024-05-01"
 
 
+def test_dates_from_the_data_are_shown_as_months():
+    """The title page gave the days of the first and last answers of each wave (one person's
+    answer each) and took the report date from the last one: a funder reads the months."""
+    from types import SimpleNamespace
+
+    from pipeline.report.front import title_meta
+    from pipeline.report.inputs import WaveInfo
+
+    assert shown_date("2020-05-20", configured=False) == "May 2020"
+    inp = SimpleNamespace(waves=[WaveInfo("T0", "Entry", 0, "2018-10-01", "2019-09-30")],
+                          software=[("python", "3")])
+    meta = dict(title_meta(inp, shown_date("2020-05-20", configured=False), None, "P", "h"))
+    assert meta["Waves covered"] == "T0 Entry (October 2018 to September 2019)"
+    assert meta["Report date"] == "May 2020"
+
+
 def test_reliability_of_fewer_than_min_cell_people_is_not_shown():
     """Alpha and omega of a wave answered by 3 people are statistics of fewer than min_cell
     people: withheld (found on a small real study, where alpha printed as 1.02 (1.17 to 1.00))."""

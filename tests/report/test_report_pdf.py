@@ -139,3 +139,22 @@ def test_summary_fits_on_one_page(built):
     assert nxt == start + 1, f"summary runs over pages {start + 1} to {nxt} (1-based)"
     summary = " ".join(pages[start])
     assert "What this evaluation cannot tell" in summary  # its last part is on that page too
+
+
+def test_a_tall_figure_is_capped_so_its_caption_stays_on_its_page(tmp_path):
+    """The demo's stacked cross-lag grid (5 constructs x 2 lags) filled its page at the text's
+    width and pushed its caption to the next page; a figure taller than ~1.15 x its width is
+    placed by height."""
+    from PIL import Image
+
+    from pipeline.report.model import Figure
+    from pipeline.report.typst_render import MAX_FIGURE_HEIGHT, _block
+
+    def source(w, h):
+        png = tmp_path / f"f{w}x{h}.png"
+        Image.new("RGB", (w, h), "white").save(png)
+        fig = Figure(key="k", svg=png.with_suffix(".svg"), png=png, caption="C", alt="A" * 40)
+        return _block(fig, {fig.svg: "f.svg"}, {})
+
+    assert f"height: {MAX_FIGURE_HEIGHT}" in source(780, 1200)
+    assert "width: 100%" in source(780, 500) and "height:" not in source(780, 500)

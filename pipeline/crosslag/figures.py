@@ -16,7 +16,6 @@ from matplotlib.patches import Rectangle
 from pipeline.plotting import apply_style, save_figure
 from pipeline.wording import fmt_num
 
-
 #: a figure wider than this (inches) at its own type size stacks its lags one under the other
 MAX_WIDTH_IN = 8.0
 

@@ -36,7 +36,8 @@ def test_primary_row_comes_from_the_configured_method(settings):
     assert "missing at random" in p["sentence"]
     mi = t.loc["change.qol.T1@mi"]
     assert mi["role"] == "sensitivity" and mi["agrees_with_primary"] == "clarity_differs"
-    assert "At about 4 months, with multiple imputation the interval includes zero (no clear evidence)" in mi["sentence"]
+    assert ("At about 4 months, with multiple imputation the interval includes zero (no clear "
+            "evidence)") in mi["sentence"]
     assert t.loc["change.qol.T1@lmm", "agrees_with_primary"] == "yes"
     assert t.loc["change.qol.T1@lmm", "sentence"] == ""
     assert list(build_findings({"change": change_table(change_row())}, {}, settings).columns) \

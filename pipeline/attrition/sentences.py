@@ -120,6 +120,14 @@ SMD_MEANING = (" A standardised difference is the gap between the two groups in 
                "deviations (about 0.2 is small, 0.5 medium and 0.8 large; Cohen 1988).")
 
 
+def withheld_meaning(min_cell: int) -> str:
+    """Said once after the differences when some are withheld: why (a funder-eyed read took
+    the repeated "numbers withheld" for hiding results)."""
+    return (f" Numbers are withheld where 1 to {min_cell - 1} people in one of the groups did "
+            "not answer that question: with the averages, that small number could be worked "
+            "out.")
+
+
 def _smd(x: float) -> str:
     """A standardised mean difference in words, with a true minus sign."""
     return f"standardised difference {fmt_num(float(x), 2)}"
@@ -239,4 +247,6 @@ def attrition_summary(
             continue
         text += _comparison_sentence(table, f"those who answered at {when}", labels, min_cell,
                                      notable_smd)
+    if f"({_WITHHELD})" in text:
+        text += withheld_meaning(min_cell)
     return text + (SMD_MEANING if "standardised difference " in text else "")

@@ -25,7 +25,7 @@ from pipeline.report.finding_labels import labeler
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
 from pipeline.report.numfmt import NO_VALUE, fmt_count, fmt_num, fmt_pct, is_missing
-from pipeline.wording import decimals_for, fmt_range, mid_note, plain_reason
+from pipeline.wording import decimals_for, fmt_range, mid_note, plain_reason, short_citation
 
 __all__ = ["change_section", "scale_scores"]
 
@@ -151,6 +151,41 @@ BANDS_CAVEAT = (" Each share is of the people who answered at that wave, and tho
                 "not by itself a change: the estimates above are.")
 
 
+def _from_to(lo: float, hi: float) -> str:
+    """"3 to 9", "−0.285 to 1" (the numbers as :func:`pipeline.wording.fmt_range` writes them)."""
+    return fmt_range(lo, hi).replace("\u2013", " to ", 1)
+
+
+def measure_sentence(scale, label: str) -> str:
+    """What was measured, in words, before the results ("Loneliness (UCLA-3) was measured with
+    3 questions, each answered from 1 to 3; the answers are added up to a score from 3 to 9
+    (Hughes et al. 2004)."): a funder-eyed read found "UCLA-3" and "EQ VAS" never explained.
+    A published instrument's citation comes from its preset (``pipeline.instruments``)."""
+    from pipeline.instruments import INSTRUMENTS
+
+    k, (lo, hi) = len(scale.items), scale.range
+    questions = "one question" if k == 1 else f"{k} questions"
+    each = "answered" if k == 1 else "each answered"
+    if scale.score in ("lookup", "index"):
+        how = (f"the answers are turned into an index score from "
+               f"{_from_to(*scale.score_range)} by a published table")
+    elif k == 1:
+        how = "the score is the answer itself"
+    elif scale.score == "sum":
+        how = f"the answers are added up to a score from {_from_to(*scale.score_range)}"
+    else:
+        how = "the score is their average"
+    preset = INSTRUMENTS.get(scale.instrument) if scale.instrument else None
+    cite = short_citation(preset.reference) if preset is not None else ""
+    answered = f"from {_from_to(lo, hi)}"
+    anchors = preset.response_labels if preset is not None else ()
+    if len(anchors) == 2 and all(" = " in a for a in anchors):  # "0 = the worst health ..."
+        (a, wa), (b, wb) = (x.split(" = ", 1) for x in anchors)
+        answered = f"from {a} ({wa}) to {b} ({wb})"
+    return (f"{label} was measured with {questions}, {each} {answered}; {how}"
+            + (f" ({cite})" if cite else "") + ".")
+
+
 def _construct(inp: ReportInputs, key: str) -> Section:
     scale = inp.scales[key]
     label = inp.scale_label(key)
@@ -174,6 +209,9 @@ def _construct(inp: ReportInputs, key: str) -> Section:
                              f"{label}: estimated mean at each wave (the n under a wave: "
                              "people with a score at that wave)",
                              change_alt(label[0].lower() + label[1:], means, labels, lo, hi)))
+    # after the figure: a heading keeps its figure on its page (a sentence between them let
+    # the heading and the sentence end a page alone)
+    blocks.append(Paragraph(measure_sentence(scale, label)))
     primary = f[f["role"] == "primary"]
     if not primary.empty:
         blocks.append(Bullets(tuple(str(s) for s in primary["sentence"].dropna())))

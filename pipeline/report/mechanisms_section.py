@@ -251,6 +251,25 @@ def _plain_reason(status: pd.DataFrame, model_rows: pd.DataFrame) -> str:
     return str(model_rows["message"].iloc[0])
 
 
+#: the words of this section's figures and tables, for a reader who is not a statistician
+#: (a funder-eyed read listed them as unexplained); each said only when its analysis ran
+READING_WORDS = (
+    ("mediation", "In the mediation figure, each arrow's letters name a path (a: from the "
+                  "starting measure, d: between the measures in the chain, b: to the outcome, "
+                  "c\u2032: directly to the outcome); the number is how many points the "
+                  "measure at the arrow's head moves per point of the one at its tail."),
+    ("crosslag", "RI-CLPM (random-intercept cross-lagged panel model) compares each person "
+                 "with their own usual level and is the main cross-lagged model; the classic "
+                 "CLPM compares people with each other and is shown for comparison only. "
+                 "\u201cStationary\u201d means a path is taken to be the same between every "
+                 "pair of waves."),
+    ("crosslag", "\u201cp Holm\u201d is a p-value corrected for testing several paths at "
+                 "once (Holm\u2019s method): a path counts as a finding only when it is below "
+                 "the evaluation\u2019s significance level. Standardised effects are in "
+                 "standard deviations, so measures on different scales can be compared."),
+)
+
+
 def mechanisms_section(inp: ReportInputs) -> Section:
     """Mediation analyses, then cross-lagged analyses, in the order of their status tables."""
     subs: list[Section] = []
@@ -277,6 +296,9 @@ def mechanisms_section(inp: ReportInputs) -> Section:
         "with changes in others that lead on to the outcome (mediation), and whether one measure "
         "predicts another at the next wave (cross-lagged models). They describe associations "
         f"{who}; they cannot show cause and effect.")
-    return Section("mechanisms", "Mechanisms", (intro,), subsections=tuple(subs))
+    words = [w for k, w in READING_WORDS if (med is not None and k == "mediation")
+             or (cl is not None and k == "crosslag")]
+    blocks = (intro,) + ((Bullets(tuple(words)),) if words else ())
+    return Section("mechanisms", "Mechanisms", blocks, subsections=tuple(subs))
 
 

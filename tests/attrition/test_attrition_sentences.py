@@ -63,6 +63,7 @@ def test_summary_says_standardised_difference_in_words():
     assert "(mean 60.0 vs 71.0; standardised difference \u22120.90)" in text
     assert "(mean 60 vs 55 years; standardised difference 0.50)" in text
     assert text.count("standardised difference is the gap") == 1 and text.endswith("Cohen 1988).")
+    assert "Numbers are withheld" not in text  # nothing withheld: nothing to explain
     similar = _summary(flow, {"T1": comp.assign(smd=0.05)})
     assert "is the gap" not in similar  # no difference shown: nothing to explain
 
@@ -111,6 +112,7 @@ def test_summary_numbers_too_small_without_smd():
                          "sd_retained": [np.nan, 10.0], "sd_lost": [np.nan, 11.0],
                          "pvalue": [0.5, 0.01]})
     text = _summary(flow, {"T1": comp}, {"qol_T0": "quality of life"})
+    assert text.count("Numbers are withheld where 1 to 9 people") == 1
     assert "more often had gender 'Other' (numbers withheld to protect privacy)" in text
     assert "higher quality of life at entry (numbers withheld to protect privacy)" in text
     assert "0.21" not in text and "71" not in text and "0.55" not in text

@@ -286,3 +286,28 @@ def test_the_tipping_point_is_not_a_row_of_the_findings_table():
     (table,) = [b for b in sec.blocks if isinstance(b, Table) and b.key.startswith("findings")]
     assert len(table.rows) == 1 and table.rows[0][1] != "imputation, shifted (tipping point)"
     assert any("Tipping at 1 point." in getattr(b, "text", "") for b in sec.blocks)
+
+
+def test_each_measure_is_said_in_words_before_its_results():
+    """A funder-eyed read: "UCLA-3" and "EQ VAS" were never explained. Each construct's
+    subsection opens with what was measured, with the instrument's citation when it is a
+    published preset."""
+    from pipeline.config import Scale
+    from pipeline.report.change_section import measure_sentence
+
+    ucla = Scale(key="loneliness", items=("a", "b", "c"), range=(1.0, 3.0), score="sum",
+                 instrument="ucla3")
+    assert measure_sentence(ucla, "Loneliness (UCLA-3)") == (
+        "Loneliness (UCLA-3) was measured with 3 questions, each answered from 1 to 3; the "
+        "answers are added up to a score from 3 to 9 (Hughes et al. 2004).")
+    vas = Scale(key="qol", items=("eq_vas",), range=(0.0, 100.0), instrument="eq_vas")
+    assert measure_sentence(vas, "Quality of life") == (
+        "Quality of life was measured with one question, answered from 0 (the worst health you "
+        "can imagine) to 100 (the best health you can imagine); the score is the answer itself.")
+    mean = Scale(key="belonging", items=("a", "b", "c"), range=(1.0, 7.0))
+    assert measure_sentence(mean, "Belonging").endswith("from 1 to 7; the score is their "
+                                                        "average.")
+    eq5d = Scale(key="eq5d", items=tuple("abcde"), range=(1.0, 5.0), score="index",
+                 instrument="eq5d5l", value_set="england_devlin2018")
+    assert "index score from \u22120.285 to 1 by a published table" in measure_sentence(
+        eq5d, "Health (EQ-5D-5L)")

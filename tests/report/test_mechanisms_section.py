@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 from report_helpers import demo_config
 
+from pipeline.findings.table import frame
 from pipeline.report.inputs import ReportInputs, WaveInfo
 from pipeline.report.mechanisms_section import _crosslag, shown_constraint
 from pipeline.report.model import Notice
@@ -35,7 +36,7 @@ def _status() -> pd.DataFrame:
 
 def _inputs(lag: pd.DataFrame) -> ReportInputs:
     cfg = demo_config()
-    return ReportInputs(findings=pd.DataFrame(columns=["kind", "analysis", "role", "sentence"]),
+    return ReportInputs(findings=frame([]),
                         waves=tuple(WaveInfo(w.id, w.label, w.months) for w in cfg.waves),
                         scales=cfg.scales, min_cell=10, tables={"crosslag_lagged_effects": lag})
 
@@ -62,3 +63,15 @@ def test_only_stationary_models_configured():
     lag = _lag(role_of_stationary_ri="comparison")
     assert shown_constraint(lag[lag["constraint"] == "stationary"]) == "stationary"
     assert shown_constraint(None) == "free"
+
+
+def test_the_section_says_its_words_for_the_analyses_that_ran():
+    from pipeline.report.mechanisms_section import READING_WORDS, mechanisms_section
+    from pipeline.report.model import Bullets
+
+    inp = _inputs(_lag())
+    inp.tables["crosslag_status"] = _status()
+    sec = mechanisms_section(inp)
+    said = [i for b in sec.blocks if isinstance(b, Bullets) for i in b.items]
+    assert said == [w for k, w in READING_WORDS if k == "crosslag"]
+    assert any("RI-CLPM (random-intercept" in w for w in said)

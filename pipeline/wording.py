@@ -238,7 +238,8 @@ def units_text(label: str, lo: float, hi: float, score: str = "mean", unit: str 
 
 
 def decimals_for(scale_min: float | None, scale_max: float | None,
-                 values: Iterable[float] = (), score: str | None = None) -> int:
+                 values: Iterable[float] = (), score: str | None = None,
+                 interval: tuple[float, float] | None = None) -> int:
     """Decimals that fit the score (``score``: the scale's scoring rule, when known): 3 for an
     ``index`` (an EQ-5D value-set index: changes of 0.05 matter, and value sets are published
     to 3 decimals); 1 for a ``sum`` or a ``lookup`` (a summed or converted score: UCLA-3 3-9,
@@ -246,14 +247,18 @@ def decimals_for(scale_min: float | None, scale_max: float | None,
     under 20 points (1-7, 0-10), else 1 (the 0-100 EQ VAS). More (at most 3) when the largest
     of ``values`` (estimate and bounds) is small, so that it keeps two significant digits
     (0.19 on the EQ VAS, not 0.2; −0.35 on the UCLA-3, not −0.3; 0.004 per point, not
-    0.00)."""
+    0.00). An ``interval`` (lower, upper) that leaves out 0 gets the decimals (at most 4) that
+    keep its bounds off zero: "95% CI 0.004 to 0.57", not "0.00 to 0.57" beside "the interval
+    leaves out zero"."""
     base = 2 if _finite(scale_min, scale_max) and float(scale_max) - float(scale_min) < 20 else 1
     base = {"index": 3, "sum": 1, "lookup": 1}.get(score or "", base)
     mags = [abs(float(v)) for v in values if _finite(v) and float(v) != 0]
-    if not mags:
-        return base
-    need = math.ceil(-math.log10(max(mags))) + 1
-    return max(base, min(need, 3))
+    dec = base if not mags else max(base, min(math.ceil(-math.log10(max(mags))) + 1, 3))
+    if interval is not None and ci_excludes_zero(*interval):
+        near = min(abs(float(b)) for b in interval)
+        while dec < 4 and round(near, dec) == 0:
+            dec += 1
+    return dec
 
 
 def finding_decimals(r: object, scores: Mapping[str, str] | None = None) -> int:
@@ -275,7 +280,8 @@ def finding_decimals(r: object, scores: Mapping[str, str] | None = None) -> int:
     score = (scores or {}).get(str(get("construct", ""))) if get("kind", "") == "change" \
         else None
     return decimals_for(get("scale_min", None), get("scale_max", None),
-                        [v for v in vals if _finite(v)], score)
+                        [v for v in vals if _finite(v)], score,
+                        interval=tuple(vals[1:]) if len(vals) == 3 else None)
 
 
 def fmt_num(x: float, decimals: int = 2, signed: bool = False) -> str:

@@ -178,3 +178,15 @@ def test_mid_note_says_the_value_and_its_source():
         "the study)")
     assert w.mid_note(float("nan"), "preset", ref) == ""
     assert w.short_citation("set in the study config (scales.x.mid)") == ""
+
+
+def test_an_interval_that_leaves_out_zero_never_prints_a_zero_bound():
+    """A funder-eyed read: "the interval leaves out zero: 0.29 points (95% CI 0.00 to 0.57)"
+    read as a contradiction. Such an interval gets the decimals that keep its bounds off zero
+    (at most 4); one that includes zero keeps the score's decimals."""
+    assert w.decimals_for(1, 7, (0.29, 0.004, 0.57), "mean", interval=(0.004, 0.57)) == 3
+    assert w.decimals_for(0, 100, (3.5, 0.04, 6.2), "mean", interval=(0.04, 6.2)) == 2
+    assert w.decimals_for(0, 100, (3.5, -0.04, 6.2), "mean", interval=(-0.04, 6.2)) == 1
+    assert w.decimals_for(1, 7, (0.3, 0.00001, 0.6), "mean", interval=(0.00001, 0.6)) == 4
+    assert w.finding_decimals({"estimate": 0.29, "ci_lower": 0.004, "ci_upper": 0.57,
+                               "scale_min": 1, "scale_max": 7}) == 3

@@ -47,7 +47,8 @@ def _dec(row: dict, s: FindingsSettings | None = None) -> int:
     sc = s.scales.get(text(row, "construct")) if s is not None else None
     score = sc.score if sc is not None and text(row, "kind") == "change" else None
     return decimals_for(num(row, "scale_min"), num(row, "scale_max"),
-                        [num(row, k) for k in ("estimate", "ci_lower", "ci_upper")], score)
+                        [num(row, k) for k in ("estimate", "ci_lower", "ci_upper")], score,
+                        interval=(num(row, "ci_lower"), num(row, "ci_upper")))
 
 
 def _ci(row: dict, dec: int) -> str:

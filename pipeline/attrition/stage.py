@@ -98,7 +98,7 @@ def run(cfg: Config, io: StageIO) -> None:
     mcar_vars = [v for v in s.mcar_variables if v in wide.columns]
     mcar = little_mcar(wide[mcar_vars], variables_key="attrition.mcar_variables")
     write_table(mcar_table(mcar), io.output("mcar"))
-    log.info("Little's MCAR test: %s", {k: mcar[k] for k in ("chi2", "df", "pvalue", "status")})
+    log.info("%s", mcar["message"] or f"Little's MCAR test: {mcar['status']}")
 
     base = cfg.wave_ids[0]
     scale_labels = {f"{k}_{base}": short_label(sc.label) for k, sc in cfg.scales.items()}

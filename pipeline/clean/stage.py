@@ -27,7 +27,8 @@ def run(cfg: Config, io: StageIO) -> None:
     value_labels = {w: m.get("value_labels") or {} for w, m in metas.items()}
     wave_paths = dict(zip(waves, io.inputs_of("waves"), strict=True))
     out = clean_study(s, raw, read_logs, rows_read, salt=cfg.salt, wave_paths=wave_paths,
-                      value_labels=value_labels, listings=s.group_listings)
+                      value_labels=value_labels, listings=s.group_listings,
+                      qc_path=str(io.output("qc")))
     write_parquet(out.long, io.output("long"))
     write_parquet(out.wide, io.output("wide"))
     write_table(out.qc, io.output("qc"))

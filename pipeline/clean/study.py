@@ -60,7 +60,8 @@ class CleanStudy:
     reliability: pd.DataFrame
 
 
-def report_changes(qc: pd.DataFrame, limit: int = 25) -> None:
+def report_changes(qc: pd.DataFrame, limit: int = 25,
+                   qc_path: str = "the clean stage's qc_log.csv") -> None:
     """Say on the terminal (and in the rule log) what cleaning set missing or dropped, counted by
     wave, column and reason, so that nothing changes silently; details are in the QC log."""
     acted = qc[qc["action"].isin(["set_missing", "row_dropped"])]
@@ -69,8 +70,7 @@ def report_changes(qc: pd.DataFrame, limit: int = 25) -> None:
     acted = acted.assign(issue=acted["issue"].astype(str).str.replace(r"^duplicate id:.*",
                                                                      "duplicate id", regex=True))
     counts = acted.groupby(["wave", "action", "column", "issue"], dropna=False).size()
-    log.warning("cleaning changed %d cell(s)/row(s); see results/<study>/clean/qc_log.csv:",
-                len(acted))
+    log.warning("cleaning changed %d cell(s)/row(s); see %s:", len(acted), qc_path)
     for (wave, action, column, issue), n in list(counts.items())[:limit]:
         what = "rows dropped" if action == "row_dropped" else f"cells of '{column}' set missing"
         log.warning("  wave %s: %d %s (%s)", wave, n, what, issue)
@@ -112,10 +112,18 @@ def _refuse_empty_baseline(s: CleanSettings, raw: dict[str, pd.DataFrame], basel
     dropped = qc[(qc["wave"] == w.id) & (qc["action"] == "row_dropped")]
     why = dropped["issue"].astype(str).str.replace(r" \(.*", "", regex=True).value_counts()
     reasons = "; ".join(f"{n} {issue}" for issue, n in why.items()) or "no rows were read"
+    # (no QC log is written when the stage stops here: the message says what it would hold)
+    advice = (f"Check id_column ('{s.id_column}'), the scales' items and the export.")
+    if any("no answers" in str(issue) for issue in why.index):
+        advice = ("Its rows answer no item of the configured scales: if this wave (a REDCap "
+                  "event, a form) holds no scale items, e.g. an enrolment or demographics form, "
+                  "leave it out of `waves:` and start the waves at the first one that has them "
+                  "(a covariate can still be read from it with `covariates.<name>.event`); "
+                  "otherwise check the scales' item names against the export's columns. "
+                  + advice)
     raise DataError(
         f"{file} (wave {w.id}, baseline): none of its {len(raw[w.id])} row(s) is left after "
-        f"cleaning ({reasons}). Check id_column ('{s.id_column}'), the scales' items and the "
-        "export; every dropped row is listed in results/<study>/clean/qc_log.csv."
+        f"cleaning ({reasons}). {advice}"
     )
 
 
@@ -151,6 +159,7 @@ def clean_study(
     wave_paths: dict[str, Path],
     value_labels: dict[str, dict] | None = None,
     listings: Mapping[str, GroupListing] | None = None,
+    qc_path: str = "the clean stage's qc_log.csv",
 ) -> CleanStudy:
     """Steps 1-5 of the module docstring.
 
@@ -158,7 +167,8 @@ def clean_study(
     ``rows_read``: wave id -> ``n_rows_read`` of its read meta; ``wave_paths``: wave id -> its
     export (for the same-file check); ``value_labels``: wave id -> its read meta's
     ``value_labels`` (SPSS/Stata; for categorical covariates); ``listings``: the config's
-    ``group_listings`` (derived columns in ``long`` and ``wide``, :mod:`.listings`).
+    ``group_listings`` (derived columns in ``long`` and ``wide``, :mod:`.listings`);
+    ``qc_path``: where the QC log will be written, for the terminal's summary of changes.
     """
     cross_wave_checks(raw, waves=s.waves, wave_paths=wave_paths, id_column=s.id_column,
                       min_id_overlap=s.cleaning.min_id_overlap, id_pattern=s.cleaning.id_pattern)
@@ -182,7 +192,7 @@ def clean_study(
     long, listing_log = add_listings(long, raw, listings or {}, s.cleaning.missing_words)
     logs.append(listing_log)
     qc = concat_logs(logs)
-    report_changes(qc)
+    report_changes(qc, qc_path=qc_path)
     _check_accounting(s, raw, rows_read, long, qc)
 
     raw_counts = {(w.id, Path(w.file).name): rows_read[w.id] for w in s.waves}  # per wave

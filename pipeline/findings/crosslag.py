@@ -114,13 +114,13 @@ def _row(r: pd.Series, role: str, status: pd.DataFrame | None, s: FindingsSettin
     return row
 
 
-def _not_estimable(lagged: pd.DataFrame, head: pd.DataFrame,
+def _not_estimable(analyses: list[str], head: pd.DataFrame | None,
                    status: pd.DataFrame | None) -> list[dict]:
     """One primary ``not_estimable`` row per analysis whose headline model gave no paths, with
     the crosslag wing's reason (e.g. an improper solution)."""
     out = []
-    for a in dict.fromkeys(lagged["analysis"].astype(str)):
-        if (head["analysis"].astype(str) == a).any():
+    for a in dict.fromkeys(analyses):
+        if head is not None and (head["analysis"].astype(str) == a).any():
             continue
         why, st = "the headline model gave no cross-lagged paths", Status.NOT_ESTIMABLE.value
         if status is not None and not missing_columns(status, ["analysis", "model", "status"]):
@@ -143,6 +143,10 @@ def crosslag_findings(lagged: pd.DataFrame | None, status: pd.DataFrame | None,
     paths with the same id + ``@<model>_<constraint>`` (e.g. ``@clpm_free``; when
     ``findings.crosslag_comparison``)."""
     gone = missing_columns(lagged, LAGGED_COLUMNS)
+    if gone and status is not None and not missing_columns(status, ["analysis", "model",
+                                                                    "status"]) and len(status):
+        # no model gave lagged effects (every one failed): each analysis with its reason
+        return _not_estimable(list(status["analysis"].astype(str)), None, status)
     if gone:
         return [finding_row(finding_id="crosslag", kind="crosslag", role="primary",
                             evidence="not_estimable", status=Status.NOT_ESTIMABLE.value,
@@ -150,7 +154,7 @@ def crosslag_findings(lagged: pd.DataFrame | None, status: pd.DataFrame | None,
                                     f"columns {gone}")]
     head = select_paths(lagged, "headline")
     rows = [_row(r, "primary", status, s) for _, r in head.iterrows()]
-    rows += _not_estimable(lagged, head, status)
+    rows += _not_estimable(list(lagged["analysis"].astype(str)), head, status)
     if s.crosslag_comparison:
         comp = select_paths(lagged, "comparison")
         for _, r in comp.iterrows():

@@ -160,12 +160,13 @@ def _crosslag(row: dict, s: FindingsSettings) -> str:
     src = str(row.get("_from") or
               text(row, "finding_id").split("~", 1)[-1].split("@")[0].split(".")[0])
     ev = text(row, "evidence")
+    name = text(row, "analysis").replace("_", " ")
+    model = f"Within-person cross-lagged model ({name})" if name else \
+        "Within-person cross-lagged model"
     if text(row, "status") == "waits_for_data" and not to:
-        return (f"Within-person cross-lagged model ({text(row, 'analysis').replace('_', ' ')}): "
-                f"{text(row, 'message').split(' (')[0]} (see Mechanisms).")
+        return f"{model}: {text(row, 'message').split(' (')[0]} (see Mechanisms)."
     if ev == "not_estimable" and not to:
-        return (f"Within-person cross-lagged model ({text(row, 'analysis').replace('_', ' ')}): "
-                "could not be estimated (see Mechanisms).")
+        return f"{model}: could not be estimated (see Mechanisms)."
     tl = lower_first(_plain(s.scales[to].label)) if to in s.scales else to
     fl = lower_first(_plain(s.scales[src].label)) if src in s.scales else src
     if ev == "not_estimable":

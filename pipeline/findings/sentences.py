@@ -297,6 +297,8 @@ def _participation(row: dict, s: FindingsSettings) -> str:
     if not n.replace(".", "").isdigit():
         return (f"Of the {n0} people who entered, the number who answered at {w} is not shown "
                 "to protect confidentiality" + (f" ({n})." if n.startswith("<") else "."))
+    if not n0.replace(".", "").isdigit():  # a share of a hidden number gives it back
+        return f"Of the {n0} people who entered, {n} answered at {w}."
     try:
         pct_txt = f" ({float(pct):.0f}%, {_ci_pct(row)})"
     except ValueError:

@@ -260,7 +260,7 @@ def _forest_rows(first: pd.DataFrame, spec: MediationSpec | None
     for lab, p in zip(spec_rows["label"], spec_rows["path"]):
         labels.append(lab)
         names.append(_wrap("via " + " \u2192 ".join(nice.get(v, v)
-                                                     for v in p.split(" -> ")[1:-1]), 48))
+                                                     for v in p.split(" -> ")[1:-1]), 34))
     return labels, names
 
 
@@ -275,7 +275,9 @@ def plot_indirect_forest(tables_by_method: Mapping[str, pd.DataFrame], path: str
     first = next(iter(tables_by_method.values()))
     labels, names = _forest_rows(first, spec)
     m, n = len(tables_by_method), len(labels)
-    fig, ax = plt.subplots(figsize=(9, 0.26 * n * max(1.6, m * 0.8) + 1.6))
+    # about a page's text width once its labels are added (a funder-eyed read: 9 inches plus
+    # labels, shrunk to the page, printed the labels at 5 pt)
+    fig, ax = plt.subplots(figsize=(4.6, 0.26 * n * max(1.6, m * 0.8) + 1.6))
     offsets = (np.arange(m) - (m - 1) / 2) * (0.6 / max(m, 1))
     markers = ["o", "s", "D", "^"]
     for i, (method, tab) in enumerate(tables_by_method.items()):
@@ -300,10 +302,10 @@ def plot_indirect_forest(tables_by_method: Mapping[str, pd.DataFrame], path: str
     level = float(first["ci_level"].iloc[0]) if "ci_level" in first else 0.95
     x_name = spec.describe("x") if spec is not None else "X"
     xlabel = _wrap(f"effect in {y_units} per point of {x_name}, with {100 * level:g}% CI "
-                   "(bold: serial indirect effect)", 95)
+                   "(bold: serial indirect effect)", 70)
     ax.set_xlabel(xlabel)
     if spec is not None:
-        ax.set_title(_wrap(f"Effects of {spec.describe('x')} on {spec.describe('y')}", 90),
+        ax.set_title(_wrap(f"Effects of {spec.describe('x')} on {spec.describe('y')}", 60),
                      fontsize=10)
     # below the tick labels and the (up to two-line) axis label, a fixed distance in inches, so
     # it never overlaps the label however tall the figure is (two methods make a short figure)

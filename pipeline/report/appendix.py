@@ -26,8 +26,9 @@ from pipeline.report.finding_labels import labeler
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.mechanisms_section import MAX_ROWS_IN_TEXT, lagged_table
 from pipeline.report.model import Code, Paragraph, Section, Table
-from pipeline.report.numfmt import fmt_ci, fmt_count, fmt_num, fmt_p, is_missing
+from pipeline.report.numfmt import NO_VALUE, fmt_ci, fmt_count, fmt_num, fmt_p, is_missing
 from pipeline.wording import decimals_for, lower_first
+from pipeline.wording import fmt_num as wfmt
 
 __all__ = ["technical_appendix", "quality_appendix"]
 
@@ -93,10 +94,12 @@ def _missing_methods(inp: ReportInputs) -> list:
     blocks: list = []
     imp = inp.summaries.get("impute") or {}
     if imp:
+        estimand = imp.get("primary_estimand")
+        said = ("" if is_missing(estimand) or not str(estimand).strip() or str(estimand) == "None"
+                else f" Primary estimand: {_estimand_words(inp, str(estimand))}.")
         blocks.append(Paragraph(
             f"{imp.get('method', '')}; {fmt_count(imp.get('m'), 1)} imputations, "
-            f"{fmt_count(imp.get('iterations'), 1)} iterations. Primary estimand: "
-            f"{_estimand_words(inp, str(imp.get('primary_estimand', '')))}.",
+            f"{fmt_count(imp.get('iterations'), 1)} iterations.{said}",
             strong_lead="Missing data."))
     prim = inp.table("missing_data_primary")
     if prim is not None:
@@ -120,16 +123,23 @@ def _missing_methods(inp: ReportInputs) -> list:
 _FIT_MODEL = {"riclpm": "RI-CLPM", "clpm": "CLPM"}
 
 
+def _fixed(x: object, decimals: int) -> str:
+    """A fit measure at fixed decimals (true minus sign, no "−0.000"); NO_VALUE when missing."""
+    return NO_VALUE if is_missing(x) else wfmt(float(x), decimals)
+
+
 def _fit(inp: ReportInputs) -> Table | None:
     fit = inp.table("crosslag_fit")
     if fit is None:
         return None
+    # fixed decimals, as lavaan's summary prints fit measures (chi-square 2, indices 3): a
+    # saturated model's chi-square of 7e-12 is "0.00", not "0.0000000000073"
     rows = tuple((f"{r['analysis'].replace('_', ' ')}", _FIT_MODEL.get(r["model"], r["model"]),
-                  r["constraint"],
-                  fmt_num(r["chisq"]), fmt_count(r["df"], 1), fmt_p(r["pvalue"]), fmt_num(r["cfi"]),
-                  fmt_num(r["tli"]),
-                  f"{fmt_num(r['rmsea'])} ({fmt_ci(r['rmsea.ci.lower'], r['rmsea.ci.upper'])})",
-                  fmt_num(r["srmr"])) for r in fit.to_dict("records"))
+                  r["constraint"], _fixed(r["chisq"], 2), fmt_count(r["df"], 1),
+                  fmt_p(r["pvalue"]), _fixed(r["cfi"], 3), _fixed(r["tli"], 3),
+                  f"{_fixed(r['rmsea'], 3)} ({_fixed(r['rmsea.ci.lower'], 3)} to "
+                  f"{_fixed(r['rmsea.ci.upper'], 3)})", _fixed(r["srmr"], 3))
+                 for r in fit.to_dict("records"))
     return Table(caption="Fit of the cross-lagged models (models that could not be estimated "
                          "have no row)", header=("Analysis", "Model", "Constraint", "Chi-square",
                                                  "df", "p", "CFI", "TLI", "RMSEA (90% CI)",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.disclosure import SECONDARY_MARK
 from pipeline.report.model import Figure, Notice, Section
 from pipeline.report.numfmt import NO_VALUE, fmt_count, is_missing
 from pipeline.wording import finding_decimals
@@ -140,9 +141,14 @@ def findings_rows(f: pd.DataFrame, min_cell: int, scores: Mapping[str, str] | No
         what = str(r.finding_id) if label is None else label(r)
         if with_id and label is not None:
             what = f"{what} [{r.finding_id}]"
-        out.append((what, method_cell(r.method), str(r.role),
-                    "" if is_missing(r.estimate) else fmt_est(r.estimate, d), ci,
-                    fmt_count(r.n_contributing, min_cell), fmt_count(r.n_observed, min_cell),
+        counts = (fmt_count(r.n_contributing, min_cell), fmt_count(r.n_observed, min_cell))
+        est = "" if is_missing(r.estimate) else fmt_est(r.estimate, d)
+        if str(r.kind) == "participation" and not all(c.isdigit() for c in counts):
+            # a share of a count not printed exactly (or of a small denominator), and its
+            # Wilson interval, give the count back (found on a 2-person REDCap study: "100.0,
+            # 34.2 to 100.0" is 2 of 2); as findings_public.csv: hidden
+            est, ci = SECONDARY_MARK, SECONDARY_MARK
+        out.append((what, method_cell(r.method), str(r.role), est, ci, *counts,
                     evidence_words(r)))
     return tuple(out)
 
@@ -183,7 +189,9 @@ def scrub_counts(text: str, min_cell: int) -> str:
     def small(m: re.Match) -> str:
         return m.group(1) + (f"<{min_cell}" if 1 <= int(m.group(2)) < min_cell else m.group(2))
 
-    text = re.sub(r"(\b)(\d+)(?=\s+" + _COUNT_WORDS + r"\b)", small, text)
+    # a threshold ("from at least 5 people", "fewer than 3 cases") is a rule, not a count
+    rule = r"(?<!at least )(?<!fewer than )(?<!more than )(?<!at most )"
+    text = re.sub(rule + r"(\b)(\d+)(?=\s+" + _COUNT_WORDS + r"\b)", small, text)
     text = re.sub(r"(\bn\s*=\s*)(\d+)\b", small, text)
     return re.sub(r"(\b)(\d+)(?=\s+of\s+\d)", small, text)
 

@@ -44,14 +44,14 @@ DESCRIPTIVE_NOTE = (
 
 def _em_moments(
     data: PatternData, max_iter: int = MAX_ITER
-) -> tuple[np.ndarray, np.ndarray, int, bool]:
+) -> tuple[np.ndarray, np.ndarray, int, bool, bool]:
     """ML mean and covariance of a multivariate normal with missing values.
 
     The SEM engine's saturated-model solver (``pipeline.sem.em_saturated.fit_saturated``, the
     h1 model of ``fit_sem``): Newton-Raphson on the FIML log-likelihood from the
     pairwise-available moments, exact to rounding in 3-10 steps where EM needs hundreds to
     100,000 iterations when much information is missing. Returns ``(mu, sigma, iterations,
-    converged)``. Bounded: at most ``max_iter`` steps (``MAX_ITER`` = 200), then
+    converged, singular)``. Bounded: at most ``max_iter`` steps (``MAX_ITER`` = 200), then
     ``converged = False``. On singular data (collinear variables) it stops when some
     pattern's covariance matrix is singular to 1e-10 and returns that nearly singular
     ``sigma`` with ``converged = False``, so that the caller can name the culprits.
@@ -59,7 +59,7 @@ def _em_moments(
     In R: ``norm::em.norm`` or lavaan's ``lav_mvnorm_missing_h1_estimate_moments``.
     """
     sat = fit_saturated(data, max_iter=max_iter)
-    return sat.mu, sat.sigma, sat.iterations, sat.converged
+    return sat.mu, sat.sigma, sat.iterations, sat.converged, sat.singular
 
 
 def _numeric_frame(data: pd.DataFrame) -> pd.DataFrame:
@@ -212,12 +212,16 @@ def little_mcar(data: pd.DataFrame, variables_key: str | None = None) -> dict[st
         return fail("; ".join(f"variables {a} and {b} are identical (or perfectly collinear) "
                               f"on the {k} rows where both are answered" for a, b, k in same)
                     + f"; drop one of each pair {where}.")
-    mu, sigma, iters, converged = _em_moments(data)
+    mu, sigma, iters, converged, singular = _em_moments(data)
     out["em_iterations"] = iters
     if not (np.isfinite(mu).all() and np.isfinite(sigma).all()):
         return fail("the EM algorithm overflowed (values too large to square); check the "
                     "variables' values and units.")
-    if np.linalg.eigvalsh(sigma).min() <= 1e-10 * max(1.0, np.abs(np.diag(sigma)).max()):
+    # the solver's own verdict (a conditional variance running to zero) first: how close to
+    # zero the smallest eigenvalue gets before the steps stop depends on the machine's BLAS
+    # (4e-9 on one CPU, below 1e-10 on another)
+    if singular or np.linalg.eigvalsh(sigma).min() <= 1e-10 * max(1.0,
+                                                                  np.abs(np.diag(sigma)).max()):
         return fail(_singular_reason(sigma, [str(c) for c in x.columns], where))
     if not converged:
         return fail(f"the maximum-likelihood means and covariances did not converge in "

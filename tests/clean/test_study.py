@@ -106,3 +106,24 @@ def test_unmatched_rows_logged_by_row_and_lost_zeros_are_repadded(tmp_path):
     assert not out.qc.astype(str).apply(lambda c: c.str.contains("XY-77|SP1|sp2")).any().any()
     assert int(out.wide["responded_T1"].sum()) == N - 1
     assert not out.long.astype(str).apply(lambda c: c.str.contains("SP0", case=False)).any().any()
+
+
+def test_a_baseline_with_no_scale_answers_says_what_to_do():
+    """Found on a real REDCap longitudinal export whose first event is an enrolment form: the
+    message pointed to a QC log that is not written when the stage stops, with the literal path
+    "results/<study>/...", and did not say that the event holds no scale items."""
+    from types import SimpleNamespace
+
+    from pipeline.clean.study import _refuse_empty_baseline
+    from pipeline.errors import DataError
+
+    s = SimpleNamespace(waves=[SimpleNamespace(id="T0", file="data.csv")], id_column="study_id")
+    raw = {"T0": pd.DataFrame({"_source_file": ["data.csv"] * 2})}
+    qc = pd.DataFrame({"wave": ["T0", "T0"], "action": ["row_dropped"] * 2,
+                       "issue": ["no answers", "no answers"]})
+    with pytest.raises(DataError) as e:
+        _refuse_empty_baseline(s, raw, pd.DataFrame(), qc)
+    msg = str(e.value)
+    assert msg.startswith("data.csv (wave T0, baseline): none of its 2 row(s) is left after "
+                          "cleaning (2 no answers).")
+    assert "leave it out of `waves:`" in msg and "<study>" not in msg and "qc_log" not in msg

@@ -88,3 +88,17 @@ def test_fiml_stands_in_when_the_primary_method_is_mi(settings):
     assert ("Multiple imputation, the primary method, could not give this estimate (the "
             "cross-lagged models are fitted by FIML only), so full-information maximum "
             "likelihood (FIML) stands in.") in p["sentence"]
+
+
+def test_every_model_failed_names_the_analysis_and_its_reason(settings):
+    """Found on a real REDCap export: with no model estimable the lagged-effects table has no
+    rows, and the finding read "Within-person cross-lagged model (): ..." with a message about
+    missing columns; each analysis of the status table now gets its row and reason."""
+    from pipeline.findings.crosslag import crosslag_findings
+
+    status = pd.DataFrame({"analysis": ["all_constructs"] * 2, "model": ["clpm", "riclpm"],
+                           "constraint": "free", "status": "not_estimable",
+                           "message": ["clpm: too few values", "riclpm: too few values"]})
+    (row,) = crosslag_findings(pd.DataFrame(), status, settings)
+    assert row["finding_id"] == "crosslag.all_constructs" and row["analysis"] == "all_constructs"
+    assert row["message"] == "riclpm: too few values" and row["evidence"] == "not_estimable"

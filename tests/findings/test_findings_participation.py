@@ -44,3 +44,23 @@ def test_retention_interval_matches_r(settings):
     assert abs(t.loc["participation.T2", "ci_upper"] - 12.5904674685) < 1e-8
     assert t.loc["participation.T2", "sentence"] == (
         "The number of people who answered at 6-9 months is not available.")  # no public table
+
+
+def test_no_share_or_interval_of_a_hidden_number_of_entrants(settings):
+    """Found on a real 2-person REDCap export: "Of the <10 people who entered, 0 (0%, 95% CI
+    (Wilson) 0% to 66%) answered": 3.84 / (n + 3.84) = 0.66 gives n = 2 back. With the number
+    of entrants hidden, neither the sentence nor the report's table prints a share or its
+    interval."""
+    from pipeline.findings.table import frame
+    from pipeline.report.blocks import findings_rows
+
+    flow = pd.DataFrame({"wave": ["T0", "T1", "T2"], "responded": [2, 2, 0],
+                         "pct_baseline": [100.0, 100.0, 0.0]})
+    public = pd.DataFrame({"wave": ["T0", "T1", "T2"], "responded": ["<10", "<10", "0"],
+                           "pct_baseline": ["[c]", "[c]", "0"]})
+    t = build_findings({"flow": flow, "flow_public": public}, {}, settings)
+    s2 = t.set_index("finding_id").loc["participation.T2", "sentence"]
+    assert s2 == "Of the <10 people who entered, 0 answered at 6-9 months."
+    for row in findings_rows(frame(t[t["kind"] == "participation"].to_dict("records")), 10):
+        assert row[3] in ("[c]", "") and row[4] in ("[c]", ""), row
+        assert "66" not in " ".join(row) and "34.2" not in " ".join(row)

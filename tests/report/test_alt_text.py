@@ -28,3 +28,6 @@ def test_series_and_scrub():
     assert series(["a", "b", "c"]) == "a, b and c" and series(["a"]) == "a"
     assert scrub_counts("n = 7; 4 people; 12 cases; df = 1; 5 of 630", 10) == \
         "n = <10; <10 people; 12 cases; df = 1; <10 of 630"
+    # a threshold is a rule, not a count (found on a real export: "from at least <10 people")
+    assert scrub_counts("needs answers from at least 5 people; fewer than 3 cases", 10) == \
+        "needs answers from at least 5 people; fewer than 3 cases"

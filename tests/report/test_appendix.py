@@ -44,3 +44,19 @@ def test_the_primary_estimand_is_said_with_the_study_labels():
     assert _estimand_words(inp, "mean change in qol from T0 to T1") == (
         "mean change in quality of life (EQ VAS) from pathway entry to about 4 months")
     assert _estimand_words(inp, "a wording of its own") == "a wording of its own"
+
+
+def test_fit_measures_print_at_fixed_decimals():
+    """Found on a real pre/post export: a chi-square of 7.3e-12 printed "0.0000000000073" and
+    an SRMR "0.000000010"; fit measures print as lavaan's summary does (2 and 3 decimals)."""
+    from pipeline.report.appendix import _fit
+
+    fit = pd.DataFrame([{"analysis": "a_b", "model": "clpm", "constraint": "free",
+                         "chisq": 7.3e-12, "df": 0, "pvalue": float("nan"), "cfi": 1.0,
+                         "tli": 1.0, "rmsea": 0.0, "rmsea.ci.lower": 0.0,
+                         "rmsea.ci.upper": 0.0412, "srmr": 1.0e-8}])
+    inp = _inputs(pd.DataFrame())
+    inp.tables["crosslag_fit"] = fit
+    (row,) = _fit(inp).rows
+    assert row[3:] == ("0.00", "0", "\u2014", "1.000", "1.000", "0.000 (0.000 to 0.041)",
+                       "0.000")

@@ -48,7 +48,7 @@ def test_airquality_matches_naniar_documentation():
 def test_em_complete_data_gives_ml_moments():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(50, 3))
-    mu, sigma, _, ok = _em_moments(split_patterns(x))
+    mu, sigma, _, ok, _ = _em_moments(split_patterns(x))
     assert ok
     np.testing.assert_allclose(mu, x.mean(axis=0))
     np.testing.assert_allclose(sigma, np.cov(x.T, bias=True), atol=1e-12)
@@ -107,7 +107,7 @@ def test_em_moments_maximise_the_sem_engine_fiml_likelihood():
     from pipeline.sem.fiml import loglik_and_gradient
 
     data = split_patterns(DATA["mar"]().to_numpy(float))
-    mu, sigma, _, ok = _em_moments(data)
+    mu, sigma, _, ok, _ = _em_moments(data)
     _, grad = loglik_and_gradient(sigma, mu, data)
     assert ok and np.abs(grad).max() < 1e-7
 

@@ -62,7 +62,7 @@ def test_five_waves_moments_are_the_em_fixed_point():
     """Same numbers as EM run to the end: one more EM step moves nothing, and the FIML
     gradient vanishes."""
     data = split_patterns(five_waves().to_numpy(float))
-    mu, sigma, iters, ok = mcar._em_moments(data)
+    mu, sigma, iters, ok, _ = mcar._em_moments(data)
     assert ok and iters <= 25
     new_mu, new_sigma = em_step(mu, sigma, data)
     np.testing.assert_allclose(new_mu, mu, atol=1e-9)

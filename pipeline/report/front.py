@@ -39,7 +39,7 @@ CAVEAT_WORDS = {
     # (not "those who stayed differed": a study too small to compare them said so too; the
     # flow section says how they differed when they could be compared)
     "attrition": "Many people did not answer the follow-up surveys, so later results rest on "
-                 "fewer people and on assumptions about those who left (see Participant flow).",
+                 "fewer people (see Participant flow).",
     "mar_assumption": "Results assume that people who left resembled similar people who stayed "
                       "(data missing at random); this cannot be checked from the data.",
     "fragile_to_mnar": "A modest difference between leavers and stayers would change the "

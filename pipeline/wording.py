@@ -59,7 +59,7 @@ __all__ = [
     "EVIDENCE", "FRAGILE", "DESIGN", "INFORMATIONAL", "MINUS", "EN_DASH",
     "evidence_grade", "ci_excludes_zero", "direction", "change_verb", "association_phrase",
     "effect_verb", "ci_label", "score_range", "units_text", "fmt_num", "decimals_for",
-    "finding_decimals", "MEDIATION_ROUTES",
+    "finding_decimals", "bound_decimals", "MEDIATION_ROUTES",
     "fmt_ci", "fmt_range", "split_caveats", "join_caveats", "lower_first", "upper_first",
     "tipping_distance", "fmt_p", "short_citation", "mid_note",
 ]
@@ -238,8 +238,7 @@ def units_text(label: str, lo: float, hi: float, score: str = "mean", unit: str 
 
 
 def decimals_for(scale_min: float | None, scale_max: float | None,
-                 values: Iterable[float] = (), score: str | None = None,
-                 interval: tuple[float, float] | None = None) -> int:
+                 values: Iterable[float] = (), score: str | None = None) -> int:
     """Decimals that fit the score (``score``: the scale's scoring rule, when known): 3 for an
     ``index`` (an EQ-5D value-set index: changes of 0.05 matter, and value sets are published
     to 3 decimals); 1 for a ``sum`` or a ``lookup`` (a summed or converted score: UCLA-3 3-9,
@@ -247,18 +246,32 @@ def decimals_for(scale_min: float | None, scale_max: float | None,
     under 20 points (1-7, 0-10), else 1 (the 0-100 EQ VAS). More (at most 3) when the largest
     of ``values`` (estimate and bounds) is small, so that it keeps two significant digits
     (0.19 on the EQ VAS, not 0.2; −0.35 on the UCLA-3, not −0.3; 0.004 per point, not
-    0.00). An ``interval`` (lower, upper) that leaves out 0 gets the decimals (at most 4) that
-    keep its bounds off zero: "95% CI 0.004 to 0.57", not "0.00 to 0.57" beside "the interval
-    leaves out zero"."""
+    0.00). A bound of an interval that leaves out zero may need more: :func:`bound_decimals`."""
     base = 2 if _finite(scale_min, scale_max) and float(scale_max) - float(scale_min) < 20 else 1
     base = {"index": 3, "sum": 1, "lookup": 1}.get(score or "", base)
     mags = [abs(float(v)) for v in values if _finite(v) and float(v) != 0]
-    dec = base if not mags else max(base, min(math.ceil(-math.log10(max(mags))) + 1, 3))
-    if interval is not None and ci_excludes_zero(*interval):
-        near = min(abs(float(b)) for b in interval)
-        while dec < 4 and round(near, dec) == 0:
-            dec += 1
-    return dec
+    if not mags:
+        return base
+    return max(base, min(math.ceil(-math.log10(max(mags))) + 1, 3))
+
+
+def bound_decimals(lo: float, hi: float, decimals: int) -> tuple[int, int]:
+    """Decimals of the (lower, upper) bound: ``decimals``, except that a bound of an interval
+    that leaves out zero which would print as zero gets the decimals (at most 4) that keep it
+    off zero: "0.004 to 0.57", not "0.00 to 0.57" beside "the interval leaves out zero" (a
+    funder-eyed read). Only that bound: the estimate and the other bound keep the row's
+    decimals, so the midpoint of the bounds is no more precise than the printed estimate (an
+    estimate at full precision can give back a group size printed as a range)."""
+    if not ci_excludes_zero(lo, hi):
+        return decimals, decimals
+
+    def need(b: float) -> int:
+        d = decimals
+        while d < 4 and round(abs(float(b)), d) == 0:
+            d += 1
+        return d
+
+    return need(lo), need(hi)
 
 
 def finding_decimals(r: object, scores: Mapping[str, str] | None = None) -> int:
@@ -280,8 +293,7 @@ def finding_decimals(r: object, scores: Mapping[str, str] | None = None) -> int:
     score = (scores or {}).get(str(get("construct", ""))) if get("kind", "") == "change" \
         else None
     return decimals_for(get("scale_min", None), get("scale_max", None),
-                        [v for v in vals if _finite(v)], score,
-                        interval=tuple(vals[1:]) if len(vals) == 3 else None)
+                        [v for v in vals if _finite(v)], score)
 
 
 def fmt_num(x: float, decimals: int = 2, signed: bool = False) -> str:
@@ -302,7 +314,8 @@ def fmt_ci(lo: float, hi: float, decimals: int, label: str = "95% CI") -> str:
     "95% CI 0.21 to 0.66, Holm-adjusted over 2 contrasts"."""
     head, _, rest = (label or "95% CI").partition(", ")
     rest = re.sub(r"\s*\([^)]*\)", "", rest).strip()
-    nums = f"{head} {fmt_num(lo, decimals)} to {fmt_num(hi, decimals)}"
+    dlo, dhi = bound_decimals(lo, hi, decimals)
+    nums = f"{head} {fmt_num(lo, dlo)} to {fmt_num(hi, dhi)}"
     return f"{nums}, {rest}" if rest else nums
 
 

@@ -182,11 +182,13 @@ def test_mid_note_says_the_value_and_its_source():
 
 def test_an_interval_that_leaves_out_zero_never_prints_a_zero_bound():
     """A funder-eyed read: "the interval leaves out zero: 0.29 points (95% CI 0.00 to 0.57)"
-    read as a contradiction. Such an interval gets the decimals that keep its bounds off zero
-    (at most 4); one that includes zero keeps the score's decimals."""
-    assert w.decimals_for(1, 7, (0.29, 0.004, 0.57), "mean", interval=(0.004, 0.57)) == 3
-    assert w.decimals_for(0, 100, (3.5, 0.04, 6.2), "mean", interval=(0.04, 6.2)) == 2
-    assert w.decimals_for(0, 100, (3.5, -0.04, 6.2), "mean", interval=(-0.04, 6.2)) == 1
-    assert w.decimals_for(1, 7, (0.3, 0.00001, 0.6), "mean", interval=(0.00001, 0.6)) == 4
-    assert w.finding_decimals({"estimate": 0.29, "ci_lower": 0.004, "ci_upper": 0.57,
-                               "scale_min": 1, "scale_max": 7}) == 3
+    read as a contradiction. Only the bound near zero gets more decimals (at most 4): the
+    estimate and the other bound keep the row's, so nothing of a hidden group size comes back
+    (a reviewer's attack: an estimate of -58/26 printed to 3 decimals fits only n = 26)."""
+    assert w.bound_decimals(0.004, 0.57, 2) == (3, 2)
+    assert w.bound_decimals(-4.46, -0.004, 1) == (1, 3)
+    assert w.bound_decimals(-0.04, 6.2, 1) == (1, 1)  # includes zero: as the row
+    assert w.bound_decimals(0.00001, 0.6, 2) == (4, 2)
+    assert w.fmt_ci(0.004, 0.57, 2) == "95% CI 0.004 to 0.57"
+    assert w.finding_decimals({"estimate": -58 / 26, "ci_lower": -4.46, "ci_upper": -0.004,
+                               "scale_min": 0, "scale_max": 100}) == 1

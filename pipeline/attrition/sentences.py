@@ -123,9 +123,9 @@ SMD_MEANING = (" A standardised difference is the gap between the two groups in 
 def withheld_meaning(min_cell: int) -> str:
     """Said once after the differences when some are withheld: why (a funder-eyed read took
     the repeated "numbers withheld" for hiding results)."""
-    return (f" Numbers are withheld where 1 to {min_cell - 1} people in one of the groups did "
-            "not answer that question: with the averages, that small number could be worked "
-            "out.")
+    return (f" Numbers are withheld where fewer than {min_cell} people are behind them (in "
+            "a group, an answer or a missing answer), or where such a small number could "
+            "otherwise be worked out from them.")
 
 
 def _smd(x: float) -> str:

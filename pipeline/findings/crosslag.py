@@ -126,6 +126,8 @@ def _not_estimable(analyses: list[str], head: pd.DataFrame | None,
         if status is not None and not missing_columns(status, ["analysis", "model", "status"]):
             hit = status[(status["analysis"] == a) & (status["model"] == "riclpm")
                          & (status["status"] != Status.OK.value)]
+            if hit.empty:  # no RI-CLPM in the analysis: any failed model's reason
+                hit = status[(status["analysis"] == a) & (status["status"] != Status.OK.value)]
             if not hit.empty:
                 st, why = text(hit.iloc[0], "status"), text(hit.iloc[0], "message") or why
         waits = st == Status.WAITS_FOR_DATA.value  # an RI-CLPM with two waves so far
@@ -144,7 +146,8 @@ def crosslag_findings(lagged: pd.DataFrame | None, status: pd.DataFrame | None,
     ``findings.crosslag_comparison``)."""
     gone = missing_columns(lagged, LAGGED_COLUMNS)
     if gone and status is not None and not missing_columns(status, ["analysis", "model",
-                                                                    "status"]) and len(status):
+                                                                    "status"]) and len(status) \
+            and (status["status"].astype(str) != Status.OK.value).all():
         # no model gave lagged effects (every one failed): each analysis with its reason
         return _not_estimable(list(status["analysis"].astype(str)), None, status)
     if gone:

@@ -47,8 +47,7 @@ def _dec(row: dict, s: FindingsSettings | None = None) -> int:
     sc = s.scales.get(text(row, "construct")) if s is not None else None
     score = sc.score if sc is not None and text(row, "kind") == "change" else None
     return decimals_for(num(row, "scale_min"), num(row, "scale_max"),
-                        [num(row, k) for k in ("estimate", "ci_lower", "ci_upper")], score,
-                        interval=(num(row, "ci_lower"), num(row, "ci_upper")))
+                        [num(row, k) for k in ("estimate", "ci_lower", "ci_upper")], score)
 
 
 def _ci(row: dict, dec: int) -> str:
@@ -100,6 +99,8 @@ def _participation(row: dict, s: FindingsSettings) -> str:
             if _is_num(n0) else ""
     if not n0 or not n:
         return f"Retention: the number who answered at {w} is not available."
+    if _is_num(n) and not _is_num(n0):  # a share of a hidden number gives it back
+        return f"Retention: {n} of {n0} answered at {w}."
     if not (_is_num(n) and _is_num(n0)):
         if str(n).startswith("<"):
             return (f"Retention: {n} of {n0} answered at {w} (the exact number is not shown, to "
@@ -208,10 +209,12 @@ def _sensitivity(row: dict, primary: dict | None, s: FindingsSettings) -> str:
     if not agree or agree == "yes" or primary is None:
         return ""
     m = METHOD_NAMES.get(text(row, "method"), text(row, "method").replace("_", " "))
-    what = ("points the other way" if agree == "direction_differs" else
-            "is clear" if text(row, "evidence") not in ("no_clear", "not_estimable")
-            else "is not clear")
-    return _fit([f"With {m} the result {what}"], _numbers(row, s))
+    ev = text(row, "evidence")  # the words of the sentences (and of the "How sure" key)
+    what = ("the estimate points the other way" if agree == "direction_differs" else
+            "the result could not be estimated" if ev == "not_estimable" else
+            "the interval includes zero" if ev == "no_clear" else
+            "the interval leaves out zero")
+    return _fit([f"With {m} {what}"], _numbers(row, s))
 
 
 def headline(row: dict, primary: dict | None, s: FindingsSettings) -> str:

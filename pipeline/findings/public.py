@@ -29,7 +29,7 @@ from pipeline.disclosure import (
     is_number,
     is_small,
 )
-from pipeline.wording import finding_decimals
+from pipeline.wording import bound_decimals, finding_decimals
 
 __all__ = ["count_texts", "public_findings"]
 
@@ -90,7 +90,9 @@ def _rounded(out: pd.DataFrame, scores: Mapping[str, str] | None = None) -> pd.D
             out[c] = out[c].astype(object)
     for i, r in out.iterrows():
         d = finding_decimals(r.to_dict(), scores)
-        for c, digits in (("estimate", d), ("ci_lower", d), ("ci_upper", d), ("se", d + 1),
+        dlo, dhi = (bound_decimals(float(r["ci_lower"]), float(r["ci_upper"]), d)
+                    if is_number(r.get("ci_lower")) and is_number(r.get("ci_upper")) else (d, d))
+        for c, digits in (("estimate", d), ("ci_lower", dlo), ("ci_upper", dhi), ("se", d + 1),
                           ("effect_size", 2)):
             if c in out.columns and is_number(r.get(c)):
                 out.at[i, c] = round(float(r[c]), digits)

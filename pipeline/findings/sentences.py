@@ -113,8 +113,7 @@ def _dec(row: dict, s: FindingsSettings | None = None) -> int:
     sc = s.scales.get(text(row, "construct")) if s is not None else None
     score = sc.score if sc is not None and text(row, "kind") == "change" else None
     return decimals_for(num(row, "scale_min"), num(row, "scale_max"),
-                        [num(row, k) for k in ("estimate", "ci_lower", "ci_upper")], score,
-                        interval=(num(row, "ci_lower"), num(row, "ci_upper")))
+                        [num(row, k) for k in ("estimate", "ci_lower", "ci_upper")], score)
 
 
 def _how(row: dict, s: FindingsSettings, where: str) -> str:
@@ -332,8 +331,10 @@ def _disagreement(row: dict, primary: dict | None, s: FindingsSettings) -> str:
     theirs = f"{fmt_num(num(primary, 'estimate'), dec)} ({_mname(text(primary, 'method'))})"
     if agree == "direction_differs":
         return f"{_with(row, s)} the estimate points the other way: {mine}, against {theirs}."
-    side = ("includes zero (no clear evidence)" if text(row, "evidence")
-            in ("no_clear", "not_estimable") else "leaves out zero")
+    ev = text(row, "evidence")
+    if ev == "not_estimable":
+        return f"{_with(row, s)} the result could not be estimated, against {theirs}."
+    side = "includes zero (no clear evidence)" if ev == "no_clear" else "leaves out zero"
     return f"{_with(row, s)} the interval {side}: {mine}, against {theirs}."
 
 

@@ -137,6 +137,7 @@ def _fit(inp: ReportInputs) -> Table | None:
     rows = tuple((f"{r['analysis'].replace('_', ' ')}", _FIT_MODEL.get(r["model"], r["model"]),
                   r["constraint"], _fixed(r["chisq"], 2), fmt_count(r["df"], 1),
                   fmt_p(r["pvalue"]), _fixed(r["cfi"], 3), _fixed(r["tli"], 3),
+                  NO_VALUE if is_missing(r["rmsea"]) else
                   f"{_fixed(r['rmsea'], 3)} ({_fixed(r['rmsea.ci.lower'], 3)} to "
                   f"{_fixed(r['rmsea.ci.upper'], 3)})", _fixed(r["srmr"], 3))
                  for r in fit.to_dict("records"))

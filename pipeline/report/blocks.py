@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline.disclosure import SECONDARY_MARK
 from pipeline.report.model import Figure, Notice, Section
 from pipeline.report.numfmt import NO_VALUE, fmt_count, is_missing
-from pipeline.wording import finding_decimals
+from pipeline.wording import bound_decimals, finding_decimals
 from pipeline.wording import fmt_num as _wfmt
 
 __all__ = ["method_words", "method_cell", "METHOD_WORDS", "METHOD_SHORT", "findings_rows",
@@ -85,9 +85,12 @@ def fmt_est(x: object, digits: int) -> str:
 
 
 def fmt_interval(lo: object, hi: object, digits: int) -> str:
-    """"lo to hi" with the same decimals for both bounds."""
-    return NO_VALUE if is_missing(lo) or is_missing(hi) else \
-        f"{fmt_est(lo, digits)} to {fmt_est(hi, digits)}"
+    """"lo to hi" at the row's decimals; a bound of an interval that leaves out zero is kept
+    off zero (:func:`pipeline.wording.bound_decimals`)."""
+    if is_missing(lo) or is_missing(hi):
+        return NO_VALUE
+    dlo, dhi = bound_decimals(float(lo), float(hi), digits)
+    return f"{fmt_est(lo, dlo)} to {fmt_est(hi, dhi)}"
 
 
 def _common_label(f: pd.DataFrame) -> str | None:
@@ -191,7 +194,8 @@ def scrub_counts(text: str, min_cell: int) -> str:
 
     # a threshold ("from at least 5 people", "fewer than 3 cases") is a rule, not a count
     rule = r"(?<!at least )(?<!fewer than )(?<!more than )(?<!at most )"
-    text = re.sub(rule + r"(\b)(\d+)(?=\s+" + _COUNT_WORDS + r"\b)", small, text)
+    text = re.sub(rule + r"(\b)(\d+)(?=\s+" + _COUNT_WORDS + r"\b)", small, text,
+                  flags=re.IGNORECASE)
     text = re.sub(r"(\bn\s*=\s*)(\d+)\b", small, text)
     return re.sub(r"(\b)(\d+)(?=\s+of\s+\d)", small, text)
 

@@ -166,8 +166,11 @@ def measure_sentence(scale, label: str) -> str:
     k, (lo, hi) = len(scale.items), scale.range
     questions = "one question" if k == 1 else f"{k} questions"
     each = "answered" if k == 1 else "each answered"
-    if scale.score in ("lookup", "index"):
+    if scale.score == "index":
         how = (f"the answers are turned into an index score from "
+               f"{_from_to(*scale.score_range)} by a published table")
+    elif scale.score == "lookup":
+        how = (f"the answers are added up and converted to a score from "
                f"{_from_to(*scale.score_range)} by a published table")
     elif k == 1:
         how = "the score is the answer itself"
@@ -181,7 +184,8 @@ def measure_sentence(scale, label: str) -> str:
     anchors = preset.response_labels if preset is not None else ()
     if len(anchors) == 2 and all(" = " in a for a in anchors):  # "0 = the worst health ..."
         (a, wa), (b, wb) = (x.split(" = ", 1) for x in anchors)
-        answered = f"from {a} ({wa}) to {b} ({wb})"
+        if (a, b) == (fmt_num(lo, 0), fmt_num(hi, 0)):  # the preset's range, not a rescaled one
+            answered = f"from {a} ({wa}) to {b} ({wb})"
     return (f"{label} was measured with {questions}, {each} {answered}; {how}"
             + (f" ({cite})" if cite else "") + ".")
 

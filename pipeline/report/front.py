@@ -76,12 +76,21 @@ _GROUP_STAGES = {"participation": ("attrition",), "comparison": ("comparison",),
 #: the evidence words in plain language (pipeline.wording.evidence_grade: the interval, then
 #: the design and fragility caveats); a funder-eyed read found them used but never defined
 HOW_SURE = ("\u201cHow sure\u201d: clear = the CI leaves out zero (no change) and no caveat "
-            "applies; likely = the CI leaves out zero, but the design leaves room for other "
-            "explanations (one group, people lost); may = the CI leaves out zero, but the "
-            "result is fragile (few people observed, another way of handling missing answers "
-            "points the other way, or a small departure from \u2018missing at random\u2019 "
-            "would change it); no clear evidence = the CI includes zero, which is not evidence "
-            "of no change.")
+            "applies; likely = it leaves out zero, but the design leaves room for other "
+            "explanations (one group, people lost); may = it leaves out zero, but the result "
+            "is fragile (few people observed, another way of handling missing answers points "
+            "the other way, or a small departure from \u2018missing at random\u2019 would "
+            "change it); no clear evidence = the CI includes zero, which is not evidence of no "
+            "change.")
+
+#: after the key when the summary shows a cross-lagged path graded by its Holm-adjusted p
+HOW_SURE_HOLM = " For cross-lagged paths a p-value adjusted for several tests (Holm) decides."
+
+
+def _holm_shown(inp: ReportInputs) -> bool:
+    f = inp.findings[(inp.findings["role"] == "primary") & (inp.findings["kind"] == "crosslag")]
+    return bool(f["caveats"].fillna("").astype(str).str.contains("holm_adjusted").any())
+
 
 #: said instead of the single_group and no_comparison bullets when both apply (one thought)
 NO_COMPARISON_AT_ALL = ("Everyone in the evaluation joined the programme and there is no "
@@ -232,9 +241,10 @@ def summary_section(inp: ReportInputs, foreword: str | None) -> Section:
             "far."))
     else:
         blocks.append(Paragraph(
-            "The main findings in one line each, changes as differences from entry with their "
-            "95% confidence intervals (CI); each is given in full, with its caveats, in the "
-            "sections that follow. " + HOW_SURE, compact=True))
+            "The main findings, one line each (changes are differences from entry, with 95% "
+            "confidence intervals, CI); each is given in full, with its caveats, in the "
+            "sections that follow. " + HOW_SURE + (HOW_SURE_HOLM if _holm_shown(inp) else ""),
+            compact=True))
     compared = not _group(inp.findings, "comparison").empty
     for key, title in _GROUPS:
         f = _group(inp.findings, key)

@@ -204,8 +204,9 @@ def _crosslag(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section
             blocks.append(Notice(f"{name}: {str(s['message'].iloc[0]).rstrip('.')}.",
                                  kind="not_run"))
             continue
-        if s["status"].iloc[0] != "ok":
-            blocks.append(not_estimable(name, _plain_reason(st, s)))
+        if s["status"].iloc[0] != "ok":  # the headline note may sit under another constraint
+            blocks.append(not_estimable(name, _plain_reason(
+                status[status["analysis"] == analysis], s)))
             continue
         shown = shown_rows(lag)
         lm = shown[shown["model"] == model]
@@ -256,8 +257,9 @@ def _plain_reason(status: pd.DataFrame, model_rows: pd.DataFrame) -> str:
 READING_WORDS = (
     ("mediation", "In the mediation figure, each arrow's letters name a path (a: from the "
                   "starting measure, d: between the measures in the chain, b: to the outcome, "
-                  "c\u2032: directly to the outcome); the number is how many points the "
-                  "measure at the arrow's head moves per point of the one at its tail."),
+                  "c\u2032: directly to the outcome); the number is how many points higher "
+                  "the measure at the arrow's head is, on average, per point higher on the one "
+                  "at its tail (an association, not an effect)."),
     ("crosslag", "RI-CLPM (random-intercept cross-lagged panel model) compares each person "
                  "with their own usual level and is the main cross-lagged model; the classic "
                  "CLPM compares people with each other and is shown for comparison only. "

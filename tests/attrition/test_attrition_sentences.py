@@ -112,7 +112,7 @@ def test_summary_numbers_too_small_without_smd():
                          "sd_retained": [np.nan, 10.0], "sd_lost": [np.nan, 11.0],
                          "pvalue": [0.5, 0.01]})
     text = _summary(flow, {"T1": comp}, {"qol_T0": "quality of life"})
-    assert text.count("Numbers are withheld where 1 to 9 people") == 1
+    assert text.count("Numbers are withheld where fewer than 10 people are behind them") == 1
     assert "more often had gender 'Other' (numbers withheld to protect privacy)" in text
     assert "higher quality of life at entry (numbers withheld to protect privacy)" in text
     assert "0.21" not in text and "71" not in text and "0.55" not in text

@@ -209,6 +209,11 @@ def test_public_statistics_are_rounded_as_the_report_prints_them(settings):
     assert pub["effect_size"] == round(-58 / 26 / 20, 2)
     p = t.loc["change.qol.T1", "pvalue"]
     assert pub["pvalue"] == float(f"{p:.2g}")
+    # a bound near zero gets its own decimals, the estimate never (a reviewer's attack: the
+    # estimate to 3 decimals, -2.231, fits only 58/26)
+    t = _build(settings, change_table(change_row(est=-58 / 26, lo=-4.46, hi=-0.0041)))
+    pub = public_findings(t.reset_index(), 10).set_index("finding_id").loc["change.qol.T1"]
+    assert pub["estimate"] == -2.2 and pub["ci_lower"] == -4.5 and pub["ci_upper"] == -0.004
 
 
 def test_no_se_or_p_beside_a_range_n():

@@ -102,3 +102,17 @@ def test_every_model_failed_names_the_analysis_and_its_reason(settings):
     (row,) = crosslag_findings(pd.DataFrame(), status, settings)
     assert row["finding_id"] == "crosslag.all_constructs" and row["analysis"] == "all_constructs"
     assert row["message"] == "riclpm: too few values" and row["evidence"] == "not_estimable"
+
+
+def test_a_broken_lagged_table_beside_models_that_ran_is_named_as_such(settings):
+    """A reviewer: the "every model failed" branch must not hide a missing or malformed
+    lagged-effects table when the models ran (status ok): that message names the file."""
+    from pipeline.findings.crosslag import crosslag_findings
+
+    status = pd.DataFrame({"analysis": ["a"], "model": ["riclpm"], "constraint": "free",
+                           "status": "ok", "message": ""})
+    (row,) = crosslag_findings(pd.DataFrame(), status, settings)
+    assert "crosslag_lagged_effects.csv" in row["message"]
+    only_clpm = status.assign(model="clpm", status="not_estimable", message="clpm: no data")
+    (row,) = crosslag_findings(pd.DataFrame(), only_clpm, settings)
+    assert row["message"] == "clpm: no data"

@@ -64,3 +64,14 @@ def test_no_share_or_interval_of_a_hidden_number_of_entrants(settings):
     for row in findings_rows(frame(t[t["kind"] == "participation"].to_dict("records")), 10):
         assert row[3] in ("[c]", "") and row[4] in ("[c]", ""), row
         assert "66" not in " ".join(row) and "34.2" not in " ".join(row)
+
+
+def test_headline_and_sentence_agree_when_the_entrants_are_hidden(settings):
+    flow = pd.DataFrame({"wave": ["T0", "T1"], "responded": [2, 0],
+                         "pct_baseline": [100.0, 0.0]})
+    public = pd.DataFrame({"wave": ["T0", "T1"], "responded": ["<10", "0"],
+                           "pct_baseline": ["[c]", "0"]})
+    t = build_findings({"flow": flow, "flow_public": public}, {}, settings)
+    r = t.set_index("finding_id").loc["participation.T1"]
+    assert r["headline"] == "Retention: 0 of <10 answered at about 4 months."
+    assert "%" not in r["headline"] + r["sentence"]

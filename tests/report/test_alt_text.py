@@ -31,3 +31,4 @@ def test_series_and_scrub():
     # a threshold is a rule, not a count (found on a real export: "from at least <10 people")
     assert scrub_counts("needs answers from at least 5 people; fewer than 3 cases", 10) == \
         "needs answers from at least 5 people; fewer than 3 cases"
+    assert scrub_counts("At least 5 people", 10) == "At least 5 people"

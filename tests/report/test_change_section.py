@@ -307,6 +307,11 @@ def test_each_measure_is_said_in_words_before_its_results():
     mean = Scale(key="belonging", items=("a", "b", "c"), range=(1.0, 7.0))
     assert measure_sentence(mean, "Belonging").endswith("from 1 to 7; the score is their "
                                                         "average.")
+    rescaled = Scale(key="qol", items=("eq_vas",), range=(0.0, 10.0), instrument="eq_vas")
+    assert "worst health" not in measure_sentence(rescaled, "Quality of life")
+    swem = Scale(key="w", items=tuple("abcdefg"), range=(1.0, 5.0), score="lookup",
+                 instrument="swemwbs")
+    assert "added up and converted to a score from" in measure_sentence(swem, "Wellbeing")
     eq5d = Scale(key="eq5d", items=tuple("abcde"), range=(1.0, 5.0), score="index",
                  instrument="eq5d5l", value_set="england_devlin2018")
     assert "index score from \u22120.285 to 1 by a published table" in measure_sentence(

@@ -65,8 +65,17 @@ def _header(st: Starter, out: Path) -> list[str]:
     return lines + [""]
 
 
+#: output file names that say nothing about the study
+GENERIC_STEMS = frozenset({"config", "study", "settings", "starter", "my_config", "configfile"})
+
+
 def _study(st: Starter, out: Path) -> list[str]:
-    sid = re.sub(r"[^A-Za-z0-9_-]+", "_", out.stem).strip("_") or "my_study"
+    # a generic file name ("config.yaml", found on a real probe: "Programme Config") names
+    # nothing: the folder it is written to usually names the study
+    stem = out.stem if out.stem.lower() not in GENERIC_STEMS else out.resolve().parent.name
+    sid = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_") or "my_study"
+    if sid.lower() in GENERIC_STEMS:
+        sid = "my_study"
     id_line = (_c(f"CHECK: {st.id_note}") + [f"id_column: {_s(st.id_column)}"]
                if st.id_column else _c(f"TODO: {st.id_note}") + ["id_column: null  # TODO"])
     return [

@@ -271,3 +271,16 @@ def test_free_text_repeated_by_one_person_is_not_written(tmp_path):
     df.to_csv(path, index=False)
     text = render(guess_starter([path]), tmp_path / "c.yaml")
     assert "mary jones" not in text.lower() and "label_maps" not in text
+
+
+def test_a_generic_file_name_takes_the_study_id_from_its_folder(study):
+    """A real probe wrote `--out redcap/config.yaml` and got the title "Config"."""
+    root, _ = study
+    out = root / "pilot_scheme" / "config.yaml"
+    out.parent.mkdir()
+    write_starter([str(root / "data/raw/t0.csv")], out)
+    raw = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert raw["study"]["id"] == "pilot_scheme"
+    out2 = root / "config" / "config.yaml"
+    write_starter([str(root / "data/raw/t0.csv")], out2)
+    assert yaml.safe_load(out2.read_text(encoding="utf-8"))["study"]["id"] == "my_study"

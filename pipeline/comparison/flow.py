@@ -50,6 +50,11 @@ def public_flow(flow: pd.DataFrame, min_cell: int) -> pd.DataFrame:
         lines += [[(i, c) for i in idx] for c in ("answered", "not_answered")]
     first = t.drop_duplicates("arm").index
     lines.append([(i, "entered") for i in first])
-    return suppress_counts(t, ["entered", "answered", "not_answered"], min_cell,
-                           additive="none", lines=lines,
-                           pct_columns={"pct_answered": "answered"})
+    shown = suppress_counts(t, ["entered", "answered", "not_answered"], min_cell,
+                            additive="none", lines=lines,
+                            pct_columns={"pct_answered": "answered"})
+    # an arm's entrants repeat on each of its rows: printed as on its first row everywhere, or
+    # a later row would give back a count hidden there (with the study's total, the other arm's)
+    shown["entered"] = shown["arm"].map(dict(zip(shown.loc[first, "arm"],
+                                                 shown.loc[first, "entered"])))
+    return shown

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipeline.comparison.chains import chain_by_arm, mediation_tables
@@ -41,19 +42,23 @@ class Mechanisms:
 
 
 def _sizes(r, entered: dict | None, programme: str, reference: str) -> str:
-    """The arms' numbers of people in the fit; when they differ from the numbers who entered
-    (printed in the public flow) those are printed as bounds, so no new count is published."""
+    """The arms' numbers of people in the fit, said only through the counts the public flow
+    prints (``entered``: arm -> its printed count of entrants, an int or a mark such as ``"<10"``
+    or ``"[c]"``): the fit's own sizes when they equal them, else "at most" those; when either
+    is not printed exactly, no number at all. So no new count is published (non-negotiable 4)."""
     n = (int(r["n_programme"]), int(r["n_reference"]))
-    if entered is None:
-        return f"{n[0]} and {n[1]} people"
-    top = (int(entered[programme]), int(entered[reference]))
+    top = n if entered is None else (entered.get(programme), entered.get(reference))
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in top):
+        return "arms of the sizes shown in the flow"
+    top = (int(top[0]), int(top[1]))
     return f"{n[0]} and {n[1]} people" if n == top else f"at most {top[0]} and {top[1]} people"
 
 
 def arm_test_sentence(tests: pd.DataFrame, what: str, programme: str, reference: str,
                       entered: dict | None = None) -> str:
     """Whether ``what`` worked differently in the two arms, from the headline row of ``tests`` (one
-    analysis and model of a ``*_test.csv`` table); ``entered``: arm -> people who entered."""
+    analysis and model of a ``*_test.csv`` table); ``entered``: arm -> its printed count of
+    entrants (:func:`pipeline.comparison.flow.public_flow`), see :func:`_sizes`."""
     head = tests[tests["headline"].astype(bool)]
     r = (head if len(head) else tests).iloc[0]
     if r["status"] != "ok":
@@ -86,7 +91,7 @@ def _indirect_text(med: pd.DataFrame, name: str) -> str:
 def mechanisms(wide: pd.DataFrame, s, programme: str, reference: str, seed: int,
                labels: dict[str, str], entered: dict | None = None) -> Mechanisms:
     """Fit every chain and cross-lagged model of ``s`` (comparison settings) by arm;
-    ``entered``: arm -> people who entered it (the flow)."""
+    ``entered``: arm -> its printed count of entrants (the public flow)."""
     arms, robust = (reference, programme), s.fiml_se == "robust"
     chains = []
     for spec in s.chains:

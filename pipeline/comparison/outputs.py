@@ -117,11 +117,12 @@ def comparison_tables(cfg: Config, s: ComparisonSettings, wide: pd.DataFrame,
         change, balance, randomised=s.randomised, programme=design.programme,
         reference=design.reference, adjust_for=s.adjusted_for, labels=labels,
         wave_labels={w.id: w.label for w in cfg.waves}, first_wave=cfg.wave_ids[0])
-    mech = None
-    if s.chains or s.panels:
-        entered = dict(zip(flow["arm"], flow["entered"]))
+    mech, shown_flow = None, public_flow(flow, cfg.min_cell)
+    if s.chains or s.panels:  # the arms' sizes only as the public flow prints them
+        first = shown_flow.drop_duplicates("arm")
+        entered = dict(zip(first["arm"], first["entered"]))
         mech = mechanisms(wide, s, design.programme, design.reference, cfg.seed, labels,
                           entered)
         sentences = pd.concat([sentences, mech.sentences], ignore_index=True)
-    return ComparisonTables(flow, public_flow(flow, cfg.min_cell), balance, change, means,
+    return ComparisonTables(flow, shown_flow, balance, change, means,
                             sentences, design, public_balance(balance, cfg.min_cell), mech)

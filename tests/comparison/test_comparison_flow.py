@@ -33,3 +33,13 @@ def test_small_counts_are_hidden_with_a_partner():
     assert t1.loc["Programme", "answered"] in ("<10", "[c]")
     assert t1.loc["Programme", "pct_answered"] == "[c]"
     assert not any(isinstance(v, (int, float)) and 0 < v < 10 for v in pub["answered"])
+
+
+def test_an_arms_entrants_are_printed_alike_on_every_row():
+    # a small arm's entrants hide the other arm's (the two add up to the study's, published):
+    # a later row must not print the hidden count again (40 + the study's 47 -> 7)
+    pub = public_flow(_flow(40, 7, 30, 5), min_cell=10)
+    for arm, rows in pub.groupby("arm"):
+        assert rows["entered"].nunique() == 1, arm
+    assert set(pub.loc[pub["arm"] == "Usual care", "entered"]) == {"<10"}
+    assert set(pub.loc[pub["arm"] == "Programme", "entered"]) == {"[c]"}

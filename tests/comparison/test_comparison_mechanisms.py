@@ -37,6 +37,15 @@ def test_no_evidence_says_the_test_has_limited_power_with_the_arms_sizes():
                           "difference.")  # no new count
 
 
+def test_the_arms_sizes_are_said_only_as_the_flow_prints_them():
+    # an arm's entrants hidden or small in the public flow: no number (n = 500 would be one)
+    for shown in ({"SP": "[c]", "UC": 250}, {"SP": 500, "UC": "<10"}):
+        text = arm_test_sentence(_test(0.4), "the chain", "SP", "UC", shown)
+        assert text.endswith("with arms of the sizes shown in the flow, the test can miss a "
+                             "modest difference.")
+        assert "500" not in text and "250" not in text
+
+
 def test_a_model_that_could_not_be_fitted_says_why():
     text = arm_test_sentence(_test(float("nan"), "improper_solution",
                                "Negative variance of RI_qol."), "the RI-CLPM", "SP", "UC")

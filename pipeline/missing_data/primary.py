@@ -105,20 +105,35 @@ def change_estimator(outcome: str, baseline: str
     cases (:func:`pipeline.stats.mice.complete_cases`).
     """
 
-    def estimate(df: pd.DataFrame) -> tuple[float, float, float]:
-        d = (df[outcome] - df[baseline]).to_numpy(dtype=float)
-        n_bad = int((~np.isfinite(d)).sum())
+    def refuse(n_bad: int, n: int) -> None:
         if n_bad:
             raise DataError(
-                f"mean change {baseline} -> {outcome}: {n_bad} of {d.size} rows have a missing "
+                f"mean change {baseline} -> {outcome}: {n_bad} of {n} rows have a missing "
                 f"{outcome} or {baseline}; the estimator does not drop them silently (impute "
                 "them, or select complete cases explicitly)."
             )
+
+    def estimate(df: pd.DataFrame) -> tuple[float, float, float]:
+        d = (df[outcome] - df[baseline]).to_numpy(dtype=float)
+        refuse(int((~np.isfinite(d)).sum()), d.size)
         n = d.size
         if n < 2:
             return np.nan, np.nan, np.nan
         return float(d.mean()), float(d.var(ddof=1) / n), float(n - 1)
 
+    def shifted(df: pd.DataFrame, column: str, values: np.ndarray) -> np.ndarray:
+        """``estimate`` on each row of ``values`` (k x rows) standing for ``column``: k x 3,
+        the same numbers to the last bit (numpy reduces each row as it reduces one vector)."""
+        k, n = values.shape
+        y = values if column == outcome else df[outcome].to_numpy(dtype=float)[None, :]
+        x = values if column == baseline else df[baseline].to_numpy(dtype=float)[None, :]
+        d = np.broadcast_to(y - x, (k, n))
+        refuse(int((~np.isfinite(d)).sum(axis=1).max(initial=0)), n)
+        if n < 2:
+            return np.full((k, 3), np.nan)
+        return np.column_stack([d.mean(axis=1), d.var(axis=1, ddof=1) / n, np.full(k, n - 1.0)])
+
+    estimate.shifted = shifted  # type: ignore[attr-defined]  # pipeline.stats.tipping
     return estimate
 
 

@@ -14,7 +14,6 @@ import logging
 
 import pandas as pd
 
-from pipeline.missing_data.figures import plot_message
 from pipeline.missing_data.imputation import summary_record
 from pipeline.missing_data.primary import PRIMARY_COLUMNS
 from pipeline.missing_data.settings import MissingDataSettings
@@ -45,6 +44,8 @@ def write_without_estimand(io: StageIO, s: MissingDataSettings, result: MICEResu
     tipping["status"] = Status.NOT_RUN.value
     tipping["stands_in_for"] = "" if primary == "mi" else primary
     write_table(tipping, io.output("tipping"))
+    from pipeline.missing_data.figures import plot_message  # matplotlib: not in chain jobs
+
     plot_message(io.member("figures", "sensitivity_tipping_point.png"),
                  "Sensitivity to missing-not-at-random",
                  f"The tipping-point analysis was not run: {reason}.")

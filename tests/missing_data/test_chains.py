@@ -164,3 +164,14 @@ def test_a_part_whose_rows_do_not_fit_is_refused(tmp_path):
     pq.write_table(cut.replace_schema_metadata(table.schema.metadata), path)
     with pytest.raises(InputFileError, match="does not hold the imputed cells"):
         chains.read_part(plan, path)
+
+
+def test_a_chain_job_does_not_import_matplotlib():
+    """The impute_chains jobs import the impute stage but draw nothing: matplotlib (about half
+    a second of a job on two cores) is imported only where a figure is drawn (issue 14)."""
+    import subprocess
+    import sys
+
+    code = "import sys, pipeline.missing_data.stage; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -284,3 +284,40 @@ def test_post_mode_estimator_refusal_fails_only_that_delta(imputed, study):
     bad = table.set_index("delta")
     assert bad.loc[90.0, "status"] == "failed" and "implausible" in bad.loc[90.0, "message"]
     assert (bad.loc[[-5.0, 0.0], "status"] == "ok").all()
+
+
+@pytest.mark.parametrize("bounds", [None, (20.0, 90.0)])
+def test_an_estimator_with_a_shifted_method_gives_the_loops_numbers_to_the_last_bit(imputed,
+                                                                                   study, bounds):
+    """The change estimator's vectorised ``shifted`` (every delta of a data set at once) and
+    one call per data set and delta give identical tables (issue 14)."""
+    from pipeline.missing_data.primary import change_estimator
+
+    fast = change_estimator("y_T1", "y_T0")
+    assert callable(fast.shifted)
+
+    def slow(d):  # the same estimator without its shifted method: the loop
+        return fast(d)
+
+    kw = dict(column="y_T1", result=imputed, bounds=bounds)
+    grid = np.arange(-30, 31, 2.5)
+    a = tipping_point(study, fast, grid, **kw)
+    b = tipping_point(study, slow, grid, **kw)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert (a["status"] == "ok").all() and a["estimate"].nunique() == grid.size
+
+
+def test_a_refusal_of_the_shifted_estimator_fails_every_delta_as_the_loop_does(imputed, study):
+    from pipeline.missing_data.primary import change_estimator
+
+    fast = change_estimator("y_T2", "y_T0")  # y_T2 not imputed here: 'missing' rows refused
+    sets = [d.assign(y_T2=d["y_T2"].where(d.index % 7 > 0)) for d in imputed.imputations]
+    from pipeline.stats import tipping
+
+    mask = np.zeros(len(study), dtype=bool)
+    mask[:5] = True
+    grid = np.array([-1.0, 0.0, 1.0])
+    a = tipping._shifted_rows(sets, mask, "y_T2", grid, fast, None, 0.95)
+    b = tipping._shifted_rows(sets, mask, "y_T2", grid, lambda d: fast(d), None, 0.95)
+    assert a == b
+    assert {r["status"] for r in a} == {"failed"} and "rows have a missing" in a[0]["message"]

@@ -192,7 +192,7 @@ def _responses(where: Where, out: pd.DataFrame, items: pd.DataFrame, shown: pd.S
     real = empty.isna().to_numpy()
     dup = resolve_duplicates(
         where.pid[real], answered[real], out["date"][real], where.row[real], rule=duplicates,
-        shown=shown[real], file=file, wave_id=where.wave,
+        shown=shown[real], file=file, wave_id=where.wave, answers=items[real],
     )
     keep = dup.keep.reindex(out.index, fill_value=False).to_numpy(dtype=bool)
     logs = [

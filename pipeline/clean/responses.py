@@ -22,6 +22,11 @@ rule's key (same completion date under ``latest``; same number answered and same
 ``most_complete``) are *ties*: the last row in the file is kept, and both rows are logged: the
 dropped one ``"duplicate id: tie with row 12 (same completion date 2024-03-01 10:00); kept
 row 12 (last in file)"`` and the kept one ``flagged`` "duplicate id: tie, kept".
+
+A dropped row's text also says whether its answers agree with the kept row's on the items both
+answered ("; answers differ from row 12's on 3 of the 15 items both answered", or "; no answer
+differs from row 12's"): rows that differ may be two people under one id, which no rule can
+resolve; the clean stage's log says how many ids of a wave have such rows.
 """
 
 from __future__ import annotations
@@ -134,6 +139,27 @@ def _issues(d: pd.DataFrame, w: pd.DataFrame, rule: str, tie: pd.Series) -> pd.S
     return tied.where(tie, plain)
 
 
+def _agreement(answers: pd.DataFrame, d: pd.DataFrame, keep: pd.Series,
+               kept_row: pd.Series) -> pd.Series:
+    """For each row, how its answers compare with those of the row kept for its pid, as a suffix
+    of its issue text: "; answers differ from row 12's on 3 of the 15 items both answered"
+    (a second person under the same id, or a changed mind: worth a look) or "; no answer differs
+    from row 12's" (a repeated submission). Only items answered in both rows are compared: an
+    item one row left blank is the duplicate rule's business (the more complete row wins)."""
+    a = answers.to_numpy(dtype=float)
+    at = pd.Series(np.arange(len(d)), index=d.index)
+    winner = at[keep].set_axis(d.loc[keep, "pid"]).reindex(d["pid"]).to_numpy()
+    b = a[winner]
+    both = ~np.isnan(a) & ~np.isnan(b)
+    n_both, n_differ = both.sum(axis=1), (both & (a != b)).sum(axis=1)
+    row = kept_row.astype(int).astype(str).to_numpy()
+    text = np.where(n_differ > 0,
+                    "; answers differ from row " + row + "'s on " + n_differ.astype(str)
+                    + " of the " + n_both.astype(str) + " items both answered",
+                    "; no answer differs from row " + row + "'s")
+    return pd.Series(text, index=d.index)
+
+
 def resolve_duplicates(
     pid: pd.Series,
     n_answered: pd.Series,
@@ -144,12 +170,15 @@ def resolve_duplicates(
     shown: pd.Series | None = None,
     file: str = "(input)",
     wave_id: str = "",
+    answers: pd.DataFrame | None = None,
 ) -> Duplicates:
     """Keep one row per ``pid`` by ``rule`` (see the module docstring).
 
     ``n_answered``: answered items per row; ``date``: completion dates (NaT = earliest);
     ``row``: the source row (unique within the file); ``shown``: the ids as written (for the
-    ``error`` rule's message); ``file``/``wave_id`` name the export in that message.
+    ``error`` rule's message); ``file``/``wave_id`` name the export in that message;
+    ``answers``: the rows' cleaned item values (same index), when given the text of a dropped
+    row also says whether its answers agree with the kept row's (:func:`_agreement`).
     """
     if rule not in DUPLICATE_RULES:
         raise ValueError(f"unknown duplicate rule {rule!r}; one of {DUPLICATE_RULES}")
@@ -167,7 +196,10 @@ def resolve_duplicates(
     for c in tie_cols:
         tie &= (w[c] == d[c]) | (w[c].isna() & d[c].isna())
     tie &= ~keep
-    dropped = _issues(d, w, rule, tie).astype("string").where(~keep)
+    dropped = _issues(d, w, rule, tie)
+    if answers is not None:
+        dropped = dropped + _agreement(answers, d, keep, w["row"])
+    dropped = dropped.astype("string").where(~keep)
     tied_pids = set(d.loc[tie, "pid"])
     tie_kept = pd.Series(TIE_KEPT, index=d.index, dtype="string").where(
         keep & d["pid"].isin(tied_pids))

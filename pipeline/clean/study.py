@@ -60,6 +60,10 @@ class CleanStudy:
     reliability: pd.DataFrame
 
 
+CONFLICT = ("duplicate id whose dropped row's answers differ from the kept row's: check that "
+            "the id is one person's")
+
+
 def report_changes(qc: pd.DataFrame, limit: int = 25,
                    qc_path: str = "the clean stage's qc_log.csv") -> None:
     """Say on the terminal (and in the rule log) what cleaning set missing or dropped, counted by
@@ -67,8 +71,10 @@ def report_changes(qc: pd.DataFrame, limit: int = 25,
     acted = qc[qc["action"].isin(["set_missing", "row_dropped"])]
     if acted.empty:
         return
-    acted = acted.assign(issue=acted["issue"].astype(str).str.replace(r"^duplicate id:.*",
-                                                                     "duplicate id", regex=True))
+    issue = acted["issue"].astype(str)
+    conflict = issue.str.match(r"^duplicate id:.*; answers differ from row")
+    issue = issue.str.replace(r"^duplicate id:.*", "duplicate id", regex=True)
+    acted = acted.assign(issue=issue.mask(conflict, CONFLICT))
     counts = acted.groupby(["wave", "action", "column", "issue"], dropna=False).size()
     log.warning("cleaning changed %d cell(s)/row(s); see %s:", len(acted), qc_path)
     for (wave, action, column, issue), n in list(counts.items())[:limit]:

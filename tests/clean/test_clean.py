@@ -169,9 +169,30 @@ def test_duplicate_rule(rule, ids, b, dates, kept_row, reason):
     d = cw.log[(cw.log["action"] == "row_dropped")]
     assert len(d) == 1
     assert d["row"].iloc[0] == 5 - kept_row
-    assert d["issue"].iloc[0] == f"duplicate id: kept row {kept_row} ({reason})"
+    assert d["issue"].iloc[0] == (f"duplicate id: kept row {kept_row} ({reason}); "
+                                  f"no answer differs from row {kept_row}'s")
     assert d["original_value"].iloc[0] == "(duplicate)"  # the row, never the id
     assert "tie" not in " ".join(cw.log["issue"].astype(str))
+
+
+def test_a_dropped_duplicate_says_on_how_many_answered_items_it_differs_from_the_kept_row(
+        caplog):
+    """Two rows under one id whose answers disagree may be two people: the QC log says on how
+    many of the items both rows answered they differ, and the terminal names such ids apart."""
+    from pipeline.clean.study import CONFLICT, report_changes
+
+    raw = raw_wave(["X", "x", "Y", "Y"], ["1", "2", "3", "3"], b=["5", "5", "", "2"],
+                   c=["7", "1", "4", "4"], dates=["2024-01-01", "2024-02-01"] * 2)
+    cw = clean(raw)
+    assert cw.data["_source_row"].tolist() == [3, 5]
+    d = cw.log[cw.log["action"] == "row_dropped"].set_index("row")["issue"]
+    assert d[2] == ("duplicate id: kept row 3 (later); answers differ from row 3's on 2 of "
+                    "the 3 items both answered")
+    assert d[4] == "duplicate id: kept row 5 (more complete); no answer differs from row 5's"
+    with caplog.at_level("WARNING", logger="pipeline.clean"):
+        report_changes(cw.log)
+    assert f"1 rows dropped ({CONFLICT})" in caplog.text
+    assert "1 rows dropped (duplicate id)" in caplog.text
 
 
 def test_duplicate_tie_logs_both_rows_and_keeps_the_last():
@@ -181,13 +202,14 @@ def test_duplicate_tie_logs_both_rows_and_keeps_the_last():
     lg = cw.log[cw.log["column"] == "pid_raw"].set_index("row")
     assert lg.loc[2, "issue"] == (
         "duplicate id: tie with row 3 (same completion date 2024-03-01 10:00); kept row 3 "
-        "(last in file)")
+        "(last in file); no answer differs from row 3's")
     assert lg.loc[2, "action"] == "row_dropped"
     assert lg.loc[3, "issue"] == "duplicate id: tie, kept" and lg.loc[3, "action"] == "flagged"
     mc = clean(raw_wave(["X", "X"], ["1", "1"], dates=dates))
     issue = mc.log.loc[mc.log["action"] == "row_dropped", "issue"].iloc[0]
     assert issue == ("duplicate id: tie with row 3 (same number of answers (3) and completion "
-                     "date 2024-03-01 10:00); kept row 3 (last in file)")
+                     "date 2024-03-01 10:00); kept row 3 (last in file); no answer differs from "
+                     "row 3's")
 
 
 def test_duplicate_rule_error_lists_ids_as_written_with_rows():

@@ -216,7 +216,9 @@ def _shifted_rows_at_once(imputations: Sequence[pd.DataFrame], mask: np.ndarray,
     (the estimator on each row of ``values``, deltas x rows, as ``column``: an array deltas x
     3): every delta of one completed data set in one array operation (issue 14's profile: one
     call per data set and delta was 2.5 s of the impute stage at m = 92 and 41 deltas). The same
-    numbers, to the last bit, as the loop (``tests/stats/test_tipping.py``)."""
+    numbers, to the last bit, as the loop (``tests/stats/test_tipping.py``). ``shifted`` refuses
+    a data set for every delta at once (as the change estimator does: a finite shift does not
+    change which rows are missing), so a refusal fails every delta with its message."""
     fits = np.empty((len(grid), len(imputations), 3))
     for i, d in enumerate(imputations):
         values = np.repeat(d[column].to_numpy(dtype=float)[None, :], len(grid), axis=0)

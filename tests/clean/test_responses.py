@@ -124,3 +124,28 @@ def test_date_text():
     assert date_text(pd.Timestamp("2024-03-01 10:00")) == "2024-03-01 10:00"
     assert date_text(pd.Timestamp("2024-03-01 10:00:05")) == "2024-03-01 10:00:05"
     assert date_text(pd.NaT) == "(missing)"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abc"),
+                          st.lists(st.one_of(st.none(), st.integers(1, 3)), min_size=3,
+                                   max_size=3)), min_size=1, max_size=12))
+def test_a_dropped_rows_agreement_with_its_kept_row_counts_only_items_both_answered(rows):
+    answers = pd.DataFrame([[float("nan") if v is None else float(v) for v in r[1]]
+                            for r in rows], columns=["i1", "i2", "i3"])
+    pid = pd.Series([r[0] for r in rows])
+    n = answers.notna().sum(axis=1)
+    res = resolve_duplicates(pid, n, pd.Series(pd.NaT, index=pid.index),
+                             pd.Series(range(2, len(rows) + 2)), rule="first", answers=answers)
+    assert res.dropped[res.keep].isna().all()
+    for i in res.dropped.index[~res.keep]:
+        k = pid[res.keep][pid[res.keep] == pid[i]].index[0]
+        both = answers.loc[i].notna() & answers.loc[k].notna()
+        differ = int((both & (answers.loc[i] != answers.loc[k])).sum())
+        text = res.dropped[i]
+        assert text.startswith(f"duplicate id: kept row {k + 2} (first in file)")
+        if differ:
+            assert text.endswith(f"answers differ from row {k + 2}'s on {differ} of the "
+                                 f"{int(both.sum())} items both answered")
+        else:
+            assert text.endswith(f"; no answer differs from row {k + 2}'s")

@@ -43,3 +43,16 @@ def test_an_arms_entrants_are_printed_alike_on_every_row():
         assert rows["entered"].nunique() == 1, arm
     assert set(pub.loc[pub["arm"] == "Usual care", "entered"]) == {"<10"}
     assert set(pub.loc[pub["arm"] == "Programme", "entered"]) == {"[c]"}
+
+
+def test_the_mechanism_sentences_read_the_public_flows_exact_counts_as_numbers():
+    # the public flow prints large arms as ints: the sentence gives them (or bounds), not a mark
+    from pipeline.comparison.mechanisms import _sizes
+
+    pub = public_flow(_flow(40, 30, 30, 20), min_cell=10)
+    first = pub.drop_duplicates("arm")
+    entered = dict(zip(first["arm"], first["entered"]))
+    assert _sizes({"n_programme": 40, "n_reference": 30}, entered, "Programme",
+                  "Usual care") == "40 and 30 people"
+    assert _sizes({"n_programme": 38, "n_reference": 30}, entered, "Programme",
+                  "Usual care") == "at most 40 and 30 people"

@@ -196,10 +196,7 @@ def _update(des: _Design, var: Var, g: dict, rngs: list, ridge: float,
                       for i in range(len(yobs))])
     else:
         y = yobs
-    # walk=False: a bootstrap sample's duplicated rows tie most recipients' nearest donors,
-    # where the walk of mice_chains._match costs more than the argpartition it saves
-    idx, _ = _stacked_update(xo, xm, y, [rngs[c] for c in g["chains"]], ridge, donors,
-                             walk=False)
+    idx, _ = _stacked_update(xo, xm, y, [rngs[c] for c in g["chains"]], ridge, donors)
     return np.take_along_axis(yobs, idx, axis=1)
 
 

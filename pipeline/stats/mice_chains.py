@@ -5,7 +5,8 @@ so a block of chains is updated together: the design of every chain is one array
 (chains x columns x rows) built once and rewritten in place on the imputed rows only, and the
 regression, the posterior draw and the donor matching of one update are stacked matrix
 operations over the chains (``matmul``, ``inv``, ``cholesky``, ``argsort``, ``argpartition`` act
-on each chain's slice exactly as on a single matrix). Each chain keeps its own random generator
+on each chain's slice exactly as on a single matrix; the donors are matched by
+:func:`pipeline.stats.pmm_match.match_rows`). Each chain keeps its own random generator
 and draws from it in the same order as a chain run alone, so chain i gives the same imputations
 whatever m, the block size or the number of cores. A chain whose update needs more than the
 common case (a predictor removed by the collinearity screen, a ridge penalty, a failed
@@ -22,11 +23,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline.stats.pmm import LINDEP_EPS, MAXCOR, Var, Whole, pmm_update, quantify, whole_design
+from pipeline.stats.pmm_match import match_rows
 
 __all__ = ["EventLog", "Model", "run_chains"]
 
 _BLOCK_BYTES = 64 * 2**20  # design arrays of one block of chains stay under about this
-_FAST_SORT_MIN = 2048  # rows of donors from which _stable_argsort tries the unstable sort first
 
 
 class EventLog:
@@ -252,11 +253,10 @@ def _common_case(xtx: np.ndarray, xty: np.ndarray, yty: np.ndarray, v: np.ndarra
 
 
 def _stacked_update(xo: np.ndarray, xm: np.ndarray, y: np.ndarray,
-                    rngs: list[np.random.Generator], ridge: float, donors: int,
-                    walk: bool = True):
+                    rngs: list[np.random.Generator], ridge: float, donors: int):
     """:func:`pmm_update` for a block of chains (xo: chains x donors x p; xm: chains x
     recipients x p, or a :class:`pmm.Whole` for many recipients); returns (donor indices:
-    chains x recipients, [(predictors kept, ridged)] per chain); ``walk``: see :func:`_match`."""
+    chains x recipients, [(predictors kept, ridged)] per chain)."""
     b, n_obs, p = xo.shape
     xt = xo.transpose(0, 2, 1)
     xtx = xt @ xo
@@ -290,131 +290,5 @@ def _stacked_update(xo: np.ndarray, xm: np.ndarray, y: np.ndarray,
     z = np.stack([rng.standard_normal(p) for rng in rngs])
     beta = coef + (chol @ z[:, :, None])[..., 0] * sigma[:, None]
     yhat_mis = (xm.means(beta) if isinstance(xm, Whole) else (xm @ beta[:, :, None])[..., 0])
-    idx = _match(fit, yhat_mis, donors, rngs, walk)
+    idx = match_rows(fit, yhat_mis, donors, rngs)
     return idx, [(np.ones(p - 1, dtype=bool), r) for r in ridged]
-
-
-def _match(yhat_obs: np.ndarray, yhat_mis: np.ndarray, donors: int,
-           rngs: list[np.random.Generator], walk: bool = True) -> np.ndarray:
-    """:func:`pipeline.stats.pmm.match_donors` for a block of chains (rows = chains); per-row
-    gathers are flat ``take`` calls on the C-ordered arrays (row offsets added).
-
-    The donor is the ``pick``-th nearest of the window's ``2d`` sorted predicted means, as the
-    ``argpartition`` of :func:`match_donors` orders them. With ``walk`` that order is found by
-    walking out from each recipient's place in the sorted means (:func:`_walk`: a few array
-    steps instead of one ``argpartition`` per recipient); recipients whose nearest ``d + 1``
-    distances hold a tie keep the ``argpartition`` itself, as only there could its order differ
-    from the walk's. Without ``walk`` every recipient uses the ``argpartition`` (the bootstrap
-    samples of boot-MI: their duplicated rows tie about nine recipients in ten).
-    """
-    b, n_obs = yhat_obs.shape
-    n_mis = yhat_mis.shape[1]
-    d = int(min(donors, n_obs))
-    off = (np.arange(b) * n_obs)[:, None]
-    perm = np.stack([rng.permutation(n_obs) for rng in rngs])
-    perm += off
-    order = perm.take(_stable_argsort(yhat_obs.take(perm)) + off)
-    s = yhat_obs.take(order)  # (order holds flat indices; order - off: the row's own)
-    w = min(2 * d, n_obs)
-    pos = _locate(s, yhat_mis)
-    pick = np.stack([rng.integers(0, d, size=n_mis) for rng in rngs])
-    if d == w:  # every observed row is a donor: the window is the whole row
-        return order.take(pick + off) - off
-    if not walk:
-        start = np.clip(pos - d, 0, n_obs - w) + off
-        return order.take(start + _nearest(s, yhat_mis, start, pick, d, w)) - off
-    chosen, tied = _walk(s, yhat_mis, pos, pick, d, off)
-    if tied.any():  # the argpartition of match_donors on the tied recipients' windows
-        r, c = np.nonzero(tied)
-        start = np.clip(pos[r, c] - d, 0, n_obs - w) + off[r, 0]
-        chosen[r, c] = start + _nearest(s, yhat_mis[r, c], start, pick[r, c], d, w)
-    return order.take(chosen) - off
-
-
-def _stable_argsort(x: np.ndarray) -> np.ndarray:
-    """``np.argsort(x, axis=1, kind="stable")``, tried first (rows of :data:`_FAST_SORT_MIN` or
-    more) with numpy's unstable sort: where every row's values are distinct and not NaN the two
-    orders are one (issue 15's profile: 100,000 predicted means, stable 8 ms, unstable 1.5)."""
-    if x.shape[1] < _FAST_SORT_MIN:
-        return np.argsort(x, axis=1, kind="stable")
-    order = np.argsort(x, axis=1)
-    s = np.take_along_axis(x, order, axis=1)
-    if s.shape[1] and not (np.isnan(s[:, -1]).any() or (s[:, 1:] == s[:, :-1]).any()):
-        return order
-    return np.argsort(x, axis=1, kind="stable")
-
-
-def _nearest(s: np.ndarray, q: np.ndarray, start: np.ndarray, pick: np.ndarray, d: int,
-             w: int) -> np.ndarray:
-    """Offset in its window (``s`` flat from ``start``, ``w`` long) of each query's
-    ``pick``-th nearest, in the order ``argpartition`` leaves the d nearest (the window a
-    strided view of the sorted means, no index matrix)."""
-    windows = np.ndarray((s.size - w + 1, w), dtype=s.dtype, buffer=s,
-                         strides=(s.itemsize, s.itemsize))
-    dist = windows.take(start, axis=0)
-    dist -= q[..., None]
-    np.abs(dist, out=dist)
-    nearest = np.argpartition(dist, d - 1, axis=-1)
-    return np.take_along_axis(nearest, pick[..., None], axis=-1)[..., 0]
-
-
-def _walk(s: np.ndarray, q: np.ndarray, pos: np.ndarray, pick: np.ndarray, d: int,
-          off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The ``pick``-th nearest of the sorted rows ``s`` to each query ``q`` (``pos``: its place,
-    ``searchsorted`` left), as a flat index into ``s``, found by merging the distances to the
-    left and to the right of ``pos`` outwards; and where the ``d + 1`` nearest distances hold a
-    tie or a value is not finite (the order of equal distances is left to the caller).
-
-    The distances are ``|s - q|`` to the last bit (``q - s`` left of ``pos``, ``s - q`` right
-    of it: the same rounded numbers), so with no tie the order is the order any sort gives.
-    Each row is padded with ``d + 1`` infinities on both sides, so a walk past its end meets
-    an infinite distance instead of a bounds check.
-    """
-    b, n_obs = s.shape
-    pad = d + 1
-    width = n_obs + 2 * pad
-    flat = np.empty((b, width))
-    flat[:, :pad] = -np.inf
-    flat[:, pad + n_obs:] = np.inf
-    flat[:, pad:pad + n_obs] = s
-    flat = flat.reshape(-1)
-    base = (np.arange(b) * width + pad)[:, None]
-    lo, hi = pos + base - 1, np.empty_like(pos)  # after k steps hi = lo + k + 1
-    high, went_left = np.empty((d,) + pos.shape, np.intp), np.empty((d,) + pos.shape, bool)
-    dl, dr, val, prev = (np.empty(pos.shape) for _ in range(4))
-    left, same = np.empty(pos.shape, dtype=bool), np.empty(pos.shape, dtype=bool)
-    tied = ~np.isfinite(q)
-    tied |= ~np.isfinite(s).all(axis=1)[:, None]
-    for k in range(d + 1):
-        np.add(lo, k + 1, out=hi)
-        flat.take(lo, out=dl, mode="clip")  # every index is inside the padded rows
-        np.subtract(q, dl, out=dl)
-        flat.take(hi, out=dr, mode="clip")
-        dr -= q
-        np.less(dl, dr, out=left)
-        np.minimum(dl, dr, out=val)
-        if k:  # (dl == dr at step k shows as val == prev at step k + 1)
-            np.equal(val, prev, out=same)
-            tied |= same
-        if k < d:
-            np.copyto(high[k], hi)
-            np.copyto(went_left[k], left)
-        lo -= left
-        val, prev = prev, val
-    step = pick[None]  # the position taken at step pick: hi there, or lo = hi - pick - 1
-    chosen = np.take_along_axis(high, step, axis=0)[0]
-    chosen -= np.take_along_axis(went_left, step, axis=0)[0] * (pick + 1)
-    chosen -= base
-    chosen += off
-    return chosen, tied
-
-
-def _locate(s: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Row-wise ``np.searchsorted(s[i], q[i])`` (s sorted by row), with each row of queries
-    sorted first: a binary search over sorted queries stays in cache (issue 14's profile)."""
-    o = np.argsort(q, axis=1)
-    qs = np.take_along_axis(q, o, 1)
-    out = np.empty(q.shape, dtype=np.intp)
-    for i in range(q.shape[0]):
-        out[i, o[i]] = np.searchsorted(s[i], qs[i])
-    return out

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline.stats.pmm_match import match_rows
+
 __all__ = ["DONORS", "RIDGE", "LINDEP_EPS", "MAXCOR", "WHOLE_MIN_RECIPIENTS", "Var", "Whole",
            "encode", "decode", "design", "pmm_update", "remove_lindep", "lindep_from_gram",
            "norm_draw", "norm_draw_from", "match_donors", "quantify", "whole_design"]
@@ -161,30 +163,12 @@ def match_donors(yhat_obs: np.ndarray, yhat_mis: np.ndarray, donors: int,
     """Index (into the observed rows) of the donor for each recipient (``mice:::matchindex``).
 
     For each recipient, the ``donors`` observed rows with predicted means closest to its own are
-    found and one is drawn at random; ties are broken at random by shuffling before sorting.
-    Vectorised: one sort of the donors (a random permutation, then a stable sort, so equal
-    predicted means come in random order), each recipient located by binary search, and a
-    window of 2d neighbours (which always contains the d nearest; a strided view of the sorted
-    means, no index matrix) searched with ``argpartition``.
+    found by walking outwards from its place among the (shuffled, then stably sorted) donors,
+    and one is drawn at random: :func:`pipeline.stats.pmm_match.match_rows` for one chain.
+    R: ``mice::matchindex(yhat_obs, yhat_mis, k = donors)``.
     """
-    n_obs, n_mis = yhat_obs.size, yhat_mis.size
-    d = int(min(donors, n_obs))
-    perm = rng.permutation(n_obs)
-    order = perm[np.argsort(yhat_obs[perm], kind="stable")]
-    s = yhat_obs[order]
-    w = min(2 * d, n_obs)
-    start = np.searchsorted(s, yhat_mis)
-    start -= d
-    np.clip(start, 0, n_obs - w, out=start)
-    windows = np.ndarray((n_obs - w + 1, w), dtype=s.dtype, buffer=s, strides=(s.itemsize,) * 2)
-    dist = windows.take(start, axis=0)
-    dist -= yhat_mis[:, None]
-    np.abs(dist, out=dist)
-    pick = rng.integers(0, d, size=n_mis)
-    if d < w:
-        nearest = np.argpartition(dist, d - 1, axis=1)
-        pick = nearest[np.arange(n_mis), pick]
-    return order[start + pick]
+    return match_rows(np.asarray(yhat_obs, dtype=float)[None, :],
+                      np.asarray(yhat_mis, dtype=float)[None, :], donors, [rng])[0]
 
 
 def quantify(codes_obs: np.ndarray, n_levels: int, xobs: np.ndarray) -> np.ndarray:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import pipeline.stats.mice_chains as mc
 from pipeline.stats.mice import mice
@@ -124,15 +122,6 @@ def test_whole_design_means_are_the_recipients_products():
     assert not whole_design(10_000, 40_001)
 
 
-@pytest.mark.parametrize("values", [
-    [[3.0, 1.0, 2.0, 0.5]], [[1.0, 2.0, 1.0, 0.0]], [[1.0, np.nan, 0.0, np.nan]],
-    [[2.0, 1.0], [1.0, 1.0]], [[]]])
-def test_stable_argsort_is_numpys_stable_argsort(monkeypatch, values):
-    monkeypatch.setattr(mc, "_FAST_SORT_MIN", 0)
-    x = np.array(values, dtype=float)
-    np.testing.assert_array_equal(mc._stable_argsort(x), np.argsort(x, axis=1, kind="stable"))
-
-
 def _model_of(d, cols, delta):
     from pipeline.stats.mice import _model
 
@@ -164,84 +153,3 @@ def test_event_log_orders_as_chains_one_by_one():
     assert list(f["message"]) == ["setup note", "chain 1", "chain 0 late"]
 
 
-def _match_by_argpartition(yhat_obs, yhat_mis, donors, rngs):
-    """``_match`` before the walk (issue 14): every recipient's window of 2d sorted means
-    ordered by ``argpartition`` (the oracle of :func:`test_match_walk_equals_argpartition`)."""
-    b, n_obs = yhat_obs.shape
-    n_mis = yhat_mis.shape[1]
-    d = int(min(donors, n_obs))
-    off = (np.arange(b) * n_obs)[:, None]
-    perm = np.stack([rng.permutation(n_obs) for rng in rngs]) + off
-    order = perm.take(np.argsort(yhat_obs.take(perm), axis=1, kind="stable") + off)
-    s = yhat_obs.take(order)
-    w = min(2 * d, n_obs)
-    start = mc._locate(s, yhat_mis) - d
-    start = np.clip(start, 0, n_obs - w) + off
-    windows = np.lib.stride_tricks.as_strided(s, (b * n_obs - w + 1, w), (s.itemsize,) * 2)
-    dist = np.abs(windows.take(start, axis=0) - yhat_mis[:, :, None])
-    pick = np.stack([rng.integers(0, d, size=n_mis) for rng in rngs])
-    if d < w:
-        nearest = np.argpartition(dist, d - 1, axis=2)
-        pick = np.take_along_axis(nearest, pick[:, :, None], 2)[:, :, 0]
-    return order.take(start + pick) - off
-
-
-def _argpartition_sorts_short_rows() -> bool:
-    """True where numpy's argpartition of a short row orders it fully (its SIMD sorting network,
-    e.g. on AVX-512 machines): there the walk must give exactly the argpartition's donors."""
-    x = np.random.default_rng(0).random((2000, 10))
-    return bool((np.diff(np.take_along_axis(x, np.argpartition(x, 4, axis=1), 1), axis=1)
-                 > 0).all())
-
-
-def _match_case(seed, b, n_obs, n_mis, donors, levels):
-    rng = np.random.default_rng(seed)
-    if levels:  # few distinct means: many equal distances (duplicated rows of a bootstrap)
-        obs = rng.integers(0, levels, (b, n_obs)) * 0.5
-        mis = rng.integers(0, 2 * levels, (b, n_mis)) * 0.25
-    else:
-        obs, mis = rng.normal(size=(b, n_obs)), rng.normal(size=(b, n_mis)) * 1.5
-    seeds = np.random.SeedSequence(seed).spawn(b)
-    return obs, mis, donors, seeds
-
-
-@pytest.mark.parametrize("levels", [0, 3, 12])
-@pytest.mark.parametrize("seed,b,n_obs,n_mis,donors", [
-    (1, 4, 50, 30, 5), (2, 3, 7, 20, 5), (3, 2, 6, 9, 5), (4, 5, 10, 40, 5), (5, 2, 5, 8, 5),
-    (6, 3, 200, 150, 3), (7, 1, 12, 3, 1), (8, 2, 30, 25, 10)])
-def test_match_walk_equals_argpartition(seed, b, n_obs, n_mis, donors, levels):
-    """The walk outwards from each recipient picks the same donor as the argpartition of its
-    window: where no tie is near (any machine: the pick-th nearest is unique) and, on machines
-    whose argpartition sorts short rows, everywhere (ties are left to argpartition itself)."""
-    obs, mis, donors, seeds = _match_case(seed, b, n_obs, n_mis, donors, levels)
-    got = mc._match(obs, mis, donors, [np.random.default_rng(s) for s in seeds])
-    want = _match_by_argpartition(obs, mis, donors, [np.random.default_rng(s) for s in seeds])
-    plain = mc._match(obs, mis, donors, [np.random.default_rng(s) for s in seeds], walk=False)
-    np.testing.assert_array_equal(plain, want)  # walk=False: the argpartition everywhere
-    if levels and not _argpartition_sorts_short_rows():
-        pytest.skip("argpartition here leaves tied rows in another order")
-    np.testing.assert_array_equal(got, want)
-
-
-def test_match_walk_marks_ties_and_non_finite_values():
-    """Equal distances among the d + 1 nearest, and NaN means, are handed back as tied."""
-    s = np.array([[0.0, 1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]])
-    q = np.array([[0.1, 5.9, 3.5, np.nan]])
-    pos = mc._locate(s, q)
-    chosen, tied = mc._walk(s, q, pos, np.zeros_like(pos), 2, np.zeros((1, 1), dtype=np.intp))
-    assert tied.tolist() == [[True, False, True, True]]  # 1.0 twice; 3.0 / 4.0 both at 0.5
-    assert chosen[0, 1] == 7  # 6.0 is nearest to 5.9
-
-
-@settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), b=st.integers(1, 4), n_obs=st.integers(1, 40),
-       n_mis=st.integers(1, 30), donors=st.integers(1, 8), levels=st.sampled_from([0, 2, 5]))
-def test_match_walk_equals_argpartition_property(seed, b, n_obs, n_mis, donors, levels):
-    """As :func:`test_match_walk_equals_argpartition`, on arbitrary shapes (one donor, fewer
-    donors than d, all rows donors)."""
-    obs, mis, donors, seeds = _match_case(seed, b, n_obs, n_mis, donors, levels)
-    got = mc._match(obs, mis, donors, [np.random.default_rng(s) for s in seeds])
-    want = _match_by_argpartition(obs, mis, donors, [np.random.default_rng(s) for s in seeds])
-    if levels and not _argpartition_sorts_short_rows():
-        return
-    np.testing.assert_array_equal(got, want)

@@ -16,8 +16,14 @@ from matplotlib.patches import Rectangle
 from pipeline.plotting import apply_style, save_figure
 from pipeline.wording import fmt_num
 
-#: a figure wider than this (inches) at its own type size stacks its lags one under the other
-MAX_WIDTH_IN = 8.0
+#: a figure wider than this (inches) at its own type size stacks its lags one under the other:
+#: the report's text width (16.6 cm), so the figure is printed at (nearly) its own type size
+MAX_WIDTH_IN = 6.6
+#: a cell's width and height in inches: three lines of 9 and 7.5 pt type (a funder-eyed read
+#: of the report: cells of 1.05 x 0.78 in, shrunk to the page, printed the numbers at 4-6 pt)
+CELL_W, CELL_H = 1.0, 0.44
+#: room above each grid (its title and column labels), in inches
+HEAD_IN = 1.0
 
 
 def _fmt(x: float) -> str:
@@ -47,18 +53,18 @@ def _cell(ax, x: float, y: float, r: pd.Series, highlight: bool) -> None:
         else "white"
     ax.add_patch(Rectangle((x, y), 1, 1, fc=fill, ec="#bbbbbb", lw=0.6))
     color = "#222222" if cross else "#666666"
-    ax.text(x + 0.5, y + 0.68, _fmt(r["std_all"]), ha="center", va="center", fontsize=9,
+    ax.text(x + 0.5, y + 0.71, _fmt(r["std_all"]), ha="center", va="center", fontsize=9,
             color=color, fontweight="bold" if finding else "normal")
     se = r.get("std_all_se", np.nan)
     if pd.notna(se):
         lo, hi = r["std_all"] - 1.96 * se, r["std_all"] + 1.96 * se
-        ax.text(x + 0.5, y + 0.42, f"{_fmt(lo)} to {_fmt(hi)}", ha="center", va="center",
-                fontsize=6.5, color=color)
+        ax.text(x + 0.5, y + 0.44, f"{_fmt(lo)} to {_fmt(hi)}", ha="center", va="center",
+                fontsize=7.5, color=color)
     if cross and pd.notna(r.get("pvalue_holm", np.nan)):
-        ax.text(x + 0.5, y + 0.17, f"p Holm {_fmt_p(r['pvalue_holm'])}", ha="center",
-                va="center", fontsize=6.5, color=color)
+        ax.text(x + 0.5, y + 0.18, f"p Holm {_fmt_p(r['pvalue_holm'])}", ha="center",
+                va="center", fontsize=7.5, color=color)
     elif not cross:
-        ax.text(x + 0.5, y + 0.17, "stability", ha="center", va="center", fontsize=6.5,
+        ax.text(x + 0.5, y + 0.18, "stability", ha="center", va="center", fontsize=7.5,
                 color=color, style="italic")
 
 
@@ -90,18 +96,20 @@ def plot_lagged_paths(
     wave_labels = wave_labels or {}
     k = len(constructs)
     panels = _panels(lagged, waves)
-    wide = 1.6 + len(panels) * (1.05 * k + 0.9)
+    left, gap = 1.25, 0.3  # row labels; between grids side by side
+    wide = left + len(panels) * (CELL_W * k + gap)
     # side by side while the figure fits a page's width at its own type size; else one grid
     # under the other (a funder-eyed read: 5 constructs x 2 lags side by side, shrunk to the
     # page, printed its numbers at 2-4 pt)
     stacked = wide > MAX_WIDTH_IN and len(panels) > 1
     if stacked:
-        fig, axes = plt.subplots(len(panels), 1, figsize=(2.5 + 1.05 * k,
-                                                          0.6 + len(panels) * (1.05 + 0.78 * k)),
+        fig, axes = plt.subplots(len(panels), 1, figsize=(left + 0.1 + CELL_W * k,
+                                                          len(panels) * (HEAD_IN + CELL_H * k)),
                                  squeeze=False)
         axes = axes[:, 0][None, :]
     else:
-        fig, axes = plt.subplots(1, len(panels), figsize=(wide, 1.9 + 0.78 * k), squeeze=False)
+        fig, axes = plt.subplots(1, len(panels), figsize=(wide, HEAD_IN + 0.1 + CELL_H * k),
+                                 squeeze=False)
     for j, (ax, (fw, tw, rows)) in enumerate(zip(axes[0], panels)):
         ax.set_xlim(0, k)
         ax.set_ylim(0, k)
@@ -121,8 +129,10 @@ def plot_lagged_paths(
         ax.set_title(f"{span}\npredictor (rows) \u2192 outcome (columns)", fontsize=8.5,
                      pad=30)
     width, height = fig.get_size_inches()
-    fig.subplots_adjust(top=1 - 1.05 / height, bottom=0.02, left=1.25 / width, right=0.99,
-                        wspace=0.12, hspace=(1.05 / (0.78 * k)) if stacked else None)
+    fig.subplots_adjust(top=1 - HEAD_IN / height, bottom=0.05 / height, left=left / width,
+                        right=1 - (0.1 if stacked else gap) / width,
+                        wspace=gap / (CELL_W * k),
+                        hspace=(HEAD_IN / (CELL_H * k)) if stacked else None)
     if title:
         fig.text(0.01, 1.0, textwrap.fill(title, int(width * 11)), fontsize=10, ha="left",
                  va="bottom")
@@ -136,10 +146,10 @@ def plot_lagged_paths(
                 "orange negative)." if n_found else "No cross-lagged path is a finding "
                 "(no Holm-adjusted p below alpha), so no cell is coloured.") if highlight
                else "No cell is coloured: this model is not the headline."))
-    wrap = int(width * 18)
+    wrap = int(width * 15.5)
     note = plain_note(note)
     text = textwrap.fill(foot, wrap) + ("\n" + textwrap.fill(note, wrap) if note else "")
-    fig.text(0.01, 0.0, text, fontsize=6.5, color="#444444", ha="left", va="top")
+    fig.text(0.01, 0.0, text, fontsize=7.5, color="#444444", ha="left", va="top")
     return save_figure(fig, path)
 
 

@@ -37,8 +37,8 @@ UCLA3 = Instrument(
     ),
     bands=(Band("not lonely", 3, 5), Band("lonely", 6, 9)),
     bands_reference=(
-        "A common convention (6 or more of 9 read as lonely); not verified here against one "
-        "primary source, and other studies use 4 or more: cite the cut-off you follow."
+        "A common convention (6 or more of 9 read as lonely); other studies use 4 or more, "
+        "so the share depends on the cut-off: cite the cut-off you follow."
     ),
     higher_is="worse",
     verified=(

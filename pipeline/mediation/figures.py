@@ -40,6 +40,10 @@ CI_NAMES = {"monte_carlo": "Monte Carlo", "percentile": "bootstrap percentile",
             "rubin_t": "Rubin t", "rubin_monte_carlo": "Rubin Monte Carlo"}
 
 
+#: width of the path-diagram figure in inches
+FIGURE_WIDTH_IN = 8.0
+
+
 def _method_name(t: pd.DataFrame, method: str) -> str:
     """The method in words; mi rows say how they were pooled (boot MI or Rubin's rules)."""
     if method == "mi" and t["ci_method"].astype(str).str.startswith("rubin").any():
@@ -47,8 +51,11 @@ def _method_name(t: pd.DataFrame, method: str) -> str:
     return METHOD_NAMES.get(method, method)
 
 
-MAIN_EFFECTS = (("total", "total effect (c)"), ("direct", "direct effect (c')"),
-                ("indirect_total", "total indirect effect"))
+#: the summary's plain names first (associations, not effects: observational data), then
+#: the mediation model's technical name
+MAIN_EFFECTS = (("total", "overall (total effect, c)"),
+                ("direct", "not through the mediators (direct, c')"),
+                ("indirect_total", "through all mediators (total indirect)"))
 LABEL_GID = "path_label"
 
 
@@ -141,7 +148,8 @@ def _draw_diagram(ax, table: pd.DataFrame, spec: MediationSpec, dec: int) -> Non
         boxes[role] = ax.add_patch(FancyBboxPatch(
             (cx - bw / 2, cy - bh / 2), bw, bh, boxstyle="round,pad=0.05", fc="white",
             ec=PALETTE[0] if role.startswith("m") else "black", lw=1.4, zorder=3))
-        ax.text(cx, cy, _wrap(spec.describe(role)), ha="center", va="center", fontsize=8, zorder=4)
+        ax.text(cx, cy, _wrap(spec.describe(role), 15), ha="center", va="center", fontsize=9,
+                zorder=4)
     rows = table.set_index("label")
     arrows = [a for a in _arrows(k) if a[0] in rows.index]
     n_chain = k + 1
@@ -157,7 +165,7 @@ def _draw_diagram(ax, table: pd.DataFrame, spec: MediationSpec, dec: int) -> Non
             shrinkA=1, shrinkB=1, zorder=2))
         name = "c'" if label == "cp" else label
         texts.append(ax.text(0, 0, f"{name} = {fmt_num(r['est'], dec)}", ha="center",
-                             va="center", fontsize=7.5, gid=LABEL_GID,
+                             va="center", fontsize=8.5, gid=LABEL_GID,
                              color="black" if heavy else "0.3", zorder=5,
                              bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none"}))
         lift = 0.33 if label.startswith("d") and rad == 0 else 0.0  # keep short arrows visible
@@ -181,7 +189,7 @@ def _table_rows(table: pd.DataFrame, spec: MediationSpec, dec: int) -> list[list
                         f"{fmt_num(r['ci_lower'], dec)} to {fmt_num(r['ci_upper'], dec)}"])
     serial = "ind_" + "".join(str(j + 1) for j in range(spec.k))
     eff = [(table[table["effect_type"] == et], name) for et, name in MAIN_EFFECTS]
-    eff.append((table[table["label"] == serial], "serial indirect effect"))
+    eff.append((table[table["label"] == serial], "through the chain (serial indirect)"))
     for sub, name in eff:
         if len(sub):
             r = sub.iloc[0]
@@ -198,7 +206,7 @@ def _units_note(table: pd.DataFrame, spec: MediationSpec) -> str:
     return _wrap(f"Unstandardised coefficients: change in the variable at the arrow's head per "
                  f"point of the variable at its tail. Units - {spec.describe('x')}: "
                  f"{r.get('x_units', '')}; {meds}; {spec.describe('y')}: {r.get('y_units', '')}. "
-                 "Effects of X on Y are in points of Y per point of X.", 150)
+                 "Effects of X on Y are in points of Y per point of X.", 125)
 
 
 def plot_path_diagram(table: pd.DataFrame, spec: MediationSpec, path: str | Path) -> list[Path]:
@@ -215,8 +223,13 @@ def path_diagram_figure(table: pd.DataFrame, spec: MediationSpec) -> plt.Figure:
     dec = figure_decimals(table.loc[table["effect_type"].isin(
         ["a", "d", "b", "direct", "total", "indirect_total", "indirect_specific"]), "est"])
     rows = _table_rows(table, spec, dec)
-    fig = plt.figure(figsize=(11, 5.2 + 0.2 * (len(rows) + 4)))
-    gs = fig.add_gridspec(2, 1, height_ratios=[5.2, 0.2 * (len(rows) + 4)], hspace=0.02)
+    # FIGURE_WIDTH_IN wide: printed at the report's text width (16.6 cm) its type is 7-8 pt
+    # (a funder-eyed read: drawn 11 in wide, the table printed at 5 pt)
+    table_h, note_h = 0.25 * (len(rows) + 1), 0.8  # inches: rows of 8.5 pt; the units note
+    height = 4.6 + table_h + note_h
+    fig = plt.figure(figsize=(FIGURE_WIDTH_IN, height))
+    gs = fig.add_gridspec(2, 1, height_ratios=[4.6, table_h], hspace=0.02, left=0.01,
+                          right=0.99, top=0.97, bottom=note_h / height)
     ax, tax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
     _draw_diagram(ax, table, spec, dec)
     r0 = table.iloc[0]
@@ -225,11 +238,11 @@ def path_diagram_figure(table: pd.DataFrame, spec: MediationSpec) -> plt.Figure:
     tax.axis("off")
     tab = tax.table(cellText=rows, colLabels=["path / effect", "from \u2192 to", "estimate",
                                              f"{100 * level:g}% CI"],
-                    colWidths=[0.19, 0.57, 0.09, 0.15], loc="upper center", cellLoc="left")
+                    colWidths=[0.17, 0.58, 0.1, 0.15], bbox=[0, 0, 1, 1], cellLoc="left")
     tab.auto_set_font_size(False)
-    tab.set_fontsize(7.5)
-    tab.scale(1, 1.15)
+    tab.set_fontsize(8.5)
     for (i, _), cell in tab.get_celld().items():
+        cell.PAD = 0.02  # of the column's width (matplotlib's 0.1 clipped the long column)
         cell.set_edgecolor("0.85")
         if i == 0:
             cell.set_text_props(weight="bold")
@@ -238,10 +251,10 @@ def path_diagram_figure(table: pd.DataFrame, spec: MediationSpec) -> plt.Figure:
     # answered gives back the few without a score (the report prints it as a range)
     n_txt = f"n = {int(r0.get('n_contributing', r0['n']))}"
     ax.set_title(f"{title}\n{_method_name(table, r0['method'])}; {n_txt}; "
-                 f"intervals: {', '.join(ci_kinds)}", fontsize=10)
+                 f"intervals: {', '.join(ci_kinds)}", fontsize=10.5)
     ax.text(-1.2, -0.85, "heavy: serial chain; dashed: interval includes zero",
-            fontsize=7, color="0.35")
-    fig.text(0.5, 0.005, _units_note(table, spec), ha="center", va="bottom", fontsize=7,
+            fontsize=8.5, color="0.35")
+    fig.text(0.5, 0.005, _units_note(table, spec), ha="center", va="bottom", fontsize=8.5,
              color="0.25")
     return fig
 
@@ -301,11 +314,12 @@ def plot_indirect_forest(tables_by_method: Mapping[str, pd.DataFrame], path: str
     y_units = str(first["y_units"].iloc[0]) if "y_units" in first else "outcome units"
     level = float(first["ci_level"].iloc[0]) if "ci_level" in first else 0.95
     x_name = spec.describe("x") if spec is not None else "X"
-    xlabel = _wrap(f"effect in {y_units} per point of {x_name}, with {100 * level:g}% CI "
-                   "(bold: serial indirect effect)", 70)
+    xlabel = _wrap(f"difference in {y_units} per point of {x_name}, with {100 * level:g}% CI "
+                   "(bold: through the chain of mediators)", 70)
     ax.set_xlabel(xlabel)
     if spec is not None:
-        ax.set_title(_wrap(f"Effects of {spec.describe('x')} on {spec.describe('y')}", 60),
+        ax.set_title(_wrap(f"How {spec.describe('x')} goes with {spec.describe('y')}: "
+                           "overall and through the mediators (associations)", 60),
                      fontsize=10)
     # below the tick labels and the (up to two-line) axis label, a fixed distance in inches, so
     # it never overlaps the label however tall the figure is (two methods make a short figure)

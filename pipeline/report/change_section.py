@@ -157,15 +157,16 @@ def _from_to(lo: float, hi: float) -> str:
 
 
 def measure_sentence(scale, label: str) -> str:
-    """What was measured, in words, before the results ("Loneliness (UCLA-3) was measured with
-    3 questions, each answered from 1 to 3; the answers are added up to a score from 3 to 9
+    """What was measured, in words, before the results ("To measure loneliness (UCLA-3), people
+    answered 3 questions, each from 1 to 3; the answers are added up to a score from 3 to 9
     (Hughes et al. 2004)."): a funder-eyed read found "UCLA-3" and "EQ VAS" never explained.
     A published instrument's citation comes from its preset (``pipeline.instruments``)."""
     from pipeline.instruments import INSTRUMENTS
 
     k, (lo, hi) = len(scale.items), scale.range
     questions = "one question" if k == 1 else f"{k} questions"
-    each = "answered" if k == 1 else "each answered"
+    # "To measure ..., people answered": no verb to agree with a plural ("group memberships")
+    name = label[:1].lower() + label[1:] if label[1:2].islower() else label
     if scale.score == "index":
         how = (f"the answers are turned into an index score from "
                f"{_from_to(*scale.score_range)} by a published table")
@@ -186,7 +187,8 @@ def measure_sentence(scale, label: str) -> str:
         (a, wa), (b, wb) = (x.split(" = ", 1) for x in anchors)
         if (a, b) == (fmt_num(lo, 0), fmt_num(hi, 0)):  # the preset's range, not a rescaled one
             answered = f"from {a} ({wa}) to {b} ({wb})"
-    return (f"{label} was measured with {questions}, {each} {answered}; {how}"
+    return (f"To measure {name}, people answered {questions}, {'each ' if k > 1 else ''}"
+            f"{answered}; {how}"
             + (f" ({cite})" if cite else "") + ".")
 
 

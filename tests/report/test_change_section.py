@@ -94,8 +94,8 @@ def test_bands_sentence_and_where_the_bands_come_from():
                          "sentence": ["Of the 177 ...", "Loneliness (UCLA-3): at entry 64% "
                                       "scored as lonely (6 or more); at about 4 months 51%.",
                                       "Of ..."]})
-    ref = ("A common convention (6 or more of 9 read as lonely); not verified here against one "
-           "primary source, and other studies use 4 or more: cite the cut-off you follow.")
+    ref = ("A common convention (6 or more of 9 read as lonely); other studies use 4 or more, "
+           "so the share depends on the cut-off: cite the cut-off you follow.")
     bands = pd.DataFrame({"construct": ["loneliness"] * 2, "reference": [ref, ref]})
     inp = _inputs({"change_sentences": sent, "change_bands_public": bands})
     (p,) = _bands(inp, "loneliness")
@@ -103,8 +103,8 @@ def test_bands_sentence_and_where_the_bands_come_from():
     assert p.text == ("Loneliness (UCLA-3): at entry 64% scored as lonely (6 or more); at about "
                       "4 months 51%." + BANDS_CAVEAT + " Where the bands come from: A common "
                       "convention (6 or more "
-                      "of 9 read as lonely); not verified here against one primary source, and "
-                      "other studies use 4 or more.")
+                      "of 9 read as lonely); other studies use 4 or more, so the share depends on "
+                      "the cut-off.")
     assert _bands(inp, "qol") == [] and _bands(_inputs({}), "loneliness") == []
 
 
@@ -298,11 +298,11 @@ def test_each_measure_is_said_in_words_before_its_results():
     ucla = Scale(key="loneliness", items=("a", "b", "c"), range=(1.0, 3.0), score="sum",
                  instrument="ucla3")
     assert measure_sentence(ucla, "Loneliness (UCLA-3)") == (
-        "Loneliness (UCLA-3) was measured with 3 questions, each answered from 1 to 3; the "
+        "To measure loneliness (UCLA-3), people answered 3 questions, each from 1 to 3; the "
         "answers are added up to a score from 3 to 9 (Hughes et al. 2004).")
     vas = Scale(key="qol", items=("eq_vas",), range=(0.0, 100.0), instrument="eq_vas")
     assert measure_sentence(vas, "Quality of life") == (
-        "Quality of life was measured with one question, answered from 0 (the worst health you "
+        "To measure quality of life, people answered one question, from 0 (the worst health you "
         "can imagine) to 100 (the best health you can imagine); the score is the answer itself.")
     mean = Scale(key="belonging", items=("a", "b", "c"), range=(1.0, 7.0))
     assert measure_sentence(mean, "Belonging").endswith("from 1 to 7; the score is their "

@@ -56,6 +56,9 @@ def _method_name(t: pd.DataFrame, method: str) -> str:
 MAIN_EFFECTS = (("total", "overall (total effect, c)"),
                 ("direct", "not through the mediators (direct, c')"),
                 ("indirect_total", "through all mediators (total indirect)"))
+#: their short names in the path diagram's table (its first column is narrow)
+TABLE_EFFECTS = (("total", "total (c)"), ("direct", "direct (c')"),
+                 ("indirect_total", "all indirect"))
 LABEL_GID = "path_label"
 
 
@@ -188,8 +191,8 @@ def _table_rows(table: pd.DataFrame, spec: MediationSpec, dec: int) -> list[list
                         fmt_num(r["est"], dec),
                         f"{fmt_num(r['ci_lower'], dec)} to {fmt_num(r['ci_upper'], dec)}"])
     serial = "ind_" + "".join(str(j + 1) for j in range(spec.k))
-    eff = [(table[table["effect_type"] == et], name) for et, name in MAIN_EFFECTS]
-    eff.append((table[table["label"] == serial], "through the chain (serial indirect)"))
+    eff = [(table[table["effect_type"] == et], name) for et, name in TABLE_EFFECTS]
+    eff.append((table[table["label"] == serial], "serial indirect"))
     for sub, name in eff:
         if len(sub):
             r = sub.iloc[0]

@@ -217,9 +217,9 @@ def _assign_roles(name: str, model: str, m: _ModelFits, headline: Headline, alph
         n_holm = int(lag["holm_m"].max()) if lag is not None and lag["holm_m"].notna().any() else 0
         if model == "clpm":
             extra = sentences.CLPM_COMPARISON_ONLY[0].upper() + sentences.CLPM_COMPARISON_ONLY[1:]
-            extra += ". " + sentences.holm_note(n_holm)
+            extra += ". " + sentences.holm_note(n_holm, alpha)
         elif role == "headline":
-            extra = sentences.headline_note(constraint, headline.reason, n_holm)
+            extra = sentences.headline_note(constraint, headline.reason, n_holm, alpha)
         elif headline.constraint is None and constraint == "free":
             role = "headline"  # the headline row says why there is no headline estimate
             extra = sentences.no_headline_note(headline.reason)

@@ -142,9 +142,10 @@ def plot_lagged_paths(
             "within the model. "
             + ("Stationary model: unstandardised effects are equal over lags, so the p-values "
                "repeat; standardised values may differ. " if stationary else "")
-            + (("Coloured: cross-lagged finding (Holm-adjusted p below alpha; blue positive, "
-                "orange negative)." if n_found else "No cross-lagged path is a finding "
-                "(no Holm-adjusted p below alpha), so no cell is coloured.") if highlight
+            + (("Coloured: cross-lagged finding (Holm-adjusted p below the significance "
+                "level; blue positive, orange negative)." if n_found else "No cross-lagged "
+                "path is a finding (no Holm-adjusted p below the significance level), so no "
+                "cell is coloured.") if highlight
                else "No cell is coloured: this model is not the headline."))
     wrap = int(width * 15.5)
     note = plain_note(note)

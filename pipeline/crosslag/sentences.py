@@ -56,17 +56,19 @@ def clpm_vs_riclpm_message(aic: tuple[float, float], bic: tuple[float, float],
     return message
 
 
-def headline_note(constraint: str, reason: str, n_holm: int) -> str:
+def headline_note(constraint: str, reason: str, n_holm: int, alpha: float) -> str:
     """Why this RI-CLPM is the headline cross-lagged model, and the multiplicity rule."""
     return (f"Headline cross-lagged model: RI-CLPM with {constraint} lagged effects ({reason}). "
-            + holm_note(n_holm))
+            + holm_note(n_holm, alpha))
 
 
-def holm_note(n_holm: int) -> str:
-    """The multiplicity rule for cross-lagged paths (Holm 1979, within one model)."""
+def holm_note(n_holm: int, alpha: float) -> str:
+    """The multiplicity rule for cross-lagged paths (Holm 1979, within one model), with the
+    significance level said as a number (a funder-eyed read: "below alpha" was never given)."""
+    paths = "path" if n_holm == 1 else "paths"
     return (f"Cross-lagged p-values are Holm-adjusted within the model over its {n_holm} "
-            "cross-lagged path(s) (column pvalue_holm); only the headline model's paths with "
-            "an adjusted p below alpha are findings.")
+            f"cross-lagged {paths} (column pvalue_holm); only the headline model's paths with "
+            f"an adjusted p below {alpha:g} (the significance level) are findings.")
 
 
 def no_headline_note(reason: str) -> str:

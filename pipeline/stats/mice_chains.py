@@ -4,7 +4,7 @@ The m chains are independent Gibbs samplers that share the data and the missingn
 so a block of chains is updated together: the design of every chain is one array
 (chains x columns x rows) built once and rewritten in place on the imputed rows only, and the
 regression, the posterior draw and the donor matching of one update are stacked matrix
-operations over the chains (``matmul``, ``inv``, ``cholesky``, ``argsort``, ``argpartition`` act
+operations over the chains (``matmul``, ``inv``, ``cholesky``, ``argsort`` act
 on each chain's slice exactly as on a single matrix; the donors are matched by
 :func:`pipeline.stats.pmm_match.match_rows`). Each chain keeps its own random generator
 and draws from it in the same order as a chain run alone, so chain i gives the same imputations

@@ -10,8 +10,11 @@ to the recipient's are its donors, and one of them is drawn at random. The rule 
 3. draw ``h`` uniformly from 1..d for each recipient;
 4. find the recipient's place in the sorted means (``lower_bound``: the first mean >= its own);
 5. walk outwards from there, ``h`` steps, each step taking the nearer of the next mean on the
-   left and the next on the right (the right one when the two are equally near, or when one
-   side is used up); the donor is the one taken at step ``h``.
+   left and the next on the right (the right one when the two are equally near; the other
+   side's once one side is used up); the donor is the one taken at step ``h``.
+
+A NaN mean follows numpy's convention (sorted last; a NaN recipient's place is after every
+donor), where C++'s ``stable_sort`` and ``lower_bound`` leave NaN undefined or at the start.
 
 Every step is a comparison of two numbers, so the donor does not depend on how a library orders
 equal distances. (An ``argpartition`` of each recipient's window, which this replaces, does: on
@@ -48,13 +51,16 @@ def match_rows(yhat_obs: np.ndarray, yhat_mis: np.ndarray, donors: int,
     s = yhat_obs.take(order)  # (order holds flat indices; order - off: the row's own)
     pick = np.stack([rng.integers(0, d, size=n_mis) for rng in rngs]).reshape(b, n_mis)
     pos = _locate(s, yhat_mis)
-    odd = ~np.isfinite(yhat_mis) | ~np.isfinite(s).all(axis=1)[:, None]
-    with np.errstate(invalid="ignore"):  # inf - inf: NaN, compared as matchindex does
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, compared as in C++
+        # every distance of a recipient to its row lies between 0 and these two: where one is
+        # not finite (an infinite or NaN mean, or a difference that overflows) the padding's
+        # infinities could tie with a distance, so those rows take the walk that checks ends
+        odd = ~np.isfinite(yhat_mis - s[:, :1]) | ~np.isfinite(s[:, -1:] - yhat_mis)
         chosen = _walk(s, yhat_mis, pos, pick, d)
-        if odd.any():  # an infinite or NaN mean: the walk that checks each side's end
-            r, c = np.nonzero(odd)
-            chosen[r, c] = _walk(s[r], yhat_mis[r, c][:, None], pos[r, c][:, None],
-                                 pick[r, c][:, None], d, ends=True)[:, 0]
+        if odd.any():
+            rows = np.flatnonzero(odd.any(axis=1))
+            exact = _walk(s[rows], yhat_mis[rows], pos[rows], pick[rows], d, ends=True)
+            chosen[rows] = np.where(odd[rows], exact, chosen[rows])
     return order.take(chosen + off) - off
 
 
@@ -66,8 +72,8 @@ def _walk(s: np.ndarray, q: np.ndarray, pos: np.ndarray, pick: np.ndarray, d: in
 
     Each row is padded with ``d`` infinities on both sides, so a walk past its end meets an
     infinite distance (never nearer than a finite one) instead of a bounds check; that holds
-    for finite means only. ``ends``: check each side's end instead, as ``matchindex`` does (for
-    a row or a query that is not finite)."""
+    while every distance is finite. ``ends``: check each side's end instead, as ``matchindex``
+    does (rows with a mean that is not finite, or a distance that overflows)."""
     b, n_obs = s.shape
     pad = d
     width = n_obs + 2 * pad

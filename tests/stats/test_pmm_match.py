@@ -183,3 +183,16 @@ def test_stable_argsort_is_numpys_stable_argsort(monkeypatch, values):
     monkeypatch.setattr(pm, "_FAST_SORT_MIN", 0)
     x = np.array(values, dtype=float)
     np.testing.assert_array_equal(pm._stable_argsort(x), np.argsort(x, axis=1, kind="stable"))
+
+
+@pytest.mark.parametrize("n_obs", [5, 5000])
+def test_locate_is_searchsorted_by_row(n_obs):
+    """Both ways of :func:`pm._locate` (queries sorted first from 4,096 donors) are numpy's
+    ``searchsorted`` (left) row by row, ties and NaN included."""
+    rng = np.random.default_rng(n_obs)
+    s = np.sort(np.round(rng.normal(size=(3, n_obs)), 1), axis=1)
+    s[2, -1] = np.nan
+    q = np.round(rng.normal(size=(3, 40)), 1)
+    q[1, :3] = np.nan
+    want = np.stack([np.searchsorted(s[i], q[i]) for i in range(3)])
+    np.testing.assert_array_equal(pm._locate(s, q), want)

@@ -24,7 +24,7 @@ __all__ = ["method_words", "method_cell", "METHOD_WORDS", "METHOD_SHORT", "findi
 FINDINGS_HEADER = ("Finding", "Method", "Role", "Estimate", "CI", "People in the estimate",
                    "Observed on the outcome", "How sure")
 # relative widths in the PDF: wide enough for the longest header word ("Estimate", "Observed")
-FINDINGS_WIDTHS = (3.0, 1.6, 1.7, 1.6, 2.3, 1.6, 1.7, 1.4)
+FINDINGS_WIDTHS = (4.0, 1.6, 1.4, 1.4, 2.2, 1.4, 1.6, 1.3)
 
 METHOD_WORDS = {
     "fiml": "full-information maximum likelihood (FIML)",
@@ -93,10 +93,26 @@ def fmt_interval(lo: object, hi: object, digits: int) -> str:
     return f"{fmt_est(lo, dlo)} to {fmt_est(hi, dhi)}"
 
 
+def _labels(f: pd.DataFrame) -> list[str]:
+    """The intervals' labels of the rows with an interval, in order of first appearance."""
+    return list(dict.fromkeys(str(v) for v, lo in zip(f["ci_label"], f["ci_lower"])
+                              if not is_missing(v) and not is_missing(lo)))
+
+
 def _common_label(f: pd.DataFrame) -> str | None:
-    labels = {str(v) for v, lo in zip(f["ci_label"], f["ci_lower"])
-              if not is_missing(v) and not is_missing(lo)}
-    return labels.pop() if len(labels) == 1 else None
+    labels = _labels(f)
+    return labels[0] if len(labels) == 1 else None
+
+
+def _label_keys(f: pd.DataFrame) -> dict[str, str]:
+    """A letter per interval label when the rows' labels differ (a, b, ...; the label is said
+    once under the table, not in every row: a funder-eyed read found "(95% CI, Bonferroni-
+    adjusted over 2 contrasts)" in each of 120 rows of the appendix, 17 pages)."""
+    labels = _labels(f)
+    if len(labels) < 2:
+        return {}
+    letters = [chr(ord("a") + i) if i < 26 else f"a{i}" for i in range(len(labels))]
+    return dict(zip(labels, letters, strict=True))
 
 
 HOLM_NOTE = ("For the cross-lagged paths, \"How sure\" uses p-values adjusted (Holm) for "
@@ -114,7 +130,10 @@ def findings_note(f: pd.DataFrame) -> str:
     the table has rows with unadjusted intervals and a Holm-adjusted verdict (cross-lagged
     paths), why such an interval can leave out 0 beside "no clear"."""
     label = _common_label(f)
+    keys = _label_keys(f)
     notes = [f"CI: {label}."] if label else []
+    if keys:
+        notes.append("CI: " + "; ".join(f"({k}) {lab}" for lab, k in keys.items()) + ".")
     holm = (f["caveats"].fillna("").astype(str).str.contains("holm_adjusted")
             & f["ci_label"].fillna("").astype(str).str.contains("unadjusted")
             if {"caveats", "ci_label"} <= set(f.columns) else pd.Series(False, index=f.index))
@@ -131,16 +150,17 @@ def findings_rows(f: pd.DataFrame, min_cell: int, scores: Mapping[str, str] | No
     """One table row per finding: what it is in words (``label``, see
     :mod:`pipeline.report.finding_labels`; its id in ``findings.csv`` added when ``with_id``,
     as the technical appendix does; the id alone without ``label``), method, role, estimate,
-    CI (with its label unless every row shares it: :func:`findings_note`), counts
+    CI (with its label's letter when the rows' labels differ, the labels said once under the
+    table: :func:`findings_note`), counts
     (suppressed when small) and the evidence word. ``scores``: scale -> scoring rule, for the
     decimals of change rows (:func:`row_digits`)."""
-    common = _common_label(f)
+    keys = _label_keys(f)
     out = []
     for r in f.itertuples():
         d = row_digits(r, scores)
         ci = "" if is_missing(r.ci_lower) else (
             fmt_interval(r.ci_lower, r.ci_upper, d)
-            + ("" if is_missing(r.ci_label) or common else f" ({r.ci_label})"))
+            + ("" if is_missing(r.ci_label) or not keys else f" ({keys[str(r.ci_label)]})"))
         what = str(r.finding_id) if label is None else label(r)
         if with_id and label is not None:
             what = f"{what} [{r.finding_id}]"

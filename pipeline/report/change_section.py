@@ -225,12 +225,13 @@ def _construct(inp: ReportInputs, key: str) -> Section:
         if not sens.empty:
             blocks.append(Paragraph(" ".join(map(str, sens)),
                                     strong_lead="Other ways of handling missing answers."))
+        shown = f[f["method"] != TIPPING_METHOD]  # the rows and their note: the same letters
         blocks.append(Table(caption=f"{label}: change since entry, primary method and "
                                     "sensitivity methods", header=FINDINGS_HEADER,
-                            rows=findings_rows(f[f["method"] != TIPPING_METHOD], inp.min_cell,
-                                              scale_scores(inp), labeler(inp, construct=False)),
+                            rows=findings_rows(shown, inp.min_cell, scale_scores(inp),
+                                               labeler(inp, construct=False)),
                             key=f"findings_change_{key}",
-                            note=findings_note(f), counts=(5, 6), widths=FINDINGS_WIDTHS))
+                            note=findings_note(shown), counts=(5, 6), widths=FINDINGS_WIDTHS))
     elif not failed:
         blocks.append(not_estimable(f"Change since entry in {label}",
                                     "the findings table holds no change result for it"))

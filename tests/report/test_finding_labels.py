@@ -123,3 +123,26 @@ def test_a_table_with_weighting_rows_says_why_they_count_fewer_people():
                         ci_label="95% CI")]
     assert findings_note(frame(rows)).endswith(IPW_COUNT_NOTE)
     assert IPW_COUNT_NOTE not in findings_note(frame(rows[:1]))
+
+
+def test_different_interval_labels_are_lettered_and_said_once():
+    """A funder-eyed read: the appendix repeated "(95% CI, Bonferroni-adjusted over 2
+    contrasts)" in each of 120 rows (17 pages). Each label gets a letter in its rows and is
+    said once under the table; one label for every row is said once without letters."""
+    from pipeline.findings.table import finding_row, frame
+    from pipeline.report.blocks import findings_note, findings_rows
+
+    adj, wil = "95% CI, Bonferroni-adjusted over 2 contrasts", "95% CI (Wilson)"
+    rows = [finding_row(finding_id=f"change.qol.T{i}", kind="change", method="fiml",
+                        estimate=1.0, ci_lower=0.5, ci_upper=1.5, ci_label=lab)
+            for i, lab in enumerate([wil, adj, adj, wil])]
+    rows.append(finding_row(finding_id="change.qol.T9", kind="change", method="fiml",
+                            estimate=float("nan")))
+    f = frame(rows)
+    cis = [r[4] for r in findings_rows(f, 10)]
+    assert [c[-3:] for c in cis[:4]] == ["(a)", "(b)", "(b)", "(a)"] and cis[4] == ""
+    assert all("Bonferroni" not in c and "Wilson" not in c for c in cis)
+    assert findings_note(f).startswith(f"CI: (a) {wil}; (b) {adj}.")
+    one = frame(rows[1:3])
+    assert not any(r[4].endswith(")") for r in findings_rows(one, 10))
+    assert findings_note(one).startswith(f"CI: {adj}.")

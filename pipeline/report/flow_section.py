@@ -7,6 +7,8 @@ Counts come from the attrition wing's public tables (already suppressed by
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from pipeline.report.alt_text import flow_alt, tipping_alt
@@ -136,6 +138,21 @@ def _entry(inp: ReportInputs) -> list:
                       f"({wave.id}, {wave.label}).")]
 
 
+def joined_participation(sentences) -> str:
+    """The participation findings' sentences as one paragraph, the entrants named once: a
+    later wave's "Of the 630 people who entered, ..." says "Of these 630, ..." (a funder-eyed
+    read found the phrase twice in a row)."""
+    out, seen = [], set()
+    for s in sentences:
+        m = re.match(r"Of the (\S+) people who entered, ", s)
+        if m and m.group(1) in seen:
+            s = f"Of these {m.group(1)}, " + s[m.end():]
+        elif m:
+            seen.add(m.group(1))
+        out.append(s)
+    return " ".join(out)
+
+
 def flow_section(inp: ReportInputs) -> Section:
     """Participant flow diagram, the flow table, retained vs lost, handling and tipping point.
     Analyses that did not run (one wave; switched off) are said so, in the findings' words."""
@@ -148,7 +165,7 @@ def flow_section(inp: ReportInputs) -> Section:
             "Participant flow", "the attrition stage produced no flow table"),
             *_handling(inp)))
     part = inp.findings_of("participation")["sentence"].dropna()
-    blocks: list = [Paragraph(" ".join(map(str, part)))] if not part.empty else []
+    blocks: list = [Paragraph(joined_participation(map(str, part)))] if not part.empty else []
     blocks += [
         figure("attrition_flow", inp.figure("attrition_flow"), "Participant flow",
                flow_alt(flow, inp.min_cell)),

@@ -53,3 +53,16 @@ def test_handling_paragraphs_from_tables():
     paras = [b.text for b in _handling(inp) if isinstance(b, Paragraph)]
     assert paras[0].startswith("The main results use")
     assert paras[1].startswith("Little's MCAR test") and "In plain words" in paras[1]
+
+
+def test_the_entrants_are_named_once_in_the_participation_paragraph():
+    """A funder-eyed read: "Of the 630 people who entered" twice in a row."""
+    from pipeline.report.flow_section import joined_participation
+
+    got = joined_participation([
+        "630 people entered the evaluation at pathway entry.",
+        "Of the 630 people who entered, 178 (28%) answered at about 4 months.",
+        "Of the 630 people who entered, 63 (10%) answered at 6-9 months."])
+    assert got == ("630 people entered the evaluation at pathway entry. Of the 630 people who "
+                   "entered, 178 (28%) answered at about 4 months. Of these 630, 63 (10%) "
+                   "answered at 6-9 months.")

@@ -53,16 +53,25 @@ def match_rows(yhat_obs: np.ndarray, yhat_mis: np.ndarray, donors: int,
     pick = np.stack([rng.integers(0, d, size=n_mis) for rng in rngs]).reshape(b, n_mis)
     pos = _locate(s, yhat_mis)
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, compared as in C++
-        # every distance of a recipient to its row lies between 0 and these two: where one is
-        # not finite (an infinite or NaN mean, or a difference that overflows) the padding's
-        # infinities could tie with a distance, so those rows take the walk that checks ends
-        odd = ~np.isfinite(yhat_mis - s[:, :1]) | ~np.isfinite(s[:, -1:] - yhat_mis)
         chosen = _walk(s, yhat_mis, pos, pick, d)
-        if odd.any():
+        if _may_not_be_finite(s, yhat_mis):
+            # every distance of a recipient to its row lies between 0 and these two: where one
+            # is not finite (an infinite or NaN mean, or a difference that overflows) the
+            # padding's infinities could tie with a distance: the walk that checks ends
+            odd = ~np.isfinite(yhat_mis - s[:, :1]) | ~np.isfinite(s[:, -1:] - yhat_mis)
             rows = np.flatnonzero(odd.any(axis=1))
             exact = _walk(s[rows], yhat_mis[rows], pos[rows], pick[rows], d, ends=True)
             chosen[rows] = np.where(odd[rows], exact, chosen[rows])
     return order.take(chosen + off) - off
+
+
+def _may_not_be_finite(s: np.ndarray, q: np.ndarray) -> bool:
+    """False when every mean is finite and no difference of two can overflow (all under
+    2**1022 in size): four reductions, no array built, on the hot path of every update."""
+    if s.size == 0 or q.size == 0:
+        return False
+    bound = np.abs([s.min(), s.max(), q.min(), q.max()]).max()  # (numpy's max keeps a NaN)
+    return not bound < 2.0**1022  # NaN compares False: not finite
 
 
 def _walk(s: np.ndarray, q: np.ndarray, pos: np.ndarray, pick: np.ndarray, d: int,

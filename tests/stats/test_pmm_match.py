@@ -167,6 +167,8 @@ def test_match_rows_edges():
          np.array([[np.inf, -np.inf, 0.5], [np.nan, 1.0, np.inf]]), 3),
         (np.array([[-1e308, 1e308], [0.0, 1.0]]), np.full((2, 4), 1e308), 2),
         (np.array([[-1e308, 1e308, 0.0], [0.0, 1.0, 2.0]]), np.full((2, 3), -1e308), 3),
+        (np.array([[0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 2.0, 3.0]]),  # finite donors; a NaN or
+         np.array([[1.0, np.nan, 2.0], [np.inf, 0.5, 1.0]]), 3),  # inf recipient, alone too
     ]
     for obs, mis, donors in cases:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -174,6 +176,10 @@ def test_match_rows_edges():
         got = match_rows(obs, mis, donors, [np.random.default_rng(s) for s in seeds])
         np.testing.assert_array_equal(got, want)
         assert got.shape == mis.shape and ((got >= 0) & (got < obs.shape[1])).all()
+        for i, s in enumerate(seeds):  # each chain alone: the same donors
+            np.testing.assert_array_equal(
+                match_rows(obs[i:i + 1], mis[i:i + 1], donors, [np.random.default_rng(s)])[0],
+                want[i])
 
 
 @pytest.mark.parametrize("values", [
@@ -196,3 +202,27 @@ def test_locate_is_searchsorted_by_row(n_obs):
     q[1, :3] = np.nan
     want = np.stack([np.searchsorted(s[i], q[i]) for i in range(3)])
     np.testing.assert_array_equal(pm._locate(s, q), want)
+
+
+def test_nearest_donor_is_mice_matchindex_in_r():
+    """Against R itself (``tests/fixtures/mice/matchindex_reference.R``, mice 3.15.0):
+    ``matchindex(d, t, k = 1)`` on tied, half-way and out-of-range recipients. With k = 1 every
+    recipient takes its nearest donor (R's random h does not enter); the shuffle only orders
+    equal donors, so the donor's value is compared.
+
+    .. code-block:: r
+
+        idx <- matchindex(d, t, k = 1L); d[idx]
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    here = Path(__file__).resolve().parents[1] / "fixtures" / "mice"
+    want = pd.read_csv(here / "matchindex_k1.csv")
+    donors = pd.read_csv(here / "matchindex_donors.csv")
+    for case, rows in want.groupby("case", sort=False):
+        d = donors.loc[donors["case"] == case, "d"].to_numpy(float)
+        t = rows["t"].to_numpy(float)
+        idx = match_donors(d, t, 1, np.random.default_rng(0))
+        np.testing.assert_array_equal(d[idx], rows["donor_value"].to_numpy(float), err_msg=case)

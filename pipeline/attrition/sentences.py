@@ -217,6 +217,7 @@ def attrition_summary(
     *,
     min_cell: int,
     notable_smd: float,
+    joined: bool = True,
 ) -> str:
     """Plain-language summary of attrition whose wording follows the evidence.
 
@@ -230,10 +231,11 @@ def attrition_summary(
     difference whose numbers the public comparison table hides
     (:func:`pipeline.attrition.public.suppress_comparison`: small or protecting counts) is
     named without numbers ("numbers withheld to protect privacy"), so a sentence never gives
-    back a hidden count as a share of a known group size.
+    back a hidden count as a share of a known group size. ``joined=False``: without the first
+    sentence (how many joined and answered at each wave), for a text that has just said it.
     """
     labels = dict(labels or {})
-    text = _joined_sentence(flow, min_cell)
+    text = _joined_sentence(flow, min_cell) if joined else ""
     if len(flow) < 2:
         return text
     n0 = int(flow["retained"].iloc[0])
@@ -249,4 +251,4 @@ def attrition_summary(
                                      notable_smd)
     if f"({_WITHHELD})" in text:
         text += withheld_meaning(min_cell)
-    return text + (SMD_MEANING if "standardised difference " in text else "")
+    return (text + (SMD_MEANING if "standardised difference " in text else "")).strip()

@@ -102,9 +102,11 @@ def run(cfg: Config, io: StageIO) -> None:
 
     base = cfg.wave_ids[0]
     scale_labels = {f"{k}_{base}": short_label(sc.label) for k, sc in cfg.scales.items()}
+    say = dict(labels=scale_labels, min_cell=cfg.min_cell, notable_smd=s.notable_smd)
     summary = {
-        "sentence": attrition_summary(flow, comparisons, scale_labels, min_cell=cfg.min_cell,
-                                      notable_smd=s.notable_smd),
+        "sentence": attrition_summary(flow, comparisons, **say),
+        # the report's "Who stayed and who left", after a paragraph that gave the numbers
+        "comparison": attrition_summary(flow, comparisons, joined=False, **say),
         "retention_models": statuses,
         "mcar": {k: mcar[k] for k in ("chi2", "df", "pvalue", "status", "message")},
     }

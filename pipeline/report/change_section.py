@@ -21,6 +21,7 @@ from pipeline.report.blocks import (
     not_estimable,
     not_run,
 )
+from pipeline.report.entry_characteristics import entry_stat
 from pipeline.report.finding_labels import labeler
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
@@ -242,22 +243,6 @@ def _construct(inp: ReportInputs, key: str) -> Section:
     return Section(f"change_{key}", label, tuple(blocks), new_page=False)
 
 
-def _entry_stat(v: object, digits: int, coarse: bool = False) -> str:
-    """A mean or SD of the public baseline table: a mark ("[c]") as it is; a value to
-    ``digits`` decimals, or (``coarse``: the number of people is hidden) to no more decimals
-    than the public table gives (it rounds a mean beside a hidden n coarsely; printing "4.10"
-    for "4.1" would claim a precision it hides)."""
-    if isinstance(v, str):
-        try:
-            v = float(v)
-        except ValueError:
-            return v.strip() or NO_VALUE
-    if is_missing(v):
-        return NO_VALUE
-    frac = repr(round(float(v), digits)).partition(".")[2].rstrip("0")
-    return fmt_num(v, min(digits, len(frac)) if coarse else digits)
-
-
 def _entry_table(inp: ReportInputs) -> Table | None:
     """Scores at entry (mean, SD, people) per scale from the public baseline descriptives: what
     a one-wave study can say before change can be measured."""
@@ -277,7 +262,7 @@ def _entry_table(inp: ReportInputs) -> Table | None:
         people = fmt_count(r["n"], inp.min_cell)
         hidden = not people.isdigit()
         rows.append((inp.scale_label(key), fmt_range(lo, hi),
-                     people, _entry_stat(r["mean"], d, hidden), _entry_stat(r["sd"], d, hidden)))
+                     people, entry_stat(r["mean"], d, hidden), entry_stat(r["sd"], d, hidden)))
     if not rows:
         return None
     note = "" if all(r[2].isdigit() for r in rows) else (

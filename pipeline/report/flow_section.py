@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.report.alt_text import flow_alt, tipping_alt
 from pipeline.report.blocks import figure, method_words, not_estimable, not_run
+from pipeline.report.entry_characteristics import characteristics_table
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Paragraph, Section, Table
 from pipeline.report.numfmt import fmt_count, fmt_pct, is_missing
@@ -158,8 +159,11 @@ def flow_section(inp: ReportInputs) -> Section:
     Analyses that did not run (one wave; switched off) are said so, in the findings' words."""
     waiting = not_run(inp.findings, ("attrition", "impute"))
     flow = inp.table("attrition_flow_public")
+    who = characteristics_table(inp, scales=flow is not None)  # one wave: scores in change
+    joined = [who] if who is not None else []
     if flow is None and waiting:
-        return Section("flow", "Participant flow and attrition", tuple(_entry(inp) + waiting))
+        return Section("flow", "Participant flow and attrition",
+                       tuple(_entry(inp) + joined + waiting))
     if flow is None:
         return Section("flow", "Participant flow and attrition", (not_estimable(
             "Participant flow", "the attrition stage produced no flow table"),
@@ -170,8 +174,10 @@ def flow_section(inp: ReportInputs) -> Section:
         figure("attrition_flow", inp.figure("attrition_flow"), "Participant flow",
                flow_alt(flow, inp.min_cell)),
         _flow_table(inp),
+        *joined,
     ]
-    sentence = (inp.summaries.get("attrition") or {}).get("sentence")
+    summary = inp.summaries.get("attrition") or {}  # the numbers were said above: no repeat
+    sentence = summary.get("comparison", summary.get("sentence"))
     blocks.append(Paragraph(str(sentence) if sentence else
                             "No comparison of those who stayed with those who left was made.",
                             strong_lead="Who stayed and who left."))

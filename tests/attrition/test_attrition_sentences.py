@@ -44,6 +44,11 @@ def test_summary_wording_follows_evidence(wide):
     assert "were similar at entry" in _summary(flow, {"T1": comp["T1"].assign(smd=0.05)})
     assert "qol_T0" in _summary(flow, comp, notable_smd=0.05)  # the threshold is the setting
     assert "0.2" in notable_rule(0.2)
+    # the report's "Who stayed and who left" follows a paragraph with these numbers
+    rest = attrition_summary(flow, comp, {"belonging_T0": "community belonging"},
+                             min_cell=10, notable_smd=0.2, joined=False)
+    assert rest.startswith("Compared with those who did not, those who answered at about 4 ")
+    assert text.endswith(rest) and "joined" not in rest and "174" not in rest
 
 
 def test_summary_says_standardised_difference_in_words():
@@ -80,6 +85,7 @@ def test_summary_without_follow_up():
     flow = pd.DataFrame({"wave": ["T0"], "label": ["Entry"], "retained": [40],
                          "pct_baseline": [100.0]})
     assert _summary(flow) == "40 people joined; no follow-up wave is configured."
+    assert attrition_summary(flow, min_cell=10, notable_smd=0.2, joined=False) == ""
 
 
 def test_nobody_retained_summary(wide):

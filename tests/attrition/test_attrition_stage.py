@@ -66,6 +66,8 @@ def test_stage_writes_exactly_the_declared_outputs(tmp_path):
     assert written == _declared(io)
     summary = json.loads(Path(io.outputs["summary"]).read_text())
     assert summary["sentence"].startswith("Of 630 people who joined")
+    assert summary["comparison"].startswith("Compared with those who did not")
+    assert summary["sentence"].endswith(summary["comparison"])
     ipw = pd.read_csv(io.outputs["ipw"])
     status = pd.read_csv(io.outputs["status"])
     assert ipw["status"].tolist() == ["ok", "ok"] and (status["status"] == "ok").all()

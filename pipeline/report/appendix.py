@@ -27,6 +27,7 @@ from pipeline.report.inputs import ReportInputs
 from pipeline.report.mechanisms_section import MAX_ROWS_IN_TEXT, lagged_table
 from pipeline.report.model import Code, Paragraph, Section, Table
 from pipeline.report.numfmt import NO_VALUE, fmt_ci, fmt_count, fmt_num, fmt_p, is_missing
+from pipeline.report.quality_words import ACTION_ORDER, action_words, reason_words
 from pipeline.wording import decimals_for, lower_first
 from pipeline.wording import fmt_num as wfmt
 
@@ -193,17 +194,25 @@ def quality_appendix(inp: ReportInputs) -> Section:
     if dq is None:
         return Section("appendix_quality", "Data-quality appendix", (not_estimable(
             "Data quality", "the clean stage wrote no data-quality table"),))
-    g = dq.fillna({"reason": ""}).groupby(["wave", "measure", "reason"], sort=False,
+    # reasons in words first: two reasons that read the same (two scales' label maps) are one
+    dq = dq.assign(reason=dq["reason"].fillna("").astype(str).map(reason_words))
+    g = dq.groupby(["wave", "measure", "reason"], sort=False,
                                            as_index=False)["n"].sum()
     shown = _hide_rows_read(suppress_within_groups(g, "n", ["wave", "measure"], inp.min_cell))
     shown = quality_counts(shown, inp.min_cell, inp.table("attrition_flow_public"))
-    rows = tuple((inp.wave_label(r["wave"]), str(r["measure"]).replace("_", " "),
+    waves = {w: i for i, w in enumerate(dict.fromkeys(shown["wave"]))}
+    place = {m: i for i, m in enumerate(ACTION_ORDER)}
+    shown = shown.assign(_w=shown["wave"].map(waves),
+                         _a=shown["measure"].map(place).fillna(len(place)))
+    shown = shown.sort_values(["_w", "_a"], kind="stable")
+    rows = tuple((inp.wave_label(r["wave"]), action_words(str(r["measure"])),
                   str(r["reason"]), fmt_count(r["n"], inp.min_cell))
                  for r in shown.to_dict("records"))
     return Section("appendix_quality", "Data-quality appendix", (
-        Paragraph("Every action the cleaning took, counted per wave (see the QC log for the "
-                  "rules). Counts below the disclosure threshold are hidden, and so is one more "
-                  "count of the same action where the hidden one could otherwise be worked out."),
+        Paragraph("Every action the cleaning took, counted per wave (the QC log gives each "
+                  "one, with the rule that led to it). Counts below the disclosure threshold "
+                  "are hidden, and so is one more count of the same action where the hidden "
+                  "one could otherwise be worked out."),
         Table(caption="Quality-control actions per wave", header=("Wave", "Action", "Reason",
                                                                   "Count"),
-              rows=rows, key="quality", counts=(3,), widths=(2, 2.5, 5, 1))))
+              rows=rows, key="quality", counts=(3,), widths=(1.8, 3.0, 5, 0.9))))

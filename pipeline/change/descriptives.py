@@ -190,9 +190,12 @@ def _statistics(out: pd.DataFrame, base: pd.DataFrame, idx: list, prot, cells: d
     few, n_hidden = is_small(n, min_cell), prot.hidden(cells["n"])
     notes = {i: [] for i in idx}
     if few or n_hidden:
+        # by what the variable's type has, not by what is there: an SD left blank beside "<10"
+        # says one person answered (the SD of one value is undefined)
+        categorical = base.loc[idx, "type"].astype(str).eq("categorical")
         for c in ("mean", "sd", "percent"):
-            has = out.loc[idx, c].map(lambda v: not pd.isna(v))
-            out.loc[[i for i, h in zip(idx, has) if h], c] = SECONDARY_MARK
+            applies = categorical if c == "percent" else ~categorical
+            out.loc[[i for i, a in zip(idx, applies) if a], c] = SECONDARY_MARK
         if few:
             why = f"fewer than {min_cell} people answered: statistics not shown"
         else:

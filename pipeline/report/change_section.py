@@ -21,12 +21,12 @@ from pipeline.report.blocks import (
     not_estimable,
     not_run,
 )
-from pipeline.report.entry_characteristics import entry_stat
+from pipeline.report.entry_characteristics import score_rows
 from pipeline.report.finding_labels import labeler
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.model import Bullets, Notice, Paragraph, Section, Table
 from pipeline.report.numfmt import NO_VALUE, fmt_count, fmt_num, fmt_pct, is_missing
-from pipeline.wording import decimals_for, fmt_range, mid_note, plain_reason, short_citation
+from pipeline.wording import fmt_range, mid_note, plain_reason, short_citation
 
 __all__ = ["change_section", "scale_scores"]
 
@@ -250,19 +250,7 @@ def _entry_table(inp: ReportInputs) -> Table | None:
     if base is None or not {"group", "variable", "n", "mean", "sd"} <= set(base.columns):
         return None
     first = inp.waves[0]
-    b = base[base["group"].astype(str) == "baseline"].set_index("variable")
-    rows = []
-    for key, sc in inp.scales.items():
-        col = f"{key}_{first.id}"
-        if col not in b.index:
-            continue
-        r = b.loc[col]
-        lo, hi = sc.score_range
-        d = decimals_for(lo, hi, score=sc.score)
-        people = fmt_count(r["n"], inp.min_cell)
-        hidden = not people.isdigit()
-        rows.append((inp.scale_label(key), fmt_range(lo, hi),
-                     people, entry_stat(r["mean"], d, hidden), entry_stat(r["sd"], d, hidden)))
+    rows = score_rows(inp, base[base["group"].astype(str) == "baseline"])
     if not rows:
         return None
     note = "" if all(r[2].isdigit() for r in rows) else (

@@ -16,7 +16,7 @@ from pipeline.report.model import Table
 from pipeline.report.numfmt import NO_VALUE, fmt_count, fmt_num, fmt_pct, is_missing
 from pipeline.wording import decimals_for, fmt_range
 
-__all__ = ["characteristics_table", "entry_stat"]
+__all__ = ["characteristics_table", "entry_stat", "score_rows"]
 
 #: decimals of the mean and SD of a covariate (ages: one decimal of a year)
 COVARIATE_DIGITS = 1
@@ -63,6 +63,23 @@ def _rows(b: pd.DataFrame, variable: str, label: str, digits: int, min_cell: int
     return out
 
 
+def score_rows(inp: ReportInputs, base: pd.DataFrame) -> list[tuple[str, str, str, str, str]]:
+    """(label, score range, people, mean, SD) of each configured scale's score at entry in the
+    public baseline table ``base`` (its ``baseline`` rows), at the scale's decimals; also the
+    one-wave change section's "Scores at entry"."""
+    first = inp.waves[0]
+    out = []
+    for key, sc in inp.scales.items():
+        b = base[base["variable"].astype(str) == f"{key}_{first.id}"]
+        if b.empty:
+            continue
+        lo, hi = sc.score_range
+        (_, people, mean, sd, _, _), = _rows(b, "", "", decimals_for(lo, hi, score=sc.score),
+                                             inp.min_cell)
+        out.append((inp.scale_label(key), fmt_range(lo, hi), people, mean, sd))
+    return out
+
+
 def characteristics_table(inp: ReportInputs, scales: bool = True) -> Table | None:
     """Everyone at entry: each covariate (a numeric one's mean and SD, a categorical one's
     number and share per level) and, with ``scales``, each configured scale's score at entry;
@@ -73,7 +90,7 @@ def characteristics_table(inp: ReportInputs, scales: bool = True) -> Table | Non
         return None
     base = base[base["group"].astype(str) == "baseline"]
     first = inp.waves[0]
-    score_cols = {f"{k}_{first.id}": k for k in inp.scales}
+    score_cols = {f"{k}_{first.id}" for k in inp.scales}
     rows: list = []
     for variable, b in base.groupby("variable", sort=False):
         variable = str(variable)
@@ -81,14 +98,8 @@ def characteristics_table(inp: ReportInputs, scales: bool = True) -> Table | Non
             continue
         rows += _rows(b, variable, _label(variable), COVARIATE_DIGITS, inp.min_cell)
     if scales:
-        for col, key in score_cols.items():
-            b = base[base["variable"].astype(str) == col]
-            if b.empty:
-                continue
-            sc = inp.scales[key]
-            lo, hi = sc.score_range
-            label = f"{inp.scale_label(key)}, score {fmt_range(lo, hi)}"
-            rows += _rows(b, col, label, decimals_for(lo, hi, score=sc.score), inp.min_cell)
+        rows += [(f"{label}, score {rng}", people, mean, sd, "", "")
+                 for label, rng, people, mean, sd in score_rows(inp, base)]
     if not rows:
         return None
     cells = [c for r in rows for c in (r[1], r[4]) if c]

@@ -103,6 +103,7 @@ def test_public_baseline_one_respondent_shows_nothing_of_them():
                                     ("sex", "M", "categorical", 1, 0, np.nan, np.nan, 0)]), 10)
     q = pub[pub["variable"] == "q1_T0"].iloc[0]
     assert q["n"] == "<10" and q["mean"] == "[c]" and "fewer than 10" in q["note"]
+    assert q["sd"] == "[c]"  # a blank SD (undefined for one value) would say "exactly 1"
     assert pub.loc[0, "count"] == "<10" and pub.loc[0, "n"] == "<10"
     sex = pub[pub["variable"] == "sex"]
     assert (sex["count"] == "[c]").all() and (sex["percent"] == "[c]").all()  # not "0 men"

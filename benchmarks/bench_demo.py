@@ -9,9 +9,11 @@ reads the start and end time Snakemake records for every job (``.snakemake/metad
 rule's wall is the time from its first job's start to its last job's end (the three ingest
 jobs overlap), and ``start`` is when its first job started after the run began, which shows
 the critical path. Prints each repeat, then per rule the median and the spread (min-max) over
-the repeats, the total, the load average before each repeat (``os.getloadavg``: the numbers
-are only comparable on a quiet machine) and the peak resident memory of any one process; the
-last line is one JSON object with the same numbers.
+the repeats, the total, the floor of the wall time on the given cores (the run's CPU divided by
+the cores, and the same for the MICE rules alone: no scheduling gets under it), the load average
+before each repeat (``os.getloadavg``: the numbers are only comparable on a quiet machine) and
+the peak resident memory of any one process; the last line is one JSON object with the same
+numbers.
 
 CPU time per rule (user + system seconds of each stage process, summed over a rule's jobs) is
 less noisy than wall time on a shared machine: a ``sitecustomize`` module put on the jobs'
@@ -38,6 +40,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: issue 14's target for the demo end to end on two cores (seconds)
+TARGET_S = 15.0
+#: the rules that run MICE (the imputation chains and the boot-MI blocks)
+MICE_RULES = ("impute_chains_", "mediation_mi_block_")
 
 #: Written beside each run; on the jobs' PYTHONPATH it appends one JSON line per stage process
 #: (stage, log file, CPU seconds) to the file named by SOCIALCURE_BENCH_CPU.
@@ -139,6 +145,13 @@ def run_once(cores: int, keep: Path | None) -> tuple[float, dict, float, dict, f
     return total, rules, load, cpu, cpu_all
 
 
+def floors(cpu_all: float, rules_cpu: dict[str, float], cores: int) -> dict[str, float]:
+    """The least wall time ``cores`` cores can take for the run's CPU seconds (``all``) and for
+    the MICE rules' alone (``mice``): CPU / cores, reached only if no core ever waits."""
+    mice = sum(c for rule, c in rules_cpu.items() if rule.startswith(MICE_RULES))
+    return {"all": cpu_all / cores, "mice": mice / cores}
+
+
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):7.2f} s  ({min(values):.2f}-{max(values):.2f})"
 
@@ -169,6 +182,11 @@ def main() -> None:
         print(f"  {rule:<12} start {statistics.median(r['start'] for r in rs):6.2f}  wall "
               + spread([r["wall"] for r in rs]) + "  CPU " + spread(cpus[rule]))
     print(f"  {'total':<12} {'':12} " + spread(totals) + "  CPU " + spread(cpu_alls))
+    floor = floors(statistics.median(cpu_alls),
+                   {rule: statistics.median(c) for rule, c in cpus.items()}, args.cores)
+    print(f"floor on {args.cores} cores (CPU / cores, perfect packing): whole run "
+          f"{floor['all']:.1f} s; the MICE rules alone ({', '.join(MICE_RULES)}) "
+          f"{floor['mice']:.1f} s; issue 14's target: {TARGET_S:.0f} s")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"load average before each repeat: {', '.join(f'{x:.2f}' for x in loads)}; peak RSS "
           f"of one process {peak:.0f} MB")
@@ -183,6 +201,7 @@ def main() -> None:
         "rules_cpu_s": {rule: statistics.median(c) for rule, c in cpus.items()},
         "cpu_s": {"median": statistics.median(cpu_alls), "min": min(cpu_alls),
                   "max": max(cpu_alls)},
+        "floor_s": floor,
         "load_before": loads, "peak_rss_mb": round(peak, 1)}, sort_keys=True))
 
 

@@ -112,6 +112,21 @@ def is_small(n, min_cell: int = 10):
     return out if isinstance(n, pd.Series) else out.to_numpy()
 
 
+def hidden_size_mean(mean, min_cell: int = 10, unit: float = 1.0) -> np.ndarray:
+    """A mean of a group whose size is not published, rounded so the size cannot be read back.
+
+    A mean of n scores that are multiples of ``unit`` (1 for answers on whole points and their
+    sums; a mean of k such items is a multiple of 1/k, finer still) is a multiple of unit / n:
+    printed or drawn exactly, it names n (a mean of 5.0862069 is 295/58; of the sizes 54-62 a
+    table allows, only n = 58 gives a whole total). Rounded to a multiple of
+    ``unit / min_cell``, it is consistent with every size n >= min_cell, since an interval
+    that wide holds a multiple of unit / n for each of them (Hundepool et al. 2012, *Statistical
+    Disclosure Control*, §5.2 on rounding). NaN stays NaN.
+    """
+    step = float(unit) / float(min_cell)
+    return np.round(np.asarray(mean, dtype=float) / step) * step
+
+
 def format_count(n, min_cell: int = 10) -> str:
     """A count as text for sentences and figures: ``"<10"`` when small, else the integer."""
     if n is None or pd.isna(n):

@@ -259,18 +259,20 @@ def bound_decimals(lo: float, hi: float, decimals: int) -> tuple[int, int]:
     """Decimals of the (lower, upper) bound: ``decimals``, except that a bound of an interval
     that leaves out zero which would print as zero gets the decimals (at most 4) that keep it
     off zero: "0.004 to 0.57", not "0.00 to 0.57" beside "the interval leaves out zero" (a
-    funder-eyed read). Only that bound: the estimate and the other bound keep the row's
-    decimals, so the midpoint of the bounds is no more precise than the printed estimate (an
-    estimate at full precision can give back a group size printed as a range)."""
-    if not ci_excludes_zero(lo, hi):
-        return decimals, decimals
+    funder-eyed read). The same for a bound of an interval that holds zero: "−0.005 to
+    0.45", not "0.00 to 0.45", which reads as an interval that stops at zero (a reviewer's
+    read of the cross-lagged table). Only that bound: the estimate and the other bound keep the
+    row's decimals, so the midpoint of the bounds is no more precise than the printed estimate
+    (an estimate at full precision can give back a group size printed as a range)."""
 
     def need(b: float) -> int:
         d = decimals
-        while d < 4 and round(abs(float(b)), d) == 0:
+        while d < 4 and float(b) != 0 and round(abs(float(b)), d) == 0:
             d += 1
         return d
 
+    if not (_finite(lo) and _finite(hi)):
+        return decimals, decimals
     return need(lo), need(hi)
 
 

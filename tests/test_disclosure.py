@@ -367,3 +367,21 @@ def test_findings_counts_one_output_with_extra():
     # no public flow: small counts only
     texts, _ = findings_counts(rows[2:3], 10, None)
     assert texts[0] == {"n_contributing": "625", "n_observed": "176"}
+
+
+def test_hidden_size_mean_is_consistent_with_every_size_from_min_cell():
+    """Whatever n >= min_cell an attacker tries, some whole-point total over n people rounds to
+    the published mean: the rounding hides n (an exact mean does not: 295/58)."""
+    from pipeline.disclosure import hidden_size_mean
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n_true = int(rng.integers(10, 80))
+        total = int(rng.integers(n_true, 7 * n_true + 1))
+        shown = float(hidden_size_mean(total / n_true, 10))
+        for n in range(10, 200):
+            candidates = np.arange(n, 7 * n + 1) / n  # whole-point totals over n people
+            assert np.any(np.abs(hidden_size_mean(candidates, 10) - shown) < 1e-9), (n, shown)
+    exact = [n for n in range(54, 63) if abs(round(295 / 58 * n) - 295 / 58 * n) < 1e-9]
+    assert exact == [58]  # the exact mean names n
+    assert np.isnan(hidden_size_mean(np.nan))

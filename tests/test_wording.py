@@ -187,7 +187,12 @@ def test_an_interval_that_leaves_out_zero_never_prints_a_zero_bound():
     (a reviewer's attack: an estimate of -58/26 printed to 3 decimals fits only n = 26)."""
     assert w.bound_decimals(0.004, 0.57, 2) == (3, 2)
     assert w.bound_decimals(-4.46, -0.004, 1) == (1, 3)
-    assert w.bound_decimals(-0.04, 6.2, 1) == (1, 1)  # includes zero: as the row
+    assert w.bound_decimals(-0.4, 6.2, 1) == (1, 1)  # no bound near zero: as the row
+    # includes zero: a bound that would print as zero keeps its sign ("-0.03 to 5.1", not
+    # "0.0 to 5.1", which reads as an interval that stops at zero)
+    assert w.bound_decimals(-0.034, 5.1, 1) == (2, 1)
+    assert w.fmt_ci(-0.0045, 0.45, 2) == "95% CI \u22120.004 to 0.45"
+    assert w.bound_decimals(0.0, 0.45, 2) == (2, 2)  # exactly zero: as the row
     assert w.bound_decimals(0.00001, 0.6, 2) == (4, 2)
     assert w.fmt_ci(0.004, 0.57, 2) == "95% CI 0.004 to 0.57"
     assert w.finding_decimals({"estimate": -58 / 26, "ci_lower": -4.46, "ci_upper": -0.004,

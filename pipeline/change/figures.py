@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.disclosure import published_counts, small_mark
+from pipeline.disclosure import hidden_size_mean, published_counts, small_mark
 from pipeline.errors import DataError
 from pipeline.plotting import PALETTE, apply_style, save_figure
 from pipeline.status import Status
@@ -127,6 +127,7 @@ def plot_trajectory(
     score_name: str = "score",
     group_sizes: Mapping[str, float] | None = None,
     count_texts: Mapping[str, int | str | None] | None = None,
+    score_unit: float = 1.0,
 ) -> list[Path]:
     """Model-based means with 95% CIs per wave (x = months since entry), observed completer
     means as a dashed second line, n per wave annotated (counts below ``min_cell`` as "n < 10").
@@ -152,6 +153,9 @@ def plot_trajectory(
     the number who answered, the first wave's the number who entered) keeps the n per wave from
     differing from those by a few (:func:`_wave_counts`); ``count_texts`` (wave -> printed n,
     :func:`joint_count_texts` over every figure of the study) replaces that when given.
+    The completers' means are drawn rounded to ``score_unit / min_cell`` (0.1 point for scores
+    on whole points): the number who answered at every wave is not published, and a mean drawn
+    exactly would give it back (:func:`pipeline.disclosure.hidden_size_mean`).
     """
     import matplotlib.pyplot as plt
 
@@ -166,7 +170,7 @@ def plot_trajectory(
     p = _plot_data(m, min_cell, wave_months, model_methods)
     _draw_model(ax, p, model_label or _MODEL_LABEL.get(covariate_weights,
                                                         _MODEL_LABEL["proportional"]))
-    _draw_completers(ax, p, min_cell)
+    _draw_completers(ax, p, min_cell, score_unit)
     _annotate_counts(ax, p["waves"], min_cell, group_sizes, count_texts)
     broken = _set_axes(ax, p, scale_range, wave_labels)
     better = "higher is better" if higher_is_better else "lower is better"
@@ -231,16 +235,19 @@ def _draw_model(ax, p: dict, label: str) -> None:
             bbox={"facecolor": "white", "edgecolor": "#999999", "boxstyle": "round"})
 
 
-def _draw_completers(ax, p: dict, min_cell: int) -> None:
-    """Observed completer means as a dashed line, nudged right of the model means."""
+def _draw_completers(ax, p: dict, min_cell: int, unit: float = 1.0) -> None:
+    """Observed completer means as a dashed line, nudged right of the model means, rounded to
+    ``unit / min_cell`` (:func:`pipeline.disclosure.hidden_size_mean`)."""
     comp = p["comp"]
     if comp.empty:
         return
     # No n in the label: the number who answered at every wave is a cell the public response
-    # patterns hide (it would give back "came back after missing a wave" by subtraction).
-    ax.plot(comp["_x"] + 0.012 * p["span"], comp["est"], color=PALETTE[1], ls="--", marker="s",
-            ms=4, lw=1.2, zorder=1,
-            label="Observed mean, people who answered at every wave")
+    # patterns hide (it would give back "came back after missing a wave" by subtraction); for
+    # the same reason the means are rounded (an exact mean is a total over that number).
+    step = unit / min_cell
+    ax.plot(comp["_x"] + 0.012 * p["span"], hidden_size_mean(comp["est"], min_cell, unit),
+            color=PALETTE[1], ls="--", marker="s", ms=4, lw=1.2, zorder=1,
+            label=f"Observed mean, people who answered at every wave (to the nearest {step:g})")
 
 
 def _annotate_counts(ax, waves: pd.DataFrame, min_cell: int,

@@ -70,6 +70,9 @@ class ScaleUnits:
     lo: float
     hi: float
     score: str  # "sum score" | "mean item score" | "score"
+    #: the step person scores are multiples of, at most: 1 point for answers on whole points
+    #: and their sums or means; 0.1 for an index (EQ-5D value sets: 3 decimals)
+    unit: float = 1.0
 
     @classmethod
     def from_scale(cls, sc: Scale) -> ScaleUnits:
@@ -77,7 +80,8 @@ class ScaleUnits:
         lo, hi = sc.score_range
         k = len(sc.items)
         kind = "score" if k == 1 else ("sum score" if sc.score == "sum" else "mean item score")
-        return cls(sc.label or sc.key, float(lo), float(hi), kind)
+        return cls(sc.label or sc.key, float(lo), float(hi), kind,
+                   0.1 if sc.score == "index" else 1.0)
 
     @property
     def units(self) -> str:

@@ -115,6 +115,6 @@ def run(cfg: Config, io: StageIO) -> None:
         plot_trajectory(figs[k][0], k, io.member("figures", f"change_{k}.png"), label=u.label,
                         min_cell=cfg.min_cell, higher_is_better=settings.is_higher_better(k),
                         wave_labels={w: a for w, a in labels.items() if extra.has(k, w)},
-                        scale_range=(u.lo, u.hi), model_methods=(figs[k][1],),
+                        scale_range=(u.lo, u.hi), model_methods=(figs[k][1],), score_unit=u.unit,
                         model_label=figs[k][2], score_name=u.score, count_texts=texts[k],
                         wave_months={w.id: w.months for w in cfg.waves}, group_sizes=sizes)

@@ -35,16 +35,22 @@ class Headline:
     reason: str
 
 
+#: what the LR test is: the normal-theory difference of the two fits' ML chi-squares, also when
+#: the standard errors are robust (MLR); not the Satorra-Bentler scaled difference that
+#: lavaan's ``lavTestLRT`` gives for MLR fits
+LR_KIND = "normal-theory ML, not robust-scaled"
+
+
 def choose_headline(ok: dict[str, bool], stationarity_p: float | None, alpha: float) -> Headline:
     """Pick the headline RI-CLPM version from which versions fitted (``ok``: constraint -> fit
     is ok) and the stationarity LR test's p-value (``None``: not available)."""
     free, stat = ok.get("free", False), ok.get("stationary", False)
     if free and stat and stationarity_p is not None:
         if stationarity_p >= alpha:
-            return Headline("stationary", f"the stationarity LR test does not reject equal "
-                                          f"lagged effects, p = {stationarity_p:.3f}")
-        return Headline("free", f"the stationarity LR test rejects equal lagged effects, "
-                                f"p = {stationarity_p:.3f}")
+            return Headline("stationary", f"the stationarity LR test ({LR_KIND}) does not "
+                                          f"reject equal lagged effects, p = {stationarity_p:.3f}")
+        return Headline("free", f"the stationarity LR test ({LR_KIND}) rejects equal lagged "
+                                f"effects, p = {stationarity_p:.3f}")
     if free:
         return Headline("free", "the stationary version was not fitted or not estimable")
     if stat:

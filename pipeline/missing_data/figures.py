@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 
-from pipeline.disclosure import count_text, is_small, published_counts
+from pipeline.disclosure import count_text, hidden_size_mean, is_small, published_counts
 from pipeline.missing_data.sentences import FINDING
 from pipeline.plotting import PALETTE, apply_style, save_figure
 from pipeline.stats.tipping import tipping_delta
@@ -28,12 +28,6 @@ CHAIN_MARGINS = {"left": 1.0, "right": 0.15, "gap_w": 1.05, "bottom": 0.5, "gap_
 #: Margins of the observed-vs-imputed figure in inches (room for two-line panel titles and
 #: slanted category labels).
 OVI_MARGINS = {"left": 0.75, "right": 0.15, "gap_w": 0.75, "bottom": 0.6, "gap_h": 1.0}
-
-#: At most this many values per group (observed, imputed) are drawn in a strip of the
-#: observed-vs-imputed figure: a seeded random subsample, stated on the figure; the densities
-#: use every value. Without it the SVG grew with m x missing cells (3.7 GB at 100k x 5 waves).
-STRIP_MAX = 300
-
 
 def _chain_colours(m: int) -> list[str]:
     return [PALETTE[i % len(PALETTE)] for i in range(m)]
@@ -136,13 +130,6 @@ def _kde(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
     return out / (values.size * np.sqrt(2 * np.pi * h2))
 
 
-def _strip(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
-    """At most :data:`STRIP_MAX` of ``values`` (a seeded random subsample, order kept)."""
-    if values.size <= STRIP_MAX:
-        return values
-    return values[np.sort(rng.choice(values.size, STRIP_MAX, replace=False))]
-
-
 def _n_missing(t: pd.DataFrame) -> int:
     """People with an imputed value of one variable (the full count, also when subsampled)."""
     return int(t.attrs.get("n_missing", (t["imputation"] == 0).sum()))
@@ -163,50 +150,50 @@ def _panel_counts(values: dict[str, pd.DataFrame], min_cell: int) -> dict:
 
 
 def _numeric_panel(ax: plt.Axes, o: np.ndarray, i: np.ndarray) -> None:
-    """Kernel densities of observed (o) and imputed (i) values (all of them) plus a jittered
-    strip of each (at most :data:`STRIP_MAX` values each; ``i`` may be empty)."""
+    """Kernel densities of observed (o) and imputed (i) values (``i`` may be empty), drawn as
+    pixels in the SVG as in the PNG.
+
+    No dot per value (mice's strip plot): the people observed are a count the panel title
+    gives only as a range (a few missing at a wave), and dots can be counted. The densities
+    are rasterised (``rasterized=True``), so the SVG does not carry their coordinates to six
+    digits either (a curve that exact is a sum over the values it was drawn from)."""
     both = np.concatenate([o, i])
     lo, hi = both.min(), both.max()
     grid = np.linspace(lo, hi, 200) if hi > lo else np.array([lo - 1, lo, lo + 1])
-    top = 0.0
     for vals, colour in ((o, PALETTE[0]), (i, PALETTE[1])):
         if np.unique(vals).size > 1:
-            dens = _kde(vals, grid)
-            ax.plot(grid, dens, color=colour)
-            top = max(top, dens.max())
-    top = top or 1.0
-    rng = np.random.default_rng(0)  # subsample and jitter for display only
-    o, i = _strip(rng, o), _strip(rng, i)
-    ax.scatter(o, -0.08 * top + rng.uniform(-0.02, 0.02, o.size) * top, s=4,
-               color=PALETTE[0], alpha=0.5, lw=0)
-    ax.scatter(i, -0.18 * top + rng.uniform(-0.02, 0.02, i.size) * top, s=4,
-               color=PALETTE[1], alpha=float(np.clip(60 / max(i.size, 1), 0.15, 0.6)),
-               lw=0)
+            ax.plot(grid, _kde(vals, grid), color=colour, rasterized=True)
+    ax.set_ylim(bottom=0)
     ax.set_yticks([])
     ax.set_ylabel("density")
 
 
-def _categorical_panel(ax: plt.Axes, obs: pd.Series, imp: pd.Series) -> None:
-    """Proportions of each category among observed and imputed values, side by side."""
+def _categorical_panel(ax: plt.Axes, obs: pd.Series, imp: pd.Series, min_cell: int = 10
+                       ) -> None:
+    """Proportions of each category among observed and imputed values, side by side, to the
+    nearest ``1 / min_cell`` (:func:`pipeline.disclosure.hidden_size_mean`: an exact share
+    k / n names the n the title hides)."""
     po = obs.value_counts(normalize=True)
     pi = imp.value_counts(normalize=True).reindex(po.index.union(imp.unique()), fill_value=0)
     po = po.reindex(pi.index, fill_value=0)
     x = np.arange(len(pi))
-    ax.bar(x - 0.2, po.to_numpy(), 0.4, color=PALETTE[0])
-    ax.bar(x + 0.2, pi.to_numpy(), 0.4, color=PALETTE[1])
+    # shares of groups whose size is printed only as a range: to the nearest 1 / min_cell
+    ax.bar(x - 0.2, hidden_size_mean(po.to_numpy(), min_cell), 0.4, color=PALETTE[0])
+    ax.bar(x + 0.2, hidden_size_mean(pi.to_numpy(), min_cell), 0.4, color=PALETTE[1])
     ax.set_xticks(x, [str(v) for v in pi.index], rotation=20)
     ax.set_ylabel("proportion")
 
 
-def _caption(values: dict[str, pd.DataFrame]) -> str:
-    """The figure's subtitle: what the densities and strips are drawn from (a subsample at
-    large n, said here; see :func:`pipeline.missing_data.imputation.observed_and_imputed`)."""
+def _caption(values: dict[str, pd.DataFrame], min_cell: int = 10) -> str:
+    """The figure's subtitle: what the densities are drawn from (a subsample at large n, said
+    here; see :func:`pipeline.missing_data.imputation.observed_and_imputed`) and, with a
+    categorical panel, the shares' rounding."""
     limits = [t.attrs["max_values"] for t in values.values() if t.attrs.get("subsampled")]
-    if limits:
-        return (f"Large data: densities from a random subsample of at most {max(limits):,} "
-                f"values per group; each strip shows at most {STRIP_MAX} of them")
-    return (f"Densities from every value; each strip shows at most {STRIP_MAX} values per "
-            "group (a random subsample)")
+    head = (f"Large data: densities from a random subsample of at most {max(limits):,} values "
+            "per group" if limits else "Densities from every value")
+    categorical = any(not pd.api.types.is_numeric_dtype(t["value"])
+                      or pd.api.types.is_bool_dtype(t["value"]) for t in values.values())
+    return head + (f"; category shares to the nearest {1 / min_cell:g}" if categorical else "")
 
 
 def imputed_legend(values: dict[str, pd.DataFrame]) -> str:
@@ -229,9 +216,9 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path,
 
     ``values``: variable -> table of its ``value``, ``imputed`` (bool) and ``imputation``
     (:func:`pipeline.missing_data.imputation.observed_and_imputed`). Numeric variables: kernel
-    densities of every value plus a strip of at most :data:`STRIP_MAX` values per group (a
-    seeded random subsample, said on the figure, so the SVG does not grow with m x missing
-    cells); categorical: proportions. Under MAR the two may differ; imputed values far outside
+    densities of every value, rasterised (no dot per value: :func:`_numeric_panel`; the SVG
+    does not grow with m x missing cells); categorical: proportions to the nearest
+    ``1 / min_cell``. Under MAR the two may differ; imputed values far outside
     the observed range signal a problem. The figure is published: each panel prints the people
     observed under the printed-counts rule (:func:`pipeline.disclosure.published_counts`: a
     range where two counts would differ by a few; not the imputed count, which with it would
@@ -268,7 +255,7 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path,
         elif pd.api.types.is_numeric_dtype(obs) and not pd.api.types.is_bool_dtype(obs):
             _numeric_panel(ax, obs.to_numpy(float), imp.to_numpy(float))
         else:
-            _categorical_panel(ax, obs, imp)
+            _categorical_panel(ax, obs, imp, min_cell)
         ax.set_title(f"{(labels or {}).get(name, name)}\n{count_text(shown[name])} observed, "
                      "the rest imputed",
                      fontsize=9)
@@ -279,7 +266,7 @@ def plot_observed_vs_imputed(values: dict[str, pd.DataFrame], path: str | Path,
     fig.legend(handles, ["observed", imputed_legend(values)], loc="upper right",
                ncol=2,
                fontsize=8, bbox_to_anchor=(0.99, 1 - 0.04 / height))
-    top = _header(fig, "Observed and imputed values", _caption(values), height)
+    top = _header(fig, "Observed and imputed values", _caption(values, min_cell), height)
     _margins(fig, nrow, ncol, top - 0.45 / height, OVI_MARGINS)
     return save_figure(fig, path, tight=False)
 

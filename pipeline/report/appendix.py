@@ -145,7 +145,11 @@ def _fit(inp: ReportInputs) -> Table | None:
     return Table(caption="Fit of the cross-lagged models (models that could not be estimated "
                          "have no row)", header=("Analysis", "Model", "Constraint", "Chi-square",
                                                  "df", "p", "CFI", "TLI", "RMSEA (90% CI)",
-                                                 "SRMR"), rows=rows, key="fit")
+                                                 "SRMR"), rows=rows, key="fit",
+                 note="Chi-square and the indices built on it are the normal-theory maximum-"
+                      "likelihood statistics, not the robust-scaled (MLR) ones lavaan also "
+                      "reports, even where the standard errors are robust; read them with care "
+                      "where the scores are far from normal.")
 
 
 def technical_appendix(inp: ReportInputs) -> Section:

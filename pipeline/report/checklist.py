@@ -56,7 +56,7 @@ CHECKLISTS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("4", "Causal assumptions and model (diagram)", "mechanisms"),
         ("7", "Measurement of exposure, mediators, outcome, and their timing",
          "appendix_technical"),
-        ("9", "Confounding: covariates adjusted for", "appendix_technical"),
+        ("9", "Confounding: covariates adjusted for", "mechanisms"),
         ("10", "Statistical methods: estimator, software, effects estimated", "mechanisms"),
         ("11", "Missing data methods", "flow"),
         ("12", "Sensitivity analyses for assumptions", "mechanisms"),

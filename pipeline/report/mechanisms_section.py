@@ -10,7 +10,13 @@ import re
 
 import pandas as pd
 
-from pipeline.report.alt_text import crosslag_alt, forest_alt, mediation_path_alt, nice_variable
+from pipeline.report.alt_text import (
+    crosslag_alt,
+    forest_alt,
+    mediation_path_alt,
+    nice_variable,
+    series,
+)
 from pipeline.report.blocks import (
     FINDINGS_HEADER,
     FINDINGS_WIDTHS,
@@ -93,6 +99,25 @@ def _effects_table(est: pd.DataFrame, analysis: str, label_of: dict[str, str]) -
                  rows=tuple(rows), key=f"effects_{analysis}")
 
 
+def adjusted_for(est: pd.DataFrame, inp: ReportInputs) -> str:
+    """What every path of the primary method's chain is adjusted for, in words, from its
+    ``covariate`` rows (AGReMA item 9): "age and each of community belonging, ... and social
+    support at pathway entry"; "" when there are none."""
+    cov = est[est["effect_type"] == "covariate"]["rhs"].astype(str)
+    own, at = [], {}
+    for name in dict.fromkeys(cov):
+        key = next((k for k in sorted(inp.scales, key=len, reverse=True)
+                    if name.startswith(k + "_")), None)
+        if key is None:
+            own.append(inp.labels.get(name, name.replace("_", " ")))
+        else:
+            wave = inp.wave_label(name[len(key) + 1:])
+            at.setdefault(wave, []).append(in_sentence(inp.scale_label(key)))
+    parts = own + [(f"each of {series(sorted(v))}" if len(v) > 1 else v[0])
+                   + f" at {in_sentence(w)}" for w, v in at.items()]
+    return series(parts)
+
+
 def _mediation(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Section:
     blocks: list = []
     st = status[status["analysis"] == analysis]
@@ -125,6 +150,10 @@ def _mediation(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Sectio
                              f"Total, direct and indirect associations ({words}), by each way "
                              "of handling missing answers", forest_alt(est, 2)))
         blocks.append(_effects_table(est, analysis, {k: inp.scale_label(k) for k in inp.scales}))
+        adj = adjusted_for(pe, inp)
+        blocks.insert(0, Paragraph(
+            f"Each path (the mediators' and the outcome's equations) is adjusted for {adj}."
+            if adj else "The paths are not adjusted for any other characteristic."))
     f = inp.findings[(inp.findings["kind"] == "mediation")
                      & (inp.findings["analysis"] == analysis)]
     if not f.empty:

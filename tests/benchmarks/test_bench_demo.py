@@ -68,3 +68,10 @@ def test_rule_times_span_each_rules_jobs(tmp_path):
     times = bd.rule_times(tmp_path)
     assert list(times) == ["clean_demo", "impute_chains_demo"]
     assert times["impute_chains_demo"] == {"start": 2.0, "end": 12.0, "wall": 10.0, "jobs": 2}
+
+
+def test_floors_divide_cpu_by_cores_and_count_only_the_mice_rules():
+    rules = {"impute_chains_demo": 16.0, "mediation_mi_block_demo": 20.0, "impute_demo": 4.0,
+             "change_demo": 4.0}
+    assert bd.floors(66.0, rules, 2) == {"all": 33.0, "mice": 18.0}
+    assert bd.floors(66.0, {"change_demo": 4.0}, 1) == {"all": 66.0, "mice": 0.0}

@@ -167,3 +167,27 @@ def test_figures_of_one_study_never_print_counts_a_few_apart():
         assert all(not (0 < abs(x - y) < 10) for x in vals for y in vals), texts
     assert texts["a"]["T0"] != 730 or texts["b"]["T0"] != 739
     assert not is_small(240, 10) and texts["b"]["T1"] == 240  # far from the others: exact
+
+
+@pytest.mark.parametrize("unit,step", [(1.0, 0.1), (0.1, 0.01)])
+def test_completer_means_are_drawn_rounded_so_their_n_cannot_be_read_back(tmp_path, monkeypatch,
+                                                                         unit, step):
+    """The number who answered at every wave is not published; a completer mean drawn exactly
+    (295/58 = 5.0862...) would name it. Drawn to the nearest unit / min_cell, it does not."""
+    drawn = []
+    real_plot = plt.Axes.plot
+
+    def spy(self, x, y, *a, **k):
+        if str(k.get("label", "")).startswith("Observed mean"):
+            drawn.append((np.asarray(y, dtype=float), k["label"]))
+        return real_plot(self, x, y, *a, **k)
+
+    monkeypatch.setattr(plt.Axes, "plot", spy)
+    m = _means().astype({"est": float})
+    comp = m["method"] == "observed_completers"
+    m.loc[comp, "est"] = [295 / 58, 247 / 58, 5.5]
+    plot_trajectory(m, "qol", tmp_path / "t", label=LABEL, score_unit=unit)
+    (y, label), = drawn
+    np.testing.assert_allclose(y / step, np.round(y / step), atol=1e-9)
+    np.testing.assert_allclose(y, np.round(np.array([295 / 58, 247 / 58, 5.5]) / step) * step)
+    assert f"nearest {step:g}" in label

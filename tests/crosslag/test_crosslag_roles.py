@@ -82,3 +82,13 @@ def test_the_other_ri_clpm_names_the_headline_it_is_not():
         "RI-CLPM with free lagged effects: not the headline (the headline is the RI-CLPM with "
         "stationary lagged effects); shown for comparison.")
     assert "no RI-CLPM version was estimable" in alternative_note("stationary", None)
+
+
+def test_the_stationarity_test_says_it_is_not_robust_scaled():
+    """A reviewer's read: the fits are MLR, the LR test is the normal-theory difference of the
+    ML chi-squares; the reason says so rather than pass for lavTestLRT's scaled test."""
+    from pipeline.crosslag.roles import LR_KIND, choose_headline
+
+    for p in (0.642, 0.01):
+        reason = choose_headline({"free": True, "stationary": True}, p, 0.05).reason
+        assert f"({LR_KIND})" in reason and "not robust-scaled" in reason

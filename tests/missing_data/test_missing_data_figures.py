@@ -144,8 +144,8 @@ def test_kde_is_scotts_gaussian_kde():
 
 def test_observed_vs_imputed_svg_does_not_grow_with_m_and_says_it_subsamples(tmp_path,
                                                                              monkeypatch):
-    """Issue 14/15: the strips are a subsample of at most STRIP_MAX values per group (said on
-    the figure), so the SVG stays small however many imputations and missing cells there are."""
+    """Issue 14/15: no strip of dots and rasterised densities, so the SVG stays small however
+    many imputations and missing cells there are; a subsample at large n is said."""
     import matplotlib.pyplot as plt
 
     from pipeline.missing_data import figures
@@ -163,7 +163,7 @@ def test_observed_vs_imputed_svg_does_not_grow_with_m_and_says_it_subsamples(tmp
            for r, name in ((small, "s"), (large, "l"))]
     assert svg[1].stat().st_size < 1.3 * svg[0].stat().st_size
     assert svg[1].stat().st_size < 400_000
-    assert any(f"at most {figures.STRIP_MAX} values per group" in t for t in texts)
+    assert any("Densities from every value" in t for t in texts)
     texts.clear()
     drawn = []
     monkeypatch.setattr(figures, "save_figure", lambda fig, path, tight=True: drawn.append(fig))
@@ -270,3 +270,38 @@ def test_observed_vs_imputed_legend_names_the_imputations_drawn(tmp_path, monkey
     assert legend == ["observed", "imputed (values from the first 20 of 30 imputations)"]
     assert not any("pooled" in t for t in legend)
     assert [ax.get_title() for ax in fig.axes if ax.axison][0].startswith("Social support, T1\n")
+
+
+def test_observed_vs_imputed_draws_no_countable_marks_and_no_exact_curves(tmp_path,
+                                                                           monkeypatch):
+    """Privacy: the people observed are printed as a range where a few are missing ("169-177
+    observed"); a dot per value could be counted (174 dots), an exact density curve is a sum
+    over the values, an exact category share k / n names n. None of them is in the figure."""
+    import re
+
+    import matplotlib.pyplot as plt
+
+    from pipeline.missing_data.figures import plot_observed_vs_imputed
+
+    rng = np.random.default_rng(5)
+    flags = {"imputed": np.r_[np.zeros(174, bool), np.ones(8, bool)],
+             "imputation": np.r_[np.zeros(174, int), np.arange(8) % 2]}
+    values = {
+        "qol_T1": pd.DataFrame({"value": np.r_[rng.integers(0, 101, 174).astype(float),
+                                              rng.normal(60, 20, 8)], **flags}),
+        "gender": pd.DataFrame({"value": ["f"] * 100 + ["m"] * 74 + ["f", "m"] * 4, **flags}),
+    }
+    for t in values.values():
+        t.attrs.update(n_observed=174, n_missing=4)
+    heights = []
+    real_bar = plt.Axes.bar
+    monkeypatch.setattr(plt.Axes, "bar", lambda self, x, h, *a, **k: (
+        heights.append(np.asarray(h, dtype=float)), real_bar(self, x, h, *a, **k))[1])
+    svg = plot_observed_vs_imputed(values, tmp_path / "o")[1].read_text()
+    assert "174 observed" not in svg and "observed, the rest imputed" in svg
+    assert len(re.findall(r"<use ", svg)) < 50  # tick marks only: no marker per value (174)
+    assert "<image" in svg  # the density curves are pixels
+    assert len(heights) == 2
+    for h in heights:  # 100/174 = 0.5747 drawn as 0.6
+        np.testing.assert_allclose(h * 10, np.round(h * 10), atol=1e-9)
+    np.testing.assert_allclose(heights[0], [0.6, 0.4])

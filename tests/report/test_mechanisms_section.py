@@ -75,3 +75,24 @@ def test_the_section_says_its_words_for_the_analyses_that_ran():
     said = [i for b in sec.blocks if isinstance(b, Bullets) for i in b.items]
     assert said == [w for k, w in READING_WORDS if k == "crosslag"]
     assert any("RI-CLPM (random-intercept" in w for w in said)
+
+
+def test_adjusted_for_names_every_covariate_of_the_primary_chain():
+    """AGReMA item 9: the report says what the paths are adjusted for, from the estimates'
+    covariate rows (age, and each measure at entry), not from the config."""
+    from types import SimpleNamespace
+
+    from pipeline.report.mechanisms_section import adjusted_for
+
+    inp = SimpleNamespace(
+        scales={"belonging": None, "qol": None, "group_memberships": None},
+        labels={}, wave_label={"T0": "Pathway entry"}.get,
+        scale_label={"belonging": "Community belonging", "qol": "Quality of life",
+                     "group_memberships": "Group memberships"}.get)
+    est = pd.DataFrame({"effect_type": ["a", "covariate", "covariate", "covariate", "covariate",
+                                        "covariate"],
+                        "rhs": ["x", "age", "belonging_T0", "qol_T0", "age", "qol_T0"]})
+    assert adjusted_for(est, inp) == ("age and each of community belonging and quality of life "
+                                      "at pathway entry")
+    assert adjusted_for(est.iloc[:2], inp) == "age"
+    assert adjusted_for(est.iloc[:1], inp) == ""

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from pipeline.plotting import apply_style, save_figure
-from pipeline.wording import fmt_num
+from pipeline.wording import bound_decimals, fmt_num
 
 #: a figure wider than this (inches) at its own type size stacks its lags one under the other:
 #: the report's text width (16.6 cm), so the figure is printed at (nearly) its own type size
@@ -58,7 +58,9 @@ def _cell(ax, x: float, y: float, r: pd.Series, highlight: bool) -> None:
     se = r.get("std_all_se", np.nan)
     if pd.notna(se):
         lo, hi = r["std_all"] - 1.96 * se, r["std_all"] + 1.96 * se
-        ax.text(x + 0.5, y + 0.44, f"{_fmt(lo)} to {_fmt(hi)}", ha="center", va="center",
+        dlo, dhi = bound_decimals(lo, hi, 2)  # a bound near zero keeps its sign: "−0.004"
+        ax.text(x + 0.5, y + 0.44, f"{fmt_num(lo, dlo)} to {fmt_num(hi, dhi)}", ha="center",
+                va="center",
                 fontsize=7.5, color=color)
     if cross and pd.notna(r.get("pvalue_holm", np.nan)):
         ax.text(x + 0.5, y + 0.18, f"p Holm {_fmt_p(r['pvalue_holm'])}", ha="center",

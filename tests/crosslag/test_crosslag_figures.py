@@ -122,3 +122,19 @@ def test_cells_never_print_minus_zero():
     """Found by a funder-eyed read of the demo report's Figure 12: "−0.00"."""
     from pipeline.crosslag.figures import _fmt
     assert _fmt(-0.001) == "0.00" and _fmt(-0.25) == "\u22120.25" and _fmt(0.3) == "0.30"
+
+
+def test_a_cell_interval_bound_near_zero_keeps_its_sign():
+    """A reviewer's read of the demo report: "0.00 to 0.33" for an interval from -0.004 reads
+    as one that stops at zero; the bound gets the decimals that keep its sign."""
+    import matplotlib.pyplot as plt
+
+    from pipeline.crosslag.figures import _cell
+
+    fig, ax = plt.subplots()
+    r = pd.Series({"type": "cross-lagged", "std_all": 0.163, "std_all_se": (0.163 + 0.004) / 1.96,
+                   "pvalue_holm": 1.0, "finding": False})
+    _cell(ax, 0, 0, r, highlight=False)
+    texts = [t.get_text() for t in ax.texts]
+    plt.close(fig)
+    assert "\u22120.004 to 0.33" in texts

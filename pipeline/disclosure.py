@@ -121,8 +121,11 @@ def hidden_size_mean(mean, min_cell: int = 10, unit: float = 1.0) -> np.ndarray:
     table allows, only n = 58 gives a whole total). Rounded to a multiple of
     ``unit / min_cell``, it is consistent with every size n >= min_cell, since an interval
     that wide holds a multiple of unit / n for each of them (Hundepool et al. 2012, *Statistical
-    Disclosure Control*, §5.2 on rounding). NaN stays NaN.
+    Disclosure Control*, §5.2 on rounding). NaN stays NaN. With ``min_cell`` 1 nothing is
+    hidden and the means are returned as they are.
     """
+    if min_cell <= 1:
+        return np.asarray(mean, dtype=float)
     step = float(unit) / float(min_cell)
     return np.round(np.asarray(mean, dtype=float) / step) * step
 

@@ -385,3 +385,4 @@ def test_hidden_size_mean_is_consistent_with_every_size_from_min_cell():
     exact = [n for n in range(54, 63) if abs(round(295 / 58 * n) - 295 / 58 * n) < 1e-9]
     assert exact == [58]  # the exact mean names n
     assert np.isnan(hidden_size_mean(np.nan))
+    assert hidden_size_mean(295 / 58, 1) == 295 / 58  # min_cell 1: nothing is hidden

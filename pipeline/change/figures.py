@@ -244,10 +244,10 @@ def _draw_completers(ax, p: dict, min_cell: int, unit: float = 1.0) -> None:
     # No n in the label: the number who answered at every wave is a cell the public response
     # patterns hide (it would give back "came back after missing a wave" by subtraction); for
     # the same reason the means are rounded (an exact mean is a total over that number).
-    step = unit / min_cell
+    rounded = f" (to the nearest {unit / min_cell:g})" if min_cell > 1 else ""
     ax.plot(comp["_x"] + 0.012 * p["span"], hidden_size_mean(comp["est"], min_cell, unit),
             color=PALETTE[1], ls="--", marker="s", ms=4, lw=1.2, zorder=1,
-            label=f"Observed mean, people who answered at every wave (to the nearest {step:g})")
+            label=f"Observed mean, people who answered at every wave{rounded}")
 
 
 def _annotate_counts(ax, waves: pd.DataFrame, min_cell: int,

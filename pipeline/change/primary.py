@@ -71,7 +71,9 @@ class ScaleUnits:
     hi: float
     score: str  # "sum score" | "mean item score" | "score"
     #: the step person scores are multiples of, at most: 1 point for answers on whole points
-    #: and their sums or means; 0.1 for an index (EQ-5D value sets: 3 decimals)
+    #: and their sums or means; 0.1 for an index (EQ-5D value sets: 3 decimals). A lookup
+    #: score (a published table's values) is on no lattice; 1 point is taken for it too
+    #: (:func:`pipeline.disclosure.hidden_size_mean`)
     unit: float = 1.0
 
     @classmethod

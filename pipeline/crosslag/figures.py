@@ -60,8 +60,7 @@ def _cell(ax, x: float, y: float, r: pd.Series, highlight: bool) -> None:
         lo, hi = r["std_all"] - 1.96 * se, r["std_all"] + 1.96 * se
         dlo, dhi = bound_decimals(lo, hi, 2)  # a bound near zero keeps its sign: "−0.004"
         ax.text(x + 0.5, y + 0.44, f"{fmt_num(lo, dlo)} to {fmt_num(hi, dhi)}", ha="center",
-                va="center",
-                fontsize=7.5, color=color)
+                va="center", fontsize=7.5, color=color)
     if cross and pd.notna(r.get("pvalue_holm", np.nan)):
         ax.text(x + 0.5, y + 0.18, f"p Holm {_fmt_p(r['pvalue_holm'])}", ha="center",
                 va="center", fontsize=7.5, color=color)

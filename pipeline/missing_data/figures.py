@@ -193,7 +193,8 @@ def _caption(values: dict[str, pd.DataFrame], min_cell: int = 10) -> str:
             "per group" if limits else "Densities from every value")
     categorical = any(not pd.api.types.is_numeric_dtype(t["value"])
                       or pd.api.types.is_bool_dtype(t["value"]) for t in values.values())
-    return head + (f"; category shares to the nearest {1 / min_cell:g}" if categorical else "")
+    rounded = categorical and min_cell > 1
+    return head + (f"; category shares to the nearest {1 / min_cell:g}" if rounded else "")
 
 
 def imputed_legend(values: dict[str, pd.DataFrame]) -> str:

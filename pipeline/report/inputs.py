@@ -51,6 +51,9 @@ class ReportInputs:
     labels: dict[str, str] = field(default_factory=dict)
     """Labels of constructs that are not scales (a group listing's derived counts, e.g.
     ``group_list_gained`` -> "Groups gained"), for :meth:`scale_label`."""
+    covariates: tuple[str, ...] = ()
+    """The study's covariate keys (``age``, ``gender``): a model's design names of a
+    categorical one (``gender_female``) are read back to its key."""
 
     def table(self, name: str) -> pd.DataFrame | None:
         """The table ``name``, or None when absent or without rows."""

@@ -100,18 +100,24 @@ def _effects_table(est: pd.DataFrame, analysis: str, label_of: dict[str, str]) -
 
 
 def adjusted_for(est: pd.DataFrame, inp: ReportInputs) -> str:
-    """What every path of the primary method's chain is adjusted for, in words, from its
-    ``covariate`` rows (AGReMA item 9): "age and each of community belonging, ... and social
-    support at pathway entry"; "" when there are none."""
+    """What the chain's paths are adjusted for, in words, from the ``covariate`` rows of its
+    estimates (every method fits the same equations; AGReMA item 9): "age, gender and each of
+    community belonging, ... and social support at pathway entry"; "" when there are none. A
+    categorical covariate's indicators (``gender_male``) are named once, by its key."""
     cov = est[est["effect_type"] == "covariate"]["rhs"].astype(str)
-    own, at = [], {}
+    own: list[str] = []
+    at: dict[str, list[str]] = {}
     for name in dict.fromkeys(cov):
+        own_key = next((k for k in inp.covariates if name == k or name.startswith(k + "_")),
+                       None)
         key = next((k for k in sorted(inp.scales, key=len, reverse=True)
                     if name.startswith(k + "_")), None)
-        if key is None:
-            own.append(inp.labels.get(name, name.replace("_", " ")))
-        else:
-            wave = inp.wave_label(name[len(key) + 1:])
+        if own_key is not None or key is None:
+            word = (own_key or name).replace("_", " ")
+            if word not in own:
+                own.append(word)
+        elif in_sentence(inp.scale_label(key)) not in at.get(
+                wave := inp.wave_label(name[len(key) + 1:]), []):
             at.setdefault(wave, []).append(in_sentence(inp.scale_label(key)))
     parts = own + [(f"each of {series(sorted(v))}" if len(v) > 1 else v[0])
                    + f" at {in_sentence(w)}" for w, v in at.items()]
@@ -150,10 +156,10 @@ def _mediation(inp: ReportInputs, analysis: str, status: pd.DataFrame) -> Sectio
                              f"Total, direct and indirect associations ({words}), by each way "
                              "of handling missing answers", forest_alt(est, 2)))
         blocks.append(_effects_table(est, analysis, {k: inp.scale_label(k) for k in inp.scales}))
-        adj = adjusted_for(pe, inp)
+        adj = adjusted_for(est, inp)  # (also when the primary method has no estimates)
         blocks.insert(0, Paragraph(
-            f"Each path (the mediators' and the outcome's equations) is adjusted for {adj}."
-            if adj else "The paths are not adjusted for any other characteristic."))
+            f"Every association in this analysis is adjusted for {adj}."
+            if adj else "The associations are not adjusted for any other characteristic."))
     f = inp.findings[(inp.findings["kind"] == "mediation")
                      & (inp.findings["analysis"] == analysis)]
     if not f.empty:

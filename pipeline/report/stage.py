@@ -78,6 +78,7 @@ def gather(cfg: Config, io: StageIO) -> ReportInputs:
         figures={p.stem: p for p in io.inputs_of("figures") if p.suffix == ".svg"},
         software=software(),
         labels={k: c.label for k, c in listing_constructs(cfg.group_listings).items()},
+        covariates=tuple(cfg.covariates),
     )
 
 

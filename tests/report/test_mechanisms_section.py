@@ -86,7 +86,7 @@ def test_adjusted_for_names_every_covariate_of_the_primary_chain():
 
     inp = SimpleNamespace(
         scales={"belonging": None, "qol": None, "group_memberships": None},
-        labels={}, wave_label={"T0": "Pathway entry"}.get,
+        labels={}, covariates=("age", "gender"), wave_label={"T0": "Pathway entry"}.get,
         scale_label={"belonging": "Community belonging", "qol": "Quality of life",
                      "group_memberships": "Group memberships"}.get)
     est = pd.DataFrame({"effect_type": ["a", "covariate", "covariate", "covariate", "covariate",
@@ -95,4 +95,8 @@ def test_adjusted_for_names_every_covariate_of_the_primary_chain():
     assert adjusted_for(est, inp) == ("age and each of community belonging and quality of life "
                                       "at pathway entry")
     assert adjusted_for(est.iloc[:2], inp) == "age"
+    # a categorical covariate's indicators are named once, by its key
+    dummies = pd.DataFrame({"effect_type": ["covariate"] * 3,
+                            "rhs": ["gender_male", "gender_other", "age"]})
+    assert adjusted_for(dummies, inp) == "gender and age"
     assert adjusted_for(est.iloc[:1], inp) == ""
